@@ -1,0 +1,58 @@
+"""The interface every alert channel implements.
+
+A channel renders an `Alert` for its medium and sends it, returning a `Receipt`
+once the far end accepted it, or raising `DeliveryError` (retryable or not). To add
+a channel: one module with a subclass of `Channel`, one line in `alerts/registry.py`,
+a section in the README (a test checks both).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from watcher.errors import DeliveryError
+from watcher.model import Alert, Receipt
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """A channel with no options of its own."""
+
+
+class Channel:
+    kind: ClassVar[str] = ""
+    Options: ClassVar[type] = NoOptions
+
+    def __init__(self, id: str, options: Any = None, *, env: Mapping[str, str] | None = None) -> None:
+        self.id = id
+        self.options = options if options is not None else self.Options()
+        self.env = os.environ if env is None else env
+
+    def send(self, alert: Alert) -> Receipt:
+        raise NotImplementedError
+
+    def reconcile(self, alert: Alert) -> Receipt | None:
+        """After a crash between sending and recording: was `alert` already accepted?
+
+        Channels that can look (Slack reads its channel history) return the receipt;
+        the default cannot tell, so the alert is sent again (at-least-once; receivers
+        of webhooks deduplicate by the idempotency key header).
+        """
+        return None
+
+    def secret(self, variable: str, what: str) -> str:
+        """Read a secret from the environment by name; the value is never logged."""
+        value = self.env.get(variable, "")
+        if not value:
+            raise DeliveryError(
+                f"channel {self.id!r}: environment variable {variable} is not set; export it with the {what}",
+                channel=self.id,
+                retryable=False,
+            )
+        return value
+
+    def close(self) -> None:
+        """Release connections; called once when the process is done delivering."""

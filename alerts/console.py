@@ -1,0 +1,34 @@
+"""`console`: print each alert to standard output (the default channel)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from alerts.base import Channel
+from alerts.render import render_text
+from watcher.model import Alert, Receipt
+
+
+@dataclass(frozen=True)
+class ConsoleOptions:
+    """Options of the `console` channel: none needed."""
+
+
+class Console(Channel):
+    """Print a readable summary of each change: source, what changed, new items with links,
+    a short diff excerpt. Page text is stripped of control characters and escape sequences."""
+
+    kind = "console"
+    Options = ConsoleOptions
+
+    def __init__(self, id: str, options: Any = None, *, env=None, stream: TextIO | None = None) -> None:
+        super().__init__(id, options, env=env)
+        self.stream = stream
+
+    def send(self, alert: Alert) -> Receipt:
+        stream = self.stream or sys.stdout
+        stream.write(render_text(alert) + "\n\n")
+        stream.flush()
+        return Receipt(ref="console")

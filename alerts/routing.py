@@ -1,0 +1,48 @@
+"""Which channels receive which changes: matching on tags, jurisdictions and source ids."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from watcher.model import Source
+
+
+@dataclass(frozen=True)
+class Match:
+    """A channel's filter (`match = {tags = [...], jurisdictions = [...], sources = [...]}`).
+
+    Each non-empty field must match (tags: any one of them); an empty match takes everything.
+    """
+
+    tags: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def matches(self, source: Source) -> bool:
+        if self.tags and not {t.lower() for t in self.tags} & {t.lower() for t in source.tags}:
+            return False
+        if self.jurisdictions and source.jurisdiction.upper() not in {j.upper() for j in self.jurisdictions}:
+            return False
+        return not self.sources or any(fnmatch.fnmatchcase(source.id, p) for p in self.sources)
+
+
+class Routable(Protocol):
+    id: str
+    match: Match
+    health: bool
+
+
+def route(source: Source, channels: Iterable[Routable]) -> list[str]:
+    """The channels a change of `source` goes to. Related-article sources never alert."""
+    if source.role == "related":
+        return []
+    return [c.id for c in channels if c.match.matches(source)]
+
+
+def route_health(channels: Iterable[Routable], only: Iterable[str] | None = None) -> list[str]:
+    """The channels that hear about broken and recovered sources."""
+    chosen = set(only) if only is not None else None
+    return [c.id for c in channels if (c.id in chosen if chosen is not None else c.health)]

@@ -1,0 +1,56 @@
+"""The interface every source kind implements.
+
+A kind turns the bytes regwatch fetched into a `Snapshot` (text blocks, items, or
+both). It never fetches by itself: the engine fetches, so limits, politeness and
+fault handling live in one place. To add a kind: write one module with a subclass
+of `SourceKind`, add it to `sources/registry.py`, document it in its docstring and
+the README (a test checks both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from watcher.model import FetchResult, Snapshot, Source
+
+HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """A kind with no options of its own."""
+
+
+class SourceKind:
+    """Base class of source kinds: override `extract`, and `next_page` to paginate."""
+
+    kind: ClassVar[str] = ""
+    Options: ClassVar[type] = NoOptions
+    accept: ClassVar[str] = HTML_ACCEPT
+    #: True when the kind's items are documents worth following (`follow = true`).
+    has_items: ClassVar[bool] = False
+
+    def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
+        raise NotImplementedError
+
+    def next_page(self, fetched: FetchResult, source: Source) -> str | None:
+        """The URL of the next page of results, if the kind paginates."""
+        return None
+
+    def merge(self, pages: list[Snapshot]) -> Snapshot:
+        """Combine the snapshots of several pages into one (items deduplicated by key)."""
+        if len(pages) == 1:
+            return pages[0]
+        seen: set[str] = set()
+        items = []
+        for page in pages:
+            for item in page.items:
+                if item.key not in seen:
+                    seen.add(item.key)
+                    items.append(item)
+        return Snapshot(
+            blocks=tuple(b for p in pages for b in p.blocks),
+            items=tuple(items),
+            warnings=tuple(w for p in pages for w in p.warnings),
+        )

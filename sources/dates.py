@@ -1,0 +1,43 @@
+"""Dates as regulators write them, to ISO 8601.
+
+Real-world formats: `Fri, 10/18/2024 - 11:17` (Drupal/CMS), `17 Oct, 2024 +0530`,
+ISO 8601, RFC 822 (`Fri, 18 Oct 2024 11:17:00 GMT`), `October 18, 2024`, `18.10.2024`.
+Day-first is assumed only where the form is unambiguous or the jurisdiction writes so.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from dateutil import parser as dateparser
+
+DRUPAL = re.compile(r"^(?:\w{3},\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})$")
+DAY_FIRST_JURISDICTIONS = {"IN", "EU", "UK", "GB", "AU", "NZ"}
+NOISE = re.compile(r"^(?:posted|published|updated|date|issued|last updated)\s*(?:on)?\s*:?\s*", re.IGNORECASE)
+
+
+def parse_date(text: str | None, *, dayfirst: bool = False) -> str | None:
+    """ISO date (`2024-10-18`) or datetime (`2024-10-18T11:17:00+05:30`), or None if unparseable."""
+    if not text:
+        return None
+    text = NOISE.sub("", " ".join(text.split())).strip()
+    if not text:
+        return None
+    match = DRUPAL.match(text)
+    if match:
+        month, day, year, hour, minute = (int(g) for g in match.groups())
+        try:
+            return datetime(year, month, day, hour, minute).isoformat()
+        except ValueError:
+            return None
+    try:
+        parsed = dateparser.parse(text, dayfirst=dayfirst, fuzzy=True, default=datetime(1900, 1, 1))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed is None or parsed.year < 1950 or parsed.year > 2100:
+        return None
+    has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
+    if not has_time and parsed.tzinfo is None:
+        return date(parsed.year, parsed.month, parsed.day).isoformat()
+    return parsed.isoformat()

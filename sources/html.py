@@ -1,0 +1,174 @@
+"""HTML parsing shared by the HTML kinds: decode, parse with lxml, drop what is never content,
+select regions by CSS, and turn a region into text blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from lxml import etree, html
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
+
+from sources.links import absolute
+from sources.text import decode
+from watcher.errors import ConfigError, ExtractError
+from watcher.model import FetchResult
+
+#: Never content: removed before anything is selected or compared.
+DROP = XPath(
+    "//script | //style | //noscript | //template | //comment() | //processing-instruction()"
+    " | //input[@type='hidden' or @type='HIDDEN'] | //*[@hidden] | //svg | //iframe"
+)
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "caption",
+        "option",
+        "legend",
+    ]
+)
+
+
+@lru_cache(maxsize=512)
+def selector(css: str) -> CSSSelector:
+    """A compiled CSS selector; a bad one is a config error naming the selector."""
+    try:
+        return CSSSelector(css, translator="html")
+    except Exception as exc:  # cssselect raises several unrelated types
+        raise ConfigError(f"invalid CSS selector {css!r}: {exc}") from exc
+
+
+def check_selectors(*selectors: str | Iterable[str] | None) -> None:
+    """Compile selectors at config load so a typo fails at start-up, not at 3 a.m."""
+    for value in selectors:
+        if value is None:
+            continue
+        for css in [value] if isinstance(value, str) else value:
+            selector(css)
+
+
+def parse(fetched: FetchResult) -> html.HtmlElement:
+    """Decode and parse an HTML response; content removed by `DROP` is gone from the tree."""
+    if not fetched.body.strip():
+        raise ExtractError("the response body is empty", reason="empty")
+    text = decode(fetched.body, fetched.charset)
+    return parse_text(text, fetched.final_url)
+
+
+def parse_text(text: str, base_url: str = "") -> html.HtmlElement:
+    parser = html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
+    )
+    try:
+        root = html.document_fromstring(
+            text.encode("utf-8", errors="replace"), parser=parser, base_url=base_url or None
+        )
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractError(f"could not parse HTML: {exc}", reason="parse") from exc
+    for node in DROP(root):
+        _remove(node)
+    return root
+
+
+def base_href(root: html.HtmlElement, url: str) -> str:
+    """The URL relative links resolve against: <base href> if present, else the page URL."""
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href:
+            resolved = absolute(url, href)
+            if resolved:
+                return resolved
+    return url
+
+
+def remove(root: html.HtmlElement, css_list: Sequence[str]) -> None:
+    """Remove every element matching any of the `exclude` selectors."""
+    for css in css_list:
+        for node in selector(css)(root):
+            _remove(node)
+
+
+def select(root: html.HtmlElement, css: str) -> list[html.HtmlElement]:
+    return [n for n in selector(css)(root) if isinstance(n.tag, str)]
+
+
+def text_blocks(node: html.HtmlElement) -> list[str]:
+    """Text of an element split at block-level boundaries (paragraphs, list items, rows)."""
+    parts: list[str] = []
+    _walk(node, parts)
+    return [" ".join(p.split()) for p in "".join(parts).split("\n") if p.strip()]
+
+
+def inline_text(node: html.HtmlElement) -> str:
+    return " ".join("".join(node.itertext()).split())
+
+
+def _walk(node: html.HtmlElement, out: list[str]) -> None:
+    tag = node.tag if isinstance(node.tag, str) else ""
+    block = tag.lower() in BLOCK_TAGS
+    if block:
+        out.append("\n")
+    if node.text and tag:
+        out.append(node.text)
+    for child in node:
+        if isinstance(child.tag, str):
+            _walk(child, out)
+        if child.tail:
+            out.append(child.tail)
+    if block:
+        out.append("\n")
+
+
+def _remove(node: etree._Element) -> None:
+    """Remove a node but keep its tail text (which belongs to the parent)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail
+    if tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)

@@ -1,0 +1,13 @@
+"""The one place source kinds are registered: add a class here and it is configurable."""
+
+from __future__ import annotations
+
+from sources.base import SourceKind
+from sources.listing import Listing
+from sources.page import Page
+
+KINDS: dict[str, type[SourceKind]] = {cls.kind: cls for cls in (Page, Listing)}
+
+
+def kind_for(name: str) -> SourceKind:
+    return KINDS[name]()

@@ -1,0 +1,119 @@
+"""Bytes to clean text: charset detection that survives wrong declarations, and normalization.
+
+Normalization is what makes regwatch quiet: whitespace is folded, `ignore` regexes
+and volatile tokens (CSRF tokens, session ids, counters, cache-busting query strings)
+are removed before anything is compared.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterable, Sequence
+
+import charset_normalizer
+
+META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+# WHATWG: labels that mean windows-1252 in practice.
+ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "l1": "cp1252",
+    "x-sjis": "shift_jis",
+}
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+WHITESPACE = re.compile(r"\s+")
+# Control characters other than tab/newline never carry meaning and can attack terminals.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+#: Tokens that change on every request without meaning anything.
+VOLATILE = (
+    re.compile(
+        r"\b(?:csrf|xsrf|authenticity|form_build|form_token|nonce|__requestverificationtoken)"
+        r"[\w-]*\s*[:=]\s*[\"']?[\w+/=.-]{8,}[\"']?",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b(?:jsessionid|phpsessid|sessionid|sid|aspsessionid\w*)=[\w.-]+", re.IGNORECASE),
+    re.compile(
+        r"([?&])(?:v|ver|version|cb|cachebuster|_|t|ts|timestamp|rand|nocache)=[\w.-]+", re.IGNORECASE
+    ),
+)
+
+
+def codec_name(label: str | None) -> str | None:
+    """A Python codec for a charset label, or None if Python does not know it."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    label = ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode(body: bytes, declared: str | None = None) -> str:
+    """Decode bytes to text: BOM, then the declared charset, then meta/XML declaration,
+    then UTF-8, then detection. Never raises; undecodable bytes become U+FFFD."""
+    for bom, codec in BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
+    head = body[:4096]
+    candidates = [codec_name(declared)]
+    for pattern in (META_CHARSET, XML_DECL):
+        found = pattern.search(head)
+        if found:
+            candidates.append(codec_name(found.group(1).decode("ascii", "ignore")))
+    candidates.append("utf-8")
+    for codec in candidates:
+        if codec is None:
+            continue
+        try:
+            return body.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def fold(text: str) -> str:
+    """Collapse runs of whitespace and drop control characters."""
+    return WHITESPACE.sub(" ", CONTROL.sub("", text)).strip()
+
+
+def strip_volatile(text: str) -> str:
+    for pattern in VOLATILE:
+        text = pattern.sub(lambda m: m.group(1) if m.groups() and m.group(1) else "", text)
+    return text
+
+
+def compile_patterns(patterns: Sequence[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p) for p in patterns]
+
+
+def clean_blocks(blocks: Iterable[str], ignore: Sequence[str] = ()) -> tuple[str, ...]:
+    """Fold whitespace, remove ignored patterns and volatile tokens; drop empty blocks."""
+    patterns = compile_patterns(ignore)
+    result = []
+    for block in blocks:
+        text = fold(block)
+        for pattern in patterns:
+            text = pattern.sub("", text)
+        text = fold(strip_volatile(text))
+        if text:
+            result.append(text)
+    return tuple(result)
+
+
+def clean_line(text: str, ignore: Sequence[str] = ()) -> str:
+    """One field (an item title or summary) cleaned like a block."""
+    cleaned = clean_blocks([text], ignore)
+    return cleaned[0] if cleaned else ""

@@ -1,0 +1,63 @@
+"""Run the real `regwatch` command line and write real config files, for tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(value)
+
+
+def write_config(
+    path: Path, *, sources: list[dict[str, Any]], channels: list[dict[str, Any]] | None = None, **top: Any
+) -> Path:
+    """Write a real regwatch.toml (allow_private on, since test servers live on 127.0.0.1)."""
+    top.setdefault("allow_private", True)
+    top.setdefault("database", str(path.parent / "regwatch.db"))
+    lines = [f"{k} = {toml_value(v)}" for k, v in top.items() if not isinstance(v, dict)]
+    for key, value in top.items():
+        if isinstance(value, dict):
+            lines.append(f"\n[{key}]")
+            lines.extend(f"{k} = {toml_value(v)}" for k, v in value.items())
+    for source in sources:
+        lines.append("\n[[sources]]")
+        lines.extend(f"{k} = {toml_value(v)}" for k, v in source.items())
+    for channel in channels if channels is not None else [{"id": "console", "kind": "console"}]:
+        lines.append("\n[[channels]]")
+        lines.extend(f"{k} = {toml_value(v)}" for k, v in channel.items())
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `regwatch` command line in a subprocess."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env.pop("REGWATCH_CONFIG", None)
+    full_env.pop("REGWATCH_DB", None)
+    return subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -1,0 +1,36 @@
+"""Shared fixtures: a real HTTP site on 127.0.0.1, config files, the real CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import run_cli, write_config
+from localsite import Site
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    server = Site()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Callable[..., Path]:
+    def make(**kwargs: Any) -> Path:
+        return write_config(tmp_path / "regwatch.toml", **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    return run_cli

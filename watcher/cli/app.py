@@ -1,0 +1,142 @@
+"""The `main` click group, shared options and the translation of errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from watcher import __version__
+from watcher.config import Config, load_config
+from watcher.errors import ConfigError, WatchError
+from watcher.store import Store
+
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+
+class RegwatchGroup(click.Group):
+    """Turns regwatch errors into one clear line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"regwatch: configuration error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except WatchError as exc:
+            click.echo(f"regwatch: error: {exc}", err=True)
+            sys.exit(EXIT_FAILED)
+
+
+@dataclass
+class Settings:
+    """What every command may need, resolved lazily from the global options."""
+
+    config_path: str | None
+    db_path: str | None
+    verbose: int
+    log_format: str
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def database(self) -> str:
+        if self.db_path:
+            return self.db_path
+        database = self.config.database
+        if self.config.path is not None and not os.path.isabs(database) and "REGWATCH_DB" not in os.environ:
+            # A relative database path in a config file is relative to that file.
+            return str(self.config.path.parent / database)
+        return database
+
+    def store(self, *, readonly: bool = False) -> Store:
+        if readonly and not Path(self.database).exists():
+            raise WatchError(f"no database at {self.database} yet; run `regwatch check` first")
+        return Store(self.database, readonly=readonly)
+
+
+def setup_logging(verbose: int, log_format: str) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING if verbose < 2 else logging.INFO)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+@click.group(cls=RegwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="regwatch")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="REGWATCH_CONFIG",
+    help="Config file (default: ./regwatch.toml, else the built-in default).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    envvar="REGWATCH_DB",
+    help="SQLite database (default: from config, regwatch.db).",
+)
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log line format on stderr.",
+)
+@click.pass_context
+def main(
+    ctx: click.Context, config_path: str | None, db_path: str | None, verbose: int, log_format: str
+) -> None:
+    """regwatch: know within minutes, without noise, that a regulator changed something."""
+    setup_logging(verbose, log_format)
+    ctx.obj = Settings(config_path, db_path, verbose, log_format)
+
+
+def console() -> Console:
+    """A rich console that never interprets page text as markup (callers pass markup=False)."""
+    return Console(highlight=False, soft_wrap=True)
+
+
+def select_sources(config: Config, ids: Sequence[str]):
+    if not ids:
+        return list(config.sources)
+    return [config.source(i) for i in ids]

@@ -1,0 +1,104 @@
+"""`regwatch check`, `regwatch deliver` and `regwatch demo`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from alerts.outbox import deliver_due
+from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
+from watcher.runner import build_channels, run_pass, utcnow
+
+STATUS_WORDS = {
+    "baseline": "baseline stored",
+    "unchanged": "unchanged",
+    "not_modified": "unchanged (304)",
+    "changed": "CHANGED",
+    "pending": "change awaiting confirmation",
+    "failed": "FAILED",
+}
+
+
+@main.command()
+@click.option(
+    "--source", "-s", "source_ids", multiple=True, metavar="ID", help="Check only this source (repeatable)."
+)
+@click.option("--no-deliver", is_flag=True, help="Store changes and queue alerts, but do not send them.")
+@click.pass_obj
+def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> None:
+    """One pass over all (or the given) sources: fetch, diff, store, alert.
+
+    Exit 0 when every source was checked, 1 when any source failed, 2 on a config error.
+    """
+    config = settings.config
+    sources = select_sources(config, source_ids)
+    store = settings.store()
+    try:
+        result = asyncio.run(run_pass(config, store, sources=sources, deliver=not no_deliver))
+    finally:
+        store.close()
+    for outcome in result.outcomes:
+        line = f"{outcome.source_id}: {STATUS_WORDS[outcome.status]}"
+        if outcome.summary and outcome.status in ("changed", "baseline", "pending"):
+            line += f" - {outcome.summary}"
+        if outcome.change_id is not None:
+            line += f" [change {outcome.change_id}]"
+        if outcome.failed:
+            line += f" - {outcome.reason}: {outcome.error}"
+        click.echo(line, err=True)
+    counts: dict[str, int] = {}
+    for outcome in result.outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    totals = ", ".join(f"{n} {STATUS_WORDS[s].lower()}" for s, n in sorted(counts.items()))
+    delivery = result.delivery
+    click.echo(
+        f"checked {len(result.outcomes)} source(s): {totals or 'nothing'}; "
+        f"alerts sent {delivery.sent}, retrying {delivery.retried}, failed {delivery.failed}",
+        err=True,
+    )
+    if result.failed:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.pass_obj
+def deliver(settings: Settings) -> None:
+    """Send the alerts that are due (pending, or waiting for a retry that is now due)."""
+    config = settings.config
+    store = settings.store()
+    channels = build_channels(config)
+    try:
+        report = asyncio.run(deliver_due(store, channels, utcnow))
+    finally:
+        for channel in channels.values():
+            channel.close()
+        store.close()
+    click.echo(
+        f"sent {report.sent}, reconciled {report.reconciled}, retrying {report.retried}, "
+        f"failed {report.failed}",
+        err=True,
+    )
+    if report.failed:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("--passes", default=3, show_default=True, help="How many passes to run.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between passes.")
+@click.option(
+    "--keep-db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keep the demo database at this path (default: a temporary file).",
+)
+def demo(passes: int, interval: float, keep_db: str | None) -> None:
+    """Run the whole pipeline against a simulated regulator site on 127.0.0.1.
+
+    No internet or Slack needed: a listing gains an item and a page's paragraph is
+    edited between passes (with noise that must not alert), and alerts print here.
+    """
+    from watcher.demo import run_demo
+
+    run_demo(passes=passes, interval=interval, db_path=keep_db)

@@ -1,0 +1,87 @@
+"""The one error tree of regwatch.
+
+```
+WatchError
+├── ConfigError      bad config or catalog entry; the message names the file, the entry and the fix
+├── SourceError      one check of one source failed; the pass goes on
+│   ├── FetchError   network or HTTP failure (.reason, .status, .retryable, .retry_after)
+│   └── ExtractError fetched, but not what the kind expects (selector matched nothing, not a feed)
+└── DeliveryError    a channel could not send (.channel, .retryable, .retry_after)
+```
+
+"Not modified" and "unchanged" are results, not exceptions. Errors are caught in
+exactly three places: per source (recorded, the pass goes on), per delivery (retried
+or marked permanent) and in the CLI (a message and an exit code, no traceback).
+"""
+
+from __future__ import annotations
+
+
+class WatchError(Exception):
+    """Base of every error regwatch raises on purpose."""
+
+
+class ConfigError(WatchError):
+    """The configuration or a catalog entry is invalid; the message says how to fix it."""
+
+
+class SourceError(WatchError):
+    """One check of one source failed. `reason` is a short machine-readable category."""
+
+    reason: str = "error"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+
+
+class FetchError(SourceError):
+    """The source could not be fetched: DNS, connection, timeout, HTTP status, size, policy.
+
+    `reason` is one of: dns, connect, timeout, http, too_large, redirect, blocked,
+    tls, robots, bot_wall, bad_content, network.
+    """
+
+    reason = "network"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        status: int | None = None,
+        retryable: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, reason=reason)
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class ExtractError(SourceError):
+    """The body was fetched but is not what the source kind expects.
+
+    `reason` is one of: selector (selector matched nothing), parse (malformed
+    document), not_feed, not_json, not_pdf, empty.
+    """
+
+    reason = "parse"
+
+
+class DeliveryError(WatchError):
+    """A channel could not deliver one alert."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        channel: str = "",
+        retryable: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.channel = channel
+        self.retryable = retryable
+        self.retry_after = retry_after

@@ -1,0 +1,361 @@
+"""Fetch a URL politely and defensively with one shared `httpx.AsyncClient`.
+
+What this guards against, each turned into a `FetchError` with a clear reason:
+slow or stalled servers (connect and total timeouts), huge bodies and compression
+bombs (a size cap enforced while streaming, on the *decompressed* size), redirect
+loops and redirects to other schemes or to private addresses, TLS failures, and
+HTTP errors (429/503 carry `Retry-After`). Conditional GET turns a 304 into a
+`FetchResult(not_modified=True)`, a value, not an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from watcher import __version__
+from watcher.errors import FetchError
+from watcher.model import FetchResult
+
+DEFAULT_USER_AGENT = (
+    f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
+)
+REDIRECTS = {301, 302, 303, 307, 308}
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for every request (a source may lower `timeout` and `max_bytes`)."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    concurrency: int = 16
+    per_host: int = 2
+    host_delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    accept: str = "*/*"
+    headers: tuple[tuple[str, str], ...] = ()
+    allow_private: bool = False
+    timeout: float | None = None
+    max_bytes: int | None = None
+
+
+class Fetcher:
+    """Fetches with shared limits: overall and per-host concurrency, a per-host minimum delay."""
+
+    def __init__(self, policy: FetchPolicy | None = None, client: httpx.AsyncClient | None = None) -> None:
+        self.policy = policy or FetchPolicy()
+        self._own_client = client is None
+        self.client = client or make_client(self.policy)
+        self._slots = asyncio.Semaphore(self.policy.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._last_request: dict[str, float] = {}
+        self._not_before: dict[str, float] = {}
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def back_off(self, url: str, seconds: float) -> None:
+        """Hold further requests to url's host for `seconds` (after 429/503 Retry-After)."""
+        host = _host_key(url)
+        self._not_before[host] = max(self._not_before.get(host, 0.0), time.monotonic() + seconds)
+
+    async def fetch(self, request: Request) -> FetchResult:
+        """Fetch `request.url`, following redirects by hand so each hop is checked."""
+        timeout = min(request.timeout or self.policy.timeout, self.policy.timeout)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._follow(request, started)
+        except TimeoutError as exc:
+            raise FetchError(
+                f"timed out after {timeout:g}s (total time limit for one fetch)", reason="timeout"
+            ) from exc
+
+    async def _follow(self, request: Request, started: float) -> FetchResult:
+        url = request.url
+        seen: list[str] = []
+        for _ in range(self.policy.max_redirects + 1):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError(
+                    f"refusing to fetch {url!r}: only http(s) URLs are allowed",
+                    reason="redirect",
+                    retryable=False,
+                )
+            if not request.allow_private:
+                await check_public(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+            seen.append(url)
+            response = await self._request(url, request)
+            if response.status in REDIRECTS and response.location:
+                target = urljoin(url, response.location)
+                if target in seen:
+                    raise FetchError(
+                        f"redirect loop: {' -> '.join([*seen, target])}", reason="redirect", retryable=False
+                    )
+                url = target
+                continue
+            return FetchResult(
+                url=request.url,
+                final_url=url,
+                status=response.status,
+                headers=response.headers,
+                body=response.body,
+                not_modified=response.status == 304,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                elapsed=time.monotonic() - started,
+            )
+        raise FetchError(
+            f"too many redirects (more than {self.policy.max_redirects}) starting at {request.url}",
+            reason="redirect",
+            retryable=False,
+        )
+
+    async def _request(self, url: str, request: Request) -> _Result:
+        host = _host_key(url)
+        sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
+        async with self._slots, sem:
+            await self._wait_turn(host)
+            headers = {
+                "User-Agent": self.policy.user_agent,
+                "Accept": request.accept,
+                "Accept-Encoding": "gzip, deflate",
+            }
+            if request.etag:
+                headers["If-None-Match"] = request.etag
+            if request.last_modified:
+                headers["If-Modified-Since"] = request.last_modified
+            headers.update(dict(request.headers))
+            cap = min(request.max_bytes or self.policy.max_bytes, self.policy.max_bytes)
+            try:
+                return await self._stream(url, headers, cap)
+            finally:
+                self._last_request[host] = time.monotonic()
+
+    async def _wait_turn(self, host: str) -> None:
+        now = time.monotonic()
+        wait = max(
+            self._not_before.get(host, 0.0) - now,
+            self._last_request.get(host, -1e9) + self.policy.host_delay - now,
+        )
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _stream(self, url: str, headers: dict[str, str], cap: int) -> _Result:
+        try:
+            async with self.client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+                if status in REDIRECTS:
+                    return _Result(
+                        url, status, response_headers, b"", location=response.headers.get("location")
+                    )
+                if status == 304:
+                    return _Result(url, status, response_headers, b"")
+                if status >= 400:
+                    raise http_error(status, response_headers, url)
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > cap * 20:
+                    raise too_large(cap, f"the server announced {int(declared):,} bytes")
+                body = await read_capped(response, cap)
+                return _Result(url, status, response_headers, body)
+        except FetchError:
+            raise
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timed out ({type(exc).__name__}) fetching {url}", reason="timeout") from exc
+        except httpx.ConnectError as exc:
+            raise connect_error(exc, url) from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"HTTP error fetching {url}: {exc}", reason="network") from exc
+
+
+@dataclass
+class _Result:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    location: str | None = None
+
+
+def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
+    """The shared client: redirects off (handled per hop), pooled keep-alive connections."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
+        limits=httpx.Limits(
+            max_connections=max(policy.concurrency, 1),
+            max_keepalive_connections=max(policy.concurrency, 1),
+            keepalive_expiry=30,
+        ),
+        http2=False,
+        trust_env=False,
+    )
+
+
+async def read_capped(response: httpx.Response, cap: int) -> bytes:
+    """Read and decompress the body, failing as soon as the *decompressed* size passes `cap`."""
+    encoding = response.headers.get("content-encoding", "identity").lower().strip()
+    decoders = [e.strip() for e in encoding.split(",") if e.strip() and e.strip() != "identity"]
+    if len(decoders) > 1 or (decoders and decoders[0] not in ("gzip", "x-gzip", "deflate")):
+        raise FetchError(f"unsupported Content-Encoding {encoding!r}", reason="bad_content", retryable=False)
+    inflater = _Inflater(decoders[0]) if decoders else None
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in response.aiter_raw(CHUNK):
+        pieces = inflater.feed(raw, cap - size + 1) if inflater else [raw]
+        for piece in pieces:
+            size += len(piece)
+            if size > cap:
+                raise too_large(cap, "the body" + (" (decompressed)" if inflater else ""))
+            chunks.append(piece)
+    if inflater:
+        tail = inflater.flush(cap - size + 1)
+        size += len(tail)
+        if size > cap:
+            raise too_large(cap, "the body (decompressed)")
+        chunks.append(tail)
+    return b"".join(chunks)
+
+
+class _Inflater:
+    """gzip/deflate decoding that never produces more than asked for at once (bomb-safe)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.first = True
+        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self.obj = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes, budget: int) -> list[bytes]:
+        out: list[bytes] = []
+        try:
+            if self.first and self.encoding == "deflate":
+                self.first = False
+                # Some servers send raw deflate without the zlib header.
+                if data and (data[0] & 0x0F) != 8:
+                    self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
+            self.first = False
+            piece = self.obj.decompress(data, max(budget, 1))
+            out.append(piece)
+            budget -= len(piece)
+            while self.obj.unconsumed_tail and budget > 0:
+                piece = self.obj.decompress(self.obj.unconsumed_tail, budget)
+                out.append(piece)
+                budget -= len(piece)
+            if self.obj.unconsumed_tail:
+                out.append(b"x")  # more than the budget remains: caller sees the cap exceeded
+        except zlib.error as exc:
+            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+        return out
+
+    def flush(self, budget: int) -> bytes:
+        try:
+            return self.obj.flush()[: max(budget, 1)]
+        except zlib.error as exc:
+            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+
+
+def too_large(cap: int, what: str) -> FetchError:
+    return FetchError(
+        f"{what} is larger than the {cap:,}-byte limit (raise limits.max_bytes or the source's max_bytes)",
+        reason="too_large",
+        retryable=False,
+    )
+
+
+def http_error(status: int, headers: Mapping[str, str], url: str) -> FetchError:
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    retryable = status in (408, 425, 429) or status >= 500
+    hint = {
+        401: "the page needs a login",
+        403: "access forbidden (a bot wall or a block by the site)",
+        404: "the page is gone or moved; update the source's url",
+        410: "the page was removed; update the source's url",
+        429: "rate limited by the site",
+        503: "the site is unavailable",
+    }.get(status, "")
+    message = f"HTTP {status} from {url}" + (f": {hint}" if hint else "")
+    if retry_after:
+        message += f" (Retry-After {retry_after:g}s)"
+    return FetchError(message, reason="http", status=status, retryable=retryable, retry_after=retry_after)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date), capped at one day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), 86400.0)
+    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+        moment = parsedate_to_datetime(value)
+        return max(0.0, min(moment.timestamp() - time.time(), 86400.0))
+    return None
+
+
+def connect_error(exc: httpx.ConnectError, url: str) -> FetchError:
+    text = str(exc)
+    lowered = text.lower()
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return FetchError(f"TLS failure for {url}: {text}", reason="tls", retryable=False)
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or "temporary failure in name resolution" in lowered
+        or "getaddrinfo" in lowered
+    ):
+        return FetchError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", reason="dns")
+    return FetchError(f"cannot connect to {url}: {text or type(exc).__name__}", reason="connect")
+
+
+async def check_public(host: str, port: int) -> None:
+    """Refuse hosts that resolve to private, loopback, link-local or reserved addresses."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason="dns") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise FetchError(
+                f"refusing to fetch {host}: it resolves to the non-public address {address} "
+                "(set allow_private = true for this source or in the config to allow it)",
+                reason="blocked",
+                retryable=False,
+            )
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"

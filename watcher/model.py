@@ -1,0 +1,263 @@
+"""Plain values passed between the stages of the pipeline.
+
+```
+Source ─fetch─► FetchResult ─kind.extract─► Snapshot ─diff─► Change ─route─► outbox
+       ─► Alert ─channel.send─► Receipt
+```
+
+Everything here is a frozen dataclass with no I/O, so each stage can be tested alone,
+pickled to a worker process, and replaced in one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+CheckStatus = Literal["baseline", "unchanged", "not_modified", "changed", "pending", "failed"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured thing to watch. `options` is the kind's own Options dataclass."""
+
+    id: str
+    url: str
+    kind: str
+    name: str = ""
+    options: Any = None
+    every: float | None = 3600.0
+    cron: str | None = None
+    tags: tuple[str, ...] = ()
+    jurisdiction: str = ""
+    regulator: str = ""
+    ignore: tuple[str, ...] = ()
+    confirm: int = 1
+    role: Literal["watch", "related"] = "watch"
+    follow: bool = False
+    render: Literal["http", "browser"] = "http"
+    headers: tuple[tuple[str, str], ...] = ()
+    allow_private: bool = False
+    robots: bool = True
+    timeout: float | None = None
+    max_bytes: int | None = None
+    bot_markers: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What came back from one fetch. A 304 is `not_modified=True` with an empty body."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The charset the server declared in Content-Type, if any."""
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'")
+        return None
+
+    @property
+    def body_hash(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a listing, feed or API: a document the regulator published.
+
+    `key` is the stable identity (guid, document number, canonical link, title).
+    """
+
+    key: str
+    title: str
+    link: str = ""
+    date: str | None = None
+    summary: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def content(self) -> dict[str, Any]:
+        """What counts for "this item changed" (identity aside)."""
+        return {"title": self.title, "link": self.link, "date": self.date, "summary": self.summary}
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"key": self.key, **self.content()}
+        if self.fields:
+            data["fields"] = dict(self.fields)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Item:
+        return cls(
+            key=data["key"],
+            title=data.get("title", ""),
+            link=data.get("link", ""),
+            date=data.get("date"),
+            summary=data.get("summary", ""),
+            fields=tuple(sorted((data.get("fields") or {}).items())),
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The meaningful content of one source at one time: text blocks, items, or both."""
+
+    blocks: tuple[str, ...] = ()
+    items: tuple[Item, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"blocks": list(self.blocks), "items": [i.to_dict() for i in self.items]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls(
+            blocks=tuple(data.get("blocks", ())),
+            items=tuple(Item.from_dict(i) for i in data.get("items", ())),
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of the content, independent of item order (order changes are not changes)."""
+        items = sorted(json.dumps(i.to_dict(), sort_keys=True) for i in self.items)
+        payload = json.dumps({"b": list(self.blocks), "i": items}, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    @property
+    def text(self) -> str:
+        """A readable rendering, for search and `regwatch snapshot`."""
+        lines = list(self.blocks)
+        for item in self.items:
+            lines.append(" | ".join(p for p in (item.date or "", item.title, item.link) if p))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    before: Item
+    after: Item
+
+
+@dataclass(frozen=True)
+class Change:
+    """What differs between two snapshots of one source."""
+
+    source_id: str
+    before: str
+    after: str
+    added: tuple[Item, ...] = ()
+    removed: tuple[Item, ...] = ()
+    changed: tuple[ItemChange, ...] = ()
+    diff: tuple[str, ...] = ()
+    summary: str = ""
+    id: int | None = None
+    detected_at: datetime | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.diff)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one check of one source, as recorded."""
+
+    source_id: str
+    status: CheckStatus
+    duration: float = 0.0
+    http_status: int | None = None
+    change_id: int | None = None
+    error: str | None = None
+    reason: str | None = None
+    summary: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What an alert needs to know about its source."""
+
+    id: str
+    name: str
+    url: str
+    kind: str = ""
+    tags: tuple[str, ...] = ()
+    jurisdiction: str = ""
+    regulator: str = ""
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    """An article from another source that explains a document in a change."""
+
+    item_key: str
+    title: str
+    link: str
+    source_id: str
+    source_name: str = ""
+    date: str | None = None
+    score: float = 0.0
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthEvent:
+    """A source broke (N failures in a row, or its selector stopped matching) or recovered."""
+
+    source_id: str
+    state: Literal["broken", "recovered"]
+    reason: str
+    failures: int = 0
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One message for one channel, rendered by the channel. Built from the outbox row.
+
+    `key` is the idempotency key of the delivery (stable across retries and restarts).
+    `documents` maps an item key to the first lines of its followed document text.
+    """
+
+    key: str
+    channel: str
+    source: SourceInfo
+    change: Change | None = None
+    health: HealthEvent | None = None
+    related: Mapping[str, tuple[RelatedLink, ...]] = field(default_factory=dict)
+    documents: Mapping[str, str] = field(default_factory=dict)
+    batch: tuple[Alert, ...] = ()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a channel returns once the alert is accepted (e.g. Slack's ts and permalink)."""
+
+    ref: str = ""
+    permalink: str = ""

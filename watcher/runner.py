@@ -1,0 +1,124 @@
+"""Compose the engine from a Config: one pass over sources, then delivery of the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from alerts.base import Channel
+from alerts.outbox import DeliveryReport, deliver_due
+from alerts.registry import CHANNELS
+from alerts.routing import route, route_health
+from watcher.config import Config
+from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from watcher.model import Outcome, Source
+from watcher.pipeline import Context, check
+from watcher.store import HealthPolicy, Store
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def fetch_policy(config: Config) -> FetchPolicy:
+    limits = config.limits
+    agent = config.user_agent or DEFAULT_USER_AGENT
+    if config.contact and config.contact not in agent:
+        agent = f"{agent} contact: {config.contact}"
+    return FetchPolicy(
+        user_agent=agent,
+        timeout=limits.timeout,
+        connect_timeout=limits.connect_timeout,
+        max_bytes=limits.max_bytes,
+        max_redirects=limits.max_redirects,
+        concurrency=limits.concurrency,
+        per_host=limits.per_host,
+        host_delay=limits.host_delay,
+    )
+
+
+def health_policy(config: Config) -> HealthPolicy:
+    return HealthPolicy(
+        after_failures=config.health.after_failures,
+        channels=tuple(route_health(config.channels, config.health.channels)),
+    )
+
+
+def build_channels(
+    config: Config, env: Mapping[str, str] | None = None, **extra: object
+) -> dict[str, Channel]:
+    """One channel object per configured channel; `extra` reaches channels that accept it (tests)."""
+    channels: dict[str, Channel] = {}
+    for channel_config in config.channels:
+        cls = CHANNELS[channel_config.kind]
+        channels[channel_config.id] = cls(channel_config.id, channel_config.options, env=env)
+        for name, value in extra.items():
+            if hasattr(channels[channel_config.id], name):
+                setattr(channels[channel_config.id], name, value)
+    return channels
+
+
+@dataclass
+class PassResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.failed]
+
+
+def make_context(
+    config: Config, store: Store, fetcher: Fetcher, clock: Callable[[], datetime] = utcnow
+) -> Context:
+    return Context(
+        fetcher=fetcher,
+        store=store,
+        clock=clock,
+        route=lambda source: route(source, config.channels),
+        health=health_policy(config),
+        max_pages=config.limits.max_pages,
+    )
+
+
+async def check_sources(sources: Sequence[Source], ctx: Context) -> list[Outcome]:
+    """Check sources concurrently (the fetcher enforces the overall and per-host limits)."""
+    return list(await asyncio.gather(*(check(source, ctx) for source in sources)))
+
+
+async def run_pass(
+    config: Config,
+    store: Store,
+    *,
+    sources: Sequence[Source] | None = None,
+    channels: Mapping[str, Channel] | None = None,
+    fetcher: Fetcher | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    deliver: bool = True,
+) -> PassResult:
+    """One pass: check the given sources (default: all), then deliver what is due."""
+    chosen = list(config.sources if sources is None else sources)
+    store.sync_sources(config.sources, clock())
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher(fetch_policy(config))
+    try:
+        outcomes = await check_sources(chosen, make_context(config, store, fetcher, clock))
+    finally:
+        if own_fetcher:
+            await fetcher.aclose()
+    result = PassResult(outcomes=outcomes)
+    if deliver:
+        own_channels = channels is None
+        channels = channels if channels is not None else build_channels(config)
+        try:
+            result.delivery = await deliver_due(store, channels, clock)
+        finally:
+            if own_channels:
+                for channel in channels.values():
+                    channel.close()
+    return result
