@@ -209,7 +209,9 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
             raise ConfigError(f"{entry}: duplicate channel id {channel.id!r}")
         channels.append(channel)
     if not channels:
-        channels.append(ChannelConfig(id="console", kind="console", options=_options("console", {}, where)))
+        channels.append(
+            ChannelConfig(id="console", kind="console", options=_options("console", {}, where, channel=True))
+        )
     if health.channels is not None:
         for name in health.channels:
             if name not in {c.id for c in channels}:
@@ -502,7 +504,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
         if len(args) != len(value):
             raise ConfigError(f"{where}: expected {len(args)} values, got {value!r}")
-        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(args, value, strict=True)))
+        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
     if origin in (dict, Mapping) or hint in (dict, Mapping):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a table, got {value!r}")
