@@ -78,10 +78,28 @@ def decode(body: bytes, declared: str | None = None) -> str:
             return body.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
+    western = _plausible_cp1252(body)
+    if western is not None:
+        return western
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def _plausible_cp1252(body: bytes) -> str | None:
+    """Undeclared non-UTF-8 text from Western regulators is nearly always windows-1252;
+    accept it when its non-ASCII characters are mostly letters and typographic punctuation
+    (statistical detectors guess wildly on short texts)."""
+    try:
+        text = body.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    special = [c for c in text if ord(c) > 127]
+    if not special:
+        return text
+    plausible = sum(1 for c in special if c.isalpha() or c in "‘’“”–—… §°€©®•")
+    return text if plausible / len(special) >= 0.8 else None
 
 
 def fold(text: str) -> str:

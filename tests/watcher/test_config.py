@@ -69,8 +69,16 @@ def test_valid_config_becomes_typed_objects():
         {
             "allow_private": True,
             "limits": {"timeout": 5, "max_bytes": 1000},
-            "sources": [{**GOOD, "every": "1h30m", "tags": ["hipaa"], "headers": {"Accept-Language": "en"},
-                         "exclude": ["nav"], "title": "a"}],
+            "sources": [
+                {
+                    **GOOD,
+                    "every": "1h30m",
+                    "tags": ["hipaa"],
+                    "headers": {"Accept-Language": "en"},
+                    "exclude": ["nav"],
+                    "title": "a",
+                }
+            ],
             "channels": [{"id": "console", "kind": "console", "match": {"tags": ["hipaa"]}}],
         },
         path=None,
@@ -85,8 +93,10 @@ def test_valid_config_becomes_typed_objects():
     assert config.channels[0].match.tags == ("hipaa",)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("2d", 172800),
-                                               ("1h30m", 5400), (600, 600)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("15m", 900), ("1h", 3600), ("2d", 172800), ("1h30m", 5400), (600, 600)],
+)
 def test_intervals(text, seconds):
     assert parse_interval(text, "x") == seconds
 
