@@ -31,7 +31,8 @@ USWDS = """<html><head><base href="https://www.hhs.gov/"><script>track()</script
    <b>Acme</b></a></h3><time datetime="2024-10-31">October 31, 2024</time>
    <p class="usa-collection__description">A $90,000 settlement.</p></li>
  <li class="usa-collection__item"><h3 class="usa-collection__heading">
-   <a href="javascript:void(0)">Broken link item</a></h3><span class="date">Fri, 10/18/2024 - 11:17</span></li>
+   <a href="javascript:void(0)">Broken link item</a></h3>
+   <span class="date">Fri, 10/18/2024 - 11:17</span></li>
  <li class="usa-collection__item"><!-- empty --></li>
 </ul><footer>Last reviewed</footer></body></html>"""
 
