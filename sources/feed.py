@@ -77,6 +77,12 @@ class Feed(SourceKind):
         if not parsed.get("version") and not entries:
             raise not_a_feed(fetched, parsed)
         warnings: list[str] = []
+        if parsed.get("bozo") and not entries:
+            raise ExtractError(
+                f"ill-formed feed at {fetched.final_url} with no readable entries"
+                f" ({_describe(parsed.get('bozo_exception'))})",
+                reason="parse",
+            )
         if parsed.get("bozo"):
             problem = parsed.get("bozo_exception")
             warnings.append(f"ill-formed feed ({_describe(problem)}); read {len(entries)} entries anyway")
@@ -133,13 +139,14 @@ def _entry_link(entry: Any, base: str) -> str:
 
 def _entry_date(entry: Any, dayfirst: bool) -> str | None:
     for name in ("published", "updated", "created"):
-        parsed = entry.get(f"{name}_parsed")
+        # dict.get: feedparser's own .get maps updated -> published with a DeprecationWarning.
+        parsed = dict.get(entry, f"{name}_parsed")
         if parsed:
             try:
                 return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", parsed)
             except (TypeError, ValueError):
                 pass
-        raw = entry.get(name)
+        raw = dict.get(entry, name)
         if raw:
             found = parse_date(raw, dayfirst=dayfirst)
             if found:

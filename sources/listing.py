@@ -63,7 +63,9 @@ class ListingOptions:
             raise ValueError("listing needs 'select': CSS matching one element per item")
         if self.identity not in IDENTITIES:
             raise ValueError(f"identity must be one of {', '.join(map(repr, IDENTITIES))}")
-        html.check_selectors(self.select, self.title, self.link, self.date, self.summary, self.exclude)
+        html.check_selectors(
+            self.select or None, self.title, self.link, self.date, self.summary, self.exclude
+        )
 
 
 class Listing(SourceKind):
