@@ -19,6 +19,7 @@ JSON_ACCEPT = "application/json, text/json;q=0.9, */*;q=0.5"
 SUMMARY_LIMIT = 1000
 FIELD_LIMIT = 500
 MARKUP = re.compile(r"<[a-zA-Z/!][^>]*>")
+DATETIME_ATTR = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']+)["']""", re.I)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def load(fetched: FetchResult) -> Any:
         start = text.lstrip()[:1]
         if start == "<":
             what = f"an HTML/XML page ({fetched.content_type or 'no content type'})"
-        elif isinstance(exc, json.JSONDecodeError) and exc.pos >= len(text.rstrip()) - 1:
+        elif text.rstrip()[-1:] not in ("}", "]") and start in ("{", "["):
             what = "truncated JSON"
         else:
             what = "invalid JSON"
@@ -205,6 +206,15 @@ def link_value(value: Any, base: str) -> str:
     return absolute(base, value.strip())
 
 
+def date_value(value: Any) -> str:
+    """A date field as text; HTML such as `<time datetime="...">` gives its machine-readable value."""
+    if isinstance(value, str) and MARKUP.search(value):
+        found = DATETIME_ATTR.search(value)
+        if found:
+            return found.group(1)
+    return as_text(value)
+
+
 def matches(record: dict[str, Any], where: tuple[tuple[str, str], ...]) -> bool:
     return all(str(want).casefold() in as_text(lookup(record, path)).casefold() for path, want in where)
 
@@ -226,7 +236,7 @@ def read_record(
         return None
     date = None
     if options.date:
-        raw = as_text(lookup(record, options.date))
+        raw = date_value(lookup(record, options.date))
         date = parse_date(raw, dayfirst=dayfirst) if raw else None
     summary = ""
     if options.summary:
