@@ -15,7 +15,8 @@ PDF_ACCEPT = "application/pdf, */*;q=0.5"
 DEFAULT_MAX_PAGES = 200
 SENTENCE_END = re.compile(r"[.:;!?)\]]['\"”’]?$")
 LIST_START = re.compile(
-    r"^(?:[-•▪◦*]|\(?[0-9ivxlcdm]{1,4}[.)]|\(?[a-z][.)]|§|Article\s+\d|Section\s+\d|Rule\s+\d)\s", re.I
+    r"^(?:[-•▪◦*]|\(?\d{1,3}[.)]|\(?[ivxlcdm]{1,5}[.)]|\(?[a-z][.)]|§|Article\s+\d|Section\s+\d|Rule\s+\d)\s",
+    re.I,
 )
 HEADING_MAX = 60
 
@@ -96,6 +97,6 @@ def paragraphs(page_text: str) -> list[str]:
 def _is_heading(line: str) -> bool:
     """A short line in capitals or title case with no final punctuation, like "CHAPTER II"."""
     words = line.split()
-    if len(line) > HEADING_MAX:
+    if len(line) > HEADING_MAX or line.endswith(("-", ",")):
         return False
     return line.isupper() or (len(words) <= 8 and all(w[:1].isupper() or not w[:1].isalpha() for w in words))
