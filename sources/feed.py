@@ -13,7 +13,7 @@ import feedparser
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
-from sources.links import absolute, canonical
+from sources.links import absolute, canonical, without_tracking
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -134,7 +134,7 @@ def _entry_link(entry: Any, base: str) -> str:
             if candidate.get("href") and candidate.get("rel", "alternate") == "alternate":
                 link = candidate["href"]
                 break
-    return absolute(base, link) if link else ""
+    return without_tracking(absolute(base, link)) if link else ""
 
 
 def _entry_date(entry: Any, dayfirst: bool) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
-from sources.links import absolute, canonical
+from sources.links import absolute, canonical, without_tracking
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -225,7 +225,7 @@ def read_record(
     paths = [p for p in options.key if p]
     ids = [as_text(lookup(record, path)) for path in paths]
     title = clean_line(as_text(lookup(record, options.title)), ignore) if options.title else ""
-    link = link_value(lookup(record, options.link), base) if options.link else ""
+    link = without_tracking(link_value(lookup(record, options.link), base)) if options.link else ""
     if paths and all(ids):
         key = f"{paths[0]}:" + "@".join(ids)
     elif link:

@@ -10,7 +10,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
-from sources.links import absolute, canonical
+from sources.links import absolute, canonical, without_tracking
 from sources.text import clean_line
 from watcher.errors import ExtractError
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -119,7 +119,7 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     if link_node is None and element.tag == "a":
         link_node = element
     if link_node is not None:
-        link = absolute(base, link_node.get("href"))
+        link = without_tracking(absolute(base, link_node.get("href")))
     date = None
     if options.date:
         date_node = _first(element, options.date)
