@@ -87,7 +87,7 @@ def test_css_exclude_removes_regions(site, tmp_path):
     assert passes.one().status == "unchanged"
 
 
-ITEMS = [("2024-10-0%d" % n, f"Notice {n}", f"/n/{n}.html") for n in range(1, 6)]
+ITEMS = [(f"2024-10-0{n}", f"Notice {n}", f"/n/{n}.html") for n in range(1, 6)]
 
 
 def test_item_order_is_not_a_change(site, tmp_path):
