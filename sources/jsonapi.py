@@ -98,7 +98,7 @@ class JsonApi(SourceKind):
             if item.key not in seen:
                 seen.add(item.key)
                 items.append(item)
-        warnings = ()
+        warnings: tuple[str, ...] = ()
         if skipped:
             warnings = (f"{skipped} record(s) had no id, link or title and were skipped",)
         return Snapshot(items=tuple(items), warnings=warnings)
@@ -133,7 +133,11 @@ def load(fetched: FetchResult) -> Any:
             what = "truncated JSON"
         else:
             what = "invalid JSON"
-        detail = f": {exc.msg} at line {exc.lineno} column {exc.colno}" if hasattr(exc, "msg") else ""
+        detail = (
+            f": {exc.msg} at line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ": nested too deeply"
+        )
         raise ExtractError(
             f"expected JSON from {fetched.final_url} but got {what}{detail}", reason="not_json"
         ) from exc

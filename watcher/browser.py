@@ -147,6 +147,10 @@ class BrowserRenderer:
         except PlaywrightError as exc:
             message = " ".join(str(exc).split())[:300]
             raise FetchError(f"browser could not load {request.url}: {message}", reason="browser") from exc
+        if not request.allow_private:
+            # Redirects of the main document are not routed through the guard: check where it ended.
+            parts = urlsplit(final_url)
+            await check_public(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
         body = content.encode("utf-8")
         cap = min(request.max_bytes or self.policy.max_bytes, self.policy.max_bytes)
         if len(body) > cap:
