@@ -138,3 +138,14 @@ def m001_initial(db: Database) -> None:
     )
     db["items"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="porter")
     db["changes"].enable_fts(["summary", "diff"], create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m002_kinds_warnings(db: Database) -> None:
+    """Warnings met while reading content (an ill-formed feed read anyway), per check and per source."""
+    db.executescript(
+        """
+        ALTER TABLE checks ADD COLUMN warnings TEXT;      -- newline-separated, NULL when none
+        ALTER TABLE sources ADD COLUMN last_warning TEXT; -- from the last check that read content
+        """
+    )
