@@ -29,6 +29,7 @@ from sources.catalog import load_catalog
 from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
+from watcher.scheduling import cron_trigger
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -209,7 +210,9 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
             raise ConfigError(f"{entry}: duplicate channel id {channel.id!r}")
         channels.append(channel)
     if not channels:
-        channels.append(ChannelConfig(id="console", kind="console", options=_options("console", {}, where)))
+        channels.append(
+            ChannelConfig(id="console", kind="console", options=_options("console", {}, where, channel=True))
+        )
     if health.channels is not None:
         for name in health.channels:
             if name not in {c.id for c in channels}:
@@ -395,10 +398,8 @@ def parse_interval(value: Any, where: str) -> float:
 
 
 def validate_cron(expr: str, where: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(expr, timezone="UTC")
+        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.scheduling
     except ValueError as exc:
         raise ConfigError(
             f"{where}: {expr!r} is not a valid cron expression ({exc}); "

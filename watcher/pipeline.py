@@ -15,6 +15,7 @@ from watcher.diff import diff
 from watcher.errors import SourceError
 from watcher.fetch import Fetcher, Request
 from watcher.model import FetchResult, Outcome, Snapshot, Source
+from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class Context:
     health: HealthPolicy = field(default_factory=HealthPolicy)
     extract: Extractor = extract_inline
     max_pages: int = 10
+    robots: Robots | None = None  # None: robots.txt is not consulted
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -88,6 +90,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
         timeout=source.timeout,
         max_bytes=source.max_bytes,
     )
+    await _ensure_allowed(source, source.url, ctx)
     fetched = await ctx.fetcher.fetch(request)
     if fetched.not_modified:
         if state.latest is None:
@@ -148,6 +151,7 @@ async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, c
     next_url = kind.next_page(fetched, source)
     while next_url and next_url not in seen and len(pages) < ctx.max_pages:
         seen.add(next_url)
+        await _ensure_allowed(source, next_url, ctx)
         page = await ctx.fetcher.fetch(
             Request(
                 url=next_url,
@@ -163,13 +167,39 @@ async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, c
     return kind.merge(pages)
 
 
+async def _ensure_allowed(source: Source, url: str, ctx: Context) -> None:
+    """robots.txt first, unless the source opted out (`robots = false`)."""
+    if source.robots and ctx.robots is not None:
+        await ctx.robots.ensure_allowed(url, ctx.fetcher, allow_private=source.allow_private)
+
+
 def _log(outcome: Outcome) -> None:
     took = f"in {outcome.duration:.2f}s"
+    # Structured fields for `--log-format json` (the text format shows only the message).
+    extra = {
+        "source_id": outcome.source_id,
+        "status": outcome.status,
+        "duration": round(outcome.duration, 3),
+        "http_status": outcome.http_status,
+    }
     if outcome.failed:
         logger.warning(
-            "checked %s: failed (%s) %s: %s", outcome.source_id, outcome.reason, took, outcome.error
+            "checked %s: failed (%s) %s: %s",
+            outcome.source_id,
+            outcome.reason,
+            took,
+            outcome.error,
+            extra={**extra, "reason": outcome.reason},
         )
     elif outcome.status == "changed":
-        logger.info("checked %s: changed (%s) %s", outcome.source_id, outcome.summary, took)
+        logger.info(
+            "checked %s: changed (%s) %s",
+            outcome.source_id,
+            outcome.summary,
+            took,
+            extra={**extra, "change_id": outcome.change_id},
+        )
     else:
-        logger.info("checked %s: %s %s", outcome.source_id, outcome.status.replace("_", " "), took)
+        logger.info(
+            "checked %s: %s %s", outcome.source_id, outcome.status.replace("_", " "), took, extra=extra
+        )

@@ -138,3 +138,9 @@ def m001_initial(db: Database) -> None:
     )
     db["items"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="porter")
     db["changes"].enable_fts(["summary", "diff"], create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m004_service_next_run(db: Database) -> None:
+    """The running service records when it will next check each source (`regwatch status`)."""
+    db.execute("ALTER TABLE sources ADD COLUMN next_run_at TEXT")
