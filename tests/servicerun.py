@@ -34,7 +34,14 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "c
 class Service:
     """`python -m watcher --config X run` with stdout/stderr captured to files."""
 
-    def __init__(self, config: Path, *args: str, name: str = "service", env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        config: Path,
+        *args: str,
+        name: str = "service",
+        env: dict[str, str] | None = None,
+        options: tuple[str, ...] = (),
+    ):
         self.config = config
         self.out_path = config.parent / f"{name}.out"
         self.err_path = config.parent / f"{name}.err"
@@ -43,7 +50,7 @@ class Service:
         full_env.pop("REGWATCH_DB", None)
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "watcher", "--config", str(config), "run", *args],
+                [sys.executable, "-m", "watcher", "--config", str(config), *options, "run", *args],
                 stdout=out,
                 stderr=err,
                 env=full_env,

@@ -72,6 +72,7 @@ class Fetcher:
         self._last_request: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
         self._host_delays: dict[str, float] = {}
+        self._next_start: dict[str, float] = {}
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -170,15 +171,20 @@ class Fetcher:
                 self._last_request[host] = time.monotonic()
 
     async def _wait_turn(self, host: str) -> None:
+        """Wait until the host may be asked: its back-off is over and `delay` has passed since
+        the last request ended and since the last one started (concurrent requests reserve
+        their start times in turn, so a burst is spaced too)."""
         now = time.monotonic()
-        wait = max(
-            self._not_before.get(host, 0.0) - now,
-            self._last_request.get(host, -1e9)
-            + max(self.policy.host_delay, self._host_delays.get(host, 0.0))
-            - now,
+        delay = max(self.policy.host_delay, self._host_delays.get(host, 0.0))
+        start = max(
+            now,
+            self._not_before.get(host, 0.0),
+            self._last_request.get(host, -1e9) + delay,
+            self._next_start.get(host, -1e9),
         )
-        if wait > 0:
-            await asyncio.sleep(wait)
+        self._next_start[host] = start + delay
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def _stream(self, url: str, headers: dict[str, str], cap: int) -> _Result:
         try:

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309: parse at least 500 KiB
 DEFAULT_TTL = 24 * 3600.0
-RETRY_TTL = 300.0
+RETRY_TTL = 60.0
 MAX_CRAWL_DELAY = 30.0
 UNREACHABLE_REASONS = {"timeout", "connect", "dns", "network", "tls"}
 
@@ -142,9 +142,14 @@ class Robots:
                     "robots.txt of %s unreachable (%s); keeping the rules read before", origin, exc
                 )
                 return Rules(origin, previous.parser, self.clock() + retry, note="stale: " + previous.note)
+            message = str(exc)
+            if exc.reason == "http":  # the site answers, but not robots.txt: say why we stop
+                message = (
+                    f"robots.txt unreachable, so nothing on {origin} is fetched until it answers "
+                    f"(RFC 9309): {exc}"
+                )
             error = FetchError(
-                f"robots.txt unreachable, so nothing on {origin} is fetched until it answers "
-                f"(RFC 9309): {exc}",
+                message,
                 reason=exc.reason,
                 status=exc.status,
                 retry_after=exc.retry_after,
