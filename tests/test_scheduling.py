@@ -118,7 +118,8 @@ def test_interval_trigger_jitter_is_a_capped_fraction():
         fire = trigger.get_next_fire_time(NOW, NOW)
         assert NOW + timedelta(seconds=600) <= fire <= NOW + timedelta(seconds=660)
     assert misfire_grace(src("a", 2)) == 30
-    assert misfire_grace(src("b", None, "0 9 * * *")) == 3600
+    assert misfire_grace(src("d", 86400)) == 86400  # a daily check late by hours still runs
+    assert misfire_grace(src("b", None, "0 9 * * *")) == 7 * 86400
 
 
 def test_status_states_and_next_runs():

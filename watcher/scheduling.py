@@ -101,10 +101,14 @@ def trigger_for(source: Source, *, jitter: float, start: datetime) -> BaseTrigge
 
 
 def misfire_grace(source: Source) -> int:
-    """A late run still happens if at most this late (later ones coalesce into the next run)."""
+    """How late a run may start and still run (a suspended machine, a blocked loop).
+
+    With coalescing, the one run left after a gap is at most one interval late, so a grace
+    of one interval (a week for cron) means a due check is never skipped, only delayed.
+    """
     if source.cron:
-        return 3600
-    return int(max(30.0, min(source.every or 3600.0, 3600.0)))
+        return 7 * 86400
+    return int(max(30.0, source.every or 3600.0))
 
 
 def next_due(source: Source, last_check: datetime | None, now: datetime) -> datetime:

@@ -35,7 +35,7 @@ from alerts.base import Channel
 from alerts.outbox import deliver_due
 from watcher import __version__
 from watcher.config import Config
-from watcher.errors import ConfigError
+from watcher.errors import ConfigError, WatchError
 from watcher.fetch import Fetcher
 from watcher.health import HealthServer
 from watcher.lock import DatabaseLock
@@ -113,27 +113,22 @@ class WatchService:
 
     async def _serve(self) -> None:
         loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGINT"):
+            loop.add_signal_handler(getattr(signal, name), self._on_stop_signal, name)
+        loop.add_signal_handler(signal.SIGHUP, self._on_reload_signal)
         self.fetcher = MeteredFetcher(fetch_policy(self.config), self.metrics)
         self.robots = Robots(self.fetcher.policy.user_agent)
         self.ctx = make_context(self.config, self.store, self.fetcher, self.clock, robots=self.robots)
         self.channels = self._channels(self.config)
-        self.store.sync_sources(self.config.sources, self.clock())
         self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
-        self.scheduler.start()
-        due = self._schedule(self.config.sources)
-        for name in ("SIGTERM", "SIGINT"):
-            loop.add_signal_handler(getattr(signal, name), self._on_stop_signal, name)
-        loop.add_signal_handler(signal.SIGHUP, self._on_reload_signal)
-        delivery = asyncio.create_task(self._delivery_loop(), name="delivery")
+        delivery: asyncio.Task[None] | None = None
         try:
             if self.health_port is not None:
-                self.health = HealthServer(
-                    self.health_host, self.health_port, health=self.health_report, metrics=self.render_metrics
-                )
-                await self.health.start()
-                logger.info(
-                    "health endpoint on http://%s:%d/healthz and /metrics", self.health_host, self.health.port
-                )
+                await self._start_health()
+            self.store.sync_sources(self.config.sources, self.clock())
+            self.scheduler.start()
+            due = self._schedule(self.config.sources)
+            delivery = asyncio.create_task(self._delivery_loop(), name="delivery")
             logger.info(
                 "regwatch %s service started (pid %d): %d source(s), %d due now, database %s",
                 __version__,
@@ -153,7 +148,7 @@ class WatchService:
             with contextlib.suppress(Exception):
                 if self.scheduler.running:
                     self.scheduler.shutdown(wait=False)
-            if not delivery.done():
+            if delivery is not None and not delivery.done():
                 delivery.cancel()
                 await asyncio.gather(delivery, return_exceptions=True)
             for task in list(self._background):
@@ -162,6 +157,23 @@ class WatchService:
             await self.fetcher.aclose()
             for channel in self.channels.values():
                 channel.close()
+
+    async def _start_health(self) -> None:
+        assert self.health_port is not None
+        self.health = HealthServer(
+            self.health_host, self.health_port, health=self.health_report, metrics=self.render_metrics
+        )
+        try:
+            await self.health.start()
+        except OSError as exc:
+            self.health = None
+            raise WatchError(
+                f"cannot serve the health endpoint on {self.health_host}:{self.health_port}: "
+                f"{exc.strerror or exc}"
+            ) from exc
+        logger.info(
+            "health endpoint on http://%s:%d/healthz and /metrics", self.health_host, self.health.port
+        )
 
     def stop(self) -> None:
         """Begin a graceful stop (what SIGTERM does)."""
