@@ -29,6 +29,7 @@ from sources.catalog import load_catalog
 from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
+from watcher.scheduling import cron_trigger
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -411,10 +412,8 @@ def parse_interval(value: Any, where: str) -> float:
 
 
 def validate_cron(expr: str, where: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(expr, timezone="UTC")
+        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.scheduling
     except ValueError as exc:
         raise ConfigError(
             f"{where}: {expr!r} is not a valid cron expression ({exc}); "

@@ -72,6 +72,8 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._last_request: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
+        self._host_delays: dict[str, float] = {}
+        self._next_start: dict[str, float] = {}
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -87,6 +89,14 @@ class Fetcher:
         """Hold further requests to url's host for `seconds` (after 429/503 Retry-After)."""
         host = _host_key(url)
         self._not_before[host] = max(self._not_before.get(host, 0.0), time.monotonic() + seconds)
+
+    def held_for(self, url: str) -> float:
+        """Seconds until url's host may be asked again (0 when it is not held by a back-off)."""
+        return max(0.0, self._not_before.get(_host_key(url), 0.0) - time.monotonic())
+
+    def set_host_delay(self, url: str, seconds: float) -> None:
+        """Space requests to url's host by at least `seconds` (robots.txt Crawl-delay)."""
+        self._host_delays[_host_key(url)] = max(0.0, seconds)
 
     async def fetch(self, request: Request) -> FetchResult:
         """Fetch `request.url`, following redirects by hand so each hop is checked."""
@@ -162,13 +172,20 @@ class Fetcher:
                 self._last_request[host] = time.monotonic()
 
     async def _wait_turn(self, host: str) -> None:
+        """Wait until the host may be asked: its back-off is over and `delay` has passed since
+        the last request ended and since the last one started (concurrent requests reserve
+        their start times in turn, so a burst is spaced too)."""
         now = time.monotonic()
-        wait = max(
-            self._not_before.get(host, 0.0) - now,
-            self._last_request.get(host, -1e9) + self.policy.host_delay - now,
+        delay = max(self.policy.host_delay, self._host_delays.get(host, 0.0))
+        start = max(
+            now,
+            self._not_before.get(host, 0.0),
+            self._last_request.get(host, -1e9) + delay,
+            self._next_start.get(host, -1e9),
         )
-        if wait > 0:
-            await asyncio.sleep(wait)
+        self._next_start[host] = start + delay
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def _stream(
         self, url: str, headers: dict[str, str], cap: int, markers: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ from watcher.diff import diff
 from watcher.errors import SourceError
 from watcher.fetch import Fetcher, Request
 from watcher.model import FetchResult, Outcome, Snapshot, Source
+from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Context:
     max_pages: int = 10
     #: Fetches `render = "browser"` sources (headless Chromium); made on demand when None.
     render: Renderer | None = None
+    robots: Robots | None = None  # None: robots.txt is not consulted
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -90,6 +92,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
         etag=state.etag if same_shape else None,
         last_modified=state.last_modified if same_shape else None,
     )
+    await _ensure_allowed(source, source.url, ctx)
     fetched = await _fetch(request, source, ctx)
     if fetched.not_modified:
         if state.latest is None:
@@ -157,6 +160,7 @@ async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, c
     next_url = kind.next_page(fetched, source)
     while next_url and next_url not in seen and len(pages) < ctx.max_pages:
         seen.add(next_url)
+        await _ensure_allowed(source, next_url, ctx)
         page = await ctx.fetcher.fetch(_request(source, kind, next_url))
         pages.append(ctx.extract(kind, page, source))
         next_url = kind.next_page(page, source)
@@ -194,6 +198,7 @@ async def _discover_feed(source: Source, kind: SourceKind, ctx: Context) -> tupl
     The page is fetched in full each time (its validators would not describe the feed);
     the feed itself is fetched conditionally.
     """
+    await _ensure_allowed(source, source.url, ctx)
     page = await _fetch(_request(source, kind, source.url), source, ctx)
     feed_url = kind.feed_url(page, source)
     logger.debug("%s: watching the feed %s declared by %s", source.id, feed_url, page.final_url)
@@ -204,13 +209,39 @@ async def _discover_feed(source: Source, kind: SourceKind, ctx: Context) -> tupl
     return feed_source, feed_kind()
 
 
+async def _ensure_allowed(source: Source, url: str, ctx: Context) -> None:
+    """robots.txt first, unless the source opted out (`robots = false`)."""
+    if source.robots and ctx.robots is not None:
+        await ctx.robots.ensure_allowed(url, ctx.fetcher, allow_private=source.allow_private)
+
+
 def _log(outcome: Outcome) -> None:
     took = f"in {outcome.duration:.2f}s"
+    # Structured fields for `--log-format json` (the text format shows only the message).
+    extra = {
+        "source_id": outcome.source_id,
+        "status": outcome.status,
+        "duration": round(outcome.duration, 3),
+        "http_status": outcome.http_status,
+    }
     if outcome.failed:
         logger.warning(
-            "checked %s: failed (%s) %s: %s", outcome.source_id, outcome.reason, took, outcome.error
+            "checked %s: failed (%s) %s: %s",
+            outcome.source_id,
+            outcome.reason,
+            took,
+            outcome.error,
+            extra={**extra, "reason": outcome.reason},
         )
     elif outcome.status == "changed":
-        logger.info("checked %s: changed (%s) %s", outcome.source_id, outcome.summary, took)
+        logger.info(
+            "checked %s: changed (%s) %s",
+            outcome.source_id,
+            outcome.summary,
+            took,
+            extra={**extra, "change_id": outcome.change_id},
+        )
     else:
-        logger.info("checked %s: %s %s", outcome.source_id, outcome.status.replace("_", " "), took)
+        logger.info(
+            "checked %s: %s %s", outcome.source_id, outcome.status.replace("_", " "), took, extra=extra
+        )

@@ -17,6 +17,7 @@ from watcher.config import Config
 from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
 from watcher.model import Outcome, Source
 from watcher.pipeline import Context, check
+from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,13 @@ class PassResult:
 
 
 def make_context(
-    config: Config, store: Store, fetcher: Fetcher, clock: Callable[[], datetime] = utcnow
+    config: Config,
+    store: Store,
+    fetcher: Fetcher,
+    clock: Callable[[], datetime] = utcnow,
+    robots: Robots | None = None,
 ) -> Context:
+    """The check context; robots.txt rules are read (and cached by `robots`) through `fetcher`."""
     return Context(
         fetcher=fetcher,
         store=store,
@@ -85,6 +91,7 @@ def make_context(
         health=health_policy(config),
         max_pages=config.limits.max_pages,
         render=BrowserRenderer(fetcher.policy).render,
+        robots=robots or Robots(fetcher.policy.user_agent),
     )
 
 

@@ -149,3 +149,9 @@ def m002_kinds_warnings(db: Database) -> None:
         ALTER TABLE sources ADD COLUMN last_warning TEXT; -- from the last check that read content
         """
     )
+
+
+@migrations()
+def m004_service_next_run(db: Database) -> None:
+    """The running service records when it will next check each source (`regwatch status`)."""
+    db.execute("ALTER TABLE sources ADD COLUMN next_run_at TEXT")

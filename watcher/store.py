@@ -165,6 +165,24 @@ class Store:
     def source_rows(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM sources ORDER BY id"))
 
+    def set_next_run(self, source_id: str, at: datetime | None) -> None:
+        """The service's next scheduled check of a source (shown by `regwatch status`)."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE sources SET next_run_at = ? WHERE id = ?", [iso(at) if at else None, source_id]
+            )
+
+    def outbox_summary(self, now: datetime, *, recent: float = 86400.0) -> dict[str, Any]:
+        """Alerts waiting (and since when) and alerts that failed for good recently."""
+        waiting = self.db.execute(
+            "SELECT count(*), min(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        ).fetchone()
+        since = iso(datetime.fromtimestamp(now.timestamp() - recent, UTC))
+        failed = self.db.execute(
+            "SELECT count(*) FROM outbox WHERE status = 'failed' AND created_at >= ?", [since]
+        ).fetchone()[0]
+        return {"pending": waiting[0], "oldest_pending_at": parse_iso(waiting[1]), "failed_recently": failed}
+
     # -- snapshots ----------------------------------------------------------------------
 
     def snapshot(self, fingerprint: str | None) -> Snapshot | None:
