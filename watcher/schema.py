@@ -138,3 +138,24 @@ def m001_initial(db: Database) -> None:
     )
     db["items"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="porter")
     db["changes"].enable_fts(["summary", "diff"], create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m003_alerts_delivery(db: Database) -> None:
+    """Delivery bookkeeping for alert channels: claims (for crash reconcile), digests, threads."""
+    db.executescript(
+        """
+        ALTER TABLE outbox ADD COLUMN claimed_at TEXT;      -- when the last send began
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT;      -- host:pid of the process that sent it
+        ALTER TABLE outbox ADD COLUMN batch_id INTEGER REFERENCES outbox(id);  -- the digest row carrying it
+        CREATE INDEX outbox_batch ON outbox(batch_id);
+        CREATE INDEX outbox_channel_status ON outbox(channel, status);
+        CREATE TABLE alert_threads (
+            channel TEXT NOT NULL,                  -- regwatch channel id
+            source_id TEXT NOT NULL,
+            ref TEXT NOT NULL,                      -- the channel's ref of the first message (Slack ts)
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel, source_id)
+        );
+        """
+    )
