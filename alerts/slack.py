@@ -32,6 +32,7 @@ SDK_LOGGER = logging.getLogger("alerts.slack.sdk")
 SDK_LOGGER.setLevel(logging.CRITICAL)
 
 EVENT_TYPE = "regwatch_alert"
+ERROR_CODE = re.compile(r"^[a-z0-9_.]{1,60}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 RECONCILE_PAGES = 5  # of up to 200 messages each
 LOOKUP_PAGES = 10  # of conversations.list, to find a channel's id by name
@@ -260,7 +261,8 @@ class Slack(Channel):
             raise self.transport_error(exc) from None
         if response.status_code == 200:
             return Receipt(ref="webhook")
-        body = str(response.body or "").strip()[:100]
+        body = str(response.body or "").strip()
+        body = body if ERROR_CODE.match(body) else ""
         raise self.classify(response.status_code, body, retry_after_of(response.headers))
 
     def _permalink(self, channel_id: str, ts: str) -> str:
@@ -403,10 +405,10 @@ class Slack(Channel):
 
 
 def api_error(exc: SlackApiError) -> str:
+    """Slack's error code (`invalid_auth`), or "" for an answer that is not Slack's JSON."""
     data = exc.response.data
-    if isinstance(data, dict):
-        return str(data.get("error") or "")
-    return ""
+    error = str(data.get("error") or "") if isinstance(data, dict) else ""
+    return error if ERROR_CODE.match(error) else ""
 
 
 def carries_key(message: Mapping[str, Any], key: str) -> bool:

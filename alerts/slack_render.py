@@ -54,11 +54,14 @@ def mrkdwn(text: str) -> dict:
 
 
 def plain(text: str, limit: int = MAX_HEADER) -> dict:
-    return {
-        "type": "plain_text",
-        "text": truncate(clean(text).replace("\n", " "), limit) or "-",
-        "emoji": False,
-    }
+    """A plain_text object. Slack shows it unparsed, but it is escaped all the same (Slack
+    decodes the three entities), so no raw `<!here>` from a page is ever sent anywhere."""
+    words = " ".join(clean(text).split())
+    escaped = escape(words)
+    while len(escaped) > limit:  # cut the text, not an entity
+        words = truncate(words, max(len(words) - (len(escaped) - limit) - 1, 1))
+        escaped = escape(words)
+    return {"type": "plain_text", "text": escaped or "-", "emoji": False}
 
 
 def section(text: str) -> dict:
@@ -245,7 +248,7 @@ def render_change(alert: Alert) -> SlackMessage:
         chunks = [f"*{label} ({len(items)})*", *item_chunks(alert, shown, source_host)]
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(items) > placed:
-            hidden.append(f"{len(items) - placed} more {label.lower()}")
+            hidden.append(f"{len(items) - placed} more {label.lower()} item(s)")
     if change.changed:
         chunks = [f"*Updated ({len(change.changed)})*"]
         for pair in change.changed[:ITEMS_SHOWN]:
@@ -268,7 +271,8 @@ def render_change(alert: Alert) -> SlackMessage:
             hidden.append("the page text diff")
     closing = []
     if hidden:
-        closing.append(f"…and {', '.join(hidden)}")
+        more = f"…and {', '.join(hidden)}"
+        closing.append(f"{more}: `regwatch show {change.id}`" if change.id is not None else more)
     out.reserve = 0
     if closing:
         out.add(section(" ".join(closing)))
