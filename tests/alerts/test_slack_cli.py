@@ -116,7 +116,7 @@ def test_kill_between_send_and_record_neither_loses_nor_duplicates(site, slack, 
     db.close()
 
     again = regwatch("deliver")
-    out, err = again.communicate(timeout=60)
+    _out, err = again.communicate(timeout=60)
     assert again.returncode == 0, err
     assert "sent 1, reconciled 1" in err
     keys = slack.keys("compliance-alerts")
@@ -135,9 +135,7 @@ def test_token_never_reaches_the_database_logs_or_output(site, slack, tmp_path, 
         outputs.append(cli("-vv", "--config", str(config), "check", env=ENV))
         site.set(
             "/news",
-            listing_page(
-                [("2024-10-2%d" % len(outputs), f"Item {len(outputs)}", f"/n{len(outputs)}"), *ITEMS]
-            ),
+            listing_page([(f"2024-10-2{len(outputs)}", f"Item {len(outputs)}", f"/n{len(outputs)}"), *ITEMS]),
         )
     slack.outage(1)
     outputs.append(cli("-vv", "--log-format", "json", "--config", str(config), "check", env=ENV))
