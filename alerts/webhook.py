@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -188,10 +189,16 @@ class Webhook(Channel):
             self._client = None
 
 
-def retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
     if not value:
         return None
     try:
         return max(float(value), 0.0)
     except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    return max(moment.timestamp() - (time.time() if now is None else now), 0.0)
