@@ -43,6 +43,21 @@ VOLATILE = (
     re.compile(
         r"([?&])(?:v|ver|version|cb|cachebuster|_|t|ts|timestamp|rand|nocache)=[\w.-]+", re.IGNORECASE
     ),
+    # Counters: "Views: 1234", "1,234 views", "Visitors: 98765", "Hits 12".
+    re.compile(
+        r"\b(?:page\s*views?|views?|visitors?|visits|hits|downloads|total\s+visitors?|visitor\s+counter"
+        r"|no\.\s+of\s+visitors)\s*(?:count)?\s*[:#]?\s*\d[\d,.\s]*\d?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b\d[\d,.]+\s+(?:views|visits|visitors|hits|downloads)\b", re.IGNORECASE),
+    # Render timings: "generated in 0.12s", "Page rendered in 35 ms", "served in 0.3 seconds".
+    re.compile(
+        r"\b(?:page\s+)?(?:generated|rendered|served|created|built|processed)\s+in\s+[\d.,]+\s*"
+        r"(?:ms|milliseconds?|s|secs?|seconds?)\b\.?",
+        re.IGNORECASE,
+    ),
+    # Request/trace ids printed in footers.
+    re.compile(r"\b(?:request|correlation|trace|session)[\s_-]*id\s*[:#=]\s*[\w-]{6,}", re.IGNORECASE),
 )
 
 

@@ -195,7 +195,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     seen: set[str] = set()
     for index, raw in enumerate(merged):
         entry = f"{where}: sources[{index}]" + (f" (id {raw['id']!r})" if "id" in raw else "")
-        source = parse_source(raw, entry, allow_private=allow_private)
+        source = with_limits(parse_source(raw, entry, allow_private=allow_private), limits)
         if source.id in seen:
             raise ConfigError(f"{entry}: duplicate source id {source.id!r}; ids must be unique")
         seen.add(source.id)
@@ -321,10 +321,24 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
         raise ConfigError(f"{entry}: role must be 'watch' or 'related', not {source.role!r}")
     if source.render not in ("http", "browser"):
         raise ConfigError(f"{entry}: render must be 'http' or 'browser', not {source.render!r}")
+    if source.render == "browser" and not kind.renders_html:
+        raise ConfigError(
+            f"{entry}: render = 'browser' works for HTML kinds only"
+            f" ({', '.join(sorted(k for k, c in KINDS.items() if c.renders_html))}), not {kind_name!r}"
+        )
     return source
 
 
 CATALOG_ONLY_KEYS = {"verified", "notes"}
+
+
+def with_limits(source: Source, limits: Limits) -> Source:
+    """Fill kind options that default to a global limit (the `pdf` kind's `max_pages`)."""
+    options = source.options
+    if dataclasses.is_dataclass(options) and getattr(options, "max_pages", 0) is None:
+        options = dataclasses.replace(options, max_pages=limits.pdf_max_pages)  # type: ignore[type-var]
+        return dataclasses.replace(source, options=options)
+    return source
 
 
 def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from watcher import __version__
+from watcher import __version__, botwall
 from watcher.errors import FetchError
 from watcher.model import FetchResult
 
@@ -58,6 +58,7 @@ class Request:
     allow_private: bool = False
     timeout: float | None = None
     max_bytes: int | None = None
+    bot_markers: tuple[str, ...] = ()
 
 
 class Fetcher:
@@ -156,7 +157,7 @@ class Fetcher:
             headers.update(dict(request.headers))
             cap = min(request.max_bytes or self.policy.max_bytes, self.policy.max_bytes)
             try:
-                return await self._stream(url, headers, cap)
+                return await self._stream(url, headers, cap, request.bot_markers)
             finally:
                 self._last_request[host] = time.monotonic()
 
@@ -169,7 +170,9 @@ class Fetcher:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def _stream(self, url: str, headers: dict[str, str], cap: int) -> _Result:
+    async def _stream(
+        self, url: str, headers: dict[str, str], cap: int, markers: tuple[str, ...] = ()
+    ) -> _Result:
         try:
             async with self.client.stream("GET", url, headers=headers) as response:
                 status = response.status_code
@@ -181,11 +184,17 @@ class Fetcher:
                 if status == 304:
                     return _Result(url, status, response_headers, b"")
                 if status >= 400:
-                    raise http_error(status, response_headers, url)
+                    head = await read_head(response) if status in botwall.WALL_STATUSES else b""
+                    raise bot_wall_error(status, response_headers, head, markers, url) or http_error(
+                        status, response_headers, url
+                    )
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > cap * 20:
                     raise too_large(cap, f"the server announced {int(declared):,} bytes")
                 body = await read_capped(response, cap)
+                wall = bot_wall_error(status, response_headers, body, markers, url)
+                if wall is not None:
+                    raise wall
                 return _Result(url, status, response_headers, body)
         except FetchError:
             raise
@@ -284,6 +293,31 @@ class _Inflater:
             return self.obj.flush()[: max(budget, 1)]
         except zlib.error as exc:
             raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+
+
+async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
+    """The start of an error response's body, as evidence of a bot wall ("" if too big or corrupt)."""
+    try:
+        return await read_capped(response, limit)
+    except FetchError:
+        return b""
+
+
+def bot_wall_error(
+    status: int, headers: Mapping[str, str], body: bytes, markers: tuple[str, ...], url: str
+) -> FetchError | None:
+    """A FetchError(reason="bot_wall") if the response is a challenge, block or soft-404 page."""
+    wall = botwall.detect(status, headers, body, markers)
+    if wall is None:
+        return None
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    return FetchError(
+        f"bot wall at {url}: HTTP {status}, {wall.describe()}; not content, nothing compared",
+        reason="bot_wall",
+        status=status,
+        retryable=True,
+        retry_after=retry_after,
+    )
 
 
 def too_large(cap: int, what: str) -> FetchError:

@@ -12,6 +12,7 @@ from alerts.base import Channel
 from alerts.outbox import DeliveryReport, deliver_due
 from alerts.registry import CHANNELS
 from alerts.routing import route, route_health
+from watcher.browser import BrowserRenderer
 from watcher.config import Config
 from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
 from watcher.model import Outcome, Source
@@ -89,6 +90,7 @@ def make_context(
         route=lambda source: route(source, config.channels),
         health=health_policy(config),
         max_pages=config.limits.max_pages,
+        render=BrowserRenderer(fetcher.policy).render,
     )
 
 

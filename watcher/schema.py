@@ -141,6 +141,17 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
+def m002_kinds_warnings(db: Database) -> None:
+    """Warnings met while reading content (an ill-formed feed read anyway), per check and per source."""
+    db.executescript(
+        """
+        ALTER TABLE checks ADD COLUMN warnings TEXT;      -- newline-separated, NULL when none
+        ALTER TABLE sources ADD COLUMN last_warning TEXT; -- from the last check that read content
+        """
+    )
+
+
+@migrations()
 def m003_alerts_delivery(db: Database) -> None:
     """Delivery bookkeeping for alert channels: claims (for crash reconcile), digests, threads."""
     db.executescript(

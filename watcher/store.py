@@ -205,10 +205,11 @@ class Store:
         reason: str | None = None,
         error: str | None = None,
         http_status: int | None = None,
+        warnings: Sequence[str] | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT INTO checks (source_id, at, status, http_status, duration_ms, reason, error, snapshot)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO checks (source_id, at, status, http_status, duration_ms, reason, error, snapshot,"
+            " warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 source_id,
                 iso(now),
@@ -218,6 +219,7 @@ class Store:
                 reason,
                 error,
                 snapshot,
+                "\n".join(warnings)[:4000] if warnings else None,
             ],
         )
 
@@ -228,8 +230,12 @@ class Store:
         fetched: FetchResult | None,
         health: HealthPolicy,
         extra: dict[str, Any] | None = None,
+        warnings: Sequence[str] | None = None,
     ) -> None:
-        """Mark a successful check; a source that was broken recovers (and says so once)."""
+        """Mark a successful check; a source that was broken recovers (and says so once).
+
+        `warnings` (from reading the content) replace the source's last warning; None (the
+        content was not re-read: 304 or same bytes) keeps it."""
         row = self.db.execute("SELECT state, failures FROM sources WHERE id = ?", [source.id]).fetchone()
         was_broken = row is not None and row[0] == "broken"
         values: dict[str, Any] = {
@@ -245,6 +251,8 @@ class Store:
         if fetched is not None and not fetched.not_modified:
             values["etag"] = fetched.etag
             values["last_modified"] = fetched.last_modified
+        if warnings is not None:
+            values["last_warning"] = "; ".join(warnings)[:2000] if warnings else None
         values.update(extra or {})
         self._update_source(source.id, values)
         if was_broken:
@@ -266,20 +274,23 @@ class Store:
         health: HealthPolicy,
         status: CheckStatus = "unchanged",
         extra: dict[str, Any] | None = None,
+        warnings: Sequence[str] | None = None,
     ) -> Outcome:
         if fetched.not_modified:
             status = "not_modified"
         with self.db.atomic():
             latest = self.state(source.id).latest
-            self._check_row(source.id, now, status, fetched=fetched, duration=duration, snapshot=latest)
+            self._check_row(
+                source.id, now, status, fetched=fetched, duration=duration, snapshot=latest, warnings=warnings
+            )
             if latest:
                 self.db.execute(
                     "UPDATE versions SET last_seen = ?"
                     " WHERE id = (SELECT max(id) FROM versions WHERE source_id = ?)",
                     [iso(now), source.id],
                 )
-            self._ok(source, now, fetched, health, extra)
-        return Outcome(source.id, status, duration, fetched.status)
+            self._ok(source, now, fetched, health, extra, warnings)
+        return Outcome(source.id, status, duration, fetched.status, warnings=tuple(warnings or ()))
 
     def record_pending(
         self,
@@ -292,11 +303,18 @@ class Store:
         duration: float,
         config_hash: str,
         health: HealthPolicy,
+        warnings: Sequence[str] = (),
     ) -> Outcome:
         """A new version seen, but `confirm` wants it seen again before it counts."""
         with self.db.atomic():
             self._check_row(
-                source.id, now, "pending", fetched=fetched, duration=duration, snapshot=snapshot.fingerprint
+                source.id,
+                now,
+                "pending",
+                fetched=fetched,
+                duration=duration,
+                snapshot=snapshot.fingerprint,
+                warnings=warnings,
             )
             self._ok(
                 source,
@@ -310,6 +328,7 @@ class Store:
                     "body_hash": None,
                     "config_hash": config_hash,
                 },
+                warnings,
             )
         return Outcome(
             source.id,
@@ -317,6 +336,7 @@ class Store:
             duration,
             fetched.status,
             summary=f"change seen {count}/{source.confirm} times, awaiting confirmation",
+            warnings=tuple(warnings),
         )
 
     def save_baseline(
@@ -330,6 +350,7 @@ class Store:
         body_hash: str,
         config_hash: str,
         health: HealthPolicy,
+        warnings: Sequence[str] = (),
     ) -> Outcome:
         """The first snapshot of a source: remember it, alert nobody."""
         with self.db.atomic():
@@ -338,7 +359,13 @@ class Store:
             for item in snapshot.items:
                 self._upsert_item(source.id, item, now, change_id=None)
             self._check_row(
-                source.id, now, "baseline", fetched=fetched, duration=duration, snapshot=fingerprint
+                source.id,
+                now,
+                "baseline",
+                fetched=fetched,
+                duration=duration,
+                snapshot=fingerprint,
+                warnings=warnings,
             )
             self._ok(
                 source,
@@ -352,8 +379,16 @@ class Store:
                     "pending": None,
                     "pending_count": 0,
                 },
+                warnings,
             )
-        return Outcome(source.id, "baseline", duration, fetched.status, summary=_baseline_summary(snapshot))
+        return Outcome(
+            source.id,
+            "baseline",
+            duration,
+            fetched.status,
+            summary=_baseline_summary(snapshot),
+            warnings=tuple(warnings),
+        )
 
     def save_change(
         self,
@@ -368,6 +403,7 @@ class Store:
         body_hash: str,
         config_hash: str,
         health: HealthPolicy,
+        warnings: Sequence[str] = (),
     ) -> Outcome:
         """Snapshot, change, items, version and one outbox row per channel: one transaction."""
         with self.db.atomic():
@@ -412,7 +448,13 @@ class Store:
             for channel in channels:
                 self._enqueue(f"change:{change_id}", "change", source.id, channel, now, change_id=change_id)
             self._check_row(
-                source.id, now, "changed", fetched=fetched, duration=duration, snapshot=fingerprint
+                source.id,
+                now,
+                "changed",
+                fetched=fetched,
+                duration=duration,
+                snapshot=fingerprint,
+                warnings=warnings,
             )
             self._ok(
                 source,
@@ -427,9 +469,16 @@ class Store:
                     "pending_count": 0,
                     "last_change_at": iso(now),
                 },
+                warnings,
             )
         return Outcome(
-            source.id, "changed", duration, fetched.status, change_id=change_id, summary=change.summary
+            source.id,
+            "changed",
+            duration,
+            fetched.status,
+            change_id=change_id,
+            summary=change.summary,
+            warnings=tuple(warnings),
         )
 
     def record_failure(

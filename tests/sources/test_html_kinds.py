@@ -44,8 +44,9 @@ def test_listing_reads_title_link_date_summary():
     snapshot = Listing().extract(fetched(USWDS), source)
     first, second = snapshot.items
     assert first.title == "HHS settles with Acme"
-    assert first.link == "https://www.hhs.gov/about/news/2024/10/31/hhs-settles.html?utm_source=rss#top"
-    assert first.key == "https://www.hhs.gov/about/news/2024/10/31/hhs-settles.html"  # tracking removed
+    # Tracking parameters and the fragment are removed from the stored link and the identity.
+    assert first.link == "https://www.hhs.gov/about/news/2024/10/31/hhs-settles.html"
+    assert first.key == "https://www.hhs.gov/about/news/2024/10/31/hhs-settles.html"
     assert first.date == "2024-10-31"
     assert first.summary == "A $90,000 settlement."
     assert second.link == "" and second.key == "title:broken link item"

@@ -8,6 +8,7 @@ import sys
 import click
 
 from alerts.outbox import deliver_due
+from alerts.render import safe
 from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
 from watcher.runner import build_channels, run_pass, utcnow
 
@@ -47,6 +48,8 @@ def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> 
             line += f" [change {outcome.change_id}]"
         if outcome.failed:
             line += f" - {outcome.reason}: {outcome.error}"
+        for warning in outcome.warnings:
+            line += f" (warning: {safe(warning, 300)})"
         click.echo(line, err=True)
     counts: dict[str, int] = {}
     for outcome in result.outcomes:
