@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from watcher.errors import DeliveryError
@@ -23,23 +24,39 @@ class NoOptions:
 
 
 class Channel:
+    """Base of every channel. `thread` and `digest` are the delivery settings of the
+    `[[channels]]` entry (the outbox reads them); `supports_threads` says whether the
+    medium can reply to an earlier message (`Alert.thread`)."""
+
     kind: ClassVar[str] = ""
     Options: ClassVar[type] = NoOptions
+    supports_threads: ClassVar[bool] = False
 
-    def __init__(self, id: str, options: Any = None, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        id: str,
+        options: Any = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        thread: bool = False,
+        digest: str | None = None,
+    ) -> None:
         self.id = id
         self.options = options if options is not None else self.Options()
         self.env = os.environ if env is None else env
+        self.thread = thread and self.supports_threads
+        self.digest = digest
 
     def send(self, alert: Alert) -> Receipt:
         raise NotImplementedError
 
-    def reconcile(self, alert: Alert) -> Receipt | None:
+    def reconcile(self, alert: Alert, *, since: datetime | None = None) -> Receipt | None:
         """After a crash between sending and recording: was `alert` already accepted?
 
-        Channels that can look (Slack reads its channel history) return the receipt;
-        the default cannot tell, so the alert is sent again (at-least-once; receivers
-        of webhooks deduplicate by the idempotency key header).
+        `since` is when the in-doubt send began. Channels that can look (Slack reads its
+        channel history) return the receipt; the default cannot tell, so the alert is sent
+        again (at-least-once; webhook receivers deduplicate by the idempotency key header,
+        mail clients by Message-ID).
         """
         return None
 

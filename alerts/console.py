@@ -23,8 +23,10 @@ class Console(Channel):
     kind = "console"
     Options = ConsoleOptions
 
-    def __init__(self, id: str, options: Any = None, *, env=None, stream: TextIO | None = None) -> None:
-        super().__init__(id, options, env=env)
+    def __init__(
+        self, id: str, options: Any = None, *, stream: TextIO | None = None, **settings: Any
+    ) -> None:
+        super().__init__(id, options, **settings)
         self.stream = stream
 
     def send(self, alert: Alert) -> Receipt:

@@ -1,30 +1,66 @@
 """Send what the outbox holds: retried until acknowledged, never posted twice.
 
-Each row is claimed (status 'sending', committed) before the channel is called and
-acknowledged with the channel's receipt after. A crash in between leaves the row
-'sending', i.e. *in doubt*: on the next run the channel's `reconcile` is asked
-whether the far end already has it (Slack: a search of the channel history for the
-row's idempotency key) before anything is sent again. Rows of one channel go out in
-detection order: when one must wait for a retry, the later ones wait too.
+Routing writes one outbox row per (change, channel) in the same transaction as the
+change. The deliverer then works row by row:
+
+1. **Claim** — the row becomes 'sending' (committed, with the claim time and the
+   claiming process) before the channel is called. The claim is a compare-and-set on
+   (status, attempts), so two processes delivering at once never both send a row.
+2. **Send** — the channel posts the alert. Every Slack message carries the row's
+   idempotency key (`Alert.key`) as message metadata and as the header block's id.
+3. **Ack** — the channel's receipt (Slack `ts` and permalink) is recorded: 'sent'.
+
+A crash between 2 and 3, or an answer lost on the way back (timeout, dropped connection,
+Slack `internal_error`), leaves the row 'sending', i.e. *in doubt*. Before anything is
+sent again the channel's `reconcile` is asked whether the far end already has it: Slack
+reads the channel history (or the thread's replies) from shortly before the claim time,
+a bounded number of pages, looking for the key. Found: the row is acknowledged with that
+message's receipt, not sent again. Limits of the design, stated plainly: reconcile needs
+the `channels:history` / `groups:history` scope (without it, or for a channel that cannot
+look, such as incoming webhooks, email or generic webhooks, an in-doubt row is sent again:
+at-least-once, and webhook receivers can deduplicate by the `Idempotency-Key` header), and
+it only looks back `RECONCILE_PAGES` pages of history, so a row left in doubt while the
+channel received thousands of other messages could be sent twice.
+
+A row claimed by another process that is still alive (same host) is left alone for
+`LEASE` seconds, so a second `regwatch deliver` never races the service.
+
+Rows of one channel go out in detection order: when one must wait for a retry, the
+later ones wait too. Transient failures (429 with Retry-After, 5xx, timeouts, connection
+errors) are retried with exponential backoff; permanent ones (bad token, unknown
+channel, invalid blocks) are marked 'failed' with the error and block nothing.
+
+Digest channels (`digest = "daily"`, ...): their change rows are 'held'; when the
+digest is due (see `alerts/digest.py`) the held rows become one 'digest' row (members
+'batched', one transaction), which is delivered like any other row: once.
+
+Threads (`thread = true`): a change alert of a source that already has a message on the
+channel replies in that message's thread; the first message's ref is kept per
+(channel, source).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from alerts.base import Channel
+from alerts.digest import next_digest_at
 from watcher.errors import DeliveryError
-from watcher.model import Receipt
+from watcher.model import Alert, Receipt
 
 logger = logging.getLogger(__name__)
 
 BASE_DELAY = 5.0
 MAX_DELAY = 1800.0
+LEASE = 600.0  # seconds a live process's claim is respected
+CLAIM_SLACK = 300.0  # reconcile looks this far before the claim time (clock skew)
 
 
 class DeliveryRow(Protocol):
@@ -32,7 +68,10 @@ class DeliveryRow(Protocol):
     channel: str
     status: str
     attempts: int
-    alert: object
+    alert: Alert
+    kind: str
+    claimed_at: datetime | None
+    claimed_by: str
 
 
 class OutboxStore(Protocol):
@@ -42,10 +81,18 @@ class OutboxStore(Protocol):
         self, now: datetime, *, limit: int = ..., channels: Sequence[str] | None = ...
     ) -> Sequence[DeliveryRow]: ...
     def blocked_channels(self, now: datetime) -> set[str]: ...
-    def claim_delivery(self, delivery_id: int, now: datetime) -> None: ...
-    def ack_delivery(self, delivery_id: int, receipt: Receipt, now: datetime) -> None: ...
-    def retry_delivery(self, delivery_id: int, error: str, at: datetime) -> None: ...
+    def claim_delivery(
+        self, delivery_id: int, now: datetime, *, by: str = ..., expect: tuple[str, int] | None = ...
+    ) -> bool: ...
+    def ack_delivery(
+        self, delivery_id: int, receipt: Receipt, now: datetime, *, thread: tuple[str, str] | None = ...
+    ) -> None: ...
+    def retry_delivery(self, delivery_id: int, error: str, at: datetime, *, in_doubt: bool = ...) -> None: ...
     def fail_delivery(self, delivery_id: int, error: str, now: datetime) -> None: ...
+    def hold_for_digest(self, digest_channels: Sequence[str]) -> None: ...
+    def oldest_held(self, channel: str) -> datetime | None: ...
+    def create_digest(self, channel: str, due: datetime, now: datetime) -> int | None: ...
+    def thread_ref(self, channel: str, source_id: str) -> str | None: ...
 
 
 @dataclass
@@ -54,6 +101,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     reconciled: int = 0
+    digests: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -61,6 +109,44 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     """Seconds to wait before attempt `attempts + 1`: exponential, at least Retry-After."""
     delay = min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
     return max(delay, retry_after or 0.0)
+
+
+def process_id() -> str:
+    """Who claims a row: host and pid, so a restart can tell a dead claimer from a live one."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_held_by_other(row: DeliveryRow, now: datetime, me: str) -> bool:
+    """Is this 'sending' row being sent right now by another live process on this host?"""
+    if not row.claimed_by or row.claimed_by == me or row.claimed_at is None:
+        return False
+    if (now - row.claimed_at).total_seconds() > LEASE:
+        return False
+    host, _, pid = row.claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: trust its lease
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def schedule_digests(store: OutboxStore, channels: Mapping[str, Channel], now: datetime) -> int:
+    """Hold digest channels' alerts and turn each channel's due ones into one digest row."""
+    digest_channels = sorted(cid for cid, channel in channels.items() if channel.digest)
+    store.hold_for_digest(digest_channels)
+    made = 0
+    for channel_id in digest_channels:
+        oldest = store.oldest_held(channel_id)
+        if oldest is None:
+            continue
+        due = next_digest_at(channels[channel_id].digest or "daily", oldest)
+        if now >= due and store.create_digest(channel_id, due, now) is not None:
+            made += 1
+    return made
 
 
 async def deliver_due(
@@ -73,6 +159,8 @@ async def deliver_due(
     """Send every due outbox row once; failures are rescheduled or marked permanent."""
     report = DeliveryReport()
     now = clock()
+    me = process_id()
+    report.digests = schedule_digests(store, channels, now)
     blocked = store.blocked_channels(now)
     for row in store.due_deliveries(now, limit=limit):
         if row.channel in blocked:
@@ -82,20 +170,32 @@ async def deliver_due(
             store.fail_delivery(row.id, f"channel {row.channel!r} is no longer configured", clock())
             report.failed += 1
             continue
-        alert = row.alert
+        if row.status == "sending" and is_held_by_other(row, clock(), me):
+            blocked.add(row.channel)  # keep order: later rows wait for it
+            continue
+        alert, thread_key = with_thread(store, channel, row)
+        claimed = False
         try:
             if row.status == "sending":
-                receipt = await asyncio.to_thread(channel.reconcile, alert)
+                since = row.claimed_at - timedelta(seconds=CLAIM_SLACK) if row.claimed_at else None
+                receipt = await asyncio.to_thread(channel.reconcile, alert, since=since)
                 if receipt is not None:
-                    store.ack_delivery(row.id, receipt, clock())
+                    store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
                     report.reconciled += 1
+                    logger.info("delivery %s to %s was already accepted; recorded", row.id, row.channel)
                     continue
-            store.claim_delivery(row.id, clock())
+            if not store.claim_delivery(row.id, clock(), by=me, expect=(row.status, row.attempts)):
+                blocked.add(row.channel)  # another process took it
+                continue
+            claimed = True
             receipt = await asyncio.to_thread(channel.send, alert)
         except DeliveryError as exc:
             if exc.retryable:
                 delay = backoff(row.attempts + 1, exc.retry_after)
-                store.retry_delivery(row.id, str(exc), clock() + timedelta(seconds=delay))
+                # Still in doubt if this send may have reached the far end, or if the row was
+                # in doubt and reconcile could not find out yet.
+                doubt = exc.in_doubt if claimed else row.status == "sending"
+                store.retry_delivery(row.id, str(exc), clock() + timedelta(seconds=delay), in_doubt=doubt)
                 blocked.add(row.channel)
                 report.retried += 1
                 logger.warning(
@@ -110,11 +210,29 @@ async def deliver_due(
         except Exception as exc:  # a bug in a channel must not stop other deliveries
             logger.exception("delivery %s to %s crashed", row.id, row.channel)
             delay = backoff(row.attempts + 1)
-            store.retry_delivery(row.id, f"{type(exc).__name__}: {exc}", clock() + timedelta(seconds=delay))
+            store.retry_delivery(
+                row.id,
+                f"{type(exc).__name__}: {exc}",
+                clock() + timedelta(seconds=delay),
+                in_doubt=claimed or row.status == "sending",
+            )
             blocked.add(row.channel)
             report.retried += 1
             report.errors.append(f"{row.channel}: {type(exc).__name__}: {exc}")
             continue
-        store.ack_delivery(row.id, receipt, clock())
+        store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
         report.sent += 1
     return report
+
+
+def with_thread(
+    store: OutboxStore, channel: Channel, row: DeliveryRow
+) -> tuple[Alert, tuple[str, str] | None]:
+    """For threaded channels: reply in the source's thread, or remember this as its start."""
+    alert = row.alert
+    if not channel.thread or row.kind != "change" or alert.change is None:
+        return alert, None
+    parent = store.thread_ref(row.channel, alert.source.id)
+    if parent:
+        return replace(alert, thread=parent), None
+    return alert, (row.channel, alert.source.id)

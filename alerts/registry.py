@@ -4,5 +4,9 @@ from __future__ import annotations
 
 from alerts.base import Channel
 from alerts.console import Console
+from alerts.email import Email
+from alerts.slack import Slack
+from alerts.slack_webhook import SlackWebhook
+from alerts.webhook import Webhook
 
-CHANNELS: dict[str, type[Channel]] = {cls.kind: cls for cls in (Console,)}
+CHANNELS: dict[str, type[Channel]] = {cls.kind: cls for cls in (Console, Slack, SlackWebhook, Webhook, Email)}

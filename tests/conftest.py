@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from clirun import run_cli, write_config
 from localsite import Site
+from slackapi import SlackServer
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -34,3 +35,11 @@ def config_file(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_cli
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackServer]:
+    """A strict Slack-compatible Web API server on 127.0.0.1 (see tests/slackapi.py)."""
+    server = SlackServer()
+    yield server
+    server.close()

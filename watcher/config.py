@@ -356,7 +356,7 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
             + _suggest(kind_name, list(CHANNELS))
             + f"; known: {', '.join(sorted(CHANNELS))}"
         )
-    option_names = {f.name for f in dataclasses.fields(CHANNELS[kind_name].Options)}
+    option_names = {config_key(f) for f in dataclasses.fields(CHANNELS[kind_name].Options)}
     unknown = [k for k in raw if k not in CHANNEL_KEYS and k not in option_names]
     if unknown:
         raise ConfigError(
@@ -461,6 +461,11 @@ def _expect(value: Any, kind: type, where: str) -> Any:
     return value
 
 
+def config_key(f: dataclasses.Field) -> str:
+    """The config key of a dataclass field: its name, or `metadata["key"]` (e.g. `from`)."""
+    return f.metadata.get("key", f.name)
+
+
 def build_dataclass(
     cls: type,
     data: Any,
@@ -471,16 +476,17 @@ def build_dataclass(
     """Build a frozen dataclass from a TOML table, checking keys and types by annotation."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, got {data!r}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {config_key(f): f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in fields:
             raise ConfigError(f"{where}: unknown key {key!r}" + _suggest(key, sorted(fields)))
+        name = fields[key].name
         if key in raw_fields:
-            values[key] = value
+            values[name] = value
         else:
-            values[key] = _coerce(value, hints[key], f"{where}: {key}")
+            values[name] = _coerce(value, hints[name], f"{where}: {key}")
     try:
         return cls(**values)
     except (TypeError, ValueError) as exc:

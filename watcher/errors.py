@@ -6,7 +6,7 @@ WatchError
 ├── SourceError      one check of one source failed; the pass goes on
 │   ├── FetchError   network or HTTP failure (.reason, .status, .retryable, .retry_after)
 │   └── ExtractError fetched, but not what the kind expects (selector matched nothing, not a feed)
-└── DeliveryError    a channel could not send (.channel, .retryable, .retry_after)
+└── DeliveryError    a channel could not send (.channel, .retryable, .retry_after, .in_doubt)
 ```
 
 "Not modified" and "unchanged" are results, not exceptions. Errors are caught in
@@ -73,7 +73,11 @@ class ExtractError(SourceError):
 
 
 class DeliveryError(WatchError):
-    """A channel could not deliver one alert."""
+    """A channel could not deliver one alert.
+
+    `in_doubt` means the request may have reached the far end before it failed (a timeout
+    or a dropped connection after sending): the outbox reconciles before sending again.
+    """
 
     def __init__(
         self,
@@ -82,8 +86,10 @@ class DeliveryError(WatchError):
         channel: str = "",
         retryable: bool = True,
         retry_after: float | None = None,
+        in_doubt: bool = False,
     ) -> None:
         super().__init__(message)
         self.channel = channel
         self.retryable = retryable
         self.retry_after = retry_after
+        self.in_doubt = in_doubt

@@ -245,6 +245,7 @@ class Alert:
 
     `key` is the idempotency key of the delivery (stable across retries and restarts).
     `documents` maps an item key to the first lines of its followed document text.
+    `thread` is the channel's ref of an earlier message this one should reply to (threads).
     """
 
     key: str
@@ -255,6 +256,7 @@ class Alert:
     related: Mapping[str, tuple[RelatedLink, ...]] = field(default_factory=dict)
     documents: Mapping[str, str] = field(default_factory=dict)
     batch: tuple[Alert, ...] = ()
+    thread: str = ""
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,13 @@ def build_channels(
     channels: dict[str, Channel] = {}
     for channel_config in config.channels:
         cls = CHANNELS[channel_config.kind]
-        channels[channel_config.id] = cls(channel_config.id, channel_config.options, env=env)
+        channels[channel_config.id] = cls(
+            channel_config.id,
+            channel_config.options,
+            env=env,
+            thread=channel_config.thread,
+            digest=channel_config.digest,
+        )
         for name, value in extra.items():
             if hasattr(channels[channel_config.id], name):
                 setattr(channels[channel_config.id], name, value)

@@ -1,0 +1,419 @@
+"""`slack`: post alerts to a Slack channel as Block Kit messages, through slack-sdk."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import re
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.error import URLError
+from urllib.parse import urlsplit
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from alerts.base import Channel
+from alerts.slack_render import SlackMessage, render_message
+from watcher.errors import DeliveryError
+from watcher.model import Alert, Receipt
+
+logger = logging.getLogger(__name__)
+# slack-sdk logs every failed request at ERROR and request bodies at DEBUG; regwatch logs
+# each delivery outcome itself (with the Slack error code, never the token), so keep it quiet.
+SDK_LOGGER = logging.getLogger("alerts.slack.sdk")
+SDK_LOGGER.setLevel(logging.CRITICAL)
+
+EVENT_TYPE = "regwatch_alert"
+ERROR_CODE = re.compile(r"^[a-z0-9_.]{1,60}$")
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+RECONCILE_PAGES = 5  # of up to 200 messages each
+LOOKUP_PAGES = 10  # of conversations.list, to find a channel's id by name
+MAX_INLINE_WAIT = 5.0  # a 429 asking for longer goes back to the outbox instead of sleeping here
+
+# Slack errors that say the request reached Slack and may have been partly carried out.
+IN_DOUBT_ERRORS = {"internal_error", "fatal_error"}
+TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "request_timeout", "team_added_to_org"}
+THREAD_ERRORS = {"thread_not_found", "invalid_thread_ts", "message_not_found"}
+HINTS = {
+    "invalid_auth": "the token in ${env} is not valid; create a new bot token and export it",
+    "not_authed": "no token was sent; export the bot token in ${env}",
+    "account_inactive": "the bot's token belongs to a deactivated app or user; reinstall the app",
+    "token_revoked": "the token in ${env} was revoked; reinstall the app and export the new token",
+    "token_expired": "the token in ${env} expired; export a fresh token",
+    "no_permission": "the app lacks permission for this channel",
+    "missing_scope": "add the chat:write bot scope to the Slack app and reinstall it",
+    "not_allowed_token_type": "use a bot token (xoxb-...)",
+    "channel_not_found": "check slack_channel; for a private channel, invite the bot first",
+    "not_in_channel": "invite the bot to the channel (/invite @your-app) or add chat:write.public",
+    "is_archived": "the channel is archived; pick another slack_channel",
+    "invalid_blocks": "Slack rejected the message layout",
+    "invalid_blocks_format": "Slack rejected the message layout",
+    "msg_too_long": "the message is too long for Slack",
+    "restricted_action": "a workspace setting prevents the bot from posting here",
+    "ekm_access_denied": "the workspace's encryption keys deny access",
+    "invalid_payload": "Slack rejected the message",
+    "no_service": "the incoming webhook was removed; create a new one and export its URL in ${env}",
+    "no_active_hooks": "the incoming webhook was disabled",
+    "action_prohibited": "a workspace admin restricts posting to this channel",
+    "channel_is_archived": "the webhook's channel is archived",
+    "invalid_token": "the webhook URL in ${env} is not valid",
+}
+
+
+@dataclass(frozen=True)
+class SlackOptions:
+    """Options of the `slack` channel (see the README's "Alert channels")."""
+
+    slack_channel: str = ""
+    token_env: str = "SLACK_BOT_TOKEN"
+    api_url: str = "https://slack.com/api/"
+    webhook_url_env: str = ""
+    timeout: float = 30.0
+    reply_broadcast: bool = False
+    unfurl: bool = False
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.api_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"api_url {self.api_url!r} must be an http(s) URL like 'https://slack.com/api/'")
+        if not self.api_url.endswith("/"):
+            object.__setattr__(self, "api_url", self.api_url + "/")
+        if not self.webhook_url_env and not self.slack_channel.strip():
+            raise ValueError(
+                "slack_channel is required: a channel name like '#compliance-alerts' or an id like "
+                "'C0123456789' (or set webhook_url_env for an incoming webhook)"
+            )
+        if self.timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler, but only for short waits: a longer Retry-After is handed
+    back to the outbox, which reschedules the row instead of blocking a thread."""
+
+    def __init__(self, max_wait: float = MAX_INLINE_WAIT, max_retry_count: int = 1) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[override]
+        if response is None or response.status_code != 429:
+            return False
+        wait = retry_after_of(response.headers)
+        return wait is not None and wait <= self.max_wait
+
+
+def unsent_connection_errors(max_retry_count: int = 2) -> RetryHandler:
+    """Retry only errors raised while connecting or sending (urllib's URLError): the request
+    never reached Slack, so trying again cannot post twice. A timeout or a dropped
+    connection while waiting for the answer is *not* retried here: the outbox treats it as
+    in doubt and reconciles first."""
+    return ConnectionErrorRetryHandler(max_retry_count=max_retry_count, error_types=[URLError])
+
+
+def retry_after_of(headers: Mapping[str, Any] | None) -> float | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            if isinstance(value, list | tuple):
+                value = value[0] if value else None
+            try:
+                return max(float(value), 0.0)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class Slack(Channel):
+    """Post each alert to a Slack channel as a Block Kit message (slack-sdk `chat.postMessage`).
+
+    Keys: `slack_channel` (name like "#compliance-alerts" or id like "C0123456789"),
+    `token_env` (the variable holding the bot token, default SLACK_BOT_TOKEN; the token is
+    never written to config, logs or the database), `api_url` (default
+    https://slack.com/api/; GovSlack, proxies, tests), `webhook_url_env` (post through an
+    incoming webhook instead of a bot token: no threads, no reconcile), `timeout` (seconds,
+    default 30), `reply_broadcast` (threaded replies also appear in the channel),
+    `unfurl` (let Slack preview links, default off), plus the common `match`, `digest`,
+    `thread` and `health`.
+
+    Messages: a header (source and what changed), context (jurisdiction, tags, detection
+    time, source page), new/updated/removed documents as links with dates, the first
+    lines of followed documents, related articles, a short diff for page edits, and
+    "…and N more" within Slack's limits; health alerts say "Source broken"/"recovered".
+    All page text is escaped: it can never mention @channel or disguise a link.
+
+    Delivery: 429s with a short Retry-After are retried in place (slack-sdk retry handler),
+    longer ones, 5xx, timeouts and connection errors go back to the outbox with backoff;
+    invalid_auth, channel_not_found, not_in_channel, invalid_blocks and the like fail
+    permanently (`regwatch alerts --failed`). Each message carries its idempotency key as
+    message metadata, so after a crash an in-doubt alert is looked up in the channel
+    history (needs channels:history / groups:history) instead of being posted twice.
+    """
+
+    kind = "slack"
+    Options = SlackOptions
+    supports_threads = True
+
+    def __init__(self, id: str, options: Any = None, **settings: Any) -> None:
+        super().__init__(id, options, **settings)
+        if self.options.webhook_url_env:
+            self.thread = False  # incoming webhooks cannot reply in threads
+        self._client: WebClient | None = None
+        self._webhook: WebhookClient | None = None
+        self._channel_id = self.options.slack_channel if CHANNEL_ID.match(self.options.slack_channel) else ""
+        self._lock = threading.Lock()
+
+    @property
+    def uses_webhook(self) -> bool:
+        return bool(self.options.webhook_url_env)
+
+    @property
+    def where(self) -> str:
+        if self.uses_webhook:
+            return f"slack channel {self.id!r} (incoming webhook)"
+        return f"slack channel {self.id!r} ({self.options.slack_channel})"
+
+    # -- clients ------------------------------------------------------------------------
+
+    def client(self) -> WebClient:
+        with self._lock:
+            if self._client is None:
+                token = self.secret(self.options.token_env, "Slack bot token (xoxb-...)")
+                self._client = WebClient(
+                    token=token,
+                    base_url=self.options.api_url,
+                    timeout=int(max(self.options.timeout, 1)),
+                    logger=SDK_LOGGER,
+                    retry_handlers=[BoundedRateLimitRetryHandler(), unsent_connection_errors()],
+                )
+            return self._client
+
+    def webhook(self) -> WebhookClient:
+        with self._lock:
+            if self._webhook is None:
+                url = self.secret(self.options.webhook_url_env, "Slack incoming webhook URL")
+                self._webhook = WebhookClient(
+                    url,
+                    timeout=int(max(self.options.timeout, 1)),
+                    logger=SDK_LOGGER,
+                    retry_handlers=[BoundedRateLimitRetryHandler(), unsent_connection_errors()],
+                )
+            return self._webhook
+
+    # -- sending ------------------------------------------------------------------------
+
+    def send(self, alert: Alert) -> Receipt:
+        message = render_message(alert)
+        if self.uses_webhook:
+            return self._send_webhook(message)
+        kwargs: dict[str, Any] = {
+            "channel": self.options.slack_channel,
+            "text": message.text,
+            "blocks": list(message.blocks),
+            "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": alert.key}},
+            "unfurl_links": self.options.unfurl,
+            "unfurl_media": self.options.unfurl,
+        }
+        if alert.thread:
+            kwargs["thread_ts"] = alert.thread
+            kwargs["reply_broadcast"] = self.options.reply_broadcast
+        response = self._call("chat_postMessage", kwargs, alert)
+        if response is None:  # the thread is gone: post at the top level instead
+            kwargs.pop("thread_ts", None)
+            kwargs.pop("reply_broadcast", None)
+            response = self._call("chat_postMessage", kwargs, alert)
+        assert response is not None
+        ts = str(response.get("ts") or "")
+        channel_id = str(response.get("channel") or "")
+        if channel_id:
+            self._channel_id = channel_id
+        return Receipt(ref=ts, permalink=self._permalink(channel_id, ts))
+
+    def _call(self, method: str, kwargs: dict[str, Any], alert: Alert) -> Any:
+        try:
+            return getattr(self.client(), method)(**kwargs).data
+        except SlackApiError as exc:
+            error = api_error(exc)
+            if kwargs.get("thread_ts") and error in THREAD_ERRORS:
+                logger.info(
+                    "%s: thread of %s is gone (%s); posting at top level", self.where, alert.key, error
+                )
+                return None
+            raise self.translate(exc) from None
+        except (SlackClientError, OSError, http.client.HTTPException, ValueError) as exc:
+            raise self.transport_error(exc) from None
+
+    def _send_webhook(self, message: SlackMessage) -> Receipt:
+        try:
+            response = self.webhook().send(
+                text=message.text,
+                blocks=list(message.blocks),
+                unfurl_links=self.options.unfurl,
+                unfurl_media=self.options.unfurl,
+            )
+        except (SlackClientError, OSError, http.client.HTTPException, ValueError) as exc:
+            raise self.transport_error(exc) from None
+        if response.status_code == 200:
+            return Receipt(ref="webhook")
+        body = str(response.body or "").strip()
+        body = body if ERROR_CODE.match(body) else ""
+        raise self.classify(response.status_code, body, retry_after_of(response.headers))
+
+    def _permalink(self, channel_id: str, ts: str) -> str:
+        """Best effort: a message that was posted is delivered, whether or not this works."""
+        if not (channel_id and ts):
+            return ""
+        try:
+            return str(
+                self.client().chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink") or ""
+            )
+        except Exception as exc:  # the permalink is a convenience: never fail a delivery for it
+            logger.info("%s: no permalink for %s: %s", self.where, ts, type(exc).__name__)
+            return ""
+
+    # -- reconcile ----------------------------------------------------------------------
+
+    def reconcile(self, alert: Alert, *, since: datetime | None = None) -> Receipt | None:
+        """Look for a message carrying `alert.key` in the channel (or thread) since `since`."""
+        if self.uses_webhook:
+            return None
+        try:
+            channel_id = self._resolve_channel()
+            if not channel_id:
+                logger.warning(
+                    "%s: cannot look up an in-doubt alert (give slack_channel as an id, or grant "
+                    "channels:read); it is sent again",
+                    self.where,
+                )
+                return None
+            found = self._find(channel_id, alert, since)
+        except SlackApiError as exc:
+            error = api_error(exc)
+            failure = self.translate(exc)
+            if failure.retryable:
+                failure.in_doubt = True
+                raise failure from None
+            logger.warning(
+                "%s: cannot read the channel history to reconcile (%s; grant channels:history or "
+                "groups:history); the alert is sent again",
+                self.where,
+                error,
+            )
+            return None
+        except (SlackClientError, OSError, http.client.HTTPException, ValueError) as exc:
+            failure = self.transport_error(exc)
+            failure.in_doubt = True
+            raise failure from None
+        if found is None:
+            return None
+        return Receipt(ref=found, permalink=self._permalink(channel_id, found))
+
+    def _find(self, channel_id: str, alert: Alert, since: datetime | None) -> str | None:
+        client = self.client()
+        params: dict[str, Any] = {"channel": channel_id, "limit": 200, "include_all_metadata": True}
+        if since is not None:
+            params["oldest"] = f"{since.timestamp():.6f}"
+        if alert.thread:
+            params["ts"] = alert.thread
+        cursor = ""
+        for _ in range(RECONCILE_PAGES):
+            if cursor:
+                params["cursor"] = cursor
+            if alert.thread:
+                page = client.conversations_replies(**params)
+            else:
+                page = client.conversations_history(**params)
+            for message in page.get("messages") or []:
+                if carries_key(message, alert.key):
+                    return str(message.get("ts") or "")
+            cursor = ((page.get("response_metadata") or {}).get("next_cursor")) or ""
+            if not cursor:
+                break
+        return None
+
+    def _resolve_channel(self) -> str:
+        """The channel's id (history needs an id, not a name); found by name if need be."""
+        if self._channel_id:
+            return self._channel_id
+        name = self.options.slack_channel.lstrip("#").lower()
+        client = self.client()
+        cursor = ""
+        for _ in range(LOOKUP_PAGES):
+            page = client.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor or None,
+            )
+            for channel in page.get("channels") or []:
+                if str(channel.get("name", "")).lower() == name:
+                    self._channel_id = str(channel["id"])
+                    return self._channel_id
+            cursor = ((page.get("response_metadata") or {}).get("next_cursor")) or ""
+            if not cursor:
+                break
+        return ""
+
+    # -- errors -------------------------------------------------------------------------
+
+    def translate(self, exc: SlackApiError) -> DeliveryError:
+        response = exc.response
+        return self.classify(response.status_code, api_error(exc), retry_after_of(response.headers))
+
+    def classify(self, status: int, error: str, retry_after: float | None) -> DeliveryError:
+        """One Slack answer -> a DeliveryError that says whether, and when, to try again."""
+        env = self.options.webhook_url_env if self.uses_webhook else self.options.token_env
+        hint = HINTS.get(error, "").replace("${env}", env)
+        text = f"{self.where}: Slack answered HTTP {status}" + (f" {error}" if error else "")
+        if hint:
+            text += f" ({hint})"
+        if status == 429 or error == "ratelimited":
+            return DeliveryError(text, channel=self.id, retryable=True, retry_after=retry_after or 30.0)
+        if error in IN_DOUBT_ERRORS or status in (500, 502, 504):
+            return DeliveryError(
+                text, channel=self.id, retryable=True, retry_after=retry_after, in_doubt=True
+            )
+        if status >= 500 or error in TRANSIENT_ERRORS or status in (408, 425):
+            return DeliveryError(text, channel=self.id, retryable=True, retry_after=retry_after)
+        return DeliveryError(text, channel=self.id, retryable=False)
+
+    def transport_error(self, exc: BaseException) -> DeliveryError:
+        """Network trouble. URLError = failed while connecting or sending (not delivered);
+        anything later (timeout, reset, bad answer) may have been delivered: in doubt."""
+        host = urlsplit(self.options.api_url).hostname if not self.uses_webhook else "the webhook host"
+        if isinstance(exc, URLError):
+            reason = exc.reason
+            what = type(reason).__name__ if isinstance(reason, BaseException) else str(reason)[:80]
+            return DeliveryError(
+                f"{self.where}: cannot reach {host}: {what}", channel=self.id, retryable=True
+            )
+        if isinstance(exc, TimeoutError | socket.timeout):
+            what = f"no answer from {host} within {self.options.timeout:g}s"
+        else:
+            what = f"connection to {host} failed: {type(exc).__name__}"
+        return DeliveryError(f"{self.where}: {what}", channel=self.id, retryable=True, in_doubt=True)
+
+    def close(self) -> None:
+        self._client = None
+        self._webhook = None
+
+
+def api_error(exc: SlackApiError) -> str:
+    """Slack's error code (`invalid_auth`), or "" for an answer that is not Slack's JSON."""
+    data = exc.response.data
+    error = str(data.get("error") or "") if isinstance(data, dict) else ""
+    return error if ERROR_CODE.match(error) else ""
+
+
+def carries_key(message: Mapping[str, Any], key: str) -> bool:
+    """Did regwatch post this message for `key`? (its metadata, or its header's block_id)"""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == key:
+        return True
+    return any(isinstance(b, dict) and b.get("block_id") == key for b in message.get("blocks") or ())

@@ -1,0 +1,361 @@
+"""Render an Alert as a Slack Block Kit message: a pure function, `Alert -> SlackMessage`.
+
+Layout of a change alert:
+
+    header   "HHS OCR HIPAA newsroom: 2 new, 1 updated"              (plain_text, ≤150)
+    context  US · HHS · `hipaa` `privacy` · detected <date> · <source page>
+    section  *New (2)*  • <link|title> · 2024-10-20
+                          > first lines of the followed document
+                          ↳ Related: <link|article> (EDPB news)
+    section  *Updated (1)* …  *Removed (1)* …
+    section  *Page text changed*  ```+ added line / - removed line```
+    section  …and 480 more new documents
+    context  Full change: `regwatch show 12`
+
+Slack's limits are enforced here, not hoped for: at most 50 blocks, 3000 characters per
+section text, 150 per header, 10 context elements; anything longer is cut with "…and N
+more" and a pointer to `regwatch show ID`. All page text goes through `alerts.mrkdwn`
+(escaped, `verbatim: true`), so it can never mention anyone or disguise a link. The
+header block's `block_id` is the alert's idempotency key (reconcile looks for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
+from watcher.model import Alert, Change, Item, RelatedLink
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_FALLBACK = 1000
+MAX_BLOCK_ID = 255
+
+SECTION_BUDGET = MAX_SECTION - 100  # room for a "…and N more" line
+ITEMS_SHOWN = 25  # per list (new, updated, removed)
+DIFF_LINES = 20
+DIGEST_ITEMS = 5
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What `chat.postMessage` needs: Block Kit blocks and the notification/fallback text."""
+
+    blocks: tuple[dict, ...]
+    text: str
+
+
+def mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def plain(text: str, limit: int = MAX_HEADER) -> dict:
+    """A plain_text object. Slack shows it unparsed, but it is escaped all the same (Slack
+    decodes the three entities), so no raw `<!here>` from a page is ever sent anywhere."""
+    words = " ".join(clean(text).split())
+    escaped = escape(words)
+    while len(escaped) > limit:  # cut the text, not an entity
+        words = truncate(words, max(len(words) - (len(escaped) - limit) - 1, 1))
+        escaped = escape(words)
+    return {"type": "plain_text", "text": escaped or "-", "emoji": False}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": mrkdwn(truncate(text, MAX_SECTION))}
+
+
+def context(*texts: str) -> dict:
+    elements = [mrkdwn(truncate(t, 2000)) for t in texts if t][:MAX_CONTEXT_ELEMENTS]
+    return {"type": "context", "elements": elements or [mrkdwn("regwatch")]}
+
+
+def slack_date(moment: datetime | None) -> str:
+    """Slack shows this in the reader's time zone; the fallback is UTC."""
+    if moment is None:
+        return ""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+class Blocks:
+    """Collects blocks within Slack's limits, keeping room for the closing ones."""
+
+    def __init__(self, reserve: int = 2) -> None:
+        self.blocks: list[dict] = []
+        self.reserve = reserve
+
+    @property
+    def room(self) -> int:
+        return MAX_BLOCKS - self.reserve - len(self.blocks)
+
+    def add(self, block: dict) -> bool:
+        if self.room <= 0:
+            return False
+        self.blocks.append(block)
+        return True
+
+    def add_chunks(self, chunks: Sequence[str]) -> int:
+        """Pack chunks (an item with its quote and related lines) into as few sections as
+        fit, never splitting one; returns how many chunks made it."""
+        current: list[str] = []
+        size = 0
+        placed = 0
+        for chunk in chunks:
+            if len(chunk) > SECTION_BUDGET:
+                chunk = fit_chunk(chunk)
+            if current and size + len(chunk) + 1 > SECTION_BUDGET:
+                if not self.add(section("\n".join(current))):
+                    return placed
+                placed += len(current)
+                current, size = [], 0
+            current.append(chunk)
+            size += len(chunk) + 1
+        if current and self.add(section("\n".join(current))):
+            placed += len(current)
+        return placed
+
+
+def fit_chunk(chunk: str) -> str:
+    """Drop trailing lines of an over-long chunk (never cut inside markup)."""
+    lines = chunk.split("\n")
+    while len(lines) > 1 and len("\n".join(lines)) > SECTION_BUDGET:
+        lines.pop()
+    text = "\n".join(lines)
+    return text if len(text) <= SECTION_BUDGET else "(an entry too long to show here)"
+
+
+# -- pieces ---------------------------------------------------------------------------
+
+
+def change_phrase(change: Change) -> str:
+    parts = []
+    if change.added:
+        parts.append(f"{len(change.added)} new")
+    if change.changed:
+        parts.append(f"{len(change.changed)} updated")
+    if change.removed:
+        parts.append(f"{len(change.removed)} removed")
+    if change.diff:
+        parts.append("page text changed")
+    return ", ".join(parts) or "changed"
+
+
+def item_line(item: Item, source_host: str, bullet: str = "•") -> str:
+    line = f"{bullet} {link(item.link, item.title or item.link, limit=200)}"
+    if item.date:
+        line += f" · {short(item.date, 40)}"
+    host = host_of(item.link)
+    if host and source_host and host != source_host and not host.endswith("." + source_host):
+        line += f" ({escape(host)})"  # a link leaving the regulator's site says where it goes
+    return line
+
+
+def document_lines(text: str | None) -> list[str]:
+    lines = [" ".join(clean(line).split()) for line in (text or "").splitlines()]
+    lines = [line for line in lines if line][:3]
+    return [f">{escape(truncate(line, 300))}" for line in lines]
+
+
+def related_line(related: RelatedLink) -> str:
+    where = short(related.source_name or related.source_id, 60)
+    date = f", {short(related.date, 20)}" if related.date else ""
+    return f"      ↳ Related: {link(related.link, related.title, limit=200)} ({where}{date})"
+
+
+def item_chunks(alert: Alert, items: Iterable[Item], source_host: str) -> list[str]:
+    """One chunk per item: its line, its document's first lines, up to 3 related articles."""
+    chunks = []
+    for item in items:
+        lines = [item_line(item, source_host)]
+        lines.extend(document_lines(alert.documents.get(item.key)))
+        lines.extend(related_line(r) for r in alert.related.get(item.key, ())[:3])
+        chunks.append("\n".join(lines))
+    return chunks
+
+
+def diff_block_text(diff: Sequence[str], limit: int = DIFF_LINES) -> tuple[str, int]:
+    """A short code block of the changed lines (context lines only if nothing else)."""
+    changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    chosen = changed or [line for line in diff if line.strip()]
+    shown = [escape(truncate(clean(line), 200)).replace("```", "'''") for line in chosen[:limit]]
+    body = "\n".join(shown)
+    while len(body) > SECTION_BUDGET - 40 and shown:
+        shown.pop()
+        body = "\n".join(shown)
+    return f"```\n{body}\n```", len(chosen) - len(shown)
+
+
+def source_context(alert: Alert, detected: datetime | None) -> dict:
+    source = alert.source
+    bits = []
+    if source.jurisdiction:
+        bits.append(f"*{short(source.jurisdiction, 20)}*")
+    if source.regulator:
+        bits.append(short(source.regulator, 60))
+    if source.tags:
+        bits.append(" ".join(code(t, 40) for t in source.tags[:8]))
+    if detected is not None:
+        bits.append(f"detected {slack_date(detected)}")
+    if source.url:
+        bits.append(link(source.url, "source page"))
+    return context(" · ".join(bits) or short(source.id, 80))
+
+
+def fallback(*parts: str) -> str:
+    return truncate(" — ".join(p for p in parts if p), MAX_FALLBACK) or "regwatch alert"
+
+
+# -- messages -------------------------------------------------------------------------
+
+
+def render_message(alert: Alert) -> SlackMessage:
+    """The Block Kit message for one alert (a change, a health event, or a digest)."""
+    if alert.batch:
+        message = render_digest(alert)
+    elif alert.health is not None:
+        message = render_health(alert)
+    else:
+        message = render_change(alert)
+    return with_key(message, alert.key)
+
+
+def with_key(message: SlackMessage, key: str) -> SlackMessage:
+    blocks = list(message.blocks)
+    if blocks and len(key) <= MAX_BLOCK_ID:
+        blocks[0] = {**blocks[0], "block_id": key}
+    return SlackMessage(tuple(blocks), message.text)
+
+
+def render_change(alert: Alert) -> SlackMessage:
+    change = alert.change
+    name = alert.source.name or alert.source.id
+    if change is None:
+        return SlackMessage((section(escape(name)),), fallback(escape(name)))
+    phrase = change_phrase(change)
+    out = Blocks()
+    out.add({"type": "header", "text": plain(f"{clean(name)}: {phrase}")})
+    out.add(source_context(alert, change.detected_at))
+    source_host = host_of(alert.source.url)
+    hidden: list[str] = []
+    for label, items in (("New", change.added), ("Removed", change.removed)):
+        if not items:
+            continue
+        shown = items[:ITEMS_SHOWN]
+        chunks = [f"*{label} ({len(items)})*", *item_chunks(alert, shown, source_host)]
+        placed = max(out.add_chunks(chunks) - 1, 0)
+        if len(items) > placed:
+            hidden.append(f"{len(items) - placed} more {label.lower()} item(s)")
+    if change.changed:
+        chunks = [f"*Updated ({len(change.changed)})*"]
+        for pair in change.changed[:ITEMS_SHOWN]:
+            line = item_line(pair.after, source_host)
+            if pair.before.title != pair.after.title:
+                line += f" (was: {short(pair.before.title, 200)})"
+            chunks.append(line)
+        placed = max(out.add_chunks(chunks) - 1, 0)
+        if len(change.changed) > placed:
+            hidden.append(f"{len(change.changed) - placed} more updated")
+    if change.diff:
+        body, more = diff_block_text(change.diff)
+        if out.add(section(f"*Page text changed*\n{body}")):
+            if more > 0:
+                hidden.append(f"{more} more changed line(s)")
+            page_related = alert.related.get("", ())[:3]
+            if page_related:
+                out.add_chunks([related_line(r).strip() for r in page_related])
+        else:
+            hidden.append("the page text diff")
+    closing = []
+    if hidden:
+        more = f"…and {', '.join(hidden)}"
+        closing.append(f"{more}: `regwatch show {change.id}`" if change.id is not None else more)
+    out.reserve = 0
+    if closing:
+        out.add(section(" ".join(closing)))
+    full = f"Full change: `regwatch show {change.id}`" if change.id is not None else ""
+    out.add(context(full or "regwatch"))
+    first = change.added[0].title if change.added else ""
+    return SlackMessage(
+        tuple(out.blocks),
+        fallback(f"{escape(name)}: {phrase}", short(first, 200) if first else ""),
+    )
+
+
+def render_health(alert: Alert) -> SlackMessage:
+    event = alert.health
+    assert event is not None
+    name = alert.source.name or alert.source.id
+    broken = event.state == "broken"
+    title = f"{'⚠️ Source broken' if broken else '✅ Source recovered'}: {clean(name)}"
+    out = Blocks()
+    out.add({"type": "header", "text": plain(title)})
+    out.add(source_context(alert, None))
+    lines = []
+    if broken:
+        lines.append(f"*Why:* {code(event.reason, 500)}")
+        if event.failures:
+            lines.append(f"*Consecutive failed checks:* {event.failures}")
+        if event.since is not None:
+            lines.append(f"*Failing since:* {slack_date(event.since)}")
+        lines.append("No changes can be detected until it works again. Check with `regwatch sources`.")
+    else:
+        lines.append(f"{escape(name)} works again; changes are detected again.")
+        if event.since is not None:
+            lines.append(f"*Recovered at:* {slack_date(event.since)}")
+    out.add(section("\n".join(lines)))
+    text = f"{'Source broken' if broken else 'Source recovered'}: {escape(name)}"
+    if broken:
+        text += f" ({short(event.reason, 200)})"
+    return SlackMessage(tuple(out.blocks), fallback(text))
+
+
+def digest_member_lines(member: Alert) -> list[str]:
+    name = member.source.name or member.source.id
+    title = link(member.source.url, name, limit=150) if member.source.url else short(name, 150)
+    if member.health is not None:
+        state = "⚠️ broken" if member.health.state == "broken" else "✅ recovered"
+        return [f"*{title}* — source {state}: {code(member.health.reason, 200)}"]
+    change = member.change
+    if change is None:
+        return [f"*{title}*"]
+    lines = [f"*{title}* — {change_phrase(change)}"]
+    host = host_of(member.source.url)
+    items = list(change.added) + [p.after for p in change.changed]
+    lines.extend(item_line(i, host) for i in items[:DIGEST_ITEMS])
+    more = len(items) - DIGEST_ITEMS
+    tail = f"…and {more} more · " if more > 0 else ""
+    if change.id is not None:
+        lines.append(f"{tail}`regwatch show {change.id}`")
+    elif tail:
+        lines.append(tail.rstrip(" ·"))
+    return lines
+
+
+def render_digest(alert: Alert) -> SlackMessage:
+    members = alert.batch
+    changes = [m for m in members if m.change is not None]
+    sources = {m.source.id for m in members}
+    out = Blocks()
+    out.add(
+        {
+            "type": "header",
+            "text": plain(f"regwatch digest: {len(changes)} change(s) in {len(sources)} source(s)"),
+        }
+    )
+    times = [m.change.detected_at for m in changes if m.change and m.change.detected_at]
+    span = f"{slack_date(min(times))} – {slack_date(max(times))}" if times else ""
+    out.add(context(span or "regwatch digest"))
+    placed = out.add_chunks(["\n".join(digest_member_lines(m)) for m in members])
+    out.reserve = 0
+    if placed < len(members):
+        out.add(section(f"…and {len(members) - placed} more: see `regwatch history`"))
+    out.add(context("One message for this period's changes (digest). Full changes: `regwatch show ID`."))
+    names = sorted({escape(m.source.name or m.source.id) for m in members})
+    return SlackMessage(
+        tuple(out.blocks),
+        fallback(f"regwatch digest: {len(changes)} change(s)", ", ".join(names)),
+    )

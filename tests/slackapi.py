@@ -1,0 +1,504 @@
+"""A strict Slack-compatible Web API server on 127.0.0.1, for tests (real sockets, threaded).
+
+It speaks what regwatch uses, the way Slack does: `chat.postMessage`,
+`conversations.history`, `conversations.replies`, `conversations.list`,
+`chat.getPermalink`, `auth.test`, and incoming webhooks under `/hooks/...`. It is
+stricter than Slack where that catches bugs:
+
+- the bearer token must match (`not_authed` / `invalid_auth`), the channel must exist
+  (`channel_not_found`), private channels need the bot as a member (`not_in_channel`);
+- blocks are validated: at most 50, known types only, header text plain_text ≤ 150,
+  section text ≤ 3000 (fields ≤ 10 × 2000), context 1–10 elements, block_id ≤ 255 and
+  unique, text objects non-empty; a fallback `text` is required (`no_text`), ≤ 40000;
+- history needs the history scope (`missing_scope`); metadata is returned only with
+  `include_all_metadata`, as Slack does.
+
+Faults on demand, for the next N calls (optionally of some methods only): `rate_limit`
+(429 with Retry-After), `fail` (any HTTP status and/or Slack error such as
+`invalid_auth`), `outage` (503), `drop` (the message is recorded, then the connection is
+closed without an answer: the client cannot know it was posted), and `revoke()` (the
+token stops working).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+TOKEN = "xoxb-1111-2222-test-secret-token-do-not-leak"
+KNOWN_BLOCKS = {
+    "section",
+    "header",
+    "context",
+    "divider",
+    "actions",
+    "image",
+    "rich_text",
+    "input",
+    "file",
+    "video",
+    "markdown",
+}
+TEXT_TYPES = {"plain_text", "mrkdwn"}
+
+
+class BlockError(ValueError):
+    pass
+
+
+def validate_text_object(obj: Any, where: str, limit: int = 3000, plain_only: bool = False) -> None:
+    if not isinstance(obj, dict) or obj.get("type") not in TEXT_TYPES:
+        raise BlockError(f"{where}: must be a text object (plain_text or mrkdwn)")
+    if plain_only and obj["type"] != "plain_text":
+        raise BlockError(f"{where}: must be plain_text")
+    text = obj.get("text")
+    if not isinstance(text, str) or not text:
+        raise BlockError(f"{where}: text must be a non-empty string")
+    if len(text) > limit:
+        raise BlockError(f"{where}: must be less than {limit + 1} characters")
+    unknown = set(obj) - {"type", "text", "emoji", "verbatim"}
+    if unknown:
+        raise BlockError(f"{where}: unknown field(s) {sorted(unknown)}")
+    if obj["type"] == "plain_text" and "verbatim" in obj:
+        raise BlockError(f"{where}: verbatim is only allowed on mrkdwn")
+
+
+def validate_blocks(blocks: Any) -> None:
+    """Raise BlockError when Slack would answer invalid_blocks."""
+    if not isinstance(blocks, list):
+        raise BlockError("blocks must be an array")
+    if len(blocks) > 50:
+        raise BlockError(f"no more than 50 items allowed [json-pointer:/blocks] ({len(blocks)} given)")
+    ids: set[str] = set()
+    for index, block in enumerate(blocks):
+        where = f"/blocks/{index}"
+        if not isinstance(block, dict) or block.get("type") not in KNOWN_BLOCKS:
+            raise BlockError(
+                f"{where}: unknown block type {block.get('type') if isinstance(block, dict) else block!r}"
+            )
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if not isinstance(block_id, str) or not block_id or len(block_id) > 255:
+                raise BlockError(f"{where}/block_id: must be 1-255 characters")
+            if block_id in ids:
+                raise BlockError(f"{where}/block_id: duplicate block_id")
+            ids.add(block_id)
+        kind = block["type"]
+        if kind == "header":
+            validate_text_object(block.get("text"), f"{where}/text", limit=150, plain_only=True)
+        elif kind == "section":
+            if "text" not in block and "fields" not in block:
+                raise BlockError(f"{where}: a section needs text or fields")
+            if "text" in block:
+                validate_text_object(block["text"], f"{where}/text", limit=3000)
+            if "fields" in block:
+                fields = block["fields"]
+                if not isinstance(fields, list) or not 1 <= len(fields) <= 10:
+                    raise BlockError(f"{where}/fields: 1-10 items")
+                for i, f in enumerate(fields):
+                    validate_text_object(f, f"{where}/fields/{i}", limit=2000)
+        elif kind == "context":
+            elements = block.get("elements")
+            if not isinstance(elements, list) or not 1 <= len(elements) <= 10:
+                raise BlockError(f"{where}/elements: 1-10 items")
+            for i, element in enumerate(elements):
+                if isinstance(element, dict) and element.get("type") == "image":
+                    continue
+                validate_text_object(element, f"{where}/elements/{i}", limit=3000)
+
+
+@dataclass
+class Fault:
+    kind: str  # status | drop
+    status: int = 200
+    error: str = ""
+    retry_after: float | None = None
+    methods: frozenset[str] | None = None
+    channel: str | None = None  # only calls naming this channel id
+
+    def applies(self, method: str, channel: str | None = None) -> bool:
+        if self.channel is not None and channel != self.channel:
+            return False
+        return self.methods is None or method in self.methods
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    private: bool = False
+    member: bool = True
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SlackServer:
+    """See the module docstring. `api_url` is what the `slack` channel's `api_url` takes."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.scopes = {"chat:write", "channels:history", "groups:history", "channels:read", "groups:read"}
+        self.channels: dict[str, Channel] = {}
+        self.add_channel("C0COMPLY01", "compliance-alerts")
+        self.add_channel("C0PRIVACY1", "privacy")
+        self.add_channel("C0GENERAL1", "general")
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.hook_posts: list[dict[str, Any]] = []
+        self.faults: deque[Fault] = deque()
+        self.on_post: Callable[[dict[str, Any]], None] | None = None
+        self.lock = threading.RLock()
+        self._last_ts = 0.0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    # -- set up ---------------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        return self.base + "/hooks/T0TEST/B0TEST/secretwebhookpath"
+
+    def add_channel(self, channel_id: str, name: str, *, private: bool = False, member: bool = True) -> None:
+        self.channels[channel_id] = Channel(channel_id, name, private, member)
+
+    def channel(self, ref: str) -> Channel | None:
+        if ref in self.channels:
+            return self.channels[ref]
+        name = ref.lstrip("#")
+        return next((c for c in self.channels.values() if c.name == name and ref != c.id), None)
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def _add(self, n: int, fault: Fault) -> None:
+        with self.lock:
+            self.faults.extend(Fault(**fault.__dict__) for _ in range(n))
+
+    def rate_limit(self, n: int = 1, retry_after: float = 1, methods: Iterable[str] | None = None) -> None:
+        self._add(n, Fault("status", 429, "ratelimited", retry_after, _methods(methods)))
+
+    def outage(self, n: int, status: int = 503, methods: Iterable[str] | None = None) -> None:
+        self._add(n, Fault("status", status, "", None, _methods(methods)))
+
+    def fail(
+        self,
+        n: int,
+        error: str,
+        status: int = 200,
+        methods: Iterable[str] | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """The next n calls (of these methods, naming this channel) answer `error`."""
+        target = self.channel(channel).id if channel else None  # type: ignore[union-attr]
+        self._add(n, Fault("status", status, error, None, _methods(methods), target))
+
+    def drop(self, n: int = 1) -> None:
+        """Record the next n posted messages, then hang up without answering."""
+        self._add(n, Fault("drop", methods=frozenset({"chat.postMessage"})))
+
+    def revoke(self) -> None:
+        self.token = "xoxb-revoked"
+
+    # -- what arrived ---------------------------------------------------------------------
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Posted messages (oldest first), of one channel (id or name) or all."""
+        with self.lock:
+            if channel is None:
+                found = [m for c in self.channels.values() for m in c.messages]
+                return sorted(found, key=lambda m: float(m["ts"]))
+            chosen = self.channel(channel)
+            return list(chosen.messages) if chosen else []
+
+    def keys(self, channel: str | None = None) -> list[str]:
+        return [
+            (m.get("metadata") or {}).get("event_payload", {}).get("key", "") for m in self.messages(channel)
+        ]
+
+    def method_calls(self, method: str) -> int:
+        return sum(1 for m, _ in self.calls if m == method)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- the API --------------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        with self.lock:
+            now = max(time.time(), self._last_ts + 0.000001)
+            self._last_ts = now
+            return f"{now:.6f}"
+
+    def handle(self, method: str, params: dict[str, Any], auth: str) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            self.calls.append((method, params))
+            named = self.channel(str(params.get("channel", "")))
+            fault = next((f for f in self.faults if f.applies(method, named.id if named else None)), None)
+            if fault is not None:
+                self.faults.remove(fault)
+        if fault is not None and fault.kind == "status":
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(int(fault.retry_after))
+            if fault.error:
+                return fault.status, headers, {"ok": False, "error": fault.error}
+            return fault.status, headers, "<html>Service Unavailable</html>"
+        token = (
+            auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token", "")
+        )
+        if not token:
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        if token != self.token:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return 404, {}, {"ok": False, "error": "unknown_method"}
+        result = handler(params)
+        if fault is not None and fault.kind == "drop":
+            return -1, {}, result
+        return 200, {}, result
+
+    def api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "team": "Test", "user": "regwatch", "user_id": "U0BOT", "bot_id": "B0BOT"}
+
+    def api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channel(str(params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.private and not channel.member:
+            return {"ok": False, "error": "not_in_channel"}
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        text = params.get("text") or ""
+        if blocks is not None:
+            try:
+                validate_blocks(blocks)
+            except BlockError as exc:
+                return {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": [str(exc)]}}
+        if not text:
+            return {"ok": False, "error": "no_text"}
+        if len(text) > 40000:
+            return {"ok": False, "error": "msg_too_long"}
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata is not None and not (
+            isinstance(metadata, dict)
+            and metadata.get("event_type")
+            and isinstance(metadata.get("event_payload"), dict)
+        ):
+            return {"ok": False, "error": "invalid_metadata_format"}
+        thread_ts = params.get("thread_ts")
+        with self.lock:
+            if thread_ts and not any(m["ts"] == thread_ts for m in channel.messages):
+                return {"ok": False, "error": "thread_not_found"}
+            message = {
+                "type": "message",
+                "user": "U0BOT",
+                "bot_id": "B0BOT",
+                "ts": self._next_ts(),
+                "text": text,
+                "blocks": blocks or [],
+                "metadata": metadata,
+                "channel": channel.id,
+            }
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+                if str(params.get("reply_broadcast", "")).lower() in ("1", "true"):
+                    message["subtype"] = "thread_broadcast"
+            channel.messages.append(message)
+        if self.on_post is not None:
+            self.on_post(message)
+        public = {k: v for k, v in message.items() if k not in ("channel", "metadata")}
+        return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": public}
+
+    def _readable(self, channel_id: str, scope_needed: bool = True) -> Channel | dict[str, Any]:
+        channel = self.channels.get(channel_id)  # history wants an id, not a name
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        scope = "groups:history" if channel.private else "channels:history"
+        if scope_needed and scope not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": scope}
+        if channel.private and not channel.member:
+            return {"ok": False, "error": "not_in_channel"}
+        return channel
+
+    @staticmethod
+    def _shape(message: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in message.items() if k not in ("channel", "metadata")}
+        if str(params.get("include_all_metadata", "")).lower() in ("1", "true") and message.get("metadata"):
+            out["metadata"] = message["metadata"]
+        return out
+
+    @staticmethod
+    def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str]:
+        limit = min(int(params.get("limit") or 100), 1000)
+        start = int(base64.b64decode(params["cursor"]).decode()) if params.get("cursor") else 0
+        chunk = items[start : start + limit]
+        more = start + limit < len(items)
+        return chunk, base64.b64encode(str(start + limit).encode()).decode() if more else ""
+
+    def api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable(str(params.get("channel", "")))
+        if isinstance(channel, dict):
+            return channel
+        oldest = float(params.get("oldest") or 0)
+        with self.lock:
+            top = [
+                m
+                for m in reversed(channel.messages)
+                if float(m["ts"]) > oldest
+                and (not m.get("thread_ts") or m.get("subtype") == "thread_broadcast")
+            ]
+        chunk, cursor = self._page(top, params)
+        return {
+            "ok": True,
+            "messages": [self._shape(m, params) for m in chunk],
+            "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable(str(params.get("channel", "")))
+        if isinstance(channel, dict):
+            return channel
+        ts = str(params.get("ts", ""))
+        oldest = float(params.get("oldest") or 0)
+        with self.lock:
+            parent = [m for m in channel.messages if m["ts"] == ts]
+            if not parent:
+                return {"ok": False, "error": "thread_not_found"}
+            replies = [m for m in channel.messages if m.get("thread_ts") == ts and float(m["ts"]) > oldest]
+        chunk, cursor = self._page(parent + replies, params)
+        return {
+            "ok": True,
+            "messages": [self._shape(m, params) for m in chunk],
+            "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def api_conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "channels:read" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "channels:read"}
+        items = [{"id": c.id, "name": c.name, "is_private": c.private} for c in self.channels.values()]
+        chunk, cursor = self._page(items, params)
+        return {"ok": True, "channels": chunk, "response_metadata": {"next_cursor": cursor}}
+
+    def api_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(params.get("channel", "")))
+        ts = str(params.get("message_ts", ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if not any(m["ts"] == ts for m in channel.messages):
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "ok": True,
+            "channel": channel.id,
+            "permalink": f"https://test.slack.com/archives/{channel.id}/p{ts.replace('.', '')}",
+        }
+
+    def hook(self, params: dict[str, Any]) -> tuple[int, str]:
+        with self.lock:
+            fault = next((f for f in self.faults if f.applies("webhook")), None)
+            if fault is not None:
+                self.faults.remove(fault)
+        if fault is not None and fault.kind == "status":
+            return fault.status, fault.error or "service_unavailable"
+        try:
+            if params.get("blocks") is not None:
+                validate_blocks(params["blocks"])
+        except BlockError:
+            return 400, "invalid_blocks"
+        if not params.get("text"):
+            return 400, "no_text"
+        with self.lock:
+            self.hook_posts.append(params)
+        return 200, "ok"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                self._serve()
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                params: dict[str, Any] = dict(parse_qsl(parts.query))
+                ctype = self.headers.get("Content-Type", "")
+                if raw and "json" in ctype:
+                    params.update(json.loads(raw))
+                elif raw:
+                    params.update(dict(parse_qsl(raw.decode())))
+                if parts.path.startswith("/hooks/"):
+                    if parts.path != urlsplit(api.webhook_url).path:
+                        self._send(404, {"Content-Type": "text/plain"}, b"no_service")
+                        return
+                    status, body = api.hook(params)
+                    self._send(status, {"Content-Type": "text/plain"}, body.encode())
+                    return
+                if not parts.path.startswith("/api/"):
+                    self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                    return
+                method = parts.path[len("/api/") :]
+                status, headers, body = api.handle(method, params, self.headers.get("Authorization", ""))
+                if status == -1:  # hang up without an answer
+                    self.close_connection = True
+                    try:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    return
+                if isinstance(body, dict):
+                    data = json.dumps(body).encode()
+                    headers = {"Content-Type": "application/json; charset=utf-8", **headers}
+                else:
+                    data = str(body).encode()
+                    headers = {"Content-Type": "text/html", **headers}
+                self._send(status, headers, data)
+
+            def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def _methods(methods: Iterable[str] | None) -> frozenset[str] | None:
+    return frozenset(methods) if methods is not None else None
