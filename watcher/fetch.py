@@ -103,19 +103,13 @@ class Fetcher:
         url = request.url
         seen: list[str] = []
         for _ in range(self.policy.max_redirects + 1):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(
-                    f"refusing to fetch {url!r}: only http(s) URLs are allowed",
-                    reason="redirect",
-                    retryable=False,
-                )
+            hostname, port = http_target(url)
             if not request.allow_private:
-                await check_public(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+                await check_public(hostname, port)
             seen.append(url)
             response = await self._request(url, request)
             if response.status in REDIRECTS and response.location:
-                target = urljoin(url, response.location)
+                target = redirect_target(url, response.location)
                 if target in seen:
                     raise FetchError(
                         f"redirect loop: {' -> '.join([*seen, target])}", reason="redirect", retryable=False
@@ -189,11 +183,22 @@ class Fetcher:
                 return _Result(url, status, response_headers, body)
         except FetchError:
             raise
+        except httpx.InvalidURL as exc:
+            # httpx parses a redirect's Location itself even with redirects off.
+            raise FetchError(
+                f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+            ) from exc
         except httpx.TimeoutException as exc:
             raise FetchError(f"timed out ({type(exc).__name__}) fetching {url}", reason="timeout") from exc
         except httpx.ConnectError as exc:
             raise connect_error(exc, url) from exc
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        except httpx.RemoteProtocolError as exc:
+            if "location header" in str(exc).lower():
+                raise FetchError(
+                    f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+                ) from exc
+            raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
+        except (httpx.ReadError, httpx.WriteError) as exc:
             raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"HTTP error fetching {url}: {exc}", reason="network") from exc
@@ -206,6 +211,32 @@ class _Result:
     headers: Mapping[str, str]
     body: bytes
     location: str | None = None
+
+
+def http_target(url: str) -> tuple[str, int]:
+    """The host and port of an http(s) URL; anything else (other schemes, no host, a bad
+    port) is refused, since it can only come from a hostile or broken redirect."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(f"refusing to fetch {url!r}: {exc}", reason="redirect", retryable=False) from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(
+            f"refusing to fetch {url!r}: only http(s) URLs are allowed", reason="redirect", retryable=False
+        )
+    return parts.hostname, port
+
+
+def redirect_target(url: str, location: str) -> str:
+    try:
+        return urljoin(url, location.strip())
+    except ValueError as exc:
+        raise FetchError(
+            f"invalid redirect target {location[:200]!r} from {url}: {exc}",
+            reason="redirect",
+            retryable=False,
+        ) from exc
 
 
 def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
