@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sources.base import SourceKind
 from sources.registry import kind_for
+from watcher import crashpoints
 from watcher.config import source_config_hash
 from watcher.diff import diff
 from watcher.errors import SourceError
@@ -89,6 +90,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
         max_bytes=source.max_bytes,
     )
     fetched = await ctx.fetcher.fetch(request)
+    crashpoints.reached("after_fetch")
     if fetched.not_modified:
         if state.latest is None:
             # A 304 without a stored version cannot be trusted; fetch in full.
@@ -106,6 +108,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
         )
     snapshot = await _extract_all(kind, fetched, source, ctx)
+    crashpoints.reached("after_extract")
     now = ctx.clock()
     duration = time.monotonic() - started
     common = {"duration": duration, "config_hash": config_hash, "health": ctx.health}

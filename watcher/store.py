@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher import crashpoints
 from watcher.model import (
     Alert,
     Change,
@@ -424,6 +425,8 @@ class Store:
                     "last_change_at": iso(now),
                 },
             )
+            crashpoints.reached("before_commit")
+        crashpoints.reached("after_commit")
         return Outcome(
             source.id, "changed", duration, fetched.status, change_id=change_id, summary=change.summary
         )
@@ -565,8 +568,10 @@ class Store:
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
                 [delivery_id],
             )
+        crashpoints.reached("after_claim")
 
     def ack_delivery(self, delivery_id: int, receipt: Receipt, now: datetime) -> None:
+        crashpoints.reached("after_send")
         with self.db.atomic():
             self.db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, ref = ?, permalink = ?, last_error = NULL"
