@@ -191,6 +191,4 @@ def test_kills_deliver_every_webhook_alert_with_one_idempotency_key(site, tmp_pa
     in_doubt = Counter(k.received[-1] for k in run.kills if k.point == "after_send")
     assert counts == Counter({key: 1 + in_doubt[key] for key in expected})
     duplicates = sum(counts.values()) - len(counts)
-    print(
-        f"{len(run.kills)} kills, {len(expected)} alerts, {duplicates} repeated (same key) after_send"
-    )
+    print(f"{len(run.kills)} kills, {len(expected)} alerts, {duplicates} repeated (same key) after_send")
