@@ -378,13 +378,28 @@ async def check_public(host: str, port: int) -> None:
         raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason="dns") from exc
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
+        if not is_public(address):
             raise FetchError(
                 f"refusing to fetch {host}: it resolves to the non-public address {address} "
                 "(set allow_private = true for this source or in the config to allow it)",
                 reason="blocked",
                 retryable=False,
             )
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global unicast address, also when an IPv6 address embeds a non-public IPv4 one
+    (IPv4-mapped, 6to4, Teredo, NAT64)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is None and address in NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and not is_public(embedded):
+            return False
+    return address.is_global and not address.is_multicast
 
 
 def _host_key(url: str) -> str:
