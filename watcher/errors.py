@@ -40,7 +40,8 @@ class FetchError(SourceError):
     """The source could not be fetched: DNS, connection, timeout, HTTP status, size, policy.
 
     `reason` is one of: dns, connect, timeout, http, too_large, redirect, blocked,
-    tls, robots, bot_wall, bad_content, network.
+    tls, robots, bot_wall, bad_content, network, deferred (the host asked for a pause,
+    Retry-After, that outlasts this fetch).
     """
 
     reason = "network"

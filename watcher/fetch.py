@@ -93,13 +93,13 @@ class Fetcher:
         started = time.monotonic()
         try:
             async with asyncio.timeout(timeout):
-                return await self._follow(request, started)
+                return await self._follow(request, started, started + timeout)
         except TimeoutError as exc:
             raise FetchError(
                 f"timed out after {timeout:g}s (total time limit for one fetch)", reason="timeout"
             ) from exc
 
-    async def _follow(self, request: Request, started: float) -> FetchResult:
+    async def _follow(self, request: Request, started: float, deadline: float) -> FetchResult:
         url = request.url
         seen: list[str] = []
         for _ in range(self.policy.max_redirects + 1):
@@ -107,7 +107,7 @@ class Fetcher:
             if not request.allow_private:
                 await check_public(hostname, port)
             seen.append(url)
-            response = await self._request(url, request)
+            response = await self._request(url, request, deadline)
             if response.status in REDIRECTS and response.location:
                 target = redirect_target(url, response.location)
                 if target in seen:
@@ -133,11 +133,11 @@ class Fetcher:
             retryable=False,
         )
 
-    async def _request(self, url: str, request: Request) -> _Result:
+    async def _request(self, url: str, request: Request, deadline: float) -> _Result:
         host = _host_key(url)
         sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
         async with self._slots, sem:
-            await self._wait_turn(host)
+            await self._wait_turn(host, deadline)
             headers = {
                 "User-Agent": self.policy.user_agent,
                 "Accept": request.accept,
@@ -154,8 +154,18 @@ class Fetcher:
             finally:
                 self._last_request[host] = time.monotonic()
 
-    async def _wait_turn(self, host: str) -> None:
+    async def _wait_turn(self, host: str, deadline: float) -> None:
         now = time.monotonic()
+        held = self._not_before.get(host, 0.0) - now
+        if held > 0 and now + held > deadline:
+            # The host asked for a pause (Retry-After) longer than this fetch may take:
+            # say so now rather than sit out the time limit and report a timeout.
+            raise FetchError(
+                f"not fetched: {urlsplit(host).hostname} asked clients to wait"
+                f" {held:.0f}s more (Retry-After)",
+                reason="deferred",
+                retry_after=held,
+            )
         wait = max(
             self._not_before.get(host, 0.0) - now,
             self._last_request.get(host, -1e9) + self.policy.host_delay - now,

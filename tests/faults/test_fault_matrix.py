@@ -245,3 +245,28 @@ def test_invalid_tls_certificate_is_never_trusted(tls_faults, watch):
     assert w.versions("faulty") == []
     assert w.events("faulty") == ["broken"]
     assert w.printed("Faulty source: source BROKEN") == 1
+
+
+def test_retry_after_defers_the_hosts_other_sources_with_a_clear_reason(faults, watch):
+    """A 503 + Retry-After holds the whole host (politeness); sources queued behind it on
+    that host say they were deferred, at once, instead of sitting out their time limit and
+    reporting a timeout. Sources on other hosts are untouched."""
+    faults.set("/doc", rule_page(1))
+    faults.set("/down", respond(503, "maintenance", headers={"Retry-After": "120"}))
+    w = watch(
+        [
+            {"id": "down", "url": faults.url("/down"), "kind": "page"},
+            {"id": "queued-1", "url": faults.url("/doc"), "kind": "page"},
+            {"id": "queued-2", "url": faults.url("/doc"), "kind": "page"},
+        ],
+        limits={"timeout": 3, "per_host": 1},
+    )
+    outcomes = w.run()
+    assert (outcomes["down"].reason, outcomes["down"].http_status) == ("http", 503)
+    queued = [o for o in outcomes.values() if o.source_id.startswith("queued")]
+    deferred = [o for o in queued if o.status == "failed"]
+    assert all(o.status == "baseline" or o.reason == "deferred" for o in queued), queued
+    assert deferred, "per_host = 1: at least one source waited behind the 503"
+    for outcome in deferred:
+        assert "asked clients to wait" in (outcome.error or "") and outcome.duration < 3
+        assert w.source_row(outcome.source_id)["retry_after_until"] is not None
