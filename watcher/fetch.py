@@ -104,29 +104,23 @@ class Fetcher:
         started = time.monotonic()
         try:
             async with asyncio.timeout(timeout):
-                return await self._follow(request, started)
+                return await self._follow(request, started, started + timeout)
         except TimeoutError as exc:
             raise FetchError(
                 f"timed out after {timeout:g}s (total time limit for one fetch)", reason="timeout"
             ) from exc
 
-    async def _follow(self, request: Request, started: float) -> FetchResult:
+    async def _follow(self, request: Request, started: float, deadline: float) -> FetchResult:
         url = request.url
         seen: list[str] = []
         for _ in range(self.policy.max_redirects + 1):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(
-                    f"refusing to fetch {url!r}: only http(s) URLs are allowed",
-                    reason="redirect",
-                    retryable=False,
-                )
+            hostname, port = http_target(url)
             if not request.allow_private:
-                await check_public(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+                await check_public(hostname, port)
             seen.append(url)
-            response = await self._request(url, request)
+            response = await self._request(url, request, deadline)
             if response.status in REDIRECTS and response.location:
-                target = urljoin(url, response.location)
+                target = redirect_target(url, response.location)
                 if target in seen:
                     raise FetchError(
                         f"redirect loop: {' -> '.join([*seen, target])}", reason="redirect", retryable=False
@@ -150,11 +144,11 @@ class Fetcher:
             retryable=False,
         )
 
-    async def _request(self, url: str, request: Request) -> _Result:
+    async def _request(self, url: str, request: Request, deadline: float) -> _Result:
         host = _host_key(url)
         sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
         async with self._slots, sem:
-            await self._wait_turn(host)
+            await self._wait_turn(host, deadline)
             headers = {
                 "User-Agent": self.policy.user_agent,
                 "Accept": request.accept,
@@ -171,11 +165,21 @@ class Fetcher:
             finally:
                 self._last_request[host] = time.monotonic()
 
-    async def _wait_turn(self, host: str) -> None:
+    async def _wait_turn(self, host: str, deadline: float) -> None:
         """Wait until the host may be asked: its back-off is over and `delay` has passed since
         the last request ended and since the last one started (concurrent requests reserve
         their start times in turn, so a burst is spaced too)."""
         now = time.monotonic()
+        held = self._not_before.get(host, 0.0) - now
+        if held > 0 and now + held > deadline:
+            # The host asked for a pause (Retry-After) longer than this fetch may take:
+            # say so now rather than sit out the time limit and report a timeout.
+            raise FetchError(
+                f"not fetched: {urlsplit(host).hostname} asked clients to wait"
+                f" {held:.0f}s more (Retry-After)",
+                reason="deferred",
+                retry_after=held,
+            )
         delay = max(self.policy.host_delay, self._host_delays.get(host, 0.0))
         start = max(
             now,
@@ -215,11 +219,22 @@ class Fetcher:
                 return _Result(url, status, response_headers, body)
         except FetchError:
             raise
+        except httpx.InvalidURL as exc:
+            # httpx parses a redirect's Location itself even with redirects off.
+            raise FetchError(
+                f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+            ) from exc
         except httpx.TimeoutException as exc:
             raise FetchError(f"timed out ({type(exc).__name__}) fetching {url}", reason="timeout") from exc
         except httpx.ConnectError as exc:
             raise connect_error(exc, url) from exc
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        except httpx.RemoteProtocolError as exc:
+            if "location header" in str(exc).lower():
+                raise FetchError(
+                    f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+                ) from exc
+            raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
+        except (httpx.ReadError, httpx.WriteError) as exc:
             raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"HTTP error fetching {url}: {exc}", reason="network") from exc
@@ -232,6 +247,32 @@ class _Result:
     headers: Mapping[str, str]
     body: bytes
     location: str | None = None
+
+
+def http_target(url: str) -> tuple[str, int]:
+    """The host and port of an http(s) URL; anything else (other schemes, no host, a bad
+    port) is refused, since it can only come from a hostile or broken redirect."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(f"refusing to fetch {url!r}: {exc}", reason="redirect", retryable=False) from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(
+            f"refusing to fetch {url!r}: only http(s) URLs are allowed", reason="redirect", retryable=False
+        )
+    return parts.hostname, port
+
+
+def redirect_target(url: str, location: str) -> str:
+    try:
+        return urljoin(url, location.strip())
+    except ValueError as exc:
+        raise FetchError(
+            f"invalid redirect target {location[:200]!r} from {url}: {exc}",
+            reason="redirect",
+            retryable=False,
+        ) from exc
 
 
 def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
@@ -398,13 +439,28 @@ async def check_public(host: str, port: int) -> None:
         raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason="dns") from exc
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
+        if not is_public(address):
             raise FetchError(
                 f"refusing to fetch {host}: it resolves to the non-public address {address} "
                 "(set allow_private = true for this source or in the config to allow it)",
                 reason="blocked",
                 retryable=False,
             )
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global unicast address, also when an IPv6 address embeds a non-public IPv4 one
+    (IPv4-mapped, 6to4, Teredo, NAT64)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is None and address in NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and not is_public(embedded):
+            return False
+    return address.is_global and not address.is_multicast
 
 
 def _host_key(url: str) -> str:

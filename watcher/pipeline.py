@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
+from watcher import crashpoints
 from watcher.browser import BrowserRenderer
 from watcher.config import source_config_hash
 from watcher.diff import diff
@@ -94,6 +95,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     )
     await _ensure_allowed(source, source.url, ctx)
     fetched = await _fetch(request, source, ctx)
+    crashpoints.reached("after_fetch")
     if fetched.not_modified:
         if state.latest is None:
             # A 304 without a stored version cannot be trusted; fetch in full.
@@ -109,6 +111,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
         )
     snapshot = await _extract_all(kind, fetched, source, ctx)
+    crashpoints.reached("after_extract")
     now = ctx.clock()
     duration = time.monotonic() - started
     common = {

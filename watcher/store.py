@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher import crashpoints
 from watcher.errors import WatchError
 from watcher.model import (
     Alert,
@@ -489,6 +490,8 @@ class Store:
                 },
                 warnings,
             )
+            crashpoints.reached("before_commit")
+        crashpoints.reached("after_commit")
         return Outcome(
             source.id,
             "changed",
@@ -647,6 +650,7 @@ class Store:
             params.extend(expect)
         with self.db.atomic():
             cursor = self.db.execute(sql, params)
+        crashpoints.reached("after_claim")
         return cursor.rowcount == 1
 
     def ack_delivery(
@@ -654,6 +658,7 @@ class Store:
     ) -> None:
         """Record the channel's receipt; a digest's members are sent with it. `thread` =
         (channel, source id) remembers this message as that source's thread on that channel."""
+        crashpoints.reached("after_send")
         with self.db.atomic():
             self.db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, ref = ?, permalink = ?, last_error = NULL"
