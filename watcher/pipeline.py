@@ -12,6 +12,7 @@ from sources.base import SourceKind
 from sources.registry import kind_for
 from watcher.config import source_config_hash
 from watcher.diff import diff
+from watcher.enrich import Enrichment, enrich, needs_enrichment
 from watcher.errors import SourceError
 from watcher.fetch import Fetcher, Request
 from watcher.model import FetchResult, Outcome, Snapshot, Source
@@ -37,6 +38,8 @@ class Context:
     health: HealthPolicy = field(default_factory=HealthPolicy)
     extract: Extractor = extract_inline
     max_pages: int = 10
+    #: Following new documents and linking related items before alerting (None: off).
+    enrichment: Enrichment | None = None
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -136,9 +139,21 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             health=ctx.health,
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
-    return ctx.store.save_change(
-        source, fetched, snapshot, change, ctx.route(source), now, body_hash=body_hash, **common
+    hold = ctx.enrichment is not None and needs_enrichment(source, change)
+    outcome = ctx.store.save_change(
+        source, fetched, snapshot, change, ctx.route(source), now, body_hash=body_hash, hold=hold, **common
     )
+    if hold and ctx.enrichment is not None and outcome.change_id is not None:
+        # Its alerts wait in 'enriching' until this finishes (watcher/enrich.py); never raises.
+        await enrich(
+            outcome.change_id,
+            source,
+            fetcher=ctx.fetcher,
+            store=ctx.store,
+            clock=ctx.clock,
+            settings=ctx.enrichment,
+        )
+    return outcome
 
 
 async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:

@@ -7,7 +7,7 @@ the `main` group; errors become a message and an exit code, never a traceback:
 
 from __future__ import annotations
 
-from watcher.cli import checking, history, setup  # noqa: F401  (register commands)
+from watcher.cli import checking, history, related, setup  # noqa: F401  (register commands)
 from watcher.cli.app import main
 
 __all__ = ["main"]
