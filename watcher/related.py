@@ -60,6 +60,7 @@ IDENTIFIER_BOOST = 2.0
 ACT_BOOST = 1.2
 PHRASE_BOOST = 0.6
 TITLE_BONUS = 0.5
+TITLE_SHARE = 0.5
 BM25_WEIGHT = 0.1
 DATE_DECAY = 0.15
 #: bm25() column weights of items_fts (title, summary, text).
@@ -72,7 +73,7 @@ class Ranking:
 
     before_days: int = 120
     after_days: int = 365
-    threshold: float = 0.3
+    threshold: float = 0.45
     shown: int = 3
     keep: int = 10
     identifiers: bool = True
@@ -80,6 +81,7 @@ class Ranking:
     phrases: bool = True
     idf_words: bool = True
     title_bonus: bool = True
+    title_coverage: bool = True
     date_decay: bool = True
     rerank: bool = True
 
@@ -531,6 +533,8 @@ def _score(
     ids = [c.id for c in candidates]
     marks = ",".join("?" for _ in ids)
     by_id = {c.id: c for c in candidates}
+    vocab = Vocabulary(db) if ranking.title_coverage else None
+    doc_stems = {stem(w) for w in words(f"{target.title}\n{target.text[:MAX_TEXT]}")}
     for feature in feats:
         hits = db.execute(
             f"SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid IN ({marks})",
@@ -550,7 +554,12 @@ def _score(
             if ranking.title_bonus and _in_title(feature, title_stems, title_lower):
                 bonus = TITLE_BONUS
             value += feature.weight * (1.0 + bonus)
-        score = value / total + BM25_WEIGHT * (candidate.bm25 / best)
+        score = value / total
+        if vocab is not None:
+            # How much of the candidate's own title the document explains: a story about
+            # another settlement or another guideline has title words the document lacks.
+            score = (1 - TITLE_SHARE) * score + TITLE_SHARE * _title_share(candidate.title, doc_stems, vocab)
+        score += BM25_WEIGHT * (candidate.bm25 / best)
         if ranking.date_decay and center is not None:
             when = _as_date(candidate.date) or _as_date(candidate.seen)
             if when is not None:
@@ -558,6 +567,16 @@ def _score(
                 score *= 1.0 - DATE_DECAY * min(years, 1.5)
         candidate.score = score
         candidate.matched.sort(key=lambda f: -f.weight)
+
+
+def _title_share(title: str, doc_stems: set[str], vocab: Vocabulary) -> float:
+    """The idf-weighted share of a title's content words that the document also uses."""
+    stems = {stem(w) for w in words(title) if is_content_word(w)}
+    if not stems:
+        return 0.0
+    df = vocab.df(stems)
+    weights = {s: vocab.idf(df[s]) for s in stems}
+    return sum(w for s, w in weights.items() if s in doc_stems) / sum(weights.values())
 
 
 def _in_title(feature: Feature, title_stems: set[str], title_lower: str) -> bool:
