@@ -51,7 +51,8 @@ ABLATIONS: dict[str, Ranking] = {
     "- title phrases": Ranking(phrases=False),
     "- idf word choice": Ranking(idf_words=False),
     "- title bonus": Ranking(title_bonus=False),
-    "- candidate title share": Ranking(title_coverage=False),
+    "- candidate title share": Ranking(title_coverage=""),
+    "candidate title share by idf": Ranking(title_coverage="idf"),
     "- date decay": Ranking(date_decay=False),
 }
 
@@ -183,6 +184,14 @@ class Bench:
 
     def link(self, change: dict, ranking: Ranking) -> list[Link]:
         """Store the change as a real change (its document followed), link it, then remove it."""
+        change_id, item_ids = self.store_change(change)
+        try:
+            return link_change(self.store.db, change_id, ranking=ranking)
+        finally:
+            self.remove_items(item_ids)
+
+    def store_change(self, change: dict) -> tuple[int, list[int]]:
+        """Save one evaluation change through Store.save_change; returns its id and new item ids."""
         source = self.sources[change["source"]]
         page = change.get("kind") == "page"
         detected = _moment(change.get("detected") or change["date"]) + (
@@ -215,17 +224,16 @@ class Bench:
             config_hash="",
             health=HealthPolicy(),
         )
-        change_id = outcome.change_id
-        assert change_id is not None
-        items = self.store.change_items(change_id)
+        assert outcome.change_id is not None
+        items = self.store.change_items(outcome.change_id)
         for item in items:
             self.store.set_item_text(item.id, change["text"], detected)
-        try:
-            return link_change(self.store.db, change_id, ranking=ranking)
-        finally:
-            with self.store.db.atomic():
-                for item in items:
-                    self.store.db.execute("DELETE FROM items WHERE id = ?", [item.id])
+        return outcome.change_id, [item.id for item in items]
+
+    def remove_items(self, item_ids: list[int]) -> None:
+        with self.store.db.atomic():
+            for item_id in item_ids:
+                self.store.db.execute("DELETE FROM items WHERE id = ?", [item_id])
 
     def evaluate(self, ranking: Ranking = DEFAULT) -> Report:
         report = Report()

@@ -14,8 +14,8 @@ How the ranking works (README "Related articles" says the same for users):
      `DPDP`, `AI Act` = `2024/1689`, `ABDM`, `HITECH`, `Cures Act`, ...);
    - *words*: stop words and web boilerplate dropped, Porter-stemmed exactly like the
      index (`tokenize="porter"`), weighted by tf × idf where idf comes from the index
-     itself (`items_fts_vocab`) and words of the title count `TITLE_TF` times; the top
-     `MAX_WORDS` are kept;
+     itself (items containing the word, counted up to `DF_CAP`) and words of the title
+     count `TITLE_TF` times; the top `MAX_WORDS` are kept;
    - *title phrases*: adjacent pairs of salient title words ("security rule",
      "reproductive health"), which separate a topic from the same words used apart.
    Every feature weighs its idf (a phrase or identifier: the idf of its rarest word, so
@@ -26,16 +26,20 @@ How the ranking works (README "Related articles" says the same for users):
    (default 120 days before to 365 days after the document's own date, or the detection
    time when it has none; an item without a date counts from when regwatch first saw it),
    ordered by BM25 with column weights title 4, summary 2, text 1; the best `CANDIDATES`.
-3. **Score** of a candidate = the share of the document's feature weight it matches
-   (features matched in the candidate's title count `TITLE_BONUS` more), plus
-   `BM25_WEIGHT` × its BM25 relative to the best candidate (a tie-breaker), times a mild
+3. **Score** of a candidate, from its title, summary and the first `MATCH_TEXT` characters
+   of its text: half is the share of the document's feature weight it matches (a feature
+   also found in the candidate's title counts `TITLE_BONUS` more), half the share of the
+   candidate's own title words that the document uses (a story about *another*
+   settlement or *another* guideline has title words the document lacks); plus
+   `BM25_WEIGHT` × its BM25 relative to the best candidate (a tie-breaker); times a mild
    date decay (1 at the same date, `1 - DATE_DECAY` a year apart). Scores are in [0, ~1.5].
 4. Up to `keep` links per document are stored with their score and matched features
    (`regwatch related CHANGE_ID` lists them); those scoring at least `threshold` and
    in the best `shown` are marked shown: alerts list them under the document.
 
-Measured on the evaluation set in tests/related/ (`python bench/related_eval.py`), each
-step pays its way: see the ablation table it prints.
+Measured on the evaluation set in tests/related/ (`python bench/related_eval.py --ablation`
+prints what each part adds; the candidate-title share and idf word choice matter most there,
+identifiers and acts mostly sharpen which links are shown).
 """
 
 from __future__ import annotations
@@ -43,19 +47,22 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import sqlite3
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
-import snowballstemmer
 from sqlite_utils import Database
 
 TITLE_TF = 3
 MAX_WORDS = 14
 MAX_TEXT = 20_000
 CANDIDATES = 40
+DF_CAP = 2000
+#: Candidates are matched on their title, summary and this much of their followed text.
+MATCH_TEXT = 6000
 IDENTIFIER_BOOST = 2.0
 ACT_BOOST = 1.2
 PHRASE_BOOST = 0.6
@@ -81,7 +88,7 @@ class Ranking:
     phrases: bool = True
     idf_words: bool = True
     title_bonus: bool = True
-    title_coverage: bool = True
+    title_coverage: str = "plain"  # "plain", "idf" or "" (off)
     date_decay: bool = True
     rerank: bool = True
 
@@ -162,13 +169,51 @@ _STOP_TEXT = """
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_porter = snowballstemmer.stemmer("porter")
 
 
-@lru_cache(maxsize=200_000)
+class Stemmer:
+    """Stems exactly as the index makes them: SQLite's own FTS5 porter tokenizer, run on an
+    in-memory table, with a cache (words repeat: after a few linkings nearly all are known)."""
+
+    MAX_CACHE = 500_000
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._conn.execute("CREATE VIRTUAL TABLE words USING fts5(w, tokenize='porter')")
+        self._conn.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'instance')")
+        self._cache: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def stems(self, tokens: Iterable[str]) -> dict[str, str]:
+        """token -> stem for lowercase tokens (as `words` splits them)."""
+        wanted = set(tokens)
+        missing = [t for t in wanted if t not in self._cache]
+        if missing:
+            with self._lock:
+                if len(self._cache) > self.MAX_CACHE:
+                    self._cache.clear()
+                self._conn.execute("DELETE FROM words")
+                self._conn.executemany("INSERT INTO words (rowid, w) VALUES (?, ?)", enumerate(missing))
+                found: dict[int, str] = {}
+                for term, doc, offset in self._conn.execute("SELECT term, doc, offset FROM stems"):
+                    if offset == 0:
+                        found[doc] = term
+                for index, token in enumerate(missing):
+                    self._cache[token] = found.get(index, token)
+        return {t: self._cache[t] for t in wanted}
+
+
+_stemmer = Stemmer()
+
+
 def stem(word: str) -> str:
-    """The index's stem of a lowercase word (FTS5's porter leaves words of 1-2 letters alone)."""
-    return word if len(word) <= 2 else _porter.stemWord(word)
+    """The index's stem of one lowercase word."""
+    return _stemmer.stems((word,))[word]
+
+
+def stems(tokens: Iterable[str]) -> dict[str, str]:
+    """The index's stems of many lowercase words at once."""
+    return _stemmer.stems(tokens)
 
 
 def words(text: str) -> list[str]:
@@ -339,27 +384,28 @@ def _near(tokens: Sequence[str], distance: int) -> str:
 
 
 class Vocabulary:
-    """Document frequencies from the index (items_fts_vocab), cached for one linking run."""
+    """Document frequencies from the index, counted up to DF_CAP, cached for one linking run.
+
+    (FTS5's fts5vocab table would give exact counts but walks a term's whole doclist; a
+    bounded count is as good for salience: words in more than DF_CAP items are all common.)
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        row = db.execute("SELECT count(*) FROM items_fts_docsize").fetchone()
-        self.total = max(int(row[0]) if row else 0, 1)
+        row = db.execute("SELECT max(rowid) FROM items").fetchone()
+        self.total = max(int(row[0]) if row and row[0] else 0, 1)
         self._df: dict[str, int] = {}
 
-    def df(self, stems: Iterable[str]) -> dict[str, int]:
-        wanted = [s for s in set(stems) if s not in self._df]
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" for _ in chunk)
-            found = dict(
-                self.db.execute(
-                    f"SELECT term, doc FROM items_fts_vocab WHERE term IN ({marks})", chunk
-                ).fetchall()
-            )
-            for term in chunk:
-                self._df[term] = int(found.get(term, 0))
-        return {s: self._df[s] for s in stems}
+    def df(self, terms: Mapping[str, str]) -> dict[str, int]:
+        """stem -> number of items containing it (at most DF_CAP), given stem -> a surface word."""
+        for stem_, surface in terms.items():
+            if stem_ not in self._df:
+                row = self.db.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
+                    [f'"{surface}"', DF_CAP],
+                ).fetchone()
+                self._df[stem_] = int(row[0])
+        return {s: self._df[s] for s in terms}
 
     def idf(self, df: int) -> float:
         """BM25's idf, never below a small floor (a term in every item still says a little)."""
@@ -382,6 +428,7 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
     acts = find_acts(whole, identifiers) if ranking.acts else []
 
     title_words = [w for w in words(title) if is_content_word(w)]
+    stems(words(whole))  # one batch: the calls below hit the cache
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
     for word in words(text):
@@ -392,8 +439,12 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
         counts[stem(word)] += TITLE_TF
         surface.setdefault(stem(word), word)
     act_tokens = {name: [stem(w) for alias in ACTS.get(name, ()) for w in words(alias)] for name in acts}
-    token_stems = {t for i in identifiers for t in i.tokens} | {t for ts in act_tokens.values() for t in ts}
-    df = vocab.df([*counts, *token_stems])
+    wanted = {s: surface[s] for s, _ in counts.most_common(3 * MAX_WORDS)}
+    wanted.update({stem(w): w for w in title_words})
+    wanted.update({t: t for i in identifiers for t in i.tokens})
+    for alias_words in (words(alias) for name in acts for alias in ACTS.get(name, ())):
+        wanted.update({stem(w): w for w in alias_words})
+    df = vocab.df(wanted)
 
     def idf(stem_: str) -> float:
         return vocab.idf(df.get(stem_, 0)) if ranking.idf_words else 1.0
@@ -412,6 +463,8 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
 
     scored = []
     for stem_, tf in counts.items():
+        if stem_ not in df:
+            continue  # not among the most frequent words: never salient enough to keep
         if ranking.acts and surface[stem_] in ACT_WORDS:
             continue  # counted as the act
         weight = (1.0 + math.log(tf)) * idf(stem_)
@@ -496,7 +549,7 @@ def rank(
     if not candidates:
         return []
     if ranking.rerank:
-        _score(db, candidates, feats, target, detected, ranking)
+        _score(db, candidates, feats, target, detected, ranking, vocab)
     else:
         best = min(c.bm25 for c in candidates) or -1.0
         for candidate in candidates:
@@ -529,36 +582,38 @@ def _score(
     target: LinkTarget,
     detected: datetime | None,
     ranking: Ranking,
+    vocab: Vocabulary,
 ) -> None:
-    ids = [c.id for c in candidates]
-    marks = ",".join("?" for _ in ids)
-    by_id = {c.id: c for c in candidates}
-    vocab = Vocabulary(db) if ranking.title_coverage else None
+    """Score candidates by the document features they share (see the module docstring)."""
+    marks = ",".join("?" for _ in candidates)
+    sql = f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items WHERE id IN ({marks})"
+    texts = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, [c.id for c in candidates]).fetchall()}
+    stems(w for c in candidates for w in words(f"{c.title}\n{texts.get(c.id, '')}"))  # one batch
     doc_stems = {stem(w) for w in words(f"{target.title}\n{target.text[:MAX_TEXT]}")}
-    for feature in feats:
-        hits = db.execute(
-            f"SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid IN ({marks})",
-            [feature.query, *ids],
-        ).fetchall()
-        for (rowid,) in hits:
-            by_id[rowid].matched.append(feature)
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     center = target.date or (detected.date() if detected else None)
+    title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
     for candidate in candidates:
+        shared = _Shared.of(candidate.title, texts.get(candidate.id, ""))
         title_stems = {stem(w) for w in words(candidate.title)}
-        title_lower = candidate.title.lower()
         value = 0.0
-        for feature in candidate.matched:
-            bonus = 0.0
-            if ranking.title_bonus and _in_title(feature, title_stems, title_lower):
-                bonus = TITLE_BONUS
+        for feature in feats:
+            if not shared.has(feature):
+                continue
+            candidate.matched.append(feature)
+            bonus = (
+                TITLE_BONUS
+                if ranking.title_bonus and _in_title(feature, title_stems, candidate.title)
+                else 0.0
+            )
             value += feature.weight * (1.0 + bonus)
         score = value / total
-        if vocab is not None:
+        if ranking.title_coverage:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            score = (1 - TITLE_SHARE) * score + TITLE_SHARE * _title_share(candidate.title, doc_stems, vocab)
+            share = _title_share(candidate.title, doc_stems, title_weights)
+            score = (1 - TITLE_SHARE) * score + TITLE_SHARE * share
         score += BM25_WEIGHT * (candidate.bm25 / best)
         if ranking.date_decay and center is not None:
             when = _as_date(candidate.date) or _as_date(candidate.seen)
@@ -566,23 +621,57 @@ def _score(
                 years = abs((when - center).days) / 365.0
                 score *= 1.0 - DATE_DECAY * min(years, 1.5)
         candidate.score = score
-        candidate.matched.sort(key=lambda f: -f.weight)
 
 
-def _title_share(title: str, doc_stems: set[str], vocab: Vocabulary) -> float:
-    """The idf-weighted share of a title's content words that the document also uses."""
+@dataclass(frozen=True)
+class _Shared:
+    """What a candidate offers for matching: its stems, stem pairs, identifiers and acts."""
+
+    stems: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+    identifiers: frozenset[str]
+    acts: frozenset[str]
+
+    @classmethod
+    def of(cls, title: str, text: str) -> _Shared:
+        whole = f"{title}\n{text}"
+        sequence = [stem(w) for w in words(whole)]
+        identifiers = find_identifiers(whole)
+        return cls(
+            frozenset(sequence),
+            frozenset(itertools.pairwise(sequence)),
+            frozenset(i.label for i in identifiers),
+            frozenset(find_acts(whole, identifiers)),
+        )
+
+    def has(self, feature: Feature) -> bool:
+        if feature.kind == "identifier":
+            return feature.label in self.identifiers
+        if feature.kind == "act":
+            return feature.label in self.acts
+        if feature.kind == "phrase":
+            return (feature.stems[0], feature.stems[1]) in self.pairs
+        return feature.stems[0] in self.stems
+
+
+def _title_weights(candidates: list[_Candidate], vocab: Vocabulary) -> dict[str, float]:
+    terms = {stem(w): w for c in candidates for w in words(c.title) if is_content_word(w)}
+    return {s: vocab.idf(df) for s, df in vocab.df(terms).items()}
+
+
+def _title_share(title: str, doc_stems: set[str], weights: Mapping[str, float] | None) -> float:
+    """The share of a title's content words (idf-weighted, or each alike) the document also uses."""
     stems = {stem(w) for w in words(title) if is_content_word(w)}
     if not stems:
         return 0.0
-    df = vocab.df(stems)
-    weights = {s: vocab.idf(df[s]) for s in stems}
-    return sum(w for s, w in weights.items() if s in doc_stems) / sum(weights.values())
+    weight = {s: (weights.get(s, 1.0) if weights is not None else 1.0) for s in stems}
+    return sum(w for s, w in weight.items() if s in doc_stems) / sum(weight.values())
 
 
-def _in_title(feature: Feature, title_stems: set[str], title_lower: str) -> bool:
+def _in_title(feature: Feature, title_stems: set[str], title: str) -> bool:
     if feature.kind == "act":
         pattern = _ACT_PATTERNS.get(feature.label)
-        return bool(pattern and pattern.search(title_lower))
+        return bool(pattern and pattern.search(title.lower()))
     if feature.kind == "identifier":
         return all(t in title_stems for t in feature.stems)
     return all(s in title_stems for s in feature.stems)

@@ -172,6 +172,5 @@ def m006_related(db: Database) -> None:
         ALTER TABLE changes ADD COLUMN enrichment TEXT;
         CREATE INDEX changes_enrichment ON changes(enrichment) WHERE enrichment = 'pending';
         CREATE INDEX items_date ON items(date);
-        CREATE VIRTUAL TABLE items_fts_vocab USING fts5vocab(items_fts, 'row');
         """
     )
