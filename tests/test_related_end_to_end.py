@@ -197,6 +197,11 @@ def test_followed_guidance_alert_quotes_text_and_links_related_articles(site, co
     ).fetchall()
     assert len(hits) == 1
     assert db.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
+    # The related source's new item was collected and indexed as a change, but never routed.
+    news = db.execute(
+        "SELECT enrichment, n_added FROM changes WHERE source_id = 'news-health-privacy'"
+    ).fetchall()
+    assert news == [(None, 1)]
     assert db.execute(
         "SELECT enrichment FROM changes WHERE source_id = 'us-hhs-hipaa-guidance'"
     ).fetchone() == ("done",)

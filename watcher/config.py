@@ -241,7 +241,9 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
             raise ConfigError(f"{entry}: duplicate channel id {channel.id!r}")
         channels.append(channel)
     if not channels:
-        channels.append(ChannelConfig(id="console", kind="console", options=_options("console", {}, where)))
+        channels.append(
+            ChannelConfig(id="console", kind="console", options=_options("console", {}, where, channel=True))
+        )
     if health.channels is not None:
         for name in health.channels:
             if name not in {c.id for c in channels}:
