@@ -60,7 +60,8 @@ TITLE_TF = 3
 MAX_WORDS = 14
 MAX_TEXT = 20_000
 CANDIDATES = 40
-DF_CAP = 2000
+DF_CAP = 1000
+RETRIEVAL_BUDGET = 4000
 #: Candidates are matched on their title, summary and this much of their followed text.
 MATCH_TEXT = 6000
 IDENTIFIER_BOOST = 2.0
@@ -115,6 +116,7 @@ class Feature:
     query: str  # an FTS5 expression
     weight: float
     stems: tuple[str, ...] = ()
+    cost: int = 0  # postings FTS5 must read to find it (df of its rarest word; capped at DF_CAP)
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,9 @@ class Stemmer:
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
 
+    def cached(self, token: str) -> str | None:
+        return self._cache.get(token)
+
     def stems(self, tokens: Iterable[str]) -> dict[str, str]:
         """token -> stem for lowercase tokens (as `words` splits them)."""
         wanted = set(tokens)
@@ -208,7 +213,8 @@ _stemmer = Stemmer()
 
 def stem(word: str) -> str:
     """The index's stem of one lowercase word."""
-    return _stemmer.stems((word,))[word]
+    cached = _stemmer.cached(word)
+    return cached if cached is not None else _stemmer.stems((word,))[word]
 
 
 def stems(tokens: Iterable[str]) -> dict[str, str]:
@@ -453,13 +459,25 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
         rarest = max((idf(t) for t in ident.tokens), default=1.0)
         boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
         result.append(
-            Feature(ident.label, "identifier", _near(ident.tokens, ident.near), boost * rarest, ident.tokens)
+            Feature(
+                ident.label,
+                "identifier",
+                _near(ident.tokens, ident.near),
+                boost * rarest,
+                ident.tokens,
+                min((df.get(t, DF_CAP) for t in ident.tokens), default=DF_CAP),
+            )
         )
     title_lower = title.lower()
     for name in acts:
         rarest = max((idf(t) for t in act_tokens.get(name, ())), default=1.0)
         in_title = name in _ACT_PATTERNS and bool(_ACT_PATTERNS[name].search(title_lower))
-        result.append(Feature(name, "act", act_query(name), ACT_BOOST * rarest * (1.5 if in_title else 1.0)))
+        cost = sum(
+            min((df.get(stem(w), DF_CAP) for w in words(alias)), default=DF_CAP)
+            for alias in ACTS.get(name, ())
+        )
+        weight = ACT_BOOST * rarest * (1.5 if in_title else 1.0)
+        result.append(Feature(name, "act", act_query(name), weight, (), cost))
 
     scored = []
     for stem_, tf in counts.items():
@@ -476,7 +494,7 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
     for weight, stem_ in scored[:MAX_WORDS]:
         word = surface[stem_]
         factor = 1.3 if stem_ in title_stems else 1.0
-        result.append(Feature(word, "word", f'"{word}"', weight * factor, (stem_,)))
+        result.append(Feature(word, "word", f'"{word}"', weight * factor, (stem_,), df.get(stem_, DF_CAP)))
 
     if ranking.phrases:
         seen: set[tuple[str, str]] = set()
@@ -489,7 +507,10 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
                 continue
             seen.add(pair)
             weight = PHRASE_BOOST * (idf(pair[0]) + idf(pair[1])) / 2
-            result.append(Feature(f"{first} {second}", "phrase", _phrase([first, second]), weight, pair))
+            cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
+            result.append(
+                Feature(f"{first} {second}", "phrase", _phrase([first, second]), weight, pair, cost)
+            )
     result.sort(key=lambda f: -f.weight)
     return result
 
@@ -508,6 +529,29 @@ class _Candidate:
     bm25: float
     matched: list[Feature] = field(default_factory=list)
     score: float = 0.0
+
+
+def retrieval_query(feats: Sequence[Feature]) -> str:
+    """The FTS5 query that finds candidates: the OR of the most selective features.
+
+    Reading a common word's postings costs time in a large history and finds nothing a
+    rarer feature would not, so features join in order of selectivity until they would
+    read more than RETRIEVAL_BUDGET postings; common features still count in the score.
+    When even the most selective one is common, the two most selective must both match.
+    """
+    ordered = sorted(feats, key=lambda f: (f.cost, -f.weight))
+    chosen: list[Feature] = []
+    spent = 0
+    for feature in ordered:
+        if feature.cost >= DF_CAP or spent + feature.cost > RETRIEVAL_BUDGET:
+            break  # a capped count means "common": its real cost is unknown and large
+        chosen.append(feature)
+        spent += feature.cost
+    if chosen:
+        return " OR ".join(f"({f.query})" for f in chosen)
+    if len(ordered) > 1:
+        return f"({ordered[0].query}) AND ({ordered[1].query})"
+    return ordered[0].query
 
 
 def window(target: LinkTarget, detected: datetime | None, ranking: Ranking) -> tuple[str, str]:
@@ -531,7 +575,7 @@ def rank(
     feats = features(target, vocab, ranking)
     if not feats:
         return []
-    expression = " OR ".join(f"({f.query})" for f in feats)
+    expression = retrieval_query(feats)
     start, end = window(target, detected, ranking)
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     sql = (
@@ -595,7 +639,7 @@ def _score(
     center = target.date or (detected.date() if detected else None)
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
     for candidate in candidates:
-        shared = _Shared.of(candidate.title, texts.get(candidate.id, ""))
+        shared = _Shared.of(candidate.title, texts.get(candidate.id, ""), feats)
         title_stems = {stem(w) for w in words(candidate.title)}
         value = 0.0
         for feature in feats:
@@ -633,15 +677,27 @@ class _Shared:
     acts: frozenset[str]
 
     @classmethod
-    def of(cls, title: str, text: str) -> _Shared:
+    def of(cls, title: str, text: str, feats: Sequence[Feature]) -> _Shared:
+        """Only what the document's features can match is looked for (identifier and act
+        patterns run only when the candidate has the words they need)."""
         whole = f"{title}\n{text}"
-        sequence = [stem(w) for w in words(whole)]
-        identifiers = find_identifiers(whole)
+        tokens = words(whole)
+        known = stems(tokens)
+        sequence = [known[t] for t in tokens]
+        present = set(sequence)
+        identifiers: list[Identifier] = []
+        wanted = [f for f in feats if f.kind == "identifier" and set(f.stems) <= present]
+        if wanted:
+            identifiers = find_identifiers(whole)
+        acts: list[str] = []
+        if any(f.kind == "act" for f in feats):
+            lowered = whole.lower()
+            acts = [f.label for f in feats if f.kind == "act" and _has_act(f.label, lowered, identifiers)]
         return cls(
-            frozenset(sequence),
+            frozenset(present),
             frozenset(itertools.pairwise(sequence)),
             frozenset(i.label for i in identifiers),
-            frozenset(find_acts(whole, identifiers)),
+            frozenset(acts),
         )
 
     def has(self, feature: Feature) -> bool:
@@ -652,6 +708,13 @@ class _Shared:
         if feature.kind == "phrase":
             return (feature.stems[0], feature.stems[1]) in self.pairs
         return feature.stems[0] in self.stems
+
+
+def _has_act(name: str, lowered: str, identifiers: Sequence[Identifier]) -> bool:
+    pattern = _ACT_PATTERNS.get(name)
+    if pattern is not None and pattern.search(lowered):
+        return True
+    return any(ACT_NUMBERS.get(i.label) == name for i in identifiers)
 
 
 def _title_weights(candidates: list[_Candidate], vocab: Vocabulary) -> dict[str, float]:
