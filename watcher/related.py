@@ -21,7 +21,9 @@ How the ranking works (README "Related articles" says the same for users):
    Every feature weighs its idf (a phrase or identifier: the idf of its rarest word, so
    `45 CFR 164` in a HIPAA-heavy history counts less than a unique FR document number),
    times `IDENTIFIER_BOOST`, `ACT_BOOST` or `PHRASE_BOOST`.
-2. **Candidates**: one FTS5 query, the OR of all features, over items of other sources
+2. **Candidates**: one FTS5 query, the OR of the most selective features (rarest first,
+   until they would read `RETRIEVAL_BUDGET` postings; common words only count in the
+   score, which keeps linking fast in a large history), over items of other sources
    (never the document itself nor an item with the same link), dated within the window
    (default 120 days before to 365 days after the document's own date, or the detection
    time when it has none; an item without a date counts from when regwatch first saw it),
