@@ -60,9 +60,12 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
         if len(items) > MAX_ITEMS:
             lines.append(f"  … and {len(items) - MAX_ITEMS} more {label.lower()} item(s)")
     for pair in change.changed[:MAX_ITEMS]:
-        lines.append(f"  Changed: {item_line(pair.after)}")
+        revised = pair.before.link != pair.after.link and pair.before.title == pair.after.title
+        lines.append(f"  {'Revised' if revised else 'Changed'}: {item_line(pair.after)}")
         if pair.before.title != pair.after.title:
             lines.append(f"      was: {safe(pair.before.title, 300)}")
+        elif revised:
+            lines.append(f"      previous file: {safe(pair.before.link, 500)}")
     if len(change.changed) > MAX_ITEMS:
         lines.append(f"  … and {len(change.changed) - MAX_ITEMS} more changed item(s)")
     if change.diff:

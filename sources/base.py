@@ -30,9 +30,20 @@ class SourceKind:
     accept: ClassVar[str] = HTML_ACCEPT
     #: True when the kind's items are documents worth following (`follow = true`).
     has_items: ClassVar[bool] = False
+    #: True when the kind reads HTML, so `render = "browser"` can fetch it through Chromium.
+    renders_html: ClassVar[bool] = False
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         raise NotImplementedError
+
+    def discovers_feed(self, source: Source) -> bool:
+        """True when the source asks to be watched through the feed its page declares."""
+        return bool(getattr(source.options, "discover_feed", False))
+
+    def feed_url(self, fetched: FetchResult, source: Source) -> str:
+        """For `discover_feed = true`: the feed the fetched page declares (the engine then
+        fetches and reads it as a `feed`). Raises ExtractError(reason="no_feed") if none."""
+        raise NotImplementedError(f"kind {self.kind!r} cannot discover feeds")
 
     def next_page(self, fetched: FetchResult, source: Source) -> str | None:
         """The URL of the next page of results, if the kind paginates."""

@@ -121,6 +121,24 @@ def base_href(root: html.HtmlElement, url: str) -> str:
     return url
 
 
+FEED_TYPES = frozenset(["application/rss+xml", "application/atom+xml", "application/rdf+xml"])
+
+
+def feed_links(root: html.HtmlElement, base: str) -> list[str]:
+    """Feeds a page declares: `<link rel="alternate" type="application/rss+xml" href=...>` (RSS
+    first, then Atom and RDF, in document order within each type)."""
+    found: list[tuple[int, int, str]] = []
+    for index, link in enumerate(root.iter("link")):
+        rels = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").split(";")[0].strip().lower()
+        if "alternate" in rels and kind in FEED_TYPES:
+            href = absolute(base, link.get("href"))
+            if href:
+                order = ["application/rss+xml", "application/atom+xml", "application/rdf+xml"].index(kind)
+                found.append((order, index, href))
+    return [href for _, _, href in sorted(found)]
+
+
 def remove(root: html.HtmlElement, css_list: Sequence[str]) -> None:
     """Remove every element matching any of the `exclude` selectors."""
     for css in css_list:

@@ -45,6 +45,28 @@ def absolute(base: str, href: str | None) -> str:
     return joined
 
 
+def without_tracking(url: str) -> str:
+    """The link as shown in alerts: tracking parameters (utm_*, fbclid...) and a plain
+    fragment removed, everything else as the site wrote it (so such noise is never a change).
+    PDF fragments such as `#page=3` are kept."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
+    query = parts.query if len(kept) == len(pairs) else urlencode(kept)
+    fragment = parts.fragment if parts.fragment.startswith(("page=", "nameddest=")) else ""
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith(TRACKING_PREFIXES) or lowered in TRACKING_NAMES
+
+
 def canonical(url: str) -> str:
     """The identity form of a link: lowercase scheme/host, no fragment, no tracking parameters,
     query parameters sorted, default ports and trailing `index.html` kept as given."""

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
-from sources.links import absolute, canonical
+from sources.feed import declared_feed
+from sources.links import absolute, canonical, without_tracking
 from sources.text import clean_line
 from watcher.errors import ExtractError
 from watcher.model import FetchResult, Item, Snapshot, Source
+
+IDENTITIES = ("auto", "link", "title")
+#: Links to these are documents: a new file under the same title is a revision.
+DOCUMENT_SUFFIXES = (
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".odt",
+    ".rtf",
+    ".xls",
+    ".xlsx",
+    ".ods",
+    ".ppt",
+    ".pptx",
+    ".zip",
+)
 
 
 @dataclass(frozen=True)
@@ -23,8 +42,11 @@ class ListingOptions:
     date: CSS within the item for its date; `datetime` attribute wins over text (optional).
     summary: CSS within the item for a summary (optional).
     exclude: CSS removed from the page before items are read.
-    identity: how items are recognised again: "link" (canonical link, then title) or
-        "title" (title, so a new file under the same title is a *revision*).
+    identity: how items are recognised again: "auto" (default: the canonical link, but
+        the title for links to document files such as PDFs, so a new file under the
+        same title is a *revision*), "link" (canonical link, then title) or "title".
+    discover_feed: watch the RSS/Atom feed the page declares in its head instead
+        (`select` is then optional).
     """
 
     select: str = ""
@@ -33,14 +55,17 @@ class ListingOptions:
     date: str | None = None
     summary: str | None = None
     exclude: tuple[str, ...] = ()
-    identity: str = "link"
+    identity: str = "auto"
+    discover_feed: bool = False
 
     def __post_init__(self) -> None:
-        if not self.select:
+        if not self.select and not self.discover_feed:
             raise ValueError("listing needs 'select': CSS matching one element per item")
-        if self.identity not in ("link", "title"):
-            raise ValueError("identity must be 'link' or 'title'")
-        html.check_selectors(self.select, self.title, self.link, self.date, self.summary, self.exclude)
+        if self.identity not in IDENTITIES:
+            raise ValueError(f"identity must be one of {', '.join(map(repr, IDENTITIES))}")
+        html.check_selectors(
+            self.select or None, self.title, self.link, self.date, self.summary, self.exclude
+        )
 
 
 class Listing(SourceKind):
@@ -49,15 +74,25 @@ class Listing(SourceKind):
     Each item has a title, an absolute link and a date where present; a change is the
     items added, removed or changed (identity by canonical link, falling back to title).
     Item order changes are not changes. Options: `select` (required), `title`, `link`,
-    `date`, `summary` (CSS within the item), `exclude`, `identity` ("link" or "title").
+    `date`, `summary` (CSS within the item), `exclude`, `identity` ("auto", "link" or
+    "title"), `discover_feed`. With the default identity "auto", an item whose link is a
+    document file (PDF, Word, spreadsheet) is recognised by its title, so the same title
+    pointing to a new file is reported as a *revised* document, not as one added and
+    one removed.
     """
 
     kind = "listing"
     Options = ListingOptions
+    renders_html = True
     has_items = True
+
+    def feed_url(self, fetched: FetchResult, source: Source) -> str:
+        return declared_feed(fetched)
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         options: ListingOptions = source.options
+        if not options.select:
+            raise ExtractError("listing has no 'select' and its feed was not discovered", reason="selector")
         root = html.parse(fetched)
         base = html.base_href(root, fetched.final_url)
         html.remove(root, options.exclude)
@@ -65,14 +100,8 @@ class Listing(SourceKind):
         if not elements:
             raise ExtractError(f"selector {options.select!r} matched nothing", reason="selector")
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
-        items: list[Item] = []
-        seen: set[str] = set()
-        for element in elements:
-            item = read_item(element, options, base, source.ignore, dayfirst)
-            if item is None or item.key in seen:
-                continue
-            seen.add(item.key)
-            items.append(item)
+        read = [read_item(element, options, base, source.ignore, dayfirst) for element in elements]
+        items = unique_keys([item for item in read if item is not None], options)
         if not items:
             raise ExtractError(
                 f"selector {options.select!r} matched {len(elements)} element(s)"
@@ -90,7 +119,7 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     if link_node is None and element.tag == "a":
         link_node = element
     if link_node is not None:
-        link = absolute(base, link_node.get("href"))
+        link = without_tracking(absolute(base, link_node.get("href")))
     date = None
     if options.date:
         date_node = _first(element, options.date)
@@ -103,11 +132,39 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
             summary = clean_line(html.inline_text(summary_node), ignore)
     if not title and not link:
         return None
-    if options.identity == "title" and title:
+    by_title = options.identity == "title" or (options.identity == "auto" and is_document(link))
+    if by_title and title:
         key = "title:" + title.casefold()
     else:
         key = canonical(link) if link else "title:" + title.casefold()
     return Item(key=key, title=title or link, link=link, date=date, summary=summary)
+
+
+def unique_keys(items: list[Item], options: ListingOptions) -> list[Item]:
+    """Drop repeated items; under identity "auto", documents that share a title (two PDFs both
+    called "Corrigendum") are told apart by their links instead."""
+    if options.identity == "auto":
+        counts = Counter(i.key for i in items if i.key.startswith("title:") and is_document(i.link))
+        items = [
+            replace(i, key=canonical(i.link)) if counts.get(i.key, 0) > 1 and is_document(i.link) else i
+            for i in items
+        ]
+    result: list[Item] = []
+    seen: set[str] = set()
+    for item in items:
+        if item.key not in seen:
+            seen.add(item.key)
+            result.append(item)
+    return result
+
+
+def is_document(link: str) -> bool:
+    """True for links to document files (`.pdf`, `.docx`, ...), where the file name changes with
+    each revision but the document stays the same."""
+    if not link:
+        return False
+    path = urlsplit(link).path.lower()
+    return path.endswith(DOCUMENT_SUFFIXES)
 
 
 def _first(element, css: str | None):

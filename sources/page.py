@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sources import html
 from sources.base import SourceKind
+from sources.feed import declared_feed
 from sources.text import clean_blocks
 from watcher.errors import ExtractError
 from watcher.model import FetchResult, Snapshot, Source
@@ -17,10 +18,12 @@ class PageOptions:
 
     select: CSS for the region(s) to watch (default: the whole body).
     exclude: CSS for parts removed before comparing (navigation, "last updated" lines).
+    discover_feed: watch the RSS/Atom feed the page declares in its head instead.
     """
 
     select: str = "body"
     exclude: tuple[str, ...] = ()
+    discover_feed: bool = False
 
     def __post_init__(self) -> None:
         html.check_selectors(self.select, self.exclude)
@@ -32,12 +35,18 @@ class Page(SourceKind):
     The selected region becomes normalized text blocks (scripts, styles, comments,
     hidden inputs dropped; whitespace folded; `ignore` regexes and volatile tokens
     removed); a change is a line diff of those blocks. Options: `select` (CSS, default
-    `body`), `exclude` (list of CSS removed first). A selector that matches nothing is
-    an error of the source, never an empty snapshot.
+    `body`), `exclude` (list of CSS removed first), `discover_feed` (true: read the
+    page's `<link rel="alternate" type="application/rss+xml">` and watch that feed
+    instead). A selector that matches nothing is an error of the source, never an empty
+    snapshot.
     """
 
     kind = "page"
     Options = PageOptions
+    renders_html = True
+
+    def feed_url(self, fetched: FetchResult, source: Source) -> str:
+        return declared_feed(fetched)
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         options: PageOptions = source.options

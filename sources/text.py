@@ -43,6 +43,21 @@ VOLATILE = (
     re.compile(
         r"([?&])(?:v|ver|version|cb|cachebuster|_|t|ts|timestamp|rand|nocache)=[\w.-]+", re.IGNORECASE
     ),
+    # Counters: "Views: 1234", "1,234 views", "Visitors: 98765", "Hits 12".
+    re.compile(
+        r"\b(?:page\s*views?|views?|visitors?|visits|hits|downloads|total\s+visitors?|visitor\s+counter"
+        r"|no\.\s+of\s+visitors)\s*(?:count)?\s*[:#]?\s*\d[\d,.\s]*\d?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b\d[\d,.]+\s+(?:views|visits|visitors|hits|downloads)\b", re.IGNORECASE),
+    # Render timings: "generated in 0.12s", "Page rendered in 35 ms", "served in 0.3 seconds".
+    re.compile(
+        r"\b(?:page\s+)?(?:generated|rendered|served|created|built|processed)\s+in\s+[\d.,]+\s*"
+        r"(?:ms|milliseconds?|s|secs?|seconds?)\b\.?",
+        re.IGNORECASE,
+    ),
+    # Request/trace ids printed in footers.
+    re.compile(r"\b(?:request|correlation|trace|session)[\s_-]*id\s*[:#=]\s*[\w-]{6,}", re.IGNORECASE),
 )
 
 
@@ -78,10 +93,28 @@ def decode(body: bytes, declared: str | None = None) -> str:
             return body.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
+    western = _plausible_cp1252(body)
+    if western is not None:
+        return western
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def _plausible_cp1252(body: bytes) -> str | None:
+    """Undeclared non-UTF-8 text from Western regulators is nearly always windows-1252;
+    accept it when its non-ASCII characters are mostly letters and typographic punctuation
+    (statistical detectors guess wildly on short texts)."""
+    try:
+        text = body.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    special = [c for c in text if ord(c) > 127]
+    if not special:
+        return text
+    plausible = sum(1 for c in special if c.isalpha() or c in "‘’“”–—… §°€©®•")
+    return text if plausible / len(special) >= 0.8 else None
 
 
 def fold(text: str) -> str:

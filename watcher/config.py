@@ -29,6 +29,7 @@ from sources.catalog import load_catalog
 from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
+from watcher.scheduling import cron_trigger
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -227,7 +228,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     seen: set[str] = set()
     for index, raw in enumerate(merged):
         entry = f"{where}: sources[{index}]" + (f" (id {raw['id']!r})" if "id" in raw else "")
-        source = parse_source(raw, entry, allow_private=allow_private)
+        source = with_limits(parse_source(raw, entry, allow_private=allow_private), limits)
         if source.id in seen:
             raise ConfigError(f"{entry}: duplicate source id {source.id!r}; ids must be unique")
         seen.add(source.id)
@@ -359,10 +360,24 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
         )
     if source.render not in ("http", "browser"):
         raise ConfigError(f"{entry}: render must be 'http' or 'browser', not {source.render!r}")
+    if source.render == "browser" and not kind.renders_html:
+        raise ConfigError(
+            f"{entry}: render = 'browser' works for HTML kinds only"
+            f" ({', '.join(sorted(k for k, c in KINDS.items() if c.renders_html))}), not {kind_name!r}"
+        )
     return source
 
 
 CATALOG_ONLY_KEYS = {"verified", "notes"}
+
+
+def with_limits(source: Source, limits: Limits) -> Source:
+    """Fill kind options that default to a global limit (the `pdf` kind's `max_pages`)."""
+    options = source.options
+    if dataclasses.is_dataclass(options) and getattr(options, "max_pages", 0) is None:
+        options = dataclasses.replace(options, max_pages=limits.pdf_max_pages)  # type: ignore[type-var]
+        return dataclasses.replace(source, options=options)
+    return source
 
 
 def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
@@ -435,10 +450,8 @@ def parse_interval(value: Any, where: str) -> float:
 
 
 def validate_cron(expr: str, where: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(expr, timezone="UTC")
+        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.scheduling
     except ValueError as exc:
         raise ConfigError(
             f"{where}: {expr!r} is not a valid cron expression ({exc}); "
@@ -542,7 +555,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
         if len(args) != len(value):
             raise ConfigError(f"{where}: expected {len(args)} values, got {value!r}")
-        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(args, value, strict=True)))
+        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
     if origin in (dict, Mapping) or hint in (dict, Mapping):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a table, got {value!r}")

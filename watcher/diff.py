@@ -59,8 +59,17 @@ def summarize(change: Change) -> str:
         )
     if change.removed:
         parts.append(f"{len(change.removed)} item(s) removed")
-    if change.changed:
-        parts.append(f"{len(change.changed)} item(s) changed")
+    # Same document, new file (a PDF re-uploaded under the same title): say "revised".
+    revised = [c for c in change.changed if c.before.link != c.after.link and c.before.title == c.after.title]
+    if revised:
+        first = _short(revised[0].after)
+        parts.append(
+            f"1 document revised: \u201c{first}\u201d"
+            if len(revised) == 1
+            else f"{len(revised)} documents revised, first \u201c{first}\u201d"
+        )
+    if len(change.changed) > len(revised):
+        parts.append(f"{len(change.changed) - len(revised)} item(s) changed")
     if change.diff:
         plus = sum(1 for line in change.diff if line.startswith("+"))
         minus = sum(1 for line in change.diff if line.startswith("-"))

@@ -33,6 +33,7 @@ from watcher.fetch import Fetcher
 from watcher.follow import FollowPolicy, follow_items
 from watcher.model import Change, Source
 from watcher.related import Ranking, link_change
+from watcher.robots import Robots
 from watcher.store import Store
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ async def enrich(
     store: Store,
     clock: Callable[[], datetime],
     settings: Enrichment,
+    robots: Robots | None = None,
 ) -> None:
     """Follow, link, release. Never raises: the change's alert must go out regardless."""
     started = time.monotonic()
@@ -77,6 +79,7 @@ async def enrich(
                 store=store,
                 clock=clock,
                 policy=settings.follow,
+                robots=robots,
             )
             followed = sum(1 for r in results if r.ok)
             failed = len(results) - followed
@@ -106,6 +109,7 @@ async def recover(
     fetcher: Fetcher,
     clock: Callable[[], datetime],
     settings: Enrichment,
+    robots: Robots | None = None,
 ) -> int:
     """Finish enrichments a crash interrupted (detected before now); returns how many."""
     now = clock()
@@ -122,5 +126,7 @@ async def recover(
             store.finish_enrichment(change_id, now, state="expired")
             continue
         logger.warning("resuming the interrupted enrichment of change %s of %s", change_id, source_id)
-        await enrich(change_id, source, fetcher=fetcher, store=store, clock=clock, settings=settings)
+        await enrich(
+            change_id, source, fetcher=fetcher, store=store, clock=clock, settings=settings, robots=robots
+        )
     return len(unfinished)

@@ -40,7 +40,8 @@ class FetchError(SourceError):
     """The source could not be fetched: DNS, connection, timeout, HTTP status, size, policy.
 
     `reason` is one of: dns, connect, timeout, http, too_large, redirect, blocked,
-    tls, robots, bot_wall, bad_content, network.
+    tls, robots, bot_wall (a challenge, "Access Denied" or soft-404 page: not content),
+    browser (headless Chromium unavailable or failed), bad_content, network.
     """
 
     reason = "network"
@@ -64,7 +65,8 @@ class ExtractError(SourceError):
     """The body was fetched but is not what the source kind expects.
 
     `reason` is one of: selector (selector matched nothing), parse (malformed
-    document), not_feed, not_json, not_pdf, empty.
+    document), not_feed, no_feed (discover_feed found no declared feed), not_json,
+    not_pdf, empty.
     """
 
     reason = "parse"

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from watcher import __version__
+from watcher import __version__, botwall
 from watcher.errors import FetchError
 from watcher.model import FetchResult
 
@@ -58,6 +58,7 @@ class Request:
     allow_private: bool = False
     timeout: float | None = None
     max_bytes: int | None = None
+    bot_markers: tuple[str, ...] = ()
 
 
 class Fetcher:
@@ -71,6 +72,8 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._last_request: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
+        self._host_delays: dict[str, float] = {}
+        self._next_start: dict[str, float] = {}
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -86,6 +89,14 @@ class Fetcher:
         """Hold further requests to url's host for `seconds` (after 429/503 Retry-After)."""
         host = _host_key(url)
         self._not_before[host] = max(self._not_before.get(host, 0.0), time.monotonic() + seconds)
+
+    def held_for(self, url: str) -> float:
+        """Seconds until url's host may be asked again (0 when it is not held by a back-off)."""
+        return max(0.0, self._not_before.get(_host_key(url), 0.0) - time.monotonic())
+
+    def set_host_delay(self, url: str, seconds: float) -> None:
+        """Space requests to url's host by at least `seconds` (robots.txt Crawl-delay)."""
+        self._host_delays[_host_key(url)] = max(0.0, seconds)
 
     async def fetch(self, request: Request) -> FetchResult:
         """Fetch `request.url`, following redirects by hand so each hop is checked."""
@@ -156,20 +167,29 @@ class Fetcher:
             headers.update(dict(request.headers))
             cap = min(request.max_bytes or self.policy.max_bytes, self.policy.max_bytes)
             try:
-                return await self._stream(url, headers, cap)
+                return await self._stream(url, headers, cap, request.bot_markers)
             finally:
                 self._last_request[host] = time.monotonic()
 
     async def _wait_turn(self, host: str) -> None:
+        """Wait until the host may be asked: its back-off is over and `delay` has passed since
+        the last request ended and since the last one started (concurrent requests reserve
+        their start times in turn, so a burst is spaced too)."""
         now = time.monotonic()
-        wait = max(
-            self._not_before.get(host, 0.0) - now,
-            self._last_request.get(host, -1e9) + self.policy.host_delay - now,
+        delay = max(self.policy.host_delay, self._host_delays.get(host, 0.0))
+        start = max(
+            now,
+            self._not_before.get(host, 0.0),
+            self._last_request.get(host, -1e9) + delay,
+            self._next_start.get(host, -1e9),
         )
-        if wait > 0:
-            await asyncio.sleep(wait)
+        self._next_start[host] = start + delay
+        if start > now:
+            await asyncio.sleep(start - now)
 
-    async def _stream(self, url: str, headers: dict[str, str], cap: int) -> _Result:
+    async def _stream(
+        self, url: str, headers: dict[str, str], cap: int, markers: tuple[str, ...] = ()
+    ) -> _Result:
         try:
             async with self.client.stream("GET", url, headers=headers) as response:
                 status = response.status_code
@@ -181,11 +201,17 @@ class Fetcher:
                 if status == 304:
                     return _Result(url, status, response_headers, b"")
                 if status >= 400:
-                    raise http_error(status, response_headers, url)
+                    head = await read_head(response) if status in botwall.WALL_STATUSES else b""
+                    raise bot_wall_error(status, response_headers, head, markers, url) or http_error(
+                        status, response_headers, url
+                    )
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > cap * 20:
                     raise too_large(cap, f"the server announced {int(declared):,} bytes")
                 body = await read_capped(response, cap)
+                wall = bot_wall_error(status, response_headers, body, markers, url)
+                if wall is not None:
+                    raise wall
                 return _Result(url, status, response_headers, body)
         except FetchError:
             raise
@@ -284,6 +310,31 @@ class _Inflater:
             return self.obj.flush()[: max(budget, 1)]
         except zlib.error as exc:
             raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+
+
+async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
+    """The start of an error response's body, as evidence of a bot wall ("" if too big or corrupt)."""
+    try:
+        return await read_capped(response, limit)
+    except FetchError:
+        return b""
+
+
+def bot_wall_error(
+    status: int, headers: Mapping[str, str], body: bytes, markers: tuple[str, ...], url: str
+) -> FetchError | None:
+    """A FetchError(reason="bot_wall") if the response is a challenge, block or soft-404 page."""
+    wall = botwall.detect(status, headers, body, markers)
+    if wall is None:
+        return None
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    return FetchError(
+        f"bot wall at {url}: HTTP {status}, {wall.describe()}; not content, nothing compared",
+        reason="bot_wall",
+        status=status,
+        retryable=True,
+        retry_after=retry_after,
+    )
 
 
 def too_large(cap: int, what: str) -> FetchError:

@@ -3,7 +3,8 @@
 For sources with `follow = true` (any kind whose items have links: listing, feed, json).
 Only items a change *added* are followed, at most `max_items` per change, through the
 same `Fetcher` as every check (so the same size and time caps, overall and per-host
-concurrency, per-host delay and Retry-After back-off), with the source's own headers,
+concurrency, per-host delay and Retry-After back-off) and the same robots.txt rules,
+with the source's own headers,
 timeout, size cap and `allow_private`. The text lands in `items.text` (indexed for search
 and linking by the items_fts triggers). A failure is recorded on the item
 (`items.text_error`) and logged; it never fails the check and never loses the change.
@@ -21,6 +22,7 @@ from sources.document import DOCUMENT_ACCEPT, Document, extract_document
 from watcher.errors import SourceError
 from watcher.fetch import Fetcher, Request
 from watcher.model import Source
+from watcher.robots import Robots
 from watcher.store import Store, StoredItem
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ async def follow_items(
     store: Store,
     clock: Callable[[], datetime],
     policy: FollowPolicy = FollowPolicy(),
+    robots: Robots | None = None,
 ) -> list[Followed]:
     """Follow the links of `items` not followed yet; store each text or error as it comes."""
     pending = [item for item in items if item.link and item.text_fetched_at is None]
@@ -85,9 +88,14 @@ async def follow_one(
     store: Store,
     clock: Callable[[], datetime],
     policy: FollowPolicy,
+    robots: Robots | None = None,
 ) -> Followed:
-    """Fetch one item's link and store its main text, or why it could not be read."""
+    """Fetch one item's link and store its main text, or why it could not be read.
+
+    robots.txt is obeyed like for any check, unless the source opted out (`robots = false`)."""
     try:
+        if source.robots and robots is not None:
+            await robots.ensure_allowed(item.link, fetcher, allow_private=source.allow_private)
         fetched = await fetcher.fetch(
             Request(
                 url=item.link,

@@ -193,6 +193,8 @@ class Outcome:
     error: str | None = None
     reason: str | None = None
     summary: str = ""
+    #: Problems met while reading the content that did not stop the check (ill-formed feed).
+    warnings: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sources.base import SourceKind
-from sources.registry import kind_for
+from sources.registry import KINDS, kind_for
+from watcher.browser import BrowserRenderer
 from watcher.config import source_config_hash
 from watcher.diff import diff
 from watcher.enrich import Enrichment, enrich, needs_enrichment
 from watcher.errors import SourceError
 from watcher.fetch import Fetcher, Request
 from watcher.model import FetchResult, Outcome, Snapshot, Source
+from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
 
 Extractor = Callable[[SourceKind, FetchResult, Source], Snapshot]
+Renderer = Callable[[Request, str | None], Awaitable[FetchResult]]
 
 
 def extract_inline(kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
@@ -38,6 +42,9 @@ class Context:
     health: HealthPolicy = field(default_factory=HealthPolicy)
     extract: Extractor = extract_inline
     max_pages: int = 10
+    #: Fetches `render = "browser"` sources (headless Chromium); made on demand when None.
+    render: Renderer | None = None
+    robots: Robots | None = None  # None: robots.txt is not consulted
     #: Following new documents and linking related items before alerting (None: off).
     enrichment: Enrichment | None = None
 
@@ -81,23 +88,19 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     state = ctx.store.state(source.id)
     config_hash = source_config_hash(source)
     same_shape = state.latest is not None and state.config_hash == config_hash and not state.pending
-    request = Request(
-        url=source.url,
+    if kind.discovers_feed(source):
+        source, kind = await _discover_feed(source, kind, ctx)
+    request = dataclasses.replace(
+        _request(source, kind, source.url),
         etag=state.etag if same_shape else None,
         last_modified=state.last_modified if same_shape else None,
-        accept=kind.accept,
-        headers=source.headers,
-        allow_private=source.allow_private,
-        timeout=source.timeout,
-        max_bytes=source.max_bytes,
     )
-    fetched = await ctx.fetcher.fetch(request)
+    await _ensure_allowed(source, source.url, ctx)
+    fetched = await _fetch(request, source, ctx)
     if fetched.not_modified:
         if state.latest is None:
             # A 304 without a stored version cannot be trusted; fetch in full.
-            fetched = await ctx.fetcher.fetch(
-                Request(**{**request.__dict__, "etag": None, "last_modified": None})
-            )
+            fetched = await _fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
         else:
             return ctx.store.record_unchanged(
                 source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
@@ -111,7 +114,14 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     snapshot = await _extract_all(kind, fetched, source, ctx)
     now = ctx.clock()
     duration = time.monotonic() - started
-    common = {"duration": duration, "config_hash": config_hash, "health": ctx.health}
+    common = {
+        "duration": duration,
+        "config_hash": config_hash,
+        "health": ctx.health,
+        "warnings": snapshot.warnings,
+    }
+    for warning in snapshot.warnings:
+        logger.warning("%s: %s", source.id, warning)
     if state.latest is None:
         return ctx.store.save_baseline(source, fetched, snapshot, now, body_hash=body_hash, **common)
     fingerprint = snapshot.fingerprint
@@ -122,6 +132,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             now,
             duration=duration,
             health=ctx.health,
+            warnings=snapshot.warnings,
             extra={"body_hash": body_hash, "config_hash": config_hash, "pending": None, "pending_count": 0},
         )
     if source.confirm > 1:
@@ -137,6 +148,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             now,
             duration=duration,
             health=ctx.health,
+            warnings=snapshot.warnings,
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
     hold = ctx.enrichment is not None and needs_enrichment(source, change)
@@ -152,6 +164,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             store=ctx.store,
             clock=ctx.clock,
             settings=ctx.enrichment,
+            robots=ctx.robots,
         )
     return outcome
 
@@ -163,28 +176,88 @@ async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, c
     next_url = kind.next_page(fetched, source)
     while next_url and next_url not in seen and len(pages) < ctx.max_pages:
         seen.add(next_url)
-        page = await ctx.fetcher.fetch(
-            Request(
-                url=next_url,
-                accept=kind.accept,
-                headers=source.headers,
-                allow_private=source.allow_private,
-                timeout=source.timeout,
-                max_bytes=source.max_bytes,
-            )
-        )
+        await _ensure_allowed(source, next_url, ctx)
+        page = await ctx.fetcher.fetch(_request(source, kind, next_url))
         pages.append(ctx.extract(kind, page, source))
         next_url = kind.next_page(page, source)
     return kind.merge(pages)
 
 
+def _request(source: Source, kind: SourceKind, url: str) -> Request:
+    return Request(
+        url=url,
+        accept=kind.accept,
+        headers=source.headers,
+        allow_private=source.allow_private,
+        timeout=source.timeout,
+        max_bytes=source.max_bytes,
+        bot_markers=source.bot_markers,
+    )
+
+
+async def _fetch(request: Request, source: Source, ctx: Context) -> FetchResult:
+    """Fetch over HTTP, or through headless Chromium for `render = "browser"` sources.
+
+    Both raise FetchError(reason="bot_wall") for challenge, "Access Denied" and soft-404
+    pages, so a wall is a failed check and never reaches the diff.
+    """
+    if source.render != "browser":
+        return await ctx.fetcher.fetch(request)
+    render = ctx.render or BrowserRenderer(ctx.fetcher.policy).render
+    return await render(request, getattr(source.options, "select", None) or None)
+
+
+async def _discover_feed(source: Source, kind: SourceKind, ctx: Context) -> tuple[Source, SourceKind]:
+    """`discover_feed = true`: the kind reads the feed URL the page declares; the engine then
+    watches that feed (same id, history and options common to all kinds) as a `feed`.
+
+    The page is fetched in full each time (its validators would not describe the feed);
+    the feed itself is fetched conditionally.
+    """
+    await _ensure_allowed(source, source.url, ctx)
+    page = await _fetch(_request(source, kind, source.url), source, ctx)
+    feed_url = kind.feed_url(page, source)
+    logger.debug("%s: watching the feed %s declared by %s", source.id, feed_url, page.final_url)
+    feed_kind = KINDS["feed"]
+    feed_source = dataclasses.replace(
+        source, url=feed_url, kind=feed_kind.kind, options=feed_kind.Options(), render="http"
+    )
+    return feed_source, feed_kind()
+
+
+async def _ensure_allowed(source: Source, url: str, ctx: Context) -> None:
+    """robots.txt first, unless the source opted out (`robots = false`)."""
+    if source.robots and ctx.robots is not None:
+        await ctx.robots.ensure_allowed(url, ctx.fetcher, allow_private=source.allow_private)
+
+
 def _log(outcome: Outcome) -> None:
     took = f"in {outcome.duration:.2f}s"
+    # Structured fields for `--log-format json` (the text format shows only the message).
+    extra = {
+        "source_id": outcome.source_id,
+        "status": outcome.status,
+        "duration": round(outcome.duration, 3),
+        "http_status": outcome.http_status,
+    }
     if outcome.failed:
         logger.warning(
-            "checked %s: failed (%s) %s: %s", outcome.source_id, outcome.reason, took, outcome.error
+            "checked %s: failed (%s) %s: %s",
+            outcome.source_id,
+            outcome.reason,
+            took,
+            outcome.error,
+            extra={**extra, "reason": outcome.reason},
         )
     elif outcome.status == "changed":
-        logger.info("checked %s: changed (%s) %s", outcome.source_id, outcome.summary, took)
+        logger.info(
+            "checked %s: changed (%s) %s",
+            outcome.source_id,
+            outcome.summary,
+            took,
+            extra={**extra, "change_id": outcome.change_id},
+        )
     else:
-        logger.info("checked %s: %s %s", outcome.source_id, outcome.status.replace("_", " "), took)
+        logger.info(
+            "checked %s: %s %s", outcome.source_id, outcome.status.replace("_", " "), took, extra=extra
+        )

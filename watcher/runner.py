@@ -12,6 +12,7 @@ from alerts.base import Channel
 from alerts.outbox import DeliveryReport, deliver_due
 from alerts.registry import CHANNELS
 from alerts.routing import route, route_health
+from watcher.browser import BrowserRenderer
 from watcher.config import Config
 from watcher.enrich import Enrichment, recover
 from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
@@ -19,6 +20,7 @@ from watcher.follow import FollowPolicy
 from watcher.model import Outcome, Source
 from watcher.pipeline import Context, check
 from watcher.related import Ranking
+from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
@@ -96,8 +98,13 @@ class PassResult:
 
 
 def make_context(
-    config: Config, store: Store, fetcher: Fetcher, clock: Callable[[], datetime] = utcnow
+    config: Config,
+    store: Store,
+    fetcher: Fetcher,
+    clock: Callable[[], datetime] = utcnow,
+    robots: Robots | None = None,
 ) -> Context:
+    """The check context; robots.txt rules are read (and cached by `robots`) through `fetcher`."""
     return Context(
         fetcher=fetcher,
         store=store,
@@ -105,6 +112,8 @@ def make_context(
         route=lambda source: route(source, config.channels),
         health=health_policy(config),
         max_pages=config.limits.max_pages,
+        render=BrowserRenderer(fetcher.policy).render,
+        robots=robots or Robots(fetcher.policy.user_agent),
         enrichment=enrichment(config),
     )
 
@@ -119,6 +128,7 @@ async def recover_enrichment(ctx: Context, sources: Sequence[Source]) -> int:
         fetcher=ctx.fetcher,
         clock=ctx.clock,
         settings=ctx.enrichment,
+        robots=ctx.robots,
     )
 
 

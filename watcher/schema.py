@@ -141,6 +141,23 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
+def m002_kinds_warnings(db: Database) -> None:
+    """Warnings met while reading content (an ill-formed feed read anyway), per check and per source."""
+    db.executescript(
+        """
+        ALTER TABLE checks ADD COLUMN warnings TEXT;      -- newline-separated, NULL when none
+        ALTER TABLE sources ADD COLUMN last_warning TEXT; -- from the last check that read content
+        """
+    )
+
+
+@migrations()
+def m004_service_next_run(db: Database) -> None:
+    """The running service records when it will next check each source (`regwatch status`)."""
+    db.execute("ALTER TABLE sources ADD COLUMN next_run_at TEXT")
+
+
+@migrations()
 def m006_related(db: Database) -> None:
     """Related-article links, followed-document errors, and the enrichment state of changes.
 

@@ -184,6 +184,24 @@ class Store:
     def source_rows(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM sources ORDER BY id"))
 
+    def set_next_run(self, source_id: str, at: datetime | None) -> None:
+        """The service's next scheduled check of a source (shown by `regwatch status`)."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE sources SET next_run_at = ? WHERE id = ?", [iso(at) if at else None, source_id]
+            )
+
+    def outbox_summary(self, now: datetime, *, recent: float = 86400.0) -> dict[str, Any]:
+        """Alerts waiting (and since when) and alerts that failed for good recently."""
+        waiting = self.db.execute(
+            "SELECT count(*), min(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        ).fetchone()
+        since = iso(datetime.fromtimestamp(now.timestamp() - recent, UTC))
+        failed = self.db.execute(
+            "SELECT count(*) FROM outbox WHERE status = 'failed' AND created_at >= ?", [since]
+        ).fetchone()[0]
+        return {"pending": waiting[0], "oldest_pending_at": parse_iso(waiting[1]), "failed_recently": failed}
+
     # -- snapshots ----------------------------------------------------------------------
 
     def snapshot(self, fingerprint: str | None) -> Snapshot | None:
@@ -220,10 +238,11 @@ class Store:
         reason: str | None = None,
         error: str | None = None,
         http_status: int | None = None,
+        warnings: Sequence[str] | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT INTO checks (source_id, at, status, http_status, duration_ms, reason, error, snapshot)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO checks (source_id, at, status, http_status, duration_ms, reason, error, snapshot,"
+            " warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 source_id,
                 iso(now),
@@ -233,6 +252,7 @@ class Store:
                 reason,
                 error,
                 snapshot,
+                "\n".join(warnings)[:4000] if warnings else None,
             ],
         )
 
@@ -243,8 +263,12 @@ class Store:
         fetched: FetchResult | None,
         health: HealthPolicy,
         extra: dict[str, Any] | None = None,
+        warnings: Sequence[str] | None = None,
     ) -> None:
-        """Mark a successful check; a source that was broken recovers (and says so once)."""
+        """Mark a successful check; a source that was broken recovers (and says so once).
+
+        `warnings` (from reading the content) replace the source's last warning; None (the
+        content was not re-read: 304 or same bytes) keeps it."""
         row = self.db.execute("SELECT state, failures FROM sources WHERE id = ?", [source.id]).fetchone()
         was_broken = row is not None and row[0] == "broken"
         values: dict[str, Any] = {
@@ -260,6 +284,8 @@ class Store:
         if fetched is not None and not fetched.not_modified:
             values["etag"] = fetched.etag
             values["last_modified"] = fetched.last_modified
+        if warnings is not None:
+            values["last_warning"] = "; ".join(warnings)[:2000] if warnings else None
         values.update(extra or {})
         self._update_source(source.id, values)
         if was_broken:
@@ -281,20 +307,23 @@ class Store:
         health: HealthPolicy,
         status: CheckStatus = "unchanged",
         extra: dict[str, Any] | None = None,
+        warnings: Sequence[str] | None = None,
     ) -> Outcome:
         if fetched.not_modified:
             status = "not_modified"
         with self.db.atomic():
             latest = self.state(source.id).latest
-            self._check_row(source.id, now, status, fetched=fetched, duration=duration, snapshot=latest)
+            self._check_row(
+                source.id, now, status, fetched=fetched, duration=duration, snapshot=latest, warnings=warnings
+            )
             if latest:
                 self.db.execute(
                     "UPDATE versions SET last_seen = ?"
                     " WHERE id = (SELECT max(id) FROM versions WHERE source_id = ?)",
                     [iso(now), source.id],
                 )
-            self._ok(source, now, fetched, health, extra)
-        return Outcome(source.id, status, duration, fetched.status)
+            self._ok(source, now, fetched, health, extra, warnings)
+        return Outcome(source.id, status, duration, fetched.status, warnings=tuple(warnings or ()))
 
     def record_pending(
         self,
@@ -307,11 +336,18 @@ class Store:
         duration: float,
         config_hash: str,
         health: HealthPolicy,
+        warnings: Sequence[str] = (),
     ) -> Outcome:
         """A new version seen, but `confirm` wants it seen again before it counts."""
         with self.db.atomic():
             self._check_row(
-                source.id, now, "pending", fetched=fetched, duration=duration, snapshot=snapshot.fingerprint
+                source.id,
+                now,
+                "pending",
+                fetched=fetched,
+                duration=duration,
+                snapshot=snapshot.fingerprint,
+                warnings=warnings,
             )
             self._ok(
                 source,
@@ -325,6 +361,7 @@ class Store:
                     "body_hash": None,
                     "config_hash": config_hash,
                 },
+                warnings,
             )
         return Outcome(
             source.id,
@@ -332,6 +369,7 @@ class Store:
             duration,
             fetched.status,
             summary=f"change seen {count}/{source.confirm} times, awaiting confirmation",
+            warnings=tuple(warnings),
         )
 
     def save_baseline(
@@ -345,6 +383,7 @@ class Store:
         body_hash: str,
         config_hash: str,
         health: HealthPolicy,
+        warnings: Sequence[str] = (),
     ) -> Outcome:
         """The first snapshot of a source: remember it, alert nobody."""
         with self.db.atomic():
@@ -353,7 +392,13 @@ class Store:
             for item in snapshot.items:
                 self._upsert_item(source.id, item, now, change_id=None)
             self._check_row(
-                source.id, now, "baseline", fetched=fetched, duration=duration, snapshot=fingerprint
+                source.id,
+                now,
+                "baseline",
+                fetched=fetched,
+                duration=duration,
+                snapshot=fingerprint,
+                warnings=warnings,
             )
             self._ok(
                 source,
@@ -367,8 +412,16 @@ class Store:
                     "pending": None,
                     "pending_count": 0,
                 },
+                warnings,
             )
-        return Outcome(source.id, "baseline", duration, fetched.status, summary=_baseline_summary(snapshot))
+        return Outcome(
+            source.id,
+            "baseline",
+            duration,
+            fetched.status,
+            summary=_baseline_summary(snapshot),
+            warnings=tuple(warnings),
+        )
 
     def save_change(
         self,
@@ -383,6 +436,7 @@ class Store:
         body_hash: str,
         config_hash: str,
         health: HealthPolicy,
+        warnings: Sequence[str] = (),
         hold: bool = False,
     ) -> Outcome:
         """Snapshot, change, items, version and one outbox row per channel: one transaction.
@@ -442,7 +496,13 @@ class Store:
                     status="enriching" if hold else "pending",
                 )
             self._check_row(
-                source.id, now, "changed", fetched=fetched, duration=duration, snapshot=fingerprint
+                source.id,
+                now,
+                "changed",
+                fetched=fetched,
+                duration=duration,
+                snapshot=fingerprint,
+                warnings=warnings,
             )
             self._ok(
                 source,
@@ -457,9 +517,16 @@ class Store:
                     "pending_count": 0,
                     "last_change_at": iso(now),
                 },
+                warnings,
             )
         return Outcome(
-            source.id, "changed", duration, fetched.status, change_id=change_id, summary=change.summary
+            source.id,
+            "changed",
+            duration,
+            fetched.status,
+            change_id=change_id,
+            summary=change.summary,
+            warnings=tuple(warnings),
         )
 
     def record_failure(

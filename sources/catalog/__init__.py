@@ -26,3 +26,23 @@ def _load() -> tuple[dict[str, Any], ...]:
 def load_catalog() -> list[dict[str, Any]]:
     """Every catalog entry as a raw source table (copies; callers may modify them)."""
     return [{k: v for k, v in e.items() if k != "_file"} for e in _load()]
+
+
+def find_entries(
+    jurisdictions: tuple[str, ...] = (), tags: tuple[str, ...] = (), kinds: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Catalog entries in any of `jurisdictions`, with any of `tags`, of any of `kinds`
+    (each filter ignored when empty; case-insensitive), in catalog order."""
+    wanted_j = {j.upper() for j in jurisdictions}
+    wanted_t = {t.lower() for t in tags}
+    wanted_k = {k.lower() for k in kinds}
+    result = []
+    for entry in load_catalog():
+        if wanted_j and str(entry.get("jurisdiction", "")).upper() not in wanted_j:
+            continue
+        if wanted_t and not wanted_t & {str(t).lower() for t in entry.get("tags", [])}:
+            continue
+        if wanted_k and str(entry.get("kind", "")).lower() not in wanted_k:
+            continue
+        result.append(entry)
+    return result

@@ -83,6 +83,10 @@ def setup_logging(verbose: int, log_format: str) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING if verbose < 2 else logging.INFO)
 
 
+#: Structured fields that log calls pass with `extra=` and JSON lines carry as keys.
+LOG_FIELDS = ("source_id", "status", "reason", "duration", "http_status", "change_id", "event")
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log shippers."""
 
@@ -93,6 +97,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for name in LOG_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                data[name] = value
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)

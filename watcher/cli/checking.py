@@ -8,7 +8,9 @@ import sys
 import click
 
 from alerts.outbox import deliver_due
+from alerts.render import safe
 from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
+from watcher.lock import DatabaseLock
 from watcher.runner import build_channels, run_pass, utcnow
 
 STATUS_WORDS = {
@@ -30,15 +32,17 @@ STATUS_WORDS = {
 def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> None:
     """One pass over all (or the given) sources: fetch, diff, store, alert.
 
-    Exit 0 when every source was checked, 1 when any source failed, 2 on a config error.
+    Exit 0 when every source was checked, 1 when any source failed (or a running
+    `regwatch run` holds the database), 2 on a config error.
     """
     config = settings.config
     sources = select_sources(config, source_ids)
-    store = settings.store()
-    try:
-        result = asyncio.run(run_pass(config, store, sources=sources, deliver=not no_deliver))
-    finally:
-        store.close()
+    with DatabaseLock(settings.database, "check"):
+        store = settings.store()
+        try:
+            result = asyncio.run(run_pass(config, store, sources=sources, deliver=not no_deliver))
+        finally:
+            store.close()
     for outcome in result.outcomes:
         line = f"{outcome.source_id}: {STATUS_WORDS[outcome.status]}"
         if outcome.summary and outcome.status in ("changed", "baseline", "pending"):
@@ -47,6 +51,8 @@ def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> 
             line += f" [change {outcome.change_id}]"
         if outcome.failed:
             line += f" - {outcome.reason}: {outcome.error}"
+        for warning in outcome.warnings:
+            line += f" (warning: {safe(warning, 300)})"
         click.echo(line, err=True)
     counts: dict[str, int] = {}
     for outcome in result.outcomes:
@@ -67,14 +73,15 @@ def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> 
 def deliver(settings: Settings) -> None:
     """Send the alerts that are due (pending, or waiting for a retry that is now due)."""
     config = settings.config
-    store = settings.store()
-    channels = build_channels(config)
-    try:
-        report = asyncio.run(deliver_due(store, channels, utcnow))
-    finally:
-        for channel in channels.values():
-            channel.close()
-        store.close()
+    with DatabaseLock(settings.database, "deliver"):
+        store = settings.store()
+        channels = build_channels(config)
+        try:
+            report = asyncio.run(deliver_due(store, channels, utcnow))
+        finally:
+            for channel in channels.values():
+                channel.close()
+            store.close()
     click.echo(
         f"sent {report.sent}, reconciled {report.reconciled}, retrying {report.retried}, "
         f"failed {report.failed}",

@@ -1,0 +1,216 @@
+"""`feed`: RSS 0.9x/1.0/2.0, Atom and RDF feeds, read by feedparser from the bytes regwatch fetched."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import feedparser
+
+from sources import html
+from sources.base import SourceKind
+from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
+from sources.links import absolute, canonical, without_tracking
+from sources.text import clean_line, decode
+from watcher.errors import ExtractError
+from watcher.model import FetchResult, Item, Snapshot, Source
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9,"
+    " application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
+)
+SUMMARY_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """Options of the `feed` kind.
+
+    summary: compare entry summaries too (true), or only title, link and date (false: for
+        feeds whose summaries carry counters or rotating teasers).
+    """
+
+    summary: bool = True
+
+
+class Feed(SourceKind):
+    """Watch an RSS 0.9x/1.0/2.0, Atom or RDF feed; each entry is an item.
+
+    feedparser reads the bytes regwatch fetched (it never fetches by itself), with the
+    response's Content-Type so the declared charset is honoured. An entry's identity is
+    its guid/id, then its canonical link (tracking parameters and fragment removed), then
+    its title; dates come from the feed's own date handlers, then from regwatch's table
+    of real-world formats. An ill-formed feed that still yields entries is accepted and
+    the check records a warning ("ill-formed feed: …"); an HTML page served where a feed
+    was expected is an error of the source (`not_feed`), naming the feed the page
+    declares, if any. Options: `summary` (default true).
+    """
+
+    kind = "feed"
+    Options = FeedOptions
+    accept = FEED_ACCEPT
+    has_items = True
+
+    def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
+        options: FeedOptions = source.options if isinstance(source.options, FeedOptions) else FeedOptions()
+        body = fetched.body
+        if not body.strip():
+            raise ExtractError("the response body is empty, not a feed", reason="empty")
+        headers = {"content-location": fetched.final_url}
+        if fetched.headers.get("content-type"):
+            headers["content-type"] = fetched.headers["content-type"]
+        # A stream, never bytes or str: feedparser treats a str as a URL or a file name.
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            resolve_relative_uris=True,
+            sanitize_html=True,
+        )
+        entries = parsed.get("entries") or []
+        if not parsed.get("version") and not entries:
+            raise not_a_feed(fetched, parsed)
+        warnings: list[str] = []
+        if parsed.get("bozo") and not entries:
+            raise ExtractError(
+                f"ill-formed feed at {fetched.final_url} with no readable entries"
+                f" ({_describe(parsed.get('bozo_exception'))})",
+                reason="parse",
+            )
+        if parsed.get("bozo"):
+            problem = parsed.get("bozo_exception")
+            warnings.append(f"ill-formed feed ({_describe(problem)}); read {len(entries)} entries anyway")
+        dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
+        items: list[Item] = []
+        seen: set[str] = set()
+        for entry in entries:
+            item = read_entry(entry, fetched.final_url, source.ignore, options, dayfirst)
+            if item is None or item.key in seen:
+                continue
+            seen.add(item.key)
+            items.append(item)
+        if entries and not items:
+            raise ExtractError(
+                f"the feed has {len(entries)} entries but none has an id, link or title", reason="parse"
+            )
+        return Snapshot(items=tuple(items), warnings=tuple(warnings))
+
+
+def read_entry(entry: Any, base: str, ignore, options: FeedOptions, dayfirst: bool) -> Item | None:
+    title = clean_line(_text(entry.get("title", "")), ignore)
+    link = _entry_link(entry, base)
+    guid = (entry.get("id") or "").strip()
+    if guid:
+        url = absolute(base, guid) if guid.startswith(("http://", "https://")) else ""
+        key = canonical(url) if url else "guid:" + guid
+    elif link:
+        key = canonical(link)
+    elif title:
+        key = "title:" + title.casefold()
+    else:
+        return None
+    summary = ""
+    if options.summary:
+        summary = clean_line(_text(entry.get("summary", "")), ignore)[:SUMMARY_LIMIT]
+    return Item(
+        key=key,
+        title=title or link or guid,
+        link=link,
+        date=_entry_date(entry, dayfirst),
+        summary=summary,
+    )
+
+
+def _entry_link(entry: Any, base: str) -> str:
+    link = entry.get("link") or ""
+    if not link:
+        for candidate in entry.get("links") or []:
+            if candidate.get("href") and candidate.get("rel", "alternate") == "alternate":
+                link = candidate["href"]
+                break
+    return without_tracking(absolute(base, link)) if link else ""
+
+
+def _entry_date(entry: Any, dayfirst: bool) -> str | None:
+    for name in ("published", "updated", "created"):
+        # dict.get: feedparser's own .get maps updated -> published with a DeprecationWarning.
+        parsed = dict.get(entry, f"{name}_parsed")
+        if parsed:
+            try:
+                return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", parsed)
+            except (TypeError, ValueError):
+                pass
+        raw = dict.get(entry, name)
+        if raw:
+            found = parse_date(raw, dayfirst=dayfirst)
+            if found:
+                return found
+    return None
+
+
+def _text(value: str) -> str:
+    """Feed text fields may hold (sanitized) HTML: reduce to plain text."""
+    if not value or "<" not in value:
+        return value or ""
+    try:
+        root = html.parse_text(f"<html><body><div>{value}</div></body></html>")
+    except ExtractError:
+        return value
+    return " ".join(html.text_blocks(root))
+
+
+def _describe(problem: object) -> str:
+    if problem is None:
+        return "unknown problem"
+    text = " ".join(str(problem).split())
+    return f"{type(problem).__name__}: {text}"[:200]
+
+
+def not_a_feed(fetched: FetchResult, parsed: Any) -> ExtractError:
+    """The clear error for a body that is not a feed (often an HTML page instead)."""
+    looks_html = fetched.content_type in ("text/html", "application/xhtml+xml") or bool(
+        HTML_START.match(fetched.body[:4096])
+    )
+    if looks_html:
+        hint = ""
+        declared = discover(fetched)
+        if declared:
+            hint = f"; the page declares the feed {declared} (use that url, or discover_feed = true)"
+        return ExtractError(
+            f"expected a feed at {fetched.final_url} but got an HTML page"
+            f" ({fetched.content_type or 'no content type'}){hint}",
+            reason="not_feed",
+        )
+    problem = parsed.get("bozo_exception")
+    return ExtractError(
+        f"the response from {fetched.final_url} is not an RSS/Atom/RDF feed ({_describe(problem)})",
+        reason="not_feed",
+    )
+
+
+def declared_feed(fetched: FetchResult) -> str:
+    """The feed URL a page declares, for `discover_feed = true`; an ExtractError if none."""
+    found = discover(fetched)
+    if not found:
+        raise ExtractError(
+            f"discover_feed is on but {fetched.final_url} declares no RSS/Atom feed"
+            ' (no <link rel="alternate" type="application/rss+xml"> in its head)',
+            reason="no_feed",
+        )
+    return found
+
+
+def discover(fetched: FetchResult) -> str | None:
+    """The first feed a page declares in its head (`<link rel="alternate" type="application/rss+xml">`)."""
+    try:
+        root = html.parse_text(decode(fetched.body, fetched.charset), fetched.final_url)
+    except ExtractError:
+        return None
+    links = html.feed_links(root, html.base_href(root, fetched.final_url))
+    return links[0] if links else None

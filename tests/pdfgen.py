@@ -1,0 +1,59 @@
+"""A tiny PDF writer for tests: real PDF files with text that pypdf can read (no dependency)."""
+
+from __future__ import annotations
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def make_pdf(pages: list[list[str]], *, title: str = "Test document") -> bytes:
+    """A valid PDF 1.4 with one page per list of lines (Helvetica 11pt, latin-1 text)."""
+    font_id = 3
+    page_ids = []
+    next_id = 4
+    page_objects: list[tuple[int, bytes]] = []
+    for lines in pages:
+        page_id, content_id = next_id, next_id + 1
+        next_id += 2
+        page_ids.append(page_id)
+        body = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
+        for line in lines:
+            body.append(f"({_escape(line)}) Tj T*")
+        body.append("ET")
+        stream = "\n".join(body).encode("latin-1")
+        page_objects.append(
+            (
+                page_id,
+                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_id} 0 R"
+                f" /Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode(),
+            )
+        )
+        page_objects.append(
+            (content_id, b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        )
+    info_id = next_id
+    kids = " ".join(f"{p} 0 R" for p in page_ids)
+    objects_by_id = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode(),
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        info_id: f"<< /Title ({_escape(title)}) /Producer (regwatch tests) >>".encode(),
+    }
+    objects_by_id.update(dict(page_objects))
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects_by_id):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects_by_id[number] + b"\nendobj\n"
+    xref = len(out)
+    count = max(objects_by_id) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % count
+    for number in range(1, count):
+        out += b"%010d 00000 n \n" % offsets[number]
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        count,
+        info_id,
+        xref,
+    )
+    return bytes(out)

@@ -1,0 +1,151 @@
+"""Recognise bot walls: challenge, "Access Denied" and soft-404 pages, which are not content.
+
+A bot wall answered where a regulator page was expected must be recorded as a failed
+fetch (`FetchError(reason="bot_wall")`), never extracted and diffed as "every item was
+removed". Recognition is by HTTP status and headers, by the page title, and, for short
+pages only (a real page may mention "captcha"), by markers in the text. Sources add
+their own markers with `bot_markers = ["..."]` (case-insensitive, matched anywhere).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sources.text import decode
+
+#: Titles of challenge and block pages (Akamai, Cloudflare, Imperva, F5, PerimeterX, AWS WAF...).
+WALL_TITLES = (
+    "access denied",
+    "just a moment",
+    "attention required",
+    "request rejected",
+    "pardon our interruption",
+    "are you a robot",
+    "are you a human",
+    "security check",
+    "bot verification",
+    "human verification",
+    "verify you are human",
+    "one more step",
+    "ddos-guard",
+    "403 forbidden",
+    "error 403",
+    "captcha",
+    "robot check",
+)
+#: Text or markup of challenge pages; only trusted on short pages.
+WALL_MARKERS = (
+    "reference #",
+    "reference&#32;&#35;",
+    "you don't have permission to access",
+    "incapsula incident id",
+    "_incapsula_resource",
+    "checking your browser",
+    "checking if the site connection is secure",
+    "enable javascript and cookies to continue",
+    "verify you are human",
+    "/cdn-cgi/challenge-platform",
+    "cf-chl",
+    "cf-turnstile",
+    "g-recaptcha",
+    "h-captcha",
+    "hcaptcha.com",
+    "px-captcha",
+    "the requested url was rejected",
+    "your support id is",
+    "request unsuccessful",
+    "awswaf",
+    "sorry, you have been blocked",
+    "access to this page has been denied",
+)
+#: Unique to challenge pages whatever their size.
+STRONG_MARKERS = ("/cdn-cgi/challenge-platform/", "window._cf_chl_opt", "_incapsula_resource?", "px-captcha")
+SOFT_404_TITLES = (
+    "page not found",
+    "404 not found",
+    "404 error",
+    "error 404",
+    "404 page",
+    "page cannot be found",
+    "page could not be found",
+    "file not found",
+    "document not found",
+    "seite nicht gefunden",
+    "page introuvable",
+)
+WALL_STATUSES = frozenset([401, 403, 405, 406, 429, 503])
+SHORT_TEXT = 4000
+TAGS = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]+>", re.I | re.S)
+LOOKS_HTML = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|title|meta|h1|div|p)\b",
+    re.I | re.S,
+)
+SCAN_BYTES = 300_000
+
+
+@dataclass(frozen=True)
+class Wall:
+    """What kind of wall a response is, and the evidence (for the error message)."""
+
+    kind: str  # "challenge" | "access denied" | "soft 404" | "marker"
+    evidence: str
+
+    def describe(self) -> str:
+        return f"{self.kind} page ({self.evidence})"
+
+
+def detect(status: int, headers: Mapping[str, str], body: bytes, markers: Sequence[str] = ()) -> Wall | None:
+    """The wall this response is, or None when it looks like real content."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if lowered.get("cf-mitigated", "").lower() == "challenge":
+        return Wall("challenge", "Cloudflare cf-mitigated: challenge")
+    content_type = lowered.get("content-type", "").split(";")[0].strip().lower()
+    head = body[:SCAN_BYTES]
+    is_html = "html" in content_type or bool(LOOKS_HTML.match(head[:4096]))
+    if not is_html and not markers:
+        return None
+    text = decode(head, _charset(lowered.get("content-type", "")))
+    folded = text.casefold()
+    for marker in markers:
+        if marker and marker.casefold() in folded:
+            return Wall("marker", f"matched bot_markers entry {marker!r}")
+    if not is_html:
+        return None
+    title = _title(text)
+    visible = " ".join(html.unescape(TAGS.sub(" ", text)).split())
+    for marker in STRONG_MARKERS:
+        if marker in folded:
+            return Wall("challenge", f"challenge script {marker!r}")
+    short = len(visible) <= SHORT_TEXT
+    for marker in WALL_TITLES:
+        if marker in title and (short or status in WALL_STATUSES or len(title) <= len(marker) + 24):
+            kind = "access denied" if marker in ("access denied", "403 forbidden") else "challenge"
+            return Wall(kind, f"title {title[:80]!r}")
+    if short or status in WALL_STATUSES:
+        plain = visible.casefold()
+        for marker in WALL_MARKERS:
+            if marker in plain or marker in folded:
+                return Wall("challenge" if "access" not in marker else "access denied", f"text {marker!r}")
+    if status < 300:
+        for marker in SOFT_404_TITLES:
+            if marker in title:
+                return Wall("soft 404", f"title {title[:80]!r}")
+    return None
+
+
+def _title(text: str) -> str:
+    found = re.search(r"<title[^>]*>(.*?)</title\s*>", text[:SCAN_BYTES], re.I | re.S)
+    if not found:
+        return ""
+    return " ".join(html.unescape(found.group(1)).split()).casefold()
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None

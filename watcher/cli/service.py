@@ -1,0 +1,134 @@
+"""`regwatch run` (the scheduled service) and `regwatch status` (what every source is doing)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from alerts.render import safe
+from watcher.cli.app import EXIT_FAILED, Settings, main
+from watcher.config import load_config
+from watcher.lock import holder
+from watcher.runner import utcnow
+from watcher.service import WatchService
+from watcher.status import SourceStatus, source_statuses
+
+
+@main.command()
+@click.option(
+    "--health-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve /healthz and /metrics on this port (0: any free port; default: [service] health_port).",
+)
+@click.option(
+    "--health-host",
+    default=None,
+    help="Address for the health endpoint (default: [service] health_host, 127.0.0.1).",
+)
+@click.pass_obj
+def run(settings: Settings, health_port: int | None, health_host: str | None) -> None:
+    """Keep watching: check each source on its schedule and alert on changes, until stopped.
+
+    SIGHUP reloads the config; SIGTERM or SIGINT stop gracefully (exit 0). Only one
+    `regwatch run` (or `check`) may use a database at a time; a second exits with 1.
+    Logs one line per check on stderr (INFO; -v for more, --log-format json for JSON lines).
+    """
+    if settings.verbose == 0:
+        logging.getLogger().setLevel(logging.INFO)
+    config = settings.config
+    service = WatchService(
+        config,
+        settings.database,
+        load=lambda: load_config(settings.config_path),
+        health_port=health_port,
+        health_host=health_host,
+    )
+    sys.exit(asyncio.run(service.run()))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON document: the service and every source.")
+@click.pass_obj
+def status(settings: Settings, as_json: bool) -> None:
+    """Each source's state, last check, last change and next run.
+
+    States: new, ok, failing, broken, selector-broken, robots-blocked. Exit 0 when every
+    source is watched, 1 when any is broken, selector-broken or robots-blocked, 2 on a
+    config error. Works with or without a running service.
+    """
+    config = settings.config
+    rows = {}
+    if Path(settings.database).exists():
+        store = settings.store(readonly=True)
+        try:
+            rows = {row["id"]: row for row in store.source_rows()}
+        finally:
+            store.close()
+    running = holder(settings.database)
+    service_running = bool(running) and running.get("command") == "run"  # type: ignore[union-attr]
+    now = utcnow()
+    statuses = source_statuses(config.sources, rows, now, service_running=service_running)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "service": {"running": service_running, **(running or {})},
+                    "database": settings.database,
+                    "sources": [s.to_dict() for s in statuses],
+                },
+                indent=2,
+            )
+        )
+    else:
+        if service_running and running:
+            click.echo(f"service: running (pid {running.get('pid')}, since {running.get('since', '?')[:19]})")
+        else:
+            click.echo("service: not running (next runs are from the last checks and schedules)")
+        click.echo(f"{'SOURCE':<34} {'STATE':<15} {'LAST CHECK':<22} {'LAST CHANGE':<22} NEXT RUN")
+        for entry in statuses:
+            click.echo(
+                f"{safe(entry.id, 34):<34} {entry.state:<15} {_when(entry.last_check, now):<22} "
+                f"{_when(entry.last_change, now):<22} {_next(entry, now, service_running)}"
+            )
+            detail = _detail(entry, now)
+            if detail:
+                click.echo(f"{'':<34} {detail}")
+    if any(s.is_bad for s in statuses):
+        sys.exit(EXIT_FAILED)
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    return f"{moment:%Y-%m-%d %H:%M} ({_ago(now - moment)} ago)"
+
+
+def _next(entry: SourceStatus, now: datetime, running: bool) -> str:
+    if entry.next_run is None:
+        return "-"
+    if entry.next_run <= now:
+        return "now" if running else "at the next start (due)"
+    text = f"{entry.next_run:%Y-%m-%d %H:%M} (in {_ago(entry.next_run - now)})"
+    return text + (" after Retry-After" if entry.held_until else "")
+
+
+def _detail(entry: SourceStatus, now: datetime) -> str:
+    if entry.state in ("new", "ok"):
+        return ""
+    since = f" since {entry.failing_since:%Y-%m-%d %H:%M}" if entry.failing_since else ""
+    return safe(f"{entry.failures} failure(s){since}: {entry.reason}: {entry.error or ''}", 300)
+
+
+def _ago(delta) -> str:  # type: ignore[no-untyped-def]
+    seconds = abs(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"

@@ -1,0 +1,121 @@
+"""The state of every configured source, read from the database: for `regwatch status` and /healthz.
+
+States: `new` (never checked), `ok`, `failing` (failed lately, not yet broken), `broken`
+(failed `[health] after_failures` times in a row), `selector-broken` (the page no longer has
+the watched region), `robots-blocked` (robots.txt disallows the URL). The next run is what
+the running service scheduled, else the last check plus the schedule, so it is right
+without a service too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from watcher.model import Source
+from watcher.scheduling import next_due
+from watcher.store import parse_iso
+
+STATES = ("new", "ok", "failing", "broken", "selector-broken", "robots-blocked")
+BAD_STATES = ("broken", "selector-broken", "robots-blocked")
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    id: str
+    name: str
+    kind: str
+    url: str
+    state: str
+    failures: int = 0
+    failing_since: datetime | None = None
+    reason: str | None = None
+    error: str | None = None
+    last_check: datetime | None = None
+    last_ok: datetime | None = None
+    last_change: datetime | None = None
+    next_run: datetime | None = None
+    held_until: datetime | None = None
+
+    @property
+    def is_bad(self) -> bool:
+        """Not being watched until someone acts: broken, selector broken or robots-blocked."""
+        return self.state in BAD_STATES
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "url": self.url,
+            "state": self.state,
+            "failures": self.failures,
+            "failing_since": when(self.failing_since),
+            "reason": self.reason,
+            "error": self.error,
+            "last_check": when(self.last_check),
+            "last_ok": when(self.last_ok),
+            "last_change": when(self.last_change),
+            "next_run": when(self.next_run),
+            "held_until": when(self.held_until),
+        }
+
+
+def state_of(row: Mapping[str, Any]) -> str:
+    state = row.get("state") or "new"
+    if state in ("failing", "broken") and row.get("last_reason") == "robots":
+        return "robots-blocked"
+    if state == "broken" and row.get("last_reason") == "selector":
+        return "selector-broken"
+    return state
+
+
+def source_statuses(
+    sources: Sequence[Source],
+    rows: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    *,
+    service_running: bool = False,
+) -> list[SourceStatus]:
+    """One status per configured source, in config order."""
+    result = []
+    for source in sources:
+        row = rows.get(source.id) or {}
+        last_check = parse_iso(row.get("last_check_at"))
+        held = parse_iso(row.get("retry_after_until"))
+        held = held if held and held > now else None
+        scheduled = parse_iso(row.get("next_run_at")) if service_running else None
+        next_run = scheduled or next_due(source, last_check, now)
+        if held and held > next_run:
+            next_run = held
+        result.append(
+            SourceStatus(
+                id=source.id,
+                name=source.title,
+                kind=source.kind,
+                url=source.url,
+                state=state_of(row) if last_check else "new",
+                failures=row.get("failures") or 0,
+                failing_since=parse_iso(row.get("failing_since")),
+                reason=row.get("last_reason"),
+                error=row.get("last_error"),
+                last_check=last_check,
+                last_ok=parse_iso(row.get("last_ok_at")),
+                last_change=parse_iso(row.get("last_change_at")),
+                next_run=next_run,
+                held_until=held,
+            )
+        )
+    return result
+
+
+def count_states(statuses: Sequence[SourceStatus]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status.state] = counts.get(status.state, 0) + 1
+    return counts
