@@ -15,6 +15,7 @@ from watcher import crashpoints
 from watcher.browser import BrowserRenderer
 from watcher.config import source_config_hash
 from watcher.diff import diff
+from watcher.enrich import Enrichment, enrich, needs_enrichment
 from watcher.errors import SourceError
 from watcher.fetch import Fetcher, Request
 from watcher.model import FetchResult, Outcome, Snapshot, Source
@@ -45,6 +46,8 @@ class Context:
     #: Fetches `render = "browser"` sources (headless Chromium); made on demand when None.
     render: Renderer | None = None
     robots: Robots | None = None  # None: robots.txt is not consulted
+    #: Following new documents and linking related items before alerting (None: off).
+    enrichment: Enrichment | None = None
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -151,9 +154,22 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             warnings=snapshot.warnings,
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
-    return ctx.store.save_change(
-        source, fetched, snapshot, change, ctx.route(source), now, body_hash=body_hash, **common
+    hold = ctx.enrichment is not None and needs_enrichment(source, change)
+    outcome = ctx.store.save_change(
+        source, fetched, snapshot, change, ctx.route(source), now, body_hash=body_hash, hold=hold, **common
     )
+    if hold and ctx.enrichment is not None and outcome.change_id is not None:
+        # Its alerts wait in 'enriching' until this finishes (watcher/enrich.py); never raises.
+        await enrich(
+            outcome.change_id,
+            source,
+            fetcher=ctx.fetcher,
+            store=ctx.store,
+            clock=ctx.clock,
+            settings=ctx.enrichment,
+            robots=ctx.robots,
+        )
+    return outcome
 
 
 async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:

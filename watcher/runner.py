@@ -14,9 +14,12 @@ from alerts.registry import CHANNELS
 from alerts.routing import route, route_health
 from watcher.browser import BrowserRenderer
 from watcher.config import Config
+from watcher.enrich import Enrichment, recover
 from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from watcher.follow import FollowPolicy
 from watcher.model import Outcome, Source
 from watcher.pipeline import Context, check
+from watcher.related import Ranking
 from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
 
@@ -71,6 +74,25 @@ def build_channels(
     return channels
 
 
+def enrichment(config: Config) -> Enrichment:
+    """Following and linking settings from the config's [related] table and limits."""
+    related = config.related
+    return Enrichment(
+        ranking=Ranking(
+            before_days=related.before_days,
+            after_days=related.after_days,
+            threshold=related.threshold,
+            shown=related.shown,
+            keep=related.keep,
+        ),
+        follow=FollowPolicy(
+            max_items=related.follow_max_items,
+            max_chars=related.follow_max_chars,
+            max_pages=config.limits.pdf_max_pages,
+        ),
+    )
+
+
 @dataclass
 class PassResult:
     outcomes: list[Outcome] = field(default_factory=list)
@@ -98,6 +120,21 @@ def make_context(
         max_pages=config.limits.max_pages,
         render=BrowserRenderer(fetcher.policy).render,
         robots=robots or Robots(fetcher.policy.user_agent),
+        enrichment=enrichment(config),
+    )
+
+
+async def recover_enrichment(ctx: Context, sources: Sequence[Source]) -> int:
+    """Finish enrichments a crash interrupted (call before checking: nothing else runs then)."""
+    if ctx.enrichment is None:
+        return 0
+    return await recover(
+        ctx.store,
+        {s.id: s for s in sources},
+        fetcher=ctx.fetcher,
+        clock=ctx.clock,
+        settings=ctx.enrichment,
+        robots=ctx.robots,
     )
 
 
@@ -122,7 +159,9 @@ async def run_pass(
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
     try:
-        outcomes = await check_sources(chosen, make_context(config, store, fetcher, clock))
+        ctx = make_context(config, store, fetcher, clock)
+        await recover_enrichment(ctx, config.sources)
+        outcomes = await check_sources(chosen, ctx)
     finally:
         if own_fetcher:
             await fetcher.aclose()
