@@ -22,14 +22,7 @@ from html import escape
 from pathlib import Path
 
 ITEMS = 50
-WORDS = (
-    "guidance notice circular regulation amendment consultation enforcement privacy data health "
-    "information security breach disclosure reporting compliance framework standard directive "
-    "opinion decision penalty settlement investigation covered entity business associate consent "
-    "processing controller processor transfer adequacy safeguard interoperability registry "
-    "digital mission identity record exchange protocol audit review draft final rule comment "
-    "period extension clarification frequently asked questions bulletin advisory statement"
-).split()
+WORDS = ["guidance", "notice", "circular", "regulation", "amendment", "consultation", "enforcement", "privacy", "data", "health", "information", "security", "breach", "disclosure", "reporting", "compliance", "framework", "standard", "directive", "opinion", "decision", "penalty", "settlement", "investigation", "covered", "entity", "business", "associate", "consent", "processing", "controller", "processor", "transfer", "adequacy", "safeguard", "interoperability", "registry", "digital", "mission", "identity", "record", "exchange", "protocol", "audit", "review", "draft", "final", "rule", "comment", "period", "extension", "clarification", "frequently", "asked", "questions", "bulletin", "advisory", "statement"]
 REGULATORS = (
     ("Office for Civil Rights", "US"),
     ("Data Protection Board", "EU"),
@@ -185,7 +178,9 @@ def mutate(root: Path, fraction: float, round_: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="write N pages")
     gen.add_argument("root", type=Path)

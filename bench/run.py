@@ -14,7 +14,8 @@ Python fallback), then for each pass run every tool on the same pages in the sam
 
 Each tool runs as its real command in a child process; wall time is spawn to exit, CPU is
 user+system of the child and its descendants (os.wait4), peak RSS is the largest sum of
-RSS over the child's process tree (sampled from /proc every 20 ms). Changes detected are
+RSS over the child's process tree (sampled from /proc every 20 ms; ru_maxrss would
+inherit the RSS of this script, which forks the child). Changes detected are
 read from each tool's own output and compared, by page id, with the pages mutated.
 urlwatch 2.29 is installed from PyPI into bench/.venv-urlwatch on first use.
 """
@@ -123,7 +124,7 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path) -> tup
         done.set()
         sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
-    peak = max(peak, usage.ru_maxrss * 1024)
+    # ru_maxrss is not used: on Linux it inherits the RSS of the forking parent (this script).
     return wall, usage.ru_utime + usage.ru_stime, peak / 1e6, process.returncode
 
 
@@ -250,7 +251,10 @@ def ensure_urlwatch() -> None:
         version = subprocess.run([str(exe), "--version"], capture_output=True, text=True).stdout
         if URLWATCH_VERSION in version:
             return
-    print(f"bench: installing urlwatch {URLWATCH_VERSION} into {URLWATCH_VENV} (pip, from PyPI)", file=sys.stderr)
+    print(
+        f"bench: installing urlwatch {URLWATCH_VERSION} into {URLWATCH_VENV} (pip, from PyPI)",
+        file=sys.stderr,
+    )
     subprocess.run([sys.executable, "-m", "venv", str(URLWATCH_VENV)], check=True)
     subprocess.run(
         [str(URLWATCH_VENV / "bin" / "pip"), "install", "-q", f"urlwatch=={URLWATCH_VERSION}"], check=True
@@ -295,11 +299,15 @@ def table(results: list[Measure]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=1000, help="number of pages (default 1000)")
     parser.add_argument("--tools", default="regwatch,urlwatch", help="comma-separated: regwatch,urlwatch")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--concurrency", type=int, default=16, help="regwatch [limits] concurrency and per_host")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="regwatch [limits] concurrency and per_host"
+    )
     parser.add_argument(
         "--passes", default=",".join(p for p, _ in PASSES), help="which passes to run (comma-separated)"
     )
@@ -364,7 +372,9 @@ def main() -> None:
     print(table(results))
     record = work / f"results-{args.n}.json"
     record.write_text(
-        json.dumps({"machine": machine(), "server": server.name, "results": [asdict(m) for m in results]}, indent=1),
+        json.dumps(
+            {"machine": machine(), "server": server.name, "results": [asdict(m) for m in results]}, indent=1
+        ),
         encoding="utf-8",
     )
     print(f"\nraw figures: {record}")

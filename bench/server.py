@@ -117,7 +117,11 @@ class Server:
                 stat = path.stat()
                 etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
                 modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
-                headers = {"ETag": etag, "Last-Modified": modified, "Content-Type": "text/html; charset=utf-8"}
+                headers = {
+                    "ETag": etag,
+                    "Last-Modified": modified,
+                    "Content-Type": "text/html; charset=utf-8",
+                }
                 inm = self.headers.get("If-None-Match")
                 ims = self.headers.get("If-Modified-Since")
                 if (inm and etag in [t.strip() for t in inm.split(",")]) or (not inm and ims == modified):
@@ -146,7 +150,9 @@ class Server:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"nginx exited with {self._process.returncode}; see bench/work/nginx/error.log")
+                raise RuntimeError(
+                    f"nginx exited with {self._process.returncode}; see bench/work/nginx/error.log"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
