@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +20,8 @@ from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
 
-Extractor = Callable[[SourceKind, FetchResult, Source], Snapshot]
+#: Turns fetched bytes into a snapshot: inline, or awaitable (e.g. in a worker process).
+Extractor = Callable[[SourceKind, FetchResult, Source], Snapshot | Awaitable[Snapshot]]
 
 
 def extract_inline(kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
@@ -137,13 +139,21 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
     return ctx.store.save_change(
-        source, fetched, snapshot, change, ctx.route(source), now, body_hash=body_hash, **common
+        source,
+        fetched,
+        snapshot,
+        change,
+        ctx.route(source),
+        now,
+        body_hash=body_hash,
+        fingerprint=fingerprint,
+        **common,
     )
 
 
 async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
     """Extract the first page and, for paginating kinds, the following pages up to the cap."""
-    pages = [ctx.extract(kind, fetched, source)]
+    pages = [await _extract(kind, fetched, source, ctx)]
     seen = {fetched.final_url}
     next_url = kind.next_page(fetched, source)
     while next_url and next_url not in seen and len(pages) < ctx.max_pages:
@@ -158,9 +168,14 @@ async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, c
                 max_bytes=source.max_bytes,
             )
         )
-        pages.append(ctx.extract(kind, page, source))
+        pages.append(await _extract(kind, page, source, ctx))
         next_url = kind.next_page(page, source)
     return kind.merge(pages)
+
+
+async def _extract(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
+    snapshot = ctx.extract(kind, fetched, source)
+    return await snapshot if inspect.isawaitable(snapshot) else snapshot
 
 
 def _log(outcome: Outcome) -> None:

@@ -15,8 +15,9 @@ from alerts.routing import route, route_health
 from watcher.config import Config
 from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
 from watcher.model import Outcome, Source
-from watcher.pipeline import Context, check
+from watcher.pipeline import Context, Extractor, check, extract_inline
 from watcher.store import HealthPolicy, Store
+from watcher.workers import ProcessExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,11 @@ class PassResult:
 
 
 def make_context(
-    config: Config, store: Store, fetcher: Fetcher, clock: Callable[[], datetime] = utcnow
+    config: Config,
+    store: Store,
+    fetcher: Fetcher,
+    clock: Callable[[], datetime] = utcnow,
+    extract: Extractor = extract_inline,
 ) -> Context:
     return Context(
         fetcher=fetcher,
@@ -82,6 +87,7 @@ def make_context(
         clock=clock,
         route=lambda source: route(source, config.channels),
         health=health_policy(config),
+        extract=extract,
         max_pages=config.limits.max_pages,
     )
 
@@ -100,17 +106,26 @@ async def run_pass(
     fetcher: Fetcher | None = None,
     clock: Callable[[], datetime] = utcnow,
     deliver: bool = True,
+    extract: Extractor | None = None,
 ) -> PassResult:
-    """One pass: check the given sources (default: all), then deliver what is due."""
+    """One pass: check the given sources (default: all), then deliver what is due.
+
+    `extract` defaults to a process pool sized to the cores for big bodies (workers start
+    only if a page changed); pass `extract_inline` to parse on the event loop.
+    """
     chosen = list(config.sources if sources is None else sources)
     store.sync_sources(config.sources, clock())
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
+    own_extractor = extract is None
+    extractor = ProcessExtractor() if extract is None else extract
     try:
-        outcomes = await check_sources(chosen, make_context(config, store, fetcher, clock))
+        outcomes = await check_sources(chosen, make_context(config, store, fetcher, clock, extractor))
     finally:
         if own_fetcher:
             await fetcher.aclose()
+        if own_extractor and isinstance(extractor, ProcessExtractor):
+            extractor.close()
     result = PassResult(outcomes=outcomes)
     if deliver:
         own_channels = channels is None

@@ -178,8 +178,8 @@ class Store:
     def latest_snapshot(self, source_id: str) -> Snapshot | None:
         return self.snapshot(self.state(source_id).latest)
 
-    def _put_snapshot(self, snapshot: Snapshot, now: datetime) -> str:
-        fingerprint = snapshot.fingerprint
+    def _put_snapshot(self, snapshot: Snapshot, now: datetime, fingerprint: str | None = None) -> str:
+        fingerprint = fingerprint or snapshot.fingerprint
         payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
         self.db.execute(
             "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
@@ -224,10 +224,16 @@ class Store:
         fetched: FetchResult | None,
         health: HealthPolicy,
         extra: dict[str, Any] | None = None,
+        state: str | None = None,
     ) -> None:
-        """Mark a successful check; a source that was broken recovers (and says so once)."""
-        row = self.db.execute("SELECT state, failures FROM sources WHERE id = ?", [source.id]).fetchone()
-        was_broken = row is not None and row[0] == "broken"
+        """Mark a successful check; a source that was broken recovers (and says so once).
+
+        `state` is the source's state when the caller has just read it in this transaction.
+        """
+        if state is None:
+            row = self.db.execute("SELECT state FROM sources WHERE id = ?", [source.id]).fetchone()
+            state = row[0] if row is not None else None
+        was_broken = state == "broken"
         values: dict[str, Any] = {
             "state": "ok",
             "failures": 0,
@@ -266,7 +272,8 @@ class Store:
         if fetched.not_modified:
             status = "not_modified"
         with self.db.atomic():
-            latest = self.state(source.id).latest
+            row = self.db.execute("SELECT latest, state FROM sources WHERE id = ?", [source.id]).fetchone()
+            latest, state = row if row is not None else (None, None)
             self._check_row(source.id, now, status, fetched=fetched, duration=duration, snapshot=latest)
             if latest:
                 self.db.execute(
@@ -274,7 +281,7 @@ class Store:
                     " WHERE id = (SELECT max(id) FROM versions WHERE source_id = ?)",
                     [iso(now), source.id],
                 )
-            self._ok(source, now, fetched, health, extra)
+            self._ok(source, now, fetched, health, extra, state=state)
         return Outcome(source.id, status, duration, fetched.status)
 
     def record_pending(
@@ -290,9 +297,10 @@ class Store:
         health: HealthPolicy,
     ) -> Outcome:
         """A new version seen, but `confirm` wants it seen again before it counts."""
+        fingerprint = snapshot.fingerprint
         with self.db.atomic():
             self._check_row(
-                source.id, now, "pending", fetched=fetched, duration=duration, snapshot=snapshot.fingerprint
+                source.id, now, "pending", fetched=fetched, duration=duration, snapshot=fingerprint
             )
             self._ok(
                 source,
@@ -300,7 +308,7 @@ class Store:
                 fetched,
                 health,
                 {
-                    "pending": snapshot.fingerprint,
+                    "pending": fingerprint,
                     "pending_count": count,
                     # Forget the body hash so the next check re-reads the page to confirm.
                     "body_hash": None,
@@ -364,10 +372,15 @@ class Store:
         body_hash: str,
         config_hash: str,
         health: HealthPolicy,
+        fingerprint: str | None = None,
     ) -> Outcome:
-        """Snapshot, change, items, version and one outbox row per channel: one transaction."""
+        """Snapshot, change, items, version and one outbox row per channel: one transaction.
+
+        `fingerprint` is `snapshot.fingerprint` when the caller has it already (it costs
+        about 0.4 ms for a 50-item listing).
+        """
         with self.db.atomic():
-            fingerprint = self._put_snapshot(snapshot, now)
+            fingerprint = self._put_snapshot(snapshot, now, fingerprint)
             cursor = self.db.execute(
                 "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
                 " n_removed, n_changed, n_diff, added, removed, changed, diff)"

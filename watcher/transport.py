@@ -148,7 +148,10 @@ def _translate(exc: Exception, request: httpx.Request) -> Exception:
     if isinstance(exc, aiohttp.ClientSSLError | aiohttp.ServerFingerprintMismatch):
         return httpx.ConnectError(f"SSL/TLS failure: {message}", request=request)
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return httpx.ConnectError(message, request=request)  # DNS text ("Name or service not known") kept
+        # aiohttp's text says "ssl:default" even for plain refusals; keep the OS reason only
+        # (a DNS failure keeps "Name or service not known", which fetch.py classifies).
+        reason = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
+        return httpx.ConnectError(f"cannot connect to {exc.host}:{exc.port}: {reason}", request=request)
     if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
         return httpx.RemoteProtocolError(message, request=request)
     if isinstance(exc, aiohttp.ClientResponseError):  # a malformed status line or headers
