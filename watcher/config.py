@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
+import functools
 import hashlib
 import os
 import re
@@ -515,7 +516,7 @@ def build_dataclass(
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, got {data!r}")
     fields = {config_key(f): f for f in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in fields:
@@ -529,6 +530,12 @@ def build_dataclass(
         return cls(**values)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """Resolved annotations of a config dataclass (resolving them costs ~0.3 ms per source)."""
+    return typing.get_type_hints(cls)
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:

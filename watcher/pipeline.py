@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,7 +25,8 @@ from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
 
-Extractor = Callable[[SourceKind, FetchResult, Source], Snapshot]
+#: Turns fetched bytes into a snapshot: inline, or awaitable (e.g. in a worker process).
+Extractor = Callable[[SourceKind, FetchResult, Source], Snapshot | Awaitable[Snapshot]]
 Renderer = Callable[[Request, str | None], Awaitable[FetchResult]]
 
 
@@ -156,7 +158,16 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
         )
     hold = ctx.enrichment is not None and needs_enrichment(source, change)
     outcome = ctx.store.save_change(
-        source, fetched, snapshot, change, ctx.route(source), now, body_hash=body_hash, hold=hold, **common
+        source,
+        fetched,
+        snapshot,
+        change,
+        ctx.route(source),
+        now,
+        body_hash=body_hash,
+        hold=hold,
+        fingerprint=fingerprint,
+        **common,
     )
     if hold and ctx.enrichment is not None and outcome.change_id is not None:
         # Its alerts wait in 'enriching' until this finishes (watcher/enrich.py); never raises.
@@ -174,14 +185,14 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
 
 async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
     """Extract the first page and, for paginating kinds, the following pages up to the cap."""
-    pages = [ctx.extract(kind, fetched, source)]
+    pages = [await _extract(kind, fetched, source, ctx)]
     seen = {fetched.final_url}
     next_url = kind.next_page(fetched, source)
     while next_url and next_url not in seen and len(pages) < ctx.max_pages:
         seen.add(next_url)
         await _ensure_allowed(source, next_url, ctx)
         page = await ctx.fetcher.fetch(_request(source, kind, next_url))
-        pages.append(ctx.extract(kind, page, source))
+        pages.append(await _extract(kind, page, source, ctx))
         next_url = kind.next_page(page, source)
     return kind.merge(pages)
 
@@ -232,6 +243,11 @@ async def _ensure_allowed(source: Source, url: str, ctx: Context) -> None:
     """robots.txt first, unless the source opted out (`robots = false`)."""
     if source.robots and ctx.robots is not None:
         await ctx.robots.ensure_allowed(url, ctx.fetcher, allow_private=source.allow_private)
+
+
+async def _extract(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
+    snapshot = ctx.extract(kind, fetched, source)
+    return await snapshot if inspect.isawaitable(snapshot) else snapshot
 
 
 def _log(outcome: Outcome) -> None:

@@ -18,10 +18,11 @@ from watcher.enrich import Enrichment, recover
 from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
 from watcher.follow import FollowPolicy
 from watcher.model import Outcome, Source
-from watcher.pipeline import Context, check
+from watcher.pipeline import Context, Extractor, check, extract_inline
 from watcher.related import Ranking
 from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
+from watcher.workers import ProcessExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ def make_context(
     fetcher: Fetcher,
     clock: Callable[[], datetime] = utcnow,
     robots: Robots | None = None,
+    extract: Extractor = extract_inline,
 ) -> Context:
     """The check context; robots.txt rules are read (and cached by `robots`) through `fetcher`."""
     return Context(
@@ -117,6 +119,7 @@ def make_context(
         clock=clock,
         route=lambda source: route(source, config.channels),
         health=health_policy(config),
+        extract=extract,
         max_pages=config.limits.max_pages,
         render=BrowserRenderer(fetcher.policy).render,
         robots=robots or Robots(fetcher.policy.user_agent),
@@ -152,19 +155,28 @@ async def run_pass(
     fetcher: Fetcher | None = None,
     clock: Callable[[], datetime] = utcnow,
     deliver: bool = True,
+    extract: Extractor | None = None,
 ) -> PassResult:
-    """One pass: check the given sources (default: all), then deliver what is due."""
+    """One pass: check the given sources (default: all), then deliver what is due.
+
+    `extract` defaults to a process pool sized to the cores for big bodies (workers start
+    only if a page changed); pass `extract_inline` to parse on the event loop.
+    """
     chosen = list(config.sources if sources is None else sources)
     store.sync_sources(config.sources, clock())
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
+    own_extractor = extract is None
+    extractor = ProcessExtractor() if extract is None else extract
     try:
-        ctx = make_context(config, store, fetcher, clock)
+        ctx = make_context(config, store, fetcher, clock, extract=extractor)
         await recover_enrichment(ctx, config.sources)
         outcomes = await check_sources(chosen, ctx)
     finally:
         if own_fetcher:
             await fetcher.aclose()
+        if own_extractor and isinstance(extractor, ProcessExtractor):
+            extractor.close()
     result = PassResult(outcomes=outcomes)
     if deliver:
         own_channels = channels is None

@@ -220,8 +220,8 @@ class Store:
     def latest_snapshot(self, source_id: str) -> Snapshot | None:
         return self.snapshot(self.state(source_id).latest)
 
-    def _put_snapshot(self, snapshot: Snapshot, now: datetime) -> str:
-        fingerprint = snapshot.fingerprint
+    def _put_snapshot(self, snapshot: Snapshot, now: datetime, fingerprint: str | None = None) -> str:
+        fingerprint = fingerprint or snapshot.fingerprint
         payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
         self.db.execute(
             "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
@@ -269,13 +269,18 @@ class Store:
         health: HealthPolicy,
         extra: dict[str, Any] | None = None,
         warnings: Sequence[str] | None = None,
+        state: str | None = None,
     ) -> None:
         """Mark a successful check; a source that was broken recovers (and says so once).
 
         `warnings` (from reading the content) replace the source's last warning; None (the
-        content was not re-read: 304 or same bytes) keeps it."""
-        row = self.db.execute("SELECT state, failures FROM sources WHERE id = ?", [source.id]).fetchone()
-        was_broken = row is not None and row[0] == "broken"
+        content was not re-read: 304 or same bytes) keeps it. `state` is the source's state
+        when the caller has just read it in this transaction.
+        """
+        if state is None:
+            row = self.db.execute("SELECT state FROM sources WHERE id = ?", [source.id]).fetchone()
+            state = row[0] if row is not None else None
+        was_broken = state == "broken"
         values: dict[str, Any] = {
             "state": "ok",
             "failures": 0,
@@ -317,7 +322,8 @@ class Store:
         if fetched.not_modified:
             status = "not_modified"
         with self.db.atomic():
-            latest = self.state(source.id).latest
+            row = self.db.execute("SELECT latest, state FROM sources WHERE id = ?", [source.id]).fetchone()
+            latest, state = row if row is not None else (None, None)
             self._check_row(
                 source.id, now, status, fetched=fetched, duration=duration, snapshot=latest, warnings=warnings
             )
@@ -327,7 +333,7 @@ class Store:
                     " WHERE id = (SELECT max(id) FROM versions WHERE source_id = ?)",
                     [iso(now), source.id],
                 )
-            self._ok(source, now, fetched, health, extra, warnings)
+            self._ok(source, now, fetched, health, extra, warnings, state=state)
         return Outcome(source.id, status, duration, fetched.status, warnings=tuple(warnings or ()))
 
     def record_pending(
@@ -344,6 +350,7 @@ class Store:
         warnings: Sequence[str] = (),
     ) -> Outcome:
         """A new version seen, but `confirm` wants it seen again before it counts."""
+        fingerprint = snapshot.fingerprint
         with self.db.atomic():
             self._check_row(
                 source.id,
@@ -351,7 +358,7 @@ class Store:
                 "pending",
                 fetched=fetched,
                 duration=duration,
-                snapshot=snapshot.fingerprint,
+                snapshot=fingerprint,
                 warnings=warnings,
             )
             self._ok(
@@ -360,7 +367,7 @@ class Store:
                 fetched,
                 health,
                 {
-                    "pending": snapshot.fingerprint,
+                    "pending": fingerprint,
                     "pending_count": count,
                     # Forget the body hash so the next check re-reads the page to confirm.
                     "body_hash": None,
@@ -443,14 +450,17 @@ class Store:
         health: HealthPolicy,
         warnings: Sequence[str] = (),
         hold: bool = False,
+        fingerprint: str | None = None,
     ) -> Outcome:
         """Snapshot, change, items, version and one outbox row per channel: one transaction.
 
         `hold=True`: the change still needs enrichment (followed documents, related links),
         so its outbox rows wait in status 'enriching' until `finish_enrichment` releases them.
+        `fingerprint` is `snapshot.fingerprint` when the caller has it already (it costs
+        about 0.4 ms for a 50-item listing).
         """
         with self.db.atomic():
-            fingerprint = self._put_snapshot(snapshot, now)
+            fingerprint = self._put_snapshot(snapshot, now, fingerprint)
             cursor = self.db.execute(
                 "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
                 " n_removed, n_changed, n_diff, added, removed, changed, diff)"
