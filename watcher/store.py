@@ -35,6 +35,7 @@ from watcher.model import (
     SourceInfo,
 )
 from watcher.schema import migrations
+from watcher.versiontext import introduced_text
 
 
 def iso(moment: datetime) -> str:
@@ -178,13 +179,21 @@ class Store:
     def latest_snapshot(self, source_id: str) -> Snapshot | None:
         return self.snapshot(self.state(source_id).latest)
 
-    def _put_snapshot(self, snapshot: Snapshot, now: datetime) -> str:
+    def _put_snapshot(self, snapshot: Snapshot, now: datetime, previous: str | None = None) -> str:
+        """Store a snapshot once (content-addressed); a new one also gets its searchable text,
+        the lines it introduced since `previous` (the fingerprint of the version before)."""
         fingerprint = snapshot.fingerprint
         payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
-        self.db.execute(
+        cursor = self.db.execute(
             "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
             [fingerprint, iso(now), len(payload), zlib.compress(payload, 6)],
         )
+        if cursor.rowcount == 1:
+            before = self.snapshot(previous) if previous else None
+            self.db.execute(
+                "INSERT OR IGNORE INTO version_text (snapshot, text) VALUES (?, ?)",
+                [fingerprint, introduced_text(snapshot.text, before.text if before else None)],
+            )
         return fingerprint
 
     # -- recording checks ---------------------------------------------------------------
@@ -367,7 +376,7 @@ class Store:
     ) -> Outcome:
         """Snapshot, change, items, version and one outbox row per channel: one transaction."""
         with self.db.atomic():
-            fingerprint = self._put_snapshot(snapshot, now)
+            fingerprint = self._put_snapshot(snapshot, now, previous=change.before or None)
             cursor = self.db.execute(
                 "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
                 " n_removed, n_changed, n_diff, added, removed, changed, diff)"

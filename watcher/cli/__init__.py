@@ -1,13 +1,13 @@
 """The `regwatch` command line: a thin click layer over the engine.
 
-Commands live in modules by topic (`checking`, `history`, `setup`) and register on
-the `main` group; errors become a message and an exit code, never a traceback:
-0 ok, 1 a source or delivery failed, 2 a configuration error.
+Commands live in modules by topic (`checking`, `history`, `explore`, `maintenance`,
+`setup`) and register on the `main` group; errors become a message and an exit code,
+never a traceback: 0 ok, 1 a source or delivery failed, 2 a configuration error.
 """
 
 from __future__ import annotations
 
-from watcher.cli import checking, history, setup  # noqa: F401  (register commands)
+from watcher.cli import checking, explore, history, maintenance, setup  # noqa: F401  (register commands)
 from watcher.cli.app import main
 
 __all__ = ["main"]
