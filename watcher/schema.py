@@ -148,6 +148,8 @@ def m005_history_views(db: Database) -> None:
       in the previous version of the source that first produced it; all lines for a
       baseline), with the FTS index `version_text_fts`. Every line a source ever showed is
       thus searchable once, without storing each version's full text again.
+    - The views join sources with an inner JOIN (every row has its source, by foreign key):
+      Datasette's array facets over `tags` return nothing through a LEFT JOIN.
     - `checks.n_checks` / `checks.last_at`: `regwatch vacuum --compact-after` merges runs
       of identical unchanged checks into one row counting them (1 and NULL otherwise).
     """
@@ -169,7 +171,7 @@ def m005_history_views(db: Database) -> None:
                  AS kinds,
                c.summary, c.n_added, c.n_removed, c.n_changed, c.n_diff,
                c.added, c.removed, c.changed, c.diff, c.before, c.after
-        FROM changes c LEFT JOIN sources s ON s.id = c.source_id;
+        FROM changes c JOIN sources s ON s.id = c.source_id;
         CREATE VIEW items_view AS
         SELECT i.id, i.source_id, s.name AS source_name, s.tags, s.jurisdiction, s.regulator,
                i.key, i.title, i.link, i.date,
@@ -178,13 +180,13 @@ def m005_history_views(db: Database) -> None:
                i.summary, i.first_seen, date(i.first_seen) AS first_seen_date, i.last_seen, i.removed_at,
                i.removed_at IS NULL AS listed, i.change_id,
                i.text IS NOT NULL AND i.text != '' AS has_text, substr(i.text, 1, 1000) AS text_excerpt
-        FROM items i LEFT JOIN sources s ON s.id = i.source_id;
+        FROM items i JOIN sources s ON s.id = i.source_id;
         CREATE VIEW versions_view AS
         SELECT v.id, v.source_id, s.name AS source_name, s.jurisdiction, s.regulator,
                v.first_seen, v.last_seen, v.snapshot, n.size,
                (SELECT c.id FROM changes c WHERE c.source_id = v.source_id AND c.after = v.snapshot
                   AND c.detected_at = v.first_seen) AS change_id
-        FROM versions v LEFT JOIN sources s ON s.id = v.source_id
+        FROM versions v JOIN sources s ON s.id = v.source_id
         LEFT JOIN snapshots n ON n.hash = v.snapshot;
         CREATE VIEW failing_sources AS
         SELECT id, name, url, jurisdiction, regulator, state, failures, failing_since,

@@ -53,7 +53,7 @@ def snapshot(settings: Settings, source_id: str, at: str, fmt: str, list_version
                     change = f"change {row['change_id']}" if row["change_id"] else "baseline"
                     click.echo(f"{row['first_seen']}  {row['last_seen']}  {row['snapshot'][:12]}  {change}")
             return
-        moment = moment_option(at, end=True)
+        moment = moment_option(at, end=True, hint="--at")
         if BARE_DATE.match(at.strip()):
             moment -= timedelta(microseconds=1)  # the last instant of that day
         version = queries.version_at(store.db, source_id, moment)
@@ -72,8 +72,12 @@ def snapshot(settings: Settings, source_id: str, at: str, fmt: str, list_version
             f" last seen {version['last_seen']}"
         )
         note += f", replaced {replaced['first_seen']}" if replaced else " (still current)"
-        if BARE_DATE.match(at.strip()) and replaced and replaced["first_seen"][:10] == at.strip():
-            note += f"\nnote: it changed again on {at.strip()}; use --at with a time for the earlier version"
+        day = at.strip() if BARE_DATE.match(at.strip()) else ""
+        if day and version["first_seen"][:10] == day and version["change_id"]:
+            note += (
+                f"\nnote: this version appeared during {day} (at {version['first_seen'][11:16]} UTC);"
+                " for the one before, give --at an earlier time"
+            )
         click.echo(note, err=True)
         with closed_pipe_ok():
             if fmt == "json":

@@ -26,14 +26,14 @@ HISTORY_COLUMNS = (
 )
 
 
-def moment_option(value: str | None, *, end: bool = False):
+def moment_option(value: str | None, *, end: bool = False, hint: str | None = None):
     """Parse a --since/--until value, or raise click.BadParameter with the accepted forms."""
     if not value:
         return None
     try:
         return parse_moment(value, utcnow(), end=end)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+        raise click.BadParameter(str(exc), param_hint=hint) from exc
 
 
 def filter_options(func):
@@ -70,8 +70,8 @@ def build_filters(
         jurisdictions=tuple(jurisdictions),
         regulators=tuple(regulators),
         kinds=tuple(kinds),
-        since=moment_option(since),
-        until=moment_option(until, end=True),
+        since=moment_option(since, hint="--since"),
+        until=moment_option(until, end=True, hint="--until"),
     )
 
 
