@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -219,6 +220,7 @@ def query_times(path: Path) -> list[tuple[str, float]]:
         ("regwatch history --limit 50", ["history", "--limit", "50"]),
         ("regwatch search 'security rule'", ["search", "security rule"]),
     ]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "watcher", "--db", str(path), *args],
@@ -226,7 +228,10 @@ def query_times(path: Path) -> list[tuple[str, float]]:
             capture_output=True,
             env=env,
         )
-        out.append((label + " (new process)", time.perf_counter() - start))
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        out.append((f"{label} (new process; cpu {cpu * 1000:.0f} ms)", wall))
     return out
 
 
