@@ -94,6 +94,8 @@ def csv_cell(value: Any, *, guard: bool) -> Any:
     """A CSV cell: lists and dicts as JSON; control characters and terminal escapes removed
     (tab and newline kept); with `guard`, text a spreadsheet would evaluate as a formula
     (=, +, -, @, tab, CR first) gets a leading apostrophe (OWASP's advice)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, str):
