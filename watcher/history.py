@@ -46,11 +46,13 @@ def _marks(values: Sequence[Any]) -> str:
 
 def source_clause(filters: Filters, column: str) -> tuple[str, list[Any]]:
     """SQL (starting with ' AND') limiting `column` (a source id) to the filtered sources."""
-    sql, params = "", []
+    sql = ""
+    params: list[Any] = []
     if filters.sources:
         sql += f" AND {column} IN ({_marks(filters.sources)})"
         params.extend(filters.sources)
-    inner, inner_params = [], []
+    inner: list[str] = []
+    inner_params: list[Any] = []
     if filters.tags:
         inner.append(
             f"EXISTS (SELECT 1 FROM json_each(s.tags) t WHERE lower(t.value) IN ({_marks(filters.tags)}))"
