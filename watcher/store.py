@@ -37,6 +37,7 @@ from watcher.model import (
     SourceInfo,
 )
 from watcher.schema import migrations
+from watcher.versiontext import introduced_text
 
 #: An alert held for enrichment longer than this is sent without it (see watcher/enrich.py).
 ENRICH_TIMEOUT = timedelta(minutes=30)
@@ -220,13 +221,23 @@ class Store:
     def latest_snapshot(self, source_id: str) -> Snapshot | None:
         return self.snapshot(self.state(source_id).latest)
 
-    def _put_snapshot(self, snapshot: Snapshot, now: datetime, fingerprint: str | None = None) -> str:
+    def _put_snapshot(
+        self, snapshot: Snapshot, now: datetime, fingerprint: str | None = None, previous: str | None = None
+    ) -> str:
+        """Store a snapshot once (content-addressed); a new one also gets its searchable text,
+        the lines it introduced since `previous` (the fingerprint of the version before)."""
         fingerprint = fingerprint or snapshot.fingerprint
         payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
-        self.db.execute(
+        cursor = self.db.execute(
             "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
             [fingerprint, iso(now), len(payload), zlib.compress(payload, 6)],
         )
+        if cursor.rowcount == 1:
+            before = self.snapshot(previous) if previous else None
+            self.db.execute(
+                "INSERT OR IGNORE INTO version_text (snapshot, text) VALUES (?, ?)",
+                [fingerprint, introduced_text(snapshot.text, before.text if before else None)],
+            )
         return fingerprint
 
     # -- recording checks ---------------------------------------------------------------
@@ -460,7 +471,7 @@ class Store:
         about 0.4 ms for a 50-item listing).
         """
         with self.db.atomic():
-            fingerprint = self._put_snapshot(snapshot, now, fingerprint)
+            fingerprint = self._put_snapshot(snapshot, now, fingerprint, previous=change.before or None)
             cursor = self.db.execute(
                 "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
                 " n_removed, n_changed, n_diff, added, removed, changed, diff)"

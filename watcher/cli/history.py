@@ -1,97 +1,198 @@
-"""`regwatch history` and `regwatch show`: read what was detected."""
+"""`regwatch history` and `regwatch show`: the changes detected, filtered and formatted."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+import shutil
+import sys
 
 import click
 
 from alerts.render import safe
+from watcher import history as queries
 from watcher.cli.app import Settings, main
+from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
+from watcher.cli.sidebyside import side_by_side
 from watcher.errors import WatchError
-from watcher.model import Change
+from watcher.history import CHANGE_KINDS, Filters
+from watcher.runner import utcnow
+from watcher.timespec import parse_moment
+
+HISTORY_COLUMNS = (
+    Column("id", "ID", 6),
+    Column("detected_at", "DETECTED (UTC)", 16, lambda v: (v or "")[:16].replace("T", " ")),
+    Column("source_id", "SOURCE", 30),
+    Column("kinds", "KIND", 15),
+    Column("summary", "SUMMARY"),
+)
 
 
-def parse_since(value: str | None) -> datetime | None:
+def moment_option(value: str | None, *, end: bool = False, hint: str | None = None):
+    """Parse a --since/--until value, or raise click.BadParameter with the accepted forms."""
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_moment(value, utcnow(), end=end)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD or an ISO datetime") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise click.BadParameter(str(exc), param_hint=hint) from exc
 
 
-def change_json(change: Change) -> dict:
-    return {
-        "id": change.id,
-        "source_id": change.source_id,
-        "detected_at": change.detected_at.isoformat() if change.detected_at else None,
-        "summary": change.summary,
-        "added": [i.to_dict() for i in change.added],
-        "removed": [i.to_dict() for i in change.removed],
-        "changed": [{"before": c.before.to_dict(), "after": c.after.to_dict()} for c in change.changed],
-        "diff": list(change.diff),
-    }
+def filter_options(func):
+    """--source/--tag/--jurisdiction/--regulator/--since/--until, shared by history commands."""
+    options = [
+        click.option(
+            "--source", "-s", "sources", multiple=True, metavar="ID", help="Only this source (repeatable)."
+        ),
+        click.option(
+            "--tag", "-t", "tags", multiple=True, help="Only sources with this tag (repeatable: any)."
+        ),
+        click.option(
+            "--jurisdiction",
+            "-j",
+            "jurisdictions",
+            multiple=True,
+            help="Only this jurisdiction, e.g. US (repeatable).",
+        ),
+        click.option("--regulator", "regulators", multiple=True, help="Only this regulator (repeatable)."),
+        click.option("--since", help="From this date: YYYY-MM-DD, an ISO datetime, today, or 7d (ago). UTC."),
+        click.option("--until", help="Up to this date; a bare date includes that whole day. UTC."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_filters(
+    sources=(), tags=(), jurisdictions=(), regulators=(), since=None, until=None, kinds=()
+) -> Filters:
+    return Filters(
+        sources=tuple(sources),
+        tags=tuple(tags),
+        jurisdictions=tuple(jurisdictions),
+        regulators=tuple(regulators),
+        kinds=tuple(kinds),
+        since=moment_option(since, hint="--since"),
+        until=moment_option(until, end=True, hint="--until"),
+    )
 
 
 @main.command()
+@filter_options
 @click.option(
-    "--source", "-s", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable)."
+    "--kind",
+    "-k",
+    "kinds",
+    multiple=True,
+    type=click.Choice(list(CHANGE_KINDS)),
+    help="Only changes with items added/removed/changed, or text edited (repeatable: any).",
 )
-@click.option("--since", help="Only changes detected at or after this date (YYYY-MM-DD).")
-@click.option("--limit", type=int, default=None, help="At most this many changes.")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines, one change per line.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="At most this many changes.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+    help="json: one JSON array; jsonl: one JSON object per line; csv: RFC 4180 with a header.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format jsonl (one change per line).")
+@click.option("--raw-csv", is_flag=True, help="CSV cells as stored (no spreadsheet formula guard).")
 @click.pass_obj
-def history(
-    settings: Settings, source_ids: tuple[str, ...], since: str | None, limit: int | None, as_json: bool
-) -> None:
-    """Detected changes, newest first."""
+def history(settings: Settings, kinds, limit, fmt, as_json, raw_csv, **filters) -> None:
+    """Detected changes, newest first, filtered by source, tag, jurisdiction, kind and date.
+
+    \b
+    Examples:
+      regwatch history --tag hipaa --since 2025-01-01
+      regwatch history --jurisdiction US --kind added --since 2024-07-01 --until 2024-09-30
+      regwatch history --source us-hhs-hipaa-news --format csv > changes.csv
+    """
+    chosen = build_filters(kinds=kinds, **filters)
     store = settings.store(readonly=True)
     try:
-        for change in store.changes(source_ids=source_ids, since=parse_since(since), limit=limit):
-            if as_json:
-                click.echo(json.dumps(change_json(change), ensure_ascii=False))
-            else:
-                when = change.detected_at.strftime("%Y-%m-%d %H:%M") if change.detected_at else "?"
-                click.echo(
-                    f"{change.id:>6}  {when}  {safe(change.source_id, 80)}  {safe(change.summary, 200)}"
-                )
+        rows = queries.changes(store.db, chosen, limit=limit)
+        with closed_pipe_ok():
+            write_rows(
+                rows, "jsonl" if as_json else fmt, sys.stdout, columns=HISTORY_COLUMNS, guard=not raw_csv
+            )
     finally:
         store.close()
 
 
 @main.command()
 @click.argument("change_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="The change as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["unified", "side-by-side", "json"]),
+    default="unified",
+    show_default=True,
+    help="unified: items and a unified text diff; side-by-side: before | after columns.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--width", type=click.IntRange(min=60), default=None, help="Side-by-side width (default: terminal)."
+)
 @click.pass_obj
-def show(settings: Settings, change_id: int, as_json: bool) -> None:
+def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int | None) -> None:
     """One change in full: items added, removed, changed, and the text diff."""
     store = settings.store(readonly=True)
     try:
-        change = store.change(change_id)
-        if change is None:
+        record = queries.change(store.db, change_id)
+        if record is None:
             raise WatchError(f"no change with id {change_id} (see `regwatch history`)")
-        if as_json:
-            click.echo(json.dumps(change_json(change), ensure_ascii=False, indent=2))
-            return
-        source = store.source_info(change.source_id)
-        when = change.detected_at.isoformat() if change.detected_at else "?"
-        click.echo(f"Change {change.id} of {safe(source.name)} ({safe(source.id)}), detected {when}")
-        click.echo(f"Source: {safe(source.url)}")
-        click.echo(f"Summary: {safe(change.summary)}")
-        for label, items in (("Added", change.added), ("Removed", change.removed)):
-            for item in items:
-                date = f" ({safe(item.date)})" if item.date else ""
-                click.echo(f"{label}: {safe(item.title)}{date} {safe(item.link)}")
-        for pair in change.changed:
-            click.echo(
-                f"Changed: {safe(pair.before.title)} -> {safe(pair.after.title)} {safe(pair.after.link)}"
-            )
-        if change.diff:
-            click.echo("Diff:")
-            for line in change.diff:
-                click.echo(f"  {safe(line, 2000)}")
+        fmt = "json" if as_json else fmt
+        with closed_pipe_ok():
+            if fmt == "json":
+                click.echo(to_json(record, indent=2))
+            elif fmt == "side-by-side":
+                _header(record)
+                before = store.snapshot(record["before"])
+                after = store.snapshot(record["after"])
+                columns = width or shutil.get_terminal_size((160, 40)).columns
+                for line in side_by_side(
+                    before.text.splitlines() if before else [],
+                    after.text.splitlines() if after else [],
+                    width=columns,
+                ):
+                    click.echo(line)
+            else:
+                _header(record)
+                _unified(record)
     finally:
         store.close()
+
+
+def _header(record: dict) -> None:
+    name = record["source_name"] or record["source_id"]
+    click.echo(
+        f"Change {record['id']} of {safe(name)} ({safe(record['source_id'])}),"
+        f" detected {record['detected_at']}"
+    )
+    click.echo(f"Source: {safe(record['url'])}")
+    meta = [
+        safe(record["jurisdiction"], 20),
+        safe(record["regulator"], 80),
+        ", ".join(safe(t, 40) for t in record["tags"]),
+    ]
+    if any(meta):
+        click.echo(f"Jurisdiction: {meta[0] or '-'}  Regulator: {meta[1] or '-'}  Tags: {meta[2] or '-'}")
+    click.echo(f"Summary: {safe(record['summary'])}")
+
+
+def _unified(record: dict) -> None:
+    for label, key in (("Added", "added"), ("Removed", "removed")):
+        for item in record[key]:
+            date = f" ({safe(item.get('date'))})" if item.get("date") else ""
+            click.echo(f"{label}: {safe(item.get('title'))}{date} {safe(item.get('link'))}".rstrip())
+    for pair in record["changed"]:
+        before, after = pair["before"], pair["after"]
+        click.echo(
+            f"Changed: {safe(before.get('title'))} -> {safe(after.get('title'))} {safe(after.get('link'))}"
+        )
+        for field in ("date", "link", "summary"):
+            if before.get(field) != after.get(field):
+                click.echo(f"    {field}: {safe(before.get(field))} -> {safe(after.get(field))}")
+    if record["diff"]:
+        click.echo("Diff:")
+        for line in record["diff"]:
+            click.echo(f"  {safe(line, 2000)}")
