@@ -27,8 +27,10 @@ A row claimed by another process that is still alive (same host) is left alone f
 
 Rows of one channel go out in detection order: when one must wait for a retry, the
 later ones wait too. Transient failures (429 with Retry-After, 5xx, timeouts, connection
-errors) are retried with exponential backoff; permanent ones (bad token, unknown
-channel, invalid blocks) are marked 'failed' with the error and block nothing.
+errors) are retried with exponential backoff (`RetryPolicy`, the config's `[delivery]`
+table: `base_delay` seconds doubling per attempt up to `max_delay`, never sooner than the
+channel's Retry-After); permanent ones (bad token, unknown channel, invalid blocks) are
+marked 'failed' with the error and block nothing.
 
 Digest channels (`digest = "daily"`, ...): their change rows are 'held'; when the
 digest is due (see `alerts/digest.py`) the held rows become one 'digest' row (members
@@ -105,10 +107,37 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff(attempts: int, retry_after: float | None = None) -> float:
-    """Seconds to wait before attempt `attempts + 1`: exponential, at least Retry-After."""
-    delay = min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
-    return max(delay, retry_after or 0.0)
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long a failed delivery waits before its next attempt (config: `[delivery]`).
+
+    `base_delay` seconds after the first failure, doubling with each further one, at most
+    `max_delay`; never sooner than the Retry-After the channel was given.
+    """
+
+    base_delay: float = BASE_DELAY
+    max_delay: float = MAX_DELAY
+
+    def __post_init__(self) -> None:
+        if not 0 < self.base_delay <= self.max_delay:
+            raise ValueError(
+                f"base_delay ({self.base_delay:g}) must be a positive number of seconds, "
+                f"at most max_delay ({self.max_delay:g})"
+            )
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt `attempts + 1`: exponential, at least Retry-After."""
+        exponent = min(max(attempts - 1, 0), 64)  # no float overflow after many attempts
+        delay = min(self.base_delay * (2.0**exponent), self.max_delay)
+        return max(delay, retry_after or 0.0)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def backoff(attempts: int, retry_after: float | None = None, policy: RetryPolicy = DEFAULT_RETRY) -> float:
+    """Seconds to wait before attempt `attempts + 1` under `policy` (see `RetryPolicy`)."""
+    return policy.delay(attempts, retry_after)
 
 
 def process_id() -> str:
@@ -155,8 +184,9 @@ async def deliver_due(
     clock: Callable[[], datetime],
     *,
     limit: int = 500,
+    retry: RetryPolicy = DEFAULT_RETRY,
 ) -> DeliveryReport:
-    """Send every due outbox row once; failures are rescheduled or marked permanent."""
+    """Send every due outbox row once; failures are rescheduled (`retry`) or marked permanent."""
     report = DeliveryReport()
     now = clock()
     me = process_id()
@@ -191,7 +221,7 @@ async def deliver_due(
             receipt = await asyncio.to_thread(channel.send, alert)
         except DeliveryError as exc:
             if exc.retryable:
-                delay = backoff(row.attempts + 1, exc.retry_after)
+                delay = retry.delay(row.attempts + 1, exc.retry_after)
                 # Still in doubt if this send may have reached the far end, or if the row was
                 # in doubt and reconcile could not find out yet.
                 doubt = exc.in_doubt if claimed else row.status == "sending"
@@ -199,7 +229,7 @@ async def deliver_due(
                 blocked.add(row.channel)
                 report.retried += 1
                 logger.warning(
-                    "delivery %s to %s will be retried in %.0fs: %s", row.id, row.channel, delay, exc
+                    "delivery %s to %s will be retried in %.1fs: %s", row.id, row.channel, delay, exc
                 )
             else:
                 store.fail_delivery(row.id, str(exc), clock())
@@ -209,7 +239,7 @@ async def deliver_due(
             continue
         except Exception as exc:  # a bug in a channel must not stop other deliveries
             logger.exception("delivery %s to %s crashed", row.id, row.channel)
-            delay = backoff(row.attempts + 1)
+            delay = retry.delay(row.attempts + 1)
             store.retry_delivery(
                 row.id,
                 f"{type(exc).__name__}: {exc}",
