@@ -53,7 +53,8 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
             lines.append(f"  {label}: {item_line(item)}")
             document = alert.documents.get(item.key)
             if document:
-                lines.append(f"      \u201c{safe(document, 300)}\u201d")
+                # The first lines of the followed document, folded to one quoted line.
+                lines.append(f"      \u201c{safe(' '.join(document.split()), 300)}\u201d")
             for link in alert.related.get(item.key, ())[:3]:
                 lines.append(f"      Related: {related_line(link)}")
         if len(items) > MAX_ITEMS:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from dateutil import parser as dateparser
 
 DRUPAL = re.compile(r"^(?:\w{3},\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})$")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 DAY_FIRST_JURISDICTIONS = {"IN", "EU", "UK", "GB", "AU", "NZ"}
 NOISE = re.compile(r"^(?:posted|published|updated|date|issued|last updated)\s*(?:on)?\s*:?\s*", re.IGNORECASE)
 
@@ -24,6 +25,14 @@ def parse_date(text: str | None, *, dayfirst: bool = False) -> str | None:
     text = NOISE.sub("", " ".join(text.split())).strip()
     if not text:
         return None
+    if ISO_DAY.fullmatch(text):
+        # The common case (<time datetime="2024-10-18">), read as ISO whatever the
+        # jurisdiction: dateutil with dayfirst=True would swap its month and day.
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            return None
+        return day.isoformat() if 1950 <= day.year <= 2100 else None
     match = DRUPAL.match(text)
     if match:
         month, day, year, hour, minute = (int(g) for g in match.groups())

@@ -3,6 +3,7 @@ select regions by CSS, and turn a region into text blocks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ from sources.text import decode
 from watcher.errors import ConfigError, ExtractError
 from watcher.model import FetchResult
 
+XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: Never content: removed before anything is selected or compared.
 DROP = XPath(
     "//script | //style | //noscript | //template | //comment() | //processing-instruction()"
@@ -186,7 +188,13 @@ def _remove(node: etree._Element) -> None:
     if tail:
         previous = node.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = xml_safe((previous.tail or "") + tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = xml_safe((parent.text or "") + tail)
     parent.remove(node)
+
+
+def xml_safe(text: str) -> str:
+    """Text lxml accepts back: parsing lets control characters in (raw or as `&#27;`) that
+    assigning text refuses. They carry no meaning; drop them."""
+    return XML_INCOMPATIBLE.sub("", text)

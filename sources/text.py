@@ -75,7 +75,8 @@ def codec_name(label: str | None) -> str | None:
 
 def decode(body: bytes, declared: str | None = None) -> str:
     """Decode bytes to text: BOM, then the declared charset, then meta/XML declaration,
-    then UTF-8, then detection. Never raises; undecodable bytes become U+FFFD."""
+    then UTF-8 (with its few bad bytes replaced if it is mostly UTF-8), then detection.
+    Never raises; undecodable bytes become U+FFFD."""
     for bom, codec in BOMS:
         if body.startswith(bom):
             return body.decode(codec, errors="replace")
@@ -93,6 +94,9 @@ def decode(body: bytes, declared: str | None = None) -> str:
             return body.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
+    if _mostly_utf8(body):
+        # A UTF-8 page with a few bad bytes: spoil those bytes only, not every accent.
+        return body.decode("utf-8", errors="replace")
     western = _plausible_cp1252(body)
     if western is not None:
         return western
@@ -100,6 +104,15 @@ def decode(body: bytes, declared: str | None = None) -> str:
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Invalid UTF-8 that is still mostly UTF-8: at least as many well-formed multi-byte
+    characters as bad bytes. Other encodings almost never form valid UTF-8 sequences."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if ord(c) > 127) - bad
+    return good > 0 and good >= bad
 
 
 def _plausible_cp1252(body: bytes) -> str | None:

@@ -43,3 +43,21 @@ def slack() -> Iterator[SlackServer]:
     server = SlackServer()
     yield server
     server.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--crash-points",
+        type=int,
+        default=None,
+        help="how many times the crash-safety tests kill regwatch (default 8, or $REGWATCH_CRASH_POINTS;"
+        " the full run is 50)",
+    )
+
+
+@pytest.fixture
+def crash_points(request: pytest.FixtureRequest) -> int:
+    import os
+
+    chosen = request.config.getoption("--crash-points") or os.environ.get("REGWATCH_CRASH_POINTS") or 8
+    return int(chosen)

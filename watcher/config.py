@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
+import functools
 import hashlib
 import os
 import re
@@ -87,6 +88,35 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Related:
+    """[related]: following new documents and linking related articles (README "Related articles").
+
+    before_days / after_days: the window around a document's date in which related items
+    are looked for. threshold: the score a link needs to be shown. shown: links per document
+    in alerts. keep: links stored per document. follow_max_items: links followed per change.
+    follow_max_chars: characters kept of each followed document.
+    """
+
+    before_days: int = 120
+    after_days: int = 365
+    threshold: float = 0.45
+    shown: int = 3
+    keep: int = 10
+    follow_max_items: int = 20
+    follow_max_chars: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.before_days < 0 or self.after_days < 0:
+            raise ValueError("before_days and after_days must be 0 or more")
+        if self.threshold < 0:
+            raise ValueError("threshold must be 0 or more")
+        if not 0 <= self.shown <= 10 or not 1 <= self.keep <= 100 or self.keep < self.shown:
+            raise ValueError("shown must be 0-10 and keep 1-100, with keep >= shown")
+        if self.follow_max_items < 0 or self.follow_max_chars < 100:
+            raise ValueError("follow_max_items must be 0 or more and follow_max_chars at least 100")
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     database: str = DEFAULT_DATABASE
@@ -97,6 +127,7 @@ class Config:
     health: Health = Health()
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
+    related: Related = Related()
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -170,6 +201,7 @@ TOP_KEYS = {
     "health",
     "service",
     "delivery",
+    "related",
     "catalog",
     "sources",
     "channels",
@@ -187,6 +219,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     health = build_dataclass(Health, data.get("health", {}), f"{where}: [health]")
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
+    related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -234,6 +267,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         health=health,
         service=service,
         delivery=delivery,
+        related=related,
         sources=tuple(sources),
         channels=tuple(channels),
     )
@@ -325,6 +359,11 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
         raise ConfigError(f"{entry}: confirm must be 1 or more (checks a change must persist)")
     if source.role not in ("watch", "related"):
         raise ConfigError(f"{entry}: role must be 'watch' or 'related', not {source.role!r}")
+    if source.follow and not getattr(KINDS[kind_name], "has_items", False):
+        raise ConfigError(
+            f"{entry}: follow = true needs a kind whose items have links (listing, feed, json),"
+            f" not {kind_name!r}"
+        )
     if source.render not in ("http", "browser"):
         raise ConfigError(f"{entry}: render must be 'http' or 'browser', not {source.render!r}")
     if source.render == "browser" and not kind.renders_html:
@@ -482,7 +521,7 @@ def build_dataclass(
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, got {data!r}")
     fields = {config_key(f): f for f in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in fields:
@@ -496,6 +535,12 @@ def build_dataclass(
         return cls(**values)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """Resolved annotations of a config dataclass (resolving them costs ~0.3 ms per source)."""
+    return typing.get_type_hints(cls)
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:

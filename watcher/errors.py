@@ -41,7 +41,8 @@ class FetchError(SourceError):
 
     `reason` is one of: dns, connect, timeout, http, too_large, redirect, blocked,
     tls, robots, bot_wall (a challenge, "Access Denied" or soft-404 page: not content),
-    browser (headless Chromium unavailable or failed), bad_content, network.
+    browser (headless Chromium unavailable or failed), bad_content, network, deferred
+    (the host asked for a pause, Retry-After, that outlasts this fetch).
     """
 
     reason = "network"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,9 +12,11 @@ from datetime import datetime
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
+from watcher import crashpoints
 from watcher.browser import BrowserRenderer
 from watcher.config import source_config_hash
 from watcher.diff import diff
+from watcher.enrich import Enrichment, enrich, needs_enrichment
 from watcher.errors import SourceError
 from watcher.fetch import Fetcher, Request
 from watcher.model import FetchResult, Outcome, Snapshot, Source
@@ -22,7 +25,8 @@ from watcher.store import HealthPolicy, Store
 
 logger = logging.getLogger(__name__)
 
-Extractor = Callable[[SourceKind, FetchResult, Source], Snapshot]
+#: Turns fetched bytes into a snapshot: inline, or awaitable (e.g. in a worker process).
+Extractor = Callable[[SourceKind, FetchResult, Source], Snapshot | Awaitable[Snapshot]]
 Renderer = Callable[[Request, str | None], Awaitable[FetchResult]]
 
 
@@ -44,6 +48,8 @@ class Context:
     #: Fetches `render = "browser"` sources (headless Chromium); made on demand when None.
     render: Renderer | None = None
     robots: Robots | None = None  # None: robots.txt is not consulted
+    #: Following new documents and linking related items before alerting (None: off).
+    enrichment: Enrichment | None = None
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -94,6 +100,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     )
     await _ensure_allowed(source, source.url, ctx)
     fetched = await _fetch(request, source, ctx)
+    crashpoints.reached("after_fetch")
     if fetched.not_modified:
         if state.latest is None:
             # A 304 without a stored version cannot be trusted; fetch in full.
@@ -109,6 +116,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
         )
     snapshot = await _extract_all(kind, fetched, source, ctx)
+    crashpoints.reached("after_extract")
     now = ctx.clock()
     duration = time.monotonic() - started
     common = {
@@ -148,21 +156,43 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             warnings=snapshot.warnings,
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
-    return ctx.store.save_change(
-        source, fetched, snapshot, change, ctx.route(source), now, body_hash=body_hash, **common
+    hold = ctx.enrichment is not None and needs_enrichment(source, change)
+    outcome = ctx.store.save_change(
+        source,
+        fetched,
+        snapshot,
+        change,
+        ctx.route(source),
+        now,
+        body_hash=body_hash,
+        hold=hold,
+        fingerprint=fingerprint,
+        **common,
     )
+    if hold and ctx.enrichment is not None and outcome.change_id is not None:
+        # Its alerts wait in 'enriching' until this finishes (watcher/enrich.py); never raises.
+        await enrich(
+            outcome.change_id,
+            source,
+            fetcher=ctx.fetcher,
+            store=ctx.store,
+            clock=ctx.clock,
+            settings=ctx.enrichment,
+            robots=ctx.robots,
+        )
+    return outcome
 
 
 async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
     """Extract the first page and, for paginating kinds, the following pages up to the cap."""
-    pages = [ctx.extract(kind, fetched, source)]
+    pages = [await _extract(kind, fetched, source, ctx)]
     seen = {fetched.final_url}
     next_url = kind.next_page(fetched, source)
     while next_url and next_url not in seen and len(pages) < ctx.max_pages:
         seen.add(next_url)
         await _ensure_allowed(source, next_url, ctx)
         page = await ctx.fetcher.fetch(_request(source, kind, next_url))
-        pages.append(ctx.extract(kind, page, source))
+        pages.append(await _extract(kind, page, source, ctx))
         next_url = kind.next_page(page, source)
     return kind.merge(pages)
 
@@ -213,6 +243,11 @@ async def _ensure_allowed(source: Source, url: str, ctx: Context) -> None:
     """robots.txt first, unless the source opted out (`robots = false`)."""
     if source.robots and ctx.robots is not None:
         await ctx.robots.ensure_allowed(url, ctx.fetcher, allow_private=source.allow_private)
+
+
+async def _extract(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
+    snapshot = ctx.extract(kind, fetched, source)
+    return await snapshot if inspect.isawaitable(snapshot) else snapshot
 
 
 def _log(outcome: Outcome) -> None:

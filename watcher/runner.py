@@ -14,11 +14,15 @@ from alerts.registry import CHANNELS
 from alerts.routing import route, route_health
 from watcher.browser import BrowserRenderer
 from watcher.config import Config
+from watcher.enrich import Enrichment, recover
 from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from watcher.follow import FollowPolicy
 from watcher.model import Outcome, Source
-from watcher.pipeline import Context, check
+from watcher.pipeline import Context, Extractor, check, extract_inline
+from watcher.related import Ranking
 from watcher.robots import Robots
 from watcher.store import HealthPolicy, Store
+from watcher.workers import ProcessExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,25 @@ def build_channels(
     return channels
 
 
+def enrichment(config: Config) -> Enrichment:
+    """Following and linking settings from the config's [related] table and limits."""
+    related = config.related
+    return Enrichment(
+        ranking=Ranking(
+            before_days=related.before_days,
+            after_days=related.after_days,
+            threshold=related.threshold,
+            shown=related.shown,
+            keep=related.keep,
+        ),
+        follow=FollowPolicy(
+            max_items=related.follow_max_items,
+            max_chars=related.follow_max_chars,
+            max_pages=config.limits.pdf_max_pages,
+        ),
+    )
+
+
 @dataclass
 class PassResult:
     outcomes: list[Outcome] = field(default_factory=list)
@@ -87,6 +110,7 @@ def make_context(
     fetcher: Fetcher,
     clock: Callable[[], datetime] = utcnow,
     robots: Robots | None = None,
+    extract: Extractor = extract_inline,
 ) -> Context:
     """The check context; robots.txt rules are read (and cached by `robots`) through `fetcher`."""
     return Context(
@@ -95,9 +119,25 @@ def make_context(
         clock=clock,
         route=lambda source: route(source, config.channels),
         health=health_policy(config),
+        extract=extract,
         max_pages=config.limits.max_pages,
         render=BrowserRenderer(fetcher.policy).render,
         robots=robots or Robots(fetcher.policy.user_agent),
+        enrichment=enrichment(config),
+    )
+
+
+async def recover_enrichment(ctx: Context, sources: Sequence[Source]) -> int:
+    """Finish enrichments a crash interrupted (call before checking: nothing else runs then)."""
+    if ctx.enrichment is None:
+        return 0
+    return await recover(
+        ctx.store,
+        {s.id: s for s in sources},
+        fetcher=ctx.fetcher,
+        clock=ctx.clock,
+        settings=ctx.enrichment,
+        robots=ctx.robots,
     )
 
 
@@ -115,17 +155,28 @@ async def run_pass(
     fetcher: Fetcher | None = None,
     clock: Callable[[], datetime] = utcnow,
     deliver: bool = True,
+    extract: Extractor | None = None,
 ) -> PassResult:
-    """One pass: check the given sources (default: all), then deliver what is due."""
+    """One pass: check the given sources (default: all), then deliver what is due.
+
+    `extract` defaults to a process pool sized to the cores for big bodies (workers start
+    only if a page changed); pass `extract_inline` to parse on the event loop.
+    """
     chosen = list(config.sources if sources is None else sources)
     store.sync_sources(config.sources, clock())
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
+    own_extractor = extract is None
+    extractor = ProcessExtractor() if extract is None else extract
     try:
-        outcomes = await check_sources(chosen, make_context(config, store, fetcher, clock))
+        ctx = make_context(config, store, fetcher, clock, extract=extractor)
+        await recover_enrichment(ctx, config.sources)
+        outcomes = await check_sources(chosen, ctx)
     finally:
         if own_fetcher:
             await fetcher.aclose()
+        if own_extractor and isinstance(extractor, ProcessExtractor):
+            extractor.close()
     result = PassResult(outcomes=outcomes)
     if deliver:
         own_channels = channels is None

@@ -43,7 +43,7 @@ from watcher.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.model import Source
 from watcher.pipeline import Context, check
 from watcher.robots import Robots
-from watcher.runner import build_channels, fetch_policy, make_context, utcnow
+from watcher.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.status import STATES, count_states, source_statuses
 from watcher.store import Store, parse_iso
@@ -126,6 +126,8 @@ class WatchService:
             if self.health_port is not None:
                 await self._start_health()
             self.store.sync_sources(self.config.sources, self.clock())
+            # Alerts a crash left waiting for following/linking are enriched and released first.
+            await recover_enrichment(self.ctx, self.config.sources)
             self.scheduler.start()
             due = self._schedule(self.config.sources)
             delivery = asyncio.create_task(self._delivery_loop(), name="delivery")

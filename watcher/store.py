@@ -11,14 +11,15 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from watcher import crashpoints
 from watcher.errors import WatchError
 from watcher.model import (
     Alert,
@@ -36,6 +37,9 @@ from watcher.model import (
     SourceInfo,
 )
 from watcher.schema import migrations
+
+#: An alert held for enrichment longer than this is sent without it (see watcher/enrich.py).
+ENRICH_TIMEOUT = timedelta(minutes=30)
 
 
 def iso(moment: datetime) -> str:
@@ -81,6 +85,22 @@ class Delivery:
     kind: str = "change"
     claimed_at: datetime | None = None
     claimed_by: str = ""
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item as stored, with its followed document (if any)."""
+
+    id: int
+    source_id: str
+    key: str
+    title: str
+    link: str
+    date: str | None
+    summary: str
+    text: str | None
+    text_fetched_at: str | None
+    text_error: str | None
 
 
 @dataclass(frozen=True)
@@ -200,8 +220,8 @@ class Store:
     def latest_snapshot(self, source_id: str) -> Snapshot | None:
         return self.snapshot(self.state(source_id).latest)
 
-    def _put_snapshot(self, snapshot: Snapshot, now: datetime) -> str:
-        fingerprint = snapshot.fingerprint
+    def _put_snapshot(self, snapshot: Snapshot, now: datetime, fingerprint: str | None = None) -> str:
+        fingerprint = fingerprint or snapshot.fingerprint
         payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
         self.db.execute(
             "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
@@ -249,13 +269,18 @@ class Store:
         health: HealthPolicy,
         extra: dict[str, Any] | None = None,
         warnings: Sequence[str] | None = None,
+        state: str | None = None,
     ) -> None:
         """Mark a successful check; a source that was broken recovers (and says so once).
 
         `warnings` (from reading the content) replace the source's last warning; None (the
-        content was not re-read: 304 or same bytes) keeps it."""
-        row = self.db.execute("SELECT state, failures FROM sources WHERE id = ?", [source.id]).fetchone()
-        was_broken = row is not None and row[0] == "broken"
+        content was not re-read: 304 or same bytes) keeps it. `state` is the source's state
+        when the caller has just read it in this transaction.
+        """
+        if state is None:
+            row = self.db.execute("SELECT state FROM sources WHERE id = ?", [source.id]).fetchone()
+            state = row[0] if row is not None else None
+        was_broken = state == "broken"
         values: dict[str, Any] = {
             "state": "ok",
             "failures": 0,
@@ -297,7 +322,8 @@ class Store:
         if fetched.not_modified:
             status = "not_modified"
         with self.db.atomic():
-            latest = self.state(source.id).latest
+            row = self.db.execute("SELECT latest, state FROM sources WHERE id = ?", [source.id]).fetchone()
+            latest, state = row if row is not None else (None, None)
             self._check_row(
                 source.id, now, status, fetched=fetched, duration=duration, snapshot=latest, warnings=warnings
             )
@@ -307,7 +333,7 @@ class Store:
                     " WHERE id = (SELECT max(id) FROM versions WHERE source_id = ?)",
                     [iso(now), source.id],
                 )
-            self._ok(source, now, fetched, health, extra, warnings)
+            self._ok(source, now, fetched, health, extra, warnings, state=state)
         return Outcome(source.id, status, duration, fetched.status, warnings=tuple(warnings or ()))
 
     def record_pending(
@@ -324,6 +350,7 @@ class Store:
         warnings: Sequence[str] = (),
     ) -> Outcome:
         """A new version seen, but `confirm` wants it seen again before it counts."""
+        fingerprint = snapshot.fingerprint
         with self.db.atomic():
             self._check_row(
                 source.id,
@@ -331,7 +358,7 @@ class Store:
                 "pending",
                 fetched=fetched,
                 duration=duration,
-                snapshot=snapshot.fingerprint,
+                snapshot=fingerprint,
                 warnings=warnings,
             )
             self._ok(
@@ -340,7 +367,7 @@ class Store:
                 fetched,
                 health,
                 {
-                    "pending": snapshot.fingerprint,
+                    "pending": fingerprint,
                     "pending_count": count,
                     # Forget the body hash so the next check re-reads the page to confirm.
                     "body_hash": None,
@@ -422,10 +449,18 @@ class Store:
         config_hash: str,
         health: HealthPolicy,
         warnings: Sequence[str] = (),
+        hold: bool = False,
+        fingerprint: str | None = None,
     ) -> Outcome:
-        """Snapshot, change, items, version and one outbox row per channel: one transaction."""
+        """Snapshot, change, items, version and one outbox row per channel: one transaction.
+
+        `hold=True`: the change still needs enrichment (followed documents, related links),
+        so its outbox rows wait in status 'enriching' until `finish_enrichment` releases them.
+        `fingerprint` is `snapshot.fingerprint` when the caller has it already (it costs
+        about 0.4 ms for a 50-item listing).
+        """
         with self.db.atomic():
-            fingerprint = self._put_snapshot(snapshot, now)
+            fingerprint = self._put_snapshot(snapshot, now, fingerprint)
             cursor = self.db.execute(
                 "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
                 " n_removed, n_changed, n_diff, added, removed, changed, diff)"
@@ -463,8 +498,18 @@ class Store:
                 "UPDATE items SET last_seen = ? WHERE source_id = ? AND removed_at IS NULL",
                 [iso(now), source.id],
             )
+            if hold:
+                self.db.execute("UPDATE changes SET enrichment = 'pending' WHERE id = ?", [change_id])
             for channel in channels:
-                self._enqueue(f"change:{change_id}", "change", source.id, channel, now, change_id=change_id)
+                self._enqueue(
+                    f"change:{change_id}",
+                    "change",
+                    source.id,
+                    channel,
+                    now,
+                    change_id=change_id,
+                    status="enriching" if hold else "pending",
+                )
             self._check_row(
                 source.id,
                 now,
@@ -489,6 +534,8 @@ class Store:
                 },
                 warnings,
             )
+            crashpoints.reached("before_commit")
+        crashpoints.reached("after_commit")
         return Outcome(
             source.id,
             "changed",
@@ -607,9 +654,16 @@ class Store:
     def due_deliveries(
         self, now: datetime, *, limit: int = 500, channels: Sequence[str] | None = None
     ) -> list[Delivery]:
-        """Rows to send now, oldest first. 'sending' rows are in doubt (a crash mid-send)."""
-        sql = "SELECT * FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?"
-        params: list[Any] = [iso(now)]
+        """Rows to send now, oldest first. 'sending' rows are in doubt (a crash mid-send).
+
+        'enriching' rows wait for their change's enrichment; one still waiting after
+        ENRICH_TIMEOUT (its process died and nobody recovered it) goes out as it is.
+        """
+        sql = (
+            "SELECT * FROM outbox WHERE (status IN ('pending', 'sending') AND next_attempt_at <= ?"
+            " OR status = 'enriching' AND created_at <= ?)"
+        )
+        params: list[Any] = [iso(now), iso(now - ENRICH_TIMEOUT)]
         if channels is not None:
             marks = ",".join("?" for _ in channels) or "''"
             sql += f" AND channel IN ({marks})"
@@ -647,6 +701,7 @@ class Store:
             params.extend(expect)
         with self.db.atomic():
             cursor = self.db.execute(sql, params)
+        crashpoints.reached("after_claim")
         return cursor.rowcount == 1
 
     def ack_delivery(
@@ -654,6 +709,7 @@ class Store:
     ) -> None:
         """Record the channel's receipt; a digest's members are sent with it. `thread` =
         (channel, source id) remembers this message as that source's thread on that channel."""
+        crashpoints.reached("after_send")
         with self.db.atomic():
             self.db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, ref = ?, permalink = ?, last_error = NULL"
@@ -852,6 +908,95 @@ class Store:
         ):
             docs[row["key"]] = row["text"][:600]
         return docs
+
+    # -- enrichment: followed documents and related links (watcher/enrich.py) ------------
+
+    def change_items(self, change_id: int) -> list[StoredItem]:
+        """The items a change added (first reported by it), in insertion order."""
+        return [
+            StoredItem(**row)
+            for row in self.db.query(
+                "SELECT id, source_id, key, title, link, date, summary, text, text_fetched_at, text_error"
+                " FROM items WHERE change_id = ? ORDER BY id",
+                [change_id],
+            )
+        ]
+
+    def set_item_text(self, item_id: int, text: str, now: datetime) -> None:
+        """Store a followed document's main text (indexed by items_fts through its triggers)."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE items SET text = ?, text_fetched_at = ?, text_error = NULL WHERE id = ?",
+                [text, iso(now), item_id],
+            )
+
+    def set_item_error(self, item_id: int, error: str, now: datetime) -> None:
+        """Following an item's link failed: say why on the item (its text stays as it was)."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE items SET text_fetched_at = ?, text_error = ? WHERE id = ?",
+                [iso(now), error[:1000], item_id],
+            )
+
+    def replace_related(self, change_id: int, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """Replace all related links of a change at once (re-linking is idempotent)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM related WHERE change_id = ?", [change_id])
+            for row in rows:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO related (change_id, item_key, related_item_id, source_id,"
+                    " title, link, date, score, terms, rank, shown, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        change_id,
+                        row["item_key"],
+                        row["related_item_id"],
+                        row["source_id"],
+                        row["title"],
+                        row["link"],
+                        row["date"],
+                        row["score"],
+                        _dumps(list(row["terms"])),
+                        row["rank"],
+                        1 if row["shown"] else 0,
+                        iso(now),
+                    ],
+                )
+
+    def related_rows(self, change_id: int) -> list[dict[str, Any]]:
+        """Every stored link of a change (shown or not), per document, best first."""
+        return list(
+            self.db.query(
+                "SELECT r.*, s.name AS source_name FROM related r LEFT JOIN sources s"
+                " ON s.id = r.source_id WHERE r.change_id = ? ORDER BY r.item_key, r.rank",
+                [change_id],
+            )
+        )
+
+    def finish_enrichment(self, change_id: int, now: datetime, *, state: str = "done") -> int:
+        """Mark a change's enrichment finished and release its held alerts; returns rows released."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE changes SET enrichment = ? WHERE id = ? AND enrichment = 'pending'",
+                [state, change_id],
+            )
+            cursor = self.db.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?"
+                " WHERE change_id = ? AND status = 'enriching'",
+                [iso(now), change_id],
+            )
+        return cursor.rowcount
+
+    def unfinished_enrichments(self, before: datetime) -> list[tuple[int, str, datetime]]:
+        """Changes detected before `before` whose enrichment never finished (a crash)."""
+        return [
+            (row[0], row[1], parse_iso(row[2]) or before)
+            for row in self.db.execute(
+                "SELECT id, source_id, detected_at FROM changes WHERE enrichment = 'pending'"
+                " AND detected_at < ? ORDER BY id",
+                [iso(before)],
+            ).fetchall()
+        ]
 
     # -- reading history ----------------------------------------------------------------
 

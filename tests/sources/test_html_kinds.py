@@ -109,3 +109,14 @@ def test_cp1252_declared_only_in_meta():
     source = Source(id="p", url=BASE, kind="page", options=PageOptions(select="main"))
     snapshot = Page().extract(fetched(body.encode("cp1252"), content_type="text/html"), source)
     assert snapshot.blocks == ("Résumé “quoted”",)
+
+
+@pytest.mark.parametrize("tail", ["&#27;[2J wiped", "\x1b[31m wiped", "\x08\x0c wiped"])
+def test_control_characters_after_a_removed_element_are_dropped_not_a_crash(tail):
+    """Found by the fuzz suite: lxml accepts `&#27;` when parsing but refuses it when the
+    tail text of a removed <script> is re-attached."""
+    page = Source(id="p", url=BASE, kind="page", options=PageOptions(select="main"))
+    snapshot = Page().extract(fetched(f"<main><p>Rule<script>x()</script>{tail}</p></main>"), page)
+    (block,) = snapshot.blocks
+    assert block.startswith("Rule") and block.endswith("wiped")
+    assert not any(c in "\x1b\x08\x0c" for c in block)

@@ -44,3 +44,9 @@ def test_clean_blocks_removes_ignored_and_volatile():
         ignore=["Page last reviewed: .*"],
     )
     assert blocks == ("Rule text stays", "Download /file.pdf? now")
+
+
+def test_a_few_bad_bytes_in_utf8_do_not_turn_accents_into_mojibake():
+    text = decode("Données de santé — Überblick ".encode() + b"\xff\xfe", "utf-8")
+    assert text.startswith("Données de santé — Überblick ")
+    assert decode("Straße".encode("cp1252") + b" \xe9t\xe9", "utf-8") == "Straße été"

@@ -7,7 +7,7 @@ register on the `main` group; errors become a message and an exit code, never a 
 
 from __future__ import annotations
 
-from watcher.cli import alerts, checking, history, service, setup  # noqa: F401  (register commands)
+from watcher.cli import alerts, checking, history, related, service, setup  # noqa: F401
 from watcher.cli.app import main
 
 __all__ = ["main"]

@@ -1,0 +1,189 @@
+"""Linking on a real SQLite database: identifiers, acts, windows, exclusions, hostile input."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime
+
+import pytest
+
+from watcher.model import Change, FetchResult, Item, Snapshot, Source
+from watcher.related import LinkTarget, Ranking, find_acts, find_identifiers, link_change, rank, stem, words
+from watcher.store import HealthPolicy, Store
+
+NOW = datetime(2025, 1, 20, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("under 45 CFR 164.308(a)(1)", ["45 CFR 164"]),
+        ("45 C.F.R. Parts 160 and 164", ["45 CFR 160", "45 CFR 164"]),
+        ("45 CFR Part 164, subpart C", ["45 CFR 164"]),
+        ("42 CFR Part 2", ["42 CFR 2"]),
+        ("FR Doc. 2024-08503 Filed 4-25-24", ["2024-08503"]),
+        ("89 FR 32976", ["89 FR 32976"]),
+        ("Regulation (EU) 2016/679 (GDPR)", ["2016/679"]),
+        ("Directive 95/46/EC", ["95/46/EC"]),
+        ("Regulation (EC) No 45/2001", ["45/2001"]),
+        ("notified vide G.S.R. 846(E) dated", ["GSR 846(E)"]),
+        ("RIN 0945-AA22", ["RIN 0945-AA22"]),
+        ("Docket No. FDA-2024-D-4488", ["FDA-2024-D-4488"]),
+        ("the HTI-1 final rule", ["HTI-1"]),
+        # Not identifiers: dates, phone numbers, fiscal years.
+        ("Fri, 10/18/2024 - 11:17 and 2024-10-18", []),
+        ("Call 1-800-368-1019 for FY 2023-24", []),
+    ],
+)
+def test_identifiers_are_found_and_normalised(text, labels):
+    assert [i.label for i in find_identifiers(text)] == labels
+
+
+def test_named_acts_by_alias_and_number():
+    text = "the Health Insurance Portability and Accountability Act and Regulation (EU) 2024/1689"
+    assert find_acts(text, find_identifiers(text)) == ["HIPAA", "AI Act"]
+    assert find_acts("Digital Personal Data Protection Rules") == ["DPDP"]
+    assert find_acts("privacy marketing campaign") == []
+
+
+def test_stemming_matches_the_index(tmp_path):
+    """The ranker's stems are the FTS5 porter tokenizer's (else idf and matching drift)."""
+    from bench.related_eval import load
+
+    data = load()
+    vocabulary = sorted({w for e in data["candidates"] for w in words(e["title"] + " " + e["text"])})
+    db = sqlite3.connect(tmp_path / "stems.db")
+    db.execute("CREATE VIRTUAL TABLE f USING fts5(w, tokenize='porter')")
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, 'instance')")
+    db.executemany("INSERT INTO f(rowid, w) VALUES (?, ?)", list(enumerate(vocabulary)))
+    index = {doc: term for term, doc in db.execute("SELECT term, doc FROM v")}
+    mismatches = [w for i, w in enumerate(vocabulary) if index[i] != stem(w)]
+    assert len(vocabulary) > 800
+    assert mismatches == []
+
+
+def source(source_id, role="related"):
+    return Source(
+        id=source_id, url=f"https://{source_id}.example.org/", kind="listing", name=source_id, role=role
+    )
+
+
+def index(store, source_id, items):
+    src = source(source_id)
+    store.sync_sources([src], NOW)
+    store.save_baseline(
+        src,
+        FetchResult(src.url, src.url, 200),
+        Snapshot(items=tuple(items)),
+        NOW,
+        duration=0,
+        body_hash="",
+        config_hash="",
+        health=HealthPolicy(),
+    )
+
+
+def add_change(store, item, text, source_id="us-hhs-guidance"):
+    src = source(source_id, role="watch")
+    store.sync_sources([src], NOW)
+    outcome = store.save_change(
+        src,
+        FetchResult(src.url, src.url, 200),
+        Snapshot(items=(item,)),
+        Change(source_id, "", "", added=(item,)),
+        (),
+        NOW,
+        duration=0,
+        body_hash="",
+        config_hash="",
+        health=HealthPolicy(),
+    )
+    (stored,) = store.change_items(outcome.change_id)
+    store.set_item_text(stored.id, text, NOW)
+    return outcome.change_id
+
+
+GUIDANCE = Item(
+    "g1", "Guidance on risk analysis under the HIPAA Security Rule", "https://hhs.example/g1", "2025-01-14"
+)
+GUIDANCE_TEXT = "OCR guidance on the risk analysis required at 45 CFR 164.308, see FR Doc. 2024-30983."
+
+
+def fr_item(key, day, title="HIPAA Security Rule To Strengthen the Cybersecurity of ePHI", summary=""):
+    return Item(
+        key, title, f"https://fr.example/{key}", day, summary or "FR Doc. 2024-30983; 45 CFR Part 164"
+    )
+
+
+def test_window_same_source_and_self_are_excluded(tmp_path):
+    store = Store(tmp_path / "db.sqlite")
+    index(
+        store,
+        "us-fr",
+        [
+            fr_item("in-window", "2025-01-06"),
+            fr_item("too-old", "2024-01-06"),  # 373 days before: outside 120 days
+            fr_item("too-new", "2026-03-01"),  # more than 365 days after
+            Item("same-link", GUIDANCE.title, GUIDANCE.link, "2025-01-14"),  # the document itself, elsewhere
+        ],
+    )
+    index(store, "us-hhs-guidance", [fr_item("own-source", "2025-01-10")])
+    change_id = add_change(store, GUIDANCE, GUIDANCE_TEXT)
+    links = link_change(store.db, change_id)
+    keys = [link.link.rsplit("/", 1)[1] for link in links]
+    assert keys == ["in-window"]
+    assert links[0].shown and links[0].rank == 1
+    assert "2024-30983" in links[0].terms and "45 CFR 164" in links[0].terms
+    wider = link_change(store.db, change_id, ranking=Ranking(before_days=400))
+    assert {link.link.rsplit("/", 1)[1] for link in wider} == {"in-window", "too-old"}
+    store.close()
+
+
+def test_undated_items_use_first_seen_and_undated_documents_detection_time(tmp_path):
+    store = Store(tmp_path / "db.sqlite")
+    index(store, "us-fr", [fr_item("undated", None)])  # first seen NOW (2025-01-20)
+    old = Item("g-old", GUIDANCE.title, "https://hhs.example/old", "2023-01-01")
+    assert link_change(store.db, add_change(store, old, GUIDANCE_TEXT)) == []
+    undated = Item("g-undated", GUIDANCE.title, "https://hhs.example/undated", None)
+    links = link_change(store.db, add_change(store, undated, GUIDANCE_TEXT))
+    assert [link.link for link in links] == ["https://fr.example/undated"]
+    store.close()
+
+
+def test_weak_matches_are_stored_but_not_shown_and_at_most_three_are_shown(tmp_path):
+    store = Store(tmp_path / "db.sqlite")
+    strong = [fr_item(f"fr-{i}", "2025-01-06") for i in range(5)]
+    weak = Item(
+        "weak",
+        "Bank regulators stress security of payment systems",
+        "https://news.example/weak",
+        "2025-01-10",
+    )
+    index(store, "us-fr", [*strong, weak])
+    links = link_change(store.db, add_change(store, GUIDANCE, GUIDANCE_TEXT))
+    assert [link.rank for link in links] == list(range(1, len(links) + 1))
+    assert [link.score for link in links] == sorted((link.score for link in links), reverse=True)
+    assert sum(link.shown for link in links) == 3
+    weak_link = next(link for link in links if link.link.endswith("/weak"))
+    assert not weak_link.shown and weak_link.score < Ranking().threshold
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        'He said "HIPAA" AND (security OR NOT) NEAR(x y, 2) title: * ^ -',
+        "\"'\\;--",
+        "",
+        "   ",
+        "ünïcödé — “quotes” 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \x00\x1b[31m",
+        "a " * 5000,
+    ],
+)
+def test_hostile_titles_never_break_the_query(tmp_path, title):
+    store = Store(tmp_path / "db.sqlite")
+    index(store, "us-fr", [fr_item("fr", "2025-01-06")])
+    target = LinkTarget("k", title, title, "us-hhs-guidance", date(2025, 1, 14))
+    links = rank(store.db, target)
+    assert isinstance(links, list)
+    store.close()
