@@ -26,9 +26,12 @@ A row claimed by another process that is still alive (same host) is left alone f
 `LEASE` seconds, so a second `regwatch deliver` never races the service.
 
 Rows of one channel go out in detection order: when one must wait for a retry, the
-later ones wait too. Transient failures (429 with Retry-After, 5xx, timeouts, connection
-errors) are retried with exponential backoff; permanent ones (bad token, unknown
-channel, invalid blocks) are marked 'failed' with the error and block nothing.
+later ones wait too; different channels send at the same time, each in its own order.
+Transient failures (429 with Retry-After, 5xx, timeouts, connection errors) are retried
+with exponential backoff (`RetryPolicy`, the config's `[delivery]` table: `base_delay`
+seconds doubling per attempt up to `max_delay`, never sooner than the channel's
+Retry-After); permanent ones (bad token, unknown channel, invalid blocks) are marked
+'failed' with the error and block nothing.
 
 Digest channels (`digest = "daily"`, ...): their change rows are 'held'; when the
 digest is due (see `alerts/digest.py`) the held rows become one 'digest' row (members
@@ -61,6 +64,9 @@ BASE_DELAY = 5.0
 MAX_DELAY = 1800.0
 LEASE = 600.0  # seconds a live process's claim is respected
 CLAIM_SLACK = 300.0  # reconcile looks this far before the claim time (clock skew)
+# Channels sending at once. Sends run in the event loop's default thread pool, which other
+# work (DNS lookups) shares: a few channels stuck in connect retries must not take it all.
+CHANNELS_AT_ONCE = 4
 
 
 class DeliveryRow(Protocol):
@@ -105,10 +111,37 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff(attempts: int, retry_after: float | None = None) -> float:
-    """Seconds to wait before attempt `attempts + 1`: exponential, at least Retry-After."""
-    delay = min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
-    return max(delay, retry_after or 0.0)
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long a failed delivery waits before its next attempt (config: `[delivery]`).
+
+    `base_delay` seconds after the first failure, doubling with each further one, at most
+    `max_delay`; never sooner than the Retry-After the channel was given.
+    """
+
+    base_delay: float = BASE_DELAY
+    max_delay: float = MAX_DELAY
+
+    def __post_init__(self) -> None:
+        if not 0 < self.base_delay <= self.max_delay:
+            raise ValueError(
+                f"base_delay ({self.base_delay:g}) must be a positive number of seconds, "
+                f"at most max_delay ({self.max_delay:g})"
+            )
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt `attempts + 1`: exponential, at least Retry-After."""
+        exponent = min(max(attempts - 1, 0), 64)  # no float overflow after many attempts
+        delay = min(self.base_delay * (2.0**exponent), self.max_delay)
+        return max(delay, retry_after or 0.0)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def backoff(attempts: int, retry_after: float | None = None, policy: RetryPolicy = DEFAULT_RETRY) -> float:
+    """Seconds to wait before attempt `attempts + 1` under `policy` (see `RetryPolicy`)."""
+    return policy.delay(attempts, retry_after)
 
 
 def process_id() -> str:
@@ -155,74 +188,102 @@ async def deliver_due(
     clock: Callable[[], datetime],
     *,
     limit: int = 500,
+    retry: RetryPolicy = DEFAULT_RETRY,
 ) -> DeliveryReport:
-    """Send every due outbox row once; failures are rescheduled or marked permanent."""
+    """Send every due outbox row once; failures are rescheduled (`retry`) or marked permanent.
+
+    Channels are independent: each sends its rows in order while the others send theirs
+    (up to `CHANNELS_AT_ONCE` at a time), so a slow or rate-limited channel delays only its
+    own alerts and a change routed to three channels reaches all three at about the same time.
+    """
     report = DeliveryReport()
     now = clock()
     me = process_id()
     report.digests = schedule_digests(store, channels, now)
     blocked = store.blocked_channels(now)
+    queues: dict[str, list[DeliveryRow]] = {}
     for row in store.due_deliveries(now, limit=limit):
         if row.channel in blocked:
             continue
-        channel = channels.get(row.channel)
-        if channel is None:
+        if row.channel not in channels:
             store.fail_delivery(row.id, f"channel {row.channel!r} is no longer configured", clock())
             report.failed += 1
             continue
-        if row.status == "sending" and is_held_by_other(row, clock(), me):
-            blocked.add(row.channel)  # keep order: later rows wait for it
-            continue
-        alert, thread_key = with_thread(store, channel, row)
-        claimed = False
-        try:
-            if row.status == "sending":
-                since = row.claimed_at - timedelta(seconds=CLAIM_SLACK) if row.claimed_at else None
-                receipt = await asyncio.to_thread(channel.reconcile, alert, since=since)
-                if receipt is not None:
-                    store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
-                    report.reconciled += 1
-                    logger.info("delivery %s to %s was already accepted; recorded", row.id, row.channel)
-                    continue
-            if not store.claim_delivery(row.id, clock(), by=me, expect=(row.status, row.attempts)):
-                blocked.add(row.channel)  # another process took it
-                continue
-            claimed = True
-            receipt = await asyncio.to_thread(channel.send, alert)
-        except DeliveryError as exc:
-            if exc.retryable:
-                delay = backoff(row.attempts + 1, exc.retry_after)
-                # Still in doubt if this send may have reached the far end, or if the row was
-                # in doubt and reconcile could not find out yet.
-                doubt = exc.in_doubt if claimed else row.status == "sending"
-                store.retry_delivery(row.id, str(exc), clock() + timedelta(seconds=delay), in_doubt=doubt)
-                blocked.add(row.channel)
-                report.retried += 1
-                logger.warning(
-                    "delivery %s to %s will be retried in %.0fs: %s", row.id, row.channel, delay, exc
-                )
-            else:
-                store.fail_delivery(row.id, str(exc), clock())
-                report.failed += 1
-                logger.error("delivery %s to %s failed permanently: %s", row.id, row.channel, exc)
-            report.errors.append(f"{row.channel}: {exc}")
-            continue
-        except Exception as exc:  # a bug in a channel must not stop other deliveries
-            logger.exception("delivery %s to %s crashed", row.id, row.channel)
-            delay = backoff(row.attempts + 1)
-            store.retry_delivery(
-                row.id,
-                f"{type(exc).__name__}: {exc}",
-                clock() + timedelta(seconds=delay),
-                in_doubt=claimed or row.status == "sending",
-            )
-            blocked.add(row.channel)
-            report.retried += 1
-            report.errors.append(f"{row.channel}: {type(exc).__name__}: {exc}")
-            continue
-        store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
-        report.sent += 1
+        queues.setdefault(row.channel, []).append(row)
+    gate = asyncio.Semaphore(CHANNELS_AT_ONCE)
+
+    async def drain(channel: Channel, rows: Sequence[DeliveryRow]) -> None:
+        async with gate:
+            for row in rows:
+                if not await deliver_row(store, channel, row, clock, me, retry, report):
+                    return  # keep order: later rows of this channel wait for this one
+
+    results = await asyncio.gather(
+        *(drain(channels[cid], rows) for cid, rows in queues.items()), return_exceptions=True
+    )
+    for result in results:  # every channel has finished; now surface a storage failure
+        if isinstance(result, BaseException):
+            raise result
     return report
+
+
+async def deliver_row(
+    store: OutboxStore,
+    channel: Channel,
+    row: DeliveryRow,
+    clock: Callable[[], datetime],
+    me: str,
+    retry: RetryPolicy,
+    report: DeliveryReport,
+) -> bool:
+    """Reconcile, claim, send and record one row; False when the channel's later rows must wait."""
+    if row.status == "sending" and is_held_by_other(row, clock(), me):
+        return False
+    alert, thread_key = with_thread(store, channel, row)
+    claimed = False
+    try:
+        if row.status == "sending":
+            since = row.claimed_at - timedelta(seconds=CLAIM_SLACK) if row.claimed_at else None
+            receipt = await asyncio.to_thread(channel.reconcile, alert, since=since)
+            if receipt is not None:
+                store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
+                report.reconciled += 1
+                logger.info("delivery %s to %s was already accepted; recorded", row.id, row.channel)
+                return True
+        if not store.claim_delivery(row.id, clock(), by=me, expect=(row.status, row.attempts)):
+            return False  # another process took it
+        claimed = True
+        receipt = await asyncio.to_thread(channel.send, alert)
+    except DeliveryError as exc:
+        report.errors.append(f"{row.channel}: {exc}")
+        if not exc.retryable:
+            store.fail_delivery(row.id, str(exc), clock())
+            report.failed += 1
+            logger.error("delivery %s to %s failed permanently: %s", row.id, row.channel, exc)
+            return True
+        delay = retry.delay(row.attempts + 1, exc.retry_after)
+        # Still in doubt if this send may have reached the far end, or if the row was
+        # in doubt and reconcile could not find out yet.
+        doubt = exc.in_doubt if claimed else row.status == "sending"
+        store.retry_delivery(row.id, str(exc), clock() + timedelta(seconds=delay), in_doubt=doubt)
+        report.retried += 1
+        logger.warning("delivery %s to %s will be retried in %.1fs: %s", row.id, row.channel, delay, exc)
+        return False
+    except Exception as exc:  # a bug in a channel must not stop other deliveries
+        logger.exception("delivery %s to %s crashed", row.id, row.channel)
+        delay = retry.delay(row.attempts + 1)
+        store.retry_delivery(
+            row.id,
+            f"{type(exc).__name__}: {exc}",
+            clock() + timedelta(seconds=delay),
+            in_doubt=claimed or row.status == "sending",
+        )
+        report.retried += 1
+        report.errors.append(f"{row.channel}: {type(exc).__name__}: {exc}")
+        return False
+    store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
+    report.sent += 1
+    return True
 
 
 def with_thread(

@@ -17,7 +17,10 @@ Faults on demand, for the next N calls (optionally of some methods only): `rate_
 (429 with Retry-After), `fail` (any HTTP status and/or Slack error such as
 `invalid_auth`), `outage` (503), `drop` (the message is recorded, then the connection is
 closed without an answer: the client cannot know it was posted), and `revoke()` (the
-token stops working).
+token stops working). Whole outages: `go_down()` stops listening, so every connection is
+refused; `go_down(refuse=False)` keeps listening but answers every call 503; `come_back()`
+ends either, on the same port. `answers` logs every API answer with its time, method,
+channel and HTTP status.
 """
 
 from __future__ import annotations
@@ -131,6 +134,16 @@ class Fault:
         return self.methods is None or method in self.methods
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One API call as the server answered it (`at` is time.time() when it was answered)."""
+
+    at: float
+    method: str
+    channel: str | None  # the channel id the call named, if any
+    status: int  # HTTP status; -1 when the connection was dropped without an answer
+
+
 @dataclass
 class Channel:
     id: str
@@ -153,19 +166,27 @@ class SlackServer:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.hook_posts: list[dict[str, Any]] = []
         self.faults: deque[Fault] = deque()
+        self.answers: list[Answer] = []
+        self.unavailable = False  # every API call answers 503 (go_down(refuse=False))
         self.on_post: Callable[[dict[str, Any]], None] | None = None
         self.lock = threading.RLock()
         self._last_ts = 0.0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.listening = False
+        self._listen(0)
+        self.address = self.server.server_address[:2]
+
+    def _listen(self, port: int) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
+        self.listening = True
 
     # -- set up ---------------------------------------------------------------------------
 
     @property
     def base(self) -> str:
-        host, port = self.server.server_address[:2]
+        host, port = self.address
         return f"http://{host}:{port}"
 
     @property
@@ -216,6 +237,25 @@ class SlackServer:
     def revoke(self) -> None:
         self.token = "xoxb-revoked"
 
+    def go_down(self, *, refuse: bool = True) -> None:
+        """A whole outage until `come_back()`: the port refuses connections (the listening
+        socket is closed), or with `refuse=False` it listens but every API call answers 503."""
+        if refuse:
+            if self.listening:
+                self.listening = False
+                self.server.shutdown()
+                self.server.server_close()
+        else:
+            self.unavailable = True
+            if not self.listening:
+                self._listen(self.address[1])
+
+    def come_back(self) -> None:
+        """Listen again on the same port and answer normally (queued faults still apply)."""
+        self.unavailable = False
+        if not self.listening:
+            self._listen(self.address[1])
+
     # -- what arrived ---------------------------------------------------------------------
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
@@ -235,9 +275,15 @@ class SlackServer:
     def method_calls(self, method: str) -> int:
         return sum(1 for m, _ in self.calls if m == method)
 
+    def answered(self, method: str, status: int | None = None) -> list[Answer]:
+        with self.lock:
+            return [a for a in self.answers if a.method == method and status in (None, a.status)]
+
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self.listening:
+            self.listening = False
+            self.server.shutdown()
+            self.server.server_close()
 
     # -- the API --------------------------------------------------------------------------
 
@@ -248,8 +294,17 @@ class SlackServer:
             return f"{now:.6f}"
 
     def handle(self, method: str, params: dict[str, Any], auth: str) -> tuple[int, dict[str, str], Any]:
+        named = self.channel(str(params.get("channel", "")))
+        status, headers, body = self._answer(method, params, auth)
+        with self.lock:
+            self.answers.append(Answer(time.time(), method, named.id if named else None, status))
+        return status, headers, body
+
+    def _answer(self, method: str, params: dict[str, Any], auth: str) -> tuple[int, dict[str, str], Any]:
         with self.lock:
             self.calls.append((method, params))
+            if self.unavailable:
+                return 503, {}, "<html>Service Unavailable</html>"
             named = self.channel(str(params.get("channel", "")))
             fault = next((f for f in self.faults if f.applies(method, named.id if named else None)), None)
             if fault is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from alerts.outbox import DEFAULT_RETRY, RetryPolicy
 from alerts.registry import CHANNELS
 from alerts.routing import Match
 from sources.catalog import load_catalog
@@ -125,6 +126,7 @@ class Config:
     limits: Limits = Limits()
     health: Health = Health()
     service: Service = Service()
+    delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
@@ -198,6 +200,7 @@ TOP_KEYS = {
     "limits",
     "health",
     "service",
+    "delivery",
     "related",
     "catalog",
     "sources",
@@ -215,6 +218,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     limits = build_dataclass(Limits, data.get("limits", {}), f"{where}: [limits]")
     health = build_dataclass(Health, data.get("health", {}), f"{where}: [health]")
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
+    delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
 
     raw_sources = _table_list(data, "sources", where)
@@ -262,6 +266,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         limits=limits,
         health=health,
         service=service,
+        delivery=delivery,
         related=related,
         sources=tuple(sources),
         channels=tuple(channels),

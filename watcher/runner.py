@@ -182,7 +182,7 @@ async def run_pass(
         own_channels = channels is None
         channels = channels if channels is not None else build_channels(config)
         try:
-            result.delivery = await deliver_due(store, channels, clock)
+            result.delivery = await deliver_due(store, channels, clock, retry=config.delivery)
         finally:
             if own_channels:
                 for channel in channels.values():

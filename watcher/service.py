@@ -308,7 +308,7 @@ class WatchService:
     async def deliver(self) -> None:
         async with self._deliver_lock:
             try:
-                report = await deliver_due(self.store, self.channels, self.clock)
+                report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
             except Exception:
                 logger.exception(
                     "delivering alerts failed; retrying in %gs", self.config.service.deliver_every

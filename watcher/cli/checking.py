@@ -77,7 +77,7 @@ def deliver(settings: Settings) -> None:
         store = settings.store()
         channels = build_channels(config)
         try:
-            report = asyncio.run(deliver_due(store, channels, utcnow))
+            report = asyncio.run(deliver_due(store, channels, utcnow, retry=config.delivery))
         finally:
             for channel in channels.values():
                 channel.close()
