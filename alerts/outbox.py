@@ -86,7 +86,7 @@ class OutboxStore(Protocol):
     def due_deliveries(
         self, now: datetime, *, limit: int = ..., channels: Sequence[str] | None = ...
     ) -> Sequence[DeliveryRow]: ...
-    def blocked_channels(self, now: datetime) -> set[str]: ...
+    def blocked_channels(self, now: datetime) -> dict[str, int]: ...
     def claim_delivery(
         self, delivery_id: int, now: datetime, *, by: str = ..., expect: tuple[str, int] | None = ...
     ) -> bool: ...
@@ -203,8 +203,8 @@ async def deliver_due(
     blocked = store.blocked_channels(now)
     queues: dict[str, list[DeliveryRow]] = {}
     for row in store.due_deliveries(now, limit=limit):
-        if row.channel in blocked:
-            continue
+        if row.id > blocked.get(row.channel, row.id):
+            continue  # an older row of this channel must go first
         if row.channel not in channels:
             store.fail_delivery(row.id, f"channel {row.channel!r} is no longer configured", clock())
             report.failed += 1

@@ -683,14 +683,16 @@ class Store:
         params.append(limit)
         return [self._delivery(row) for row in self.db.query(sql, params)]
 
-    def blocked_channels(self, now: datetime) -> set[str]:
-        """Channels with an older row waiting to be retried: newer rows wait, to keep order."""
+    def blocked_channels(self, now: datetime) -> dict[str, int]:
+        """Per channel, the oldest row that must go first but cannot go now: one waiting for
+        a retry, or one whose change is still being enriched. Newer rows wait, to keep order."""
         return {
-            row["channel"]
+            row["channel"]: row["first"]
             for row in self.db.query(
-                "SELECT DISTINCT channel FROM outbox WHERE status IN ('pending', 'sending')"
-                " AND next_attempt_at > ?",
-                [iso(now)],
+                "SELECT channel, min(id) AS first FROM outbox WHERE"
+                " (status IN ('pending', 'sending') AND next_attempt_at > ?)"
+                " OR (status = 'enriching' AND created_at > ?) GROUP BY channel",
+                [iso(now), iso(now - ENRICH_TIMEOUT)],
             )
         }
 
