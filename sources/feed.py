@@ -8,8 +8,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import feedparser
-
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
@@ -66,6 +64,8 @@ class Feed(SourceKind):
         headers = {"content-location": fetched.final_url}
         if fetched.headers.get("content-type"):
             headers["content-type"] = fetched.headers["content-type"]
+        import feedparser  # imported on use: commands that read history never parse feeds
+
         # A stream, never bytes or str: feedparser treats a str as a URL or a file name.
         parsed = feedparser.parse(
             io.BytesIO(body),

@@ -6,9 +6,6 @@ from __future__ import annotations
 import io
 import logging
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from watcher.errors import ExtractError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed PDFs warn a lot; we report once
@@ -16,6 +13,9 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed PDFs warn a lot;
 
 def pdf_pages(body: bytes, max_pages: int = 200) -> list[str]:
     """The text of each page (at most `max_pages`); a corrupt or encrypted PDF is an ExtractError."""
+    from pypdf import PdfReader  # imported on use: it is slow to import and most runs need no PDF
+    from pypdf.errors import PyPdfError
+
     if not body.lstrip()[:5].startswith(b"%PDF"):
         raise ExtractError("the response is not a PDF (no %PDF header)", reason="not_pdf")
     try:

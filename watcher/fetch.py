@@ -26,7 +26,6 @@ import httpx
 from watcher import __version__, botwall
 from watcher.errors import FetchError
 from watcher.model import FetchResult
-from watcher.transport import AiohttpTransport
 
 DEFAULT_USER_AGENT = (
     f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
@@ -305,7 +304,7 @@ def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         follow_redirects=False,
         timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
-        transport=AiohttpTransport(max_connections=max(policy.concurrency, 1), keepalive_expiry=30),
+        transport=_aiohttp_transport(max_connections=max(policy.concurrency, 1), keepalive_expiry=30),
         trust_env=False,
     )
 
@@ -486,3 +485,11 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 def _host_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def _aiohttp_transport(**kwargs: object) -> httpx.AsyncBaseTransport:
+    # Imported when a client is made, not at start-up: aiohttp is most of the import time of
+    # commands that never fetch (history, search, show).
+    from watcher.transport import AiohttpTransport
+
+    return AiohttpTransport(**kwargs)  # type: ignore[arg-type]

@@ -16,7 +16,6 @@ from watcher.cli.app import EXIT_FAILED, Settings, main
 from watcher.config import load_config
 from watcher.lock import holder
 from watcher.runner import utcnow
-from watcher.service import WatchService
 from watcher.status import SourceStatus, source_statuses
 
 
@@ -43,6 +42,8 @@ def run(settings: Settings, health_port: int | None, health_host: str | None) ->
     if settings.verbose == 0:
         logging.getLogger().setLevel(logging.INFO)
     config = settings.config
+    from watcher.service import WatchService  # the scheduler and metrics load only for `run`
+
     service = WatchService(
         config,
         settings.database,
