@@ -34,8 +34,14 @@ MIN_BYTES = 16 * 1024
 
 
 def extract(kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
-    """What a worker runs (a module-level function, so the pool can pickle it by name)."""
-    return kind.extract(fetched, source)
+    """What a worker runs (a module-level function, so the pool can pickle it by name).
+
+    The snapshot's fingerprint is computed here too: it is cached on the instance and
+    pickled back with it, so the main process does not hash it again.
+    """
+    snapshot = kind.extract(fetched, source)
+    _ = snapshot.fingerprint
+    return snapshot
 
 
 def default_workers() -> int:
