@@ -112,22 +112,29 @@ class Listing(SourceKind):
 
 
 def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: bool) -> Item | None:
-    title_node = _first(element, options.title) if options.title else element
+    found: dict[str, object] = {}  # title and link often share a selector ("h3 a"): select once
+
+    def first(css: str | None):
+        if css not in found:
+            found[css] = _first(element, css)
+        return found[css]
+
+    title_node = first(options.title) if options.title else element
     title = clean_line(html.inline_text(title_node), ignore) if title_node is not None else ""
     link = ""
-    link_node = _first(element, options.link or "a[href]")
+    link_node = first(options.link or "a[href]")
     if link_node is None and element.tag == "a":
         link_node = element
     if link_node is not None:
         link = without_tracking(absolute(base, link_node.get("href")))
     date = None
     if options.date:
-        date_node = _first(element, options.date)
+        date_node = first(options.date)
         if date_node is not None:
             date = parse_date(date_node.get("datetime") or html.inline_text(date_node), dayfirst=dayfirst)
     summary = ""
     if options.summary:
-        summary_node = _first(element, options.summary)
+        summary_node = first(options.summary)
         if summary_node is not None:
             summary = clean_line(html.inline_text(summary_node), ignore)
     if not title and not link:

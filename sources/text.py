@@ -132,12 +132,43 @@ def _plausible_cp1252(body: bytes) -> str | None:
 
 def fold(text: str) -> str:
     """Collapse runs of whitespace and drop control characters."""
-    return WHITESPACE.sub(" ", CONTROL.sub("", text)).strip()
+    # str.split() and regex \s agree on what whitespace is (both use Py_UNICODE_ISSPACE).
+    return " ".join(CONTROL.sub("", text).split())
+
+
+#: Per VOLATILE pattern, lowercase words one of which any match must contain: in ASCII text
+#: (where IGNORECASE is plain ASCII case folding) a pattern none of whose words occur cannot
+#: match, and its scan is skipped. Most titles and summaries contain none of them.
+VOLATILE_WORDS = (
+    ("csrf", "xsrf", "authenticity", "form_build", "form_token", "nonce", "__requestverificationtoken"),
+    ("sid", "sessionid"),
+    ("=",),
+    ("view", "visit", "hits", "download"),
+    ("view", "visit", "hits", "download"),
+    ("generated", "rendered", "served", "created", "built", "processed"),
+    ("request", "correlation", "trace", "session"),
+)
+
+ANY_VOLATILE_WORD = re.compile("|".join(re.escape(w) for words in VOLATILE_WORDS for w in words))
+
+
+def _keep_separator(match: re.Match[str]) -> str:
+    return match.group(1) if match.groups() and match.group(1) else ""
 
 
 def strip_volatile(text: str) -> str:
-    for pattern in VOLATILE:
-        text = pattern.sub(lambda m: m.group(1) if m.groups() and m.group(1) else "", text)
+    if not text.isascii():
+        for pattern in VOLATILE:
+            text = pattern.sub(_keep_separator, text)
+        return text
+    lowered = text.lower()
+    if not ANY_VOLATILE_WORD.search(lowered):
+        return text
+    for pattern, words in zip(VOLATILE, VOLATILE_WORDS, strict=True):
+        if any(word in lowered for word in words):
+            stripped = pattern.sub(_keep_separator, text)
+            if stripped != text:
+                text, lowered = stripped, stripped.lower()
     return text
 
 

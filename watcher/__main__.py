@@ -1,6 +1,8 @@
 """`python -m watcher` runs the regwatch command line."""
 
-from watcher.cli import main
-
 if __name__ == "__main__":
+    # Imported here, not at the top: spawn-started extraction workers import this module
+    # (as `__mp_main__`) and must not load the whole command line (~50 MB per worker).
+    from watcher.cli import main
+
     main()

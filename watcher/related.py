@@ -51,6 +51,7 @@ import math
 import re
 import sqlite3
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -391,6 +392,10 @@ def _near(tokens: Sequence[str], distance: int) -> str:
 # -- the document's features -----------------------------------------------------------------
 
 
+#: Per database connection, while it lives: stems found in DF_CAP items.
+_COMMON: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
+
+
 class Vocabulary:
     """Document frequencies from the index, counted up to DF_CAP, cached for one linking run.
 
@@ -403,16 +408,24 @@ class Vocabulary:
         row = db.execute("SELECT max(rowid) FROM items").fetchone()
         self.total = max(int(row[0]) if row and row[0] else 0, 1)
         self._df: dict[str, int] = {}
+        # Items are never deleted (a delisted one gets `removed_at`), so a count that reached
+        # DF_CAP stays there: such words are remembered per database for later linking runs.
+        self._common = _COMMON.setdefault(db, set())
 
     def df(self, terms: Mapping[str, str]) -> dict[str, int]:
         """stem -> number of items containing it (at most DF_CAP), given stem -> a surface word."""
         for stem_, surface in terms.items():
             if stem_ not in self._df:
+                if stem_ in self._common:
+                    self._df[stem_] = DF_CAP
+                    continue
                 row = self.db.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
                     [f'"{surface}"', DF_CAP],
                 ).fetchone()
                 self._df[stem_] = int(row[0])
+                if self._df[stem_] >= DF_CAP:
+                    self._common.add(stem_)
         return {s: self._df[s] for s in terms}
 
     def idf(self, df: int) -> float:
@@ -579,19 +592,7 @@ def rank(
         return []
     expression = retrieval_query(feats)
     start, end = window(target, detected, ranking)
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-    sql = (
-        f"SELECT i.id, i.source_id, i.title, i.link, i.date, i.first_seen, bm25(items_fts, {weights}) AS bm"
-        " FROM items_fts JOIN items i ON i.id = items_fts.rowid"
-        " WHERE items_fts MATCH ? AND i.source_id != ? AND i.id != ? AND i.link != ?"
-        " AND coalesce(i.date, i.first_seen) >= ? AND coalesce(i.date, i.first_seen) <= ?"
-        " ORDER BY bm LIMIT ?"
-    )
-    rows = db.execute(
-        sql,
-        [expression, target.source_id, target.item_id or -1, target.link or "\x00", start, end, CANDIDATES],
-    ).fetchall()
-    candidates = [_Candidate(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+    candidates = _retrieve(db, expression, target, start, end)
     if not candidates:
         return []
     if ranking.rerank:
@@ -619,6 +620,53 @@ def rank(
             )
         )
     return links
+
+
+def _retrieve(db: Database, expression: str, target: LinkTarget, start: str, end: str) -> list[_Candidate]:
+    """The best CANDIDATES items by BM25 that match `expression`, are of another source, are
+    not the document itself nor share its link, and fall in the date window; best first
+    (equal BM25: lower id first).
+
+    In two steps, because a join evaluated for every match costs as much as the ranking
+    itself when the query matches thousands of items: the best matches are read from the
+    index alone, then their rows are fetched and filtered; more are read only when too many
+    were filtered out. The result is the same as one filtered `ORDER BY bm25, id` query.
+    """
+    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    ranked_sql = (
+        f"SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts WHERE items_fts MATCH ?"
+        " ORDER BY bm, rowid LIMIT ?"
+    )
+    exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
+    limit = CANDIDATES * 4
+    while True:
+        ranked = db.execute(ranked_sql, [expression, limit]).fetchall()
+        rows: dict[int, tuple] = {}
+        ids = [r[0] for r in ranked]
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" for _ in part)
+            for row in db.execute(
+                f"SELECT id, source_id, title, link, date, first_seen FROM items WHERE id IN ({marks})", part
+            ).fetchall():
+                rows[row[0]] = row
+        candidates = []
+        for item_id, bm in ranked:
+            row = rows.get(item_id)
+            if row is None:
+                continue
+            _, source_id, title, link, day, seen = row
+            when = day if day is not None else seen
+            if source_id == target.source_id or item_id == exclude_id or link == exclude_link:
+                continue
+            if when is None or not start <= when <= end:
+                continue
+            candidates.append(_Candidate(item_id, source_id, title, link, day, seen, bm))
+            if len(candidates) == CANDIDATES:
+                return candidates
+        if len(ranked) < limit:
+            return candidates
+        limit *= 4
 
 
 def _score(

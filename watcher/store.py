@@ -216,7 +216,10 @@ class Store:
         rows = list(self.db.query("SELECT data FROM snapshots WHERE hash = ?", [fingerprint]))
         if not rows:
             return None
-        return Snapshot.from_dict(json.loads(zlib.decompress(rows[0]["data"])))
+        snapshot = Snapshot.from_dict(json.loads(zlib.decompress(rows[0]["data"])))
+        # Stored under its fingerprint: seed the cache instead of hashing it again.
+        snapshot.__dict__["fingerprint"] = fingerprint
+        return snapshot
 
     def latest_snapshot(self, source_id: str) -> Snapshot | None:
         return self.snapshot(self.state(source_id).latest)

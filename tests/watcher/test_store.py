@@ -90,3 +90,42 @@ def test_health_alert_once_after_n_failures_and_once_on_recovery(tmp_path):
     events = store.db.execute("SELECT state FROM events ORDER BY id").fetchall()
     assert events == [("broken",), ("recovered",)]
     assert store.db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 2
+
+
+def _fts_writes(db, statement: str, params: list) -> int:
+    """Rows written by `statement`, its triggers included (the full-text index's own tables)."""
+    before = db.conn.total_changes
+    db.execute(statement, params)
+    return db.conn.total_changes - before - db.conn.execute("SELECT changes()").fetchone()[0]
+
+
+def test_full_text_index_follows_indexed_columns_only(tmp_path):
+    store = Store(tmp_path / "r.db")
+    store.sync_sources([SOURCE], NOW)
+    base = Snapshot(items=(Item("1", "Breach notification guidance", summary="old words"),))
+    store.save_baseline(SOURCE, FETCHED, base, NOW, duration=0, body_hash="a", config_hash="c", health=HEALTH)
+    db = store.db
+
+    def found(term: str) -> list[str]:
+        sql = "SELECT i.key FROM items_fts JOIN items i ON i.id = items_fts.rowid WHERE items_fts MATCH ?"
+        return [r[0] for r in db.execute(sql, [term]).fetchall()]
+
+    # Bookkeeping columns do not touch the index (it was rewritten on every change before m007)...
+    assert _fts_writes(db, "UPDATE items SET last_seen = ?", ["2024-10-02"]) == 0
+    assert found("notification") == ["1"]
+    # ...indexed ones still re-index the row: the new words are found, the old ones are gone.
+    assert _fts_writes(db, "UPDATE items SET summary = ? WHERE key = '1'", ["fresh text"]) > 0
+    assert found("fresh") == ["1"] and found("old") == []
+    db.execute("UPDATE items SET text = ? WHERE key = '1'", ["followed interoperability rule"])
+    assert found("interoperability") == ["1"]
+    db.execute("UPDATE items SET title = ? WHERE key = '1'", ["Renamed"])
+    assert found("renamed") == ["1"] and found("notification") == []
+    # The same for changes: setting the enrichment state leaves changes_fts alone.
+    db.execute(
+        "INSERT INTO changes (source_id, detected_at, after, summary, diff) VALUES ('s', 'x', ?, 'sum', '+a')",
+        [base.fingerprint],
+    )
+    assert _fts_writes(db, "UPDATE changes SET enrichment = 'pending'", []) == 0
+    assert _fts_writes(db, "UPDATE changes SET summary = 'new summary'", []) > 0
+    hits = db.execute("SELECT rowid FROM changes_fts WHERE changes_fts MATCH 'new'").fetchall()
+    assert len(hits) == 1
