@@ -67,6 +67,10 @@ DF_CAP = 1000
 RETRIEVAL_BUDGET = 4000
 #: Candidates are matched on their title, summary and this much of their followed text.
 MATCH_TEXT = 6000
+#: With no selective feature (only common words), candidates come from this many newest
+#: items: scoring every match of two common words would grow with the whole history, and
+#: a link resting on common words alone is weak evidence anyway.
+FALLBACK_RECENT = 20_000
 IDENTIFIER_BOOST = 2.0
 ACT_BOOST = 1.2
 PHRASE_BOOST = 0.6
@@ -546,13 +550,15 @@ class _Candidate:
     score: float = 0.0
 
 
-def retrieval_query(feats: Sequence[Feature]) -> str:
-    """The FTS5 query that finds candidates: the OR of the most selective features.
+def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
+    """The FTS5 query that finds candidates: the OR of the most selective features, and
+    whether any feature was selective.
 
     Reading a common word's postings costs time in a large history and finds nothing a
     rarer feature would not, so features join in order of selectivity until they would
     read more than RETRIEVAL_BUDGET postings; common features still count in the score.
-    When even the most selective one is common, the two most selective must both match.
+    When even the most selective one is common, the two most selective must both match
+    (and the caller searches only the most recent items: see FALLBACK_RECENT).
     """
     ordered = sorted(feats, key=lambda f: (f.cost, -f.weight))
     chosen: list[Feature] = []
@@ -563,10 +569,10 @@ def retrieval_query(feats: Sequence[Feature]) -> str:
         chosen.append(feature)
         spent += feature.cost
     if chosen:
-        return " OR ".join(f"({f.query})" for f in chosen)
+        return " OR ".join(f"({f.query})" for f in chosen), True
     if len(ordered) > 1:
-        return f"({ordered[0].query}) AND ({ordered[1].query})"
-    return ordered[0].query
+        return f"({ordered[0].query}) AND ({ordered[1].query})", False
+    return ordered[0].query, False
 
 
 def window(target: LinkTarget, detected: datetime | None, ranking: Ranking) -> tuple[str, str]:
@@ -590,9 +596,10 @@ def rank(
     feats = features(target, vocab, ranking)
     if not feats:
         return []
-    expression = retrieval_query(feats)
+    expression, selective = retrieval_query(feats)
     start, end = window(target, detected, ranking)
-    candidates = _retrieve(db, expression, target, start, end)
+    since_rowid = 0 if selective else _recent_rowid(db, FALLBACK_RECENT)
+    candidates = _retrieve(db, expression, target, start, end, since_rowid)
     if not candidates:
         return []
     if ranking.rerank:
@@ -622,7 +629,15 @@ def rank(
     return links
 
 
-def _retrieve(db: Database, expression: str, target: LinkTarget, start: str, end: str) -> list[_Candidate]:
+def _recent_rowid(db: Database, recent: int) -> int:
+    """The rowid below which items are older than the `recent` newest ones."""
+    row = db.execute("SELECT max(rowid) FROM items_fts").fetchone()
+    return max(0, (row[0] or 0) - recent)
+
+
+def _retrieve(
+    db: Database, expression: str, target: LinkTarget, start: str, end: str, since_rowid: int = 0
+) -> list[_Candidate]:
     """The best CANDIDATES items by BM25 that match `expression`, are of another source, are
     not the document itself nor share its link, and fall in the date window; best first
     (equal BM25: lower id first).
@@ -635,12 +650,12 @@ def _retrieve(db: Database, expression: str, target: LinkTarget, start: str, end
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     ranked_sql = (
         f"SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts WHERE items_fts MATCH ?"
-        " ORDER BY bm, rowid LIMIT ?"
+        " AND rowid > ? ORDER BY bm, rowid LIMIT ?"
     )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
     limit = CANDIDATES * 4
     while True:
-        ranked = db.execute(ranked_sql, [expression, limit]).fetchall()
+        ranked = db.execute(ranked_sql, [expression, since_rowid, limit]).fetchall()
         rows: dict[int, tuple] = {}
         ids = [r[0] for r in ranked]
         for chunk in range(0, len(ids), 500):
