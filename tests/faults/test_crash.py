@@ -192,3 +192,30 @@ def test_kills_deliver_every_webhook_alert_with_one_idempotency_key(site, tmp_pa
     assert counts == Counter({key: 1 + in_doubt[key] for key in expected})
     duplicates = sum(counts.values()) - len(counts)
     print(f"{len(run.kills)} kills, {len(expected)} alerts, {duplicates} repeated (same key) after_send")
+
+
+@pytest.mark.skipif("slack" not in CHANNELS, reason="needs the slack channel (issue #4)")
+def test_kills_deliver_every_slack_alert_exactly_once(site, slack, tmp_path, crash_points):
+    """Slack: every alert reaches the Slack-compatible server exactly once, whatever the kill
+    point. A kill after Slack accepted a message and before it was recorded leaves the row in
+    doubt; the next run finds the message by its metadata key in the channel history and
+    records it instead of posting it again."""
+    from slackapi import TOKEN
+
+    channels = [
+        {"id": "compliance", "kind": "slack", "slack_channel": "#compliance-alerts", "api_url": slack.api_url}
+    ]
+    run = crash_run(site, tmp_path, crash_points, channels)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SLACK_BOT_TOKEN", TOKEN)
+        run.run()
+    assert len(run.kills) >= crash_points
+    rows = assert_history_exact(tmp_path / "regwatch.db", run.states)
+
+    counts = Counter(slack.keys("compliance-alerts"))
+    expected = {f"regwatch:change:{change_id}:compliance" for change_id, _ in rows}
+    assert counts == Counter({key: 1 for key in expected})  # every alert, exactly once
+    after_send = sum(1 for k in run.kills if k.point == "after_send")
+    print(
+        f"{len(run.kills)} kills ({after_send} between send and record), {len(expected)} alerts, none twice"
+    )
