@@ -63,6 +63,16 @@ class Settings:
             return str(self.config.path.parent / database)
         return database
 
+    def source_rows(self) -> dict[str, dict[str, Any]]:
+        """Each source's stored state by id; empty before the first check created the database."""
+        if not Path(self.database).exists():
+            return {}
+        store = self.store(readonly=True)
+        try:
+            return {row["id"]: row for row in store.source_rows()}
+        finally:
+            store.close()
+
     def store(self, *, readonly: bool = False) -> Store:
         if readonly and not Path(self.database).exists():
             raise WatchError(f"no database at {self.database} yet; run `regwatch check` first")

@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import click
 
@@ -65,13 +64,7 @@ def status(settings: Settings, as_json: bool) -> None:
     config error. Works with or without a running service.
     """
     config = settings.config
-    rows = {}
-    if Path(settings.database).exists():
-        store = settings.store(readonly=True)
-        try:
-            rows = {row["id"]: row for row in store.source_rows()}
-        finally:
-            store.close()
+    rows = settings.source_rows()
     running = holder(settings.database)
     service_running = bool(running) and running.get("command") == "run"  # type: ignore[union-attr]
     now = utcnow()

@@ -173,13 +173,7 @@ def _filter_args(jurisdictions: tuple[str, ...], tags: tuple[str, ...]) -> str:
 def list_sources(settings: Settings) -> None:
     """Configured sources with their last check, last change and state."""
     config = settings.config
-    rows = {}
-    if Path(settings.database).exists():
-        store = settings.store(readonly=True)
-        try:
-            rows = {row["id"]: row for row in store.source_rows()}
-        finally:
-            store.close()
+    rows = settings.source_rows()
     for source in config.sources:
         row = rows.get(source.id) or {}
         state = row.get("state", "new")
