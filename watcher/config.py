@@ -180,13 +180,14 @@ def default_config_data() -> dict[str, Any]:
     """The embedded default: the whole built-in catalog, console alerts, Slack if a token is set."""
     channels: list[dict[str, Any]] = [{"id": "console", "kind": "console"}]
     if os.environ.get("SLACK_BOT_TOKEN") and "slack" in CHANNELS:
-        channels.append(
-            {
-                "id": "slack",
-                "kind": "slack",
-                "slack_channel": os.environ.get("REGWATCH_SLACK_CHANNEL", "#regwatch"),
-            }
-        )
+        slack: dict[str, Any] = {
+            "id": "slack",
+            "kind": "slack",
+            "slack_channel": os.environ.get("REGWATCH_SLACK_CHANNEL", "#regwatch"),
+        }
+        if os.environ.get("REGWATCH_SLACK_API_URL"):  # GovSlack, a proxy, a local test server
+            slack["api_url"] = os.environ["REGWATCH_SLACK_API_URL"]
+        channels.append(slack)
     return {"catalog": ["*"], "channels": channels}
 
 

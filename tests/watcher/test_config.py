@@ -105,3 +105,18 @@ def test_cron_is_accepted():
     config = parse_config(config_with(cron="0 9 * * 1-5"), path=None)
     assert config.sources[0].cron == "0 9 * * 1-5"
     assert config.sources[0].every is None
+
+
+def test_embedded_default_adds_slack_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no regwatch.toml here
+    monkeypatch.delenv("REGWATCH_CONFIG", raising=False)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert [c.kind for c in load_config().channels] == ["console"]
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("REGWATCH_SLACK_CHANNEL", "#compliance")
+    monkeypatch.setenv("REGWATCH_SLACK_API_URL", "http://127.0.0.1:9/api/")
+    config = load_config()
+    slack = next(c for c in config.channels if c.kind == "slack")
+    assert slack.options.slack_channel == "#compliance"
+    assert slack.options.api_url == "http://127.0.0.1:9/api/"
+    assert len(config.sources) >= 20  # the whole built-in catalog
