@@ -20,6 +20,7 @@ thin fetcher and channel wrappers that feed them.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -108,6 +109,11 @@ class MeteredChannel(Channel):
     def __init__(self, inner: Channel, metrics: Metrics) -> None:
         super().__init__(inner.id, inner.options, env=inner.env)
         self.kind = inner.kind  # type: ignore[misc]
+        # The outbox reads these delivery settings from the channel it is given: they must be
+        # the inner channel's, or a wrapped channel would lose its digest and thread settings.
+        self.supports_threads = inner.supports_threads  # type: ignore[misc]
+        self.thread = inner.thread
+        self.digest = inner.digest
         self.inner = inner
         self.metrics = metrics
 
@@ -120,8 +126,8 @@ class MeteredChannel(Channel):
         self.metrics.alerts_sent.labels(self.id).inc()
         return receipt
 
-    def reconcile(self, alert: Alert) -> Receipt | None:
-        return self.inner.reconcile(alert)
+    def reconcile(self, alert: Alert, *, since: datetime | None = None) -> Receipt | None:
+        return self.inner.reconcile(alert, since=since)
 
     def close(self) -> None:
         self.inner.close()
