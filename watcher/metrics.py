@@ -20,8 +20,8 @@ thin fetcher and channel wrappers that feed them.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections.abc import Mapping
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
