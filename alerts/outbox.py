@@ -70,14 +70,22 @@ CHANNELS_AT_ONCE = 4
 
 
 class DeliveryRow(Protocol):
-    id: int
-    channel: str
-    status: str
-    attempts: int
-    alert: Alert
-    kind: str
-    claimed_at: datetime | None
-    claimed_by: str
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def alert(self) -> Alert: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def claimed_at(self) -> datetime | None: ...
+    @property
+    def claimed_by(self) -> str: ...
 
 
 class OutboxStore(Protocol):

@@ -30,9 +30,12 @@ class Match:
 
 
 class Routable(Protocol):
-    id: str
-    match: Match
-    health: bool
+    @property
+    def id(self) -> str: ...
+    @property
+    def match(self) -> Match: ...
+    @property
+    def health(self) -> bool: ...
 
 
 def route(source: Source, channels: Iterable[Routable]) -> list[str]:

@@ -271,8 +271,8 @@ def render_change(alert: Alert) -> SlackMessage:
             hidden.append("the page text diff")
     closing = []
     if hidden:
-        more = f"…and {', '.join(hidden)}"
-        closing.append(f"{more}: `regwatch show {change.id}`" if change.id is not None else more)
+        note = f"…and {', '.join(hidden)}"
+        closing.append(f"{note}: `regwatch show {change.id}`" if change.id is not None else note)
     out.reserve = 0
     if closing:
         out.add(section(" ".join(closing)))

@@ -29,10 +29,10 @@ def parse_date(text: str | None, *, dayfirst: bool = False) -> str | None:
         # The common case (<time datetime="2024-10-18">), read as ISO whatever the
         # jurisdiction: dateutil with dayfirst=True would swap its month and day.
         try:
-            day = date.fromisoformat(text)
+            iso_day = date.fromisoformat(text)
         except ValueError:
             return None
-        return day.isoformat() if 1950 <= day.year <= 2100 else None
+        return iso_day.isoformat() if 1950 <= iso_day.year <= 2100 else None
     match = DRUPAL.match(text)
     if match:
         month, day, year, hour, minute = (int(g) for g in match.groups())

@@ -112,7 +112,7 @@ class Listing(SourceKind):
 
 
 def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: bool) -> Item | None:
-    found: dict[str, object] = {}  # title and link often share a selector ("h3 a"): select once
+    found: dict[str | None, object] = {}  # title and link often share a selector ("h3 a"): select once
 
     def first(css: str | None):
         if css not in found:

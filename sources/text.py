@@ -87,11 +87,11 @@ def decode(body: bytes, declared: str | None = None) -> str:
         if found:
             candidates.append(codec_name(found.group(1).decode("ascii", "ignore")))
     candidates.append("utf-8")
-    for codec in candidates:
-        if codec is None:
+    for candidate in candidates:
+        if candidate is None:
             continue
         try:
-            return body.decode(codec)
+            return body.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
     if _mostly_utf8(body):

@@ -457,7 +457,7 @@ async def check_public(host: str, port: int) -> None:
     except socket.gaierror as exc:
         raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason="dns") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not is_public(address):
             raise FetchError(
                 f"refusing to fetch {host}: it resolves to the non-public address {address} "

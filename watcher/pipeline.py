@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
@@ -119,7 +120,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     crashpoints.reached("after_extract")
     now = ctx.clock()
     duration = time.monotonic() - started
-    common = {
+    common: dict[str, Any] = {
         "duration": duration,
         "config_hash": config_hash,
         "health": ctx.health,

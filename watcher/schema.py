@@ -136,8 +136,8 @@ def m001_initial(db: Database) -> None:
         CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
         """
     )
-    db["items"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="porter")
-    db["changes"].enable_fts(["summary", "diff"], create_triggers=True, tokenize="porter")
+    db.table("items").enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="porter")
+    db.table("changes").enable_fts(["summary", "diff"], create_triggers=True, tokenize="porter")
 
 
 @migrations()
@@ -268,7 +268,7 @@ def m005_history_views(db: Database) -> None:
         FROM sources WHERE active = 1 AND state IN ('failing', 'broken');
         """
     )
-    db["version_text"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.table("version_text").enable_fts(["text"], create_triggers=True, tokenize="porter")
     _backfill_version_text(db)
 
 

@@ -198,8 +198,8 @@ def kinds() -> None:
             click.echo(f"      {line}")
         click.echo()
     click.echo("Alert channels:\n")
-    for name, cls in sorted(CHANNELS.items()):
+    for name, channel_cls in sorted(CHANNELS.items()):
         click.echo(f"  {name}")
-        for line in (inspect.getdoc(cls) or "").splitlines():
+        for line in (inspect.getdoc(channel_cls) or "").splitlines():
             click.echo(f"      {line}")
         click.echo()
