@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from localsite import LISTING_SOURCE, listing_page
 from slackapi import TOKEN, SlackServer
 
 from alerts.outbox import deliver_due
 from watcher.config import parse_config
+from watcher.metrics import MeteredChannel, Metrics
 from watcher.runner import build_channels, run_pass
 from watcher.store import Store
 
@@ -42,7 +44,13 @@ class World:
     """A config, a store file, channels built like the CLI builds them, and a clock."""
 
     def __init__(
-        self, tmp_path: Path, sources: list[dict], channels: list[dict], env=None, **top: Any
+        self,
+        tmp_path: Path,
+        sources: list[dict],
+        channels: list[dict],
+        env=None,
+        metered: bool = False,
+        **top: Any,
     ) -> None:
         self.config = parse_config(
             {"allow_private": True, "sources": sources, "channels": channels, **top}, path=None
@@ -50,9 +58,13 @@ class World:
         self.store = Store(tmp_path / "regwatch.db")
         self.clock = Clock()
         self.env = ENV if env is None else env
+        self.metered = metered  # wrap channels in the service's metrics wrapper, as `regwatch run` does
 
     def channels(self):
-        return build_channels(self.config, env=self.env)
+        built = build_channels(self.config, env=self.env)
+        if self.metered:
+            return {cid: MeteredChannel(channel, Metrics()) for cid, channel in built.items()}
+        return built
 
     def check(self, **kwargs: Any):
         channels = self.channels()
@@ -335,7 +347,8 @@ def test_thread_start_that_vanished_falls_back_to_the_channel(site, slack, tmp_p
     assert "thread_ts" not in message
 
 
-def test_daily_digest_sends_one_message_once(site, slack, tmp_path):
+@pytest.mark.parametrize("metered", [False, True], ids=["check", "service-wrapped"])
+def test_daily_digest_sends_one_message_once(site, slack, tmp_path, metered):
     paths = ["/a", "/b"]
     for path in paths:
         site.set(path, listing_page(ITEMS))
@@ -346,6 +359,7 @@ def test_daily_digest_sends_one_message_once(site, slack, tmp_path):
             slack_channel(slack, "digest", "#general", digest="daily"),
             slack_channel(slack, "now", "#compliance-alerts"),
         ],
+        metered=metered,
     )
     world.check()
     changes_on(site, world, paths, 1)  # 10:01
