@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
+from pathlib import Path
 
 from watcher.model import Item, Snapshot, Source
+from watcher.store import Store
 
 REGULATORS = [
     ("US", "HHS", ["hipaa", "privacy"]),
@@ -78,3 +81,13 @@ def item(rng: random.Random, source: Source, serial: int, day: str) -> Item:
 
 def listing(items: list[Item]) -> Snapshot:
     return Snapshot(items=tuple(items))
+
+
+def fresh_store(path: Path, n_sources: int, start: datetime) -> tuple[Store, list[Source]]:
+    """A new database at `path` (any old one and its WAL removed) with `n_sources` sources."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    store = Store(path)
+    srcs = sources(n_sources)
+    store.sync_sources(srcs, start)
+    return store, srcs

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from history_data import item, listing, sources  # noqa: E402
+from history_data import fresh_store, item, listing  # noqa: E402
 
 from watcher import history, search  # noqa: E402
 from watcher.diff import diff  # noqa: E402
@@ -40,11 +40,7 @@ YEAR = timedelta(days=365)
 
 def build(path: Path, n_checks: int, n_changes: int, n_sources: int, seed: int = 7) -> None:
     rng = random.Random(seed)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    store = Store(path)
-    srcs = sources(n_sources)
-    store.sync_sources(srcs, START)
+    store, srcs = fresh_store(path, n_sources, START)
     health = HealthPolicy()
     fetched = FetchResult(url="", final_url="", status=200)
     t0 = time.perf_counter()

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from history_data import item, listing, sources  # noqa: E402
+from history_data import fresh_store, item, listing  # noqa: E402
 
 from watcher import history, search  # noqa: E402
 from watcher.diff import diff  # noqa: E402
@@ -46,11 +46,7 @@ def simulate(
     path: Path, n_sources: int, days: int, change_rate: float, compact: bool, seed: int = 11
 ) -> dict:
     rng = random.Random(seed)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    store = Store(path)
-    srcs = sources(n_sources)
-    store.sync_sources(srcs, START)
+    store, srcs = fresh_store(path, n_sources, START)
     health = HealthPolicy()
     fetched = FetchResult(url="", final_url="", status=200)
     current = {}
