@@ -167,7 +167,7 @@ def main() -> int:
     )
     published: dict[tuple[str, int], float] = {}
     try:
-        wait = 60 + 0.25 * len(ids)  # first checks are staggered at start-up (watcher.scheduling)
+        wait = 60 + 0.25 * len(ids)  # first checks are staggered at start-up (watcher.service.scheduling)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             conn = sqlite3.connect(db, timeout=10) if db.exists() else None

@@ -6,8 +6,8 @@ import random
 from datetime import datetime
 from pathlib import Path
 
+from watcher.db.store import Store
 from watcher.model import Item, Snapshot, Source
-from watcher.store import Store
 
 REGULATORS = [
     ("US", "HHS", ["hipaa", "privacy"]),

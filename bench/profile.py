@@ -57,7 +57,7 @@ def summarize(collapsed: Path, top: int) -> str:
 
 
 def _short(frame: str) -> str:
-    """'fetch (watcher/fetch.py:123)' -> 'fetch (watcher/fetch.py)'."""
+    """'fetch (watcher/net/fetch.py:123)' -> 'fetch (watcher/net/fetch.py)'."""
     name, _, where = frame.partition(" (")
     where = where.rstrip(")").rsplit(":", 1)[0]
     for marker in ("site-packages/", "python3.11/", str(ROOT) + "/"):

@@ -9,7 +9,7 @@ vocabulary of the evaluation set plus a long tail of rare words, CFR citations, 
 document numbers and EU act numbers, dates over four years, and a followed document
 text of ~300 words on every tenth item. Then it links real changes (the evaluation
 set's documents, each stored as a real change with its followed text) through
-`watcher.related.link_change` and reports the median and 95th percentile wall time.
+`watcher.related.linking.link_change` and reports the median and 95th percentile wall time.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.related_eval import Bench, load  # noqa: E402
-from watcher.related import Ranking, link_change, words  # noqa: E402
-from watcher.store import Store, iso  # noqa: E402
+from watcher.db.store import Store, iso  # noqa: E402
+from watcher.related.linking import Ranking, link_change, words  # noqa: E402
 
 
 def vocabulary(rng: random.Random) -> list[str]:

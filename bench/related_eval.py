@@ -7,7 +7,7 @@
 The set (tests/related/eval_set.toml, see its SOURCE.md) is indexed in a real SQLite
 database through the real Store (candidates as items of their sources, each change as a
 real change whose new item carries the document's text, or a page edit), and linked with
-the real `watcher.related.link_change`. Each change is removed from the index after it is
+the real `watcher.related.linking.link_change`. Each change is removed from the index after it is
 linked, so changes never answer each other.
 
 Figures (changes with at least one right answer):
@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from watcher.db.store import HealthPolicy, Store  # noqa: E402
 from watcher.model import Change, FetchResult, Item, Snapshot, Source  # noqa: E402
-from watcher.related import Link, Ranking, link_change  # noqa: E402
-from watcher.store import HealthPolicy, Store  # noqa: E402
+from watcher.related.linking import Link, Ranking, link_change  # noqa: E402
 
 FIGURES = ("precision@1", "recall@3", "MRR", "shown precision", "shown recall", "quiet")
 DEFAULT = Ranking()

@@ -31,12 +31,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from history_data import fresh_store, item, listing  # noqa: E402
 
-from watcher import history, search  # noqa: E402
-from watcher.diff import diff  # noqa: E402
-from watcher.history import Filters  # noqa: E402
+from watcher.check.diff import diff  # noqa: E402
+from watcher.db.store import HealthPolicy, Store, iso  # noqa: E402
+from watcher.history import queries as history  # noqa: E402
+from watcher.history import search  # noqa: E402
+from watcher.history.queries import Filters  # noqa: E402
+from watcher.history.retention import compact_checks, optimize  # noqa: E402
 from watcher.model import FetchResult  # noqa: E402
-from watcher.retention import compact_checks, optimize  # noqa: E402
-from watcher.store import HealthPolicy, Store, iso  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 ITEMS_PER_LISTING = 50

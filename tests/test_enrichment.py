@@ -14,11 +14,11 @@ import pytest
 from clirun import ROOT
 from localsite import LISTING_SOURCE, listing_page
 
+from watcher.check.enrich import needs_enrichment
 from watcher.config import parse_config
-from watcher.enrich import needs_enrichment
+from watcher.db.store import ENRICH_TIMEOUT, HealthPolicy, Store
 from watcher.errors import ConfigError
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
-from watcher.store import ENRICH_TIMEOUT, HealthPolicy, Store
 
 NOW = datetime(2025, 1, 14, 12, tzinfo=UTC)
 ITEM = Item("k", "HIPAA guidance", "https://hhs.example/k", "2025-01-14")

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 
-from watcher.health import HealthServer
+from watcher.service.health import HealthServer
 
 
 async def exchange(port: int, raw: bytes) -> bytes:

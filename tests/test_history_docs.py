@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from watcher.cli import main
-from watcher.store import Store
+from watcher.db.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DOC = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")

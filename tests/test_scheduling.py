@@ -11,7 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from watcher.config import parse_config
 from watcher.errors import ConfigError
 from watcher.model import Source
-from watcher.scheduling import (
+from watcher.service.scheduling import (
     FIRST_DELAY,
     cron_trigger,
     crontab_weekdays,
@@ -21,7 +21,7 @@ from watcher.scheduling import (
     plan_first_runs,
     trigger_for,
 )
-from watcher.status import source_statuses
+from watcher.service.status import source_statuses
 
 NOW = datetime(2024, 10, 18, 10, 0, tzinfo=UTC)  # a Friday
 

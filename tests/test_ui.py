@@ -17,7 +17,7 @@ import pytest
 from analyst_history import BASELINE_PARAS, FINAL_RULE, build_history
 from localsite import Site
 
-datasette_ui = pytest.importorskip("watcher.ui", reason="the ui extra (datasette) is not installed")
+datasette_ui = pytest.importorskip("watcher.history.ui", reason="the ui extra (datasette) is not installed")
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,7 +31,7 @@ from sources.catalog import load_catalog
 from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
-from watcher.scheduling import cron_trigger
+from watcher.service.scheduling import cron_trigger
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -458,7 +458,7 @@ def parse_interval(value: Any, where: str) -> float:
 
 def validate_cron(expr: str, where: str) -> str:
     try:
-        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.scheduling
+        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.service.scheduling
     except ValueError as exc:
         raise ConfigError(
             f"{where}: {expr!r} is not a valid cron expression ({exc}); "

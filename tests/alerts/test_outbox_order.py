@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.base import Channel
 from alerts.outbox import deliver_due
+from watcher.db.store import HealthPolicy, Store
 from watcher.model import Alert, Change, FetchResult, Item, Receipt, Snapshot, Source
-from watcher.store import HealthPolicy, Store
 
 NOW = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)
 HEALTH = HealthPolicy()

@@ -33,8 +33,8 @@ from alerts.registry import CHANNELS
 from alerts.render import render_text
 from sources.listing import Listing, ListingOptions
 from sources.page import Page, PageOptions
+from watcher.check.diff import diff
 from watcher.config import build_dataclass
-from watcher.diff import diff
 from watcher.errors import ExtractError
 from watcher.model import Alert, Change, FetchResult, Snapshot, Source, SourceInfo
 

@@ -37,7 +37,7 @@ from localsite import LISTING_SOURCE, listing_page
 from alerts.registry import CHANNELS
 from watcher.config import Service, load_config
 from watcher.errors import FetchError
-from watcher.fetch import Fetcher, FetchPolicy, Request, check_public
+from watcher.net.fetch import Fetcher, FetchPolicy, Request, check_public
 
 TOKEN = "xoxb-SECRET-1234567890-abcdefABCDEF"
 WEBHOOK_SECRET = "whsec-SECRET-0987654321-zyxwvu"
@@ -225,7 +225,7 @@ def test_database_wal_and_shm_are_created_0600_even_under_umask_000(tmp_path):
     script = (
         "import os, stat, sys\n"
         "os.umask(0)\n"
-        "from watcher.store import Store\n"
+        "from watcher.db.store import Store\n"
         "store = Store(sys.argv[1])\n"
         "store.db.execute('CREATE TABLE t (x)')\n"
         "store.db.execute('INSERT INTO t VALUES (1)')\n"

@@ -7,9 +7,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from watcher.db.store import HealthPolicy, Store
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
-from watcher.related import LinkTarget, Ranking, find_acts, find_identifiers, link_change, rank, stem, words
-from watcher.store import HealthPolicy, Store
+from watcher.related.linking import (
+    LinkTarget,
+    Ranking,
+    find_acts,
+    find_identifiers,
+    link_change,
+    rank,
+    stem,
+    words,
+)
 
 NOW = datetime(2025, 1, 20, 12, tzinfo=UTC)
 

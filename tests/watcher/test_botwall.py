@@ -9,7 +9,7 @@ import pytest
 from localsite import LISTING_SOURCE, listing_page
 from passes import Passes, make_config
 
-from watcher.botwall import detect
+from watcher.net.botwall import detect
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from passes import Passes, make_config
 
-from watcher.browser import unavailable_reason
 from watcher.config import parse_config
 from watcher.errors import ConfigError
+from watcher.net.browser import unavailable_reason
 
 REASON = unavailable_reason()
 needs_browser = pytest.mark.skipif(REASON is not None, reason=f"browser rendering unavailable: {REASON}")

@@ -9,7 +9,7 @@ import sys
 import pytest
 from clirun import ROOT
 
-from watcher import crashpoints
+from watcher.check import crashpoints
 
 SCRIPT = (
     "from watcher import crashpoints\n"

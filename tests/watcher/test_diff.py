@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watcher.diff import diff
+from watcher.check.diff import diff
 from watcher.model import Item, Snapshot
 
 

@@ -10,7 +10,7 @@ import zlib
 import pytest
 
 from watcher.errors import FetchError
-from watcher.fetch import Fetcher, FetchPolicy, Request, parse_retry_after
+from watcher.net.fetch import Fetcher, FetchPolicy, Request, parse_retry_after
 
 
 def fetch(url: str, *, policy: FetchPolicy | None = None, **request) -> object:

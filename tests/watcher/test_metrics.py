@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from alerts.base import Channel
-from watcher.metrics import MeteredChannel, Metrics
 from watcher.model import Alert, Receipt, SourceInfo
+from watcher.service.metrics import MeteredChannel, Metrics
 
 
 class Threaded(Channel):

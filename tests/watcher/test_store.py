@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from watcher.db.store import HealthPolicy, Store
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
-from watcher.store import HealthPolicy, Store
 
 NOW = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)
 SOURCE = Source(id="s", url="https://e.gov/", kind="listing", name="S")

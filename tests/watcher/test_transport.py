@@ -12,8 +12,8 @@ import pytest
 from localsite import Site
 
 from watcher.errors import FetchError
-from watcher.fetch import Fetcher, FetchPolicy, Request, make_client
-from watcher.transport import AiohttpTransport
+from watcher.net.fetch import Fetcher, FetchPolicy, Request, make_client
+from watcher.net.transport import AiohttpTransport
 
 
 class RawServer:

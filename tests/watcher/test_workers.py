@@ -10,9 +10,9 @@ from localsite import listing_page
 from sources.dates import parse_date
 from sources.listing import ListingOptions
 from sources.registry import kind_for
+from watcher.check.workers import ProcessExtractor, extract
 from watcher.errors import ExtractError
 from watcher.model import FetchResult, Source
-from watcher.workers import ProcessExtractor, extract
 
 ITEMS = [(f"2024-10-{d:02d}", f"Circular {d}/2024 on data sharing", f"/c/{d}") for d in range(1, 29)]
 

@@ -16,8 +16,8 @@ from rich.console import Console
 
 from watcher import __version__
 from watcher.config import Config, load_config
+from watcher.db.store import Store
 from watcher.errors import ConfigError, WatchError
-from watcher.store import Store
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2

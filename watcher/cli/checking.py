@@ -9,9 +9,9 @@ import click
 
 from alerts.outbox import deliver_due
 from alerts.render import safe
+from watcher.check.runner import build_channels, run_pass, utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
-from watcher.lock import DatabaseLock
-from watcher.runner import build_channels, run_pass, utcnow
+from watcher.db.lock import DatabaseLock
 
 STATUS_WORDS = {
     "baseline": "baseline stored",
@@ -106,6 +106,6 @@ def demo(passes: int, interval: float, keep_db: str | None) -> None:
     No internet or Slack needed: a listing gains an item and a page's paragraph is
     edited between passes (with noise that must not alert), and alerts print here.
     """
-    from watcher.demo import run_demo
+    from watcher.cli.demo import run_demo
 
     run_demo(passes=passes, interval=interval, db_path=keep_db)

@@ -8,13 +8,13 @@ from datetime import timedelta
 import click
 
 from alerts.render import safe
-from watcher import history as queries
 from watcher.cli.app import Settings, main
 from watcher.cli.history import build_filters, filter_options, moment_option
 from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
 from watcher.errors import WatchError
-from watcher.search import GROUPS, MARK_CLOSE, MARK_OPEN, SCOPES, count_by
-from watcher.search import search as run_search
+from watcher.history import queries as queries
+from watcher.history.search import GROUPS, MARK_CLOSE, MARK_OPEN, SCOPES, count_by
+from watcher.history.search import search as run_search
 from watcher.timespec import BARE_DATE
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.errors import WatchError
-from watcher.retention import prune
-from watcher.runner import utcnow
+from watcher.history.retention import prune
 from watcher.timespec import parse_duration
 
 
@@ -83,7 +83,7 @@ def ui(settings: Settings, host: str, port: int) -> None:
     Needs the `ui` extra: pip install 'regwatch[ui]'.
     """
     try:
-        from watcher import ui as datasette_ui  # optional dependency: imported only when asked for
+        from watcher.history import ui as datasette_ui  # optional dependency: imported only when asked for
     except ImportError as exc:
         raise WatchError(f"the UI needs Datasette: pip install 'regwatch[ui]' ({exc})") from exc
     if not Path(settings.database).exists():

@@ -11,11 +11,11 @@ from datetime import datetime
 import click
 
 from alerts.render import safe
+from watcher.check.runner import utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main
 from watcher.config import load_config
-from watcher.lock import holder
-from watcher.runner import utcnow
-from watcher.status import SourceStatus, source_statuses
+from watcher.db.lock import holder
+from watcher.service.status import SourceStatus, source_statuses
 
 
 @main.command()
@@ -41,7 +41,7 @@ def run(settings: Settings, health_port: int | None, health_host: str | None) ->
     if settings.verbose == 0:
         logging.getLogger().setLevel(logging.INFO)
     config = settings.config
-    from watcher.service import WatchService  # the scheduler and metrics load only for `run`
+    from watcher.service.lifecycle import WatchService  # the scheduler and metrics load only for `run`
 
     service = WatchService(
         config,

@@ -13,16 +13,16 @@ from typing import Any
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
-from watcher import crashpoints
-from watcher.browser import BrowserRenderer
+from watcher.check import crashpoints
+from watcher.check.diff import diff
+from watcher.check.enrich import Enrichment, enrich, needs_enrichment
 from watcher.config import source_config_hash
-from watcher.diff import diff
-from watcher.enrich import Enrichment, enrich, needs_enrichment
+from watcher.db.store import HealthPolicy, Store
 from watcher.errors import SourceError
-from watcher.fetch import Fetcher, Request
 from watcher.model import FetchResult, Outcome, Snapshot, Source
-from watcher.robots import Robots
-from watcher.store import HealthPolicy, Store
+from watcher.net.browser import BrowserRenderer
+from watcher.net.fetch import Fetcher, Request
+from watcher.net.robots import Robots
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
         **common,
     )
     if hold and ctx.enrichment is not None and outcome.change_id is not None:
-        # Its alerts wait in 'enriching' until this finishes (watcher/enrich.py); never raises.
+        # Its alerts wait in 'enriching' until this finishes (watcher/check/enrich.py); never raises.
         await enrich(
             outcome.change_id,
             source,

@@ -27,8 +27,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from alerts.base import Channel
 from watcher.errors import DeliveryError, FetchError
-from watcher.fetch import Fetcher, FetchPolicy, Request
 from watcher.model import Alert, FetchResult, Outcome, Receipt
+from watcher.net.fetch import Fetcher, FetchPolicy, Request
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 

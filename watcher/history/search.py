@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from watcher.errors import WatchError
-from watcher.history import Filters, source_clause, time_clause
+from watcher.history.queries import Filters, source_clause, time_clause
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # private-use characters: never in the output as-is
 SCOPES = ("items", "changes", "versions")

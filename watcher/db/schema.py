@@ -184,7 +184,7 @@ def m006_related(db: Database) -> None:
 
     `changes.enrichment`: NULL (nothing to do), 'pending' (following/linking not finished;
     its outbox rows wait in status 'enriching'), 'done', or 'expired' (given up; alerts
-    went out without links). See watcher/enrich.py.
+    went out without links). See watcher/check/enrich.py.
     """
     db.executescript(
         """
@@ -278,8 +278,8 @@ def _backfill_version_text(db: Database) -> None:
     import json
     import zlib
 
+    from watcher.history.versiontext import introduced_text
     from watcher.model import Snapshot
-    from watcher.versiontext import introduced_text
 
     previous: dict[str, str] = {}
     rows = db.conn.execute(

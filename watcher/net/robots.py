@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from watcher.errors import FetchError
-from watcher.fetch import Fetcher, Request
+from watcher.net.fetch import Fetcher, Request
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import time
 from urllib.parse import urlsplit
 
 from watcher.errors import FetchError
-from watcher.fetch import FetchPolicy, Request, bot_wall_error, check_public, http_error
 from watcher.model import FetchResult
+from watcher.net.fetch import FetchPolicy, Request, bot_wall_error, check_public, http_error
 
 logger = logging.getLogger(__name__)
 

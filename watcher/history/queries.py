@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.db.store import iso
 from watcher.errors import WatchError
-from watcher.store import iso
 
 CHANGE_KINDS = {
     "added": "c.n_added > 0",

@@ -29,12 +29,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from watcher.fetch import Fetcher
-from watcher.follow import FollowPolicy, follow_items
+from watcher.check.follow import FollowPolicy, follow_items
+from watcher.db.store import Store
 from watcher.model import Change, Source
-from watcher.related import Ranking, link_change
-from watcher.robots import Robots
-from watcher.store import Store
+from watcher.net.fetch import Fetcher
+from watcher.net.robots import Robots
+from watcher.related.linking import Ranking, link_change
 
 logger = logging.getLogger(__name__)
 

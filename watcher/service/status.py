@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from watcher.db.store import parse_iso
 from watcher.model import Source
-from watcher.scheduling import next_due
-from watcher.store import parse_iso
+from watcher.service.scheduling import next_due
 
 STATES = ("new", "ok", "failing", "broken", "selector-broken", "robots-blocked")
 BAD_STATES = ("broken", "selector-broken", "robots-blocked")

@@ -2,19 +2,19 @@
 
 It composes the engine and holds no business state of its own: schedules come from the
 config, last check times and Retry-After holds from the database (so a restart resumes
-the cadence), and each run is `watcher.pipeline.check`. Around that it adds:
+the cadence), and each run is `watcher.check.pipeline.check`. Around that it adds:
 
 - one APScheduler job per source (interval with jitter, or cron), never two runs of one
   source at once, missed runs coalesced, and a start-up catch-up of sources that fell due
-  while the service was down (see `watcher.scheduling`);
+  while the service was down (see `watcher.service.scheduling`);
 - delivery of the outbox every `[service] deliver_every` seconds and right after a check;
 - SIGHUP: reload the config (sources added, removed or changed are rescheduled; a bad
   config is logged and the running one kept); SIGTERM/SIGINT: stop scheduling, let checks
   in flight finish for `[service] shutdown_grace` seconds, then cancel them (a check is
   cancelled only while it waits on the network, never inside a database transaction),
   send what is due, exit 0. A second signal cancels at once;
-- an exclusive lock on the database for the life of the process (`watcher.lock`);
-- optionally /healthz and /metrics (`watcher.health`, `watcher.metrics`).
+- an exclusive lock on the database for the life of the process (`watcher.db.lock`);
+- optionally /healthz and /metrics (`watcher.service.health`, `watcher.service.metrics`).
 """
 
 from __future__ import annotations
@@ -34,19 +34,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from alerts.base import Channel
 from alerts.outbox import deliver_due
 from watcher import __version__
+from watcher.check.pipeline import Context, check
+from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.config import Config
+from watcher.db.lock import DatabaseLock
+from watcher.db.store import Store, parse_iso
 from watcher.errors import ConfigError, WatchError
-from watcher.fetch import Fetcher
-from watcher.health import HealthServer
-from watcher.lock import DatabaseLock
-from watcher.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.model import Source
-from watcher.pipeline import Context, check
-from watcher.robots import Robots
-from watcher.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
-from watcher.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
-from watcher.status import STATES, count_states, source_statuses
-from watcher.store import Store, parse_iso
+from watcher.net.fetch import Fetcher
+from watcher.net.robots import Robots
+from watcher.service.health import HealthServer
+from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
+from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
+from watcher.service.status import STATES, count_states, source_statuses
 
 logger = logging.getLogger(__name__)
 

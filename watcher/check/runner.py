@@ -12,17 +12,17 @@ from alerts.base import Channel
 from alerts.outbox import DeliveryReport, deliver_due
 from alerts.registry import CHANNELS
 from alerts.routing import route, route_health
-from watcher.browser import BrowserRenderer
+from watcher.check.enrich import Enrichment, recover
+from watcher.check.follow import FollowPolicy
+from watcher.check.pipeline import Context, Extractor, check, extract_inline
+from watcher.check.workers import ProcessExtractor
 from watcher.config import Config
-from watcher.enrich import Enrichment, recover
-from watcher.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
-from watcher.follow import FollowPolicy
+from watcher.db.store import HealthPolicy, Store
 from watcher.model import Outcome, Source
-from watcher.pipeline import Context, Extractor, check, extract_inline
-from watcher.related import Ranking
-from watcher.robots import Robots
-from watcher.store import HealthPolicy, Store
-from watcher.workers import ProcessExtractor
+from watcher.net.browser import BrowserRenderer
+from watcher.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from watcher.net.robots import Robots
+from watcher.related.linking import Ranking
 
 logger = logging.getLogger(__name__)
 

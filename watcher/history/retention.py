@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from watcher.store import iso
+from watcher.db.store import iso
 
 COMPACTABLE = ("unchanged", "not_modified")
 FTS_TABLES = ("items_fts", "changes_fts", "version_text_fts")

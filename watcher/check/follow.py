@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sources.document import DOCUMENT_ACCEPT, Document, extract_document
+from watcher.db.store import Store, StoredItem
 from watcher.errors import SourceError
-from watcher.fetch import Fetcher, Request
 from watcher.model import Source
-from watcher.robots import Robots
-from watcher.store import Store, StoredItem
+from watcher.net.fetch import Fetcher, Request
+from watcher.net.robots import Robots
 
 logger = logging.getLogger(__name__)
 

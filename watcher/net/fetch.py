@@ -23,9 +23,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from watcher import __version__, botwall
+from watcher import __version__
 from watcher.errors import FetchError
 from watcher.model import FetchResult
+from watcher.net import botwall
 
 DEFAULT_USER_AGENT = (
     f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
@@ -298,7 +299,7 @@ def redirect_target(url: str, location: str) -> str:
 def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
     """The shared client: redirects off (handled per hop), pooled keep-alive connections.
 
-    The transport is aiohttp's pool behind httpx's API (watcher/transport.py): httpx's own
+    The transport is aiohttp's pool behind httpx's API (watcher/net/transport.py): httpx's own
     pool costs about five times the CPU per request, which is most of a no-change pass.
     """
     return httpx.AsyncClient(
@@ -490,6 +491,6 @@ def _host_key(url: str) -> str:
 def _aiohttp_transport(**kwargs: object) -> httpx.AsyncBaseTransport:
     # Imported when a client is made, not at start-up: aiohttp is most of the import time of
     # commands that never fetch (history, search, show).
-    from watcher.transport import AiohttpTransport
+    from watcher.net.transport import AiohttpTransport
 
     return AiohttpTransport(**kwargs)  # type: ignore[arg-type]

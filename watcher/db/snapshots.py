@@ -1,0 +1,53 @@
+"""Content-addressed snapshots: stored once, compressed, with their searchable text."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime
+
+from watcher.db.reads import ChangeReads
+from watcher.db.values import (
+    iso,
+)
+from watcher.history.versiontext import introduced_text
+from watcher.model import (
+    Snapshot,
+)
+
+
+class SnapshotRows(ChangeReads):
+    # -- snapshots ----------------------------------------------------------------------
+
+    def snapshot(self, fingerprint: str | None) -> Snapshot | None:
+        if not fingerprint:
+            return None
+        rows = list(self.db.query("SELECT data FROM snapshots WHERE hash = ?", [fingerprint]))
+        if not rows:
+            return None
+        snapshot = Snapshot.from_dict(json.loads(zlib.decompress(rows[0]["data"])))
+        # Stored under its fingerprint: seed the cache instead of hashing it again.
+        snapshot.__dict__["fingerprint"] = fingerprint
+        return snapshot
+
+    def latest_snapshot(self, source_id: str) -> Snapshot | None:
+        return self.snapshot(self.state(source_id).latest)
+
+    def _put_snapshot(
+        self, snapshot: Snapshot, now: datetime, fingerprint: str | None = None, previous: str | None = None
+    ) -> str:
+        """Store a snapshot once (content-addressed); a new one also gets its searchable text,
+        the lines it introduced since `previous` (the fingerprint of the version before)."""
+        fingerprint = fingerprint or snapshot.fingerprint
+        payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
+            [fingerprint, iso(now), len(payload), zlib.compress(payload, 6)],
+        )
+        if cursor.rowcount == 1:
+            before = self.snapshot(previous) if previous else None
+            self.db.execute(
+                "INSERT OR IGNORE INTO version_text (snapshot, text) VALUES (?, ?)",
+                [fingerprint, introduced_text(snapshot.text, before.text if before else None)],
+            )
+        return fingerprint

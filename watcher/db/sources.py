@@ -1,0 +1,104 @@
+"""Source rows: configured sources, their state, schedule and outbox summary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from watcher.db.values import (
+    SourceState,
+    iso,
+    parse_iso,
+)
+from watcher.model import (
+    Source,
+)
+
+
+class SourceRows:
+    """Shared by the store's parts: the open database."""
+
+    db: Database
+    path: Path
+
+    # -- sources ------------------------------------------------------------------------
+
+    def sync_sources(self, sources: Sequence[Source], now: datetime) -> None:
+        """Record configured sources (metadata only; state is kept); mark others inactive."""
+        with self.db.atomic():
+            ids = [s.id for s in sources]
+            for source in sources:
+                row = {
+                    "id": source.id,
+                    "name": source.name,
+                    "url": source.url,
+                    "kind": source.kind,
+                    "role": source.role,
+                    "tags": json.dumps(list(source.tags)),
+                    "jurisdiction": source.jurisdiction,
+                    "regulator": source.regulator,
+                    "active": 1,
+                }
+                self.db.execute(
+                    "INSERT INTO sources (id, name, url, kind, role, tags, jurisdiction, regulator,"
+                    " active, created_at) VALUES (:id, :name, :url, :kind, :role, :tags,"
+                    " :jurisdiction, :regulator, 1, :now) ON CONFLICT(id) DO UPDATE SET"
+                    " name=excluded.name, url=excluded.url, kind=excluded.kind, role=excluded.role,"
+                    " tags=excluded.tags, jurisdiction=excluded.jurisdiction,"
+                    " regulator=excluded.regulator, active=1",
+                    {**row, "now": iso(now)},
+                )
+            placeholders = ",".join("?" for _ in ids) or "''"
+            self.db.execute(f"UPDATE sources SET active = 0 WHERE id NOT IN ({placeholders})", ids)
+
+    def state(self, source_id: str) -> SourceState:
+        rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+        if not rows:
+            return SourceState()
+        row = rows[0]
+        return SourceState(
+            latest=row["latest"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            body_hash=row["body_hash"],
+            config_hash=row["config_hash"],
+            pending=row["pending"],
+            pending_count=row["pending_count"],
+            state=row["state"],
+            failures=row["failures"],
+            last_check_at=parse_iso(row["last_check_at"]),
+            retry_after_until=parse_iso(row["retry_after_until"]),
+        )
+
+    def last_checks(self) -> dict[str, datetime]:
+        """Each source's last check time (the service resumes its cadence from these)."""
+        return {
+            row["id"]: parse_iso(row["last_check_at"])  # type: ignore[misc]
+            for row in self.db.query("SELECT id, last_check_at FROM sources WHERE last_check_at IS NOT NULL")
+        }
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sources ORDER BY id"))
+
+    def set_next_run(self, source_id: str, at: datetime | None) -> None:
+        """The service's next scheduled check of a source (shown by `regwatch status`)."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE sources SET next_run_at = ? WHERE id = ?", [iso(at) if at else None, source_id]
+            )
+
+    def outbox_summary(self, now: datetime, *, recent: float = 86400.0) -> dict[str, Any]:
+        """Alerts waiting (and since when) and alerts that failed for good recently."""
+        waiting = self.db.execute(
+            "SELECT count(*), min(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        ).fetchone()
+        since = iso(datetime.fromtimestamp(now.timestamp() - recent, UTC))
+        failed = self.db.execute(
+            "SELECT count(*) FROM outbox WHERE status = 'failed' AND created_at >= ?", [since]
+        ).fetchone()[0]
+        return {"pending": waiting[0], "oldest_pending_at": parse_iso(waiting[1]), "failed_recently": failed}

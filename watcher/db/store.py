@@ -1,0 +1,50 @@
+"""All reads and writes of the SQLite history, through sqlite-utils.
+
+One file, WAL mode, created 0600. A change, its snapshot, its items and its outbox
+rows are written in one transaction, so a crash leaves either all of them or none.
+Row <-> dataclass conversion lives beside the query that needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from watcher.db.enrichment import EnrichmentRows
+from watcher.db.schema import migrations
+from watcher.db.values import (  # noqa: F401  (the store's public values)
+    ENRICH_TIMEOUT,
+    Delivery,
+    HealthPolicy,
+    SourceState,
+    StoredItem,
+    _create_private,
+    change_from_row,
+    iso,
+    parse_iso,
+)
+
+
+class Store(EnrichmentRows):
+    """The regwatch database. Pass a path; the schema is created or upgraded on open."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if not readonly:
+            _create_private(self.path)
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        self.db = Database(conn, execute_plugins=False)
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        if not readonly:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()

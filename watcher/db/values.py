@@ -1,0 +1,125 @@
+"""Plain values the database hands out and takes in, and the row helpers beside them."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from watcher.model import (
+    Alert,
+    Change,
+    Item,
+    ItemChange,
+    Snapshot,
+)
+
+#: An alert held for enrichment longer than this is sent without it (see watcher/check/enrich.py).
+ENRICH_TIMEOUT = timedelta(minutes=30)
+
+
+def iso(moment: datetime) -> str:
+    """Aware UTC datetime -> sortable ISO-8601 text (what the database stores)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the pipeline needs to know about a source before checking it."""
+
+    latest: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    config_hash: str | None = None
+    pending: str | None = None
+    pending_count: int = 0
+    state: str = "new"
+    failures: int = 0
+    last_check_at: datetime | None = None
+    retry_after_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row due for sending, with the alert it carries."""
+
+    id: int
+    channel: str
+    status: str
+    attempts: int
+    alert: Alert
+    kind: str = "change"
+    claimed_at: datetime | None = None
+    claimed_by: str = ""
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item as stored, with its followed document (if any)."""
+
+    id: int
+    source_id: str
+    key: str
+    title: str
+    link: str
+    date: str | None
+    summary: str
+    text: str | None
+    text_fetched_at: str | None
+    text_error: str | None
+
+
+@dataclass(frozen=True)
+class HealthPolicy:
+    after_failures: int = 3
+    channels: tuple[str, ...] = ()
+
+
+def change_from_row(row: dict[str, Any]) -> Change:
+    return Change(
+        id=row["id"],
+        source_id=row["source_id"],
+        before=row["before"] or "",
+        after=row["after"],
+        added=tuple(Item.from_dict(i) for i in json.loads(row["added"])),
+        removed=tuple(Item.from_dict(i) for i in json.loads(row["removed"])),
+        changed=tuple(
+            ItemChange(Item.from_dict(c["before"]), Item.from_dict(c["after"]))
+            for c in json.loads(row["changed"])
+        ),
+        diff=tuple(row["diff"].split("\n")) if row["diff"] else (),
+        summary=row["summary"],
+        detected_at=parse_iso(row["detected_at"]),
+    )
+
+
+def _baseline_summary(snapshot: Snapshot) -> str:
+    if snapshot.items:
+        return f"baseline: {len(snapshot.items)} item(s)"
+    return f"baseline: {len(snapshot.blocks)} text block(s)"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file with mode 0600 before SQLite opens it (it holds history)."""
+    if path.exists() or str(path) == ":memory:":
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.close(fd)
