@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from watcher.db.enrichment import EnrichmentRows
-from watcher.db.schema import migrations
+from watcher.db.migrations import migrations
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
     Delivery,
