@@ -80,7 +80,7 @@ def _join(parts: list[tuple[str, str]], *, word_bound: bool = False) -> str:
 
 def to_mrkdwn(excerpt: Excerpt) -> str:
     """`✎ …context ~old~ *new* context… (+312 chars)` with every page character escaped."""
-    parts = []
+    parts: list[tuple[str, str]] = []
     for piece in excerpt.pieces:
         if piece.op == "gap":
             parts.append((piece.op, ELLIPSIS))
@@ -95,7 +95,7 @@ def to_mrkdwn(excerpt: Excerpt) -> str:
 
 def to_text(excerpt: Excerpt, *, color: bool = False) -> str:
     """`~ …context [-old-]{+new+} context… (+312 chars)`; red/green only when `color`."""
-    parts = []
+    parts: list[tuple[str, str]] = []
     for piece in excerpt.pieces:
         if piece.op == "gap":
             parts.append((piece.op, ELLIPSIS))
@@ -121,7 +121,7 @@ def to_html(excerpt: Excerpt) -> str:
     def esc(text: str) -> str:
         return html.escape(text, quote=True)
 
-    parts = []
+    parts: list[tuple[str, str]] = []
     for piece in excerpt.pieces:
         if piece.op == "gap":
             parts.append((piece.op, ELLIPSIS))

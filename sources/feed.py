@@ -12,6 +12,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.links import absolute, canonical, without_tracking
+from sources.markup import html_to_text
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -103,7 +104,7 @@ class Feed(SourceKind):
 
 
 def read_entry(entry: Any, base: str, ignore, options: FeedOptions, dayfirst: bool) -> Item | None:
-    title = clean_line(_text(entry.get("title", "")), ignore)
+    title = clean_line(_text(entry.get("title", ""), entry.get("title_detail")), ignore)
     link = _entry_link(entry, base)
     guid = (entry.get("id") or "").strip()
     if guid:
@@ -117,7 +118,8 @@ def read_entry(entry: Any, base: str, ignore, options: FeedOptions, dayfirst: bo
         return None
     summary = ""
     if options.summary:
-        summary = clean_line(_text(entry.get("summary", "")), ignore)[:SUMMARY_LIMIT]
+        summary = clean_line(_text(entry.get("summary", ""), entry.get("summary_detail")), ignore)
+        summary = summary[:SUMMARY_LIMIT]
     return Item(
         key=key,
         title=title or link or guid,
@@ -154,15 +156,16 @@ def _entry_date(entry: Any, dayfirst: bool) -> str | None:
     return None
 
 
-def _text(value: str) -> str:
-    """Feed text fields may hold (sanitized) HTML: reduce to plain text."""
-    if not value or "<" not in value:
-        return value or ""
-    try:
-        root = html.parse_text(f"<html><body><div>{value}</div></body></html>")
-    except ExtractError:
+def _text(value: str, detail: Any = None) -> str:
+    """A feed text field as text. feedparser says what it is (`title_detail.type`): plain
+    text is kept verbatim, `<…>` included (feedparser already decoded it); HTML (which
+    feedparser sanitized) is converted to its text by lxml."""
+    if not value:
+        return ""
+    kind = (detail or {}).get("type") or "text/html"
+    if kind == "text/plain" or ("<" not in value and "&" not in value):
         return value
-    return " ".join(html.text_blocks(root))
+    return html_to_text(value)
 
 
 def _describe(problem: object) -> str:
