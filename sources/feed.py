@@ -26,6 +26,7 @@ HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
 )
 SUMMARY_LIMIT = 1000
+TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 
 
 @dataclass(frozen=True)
@@ -143,12 +144,18 @@ def _entry_date(entry: Any, dayfirst: bool) -> str | None:
     for name in ("published", "updated", "created"):
         # dict.get: feedparser's own .get maps updated -> published with a DeprecationWarning.
         parsed = dict.get(entry, f"{name}_parsed")
+        raw = dict.get(entry, name)
+        if parsed and raw and not TIME_OF_DAY.search(raw):
+            # A date without a time (`<dc:date>2024-10-18</dc:date>`) stays a date, not
+            # midnight UTC.
+            day = parse_date(raw, dayfirst=dayfirst)
+            if day:
+                return day
         if parsed:
             try:
                 return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", parsed)
             except (TypeError, ValueError):
                 pass
-        raw = dict.get(entry, name)
         if raw:
             found = parse_date(raw, dayfirst=dayfirst)
             if found:
