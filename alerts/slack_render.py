@@ -21,6 +21,7 @@ header block's `block_id` is the alert's idempotency key (reconcile looks for it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,7 @@ DIFF_LINES = 20
 LINE_BUDGET = 500  # characters of one changed line (changed words first, then context)
 LINE_CONTEXT = 100  # unchanged characters kept on each side of a change
 DIGEST_ITEMS = 5
+ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,25 @@ def slack_date(moment: datetime | None) -> str:
         return ""
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def item_date(text: str) -> str:
+    """An item's date: an instant (ISO with its offset) as `<!date>`, shown in the reader's
+    zone with the ISO text as fallback; a date, or a time without a zone, as written."""
+    moment = instant(text)
+    if moment is None:
+        return short(text, 40)
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{escape(text)}>"
+
+
+def instant(text: str) -> datetime | None:
+    """The moment an ISO 8601 date-time with an offset (`2019-05-03T19:21:28+00:00`) names."""
+    if not ISO_INSTANT.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 class Blocks:
@@ -151,7 +172,7 @@ def change_phrase(change: Change) -> str:
 def item_line(item: Item, source_host: str, bullet: str = "•") -> str:
     line = f"{bullet} {link(item.link, item.title or item.link, limit=200)}"
     if item.date:
-        line += f" · {short(item.date, 40)}"
+        line += f" · {item_date(item.date)}"
     host = host_of(item.link)
     if host and source_host and host != source_host and not host.endswith("." + source_host):
         line += f" ({escape(host)})"  # a link leaving the regulator's site says where it goes
