@@ -27,6 +27,7 @@ PieceOp = Literal["same", "del", "ins", "gap"]
 Kind = Literal["edit", "added", "removed"]
 
 MIN_CHANGE = 40  # a change is never cut below this many characters
+MIN_GAP = 20  # unchanged characters worth replacing by "…"
 MAX_LINES = 200  # changed lines of one diff considered at all
 TIME_BUDGET = 1.0  # seconds of word-diff refinement for one diff, all lines together
 
@@ -143,8 +144,8 @@ def with_context(segments: Sequence[Segment], width: int) -> list[Piece]:
         trail = index < last  # a change after: keep its end
         head = cut_words(text, width) if lead else ""
         tail = cut_words_end(text, width) if trail else ""
-        if len(head) + len(tail) >= len(text):
-            pieces.append(Piece("same", text))
+        if len(head) + len(tail) + MIN_GAP >= len(text):
+            pieces.append(Piece("same", text))  # leaving out a few characters would not help
             continue
         if head:
             pieces.append(Piece("same", head))
