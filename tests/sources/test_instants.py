@@ -28,7 +28,9 @@ def test_drupal_time_inside_the_date_field_keeps_its_utc_instant():
         link="h2 a, h3 a, .views-field-title a",
         date="time, .date-display-single, .views-field-created",
     )
-    (item,) = Listing().extract(fetched(DRUPAL_ROW.encode(), url="https://www.healthit.gov/news"), source).items
+    (item,) = (
+        Listing().extract(fetched(DRUPAL_ROW.encode(), url="https://www.healthit.gov/news"), source).items
+    )
     assert item.date == "2019-05-03T19:21:28+00:00"  # not 2019-05-03T15:21:00 (local, no zone)
 
 
