@@ -13,7 +13,7 @@ from email.utils import formatdate, parseaddr
 from typing import Any
 
 from alerts.base import Channel
-from alerts.excerpt import diff_excerpts
+from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_html
 from alerts.mrkdwn import clean, host_of, safe_url, truncate
 from alerts.render import headline, render_text
@@ -101,6 +101,14 @@ def item_html(alert: Alert, item: Item, source_host: str) -> str:
     return "<li>" + "".join(parts) + "</li>"
 
 
+def summary_html(before: Item, after: Item) -> str:
+    """An updated item's summary edit as `<del>`/`<ins>`, or nothing."""
+    if not (before.summary and after.summary) or before.summary == after.summary:
+        return ""
+    excerpt = field_excerpt(before.summary, after.summary, budget=LINE_BUDGET, context=LINE_CONTEXT)
+    return f'<li style="list-style:none">summary {to_html(excerpt)}</li>'
+
+
 def diff_html(diff: Sequence[str]) -> str:
     """Changed lines as word-diff excerpts: `<del>`/`<ins>` with context, escaped."""
     excerpts = diff_excerpts(diff, budget=LINE_BUDGET, context=LINE_CONTEXT, limit=MAX_DIFF_LINES)
@@ -136,7 +144,10 @@ def render_html_body(alert: Alert) -> str:
                 more = f"<li>…and {len(items) - MAX_ITEMS} more</li>" if len(items) > MAX_ITEMS else ""
                 out.append(f"<p><b>{label} ({len(items)})</b></p><ul>{rows}{more}</ul>")
         if change.changed:
-            rows = "".join(item_html(alert, p.after, host) for p in change.changed[:MAX_ITEMS])
+            rows = "".join(
+                item_html(alert, p.after, host) + summary_html(p.before, p.after)
+                for p in change.changed[:MAX_ITEMS]
+            )
             out.append(f"<p><b>Updated ({len(change.changed)})</b></p><ul>{rows}</ul>")
         if change.diff:
             out.append("<p><b>Page text changed</b></p>" + diff_html(change.diff))
