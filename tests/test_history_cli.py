@@ -298,13 +298,22 @@ def test_search_filters_and_counts(rw):
 
 
 @pytest.mark.parametrize(
-    ("query", "code"),
-    [("Security Rule's (NPRM)", 0), ('AI-driven "', 0), ("NEAR(x y", 0), ("col:umn -x *", 0), ("OR", 1)],
+    ("query", "said"),
+    [
+        ("Security Rule's (NPRM)", "no matches"),
+        ('AI-driven "', "no matches"),
+        ("NEAR(x y", "no matches"),
+        ("col:umn -x *", "no matches"),
+        ("OR", "empty search"),
+    ],
 )
-def test_search_survives_punctuation_and_operators(rw, query, code):
+def test_search_survives_punctuation_and_operators(rw, query, said):
     result = rw("search", query, ok=False)
-    assert result.returncode == code, result.stderr  # words, never FTS5 syntax errors
+    # words, never FTS5 syntax errors: these match nothing (exit 1, like grep) or are empty
+    assert result.returncode == 1, result.stderr
+    assert said in result.stderr and "bad search query" not in result.stderr
     assert "Traceback" not in result.stderr
+    assert rw("search", "(Security-Rule)").returncode == 0  # punctuation around words that match
 
 
 def test_search_words_are_all_required_and_or_works(rw):
@@ -312,6 +321,26 @@ def test_search_words_are_all_required_and_or_works(rw):
     assert [h["title"] for h in both] == [HHS_D[1]]
     either = json.loads(rw("search", "acme OR tracking", "--in", "items", "--format", "json").stdout)
     assert len(either) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("legitimat*", "Guidelines 01/2024 on legitimate interest"),  # indexed as "legitim"
+        ("transparen* algorithm*", HHS_C[1]),  # "transpar", in the followed text
+        ("Trackin*", HHS_B2[1]),  # case does not matter; "track"
+    ],
+)
+def test_prefix_search_works_on_the_stemmed_index(rw, query, title):
+    hits = json.loads(rw("search", query, "--in", "items", "--format", "json").stdout)
+    assert title in [h["title"] for h in hits]
+
+
+def test_search_without_a_match_exits_1_like_grep(rw):
+    result = rw("search", "xylophone", ok=False)
+    assert result.returncode == 1 and "no matches" in result.stderr
+    as_json = rw("search", "xylophone", "--format", "json", ok=False)
+    assert as_json.returncode == 1 and json.loads(as_json.stdout) == []
 
 
 def test_search_raw_fts_syntax_and_its_errors(rw):
