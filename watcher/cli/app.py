@@ -17,10 +17,11 @@ from rich.console import Console
 from watcher import __version__
 from watcher.config import Config, load_config
 from watcher.db.store import Store
-from watcher.errors import ConfigError, WatchError
+from watcher.errors import ConfigError, UnknownName, WatchError
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_USAGE = 2  # like click's usage errors: the command line named something that is not there
 
 
 #: Global options, accepted before or after the subcommand (`regwatch check --config x.toml`).
@@ -84,6 +85,9 @@ class RegwatchGroup(click.Group):
         except ConfigError as exc:
             click.echo(f"regwatch: configuration error: {exc}", err=True)
             sys.exit(EXIT_CONFIG)
+        except UnknownName as exc:
+            click.echo(f"regwatch: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
         except WatchError as exc:
             click.echo(f"regwatch: error: {exc}", err=True)
             sys.exit(EXIT_FAILED)

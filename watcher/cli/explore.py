@@ -140,6 +140,7 @@ def search(settings: Settings, query, limit, scopes, newest, raw, count_by_field
     chosen = build_filters(**filters)
     store = settings.store(readonly=True)
     try:
+        queries.require_sources(store.db, chosen.sources)
         if count_by_field:
             rows = count_by(store.db, query, chosen, count_by_field, scopes=tuple(scopes) or SCOPES, raw=raw)
             columns = [Column(count_by_field, count_by_field.upper(), 40)]
@@ -205,6 +206,7 @@ def export(settings: Settings, what: str, fmt: str, raw_csv: bool, **filters) ->
     chosen = build_filters(**filters)
     store = settings.store(readonly=True)
     try:
+        queries.require_sources(store.db, chosen.sources)
         with closed_pipe_ok():
             write_rows(EXPORTS[what](store.db, chosen), fmt, sys.stdout, guard=not raw_csv)
     finally:
