@@ -91,7 +91,7 @@ def test_hostile_title_arrives_whole_and_inert(workflows):
     [card] = workflows.cards
     shown = "\n".join(texts(card))
     assert HOSTILE in shown  # whole, as published
-    assert "+new words" in shown and "-old words" in shown
+    assert "[-old-]{+new+} words" in shown  # the edit's changed words, marked
     assert [a["url"] for a in card["actions"]] == [
         "https://www.edpb.europa.eu/news/statement",
         "https://www.edpb.europa.eu/news",
