@@ -93,8 +93,9 @@ def to_mrkdwn(excerpt: Excerpt) -> str:
     return MRKDWN_PREFIX[excerpt.kind] + _join(parts, word_bound=True) + _suffix(excerpt)
 
 
-def to_text(excerpt: Excerpt, *, color: bool = False) -> str:
-    """`~ …context [-old-]{+new+} context… (+312 chars)`; red/green only when `color`."""
+def to_text(excerpt: Excerpt, *, color: bool = False, mark: bool = True) -> str:
+    """`~ …context [-old-]{+new+} context… (+312 chars)`; red/green only when `color`;
+    without the leading line mark (`~ `, `+ `, `- `) when `mark` is false."""
     parts: list[tuple[str, str]] = []
     for piece in excerpt.pieces:
         if piece.op == "gap":
@@ -107,7 +108,8 @@ def to_text(excerpt: Excerpt, *, color: bool = False) -> str:
         else:
             text = _marked(piece, "{+", "+}", str)
             parts.append((piece.op, _paint(text, GREEN) if color else text))
-    return TEXT_PREFIX[excerpt.kind] + "".join(text for _, text in parts) + _suffix(excerpt)
+    prefix = TEXT_PREFIX[excerpt.kind] if mark else ""
+    return prefix + "".join(text for _, text in parts) + _suffix(excerpt)
 
 
 def _paint(text: str, colour: str) -> str:

@@ -71,7 +71,7 @@ def change_lines(alert: Alert, change: Change, *, color: bool = False) -> list[s
             lines.append(f"      was: {safe(pair.before.title, 300)}")
         if pair.before.summary and pair.after.summary and pair.before.summary != pair.after.summary:
             summary = field_excerpt(pair.before.summary, pair.after.summary, budget=LINE_BUDGET, context=80)
-            lines.append(f"      summary: {to_text(summary, color=color)}")
+            lines.append(f"      summary: {to_text(summary, color=color, mark=False)}")
         elif revised:
             lines.append(f"      previous file: {safe(pair.before.link, 500)}")
     if len(change.changed) > MAX_ITEMS:
