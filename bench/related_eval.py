@@ -42,7 +42,7 @@ from watcher.model import Change, FetchResult, Item, Snapshot, Source  # noqa: E
 from watcher.related.linking import Ranking, link_change  # noqa: E402
 from watcher.related.text import words  # noqa: E402
 
-FIGURES = ("precision@1", "recall@3", "MRR", "shown precision", "shown recall", "zero-link", "quiet")
+FIGURES = ("precision@1", "recall@3", "MRR", "shown precision", "shown recall", "zero-link", "quiet", "margin")
 EVAL_SET = ROOT / "tests" / "related" / "fr2024" / "set.json"
 SPLITS = ("dev", "test")
 
@@ -118,6 +118,19 @@ class Report:
         rs = [r for r in self.results if not r.relevant]
         return sum(1 for r in rs if not any(s for _, _, s in r.ranked)) / len(rs) if rs else 1.0
 
+    @property
+    def margin(self) -> float:
+        """Mean gap between the weakest related link and the strongest wrong one in the top 10
+        as a share of the best score (a development diagnostic: how safely the right answers lead)."""
+        gaps = []
+        for r in self.answered:
+            right = [s for c, s, _ in r.ranked if c in r.relevant]
+            wrong = [s for c, s, _ in r.ranked if c not in r.relevant]
+            top = max(abs(s) for _, s, _ in r.ranked) if r.ranked else 0.0
+            if right and top:
+                gaps.append((min(right) - (max(wrong) if wrong else 0.0)) / top)
+        return self._mean(gaps)
+
     def figures(self) -> dict[str, float]:
         return {
             "precision@1": self.precision_at_1,
@@ -127,6 +140,7 @@ class Report:
             "shown recall": self.shown_recall,
             "zero-link": float(self.zero_link),
             "quiet": self.quiet,
+            "margin": self.margin,
         }
 
 

@@ -30,7 +30,7 @@ MAX_WORDS = 14
 MAX_TEXT = 20_000
 MAX_IDENTIFIERS = 8
 DF_CAP = 1000
-IDENTIFIER_BOOST = 2.0
+IDENTIFIER_BOOST = 4.0
 ACT_BOOST = 1.2
 PHRASE_BOOST = 0.6
 
@@ -69,6 +69,18 @@ class Vocabulary:
                 if self._df[stem_] >= DF_CAP:
                     self._common.add(stem_)
         return {s: self._df[s] for s in terms}
+
+    def matches(self, query: str) -> int:
+        """Number of items matching an FTS5 expression (at most DF_CAP): an identifier's own
+        document frequency, which its tokens' frequencies overstate ("FEMA-2023-0001" is
+        common as a whole although "0001" alone is not)."""
+        if query not in self._df:
+            row = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
+                [query, DF_CAP],
+            ).fetchone()
+            self._df[query] = int(row[0])
+        return self._df[query]
 
     def idf(self, df: int) -> float:
         """BM25's idf, never below a small floor (a term in every item still says a little)."""
@@ -116,10 +128,10 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
 
     result: list[Feature] = []
     for ident in identifiers:
-        rarest = max((idf(t) for t in ident.tokens), default=1.0)
-        boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
-        cost = min((df.get(t, DF_CAP) for t in ident.tokens), default=DF_CAP)
         query = near(ident.tokens, ident.near)
+        cost = vocab.matches(query)
+        rarest = vocab.idf(cost) if ranking.idf_words else 1.0
+        boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
         result.append(Feature(ident.label, "identifier", query, boost * rarest, ident.tokens, cost, ident.reason))
     title_lower = title.lower()
     for act in acts:

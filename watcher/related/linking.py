@@ -91,7 +91,9 @@ def rank(
             score=candidate.score,
             terms=tuple(f.label for f in candidate.matched),
             rank=position,
-            shown=position <= ranking.shown and candidate.score >= ranking.threshold,
+            shown=position <= ranking.shown
+            and candidate.score >= ranking.threshold
+            and candidate.rarity >= ranking.rarity,
             reason=reason(candidate.matched),
         )
         for position, candidate in enumerate(candidates[: ranking.keep], start=1)

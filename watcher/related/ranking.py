@@ -28,7 +28,7 @@ MATCH_TEXT = 6000
 #: a link resting on common words alone is weak evidence anyway.
 FALLBACK_RECENT = 20_000
 TITLE_BONUS = 0.5
-TITLE_SHARE = 0.5
+TITLE_SHARE = 0.3
 BM25_WEIGHT = 0.1
 DATE_DECAY = 0.15
 #: Reciprocal rank fusion: 1 / (RRF_K + rank) per list, the sum scaled to at most FUSION_WEIGHT.
@@ -50,6 +50,7 @@ class Candidate:
     matched: list[Feature] = field(default_factory=list)
     score: float = 0.0
     evidence: float = 0.0  # matched identifier weight
+    rarity: float = 0.0  # of its rarest matched feature: idf(df) / idf(1), 1 = unique to the two
 
 
 def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
@@ -159,6 +160,7 @@ def score(
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
+    unique = vocab.idf(1)  # the document itself is indexed: df 2 = one other item
     for candidate in candidates:
         shared = Shared.of(candidate.title, texts.get(candidate.id, ""), feats)
         title_stems = {stem(w) for w in words(candidate.title)}
@@ -169,6 +171,7 @@ def score(
             candidate.matched.append(feature)
             if feature.kind == "identifier":
                 candidate.evidence += feature.weight
+            candidate.rarity = max(candidate.rarity, vocab.idf(max(feature.cost, 2) - 1) / unique)
             bonus = TITLE_BONUS if ranking.title_bonus and _in_title(feature, title_stems, candidate.title) else 0.0
             value += feature.weight * (1.0 + bonus)
         result = value / total

@@ -14,7 +14,10 @@ class Ranking:
 
     before_days: int = 120
     after_days: int = 365
-    threshold: float = 0.3
+    threshold: float = 0.9
+    #: A link is shown only when it shares a feature at least this rare (its idf over the idf
+    #: of a feature unique to the pair): a template notice shares only common words.
+    rarity: float = 0.8
     shown: int = 3
     keep: int = 10
     identifiers: bool = True
