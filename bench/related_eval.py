@@ -29,7 +29,7 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -41,8 +41,18 @@ from watcher.db.store import HealthPolicy, Store  # noqa: E402
 from watcher.model import Change, FetchResult, Item, Snapshot, Source  # noqa: E402
 from watcher.related.linking import Ranking, link_change  # noqa: E402
 from watcher.related.text import words  # noqa: E402
+from watcher.related.values import DEFAULT_RANKING  # noqa: E402
 
-FIGURES = ("precision@1", "recall@3", "MRR", "shown precision", "shown recall", "zero-link", "quiet", "margin")
+FIGURES = (
+    "precision@1",
+    "recall@3",
+    "MRR",
+    "shown precision",
+    "shown recall",
+    "zero-link",
+    "quiet",
+    "margin",
+)
 EVAL_SET = ROOT / "tests" / "related" / "fr2024" / "set.json"
 SPLITS = ("dev", "test")
 
@@ -63,7 +73,7 @@ class Result:
     relevant: list[str]
     ranked: list[tuple[str, float, bool]]  # (candidate id, score, shown), maybe-labels dropped
     title: str = ""
-    terms: list[tuple[str, ...]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -152,7 +162,7 @@ def changes_of(data: dict, split: str | None) -> list[dict]:
     return [c for c in data["changes"] if split is None or c["split"] == split]
 
 
-def _moment(day: str) -> datetime:
+def moment(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC) + timedelta(hours=12)
 
 
@@ -182,7 +192,7 @@ class Bench:
             self.ids[_link(candidate)] = candidate["id"]
         for change in data["changes"]:
             self.sources.setdefault(change["source"], _source(change["source"], "watch"))
-        indexed_at = _moment("2026-01-01")
+        indexed_at = moment("2026-01-01")
         self.store.sync_sources(list(self.sources.values()), indexed_at)
         by_source: dict[str, list[Item]] = {}
         for candidate in candidates:
@@ -214,7 +224,7 @@ class Bench:
     def store_change(self, change: dict) -> tuple[int, list[int]]:
         """Save one update through Store.save_change; returns its id and new item ids."""
         source = self.sources[change["source"]]
-        detected = _moment(change["date"]) + timedelta(days=1)
+        detected = moment(change["date"]) + timedelta(days=1)
         item = Item(key=change["id"], title=change["title"], link=_link(change), date=change["date"] or None)
         record = Change(source.id, before="", after="", added=(item,), summary="1 new item")
         outcome = self.store.save_change(
@@ -240,9 +250,9 @@ class Bench:
             for item_id in item_ids:
                 self.store.db.execute("DELETE FROM items WHERE id = ?", [item_id])
 
-    def _result(self, change: dict, ranked: list[tuple[str, float, bool]], terms: list) -> Result:
+    def _result(self, change: dict, ranked: list[tuple[str, float, bool]], reasons: list[str]) -> Result:
         maybe = set(change.get("maybe", ()))
-        kept = [(r, t) for r, t in zip(ranked, terms, strict=True) if r[0] not in maybe]
+        kept = [(r, t) for r, t in zip(ranked, reasons, strict=True) if r[0] not in maybe]
         return Result(
             change["id"], list(change["related"]), [r for r, _ in kept], change["title"], [t for _, t in kept]
         )
@@ -252,15 +262,17 @@ class Bench:
         for change in changes_of(self.data, split):
             change_id, item_ids = self.store_change(change)
             try:
-                links = link_change(self.store.db, change_id, now=_moment(change["date"]), ranking=ranking)
+                links = link_change(self.store.db, change_id, now=moment(change["date"]), ranking=ranking)
             finally:
                 self.remove_items(item_ids)
             mine = [link for link in links if link.item_key == change["id"]]
             ranked = [(self.ids.get(link.link, link.link), link.score, link.shown) for link in mine]
-            report.results.append(self._result(change, ranked, [link.terms for link in mine]))
+            report.results.append(self._result(change, ranked, [link.reason for link in mine]))
         return report
 
-    def evaluate_bm25(self, split: str | None = None, before_days: int = 120, after_days: int = 365) -> Report:
+    def evaluate_bm25(
+        self, split: str | None = None, before_days: int = 120, after_days: int = 365
+    ) -> Report:
         """Plain BM25: the OR of every word of the update, title + text, the best 3 shown."""
         report = Report()
         sql = (
@@ -279,12 +291,16 @@ class Bench:
                 ranked.append((self.ids.get(link, link), -bm, len(ranked) < 3))
                 if len(ranked) == 10:
                     break
-            report.results.append(self._result(change, ranked, [() for _ in ranked]))
+            report.results.append(self._result(change, ranked, ["" for _ in ranked]))
         return report
 
 
 def evaluate(
-    ranking: Ranking = Ranking(), *, split: str | None = None, path: Path = EVAL_SET, workdir: Path | None = None
+    ranking: Ranking = DEFAULT_RANKING,
+    *,
+    split: str | None = None,
+    path: Path = EVAL_SET,
+    workdir: Path | None = None,
 ) -> Report:
     """Index the set in a fresh SQLite file and evaluate one ranking on one half (or all)."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
@@ -302,7 +318,9 @@ def _row(name: str, report: Report) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ablation", action="store_true", help="measure the ranking without each part (dev)")
     parser.add_argument("--split", choices=SPLITS, default=None, help="only this half")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each update's top 3")
@@ -314,8 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for split in [args.split] if args.split else SPLITS:
                 part = changes_of(data, split)
+                answered = sum(1 for c in part if c["related"])
                 print(
-                    f"\n{split} half: {len(part)} updates ({sum(1 for c in part if c['related'])} with related),"
+                    f"\n{split} half: {len(part)} updates ({answered} with related),"
                     f" {part[0]['date']} .. {part[-1]['date']}; {len(data['candidates'])} candidates"
                 )
                 print(header)
@@ -336,10 +355,11 @@ def main(argv: list[str] | None = None) -> int:
 def _print_verbose(report: Report, data: dict) -> None:
     maybe = {c["id"]: set(c.get("maybe", ())) for c in data["changes"]}
     for result in report.results:
-        print(f"\n{result.change_id}: {result.title[:90]}  related={result.relevant} maybe={sorted(maybe[result.change_id])}")
-        for (candidate, score, shown), terms in zip(result.ranked[:3], result.terms, strict=False):
+        maybes = sorted(maybe[result.change_id])
+        print(f"\n{result.change_id}: {result.title[:90]}  related={result.relevant} maybe={maybes}")
+        for (candidate, score, shown), why in zip(result.ranked[:3], result.reasons, strict=False):
             mark = "+" if candidate in result.relevant else "-"
-            print(f"  {mark} {'*' if shown else ' '} {score:.3f} {candidate}  [{'; '.join(terms)}]")
+            print(f"  {mark} {'*' if shown else ' '} {score:.3f} {candidate}  [{why}]")
 
 
 if __name__ == "__main__":

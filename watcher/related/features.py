@@ -23,7 +23,7 @@ from watcher.related.identifiers import (
     known_acts,
 )
 from watcher.related.text import is_content_word, near, phrase, stem, stems, words
-from watcher.related.values import Feature, LinkTarget, Ranking
+from watcher.related.values import DEFAULT_RANKING, Feature, LinkTarget, Ranking
 
 TITLE_TF = 3
 MAX_WORDS = 14
@@ -82,12 +82,14 @@ class Vocabulary:
             self._df[query] = int(row[0])
         return self._df[query]
 
-    def idf(self, df: int) -> float:
-        """BM25's idf, never below a small floor (a term in every item still says a little)."""
-        return max(math.log((self.total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
+    def idf(self, df: int, *, at_least: int = 0) -> float:
+        """BM25's idf, never below a small floor (a term in every item still says a little);
+        `at_least`: count the index as at least this many items."""
+        total = max(self.total, at_least)
+        return max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
 
 
-def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()) -> list[Feature]:
+def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_RANKING) -> list[Feature]:
     """The salient features of a document, heaviest first."""
     title = target.title or ""
     text = (target.text or "")[:MAX_TEXT]
@@ -132,7 +134,9 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
         cost = vocab.matches(query)
         rarest = vocab.idf(cost) if ranking.idf_words else 1.0
         boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
-        result.append(Feature(ident.label, "identifier", query, boost * rarest, ident.tokens, cost, ident.reason))
+        result.append(
+            Feature(ident.label, "identifier", query, boost * rarest, ident.tokens, cost, ident.reason)
+        )
     title_lower = title.lower()
     for act in acts:
         alias_stems = [stem(w) for alias in act.aliases for w in words(alias)]
@@ -156,7 +160,9 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = Ranking()
     for weight, stem_ in scored[:MAX_WORDS]:
         word = surface[stem_]
         factor = 1.3 if stem_ in title_stems else 1.0
-        result.append(Feature(word, "word", f'"{word}"', weight * factor, (stem_,), df.get(stem_, DF_CAP), word))
+        result.append(
+            Feature(word, "word", f'"{word}"', weight * factor, (stem_,), df.get(stem_, DF_CAP), word)
+        )
 
     if ranking.phrases:
         seen: set[tuple[str, str]] = set()

@@ -45,7 +45,9 @@ _LABELLED = re.compile(
     r"((?=[A-Za-z0-9.-]{0,40}\d)[A-Z0-9][A-Za-z0-9]{0,20}(?:[.-][A-Za-z0-9]{1,20}){1,5})\b"
 )
 #: Any other code: upper-case letters and digits joined by hyphens ("SR-MEMX-2023-40", "HTI-1").
-_CODE = re.compile(r"\b(?=[A-Z0-9-]{5,40}\b)(?=[A-Z-]{0,40}\d)(?=[0-9-]{0,40}[A-Z])[A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){1,5}\b")
+_CODE = re.compile(
+    r"\b(?=[A-Z0-9-]{5,40}\b)(?=[A-Z-]{0,40}\d)(?=[0-9-]{0,40}[A-Z])[A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){1,5}\b"
+)
 #: A name the document defines: two to ten capitalised words, then its acronym in brackets.
 _DEFINED = re.compile(
     r"((?:[A-Z][\w'&.-]{0,30}\s+(?:(?:of|and|for|the|on|to|in|&)\s+){0,3}){1,9}[A-Z][\w'&-]{0,30})"

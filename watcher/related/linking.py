@@ -35,9 +35,18 @@ from sqlite_utils import Database
 
 from watcher.related.features import Vocabulary, features
 from watcher.related.identifiers import find_acts, find_identifiers
-from watcher.related.ranking import FALLBACK_RECENT, reason, recent_rowid, retrieval_query, retrieve, score, window
+from watcher.related.ranking import (
+    FALLBACK_RECENT,
+    Candidate,
+    reason,
+    recent_rowid,
+    retrieval_query,
+    retrieve,
+    score,
+    window,
+)
 from watcher.related.text import stem, words
-from watcher.related.values import Feature, Link, LinkTarget, Ranking
+from watcher.related.values import DEFAULT_RANKING, Feature, Link, LinkTarget, Ranking
 
 __all__ = [
     "Feature",
@@ -59,7 +68,7 @@ def rank(
     target: LinkTarget,
     *,
     detected: datetime,
-    ranking: Ranking = Ranking(),
+    ranking: Ranking = DEFAULT_RANKING,
     vocab: Vocabulary | None = None,
 ) -> list[Link]:
     """The best related items of other sources for one document, best first (at most `keep`)."""
@@ -91,13 +100,22 @@ def rank(
             score=candidate.score,
             terms=tuple(f.label for f in candidate.matched),
             rank=position,
-            shown=position <= ranking.shown
-            and candidate.score >= ranking.threshold
-            and candidate.rarity >= ranking.rarity,
+            shown=position <= ranking.shown and is_strong(candidate, ranking),
             reason=reason(candidate.matched),
         )
         for position, candidate in enumerate(candidates[: ranking.keep], start=1)
     ]
+
+
+def is_strong(candidate: Candidate, ranking: Ranking) -> bool:
+    """Is the evidence for a link strong enough to show it? It must share something rare
+    (template notices share only common words), and either score well or share a rare
+    identifier (the same docket, file or document number)."""
+    if candidate.rarity < ranking.rarity:
+        return False
+    return candidate.score >= ranking.threshold or (
+        ranking.identifier_shows and candidate.identifier_rarity >= ranking.rarity
+    )
 
 
 def targets_for_change(db: Database, change_id: int) -> list[LinkTarget]:
@@ -125,7 +143,9 @@ def targets_for_change(db: Database, change_id: int) -> list[LinkTarget]:
     return targets
 
 
-def link_change(db: Database, change_id: int, *, now: datetime, ranking: Ranking = Ranking()) -> list[Link]:
+def link_change(
+    db: Database, change_id: int, *, now: datetime, ranking: Ranking = DEFAULT_RANKING
+) -> list[Link]:
     """Rank related items for every document of a change (the caller stores them). The window
     of an undated document is centred on the change's detection time, else on `now`."""
     row = db.execute("SELECT detected_at FROM changes WHERE id = ?", [change_id]).fetchone()

@@ -34,6 +34,9 @@ DATE_DECAY = 0.15
 #: Reciprocal rank fusion: 1 / (RRF_K + rank) per list, the sum scaled to at most FUSION_WEIGHT.
 RRF_K = 5
 FUSION_WEIGHT = 0.3
+#: Rarity counts the index as at least this many items: in a young history, a feature shared
+#: by a handful of items is still rare although a handful is a large share of it.
+RARITY_MIN_ITEMS = 1000
 #: bm25() column weights of items_fts (title, summary, text).
 COLUMN_WEIGHTS = (4.0, 2.0, 1.0)
 
@@ -51,6 +54,7 @@ class Candidate:
     score: float = 0.0
     evidence: float = 0.0  # matched identifier weight
     rarity: float = 0.0  # of its rarest matched feature: idf(df) / idf(1), 1 = unique to the two
+    identifier_rarity: float = 0.0  # the same, of its rarest matched identifier
 
 
 def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
@@ -160,7 +164,7 @@ def score(
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
-    unique = vocab.idf(1)  # the document itself is indexed: df 2 = one other item
+    unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
     for candidate in candidates:
         shared = Shared.of(candidate.title, texts.get(candidate.id, ""), feats)
         title_stems = {stem(w) for w in words(candidate.title)}
@@ -171,8 +175,15 @@ def score(
             candidate.matched.append(feature)
             if feature.kind == "identifier":
                 candidate.evidence += feature.weight
-            candidate.rarity = max(candidate.rarity, vocab.idf(max(feature.cost, 2) - 1) / unique)
-            bonus = TITLE_BONUS if ranking.title_bonus and _in_title(feature, title_stems, candidate.title) else 0.0
+            rarity = vocab.idf(max(feature.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique
+            candidate.rarity = max(candidate.rarity, rarity)
+            if feature.kind == "identifier":
+                candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
+            bonus = (
+                TITLE_BONUS
+                if ranking.title_bonus and _in_title(feature, title_stems, candidate.title)
+                else 0.0
+            )
             value += feature.weight * (1.0 + bonus)
         result = value / total
         if ranking.title_coverage:
@@ -243,7 +254,9 @@ class Shared:
         wanted = [f for f in feats if f.kind == "identifier" and set(f.stems) <= present]
         labels = frozenset(i.label for i in find_identifiers(whole)) if wanted else frozenset()
         acts = any(f.kind == "act" for f in feats)
-        return cls(frozenset(present), frozenset(itertools.pairwise(sequence)), labels, whole.lower() if acts else "")
+        return cls(
+            frozenset(present), frozenset(itertools.pairwise(sequence)), labels, whole.lower() if acts else ""
+        )
 
     def has(self, feature: Feature) -> bool:
         if feature.kind == "identifier":

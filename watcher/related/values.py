@@ -18,6 +18,7 @@ class Ranking:
     #: A link is shown only when it shares a feature at least this rare (its idf over the idf
     #: of a feature unique to the pair): a template notice shares only common words.
     rarity: float = 0.8
+    identifier_shows: bool = True  # a rare shared identifier shows a link below the threshold
     shown: int = 3
     keep: int = 10
     identifiers: bool = True
@@ -29,6 +30,9 @@ class Ranking:
     date_decay: bool = True
     rerank: bool = True
     fusion: bool = True  # reciprocal rank fusion of BM25, feature score and identifier matches
+
+
+DEFAULT_RANKING = Ranking()
 
 
 @dataclass(frozen=True)
