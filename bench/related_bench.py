@@ -7,9 +7,10 @@ Builds (once; reused when --db points to an existing file) a real regwatch datab
 with N items spread over 60 sources: titles and summaries drawn with a Zipf law from the
 vocabulary of the evaluation set (real Federal Register documents) plus a long tail of
 rare words, CFR citations, FR document numbers and EU act numbers, dates over four
-years, and a followed document text of ~300 words on every tenth item. Then it links real changes (the evaluation
-set's documents, each stored as a real change with its followed text) through
-`watcher.related.linking.link_change` and reports the median and 95th percentile wall time.
+years, and a followed document text of ~300 words on every tenth item. Then it links
+real changes (the evaluation set's updates, each stored as a real change with its
+text) through `watcher.related.linking.link_change` and reports the median and 95th
+percentile wall time.
 """
 
 from __future__ import annotations
