@@ -50,8 +50,8 @@ _CODE = re.compile(
 )
 #: A name the document defines: two to ten capitalised words, then its acronym in brackets.
 _DEFINED = re.compile(
-    r"((?:[A-Z][\w'&.-]{0,30}\s+(?:(?:of|and|for|the|on|to|in|&)\s+){0,3}){1,9}[A-Z][\w'&-]{0,30})"
-    r"\s+\((?:``|\"|“)?([A-Z][A-Za-z&]{1,9})(?:''|\"|”)?\)"
+    r"((?:[A-Z][\w'&.-]{0,30}\s{1,3}(?:(?:of|and|for|the|on|to|in|&)\s{1,3}){0,3}){1,9}[A-Z][\w'&-]{0,30})"
+    r"(?:,\s{1,3}as amended,?)?\s+\((?:``|\"|“)?([A-Z][A-Za-z&]{1,9})(?:''|\"|”)?\)"
 )
 
 #: Reasons shown to users, by identifier kind.
