@@ -19,7 +19,9 @@ NOW = datetime(2024, 1, 9, 12, tzinfo=UTC)
 
 
 def _source(source_id: str, role: str) -> Source:
-    return Source(id=source_id, url=f"https://{source_id}.example.org/", kind="json", name=source_id, role=role)
+    return Source(
+        id=source_id, url=f"https://{source_id}.example.org/", kind="json", name=source_id, role=role
+    )
 
 
 def _doc(entry: dict) -> Item:

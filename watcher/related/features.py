@@ -131,11 +131,22 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
     result: list[Feature] = []
     for ident in identifiers:
         query = near(ident.tokens, ident.near)
-        cost = vocab.matches(query)
-        rarest = vocab.idf(cost) if ranking.idf_words else 1.0
+        own = vocab.matches(query)  # its weight: how many items cite it
+        cost = min((df.get(t, DF_CAP) for t in ident.tokens), default=DF_CAP)  # postings to read
+        rarest = vocab.idf(own) if ranking.idf_words else 1.0
         boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
         result.append(
-            Feature(ident.label, "identifier", query, boost * rarest, ident.tokens, cost, ident.reason)
+            Feature(
+                ident.label,
+                "identifier",
+                query,
+                boost * rarest,
+                ident.tokens,
+                cost,
+                ident.reason,
+                near=ident.near,
+                df=own,
+            )
         )
     title_lower = title.lower()
     for act in acts:

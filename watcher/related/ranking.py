@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlite_utils import Database
 
 from watcher.related.features import DF_CAP, Vocabulary
-from watcher.related.identifiers import alias_pattern, find_identifiers
+from watcher.related.identifiers import alias_pattern
 from watcher.related.text import is_content_word, stem, stems, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
@@ -175,7 +175,7 @@ def score(
             candidate.matched.append(feature)
             if feature.kind == "identifier":
                 candidate.evidence += feature.weight
-            rarity = vocab.idf(max(feature.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique
+            rarity = vocab.idf(max(feature.df or feature.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique
             candidate.rarity = max(candidate.rarity, rarity)
             if feature.kind == "identifier":
                 candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
@@ -235,7 +235,7 @@ def reason(matched: Sequence[Feature], limit: int = 3) -> str:
 
 @dataclass(frozen=True)
 class Shared:
-    """What a candidate offers for matching: its stems, stem pairs, identifiers and acts."""
+    """What a candidate offers for matching: its stems, stem pairs, identifiers and text."""
 
     stems: frozenset[str]
     pairs: frozenset[tuple[str, str]]
@@ -244,28 +244,56 @@ class Shared:
 
     @classmethod
     def of(cls, title: str, text: str, feats: Sequence[Feature]) -> Shared:
-        """Only what the document's features can match is looked for (identifier patterns run
-        only when the candidate has the tokens they need)."""
+        """Only what the document's features can match is looked for. An identifier matches
+        as FTS5 found it: its tokens in order, with at most `near` tokens between (no
+        pattern runs over the candidate's text: that cost grows with every candidate)."""
         whole = f"{title}\n{text}"
         tokens = words(whole)
         known = stems(tokens)
         sequence = [known[t] for t in tokens]
-        present = set(sequence)
-        wanted = [f for f in feats if f.kind == "identifier" and set(f.stems) <= present]
-        labels = frozenset(i.label for i in find_identifiers(whole)) if wanted else frozenset()
+        raw = set(tokens)
+        wanted = [f for f in feats if f.kind == "identifier" and set(f.stems) <= raw]
+        labels = frozenset(f.label for f in wanted if _in_order(tokens, f.stems, f.near))
         acts = any(f.kind == "act" for f in feats)
         return cls(
-            frozenset(present), frozenset(itertools.pairwise(sequence)), labels, whole.lower() if acts else ""
+            frozenset(sequence),
+            frozenset(itertools.pairwise(sequence)),
+            labels,
+            whole.lower() if acts else "",
         )
 
     def has(self, feature: Feature) -> bool:
         if feature.kind == "identifier":
             return feature.label in self.identifiers
         if feature.kind == "act":
-            return _mentions(self.lowered, feature.aliases) or bool(set(feature.aliases) & self.identifiers)
+            return _mentions(self.lowered, feature.aliases)
         if feature.kind == "phrase":
             return (feature.stems[0], feature.stems[1]) in self.pairs
         return feature.stems[0] in self.stems
+
+
+def _in_order(tokens: Sequence[str], wanted: Sequence[str], near: int) -> bool:
+    """Do `wanted` tokens occur in order in `tokens`, with at most `near` others between them
+    in all (0: as a phrase)? Occurrences of the first token are found by list.index (C speed:
+    this runs for every candidate)."""
+    first, rest = wanted[0], wanted[1:]
+    sequence = tokens if isinstance(tokens, list) else list(tokens)
+    start = -1
+    while True:
+        try:
+            start = sequence.index(first, start + 1)
+        except ValueError:
+            return False
+        position, gaps = start, 0
+        for needed in rest:
+            window = sequence[position + 1 : position + 2 + near - gaps]
+            if needed not in window:
+                break
+            step = window.index(needed)
+            gaps += step
+            position += step + 1
+        else:
+            return True
 
 
 def _mentions(lowered: str, aliases: Sequence[str]) -> bool:

@@ -14,7 +14,7 @@ class Ranking:
 
     before_days: int = 120
     after_days: int = 365
-    threshold: float = 0.9
+    threshold: float = 0.7
     #: A link is shown only when it shares a feature at least this rare (its idf over the idf
     #: of a feature unique to the pair): a template notice shares only common words.
     rarity: float = 0.8
@@ -60,6 +60,8 @@ class Feature:
     cost: int = 0  # postings FTS5 must read to find it (df of its rarest word; capped)
     reason: str = ""  # how a match reads in an alert: "same docket FEMA-3600-EM"
     aliases: tuple[str, ...] = ()  # an act's spellings, lowercase
+    near: int = 0  # an identifier's tokens may have this many others between them
+    df: int = 0  # items that contain it, when known better than `cost` (an identifier's own count)
 
 
 @dataclass(frozen=True)
