@@ -19,7 +19,7 @@ from watcher.related.identifiers import alias_pattern
 from watcher.related.text import is_content_word, stem, stems, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
-CANDIDATES = 40
+CANDIDATES = 25
 RETRIEVAL_BUDGET = 4000
 #: Candidates are matched on their title, summary and this much of their followed text.
 MATCH_TEXT = 6000
