@@ -59,10 +59,12 @@ SPLITS = ("dev", "test")
 ABLATIONS: dict[str, Ranking] = {
     "ranking": Ranking(),
     "- identifiers": Ranking(identifiers=False),
+    "- named acts": Ranking(acts=False),
     "- title phrases": Ranking(phrases=False),
-    "- rank fusion (score only)": Ranking(fusion=False),
-    "- candidate title share": Ranking(title_coverage=""),
     "- date decay": Ranking(date_decay=False),
+    "- rarity rule for shown links": Ranking(rarity=0.0),
+    "+ rank fusion (RRF)": Ranking(fusion=True),
+    "+ candidate title share": Ranking(title_coverage="plain"),
     "BM25 of salient features only": Ranking(rerank=False),
 }
 
