@@ -1,8 +1,9 @@
 """The ranker's quality on the held-out test half of the evaluation set (real Federal
 Register documents, labels from their dockets, RINs and corrections), through the real
 Store, SQLite and linking. Floors are set just under the figures measured on the test half
-with the defaults chosen on the development half (bench/README.md); never raise them by
-tuning on this half."""
+with the defaults chosen on the development half (measured: precision@1 0.833, recall@3
+0.978, MRR 0.917, quiet 0.462, no related update without a link; bench/README.md); never
+raise them by tuning on this half."""
 
 from __future__ import annotations
 
@@ -40,13 +41,14 @@ def test_test_half_floors_and_plain_bm25(bench):
 
     ours = bench.evaluate(Ranking(), "test").figures()
     bm25 = bench.evaluate_bm25("test").figures()
-    assert ours["precision@1"] >= 0.70, ours
+    assert ours["precision@1"] >= 0.80, ours
     assert ours["precision@1"] >= bm25["precision@1"], (ours, bm25)
-    assert ours["recall@3"] >= 0.90, ours
-    assert ours["MRR"] >= 0.82, ours
+    assert ours["recall@3"] >= 0.95, ours
+    assert ours["recall@3"] >= bm25["recall@3"], (ours, bm25)
+    assert ours["MRR"] >= 0.90, ours
     assert ours["MRR"] > bm25["MRR"], (ours, bm25)
     # Fewer than three links when the evidence is weak: template notices of the same agency
-    # (the hard negatives) mostly stay quiet, and few related updates go without a link.
-    assert ours["quiet"] >= 0.45, ours
-    assert ours["zero-link"] <= 1, ours
+    # (the hard negatives) often stay quiet, and no related update goes without a link.
+    assert ours["quiet"] >= 0.44, ours
+    assert ours["zero-link"] == 0, ours
     assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
