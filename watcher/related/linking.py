@@ -14,13 +14,13 @@ How the ranking works (README "Related articles" says the same for users):
    items of other sources (never the document itself nor an item with its link) dated
    within the window (default 120 days before to 365 days after the document's date, or its
    detection time), ordered by BM25 (title 4, summary 2, text 1); the best 25.
-3. **Score**: half the share of the document's feature weight a candidate matches (more when
-   in its title), half the share of the candidate's own title the document uses; a little
-   BM25; a mild date decay; plus a reciprocal-rank-fusion bonus from three orders (BM25,
-   the score, matched identifier weight).
+3. **Score**: the share of the document's feature weight a candidate matches (more when in
+   its title), a little BM25, a mild date decay. Two parts measured on the development half
+   and off by default (`Ranking`): the share of the candidate's own title the document uses,
+   and a reciprocal-rank-fusion bonus from BM25's, the score's and identifier matches' orders.
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
-   analysis"); those scoring at least `threshold` and in the best `shown` are marked shown.
+   analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`).
 
 The clock is the caller's: `link_change` takes the detection time from the change's row, or
 `now` when that is missing. No database is opened at import time.

@@ -1,6 +1,7 @@
 """Candidates for a document and their scores: one FTS5 query over the index, then a score
-from the features each candidate shares, fused with BM25's and the identifiers' own
-orders (reciprocal rank fusion), and the reason a link gives.
+from the features each candidate shares (optionally fused with BM25's and the identifiers'
+own orders by reciprocal rank fusion), how rare its rarest shared feature is, and the
+reason a link gives.
 
 Reads the index (`items`, `items_fts`) of the connection it is given; no other I/O.
 """
