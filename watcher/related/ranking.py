@@ -21,7 +21,7 @@ from watcher.related.text import is_content_word, stem, stems, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
 CANDIDATES = 25
-RETRIEVAL_BUDGET = 4000
+RETRIEVAL_BUDGET = 2000
 #: Candidates are matched on their title, summary and this much of their followed text.
 MATCH_TEXT = 6000
 #: With no selective feature (only common words), candidates come from this many newest
