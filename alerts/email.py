@@ -13,6 +13,7 @@ from email.utils import formatdate, parseaddr
 from typing import Any
 
 from alerts.base import Channel
+from alerts.facts import html_block
 from alerts.mrkdwn import clean, host_of, safe_url, truncate
 from alerts.render import headline, render_text
 from watcher.errors import DeliveryError
@@ -84,6 +85,8 @@ def item_html(alert: Alert, item: Item, source_host: str) -> str:
     host = host_of(item.link)
     if host and source_host and host != source_host:
         parts.append(f" ({h(host, 100)})")
+    if item.key in alert.facts:
+        parts.append(html_block(alert.facts[item.key]))
     document = alert.documents.get(item.key)
     if document:
         parts.append(f'<blockquote style="color:#555">{h(document, 600)}</blockquote>')

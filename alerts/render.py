@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from alerts.facts import text_lines
 from watcher.model import Alert, Change, Item, RelatedLink
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
@@ -51,6 +52,8 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
     for label, items in (("New", change.added), ("Removed", change.removed)):
         for item in items[:MAX_ITEMS]:
             lines.append(f"  {label}: {item_line(item)}")
+            if label == "New" and item.key in alert.facts:
+                lines.extend(text_lines(alert.facts[item.key]))
             document = alert.documents.get(item.key)
             if document:
                 # The first lines of the followed document, folded to one quoted line.
@@ -62,6 +65,8 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
     for pair in change.changed[:MAX_ITEMS]:
         revised = pair.before.link != pair.after.link and pair.before.title == pair.after.title
         lines.append(f"  {'Revised' if revised else 'Changed'}: {item_line(pair.after)}")
+        if pair.after.key in alert.facts:
+            lines.extend(text_lines(alert.facts[pair.after.key]))
         if pair.before.title != pair.after.title:
             lines.append(f"      was: {safe(pair.before.title, 300)}")
         elif revised:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from alerts.facts import slack_line, slack_sections
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -249,6 +250,8 @@ def render_change(alert: Alert) -> SlackMessage:
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(items) > placed:
             hidden.append(f"{len(items) - placed} more {label.lower()} item(s)")
+    for block in slack_sections(alert, out.room - 3):  # document facts (type, dates…)
+        out.add(block)
     if change.changed:
         chunks = [f"*Updated ({len(change.changed)})*"]
         for pair in change.changed[:ITEMS_SHOWN]:
@@ -325,7 +328,10 @@ def digest_member_lines(member: Alert) -> list[str]:
     lines = [f"*{title}* — {change_phrase(change)}"]
     host = host_of(member.source.url)
     items = list(change.added) + [p.after for p in change.changed]
-    lines.extend(item_line(i, host) for i in items[:DIGEST_ITEMS])
+    for item in items[:DIGEST_ITEMS]:
+        lines.append(item_line(item, host))
+        if item.key in member.facts and slack_line(member.facts[item.key]):
+            lines.append(slack_line(member.facts[item.key]))
     more = len(items) - DIGEST_ITEMS
     tail = f"…and {more} more · " if more > 0 else ""
     if change.id is not None:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from alerts.base import Channel
+from alerts.facts import as_json
 from alerts.render import render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, Receipt
@@ -88,6 +89,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     if alert.change is not None:
         data["change"] = change_json(alert.change)
         data["documents"] = dict(alert.documents)
+        data["facts"] = {key: as_json(facts) for key, facts in alert.facts.items()}
         data["related"] = {
             key: [{"title": r.title, "link": r.link, "source_id": r.source_id, "date": r.date} for r in links]
             for key, links in alert.related.items()

@@ -246,12 +246,67 @@ class HealthEvent:
 
 
 @dataclass(frozen=True)
+class DocumentDate:
+    """A date that matters for a document: its comment deadline or its effective date.
+
+    `on` is an ISO day (`2024-02-01`); `from_text` says it was read from the document's
+    words (sources/docdates.py) rather than a structured field, and is shown as such.
+    """
+
+    kind: Literal["comment", "effective"]
+    on: str
+    from_text: bool = False
+
+    @property
+    def label(self) -> str:
+        return "Comments close" if self.kind == "comment" else "Effective"
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What a reader asks first about a document: kind, gist, who, which rules, which dates."""
+
+    type: str = ""
+    abstract: str = ""
+    agencies: str = ""
+    docket: str = ""
+    references: str = ""  # CFR parts or acts it touches
+    comment: DocumentDate | None = None
+    effective: DocumentDate | None = None
+
+    @property
+    def dates(self) -> tuple[DocumentDate, ...]:
+        return tuple(d for d in (self.comment, self.effective) if d is not None)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.type or self.abstract or self.agencies or self.docket or self.references or self.dates
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(d: DocumentDate | None) -> dict[str, Any] | None:
+            return {"on": d.on, "from_text": d.from_text} if d else None
+
+        return {
+            "type": self.type,
+            "abstract": self.abstract,
+            "agencies": self.agencies,
+            "docket": self.docket,
+            "references": self.references,
+            "comments_close": when(self.comment),
+            "effective": when(self.effective),
+        }
+
+
+@dataclass(frozen=True)
 class Alert:
     """One message for one channel, rendered by the channel. Built from the outbox row.
 
     `key` is the idempotency key of the delivery (stable across retries and restarts).
     `documents` maps an item key to the first lines of its followed document text.
     `thread` is the channel's ref of an earlier message this one should reply to (threads).
+    `facts` maps an item key to its document facts (type, abstract, dates…), where known.
     """
 
     key: str
@@ -263,6 +318,7 @@ class Alert:
     documents: Mapping[str, str] = field(default_factory=dict)
     batch: tuple[Alert, ...] = ()
     thread: str = ""
+    facts: Mapping[str, DocumentFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

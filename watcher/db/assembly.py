@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from watcher.dates.facts import facts_of_change
 from watcher.db.snapshots import SnapshotRows
 from watcher.db.values import (
     parse_iso,
@@ -39,13 +40,15 @@ class AlertAssembly(SnapshotRows):
             return Alert(key=key, channel=row["channel"], source=source, health=health)
         change = self.change(row["change_id"])
         assert change is not None
+        documents = self.documents_for(change)
         return Alert(
             key=key,
             channel=row["channel"],
             source=source,
             change=change,
             related=self.related_for(change),
-            documents=self.documents_for(change),
+            documents=documents,
+            facts=facts_of_change(change, source, documents),
         )
 
     def related_for(self, change: Change) -> dict[str, tuple[RelatedLink, ...]]:
