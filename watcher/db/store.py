@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from watcher.db.docdates import DocumentDateRows
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.migrations import migrations
 from watcher.db.values import (  # noqa: F401  (the store's public values)
@@ -28,7 +29,7 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
 )
 
 
-class Store(EnrichmentRows):
+class Store(EnrichmentRows, DocumentDateRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:

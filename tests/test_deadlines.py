@@ -1,0 +1,142 @@
+"""`regwatch deadlines` and its calendar, on real Federal Register documents and a fixed day:
+the right documents in the window, soonest first, "from text" marked, and an iCalendar
+file that parses with `icalendar`, round-trips and keeps its UIDs across runs and moves."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from watcher.db.docdates import record_document_dates
+from watcher.db.store import Store
+from watcher.model import Item, Source
+
+PAGES = Path(__file__).resolve().parent / "pages"
+FR = json.loads((PAGES / "federal-register-api-json/documents-facts.json").read_text(encoding="utf-8"))
+FIELDS = [
+    "type",
+    "abstract",
+    "comments_close_on",
+    "effective_on",
+    "dates",
+    "docket_ids",
+    "cfr_references",
+    "agencies",
+]
+
+
+def page(results: list[dict]) -> str:
+    return json.dumps({"count": len(results), "description": FR["description"], "results": results})
+
+
+@pytest.fixture
+def stored(site, config_file, cli):
+    """Baseline of two rules (effective 2024-02-01), then a proposed rule (comments close
+    2024-02-12) and a notice whose deadline (2024-03-05) is only in its DATES paragraph."""
+    results = FR["results"]
+    site.set("/api/documents.json", page(results[:2]), content_type="application/json")
+    config = config_file(
+        sources=[
+            {
+                "id": "us-fr-test",
+                "name": "Federal Register test",
+                "url": site.url("/api/documents.json"),
+                "kind": "json",
+                "fields": FIELDS,
+                "next": "",
+                "jurisdiction": "US",
+                "regulator": "Federal Register",
+            }
+        ],
+        channels=[],
+    )
+    assert cli("--config", str(config), "check").returncode == 0
+    site.set("/api/documents.json", page(results), content_type="application/json")
+    assert cli("--config", str(config), "check").returncode == 0
+    return lambda *args: cli("--config", str(config), "deadlines", *args)
+
+
+def rows(run) -> list[dict]:
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_within_30_days_lists_the_right_documents_soonest_first(stored):
+    found = rows(stored("--today", "2024-02-01", "--within", "30d", "--format", "json"))
+    assert [(r["date"], r["kind"], r["item_key"]) for r in found] == [
+        ("2024-02-01", "effective", "document_number:2023-27783"),
+        ("2024-02-01", "effective", "document_number:2023-28483"),
+        ("2024-02-12", "comment", "document_number:2024-00553"),
+    ]
+    assert found[2]["days"] == 11 and found[2]["jurisdiction"] == "US"
+    assert (
+        found[2]["link"]
+        == "https://www.federalregister.gov/documents/2024/01/12/2024-00553/nondiscrimination-on-the-basis-of-disability-accessibility-of-medical-diagnostic-equipment-of-state"
+    )
+    later = rows(stored("--today", "2024-02-01", "--within", "35d", "--kind", "comment", "--format", "json"))
+    assert [(r["date"], r["from_text"]) for r in later] == [("2024-02-12", False), ("2024-03-05", True)]
+    table = stored("--today", "2024-02-01", "--within", "35d")
+    assert "comments close (from text)" in table.stdout and "Agency Information Collection" in table.stdout
+
+
+def test_past_and_filters_and_csv(stored):
+    past = rows(stored("--today", "2024-02-20", "--within", "30d", "--past", "--format", "json"))
+    assert [r["date"] for r in past] == ["2024-02-12", "2024-02-01", "2024-02-01"]  # most recent first
+    assert rows(stored("--today", "2024-02-01", "--jurisdiction", "EU", "--format", "json")) == []
+    table = list(csv.DictReader(io.StringIO(stored("--today", "2024-02-01", "--format", "csv").stdout)))
+    assert [r["date"] for r in table] == ["2024-02-01", "2024-02-01", "2024-02-12"]
+    assert {"date", "kind", "from_text", "title", "source_id", "jurisdiction", "link"} <= set(table[0])
+
+
+def test_ics_parses_round_trips_and_keeps_uids(stored):
+    first = stored("--today", "2024-01-01", "--within", "90d", "--format", "ics")
+    assert first.returncode == 0, first.stderr
+    calendar = Calendar.from_ical(first.stdout)
+    events = calendar.walk("VEVENT")
+    assert len(events) == 4
+    by_uid = {str(e["UID"]): e for e in events}
+    comment = by_uid["comment.us-fr-test.document_number:2024-00553@regwatch"]
+    assert comment.decoded("DTSTART") == date(2024, 2, 12)  # an all-day event
+    assert comment.decoded("DTEND") == date(2024, 2, 13)
+    assert str(comment["SUMMARY"]).startswith("Comments close: Nondiscrimination on the Basis of Disability")
+    description = str(comment["DESCRIPTION"])
+    assert (
+        "The Department of Justice" in description
+        and "https://www.federalregister.gov/documents/2024/01/12/2024-00553/" in description
+    )
+    notice = by_uid["comment.us-fr-test.document_number:2024-00025@regwatch"]
+    assert "(from text)" in str(notice["DESCRIPTION"])
+    # Round trip: what icalendar reads back serialises to the same bytes.
+    assert Calendar.from_ical(calendar.to_ical()).to_ical() == calendar.to_ical()
+    again = Calendar.from_ical(stored("--today", "2024-01-01", "--within", "90d", "--format", "ics").stdout)
+    assert {str(e["UID"]) for e in again.walk("VEVENT")} == set(by_uid)
+
+
+def test_a_moved_date_keeps_its_uid_and_remembers_the_old_day(tmp_path):
+    store = Store(tmp_path / "regwatch.db")
+    source = Source(
+        id="us-fr",
+        url="https://www.federalregister.gov/api/v1/documents.json",
+        kind="json",
+        jurisdiction="US",
+    )
+    now = datetime(2024, 1, 2, tzinfo=UTC)
+    store.sync_sources([source], now)
+    item = Item(key="document_number:1", title="Rule", fields=(("comments_close_on", "2024-02-01"),))
+    with store.db.atomic():
+        assert record_document_dates(store.db, source, [item], now, change_id=None) == 1
+    with store.db.atomic():
+        assert record_document_dates(store.db, source, [item], now, change_id=None) == 0  # unchanged
+    moved = Item(key="document_number:1", title="Rule", fields=(("comments_close_on", "2024-03-01"),))
+    with store.db.atomic():
+        assert record_document_dates(store.db, source, [moved], now, change_id=None) == 1
+    (deadline,) = store.document_dates(date(2024, 1, 1), date(2025, 1, 1))
+    assert deadline.on == date(2024, 3, 1) and deadline.previous_on == date(2024, 2, 1)
+    assert deadline.uid == "comment.us-fr.document_number:1@regwatch"
+    store.close()
