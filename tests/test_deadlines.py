@@ -140,3 +140,65 @@ def test_a_moved_date_keeps_its_uid_and_remembers_the_old_day(tmp_path):
     assert deadline.on == date(2024, 3, 1) and deadline.previous_on == date(2024, 2, 1)
     assert deadline.uid == "comment.us-fr.document_number:1@regwatch"
     store.close()
+
+
+def test_the_service_serves_the_calendar_read_only_behind_its_token(tmp_path):
+    import asyncio
+
+    from watcher.service.calendar import service_calendar
+    from watcher.service.health import HealthServer
+
+    store = Store(tmp_path / "regwatch.db")
+    source = Source(id="us-fr", url="https://www.federalregister.gov/api/v1/documents.json", kind="json")
+    now = datetime(2024, 1, 20, tzinfo=UTC)
+    store.sync_sources([source], now)
+    with store.db.atomic():
+        record_document_dates(
+            store.db,
+            source,
+            [
+                Item(
+                    key="document_number:2024-00553",
+                    title="Nondiscrimination",
+                    fields=(("comments_close_on", "2024-02-12"),),
+                )
+            ],
+            now,
+            change_id=None,
+        )
+
+    async def get(port: int, target: str) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        return answer
+
+    async def go() -> dict[str, bytes]:
+        server = HealthServer(
+            "127.0.0.1",
+            0,
+            health=lambda: (200, {}),
+            metrics=lambda: b"",
+            calendar=lambda: service_calendar(store, now),
+            calendar_token="s3cret",
+        )
+        await server.start()
+        try:
+            return {
+                "ok": await get(server.port, "/calendar.ics?token=s3cret"),
+                "no": await get(server.port, "/calendar.ics"),
+                "bad": await get(server.port, "/calendar.ics?token=guess"),
+            }
+        finally:
+            await server.close()
+
+    answers = asyncio.run(go())
+    head, _, body = answers["ok"].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"text/calendar" in head
+    (event,) = Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["UID"]) == "comment.us-fr.document_number:2024-00553@regwatch"
+    assert answers["no"].startswith(b"HTTP/1.1 403") and answers["bad"].startswith(b"HTTP/1.1 403")
+    assert b"VEVENT" not in answers["bad"]
+    store.close()

@@ -85,6 +85,8 @@ class Service:
     health_host: str = "127.0.0.1"
     shutdown_grace: float = 10.0
     deliver_every: float = 5.0
+    #: The environment variable holding the token `/calendar.ics?token=` needs ("" = open).
+    calendar_token_env: str = ""
 
 
 @dataclass(frozen=True)
