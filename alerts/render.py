@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from alerts import reminders
 from alerts.facts import text_lines
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -25,6 +26,8 @@ def safe(text: str | None, limit: int = 500) -> str:
 
 def headline(alert: Alert) -> str:
     name = safe(alert.source.name or alert.source.id, 150)
+    if alert.reminder is not None:
+        return f"[regwatch] {safe(reminders.headline(alert.reminder), 300)}"
     if alert.health is not None:
         state = "BROKEN" if alert.health.state == "broken" else "recovered"
         return f"[regwatch] {name}: source {state}"
@@ -86,6 +89,8 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
 
 def render_text(alert: Alert) -> str:
     """A readable multi-line summary of one alert (or a digest of several)."""
+    if alert.reminder is not None:
+        return safe(reminders.text(alert), 2000)
     if alert.batch:
         out = [f"[regwatch] digest: {len(alert.batch)} alert(s)"]
         for member in alert.batch:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from alerts import reminders
 from alerts.facts import slack_line, slack_sections
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from watcher.model import Alert, Change, Item, RelatedLink
@@ -217,6 +218,8 @@ def render_message(alert: Alert) -> SlackMessage:
     """The Block Kit message for one alert (a change, a health event, or a digest)."""
     if alert.batch:
         message = render_digest(alert)
+    elif alert.reminder is not None:  # a coming document date (alerts/reminders.py)
+        message = SlackMessage(*reminders.slack_blocks(alert))
     elif alert.health is not None:
         message = render_health(alert)
     else:

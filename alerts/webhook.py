@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from alerts import reminders
 from alerts.base import Channel
 from alerts.facts import as_json
 from alerts.render import render_text
@@ -72,6 +73,8 @@ def change_json(change: Change) -> dict[str, Any]:
 def alert_json(alert: Alert) -> dict[str, Any]:
     """The JSON body: the alert as data (page text is data here; receivers escape it)."""
     kind = "digest" if alert.batch else "health" if alert.health is not None else "change"
+    if alert.reminder is not None:
+        kind = alert.reminder.kind  # reminder | correction
     data: dict[str, Any] = {
         "type": kind,
         "key": alert.key,
@@ -94,6 +97,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
             key: [{"title": r.title, "link": r.link, "source_id": r.source_id, "date": r.date} for r in links]
             for key, links in alert.related.items()
         }
+    if alert.reminder is not None:
+        data["reminder"] = reminders.as_json(alert.reminder)
     if alert.health is not None:
         data["health"] = {
             "state": alert.health.state,

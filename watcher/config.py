@@ -32,6 +32,7 @@ from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.service.scheduling import cron_trigger
+from watcher.timespec import parse_duration
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -66,6 +67,7 @@ class ChannelConfig:
     digest: str | None = None
     health: bool = True
     thread: bool = False
+    reminders: tuple[str, ...] | None = None  # None: the [reminders] default
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,23 @@ class Service:
     deliver_every: float = 5.0
     #: The environment variable holding the token `/calendar.ics?token=` needs ("" = open).
     calendar_token_env: str = ""
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """[reminders]: before = ["14d", "3d", "1d"]: remind this long before each comment
+    deadline and effective date (README "Reminders"); a channel's `reminders` overrides it."""
+
+    before: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_offsets(self.before)
+
+
+def check_offsets(offsets: tuple[str, ...]) -> None:
+    for offset in offsets:
+        if parse_duration(offset).total_seconds() <= 0:
+            raise ValueError(f"reminder offset {offset!r} must be a positive duration such as 3d")
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,7 @@ class Config:
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
+    reminders: Reminders = Reminders()
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -205,12 +225,13 @@ TOP_KEYS = {
     "service",
     "delivery",
     "related",
+    "reminders",
     "catalog",
     "sources",
     "channels",
 }
 SOURCE_KEYS = {f.name for f in dataclasses.fields(Source)} - {"options", "every"} | {"every"}
-CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread"}
+CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders"}
 
 
 def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
@@ -223,6 +244,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
+    reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -271,6 +293,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         service=service,
         delivery=delivery,
         related=related,
+        reminders=reminders,
         sources=tuple(sources),
         channels=tuple(channels),
     )
@@ -425,7 +448,22 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
         digest=digest,
         health=_expect(raw.get("health", True), bool, f"{entry}: health"),
         thread=_expect(raw.get("thread", False), bool, f"{entry}: thread"),
+        reminders=channel_reminders(raw, entry),
     )
+
+
+def channel_reminders(raw: Mapping[str, Any], entry: str) -> tuple[str, ...] | None:
+    """A channel's own `reminders = ["3d"]` (`[]` turns them off there), or None."""
+    if "reminders" not in raw:
+        return None
+    value = raw["reminders"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'{entry}: reminders must be a list of durations like ["14d", "1d"]')
+    try:
+        check_offsets(tuple(value))
+    except ValueError as exc:
+        raise ConfigError(f"{entry}: {exc}") from exc
+    return tuple(value)
 
 
 def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel: bool = False) -> Any:

@@ -300,6 +300,24 @@ class DocumentFacts:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """A reminder of a coming document date, or a correction when that date moved.
+
+    `before` is the configured offset (`3d`); `days_left` counts from when it is sent.
+    """
+
+    kind: Literal["reminder", "correction"]
+    date: DocumentDate
+    item_key: str
+    title: str
+    link: str = ""
+    type: str = ""
+    before: str = ""
+    days_left: int = 0
+    previous_on: str | None = None
+
+
+@dataclass(frozen=True)
 class Alert:
     """One message for one channel, rendered by the channel. Built from the outbox row.
 
@@ -307,6 +325,7 @@ class Alert:
     `documents` maps an item key to the first lines of its followed document text.
     `thread` is the channel's ref of an earlier message this one should reply to (threads).
     `facts` maps an item key to its document facts (type, abstract, dates…), where known.
+    `reminder`: this alert reminds of a document's coming date (or corrects a moved one).
     """
 
     key: str
@@ -319,6 +338,7 @@ class Alert:
     batch: tuple[Alert, ...] = ()
     thread: str = ""
     facts: Mapping[str, DocumentFacts] = field(default_factory=dict)
+    reminder: Reminder | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from alerts.outbox import deliver_due
 from alerts.render import safe
 from watcher.check.runner import build_channels, run_pass, utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
+from watcher.dates.reminders import enqueue_reminders
 from watcher.db.lock import DatabaseLock
 
 STATUS_WORDS = {
@@ -77,6 +78,7 @@ def deliver(settings: Settings) -> None:
         store = settings.store()
         channels = build_channels(config)
         try:
+            enqueue_reminders(store, config, utcnow())  # reminders of coming document dates
             report = asyncio.run(deliver_due(store, channels, utcnow, retry=config.delivery))
         finally:
             for channel in channels.values():

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from watcher.dates.facts import facts_of_change
+from watcher.db.docdates import reminder_alert
 from watcher.db.snapshots import SnapshotRows
 from watcher.db.values import (
     parse_iso,
@@ -38,6 +39,10 @@ class AlertAssembly(SnapshotRows):
             ).fetchone()
             health = HealthEvent(row["source_id"], event[0], event[1], event[2], parse_iso(event[3]))
             return Alert(key=key, channel=row["channel"], source=source, health=health)
+        if row["kind"] in ("reminder", "correction"):  # coming document dates (watcher/dates)
+            created = parse_iso(row["created_at"])
+            assert created is not None
+            return reminder_alert(self.db, row, key, source, created)
         change = self.change(row["change_id"])
         assert change is not None
         documents = self.documents_for(change)

@@ -5,15 +5,16 @@ baseline that listed the document, and read for `regwatch deadlines` and the cal
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from watcher.dates.deadlines import Deadline
 from watcher.dates.facts import facts_for
-from watcher.db.values import iso
-from watcher.model import Item, Source, SourceInfo
+from watcher.dates.reminders import DateRow, Planned
+from watcher.db.values import iso, parse_iso
+from watcher.model import Alert, DocumentDate, Item, Reminder, Source, SourceInfo
 
 
 def record_document_dates(
@@ -110,3 +111,73 @@ class DocumentDateRows:
         sql += where + " ORDER BY d.on_date, d.id"
         args.extend(params)
         return [deadline_from_row(row) for row in self.db.query(sql, args)]
+
+    def refresh_document_dates(self, source: Source, items: Sequence[Item], now: datetime) -> int:
+        """Dates of listed documents whose fields changed though the documents did not (a
+        comment period extended): the row moves, so reminders follow the new date."""
+        with self.db.atomic():
+            return record_document_dates(self.db, source, items, now, change_id=None)
+
+    def reminder_dates(self, today: date) -> list[DateRow]:
+        """Dates from `today` on, for reminder planning."""
+        if "document_dates" not in self.db.table_names():
+            return []
+        return [
+            DateRow(
+                id=row["id"],
+                source_id=row["source_id"],
+                on=date.fromisoformat(row["on_date"]),
+                first_seen=parse_iso(row["first_seen"]) or datetime.min.replace(tzinfo=UTC),
+                moved_at=parse_iso(row["moved_at"]) if row["moved_at"] else None,
+                previous_on=date.fromisoformat(row["previous_on"]) if row["previous_on"] else None,
+                change_id=row["change_id"],
+            )
+            for row in self.db.query(
+                "SELECT id, source_id, on_date, first_seen, moved_at, previous_on, change_id"
+                " FROM document_dates WHERE on_date >= ?",
+                [today.isoformat()],
+            )
+        ]
+
+    def enqueue_planned(self, planned: Sequence[Planned], now: datetime) -> int:
+        """Outbox rows for planned reminders; ones already written are left alone."""
+        added = 0
+        with self.db.atomic():
+            for p in planned:
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO outbox (subject, kind, change_id, source_id, channel, status,"
+                    " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+                    [p.subject, p.kind, p.change_id, p.source_id, p.channel, iso(now), iso(now)],
+                )
+                added += cursor.rowcount
+        return added
+
+
+def reminder_alert(db: Database, row: dict[str, Any], key: str, source: SourceInfo, now: datetime) -> Alert:
+    """The alert of a reminder or correction outbox row, threaded under the document's alert
+    on that channel when it was sent as its own message (Slack `thread_ts`)."""
+    parts = row["subject"].split(":")  # reminder:<date id>:<day>:<offset> | correction:<date id>:<day>
+    found = db.execute("SELECT * FROM document_dates WHERE id = ?", [int(parts[1])]).fetchone()
+    columns = [d[0] for d in db.execute("SELECT * FROM document_dates LIMIT 0").description]
+    dated = dict(zip(columns, found, strict=True))
+    on = parts[2]  # the day this reminder was planned for
+    thread = ""
+    if row.get("change_id"):
+        sent = db.execute(
+            "SELECT ref FROM outbox WHERE subject = ? AND channel = ? AND status = 'sent'"
+            " AND ref IS NOT NULL",
+            [f"change:{row['change_id']}", row["channel"]],
+        ).fetchone()
+        thread = sent[0] if sent else ""
+    reminder = Reminder(
+        kind=row["kind"],
+        date=DocumentDate(dated["kind"], on, from_text=bool(dated["from_text"])),
+        item_key=dated["item_key"],
+        title=dated["title"],
+        link=dated["link"],
+        type=dated["type"],
+        before=parts[3] if len(parts) > 3 else "",
+        days_left=(date.fromisoformat(on) - now.date()).days,
+        previous_on=dated["previous_on"] if row["kind"] == "correction" else None,
+    )
+    return Alert(key=key, channel=row["channel"], source=source, reminder=reminder, thread=thread)

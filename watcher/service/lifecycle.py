@@ -37,6 +37,7 @@ from watcher import __version__
 from watcher.check.pipeline import Context, check
 from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.config import Config
+from watcher.dates.reminders import enqueue_reminders
 from watcher.db.lock import DatabaseLock
 from watcher.db.store import Store, parse_iso
 from watcher.errors import ConfigError, WatchError
@@ -318,6 +319,7 @@ class WatchService:
     async def deliver(self) -> None:
         async with self._deliver_lock:
             try:
+                enqueue_reminders(self.store, self.config, self.clock())  # coming document dates
                 report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
             except Exception:
                 logger.exception(
