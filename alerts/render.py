@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from alerts import reminders
+from alerts import quiet, reminders
 from alerts.facts import text_lines
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -29,7 +29,7 @@ def headline(alert: Alert) -> str:
     if alert.reminder is not None:
         return f"[regwatch] {safe(reminders.headline(alert.reminder), 300)}"
     if alert.health is not None:
-        state = "BROKEN" if alert.health.state == "broken" else "recovered"
+        state = quiet.WORDS[alert.health.state]
         return f"[regwatch] {name}: source {state}"
     if alert.change is not None:
         return f"[regwatch] {name}: {safe(alert.change.summary, 150) or 'changed'}"

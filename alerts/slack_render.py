@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts import reminders
+from alerts import quiet, reminders
 from alerts.facts import slack_line, slack_sections
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from watcher.model import Alert, Change, Item, RelatedLink
@@ -220,6 +220,8 @@ def render_message(alert: Alert) -> SlackMessage:
         message = render_digest(alert)
     elif alert.reminder is not None:  # a coming document date (alerts/reminders.py)
         message = SlackMessage(*reminders.slack_blocks(alert))
+    elif quiet.is_quiet_notice(alert):  # a source silent far longer than usual (alerts/quiet.py)
+        message = SlackMessage(*quiet.slack_blocks(alert))
     elif alert.health is not None:
         message = render_health(alert)
     else:
@@ -323,7 +325,9 @@ def digest_member_lines(member: Alert) -> list[str]:
     name = member.source.name or member.source.id
     title = link(member.source.url, name, limit=150) if member.source.url else short(name, 150)
     if member.health is not None:
-        state = "⚠️ broken" if member.health.state == "broken" else "✅ recovered"
+        state = {"broken": "⚠️ broken", "recovered": "✅ recovered"}.get(member.health.state) or quiet.TITLES[
+            member.health.state
+        ].lower()
         return [f"*{title}* — source {state}: {code(member.health.reason, 200)}"]
     change = member.change
     if change is None:

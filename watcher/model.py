@@ -236,10 +236,11 @@ class RelatedLink:
 
 @dataclass(frozen=True)
 class HealthEvent:
-    """A source broke (N failures in a row, or its selector stopped matching) or recovered."""
+    """A source broke (N failures in a row, or its selector stopped matching) or recovered;
+    or went quiet (silent far longer than its usual cadence) or became active again."""
 
     source_id: str
-    state: Literal["broken", "recovered"]
+    state: Literal["broken", "recovered", "quiet", "active"]
     reason: str
     failures: int = 0
     since: datetime | None = None

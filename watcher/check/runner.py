@@ -17,13 +17,13 @@ from watcher.check.follow import FollowPolicy
 from watcher.check.pipeline import Context, Extractor, check, extract_inline
 from watcher.check.workers import ProcessExtractor
 from watcher.config import Config
-from watcher.dates.reminders import enqueue_reminders
 from watcher.db.store import HealthPolicy, Store
 from watcher.model import Outcome, Source
 from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
 from watcher.net.robots import Robots
 from watcher.related.linking import Ranking
+from watcher.service.notices import enqueue_due_notices
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ async def run_pass(
         own_channels = channels is None
         channels = channels if channels is not None else build_channels(config)
         try:
-            enqueue_reminders(store, config, clock())  # reminders of coming document dates
+            enqueue_due_notices(store, config, clock())  # reminders, quiet sources
             result.delivery = await deliver_due(store, channels, clock, retry=config.delivery)
         finally:
             if own_channels:

@@ -37,7 +37,6 @@ from watcher import __version__
 from watcher.check.pipeline import Context, check
 from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.config import Config
-from watcher.dates.reminders import enqueue_reminders
 from watcher.db.lock import DatabaseLock
 from watcher.db.store import Store, parse_iso
 from watcher.errors import ConfigError, WatchError
@@ -47,6 +46,7 @@ from watcher.net.robots import Robots
 from watcher.service.calendar import service_calendar
 from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
+from watcher.service.notices import enqueue_due_notices
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
 
@@ -319,7 +319,7 @@ class WatchService:
     async def deliver(self) -> None:
         async with self._deliver_lock:
             try:
-                enqueue_reminders(self.store, self.config, self.clock())  # coming document dates
+                enqueue_due_notices(self.store, self.config, self.clock())  # reminders, quiet sources
                 report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
             except Exception:
                 logger.exception(
