@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 
-from alerts import reminders
+from alerts import reminders, summary
 from alerts.base import Channel
 from alerts.facts import html_block
 from alerts.mrkdwn import clean, host_of, safe_url, truncate
@@ -112,6 +112,8 @@ def render_html_body(alert: Alert) -> str:
     source = alert.source
     if alert.reminder is not None:
         return reminders.html_body(alert)
+    if alert.summary is not None:
+        return summary.html_body(alert)
     out = [f"<h3>{h(headline(alert).removeprefix('[regwatch] '), 300)}</h3>"]
     meta = [x for x in (source.jurisdiction, source.regulator, ", ".join(source.tags)) if x]
     out.append(f"<p>{h(' · '.join(meta), 300)} {a(source.url, 'source page') if source.url else ''}</p>")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from alerts import quiet, reminders
+from alerts import quiet, reminders, summary
 from alerts.facts import text_lines
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -28,6 +28,8 @@ def headline(alert: Alert) -> str:
     name = safe(alert.source.name or alert.source.id, 150)
     if alert.reminder is not None:
         return f"[regwatch] {safe(reminders.headline(alert.reminder), 300)}"
+    if alert.summary is not None:
+        return f"[regwatch] {summary.title(alert.summary)}"
     if alert.health is not None:
         state = quiet.WORDS[alert.health.state]
         return f"[regwatch] {name}: source {state}"
@@ -91,6 +93,8 @@ def render_text(alert: Alert) -> str:
     """A readable multi-line summary of one alert (or a digest of several)."""
     if alert.reminder is not None:
         return safe(reminders.text(alert), 2000)
+    if alert.summary is not None:
+        return safe(summary.text(alert), 8000)
     if alert.batch:
         out = [f"[regwatch] digest: {len(alert.batch)} alert(s)"]
         for member in alert.batch:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts import quiet, reminders
+from alerts import quiet, reminders, summary
 from alerts.facts import slack_line, slack_sections
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from watcher.model import Alert, Change, Item, RelatedLink
@@ -220,6 +220,8 @@ def render_message(alert: Alert) -> SlackMessage:
         message = render_digest(alert)
     elif alert.reminder is not None:  # a coming document date (alerts/reminders.py)
         message = SlackMessage(*reminders.slack_blocks(alert))
+    elif alert.summary is not None:  # the weekly summary (alerts/summary.py)
+        message = SlackMessage(*summary.slack_blocks(alert))
     elif quiet.is_quiet_notice(alert):  # a source silent far longer than usual (alerts/quiet.py)
         message = SlackMessage(*quiet.slack_blocks(alert))
     elif alert.health is not None:

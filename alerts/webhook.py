@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from alerts import reminders
+from alerts import reminders, summary
 from alerts.base import Channel
 from alerts.facts import as_json
 from alerts.render import render_text
@@ -75,6 +75,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     kind = "digest" if alert.batch else "health" if alert.health is not None else "change"
     if alert.reminder is not None:
         kind = alert.reminder.kind  # reminder | correction
+    if alert.summary is not None:
+        kind = "summary"
     data: dict[str, Any] = {
         "type": kind,
         "key": alert.key,
@@ -99,6 +101,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         }
     if alert.reminder is not None:
         data["reminder"] = reminders.as_json(alert.reminder)
+    if alert.summary is not None:
+        data["summary"] = summary.as_json(alert.summary)
     if alert.health is not None:
         data["health"] = {
             "state": alert.health.state,

@@ -68,6 +68,7 @@ class ChannelConfig:
     health: bool = True
     thread: bool = False
     reminders: tuple[str, ...] | None = None  # None: the [reminders] default
+    summary: str | None = None  # "weekly": a summary message every Monday 09:00 UTC
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ TOP_KEYS = {
     "channels",
 }
 SOURCE_KEYS = {f.name for f in dataclasses.fields(Source)} - {"options", "every"} | {"every"}
-CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders"}
+CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders", "summary"}
 
 
 def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
@@ -452,7 +453,15 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
         health=_expect(raw.get("health", True), bool, f"{entry}: health"),
         thread=_expect(raw.get("thread", False), bool, f"{entry}: thread"),
         reminders=channel_reminders(raw, entry),
+        summary=channel_summary(raw, entry),
     )
+
+
+def channel_summary(raw: Mapping[str, Any], entry: str) -> str | None:
+    value = raw.get("summary")
+    if value is not None and value != "weekly":
+        raise ConfigError(f'{entry}: summary must be "weekly" (or left out), not {value!r}')
+    return value
 
 
 def channel_reminders(raw: Mapping[str, Any], entry: str) -> tuple[str, ...] | None:

@@ -319,6 +319,23 @@ class Reminder:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A week in one message: new documents by jurisdiction, regulator and type, the
+    deadlines of the next 14 days, and the sources that are broken or quiet."""
+
+    start: datetime
+    end: datetime
+    changes: int = 0
+    new_documents: int = 0
+    by_jurisdiction: tuple[tuple[str, int], ...] = ()
+    by_regulator: tuple[tuple[str, int], ...] = ()
+    by_type: tuple[tuple[str, int], ...] = ()
+    deadlines: tuple[tuple[DocumentDate, str, str], ...] = ()  # (date, title, link)
+    broken: tuple[str, ...] = ()
+    quiet: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Alert:
     """One message for one channel, rendered by the channel. Built from the outbox row.
 
@@ -327,6 +344,7 @@ class Alert:
     `thread` is the channel's ref of an earlier message this one should reply to (threads).
     `facts` maps an item key to its document facts (type, abstract, dates…), where known.
     `reminder`: this alert reminds of a document's coming date (or corrects a moved one).
+    `summary`: the weekly summary of a channel (`summary = "weekly"`).
     """
 
     key: str
@@ -340,6 +358,7 @@ class Alert:
     thread: str = ""
     facts: Mapping[str, DocumentFacts] = field(default_factory=dict)
     reminder: Reminder | None = None
+    summary: Summary | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 from watcher.dates.facts import facts_of_change
 from watcher.db.docdates import reminder_alert
 from watcher.db.snapshots import SnapshotRows
+from watcher.db.summaryrows import summary_alert
 from watcher.db.values import (
     parse_iso,
 )
@@ -39,6 +40,8 @@ class AlertAssembly(SnapshotRows):
             ).fetchone()
             health = HealthEvent(row["source_id"], event[0], event[1], event[2], parse_iso(event[3]))
             return Alert(key=key, channel=row["channel"], source=source, health=health)
+        if row["kind"] == "summary":  # the weekly summary (watcher/db/summaryrows.py)
+            return summary_alert(self.db, row, key)
         if row["kind"] in ("reminder", "correction"):  # coming document dates (watcher/dates)
             created = parse_iso(row["created_at"])
             assert created is not None

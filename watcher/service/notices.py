@@ -12,6 +12,7 @@ from watcher.config import Config
 from watcher.dates.reminders import enqueue_reminders
 from watcher.db.store import Store
 from watcher.service.quiet import decide
+from watcher.service.summary import enqueue_summaries
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +52,4 @@ def enqueue_due_notices(store: Store, config: Config, now: datetime) -> None:
     _last_run[str(store.path)] = now
     enqueue_reminders(store, config, now)
     note_quiet_sources(store, config, now)
+    enqueue_summaries(store, config, now)
