@@ -142,12 +142,41 @@ def effective_date(sentence: str, dates: list[tuple[int, int, date]]) -> date | 
     return nearest_after(EFFECTIVE, sentence, dates)
 
 
+# Cheap tests first: most text (news items, feed summaries) has neither a year nor a cue.
+ANY_YEAR = re.compile(r"(?:19|20)\d\d")
+# Stems of every subject and effect cue below (the filter never changes a result).
+CUES = (
+    "comment",
+    "consultation",
+    "response",
+    "nomination",
+    "representations",
+    "suggestions",
+    "written",
+    "feedback",
+    "views",
+    "effect",
+    "apply",
+    "applies",
+    "applica",
+    "force",
+    "w.e.f",
+)
+
+
+def may_state_dates(text: str) -> bool:
+    lowered = text[:MAX_TEXT].lower()
+    return any(cue in lowered for cue in CUES) and ANY_YEAR.search(lowered) is not None
+
+
 def find_dates(text: str, *, dayfirst: bool = False) -> tuple[FoundDate, ...]:
     """The comment deadline and the effective date the text states (each at most once).
 
     The first sentence that gives a kind wins: documents state the main date first and
     secondary ones (reply comments, later compliance dates) after it.
     """
+    if not may_state_dates(text):
+        return ()
     found: dict[DateKind, FoundDate] = {}
     for sentence in sentences(text):
         if len(found) == 2:

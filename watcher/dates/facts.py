@@ -79,6 +79,8 @@ def facts_for(item: Item, source: SourceInfo, text: str = "") -> DocumentFacts:
     references, a date, or an abstract field); otherwise the result is empty, and alerts
     look as they did (a feed item's summary and source are shown elsewhere already).
     """
+    if not (item.fields or item.summary or text):
+        return DocumentFacts()
     fields = dict(item.fields)
     abstract = first_of(fields, ABSTRACT_FIELDS) or " ".join(item.summary.split()) or first_paragraph(text)
     dates: dict[str, DocumentDate] = {}
