@@ -165,8 +165,11 @@ CUES = (
 
 
 def may_state_dates(text: str) -> bool:
-    lowered = text[:MAX_TEXT].lower()
-    return any(cue in lowered for cue in CUES) and ANY_YEAR.search(lowered) is not None
+    text = text[:MAX_TEXT]
+    if ANY_YEAR.search(text) is None:
+        return False
+    lowered = text.lower()
+    return any(cue in lowered for cue in CUES)
 
 
 def find_dates(text: str, *, dayfirst: bool = False) -> tuple[FoundDate, ...]:

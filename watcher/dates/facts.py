@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
-from sources.docdates import find_dates
+from sources.docdates import find_dates, may_state_dates
 from watcher.model import Change, DocumentDate, DocumentFacts, Item, SourceInfo
 
 ABSTRACT_LIMIT = 600
@@ -79,8 +79,8 @@ def facts_for(item: Item, source: SourceInfo, text: str = "") -> DocumentFacts:
     references, a date, or an abstract field); otherwise the result is empty, and alerts
     look as they did (a feed item's summary and source are shown elsewhere already).
     """
-    if not (item.fields or item.summary or text):
-        return DocumentFacts()
+    if not item.fields and not may_state_dates(item.summary) and not may_state_dates(text):
+        return DocumentFacts()  # the common case of a plain news item, decided cheaply
     fields = dict(item.fields)
     abstract = first_of(fields, ABSTRACT_FIELDS) or " ".join(item.summary.split()) or first_paragraph(text)
     dates: dict[str, DocumentDate] = {}
