@@ -202,3 +202,28 @@ def test_the_service_serves_the_calendar_read_only_behind_its_token(tmp_path):
     assert answers["no"].startswith(b"HTTP/1.1 403") and answers["bad"].startswith(b"HTTP/1.1 403")
     assert b"VEVENT" not in answers["bad"]
     store.close()
+
+
+def test_a_followed_documents_text_gives_its_dates_marked_from_text(tmp_path):
+    store = Store(tmp_path / "regwatch.db")
+    source = Source(id="uk-ico-consultations", url="https://ico.org.uk/", kind="listing", jurisdiction="UK")
+    now = datetime(2024, 2, 1, tzinfo=UTC)
+    store.sync_sources([source], now)
+    store.db.execute(
+        "INSERT INTO items (source_id, key, title, link, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            "uk-ico-consultations",
+            "https://ico.org.uk/c1",
+            "Consultation on age assurance",
+            "https://ico.org.uk/c1",
+            now.isoformat(),
+            now.isoformat(),
+        ],
+    )
+    item_id = store.db.execute("SELECT id FROM items").fetchone()[0]
+    store.set_item_text(
+        item_id, "Consultation on age assurance\nThis consultation closes on 12 March 2024.", now
+    )
+    (deadline,) = store.document_dates(date(2024, 1, 1), date(2025, 1, 1))
+    assert (deadline.kind, deadline.on, deadline.from_text) == ("comment", date(2024, 3, 12), True)
+    store.close()

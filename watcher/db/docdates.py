@@ -4,7 +4,8 @@ baseline that listed the document, and read for `regwatch deadlines` and the cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,10 +19,17 @@ from watcher.model import Alert, DocumentDate, Item, Reminder, Source, SourceInf
 
 
 def record_document_dates(
-    db: Database, source: Source, items: Iterable[Item], now: datetime, *, change_id: int | None
+    db: Database,
+    source: Source | SourceInfo,
+    items: Iterable[Item],
+    now: datetime,
+    *,
+    change_id: int | None,
+    texts: Mapping[str, str] | None = None,
 ) -> int:
-    """Store the dates of these documents; a date that moved keeps its old value in
-    `previous_on`. Call inside the caller's transaction. Returns how many rows changed."""
+    """Store the dates of these documents (from their fields, else their words and the
+    followed `texts` by item key); a date that moved keeps its old value in `previous_on`.
+    Call inside the caller's transaction. Returns how many rows changed."""
     info = SourceInfo(
         id=source.id,
         name=source.name,
@@ -31,7 +39,7 @@ def record_document_dates(
     )
     written = 0
     for item in items:
-        facts = facts_for(item, info)
+        facts = facts_for(item, info, (texts or {}).get(item.key, ""))
         for when in facts.dates:
             cursor = db.execute(
                 "INSERT INTO document_dates (source_id, item_key, kind, on_date, from_text, title, link,"
@@ -64,6 +72,33 @@ def record_document_dates(
             )
             written += cursor.rowcount
     return written
+
+
+def record_text_dates(db: Database, item_id: int, text: str, now: datetime) -> int:
+    """Dates a followed document's text states, for its item (fields still win)."""
+    row = db.execute(
+        "SELECT i.source_id, i.key, i.title, i.link, i.summary, i.fields, i.change_id, s.name, s.url,"
+        " s.jurisdiction, s.regulator FROM items i JOIN sources s ON s.id = i.source_id WHERE i.id = ?",
+        [item_id],
+    ).fetchone()
+    if row is None:
+        return 0
+    source_id, key, title, link, summary, fields, change_id, name, url, jurisdiction, regulator = row
+    item = Item(
+        key=key,
+        title=title,
+        link=link,
+        summary=summary,
+        fields=tuple(sorted(json.loads(fields).items())) if fields else (),
+    )
+    info = SourceInfo(
+        id=source_id,
+        name=name or "",
+        url=url or "",
+        jurisdiction=jurisdiction or "",
+        regulator=regulator or "",
+    )
+    return record_document_dates(db, info, [item], now, change_id=change_id, texts={key: text})
 
 
 def deadline_from_row(row: dict[str, Any]) -> Deadline:
