@@ -57,3 +57,27 @@ def test_slack_section_escapes_the_regulators_words_and_stays_within_limits() ->
     assert len(block["text"]["text"]) <= 3000
     assert all(len(f["text"]) <= 2000 for f in block["fields"]) and len(block["fields"]) <= 10
     assert "&lt;@U1&gt; Rule" in block["fields"][0]["text"]
+
+
+def test_digests_carry_each_documents_type_and_dates() -> None:
+    from alerts.render import render_text
+    from alerts.slack_render import render_message
+    from watcher.model import Alert, Change
+
+    item = Item(
+        key="document_number:2024-00553",
+        title="Nondiscrimination on the Basis of Disability",
+        link="https://www.federalregister.gov/d/2024-00553",
+        fields=(("comments_close_on", "2024-02-12"), ("type", "Proposed Rule")),
+    )
+    member = Alert(
+        key="regwatch:change:1:c",
+        channel="c",
+        source=US,
+        change=Change(source_id="us-fr", before="a", after="b", added=(item,), id=1),
+        facts={item.key: facts_for(item, US)},
+    )
+    digest = Alert(key="regwatch:digest:1:c", channel="c", source=US, batch=(member,))
+    text = "\n".join(b["text"]["text"] for b in render_message(digest).blocks if b.get("type") == "section")
+    assert "Proposed Rule · Comments close 2024-02-12" in text
+    assert "Comments close: 2024-02-12" in render_text(digest)
