@@ -41,18 +41,25 @@ def parse_within(value: str) -> timedelta:
 )
 @click.option("--past", is_flag=True, help="Recent dates instead of upcoming ones (most recent first).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv", "ics"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv", "ics"]),
+    default="table",
+    show_default=True,
+    help="table, json (one array), jsonl, csv, or ics (an iCalendar file).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Count from this day (UTC).")
 @filter_options
 @click.pass_obj
-def deadlines(settings: Settings, within, kinds, past, fmt, today, **filters) -> None:
+def deadlines(settings: Settings, within, kinds, past, fmt, as_json, today, **filters) -> None:
     """Comment deadlines and effective dates across all documents, soonest first.
 
     Dates come from each source's structured fields, or from the document's words ("from
     text"). `--format ics` writes an iCalendar file: one all-day event per date, with
     stable UIDs so a re-import updates moved dates instead of duplicating them.
     """
+    fmt = "json" if as_json else fmt
     filters.pop("since", None)
     filters.pop("until", None)
     day: date = today.date() if today else utcnow().astimezone(UTC).date()
