@@ -16,6 +16,7 @@ from watcher.model import Alert, DocumentDate, DocumentFacts, Item
 
 FROM_TEXT = "from text"
 MAX_FIELD = 2000  # Slack: characters per section field
+MAX_SECTION = 3000  # Slack: characters per section text
 MAX_FIELDS = 10  # Slack: fields per section
 ABSTRACT_SHOWN = 500
 CSV_COLUMNS = (
@@ -86,8 +87,9 @@ def dates_line(facts: DocumentFacts) -> str:
 def slack_section(item: Item, facts: DocumentFacts) -> dict:
     """A section: the document's title and abstract as text, its facts as fields."""
     text = f"*{link(item.link, item.title or item.link, limit=200)}*"
-    if facts.abstract:
-        text += f"\n>{short(facts.abstract, ABSTRACT_SHOWN)}"
+    abstract = f"\n>{short(facts.abstract, ABSTRACT_SHOWN)}" if facts.abstract else ""
+    if len(text) + len(abstract) <= MAX_SECTION:  # escaping can lengthen it; never cut markup
+        text += abstract
     fields = [
         {"type": "mrkdwn", "text": truncate(f"*{label}*\n{short(value, 300)}", MAX_FIELD), "verbatim": True}
         for label, value in labelled(facts)

@@ -15,22 +15,19 @@ from watcher.service.quiet import HISTORY
 class QuietRows:
     db: Database
 
-    def change_times(self, source_id: str) -> list[datetime]:
-        """When the source's most recent changes were detected, oldest first."""
-        rows = self.db.execute(
-            "SELECT detected_at FROM changes WHERE source_id = ? ORDER BY detected_at DESC LIMIT ?",
-            [source_id, HISTORY],
-        ).fetchall()
-        return sorted(t for t in (parse_iso(r[0]) for r in rows) if t is not None)
-
-    def quiet_since(self, source_id: str) -> datetime | None:
-        """When the source went quiet, if its latest quiet/active event says it still is."""
-        row = self.db.execute(
-            "SELECT state, at FROM events WHERE source_id = ? AND state IN ('quiet', 'active')"
-            " ORDER BY id DESC LIMIT 1",
-            [source_id],
-        ).fetchone()
-        return parse_iso(row[1]) if row and row[0] == "quiet" else None
+    def all_change_times(self) -> dict[str, list[datetime]]:
+        """Every source's most recent change times (oldest first), in one query."""
+        out: dict[str, list[datetime]] = {}
+        for source_id, at in self.db.execute(
+            "SELECT source_id, detected_at FROM (SELECT source_id, detected_at, row_number() OVER"
+            " (PARTITION BY source_id ORDER BY detected_at DESC) AS n FROM changes) WHERE n <= ?"
+            " ORDER BY source_id, detected_at",
+            [HISTORY],
+        ).fetchall():
+            moment = parse_iso(at)
+            if moment is not None:
+                out.setdefault(source_id, []).append(moment)
+        return out
 
     def quiet_sources(self) -> dict[str, tuple[datetime, str]]:
         """Sources quiet now: id -> (since, why)."""

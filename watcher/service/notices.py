@@ -28,13 +28,15 @@ def note_quiet_sources(store: Store, config: Config, now: datetime) -> int:
     channels = route_health(config.channels, config.health.channels)
     floor = timedelta(days=config.health.quiet_min_days)
     noted = 0
+    times = store.all_change_times()  # one query each, whatever the number of sources
+    quiet = store.quiet_sources()
     for source in config.sources:
         if source.role != "watch":
             continue
         verdict = decide(
-            store.change_times(source.id),
+            times.get(source.id, []),
             now,
-            quiet_since=store.quiet_since(source.id),
+            quiet_since=quiet[source.id][0] if source.id in quiet else None,
             factor=config.health.quiet_factor,
             floor=floor,
         )
