@@ -227,3 +227,39 @@ def test_a_followed_documents_text_gives_its_dates_marked_from_text(tmp_path):
     (deadline,) = store.document_dates(date(2024, 1, 1), date(2025, 1, 1))
     assert (deadline.kind, deadline.on, deadline.from_text) == ("comment", date(2024, 3, 12), True)
     store.close()
+
+
+def test_m011_backfills_the_structured_dates_of_documents_stored_before_it(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "regwatch.db"
+    store = Store(path)
+    now = datetime(2024, 1, 12, tzinfo=UTC)
+    store.sync_sources(
+        [Source(id="us-fr", url="https://www.federalregister.gov/api/v1/documents.json", kind="json")], now
+    )
+    store.close()
+    db = sqlite3.connect(path)  # a database as it was before m011, with FR documents in it
+    db.execute("DROP TABLE document_dates")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_document_dates'")
+    for key, fields in (
+        ("document_number:2024-00553", {"type": "Proposed Rule", "comments_close_on": "2024-02-12"}),
+        ("document_number:2023-27783", {"type": "Rule", "effective_on": "2024-02-01"}),
+        ("document_number:x", {"type": "Notice"}),
+    ):
+        db.execute(
+            "INSERT INTO items (source_id, key, title, link, summary, fields, first_seen, last_seen)"
+            " VALUES ('us-fr', ?, ?, '', 'An abstract.', ?, ?, ?)",
+            [key, key, json.dumps(fields), now.isoformat(), now.isoformat()],
+        )
+    db.commit()
+    db.close()
+    store = Store(path)
+    found = {
+        (d.item_key, d.kind, d.on, d.type) for d in store.document_dates(date(2024, 1, 1), date(2025, 1, 1))
+    }
+    assert found == {
+        ("document_number:2024-00553", "comment", date(2024, 2, 12), "Proposed Rule"),
+        ("document_number:2023-27783", "effective", date(2024, 2, 1), "Rule"),
+    }
+    store.close()
