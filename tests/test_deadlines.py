@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -263,3 +263,36 @@ def test_m011_backfills_the_structured_dates_of_documents_stored_before_it(tmp_p
         ("document_number:2023-27783", "effective", date(2024, 2, 1), "Rule"),
     }
     store.close()
+
+
+def test_the_running_service_serves_calendar_ics_behind_its_token(site, config_file, tmp_path):
+    from localsite import LISTING_SOURCE, listing_page
+    from servicerun import Service
+
+    site.set("/news", listing_page([("2024-10-01", "First notice", "/n/1.html")]))
+    config = config_file(
+        sources=[{"id": "us-fr", "url": site.url("/news"), **LISTING_SOURCE}],
+        service={"calendar_token_env": "REGWATCH_CALENDAR_TOKEN"},
+    )
+    now = datetime.now(UTC)
+    store = Store(tmp_path / "regwatch.db")
+    source = Source(id="us-fr", url=site.url("/news"), kind="listing")
+    store.sync_sources([source], now)
+    soon = (now + timedelta(days=10)).date().isoformat()
+    with store.db.atomic():
+        item = Item(key="document_number:1", title="A proposed rule", fields=(("comments_close_on", soon),))
+        record_document_dates(store.db, source, [item], now, change_id=None)
+    store.close()
+    service = Service(
+        config, "--health-port", "0", env={"REGWATCH_CALENDAR_TOKEN": "cal-s3cret"}
+    ).wait_started()
+    try:
+        status, headers, body = service.get("/calendar.ics?token=cal-s3cret")
+        assert status == 200 and headers["Content-Type"].startswith("text/calendar")
+        (event,) = Calendar.from_ical(body).walk("VEVENT")
+        assert str(event["UID"]) == "comment.us-fr.document_number:1@regwatch"
+        assert event.decoded("DTSTART").isoformat() == soon
+        assert service.get("/calendar.ics")[0] == 403
+        assert service.get("/calendar.ics?token=nope")[0] == 403
+    finally:
+        assert service.stop() == 0
