@@ -4,6 +4,7 @@ structured `comments_close_on` / `effective_on`, on a fixed development/test spl
     python bench/docdates_eval.py            # test half (report this)
     python bench/docdates_eval.py --half dev # the half the patterns were tuned on
     python bench/docdates_eval.py --misses   # list the errors (development half only)
+    python bench/docdates_eval.py --half dev --dateparser  # the same cues, dates found by dateparser
 
 The split is made once, by document: the first byte of sha256(document_number) even →
 development, odd → test. Only the development half was looked at while writing the
@@ -18,6 +19,7 @@ import argparse
 import hashlib
 import json
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -91,6 +93,29 @@ def evaluate(records: Iterable[dict], half: str = "test", find: Finder = finder)
     return {kind: Score(kind, *row) for kind, row in counts.items()}
 
 
+def with_dateparser() -> None:
+    """Swap the finder's date reading (a table of written forms + dateutil) for dateparser's
+    `search_dates`, the other well-kept candidate, to compare them on the same cues."""
+    from dateparser.search import search_dates
+
+    import sources.docdates as docdates
+
+    settings = {"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DAY_OF_MONTH": "first"}
+
+    def dates_in(sentence: str, *, dayfirst: bool) -> list[tuple[int, int, date]]:
+        found = []
+        cursor = 0
+        for written, moment in search_dates(sentence, languages=["en"], settings=settings) or []:
+            start = sentence.find(written, cursor)
+            if start < 0:
+                continue
+            cursor = start + len(written)
+            found.append((start, cursor, moment.date()))
+        return found
+
+    docdates.dates_in = dates_in  # type: ignore[assignment]
+
+
 def misses(records: Iterable[dict]) -> None:
     for record in records:
         text = record.get("dates") or ""
@@ -108,18 +133,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--half", choices=("dev", "test"), default="test")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--dateparser", action="store_true", help="read dates with dateparser")
     args = parser.parse_args()
+    if args.dateparser:
+        try:
+            with_dateparser()
+        except ImportError:
+            parser.exit(2, "--dateparser needs `pip install dateparser` (not a regwatch dependency)\n")
     records = load()
     if args.misses:
         misses(records)
         return
-    print(f"{args.half} half of {CORPUS.name}")
+    print(f"{args.half} half of {CORPUS.name}" + (" (dates read by dateparser)" if args.dateparser else ""))
     print(f"{'method':10} {'kind':10} {'docs':>5} {'gold':>5} {'found':>6} {'right':>6} {'P':>6} {'R':>6}")
     for name, find in (("baseline", baseline), ("docdates", finder)):
-        for score in evaluate(records, args.half, find).values():
+        started = time.perf_counter()
+        scores = evaluate(records, args.half, find)
+        seconds = time.perf_counter() - started
+        for score in scores.values():
             print(
                 f"{name:10} {score.kind:10} {score.documents:5} {score.gold:5} {score.predicted:6}"
-                f" {score.correct:6} {score.precision:6.3f} {score.recall:6.3f}"
+                f" {score.correct:6} {score.precision:6.3f} {score.recall:6.3f}  ({seconds:.2f}s)"
             )
 
 
