@@ -96,7 +96,16 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         data["documents"] = dict(alert.documents)
         data["facts"] = {key: as_json(facts) for key, facts in alert.facts.items()}
         data["related"] = {
-            key: [{"title": r.title, "link": r.link, "source_id": r.source_id, "date": r.date} for r in links]
+            key: [
+                {
+                    "title": r.title,
+                    "link": r.link,
+                    "source_id": r.source_id,
+                    "date": r.date,
+                    "reason": r.reason,
+                }
+                for r in links
+            ]
             for key, links in alert.related.items()
         }
     if alert.reminder is not None:

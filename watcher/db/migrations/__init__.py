@@ -21,6 +21,7 @@ from watcher.db.migrations import (
     m006_related,
     m007_perf_fts_triggers,
     m011_document_dates,
+    m013_related_reason,
 )
 
 STEPS = (
@@ -32,6 +33,7 @@ STEPS = (
     m005_history_views,
     m007_perf_fts_triggers,
     m011_document_dates,
+    m013_related_reason,
 )
 
 migrations = Migrations("regwatch")
