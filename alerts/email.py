@@ -12,9 +12,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 
+from alerts import reminders, summary
 from alerts.base import Channel
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_html
+from alerts.facts import html_block
 from alerts.mrkdwn import clean, host_of, safe_url, truncate
 from alerts.render import headline, render_text
 from watcher.errors import DeliveryError
@@ -93,6 +95,8 @@ def item_html(alert: Alert, item: Item, source_host: str) -> str:
     host = host_of(item.link)
     if host and source_host and host != source_host:
         parts.append(f" ({h(host, 100)})")
+    if item.key in alert.facts:
+        parts.append(html_block(alert.facts[item.key]))
     document = alert.documents.get(item.key)
     if document:
         parts.append(f'<blockquote style="color:#555">{h(document, 600)}</blockquote>')
@@ -133,6 +137,10 @@ def render_html(alert: Alert) -> str:
 
 def render_html_body(alert: Alert) -> str:
     source = alert.source
+    if alert.reminder is not None:
+        return reminders.html_body(alert)
+    if alert.summary is not None:
+        return summary.html_body(alert)
     out = [f"<h3>{h(headline(alert).removeprefix('[regwatch] '), 300)}</h3>"]
     meta = [x for x in (source.jurisdiction, source.regulator, ", ".join(source.tags)) if x]
     out.append(f"<p>{h(' · '.join(meta), 300)} {a(source.url, 'source page') if source.url else ''}</p>")

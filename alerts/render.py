@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from alerts import quiet, reminders, summary
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_text
+from alerts.facts import text_lines
 from watcher.model import Alert, Change, Item, RelatedLink
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
@@ -29,8 +31,12 @@ def safe(text: str | None, limit: int = 500) -> str:
 
 def headline(alert: Alert) -> str:
     name = safe(alert.source.name or alert.source.id, 150)
+    if alert.reminder is not None:
+        return f"[regwatch] {safe(reminders.headline(alert.reminder), 300)}"
+    if alert.summary is not None:
+        return f"[regwatch] {summary.title(alert.summary)}"
     if alert.health is not None:
-        state = "BROKEN" if alert.health.state == "broken" else "recovered"
+        state = quiet.WORDS[alert.health.state]
         return f"[regwatch] {name}: source {state}"
     if alert.change is not None:
         return f"[regwatch] {name}: {safe(alert.change.summary, 150) or 'changed'}"
@@ -57,6 +63,8 @@ def change_lines(alert: Alert, change: Change, *, color: bool = False) -> list[s
     for label, items in (("New", change.added), ("Removed", change.removed)):
         for item in items[:MAX_ITEMS]:
             lines.append(f"  {label}: {item_line(item)}")
+            if label == "New" and item.key in alert.facts:
+                lines.extend(text_lines(alert.facts[item.key]))
             document = alert.documents.get(item.key)
             if document:
                 # The first lines of the followed document, folded to one quoted line.
@@ -68,6 +76,8 @@ def change_lines(alert: Alert, change: Change, *, color: bool = False) -> list[s
     for pair in change.changed[:MAX_ITEMS]:
         revised = pair.before.link != pair.after.link and pair.before.title == pair.after.title
         lines.append(f"  {'Revised' if revised else 'Changed'}: {item_line(pair.after)}")
+        if pair.after.key in alert.facts:
+            lines.extend(text_lines(alert.facts[pair.after.key]))
         if pair.before.title != pair.after.title:
             lines.append(f"      was: {safe(pair.before.title, 300)}")
         if pair.before.summary and pair.after.summary and pair.before.summary != pair.after.summary:
@@ -99,6 +109,10 @@ def diff_text_lines(diff: Sequence[str], *, color: bool = False) -> list[str]:
 def render_text(alert: Alert, *, color: bool = False) -> str:
     """A readable multi-line summary of one alert (or a digest of several); `color` marks
     deletions red and insertions green with terminal escapes (for a terminal only)."""
+    if alert.reminder is not None:
+        return safe(reminders.text(alert), 2000)
+    if alert.summary is not None:
+        return safe(summary.text(alert), 8000)
     if alert.batch:
         out = [f"[regwatch] digest: {len(alert.batch)} alert(s)"]
         for member in alert.batch:

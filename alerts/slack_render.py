@@ -26,8 +26,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from alerts import quiet, reminders, summary
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_mrkdwn
+from alerts.facts import slack_line, slack_sections
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -240,6 +242,12 @@ def render_message(alert: Alert) -> SlackMessage:
     """The Block Kit message for one alert (a change, a health event, or a digest)."""
     if alert.batch:
         message = render_digest(alert)
+    elif alert.reminder is not None:  # a coming document date (alerts/reminders.py)
+        message = SlackMessage(*reminders.slack_blocks(alert))
+    elif alert.summary is not None:  # the weekly summary (alerts/summary.py)
+        message = SlackMessage(*summary.slack_blocks(alert))
+    elif quiet.is_quiet_notice(alert):  # a source silent far longer than usual (alerts/quiet.py)
+        message = SlackMessage(*quiet.slack_blocks(alert))
     elif alert.health is not None:
         message = render_health(alert)
     else:
@@ -273,6 +281,8 @@ def render_change(alert: Alert) -> SlackMessage:
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(items) > placed:
             hidden.append(f"{len(items) - placed} more {label.lower()} item(s)")
+    for block in slack_sections(alert, out.room - 3):  # document facts (type, dates…)
+        out.add(block)
     if change.changed:
         chunks = [f"*Updated ({len(change.changed)})*"]
         for pair in change.changed[:ITEMS_SHOWN]:
@@ -346,7 +356,9 @@ def digest_member_lines(member: Alert) -> list[str]:
     name = member.source.name or member.source.id
     title = link(member.source.url, name, limit=150) if member.source.url else short(name, 150)
     if member.health is not None:
-        state = "⚠️ broken" if member.health.state == "broken" else "✅ recovered"
+        state = {"broken": "⚠️ broken", "recovered": "✅ recovered"}.get(member.health.state) or quiet.TITLES[
+            member.health.state
+        ].lower()
         return [f"*{title}* — source {state}: {code(member.health.reason, 200)}"]
     change = member.change
     if change is None:
@@ -354,7 +366,10 @@ def digest_member_lines(member: Alert) -> list[str]:
     lines = [f"*{title}* — {change_phrase(change)}"]
     host = host_of(member.source.url)
     items = list(change.added) + [p.after for p in change.changed]
-    lines.extend(item_line(i, host) for i in items[:DIGEST_ITEMS])
+    for item in items[:DIGEST_ITEMS]:
+        lines.append(item_line(item, host))
+        if item.key in member.facts and slack_line(member.facts[item.key]):
+            lines.append(slack_line(member.facts[item.key]))
     more = len(items) - DIGEST_ITEMS
     tail = f"…and {more} more · " if more > 0 else ""
     if change.id is not None:

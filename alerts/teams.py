@@ -94,6 +94,8 @@ def card_body(alert: Alert) -> tuple[list[dict[str, Any]], list[tuple[str, str]]
         lines.append(safe(alert.health.reason, 500))
         if alert.health.failures:
             lines.append(f"consecutive failures: {alert.health.failures}")
+    if alert.reminder is not None or alert.summary is not None:  # the text form, after its headline
+        lines.extend(line.strip() for line in render_text(alert).splitlines()[1:])
     links: list[tuple[str, str]] = []
     edits: list[dict[str, Any]] = []
     if alert.change is not None:

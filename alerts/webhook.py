@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from alerts import reminders, summary
 from alerts.base import Channel
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_json
+from alerts.facts import as_json
 from alerts.render import render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, ItemChange, Receipt
@@ -88,6 +90,10 @@ def change_json(change: Change) -> dict[str, Any]:
 def alert_json(alert: Alert) -> dict[str, Any]:
     """The JSON body: the alert as data (page text is data here; receivers escape it)."""
     kind = "digest" if alert.batch else "health" if alert.health is not None else "change"
+    if alert.reminder is not None:
+        kind = alert.reminder.kind  # reminder | correction
+    if alert.summary is not None:
+        kind = "summary"
     data: dict[str, Any] = {
         "type": kind,
         "key": alert.key,
@@ -105,6 +111,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     if alert.change is not None:
         data["change"] = change_json(alert.change)
         data["documents"] = dict(alert.documents)
+        data["facts"] = {key: as_json(facts) for key, facts in alert.facts.items()}
         data["related"] = {
             key: [
                 {
@@ -118,6 +125,10 @@ def alert_json(alert: Alert) -> dict[str, Any]:
             ]
             for key, links in alert.related.items()
         }
+    if alert.reminder is not None:
+        data["reminder"] = reminders.as_json(alert.reminder)
+    if alert.summary is not None:
+        data["summary"] = summary.as_json(alert.summary)
     if alert.health is not None:
         data["health"] = {
             "state": alert.health.state,

@@ -178,6 +178,8 @@ def as_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(t for t in (as_text(v) for v in value) if t)
     if isinstance(value, dict):
+        if isinstance(value.get("title"), int) and value.get("part"):  # a CFR reference
+            return f"{value['title']} CFR {value['part']}"
         for key in ("name", "title", "raw_name", "label", "value", "id"):
             if key in value and not isinstance(value[key], dict | list):
                 return as_text(value[key])
