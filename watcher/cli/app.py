@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,10 +18,11 @@ from rich.console import Console
 from watcher import __version__
 from watcher.config import Config, load_config
 from watcher.db.store import Store
-from watcher.errors import ConfigError, WatchError
+from watcher.db.trouble import explain
+from watcher.errors import ConfigError, DatabaseError, WatchError
 
 EXIT_FAILED = 1
-EXIT_CONFIG = 2
+EXIT_CONFIG = 2  # also a database that cannot be used: restarting will not fix either
 
 
 class RegwatchGroup(click.Group):
@@ -31,6 +33,14 @@ class RegwatchGroup(click.Group):
             return super().invoke(ctx)
         except ConfigError as exc:
             click.echo(f"regwatch: configuration error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except sqlite3.DatabaseError as exc:  # found damaged after it opened: the same one message
+            settings = ctx.obj if isinstance(ctx.obj, Settings) else None
+            problem = explain(settings.database if settings else "the database", exc)
+            click.echo(f"regwatch: database error: {problem}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except DatabaseError as exc:
+            click.echo(f"regwatch: database error: {exc}", err=True)
             sys.exit(EXIT_CONFIG)
         except WatchError as exc:
             click.echo(f"regwatch: error: {exc}", err=True)

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.migrations import migrations
+from watcher.db.trouble import explain
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
     Delivery,
@@ -33,18 +34,28 @@ class Store(EnrichmentRows):
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
         self.path = Path(path)
+        try:
+            self._open(readonly)
+        except (sqlite3.Error, OSError) as exc:  # one clear message, never a traceback
+            raise explain(self.path, exc) from exc
+
+    def _open(self, readonly: bool) -> None:
         if not readonly:
             _create_private(self.path)
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         else:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-        self.db = Database(conn, execute_plugins=False)
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        if not readonly:
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            migrations.apply(self.db)
+        try:
+            self.db = Database(conn, execute_plugins=False)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                migrations.apply(self.db)
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
