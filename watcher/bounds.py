@@ -136,8 +136,7 @@ SECTIONS: dict[str, dict[str, Rule]] = {
         "shutdown_grace": Seconds(0, HOUR),
         "deliver_every": Seconds(0.1, HOUR),
     },
-    "delivery": {
-        "base_delay": Seconds(0.1, DAY),
+    "delivery": {  # base_delay: RetryPolicy checks it (positive, at most max_delay)
         "max_delay": Seconds(1, DAY),
         "probe_every": Seconds(1, HOUR),
     },

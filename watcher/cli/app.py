@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from watcher import __version__
 from watcher.config import Config, load_config
 from watcher.db.store import Store
 from watcher.db.trouble import explain
+from watcher.db.waiting import WaitingChannel
 from watcher.errors import ConfigError, DatabaseError, WatchError
 
 EXIT_FAILED = 1
@@ -80,6 +82,16 @@ class Settings:
         store = self.store(readonly=True)
         try:
             return {row["id"]: row for row in store.source_rows()}
+        finally:
+            store.close()
+
+    def waiting_alerts(self, now: datetime) -> list[WaitingChannel]:
+        """Alerts waiting for a retry, per channel; none before the first check."""
+        if not Path(self.database).exists():
+            return []
+        store = self.store(readonly=True)
+        try:
+            return store.waiting_channels(now)
         finally:
             store.close()
 

@@ -13,6 +13,7 @@ import click
 from alerts.render import safe
 from watcher.check.runner import utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main
+from watcher.cli.waiting import waiting_lines
 from watcher.config import load_config
 from watcher.db.lock import holder
 from watcher.service.status import SourceStatus, source_statuses
@@ -57,7 +58,7 @@ def run(settings: Settings, health_port: int | None, health_host: str | None) ->
 @click.option("--json", "as_json", is_flag=True, help="One JSON document: the service and every source.")
 @click.pass_obj
 def status(settings: Settings, as_json: bool) -> None:
-    """Each source's state, last check, last change and next run.
+    """Each source's state, last check, last change and next run; alerts waiting per channel.
 
     States: new, ok, failing, broken, selector-broken, robots-blocked. Exit 0 when every
     source is watched, 1 when any is broken, selector-broken or robots-blocked, 2 on a
@@ -69,6 +70,7 @@ def status(settings: Settings, as_json: bool) -> None:
     service_running = bool(running) and running.get("command") == "run"  # type: ignore[union-attr]
     now = utcnow()
     statuses = source_statuses(config.sources, rows, now, service_running=service_running)
+    waiting = settings.waiting_alerts(now)
     if as_json:
         click.echo(
             json.dumps(
@@ -76,6 +78,7 @@ def status(settings: Settings, as_json: bool) -> None:
                     "service": {"running": service_running, **(running or {})},
                     "database": settings.database,
                     "sources": [s.to_dict() for s in statuses],
+                    "alerts_waiting": [w.to_dict() for w in waiting],
                 },
                 indent=2,
             )
@@ -94,6 +97,8 @@ def status(settings: Settings, as_json: bool) -> None:
             detail = _detail(entry, now)
             if detail:
                 click.echo(f"{'':<34} {detail}")
+        for line in waiting_lines(waiting, now):
+            click.echo(line)
     if any(s.is_bad for s in statuses):
         sys.exit(EXIT_FAILED)
 
