@@ -78,6 +78,7 @@ def email(port: int, **extra: Any) -> dict[str, Any]:
 def doctor(config: Path, env: dict[str, str] = ENV) -> tuple[int, dict[str, dict[str, str]]]:
     result = run_cli("--config", str(config), "doctor", "--json", env=env, timeout=90)
     assert "Traceback" not in result.stderr, result.stderr
+    assert TOKEN not in result.stdout + result.stderr and "mail-pass" not in result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is (result.returncode == 0)
     return result.returncode, {row["check"]: row for row in report["checks"]}
