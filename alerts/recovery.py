@@ -54,12 +54,14 @@ class ChannelProbes:
         """The channels to probe now: waiting on a failure (not a Retry-After), probe interval over.
 
         A channel starts waiting with its first probe `every` seconds later (its own retries
-        come sooner); a channel with nothing waiting is forgotten.
+        come sooner). While its first alert is being retried it does not count as waiting, so
+        the interval goes on across those rounds; a channel with nothing waiting for a whole
+        interval past its probe time has recovered and is forgotten.
         """
         now = self.monotonic()
         active = {w.channel for w in waiting if w.not_before is None and w.channel in channels}
-        for channel in list(self._next):
-            if channel not in active:
+        for channel, moment in list(self._next.items()):
+            if channel not in active and now - moment >= self.every:
                 del self._next[channel]
         chosen = []
         for channel in sorted(active):

@@ -61,11 +61,17 @@ def test_a_waiting_channel_is_probed_every_interval_and_forgotten_once_nothing_w
     clock.t += 1
     assert probes.due(waiting, channels) == ["a"]
     assert probes.due(waiting, channels) == []  # not again before another 30 s
+    clock.t += 20
+    assert probes.due([], channels) == []  # a's alert is being retried this round ...
+    clock.t += 10
+    assert probes.due([Waiting("a"), Waiting("b")], channels) == ["a"]  # ... the interval went on
     clock.t += 30
-    assert probes.due([Waiting("a"), Waiting("b")], channels) == ["a"]  # b starts its own 30 s
-    assert probes.due([], channels) == []  # nothing waits: both forgotten
-    clock.t += 30
+    assert probes.due([], channels) == []  # nothing waits
+    clock.t += 30  # ... for a whole interval past the probe time: both forgotten
+    assert probes.due([], channels) == []
     assert probes.due([Waiting("a")], channels) == []  # a fresh wait starts a fresh interval
+    clock.t += 30
+    assert probes.due([Waiting("a")], channels) == ["a"]
 
 
 def test_a_channel_under_retry_after_or_not_configured_is_not_probed():
