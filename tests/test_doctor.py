@@ -125,9 +125,10 @@ def test_doctor_passes_a_working_setup_and_sends_nothing(site, slack, smtp, rece
 def test_doctor_fails_each_broken_thing_with_its_fix(site, slack, smtp, tmp_path):
     mailbox, port = smtp
     slack.add_channel("C0TOWNSQ01", "town-square", member=False)
+    browser = {"id": "us-agency-app", "url": site.url("/news"), "kind": "page", "render": "browser"}
     config = write_config(
         tmp_path / "regwatch.toml",
-        sources=sources(site),
+        sources=[*sources(site), browser],
         channels=[
             {
                 "id": "notoken",
@@ -141,7 +142,7 @@ def test_doctor_fails_each_broken_thing_with_its_fix(site, slack, smtp, tmp_path
             email(port, starttls=True),
         ],
     )
-    code, rows = doctor(config)
+    code, rows = doctor(config, {**ENV, "REGWATCH_CHROMIUM": str(tmp_path / "no-chromium")})
     assert code == 1
     failed = {name: row for name, row in rows.items() if row["status"] == "FAIL"}
 
@@ -166,10 +167,15 @@ def test_doctor_fails_each_broken_thing_with_its_fix(site, slack, smtp, tmp_path
     assert robots["detail"] == "disallows /private/list for 'regwatch'"
     assert "robots = false" in robots["fix"]
     assert rows[f"robots.txt {site.base} for us-agency-news"]["status"] == "OK"
+    chromium = failed["chromium for 1 browser source(s)"]
+    assert chromium["detail"] == "us-agency-app cannot be rendered"
+    assert "Chromium" in chromium["fix"] or "Playwright" in chromium["fix"]
     assert all(row["fix"] for row in failed.values())
     assert slack.messages() == [] and mailbox.messages == []
 
-    table = run_cli("--config", str(config), "doctor", env=ENV, timeout=90)
+    table = run_cli(
+        "--config", str(config), "doctor", env={**ENV, "REGWATCH_CHROMIUM": str(tmp_path / "no")}, timeout=90
+    )
     assert table.returncode == 1
     assert "CHECK" in table.stdout and "FIX" in table.stdout and "FAIL" in table.stdout
     assert f"{sum(r['status'] == 'OK' for r in rows.values())} OK" in table.stdout
