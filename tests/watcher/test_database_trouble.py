@@ -164,7 +164,7 @@ def test_db_check_reports_a_sound_history(history, tmp_path):
     config = write_config(tmp_path / "regwatch.toml", sources=[])
     result = invoke(config, history, ["db", "check", "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["ok"] is True
     assert [c["name"] for c in report["checks"]] == [
         "file",
@@ -194,7 +194,7 @@ def test_db_check_names_what_is_wrong_and_exits_1(history, tmp_path, how, failed
         main, ["--config", str(config), "db", "check", "--json"], env={"REGWATCH_DB": ""}
     )
     assert result.exit_code == 1, result.output
-    report = json.loads(result.output.split("\nthe database is not usable")[0])
+    report = json.loads(result.stdout)
     bad = [c for c in report["checks"] if not c["ok"]]
     assert bad[0]["name"] == failed and detail in bad[0]["detail"], report
 
