@@ -29,6 +29,7 @@ from alerts.registry import CHANNELS
 from alerts.routing import Match
 from sources.catalog import load_catalog
 from sources.registry import KINDS
+from watcher import bounds
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.service.scheduling import cron_trigger
@@ -241,6 +242,7 @@ CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders"
 def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     where = str(path) if path else "default config"
     _check_keys(data, TOP_KEYS, where)
+    bounds.check_top(data, where)
     database = os.environ.get("REGWATCH_DB") or _typed(data, "database", str, where, DEFAULT_DATABASE)
     allow_private = _typed(data, "allow_private", bool, where, False)
     limits = build_dataclass(Limits, data.get("limits", {}), f"{where}: [limits]")
@@ -361,6 +363,7 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
             f"{entry}: unknown key {key!r} for kind {kind_name!r}"
             + _suggest(key, sorted(SOURCE_KEYS | option_names))
         )
+    bounds.check_source(raw, entry)
     url = validate_url(_expect(raw["url"], str, f"{entry}: url"), f"{entry}: url")
     every: float | None = None
     cron = common.pop("cron", None)
@@ -438,6 +441,7 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
             + _suggest(unknown[0], sorted(CHANNEL_KEYS | option_names))
         )
     specific = {k: v for k, v in raw.items() if k in option_names}
+    bounds.check_channel(raw, entry)
     match = build_dataclass(Match, raw.get("match", {}), f"{entry}: match")
     digest = raw.get("digest")
     if digest is not None:
@@ -503,9 +507,7 @@ def parse_interval(value: Any, where: str) -> float:
         seconds = sum(float(n) * UNITS[u.lower()] for n, u in parts)
     else:
         raise ConfigError(f"{where}: expected an interval like '1h', got {value!r}")
-    if seconds < 1:
-        raise ConfigError(f"{where}: interval must be at least 1s, got {value!r}")
-    return seconds
+    return bounds.check_interval(seconds, value, where)
 
 
 def validate_cron(expr: str, where: str) -> str:

@@ -8,6 +8,8 @@ the cadence), and each run is `watcher.check.pipeline.check`. Around that it add
   source at once, missed runs coalesced, and a start-up catch-up of sources that fell due
   while the service was down (see `watcher.service.scheduling`);
 - delivery of the outbox every `[service] deliver_every` seconds and right after a check;
+  a channel whose alerts wait after a failure is probed every `[delivery] probe_every`
+  seconds and its alerts go out as soon as it answers (`alerts.recovery`);
 - SIGHUP: reload the config (sources added, removed or changed are rescheduled; a bad
   config is logged and the running one kept); SIGTERM/SIGINT: stop scheduling, let checks
   in flight finish for `[service] shutdown_grace` seconds, then cancel them (a check is
@@ -33,6 +35,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.base import Channel
 from alerts.outbox import deliver_due
+from alerts.recovery import ChannelProbes
 from watcher import __version__
 from watcher.check.pipeline import Context, check
 from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
@@ -84,6 +87,7 @@ class WatchService:
         self._stop = asyncio.Event()
         self._kick = asyncio.Event()
         self._deliver_lock = asyncio.Lock()
+        self.probes = ChannelProbes(config.delivery.probe_every)  # finds a channel that is back
         self._reload_lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
         # Set up in run():
@@ -320,7 +324,10 @@ class WatchService:
         async with self._deliver_lock:
             try:
                 enqueue_due_notices(self.store, self.config, self.clock())  # reminders, quiet sources
-                report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
+                self.probes.every = self.config.delivery.probe_every
+                report = await deliver_due(
+                    self.store, self.channels, self.clock, retry=self.config.delivery, probes=self.probes
+                )
             except Exception:
                 logger.exception(
                     "delivering alerts failed; retrying in %gs", self.config.service.deliver_every

@@ -20,6 +20,7 @@ from watcher.db.migrations import (
     m005_history_views,
     m006_related,
     m007_perf_fts_triggers,
+    m010_outbox_not_before,
     m011_document_dates,
     m013_related_reason,
 )
@@ -34,6 +35,7 @@ STEPS = (
     m007_perf_fts_triggers,
     m011_document_dates,
     m013_related_reason,
+    m010_outbox_not_before,
 )
 
 migrations = Migrations("regwatch")
