@@ -233,7 +233,8 @@ def test_invalid_auth_is_permanent_and_blocks_nothing(site, slack, tmp_path, cli
 
     shown = cli("--db", str(tmp_path / "regwatch.db"), "alerts", "--failed")
     assert shown.returncode == 0, shown.stderr
-    lines = shown.stdout.splitlines()
+    header, *lines = shown.stdout.splitlines()
+    assert header.split()[:3] == ["ID", "STATUS", "CHANNEL"]
     assert len(lines) == 3 and all(" failed " in line for line in lines)
     assert sum("invalid_auth" in line for line in lines) == 2
     assert "xoxb-not-the-right-one" not in shown.stdout + shown.stderr

@@ -2,45 +2,78 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
+import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from alerts.render import safe
-from watcher.check.runner import utcnow
+from alerts.digest import next_digest_at
+from alerts.outbox import deliver_due
+from alerts.render import render_text, safe
+from watcher.check.runner import build_channels, utcnow
 from watcher.cli.app import Settings, main
+from watcher.cli.output import Column, closed_pipe_ok, format_options, write_rows
+from watcher.db.lock import DatabaseLock
+from watcher.errors import UnknownName
+from watcher.model import Alert, SourceInfo
 
 WAITING = ("pending", "held", "batched", "sending")
 
 
-def describe(row: dict) -> str:
-    """One line per outbox row: id, status, channel, what, source, attempts, when, detail."""
-    status = row["status"]
-    if status == "sending":
-        status = "in doubt"  # claimed but not acknowledged: reconciled before any resend
-    when = (row["sent_at"] or row["next_attempt_at"] or row["created_at"] or "")[:19]
+def _status(row: dict) -> str:
+    # claimed but not acknowledged: reconciled before any resend
+    return "in doubt" if row["status"] == "sending" else row["status"]
+
+
+def _when(row: dict) -> str:
+    return (row["sent_at"] or row["next_attempt_at"] or row["created_at"] or "")[:19]
+
+
+def _detail(row: dict, digest_due: dict[str, datetime | None]) -> str:
     if row["status"] == "batched":
-        detail = f"in digest #{row.get('batch_id')}"
-    elif row["status"] == "sent":
-        detail = row["permalink"] or row["ref"] or ""
-    else:
-        detail = row["last_error"] or ""
-    source = safe(row["source_id"], 40) or "-"
-    return (
-        f"{row['id']:>6}  {status:<8}  {safe(row['channel'], 24):<14}  {safe(row['subject'], 40):<22}  "
-        f"{source:<28}  tries {row['attempts']:<2}  {when:<19}  {safe(detail, 300)}"
-    )
+        return f"in digest #{row.get('batch_id')}"
+    if row["status"] == "held":
+        due = digest_due.get(row["channel"])
+        return f"held for the digest, goes out {due:%Y-%m-%d %H:%M} UTC" if due else "held for the digest"
+    if row["status"] == "sent":
+        return row["permalink"] or row["ref"] or ""
+    return row["last_error"] or ""
+
+
+ALERT_COLUMNS = (
+    Column("id", "ID", 6),
+    Column("state", "STATUS", 8),
+    Column("channel", "CHANNEL", 14),
+    Column("subject", "WHAT", 22),
+    Column("source_id", "SOURCE", 28, lambda v: v or "-"),
+    Column("attempts", "TRIES", 5),
+    Column("when", "WHEN (UTC)", 19),
+    Column("detail", "DETAIL"),
+)
+
+
+def digest_due_times(settings: Settings, store, now: datetime) -> dict[str, datetime | None]:
+    """When each digest channel's held alerts go out (None: nothing held)."""
+    due: dict[str, datetime | None] = {}
+    for channel in settings.config.channels:
+        if channel.digest:
+            oldest = store.oldest_held(channel.id)
+            due[channel.id] = next_digest_at(channel.digest, oldest) if oldest else None
+    return due
 
 
 @main.group(invoke_without_command=True)
 @click.option("--failed", is_flag=True, help="Only deliveries that failed permanently.")
 @click.option("--pending", is_flag=True, help="Only deliveries still waiting (pending, held, in doubt).")
 @click.option("--limit", type=int, default=50, show_default=True, help="At most this many rows.")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines, one delivery per line.")
+@format_options
 @click.pass_context
-def alerts(ctx: click.Context, failed: bool, pending: bool, limit: int, as_json: bool) -> None:
-    """Alert deliveries, newest first: sent (with the Slack permalink), waiting, failed (with why).
+def alerts(ctx: click.Context, failed: bool, pending: bool, limit: int, fmt: str) -> None:
+    """Alert deliveries, newest first: sent (with the Slack permalink), waiting (held ones with
+    when their digest goes out), failed (with why).
 
     `regwatch alerts retry ID` sends a failed one again.
     """
@@ -58,14 +91,13 @@ def alerts(ctx: click.Context, failed: bool, pending: bool, limit: int, as_json:
     store = settings.store(readonly=True)
     try:
         rows = store.deliveries(status=statuses or None, limit=limit)
+        due = digest_due_times(settings, store, utcnow()) if any(r["status"] == "held" for r in rows) else {}
     finally:
         store.close()
-    for row in rows:
-        if as_json:
-            click.echo(json.dumps({k: row[k] for k in row}, ensure_ascii=False))
-        else:
-            click.echo(describe(row))
-    if not rows and not as_json:
+    shown = [{**row, "state": _status(row), "when": _when(row), "detail": _detail(row, due)} for row in rows]
+    with closed_pipe_ok():
+        write_rows(iter(shown), fmt, sys.stdout, columns=ALERT_COLUMNS)
+    if not rows and fmt == "table":
         click.echo("no alert deliveries match", err=True)
 
 
@@ -88,3 +120,71 @@ def retry(settings: Settings, delivery_ids: tuple[int, ...], all_failed: bool) -
     finally:
         store.close()
     click.echo("run `regwatch deliver` to send now", err=True)
+
+
+@main.command()
+@click.argument("channel_ids", nargs=-1, metavar="[CHANNEL]...")
+@click.option("--preview", is_flag=True, help="Print the digest as it would go out now; send nothing.")
+@click.option("--now", "send_now", is_flag=True, help="Send the held alerts as a digest now.")
+@click.pass_obj
+def digest(settings: Settings, channel_ids: tuple[str, ...], preview: bool, send_now: bool) -> None:
+    """Held digest alerts: when they go out (default), a preview, or send them now.
+
+    \b
+    Examples:
+      regwatch digest                      # each digest channel: held alerts, when they go out
+      regwatch digest weekly-ops --preview # the message as it would go out
+      regwatch digest weekly-ops --now     # send it now instead of at its time
+    """
+    if preview and send_now:
+        raise click.UsageError("--preview shows, --now sends: choose one")
+    config = settings.config
+    digests = {c.id: c for c in config.channels if c.digest}
+    for channel_id in channel_ids:
+        if channel_id not in digests:
+            known = ", ".join(sorted(digests)) or "none"
+            raise UnknownName(f"no digest channel {channel_id!r} (digest channels: {known})")
+    chosen = [digests[c] for c in channel_ids] or list(digests.values())
+    if not Path(settings.database).exists():
+        click.echo("nothing held (no database yet)", err=True)
+        return
+    with DatabaseLock(settings.database, "digest") if send_now else contextlib.nullcontext():
+        store = settings.store(readonly=not send_now)
+        try:
+            for channel in chosen:
+                _one_digest(store, channel, preview=preview, send_now=send_now)
+            if send_now:
+                _deliver_now(store, config)
+        finally:
+            store.close()
+
+
+def _one_digest(store, channel, *, preview: bool, send_now: bool) -> None:
+    held = [r for r in store.deliveries(status="held", limit=10_000) if r["channel"] == channel.id]
+    held = [r for r in held if r.get("batch_id") is None]
+    if not held:
+        click.echo(f"{channel.id}: nothing held ({channel.digest} digest)")
+        return
+    oldest = store.oldest_held(channel.id)
+    when = f"{next_digest_at(channel.digest or 'daily', oldest):%Y-%m-%d %H:%M} UTC" if oldest else "now"
+    if preview:
+        members = tuple(store.alert_for(row) for row in reversed(held))
+        digest_source = SourceInfo("", "regwatch digest", "")
+        click.echo(f"--- {channel.id}: preview of the {channel.digest} digest due {when}")
+        click.echo(render_text(Alert(key="preview", channel=channel.id, source=digest_source, batch=members)))
+    elif send_now:
+        now = utcnow()
+        store.create_digest(channel.id, now, now)
+        click.echo(f"{channel.id}: {len(held)} held alert(s) go out as a digest now", err=True)
+    else:
+        click.echo(f"{channel.id}: {len(held)} held alert(s); the {channel.digest} digest goes out {when}")
+
+
+def _deliver_now(store, config) -> None:
+    channels = build_channels(config)
+    try:
+        report = asyncio.run(deliver_due(store, channels, utcnow, retry=config.delivery))
+    finally:
+        for built in channels.values():
+            built.close()
+    click.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}", err=True)
