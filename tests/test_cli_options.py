@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -67,3 +68,15 @@ def test_the_config_in_use_is_said_once(site, config_file, cli, tmp_path):
     checked = cli("check", "--config", str(config))
     assert checked.stderr.count("regwatch: config:") == 1
     assert f"config: {config} (1 source(s))" in checked.stderr
+
+
+def test_status_formats(site, config_file, cli):
+    site.set("/news", listing_page([("2024-10-01", "A notice", "/a.html")]))
+    config = config_file(sources=[{"id": "us-hhs-news", "url": site.url("/news"), **LISTING_SOURCE}])
+    assert cli("check", "--config", str(config)).returncode == 0
+    document = json.loads(cli("status", "--json", "--config", str(config)).stdout)
+    assert [s["id"] for s in document["sources"]] == ["us-hhs-news"] and "service" in document
+    [line] = cli("status", "--jsonl", "--config", str(config)).stdout.splitlines()
+    assert json.loads(line)["id"] == "us-hhs-news" and json.loads(line)["state"] == "ok"
+    table = cli("status", "--format", "csv", "--config", str(config)).stdout.splitlines()
+    assert table[0].startswith("id,") and table[1].startswith("us-hhs-news,")

@@ -14,6 +14,7 @@ import click
 from alerts.render import safe
 from watcher.check.runner import utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main
+from watcher.cli.output import format_options, write_rows
 from watcher.cli.waiting import waiting_lines
 from watcher.config import load_config
 from watcher.db.lock import holder
@@ -76,11 +77,13 @@ def warn_browser_sources(config) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON document: the service and every source.")
+@format_options
 @click.pass_obj
-def status(settings: Settings, as_json: bool) -> None:
+def status(settings: Settings, fmt: str) -> None:
     """Each source's state, last check, last change and next run; alerts waiting per channel.
 
+    `--json` is one document (the service, every source, waiting alerts); `--jsonl` and
+    `--format csv` one row per source.
     States: new, ok, failing, broken, selector-broken, robots-blocked. Exit 0 when every
     source is watched, 1 when any is broken, selector-broken or robots-blocked, 2 on a
     config error. Works with or without a running service.
@@ -93,7 +96,10 @@ def status(settings: Settings, as_json: bool) -> None:
     statuses = source_statuses(config.sources, rows, now, service_running=service_running)
     quiet = quiet_sources(settings)  # sources silent far longer than usual (watcher/service/quiet.py)
     waiting = settings.waiting_alerts(now)
-    if as_json:
+    if fmt in ("jsonl", "csv"):  # one row per source, for scripts and spreadsheets
+        per_source = ({**s.to_dict(), "quiet": quiet[s.id][1] if s.id in quiet else None} for s in statuses)
+        write_rows(per_source, fmt, sys.stdout)
+    elif fmt == "json":
         click.echo(
             json.dumps(
                 {
