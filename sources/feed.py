@@ -22,7 +22,9 @@ FEED_ACCEPT = (
 )
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
+    # Atomic comments group: a plain `(?:<!--.*?-->\s*)*` is exponential in the number of comments.
+    rb"^\s*+(?>(?:<!--.*?-->\s*+)*)<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
+    re.I | re.S,
 )
 SUMMARY_LIMIT = 1000
 
