@@ -42,9 +42,15 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 @dataclass(frozen=True)
 class Limits:
-    """Fetch limits shared by every source (a source may lower timeout/max_bytes)."""
+    """Fetch limits shared by every source (a source may lower timeout/max_bytes).
+
+    `timeout` bounds one request (all its redirect hops); `check_timeout` bounds one whole
+    check of a source: robots.txt, feed discovery, every page, follows and extraction,
+    including the wait for a free connection slot.
+    """
 
     timeout: float = 30.0
+    check_timeout: float = 300.0
     connect_timeout: float = 10.0
     max_bytes: int = 10_000_000
     max_redirects: int = 5
