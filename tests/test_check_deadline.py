@@ -38,7 +38,8 @@ def test_ten_slow_pages_end_at_the_check_deadline_with_a_clear_reason(site, conf
     # The check ends at its 4 s deadline, not after 10 pages x 1.5 s (+ robots.txt).
     assert took < 4 + 8, (took, result.stderr)  # the margin is start-up of the command itself
     reason, error, duration = db_rows(
-        tmp_path / "regwatch.db", "SELECT reason, error, duration_ms FROM checks WHERE source_id = 'us-fr-slow'"
+        tmp_path / "regwatch.db",
+        "SELECT reason, error, duration_ms FROM checks WHERE source_id = 'us-fr-slow'",
     )[0]
     assert reason == "timeout"
     assert "check_timeout of 4s" in error and "robots.txt, pages" in error
@@ -49,9 +50,7 @@ def test_ten_slow_pages_end_at_the_check_deadline_with_a_clear_reason(site, conf
 def test_a_source_may_set_its_own_check_timeout(site, config_file, cli, tmp_path):
     _serve_slow_pages(site)
     config = config_file(
-        sources=[
-            {"id": "us-fr-slow", "url": site.url("/api/docs.json"), "kind": "json", "check_timeout": 2}
-        ],
+        sources=[{"id": "us-fr-slow", "url": site.url("/api/docs.json"), "kind": "json", "check_timeout": 2}],
         limits={"check_timeout": 600, "max_pages": PAGES},
     )
     cli("--config", str(config), "check")

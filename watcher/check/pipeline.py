@@ -24,6 +24,7 @@ from watcher.errors import SourceError
 from watcher.model import FetchResult, Outcome, Snapshot, Source
 from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import Fetcher, Request
+from watcher.net.origin import may_carry_headers
 from watcher.net.robots import Robots
 
 logger = logging.getLogger(__name__)
@@ -224,6 +225,8 @@ def _request(source: Source, kind: SourceKind, url: str) -> Request:
         url=url,
         accept=kind.accept,
         headers=source.headers,
+        headers_origin=source.url,
+        headers_hosts=source.headers_hosts,
         allow_private=source.allow_private,
         timeout=source.timeout,
         max_bytes=source.max_bytes,
@@ -258,6 +261,8 @@ async def _discover_feed(source: Source, kind: SourceKind, ctx: Context) -> tupl
     feed_source = dataclasses.replace(
         source, url=feed_url, kind=feed_kind.kind, options=feed_kind.Options(), render="http"
     )
+    if not may_carry_headers(source.url, feed_url, source.headers_hosts):
+        feed_source = dataclasses.replace(feed_source, headers=())  # credentials stay with the page's origin
     return feed_source, feed_kind()
 
 

@@ -27,6 +27,7 @@ from watcher import __version__
 from watcher.errors import FetchError
 from watcher.model import FetchResult
 from watcher.net import botwall
+from watcher.net.origin import may_carry_headers
 
 DEFAULT_USER_AGENT = (
     f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
@@ -60,6 +61,9 @@ class Request:
     timeout: float | None = None
     max_bytes: int | None = None
     bot_markers: tuple[str, ...] = ()
+    #: `headers` go only to this URL's origin (default: `url`'s) and to `headers_hosts`.
+    headers_origin: str | None = None
+    headers_hosts: tuple[str, ...] = ()
 
 
 class Fetcher:
@@ -166,7 +170,10 @@ class Fetcher:
             headers["If-None-Match"] = request.etag
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
-        headers.update(dict(request.headers))
+        if request.headers and may_carry_headers(
+            request.headers_origin or request.url, url, request.headers_hosts
+        ):
+            headers.update(dict(request.headers))
         cap = min(request.max_bytes or self.policy.max_bytes, self.policy.max_bytes)
         try:
             return await self._stream(url, headers, cap, request.bot_markers)
