@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from localsite import Site, listing_page
+from localsite import Site
 
 from watcher.net.origin import may_carry_headers
 
