@@ -1,7 +1,8 @@
 """Plain-text rendering of alerts (console, email text part), safe for terminals.
 
-Page text is untrusted: control characters and terminal escape sequences are removed
-before anything is printed.
+Page text is untrusted: control characters, invisible format characters (bidi controls,
+zero-width characters: all of Unicode category Cf) and terminal escape sequences are
+removed before anything is printed. `FORMAT_CHARACTERS` is shared by every channel.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ import re
 from watcher.model import Alert, Change, Item, RelatedLink
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Every invisible format character, Unicode category Cf (Unicode 14, Python 3.11): bidi
+#: marks, embeddings, overrides and isolates (U+061C, U+200E/F, U+202A-E, U+2066-9), zero-width
+#: characters, the soft hyphen, tag characters... They can reorder or hide what a reader
+#: sees and are never the regulator's words. A test checks this list against `unicodedata`.
+FORMAT_CHARACTERS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+FORMAT = re.compile(f"[{FORMAT_CHARACTERS}]")
+CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{FORMAT_CHARACTERS}]")
 MAX_ITEMS = 10
 MAX_DIFF_LINES = 12
 

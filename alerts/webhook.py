@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from alerts.base import Channel
-from alerts.render import render_text
+from alerts.render import FORMAT, render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, Receipt
 
@@ -66,6 +66,17 @@ def change_json(change: Change) -> dict[str, Any]:
         "changed": [{"before": item_json(c.before), "after": item_json(c.after)} for c in change.changed],
         "diff": list(change.diff),
     }
+
+
+def without_format_characters(value: Any) -> Any:
+    """Every string in a JSON value without invisible format characters (bidi controls...)."""
+    if isinstance(value, str):
+        return FORMAT.sub("", value)
+    if isinstance(value, dict):
+        return {key: without_format_characters(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_format_characters(item) for item in value]
+    return value
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
@@ -146,7 +157,8 @@ class Webhook(Channel):
 
     def send(self, alert: Alert) -> Receipt:
         url = self.options.url or self.secret(self.options.url_env, "webhook URL")
-        body = json.dumps(alert_json(alert), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = without_format_characters(alert_json(alert))
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,
