@@ -58,3 +58,21 @@ def test_a_source_may_set_its_own_check_timeout(site, config_file, cli, tmp_path
         tmp_path / "regwatch.db", "SELECT reason, error FROM checks WHERE source_id = 'us-fr-slow'"
     )[0]
     assert reason == "timeout" and "check_timeout of 2s" in error
+
+
+def test_check_timeout_must_be_a_sane_duration(tmp_path):
+    import pytest
+
+    from watcher.config import parse_config
+    from watcher.errors import ConfigError
+
+    source = {"id": "a", "url": "https://example.gov/", "kind": "page"}
+    for bad in (0, -5, float("nan"), float("inf"), 1e300):
+        with pytest.raises(ConfigError, match="check_timeout must be a number of seconds from 1 to 86400"):
+            parse_config({"limits": {"check_timeout": bad}, "sources": [source]}, path=None)
+        with pytest.raises(ConfigError, match="check_timeout must be"):
+            parse_config({"sources": [{**source, "check_timeout": bad}]}, path=None)
+    config = parse_config(
+        {"limits": {"check_timeout": 90}, "sources": [{**source, "check_timeout": 20}]}, path=None
+    )
+    assert config.limits.check_timeout == 90 and config.sources[0].check_timeout == 20

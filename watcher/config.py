@@ -40,6 +40,14 @@ INTERVAL_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+MAX_CHECK_TIMEOUT = 86400.0
+
+
+def valid_check_timeout(seconds: float) -> bool:
+    """One check may take from 1 second to a day (NaN and infinity are not durations)."""
+    return 1 <= seconds <= MAX_CHECK_TIMEOUT
+
+
 @dataclass(frozen=True)
 class Limits:
     """Fetch limits shared by every source (a source may lower timeout/max_bytes).
@@ -59,6 +67,10 @@ class Limits:
     host_delay: float = 0.0
     pdf_max_pages: int = 200
     max_pages: int = 10
+
+    def __post_init__(self) -> None:
+        if not valid_check_timeout(self.check_timeout):
+            raise ValueError(f"check_timeout must be a number of seconds from 1 to {MAX_CHECK_TIMEOUT:g}")
 
 
 @dataclass(frozen=True)
@@ -362,6 +374,10 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
         entry,
         raw_fields={"options", "every", "cron"},
     )
+    if source.check_timeout is not None and not valid_check_timeout(source.check_timeout):
+        raise ConfigError(
+            f"{entry}: check_timeout must be a number of seconds from 1 to {MAX_CHECK_TIMEOUT:g}"
+        )
     if source.confirm < 1:
         raise ConfigError(f"{entry}: confirm must be 1 or more (checks a change must persist)")
     if source.role not in ("watch", "related"):
