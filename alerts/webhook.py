@@ -155,10 +155,14 @@ class Webhook(Channel):
             )
         return self._client
 
+    def payload(self, alert: Alert) -> bytes:
+        """The request body (subclasses such as `teams` send another shape)."""
+        data = without_format_characters(alert_json(alert))
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
     def send(self, alert: Alert) -> Receipt:
         url = self.options.url or self.secret(self.options.url_env, "webhook URL")
-        data = without_format_characters(alert_json(alert))
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = self.payload(alert)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,

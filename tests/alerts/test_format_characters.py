@@ -21,6 +21,7 @@ import pytest
 from alerts.email import Email, EmailOptions
 from alerts.render import FORMAT, FORMAT_CHARACTERS, JOINERS, render_text
 from alerts.slack_render import render_message
+from alerts.teams import message as teams_message
 from alerts.webhook import alert_json, without_format_characters
 from watcher.model import Alert, Change, Item, SourceInfo
 
@@ -76,10 +77,11 @@ def outputs() -> dict[str, str]:
         "email": message.as_string() + str(message["Subject"]),
         "email-parts": "".join(part.get_content() for part in message.iter_parts()),
         "webhook": json.dumps(without_format_characters(alert_json(alert("hook"))), ensure_ascii=False),
+        "teams": json.dumps(teams_message(alert("teams")), ensure_ascii=False),
     }
 
 
-@pytest.mark.parametrize("channel", ["console", "slack", "email", "email-parts", "webhook"])
+@pytest.mark.parametrize("channel", ["console", "slack", "email", "email-parts", "webhook", "teams"])
 def test_no_format_character_reaches_a_channel(channel):
     text = outputs()[channel]
     found = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cf" and c not in JOINERS})
