@@ -76,3 +76,27 @@ def test_check_timeout_must_be_a_sane_duration(tmp_path):
         {"limits": {"check_timeout": 90}, "sources": [{**source, "check_timeout": 20}]}, path=None
     )
     assert config.limits.check_timeout == 90 and config.sources[0].check_timeout == 20
+
+
+def test_follows_end_at_the_deadline_and_the_change_still_alerts(site, tmp_path):
+    """A saved change is never failed by its follows: they get what is left of the deadline,
+    then its alerts are released (not left 'enriching')."""
+    from localsite import LISTING_SOURCE, listing_page
+    from passes import Passes, make_config
+
+    old = [("2024-10-01", "First notice", "/n/0.html")]
+    new = [(f"2024-10-0{d}", f"Notice {d}", f"/n/{d}.html") for d in range(2, 7)]
+    site.set("/news", listing_page(old))
+    for _, _, link in new:
+        site.set(link, "<html><body><main><p>Slow document</p></main></body></html>", delay=3.0)
+    source = {"id": "news", "url": site.url("/news"), "follow": True, "check_timeout": 4, **LISTING_SOURCE}
+    passes = Passes(make_config(tmp_path, [source]), tmp_path / "regwatch.db")
+    assert passes.one().status == "baseline"
+    site.set("/news", listing_page(new + old))
+    started = time.monotonic()
+    outcome = passes.one()
+    took = time.monotonic() - started
+    assert outcome.status == "changed", outcome.error
+    assert took < 4 + 3, took  # not 5 documents x 3 s (follows run two at a time per host)
+    rows = db_rows(tmp_path / "regwatch.db", "SELECT status FROM outbox")
+    assert rows and {status for (status,) in rows} == {"pending"}
