@@ -30,6 +30,8 @@ import sources.pdf
 import sources.text
 import watcher.net.botwall
 import watcher.related.linking
+import watcher.summary.grounding
+import watcher.summary.safety
 
 BOUND = 3.0  # seconds for one scan of up to ~300 KB; the runaways took 6 s (40 KB) to hours
 
@@ -42,6 +44,8 @@ MODULES = (
     sources.html,
     watcher.net.botwall,
     watcher.related.linking,
+    watcher.summary.grounding,
+    watcher.summary.safety,
     alerts.render,
     alerts.mrkdwn,
 )
@@ -130,6 +134,8 @@ KNOWN_RUNAWAYS = [
     ("aspsessionid", 20_000),
     ("views 1 ,", 30_000),
     ("circular no ", 20_000),
+    ("[a](", 75_000),
+    ("http:", 60_000),
 ]
 
 
