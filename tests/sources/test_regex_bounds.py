@@ -29,7 +29,9 @@ import sources.jsonapi
 import sources.pdf
 import sources.text
 import watcher.net.botwall
+import watcher.related.identifiers
 import watcher.related.linking
+import watcher.related.text
 import watcher.summary.grounding
 import watcher.summary.safety
 
@@ -44,6 +46,8 @@ MODULES = (
     sources.html,
     watcher.net.botwall,
     watcher.related.linking,
+    watcher.related.identifiers,
+    watcher.related.text,
     watcher.summary.grounding,
     watcher.summary.safety,
     alerts.render,
