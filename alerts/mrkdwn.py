@@ -3,8 +3,9 @@
 Slack reads `<...>` as control sequences: `<!channel>`, `<!here>`, `<@U123>`, `<#C123>`,
 `<!subteam^S1>`, `<!date^...>` and `<http://evil|a disguised link>`. Escaping `&`, `<`
 and `>` (the only three characters Slack asks to escape) makes every such sequence plain
-text. Page text is also stripped of control characters and bidirectional overrides (which
-can reorder what a reader sees), and nothing is added to it: no zero-width characters are
+text. Page text is also stripped of control characters and of every invisible format
+character (Unicode category Cf: bidi controls such as U+061C, which can reorder what a
+reader sees, zero-width characters, tag characters), and nothing is added to it: no zero-width characters are
 inserted anywhere, so copied text stays what the regulator wrote. Every mrkdwn text object
 regwatch sends also sets `verbatim: true`, so Slack does not auto-link `#channel` names
 or parse bare `@here` in page text.
@@ -19,11 +20,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
-)
+from alerts.invisible import FORMAT_CHARACTERS
+
+CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{FORMAT_CHARACTERS}]")
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
-URL_FORBIDDEN = re.compile(r"[<>|\s\"`\\\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+URL_FORBIDDEN = re.compile(f'[<>|\\s"`\\\\\x00-\x1f\x7f-\x9f{FORMAT_CHARACTERS}]')
 MAX_URL = 1000
 
 

@@ -1,7 +1,8 @@
 """Plain-text rendering of alerts (console, email text part), safe for terminals.
 
-Page text is untrusted: control characters and terminal escape sequences are removed
-before anything is printed.
+Page text is untrusted: control characters, invisible format characters (bidi controls,
+zero-width characters: all of Unicode category Cf) and terminal escape sequences are
+removed before anything is printed. `FORMAT_CHARACTERS` is shared by every channel.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from alerts import quiet, reminders, summary
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_text
 from alerts.facts import text_lines
+from alerts.invisible import FORMAT_CHARACTERS, JOINERS
 from watcher.model import Alert, Change, Item, RelatedLink
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+FORMAT = re.compile(f"[{FORMAT_CHARACTERS}]")
+CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{FORMAT_CHARACTERS}]")
+__all__ = ["FORMAT", "FORMAT_CHARACTERS", "JOINERS", "render_text", "safe"]
 MAX_ITEMS = 10
 MAX_DIFF_LINES = 12
 LINE_BUDGET = 500  # characters of one changed line: its changed words first, then context

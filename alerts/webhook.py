@@ -19,7 +19,7 @@ from alerts.base import Channel
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_json
 from alerts.facts import as_json
-from alerts.render import render_text
+from alerts.render import FORMAT, render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, ItemChange, Receipt
 
@@ -85,6 +85,17 @@ def change_json(change: Change) -> dict[str, Any]:
             to_json(e) for e in diff_excerpts(change.diff, budget=EXCERPT_BUDGET, context=EXCERPT_CONTEXT)
         ],
     }
+
+
+def without_format_characters(value: Any) -> Any:
+    """Every string in a JSON value without invisible format characters (bidi controls...)."""
+    if isinstance(value, str):
+        return FORMAT.sub("", value)
+    if isinstance(value, dict):
+        return {key: without_format_characters(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_format_characters(item) for item in value]
+    return value
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
@@ -185,7 +196,8 @@ class Webhook(Channel):
 
     def payload(self, alert: Alert) -> bytes:
         """The request body (subclasses such as `teams` send another shape)."""
-        return json.dumps(alert_json(alert), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = without_format_characters(alert_json(alert))
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def send(self, alert: Alert) -> Receipt:
         url = self.options.url or self.secret(self.options.url_env, "webhook URL")

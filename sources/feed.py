@@ -23,7 +23,9 @@ FEED_ACCEPT = (
 )
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
+    # Atomic comments group: a plain `(?:<!--.*?-->\s*)*` is exponential in the number of comments.
+    rb"^\s*+(?>(?:<!--.*?-->\s*+)*)<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
+    re.I | re.S,
 )
 SUMMARY_LIMIT = 1000
 TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")

@@ -107,6 +107,14 @@ def parse_text(text: str, base_url: str = "") -> html.HtmlElement:
         )
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"could not parse HTML: {exc}", reason="parse") from exc
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        # libxml2 stops reading at 256 levels (huge_tree off keeps memory and recursion
+        # bounded); what lies deeper is lost, so the page cannot be read faithfully.
+        raise ExtractError(
+            "the page nests its elements more than 256 levels deep; the HTML parser stops"
+            " there and its text cannot be read (a broken or hostile page)",
+            reason="too_deep",
+        )
     for node in DROP(root):
         _remove(node)
     return root

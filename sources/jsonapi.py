@@ -19,8 +19,9 @@ from watcher.model import FetchResult, Item, Snapshot, Source
 JSON_ACCEPT = "application/json, text/json;q=0.9, */*;q=0.5"
 SUMMARY_LIMIT = 1000
 FIELD_LIMIT = 500
-MARKUP = re.compile(r"<[a-zA-Z/!][^>]*>")
-DATETIME_ATTR = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']+)["']""", re.I)
+# A tag cannot contain "<": with `[^>]*`, "<a<a<a…" rescanned the rest of the text from every "<".
+MARKUP = re.compile(r"<[a-zA-Z/!][^<>]*+>")
+DATETIME_ATTR = re.compile(r"""<time\b[^<>]*?\bdatetime\s*+=\s*+["']([^"'<>]++)["']""", re.I)
 
 
 @dataclass(frozen=True)

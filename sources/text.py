@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import charset_normalizer
 
-META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+META_CHARSET = re.compile(rb"""<meta[^<>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 # WHATWG: labels that mean windows-1252 in practice.
 ALIASES = {
@@ -33,31 +33,39 @@ WHITESPACE = re.compile(r"\s+")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 #: Tokens that change on every request without meaning anything.
+#:
+#: Every pattern runs on untrusted page text, so each is linear-time in Python's backtracking
+#: engine: repeats that could rescan the rest of the text from every start are bounded
+#: (`{0,64}`) or possessive (`*+`, `++`, Python 3.11), and adjacent optional runs cannot split
+#: the same characters two ways. `"csrf-" * 40000` took 104 s with `[\w-]*`; it now takes
+#: milliseconds (tests/sources/test_regex_bounds.py checks every pattern on such inputs).
 VOLATILE = (
     re.compile(
         r"\b(?:csrf|xsrf|authenticity|form_build|form_token|nonce|__requestverificationtoken)"
-        r"[\w-]*\s*[:=]\s*[\"']?[\w+/=.-]{8,}[\"']?",
+        r"[\w-]{0,64}+\s*+[:=]\s*+[\"']?[\w+/=.-]{8,}+[\"']?",
         re.IGNORECASE,
     ),
-    re.compile(r"\b(?:jsessionid|phpsessid|sessionid|sid|aspsessionid\w*)=[\w.-]+", re.IGNORECASE),
+    re.compile(r"\b(?:jsessionid|phpsessid|sessionid|sid|aspsessionid\w{0,64}+)=[\w.-]++", re.IGNORECASE),
     re.compile(
-        r"([?&])(?:v|ver|version|cb|cachebuster|_|t|ts|timestamp|rand|nocache)=[\w.-]+", re.IGNORECASE
+        r"([?&])(?:v|ver|version|cb|cachebuster|_|t|ts|timestamp|rand|nocache)=[\w.-]++", re.IGNORECASE
     ),
     # Counters: "Views: 1234", "1,234 views", "Visitors: 98765", "Hits 12".
     re.compile(
-        r"\b(?:page\s*views?|views?|visitors?|visits|hits|downloads|total\s+visitors?|visitor\s+counter"
-        r"|no\.\s+of\s+visitors)\s*(?:count)?\s*[:#]?\s*\d[\d,.\s]*\d?\b",
+        r"\b(?:page\s*+views?|views?|visitors?|visits|hits|downloads|total\s++visitors?|visitor\s+counter"
+        r"|no\.\s++of\s++visitors)\s*+(?:count)?\s*+[:#]?\s*+\d[\d,.\s]{0,64}\d?\b",
         re.IGNORECASE,
     ),
-    re.compile(r"\b\d[\d,.]+\s+(?:views|visits|visitors|hits|downloads)\b", re.IGNORECASE),
+    re.compile(r"\b\d[\d,.]{1,40}+\s++(?:views|visits|visitors|hits|downloads)\b", re.IGNORECASE),
     # Render timings: "generated in 0.12s", "Page rendered in 35 ms", "served in 0.3 seconds".
     re.compile(
-        r"\b(?:page\s+)?(?:generated|rendered|served|created|built|processed)\s+in\s+[\d.,]+\s*"
+        r"\b(?:page\s++)?(?:generated|rendered|served|created|built|processed)\s++in\s++[\d.,]{1,40}+\s*+"
         r"(?:ms|milliseconds?|s|secs?|seconds?)\b\.?",
         re.IGNORECASE,
     ),
     # Request/trace ids printed in footers.
-    re.compile(r"\b(?:request|correlation|trace|session)[\s_-]*id\s*[:#=]\s*[\w-]{6,}", re.IGNORECASE),
+    re.compile(
+        r"\b(?:request|correlation|trace|session)[\s_-]{0,8}+id\s*+[:#=]\s*+[\w-]{6,}+", re.IGNORECASE
+    ),
 )
 
 

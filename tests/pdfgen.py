@@ -57,3 +57,44 @@ def make_pdf(pages: list[list[str]], *, title: str = "Test document") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def make_flate_bomb(pages: int = 3, inflated: int = 200 * 1024 * 1024) -> bytes:
+    """A PDF whose page content streams are small FlateDecode streams that each inflate to
+    `inflated` bytes (whitespace: valid content, so a reader decompresses all of it)."""
+    import zlib
+
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (1024 * 1024)
+    stream = b"".join(compressor.compress(chunk) for _ in range(inflated // len(chunk)))
+    stream += compressor.flush()
+    font_id, next_id = 3, 4
+    page_ids = []
+    objects_by_id: dict[int, bytes] = {}
+    for _ in range(pages):
+        page_id, content_id = next_id, next_id + 1
+        next_id += 2
+        page_ids.append(page_id)
+        objects_by_id[page_id] = (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_id} 0 R"
+            f" /Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
+        )
+        objects_by_id[content_id] = (
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"
+        )
+    kids = " ".join(f"{p} 0 R" for p in page_ids)
+    objects_by_id[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects_by_id[2] = f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode()
+    objects_by_id[3] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects_by_id):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects_by_id[number] + b"\nendobj\n"
+    xref = len(out)
+    count = max(objects_by_id) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % count
+    for number in range(1, count):
+        out += b"%010d 00000 n \n" % offsets[number]
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (count, xref)
+    return bytes(out)

@@ -42,11 +42,25 @@ INTERVAL_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+MAX_CHECK_TIMEOUT = 86400.0
+
+
+def valid_check_timeout(seconds: float) -> bool:
+    """One check may take from 1 second to a day (NaN and infinity are not durations)."""
+    return 1 <= seconds <= MAX_CHECK_TIMEOUT
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Fetch limits shared by every source (a source may lower timeout/max_bytes)."""
+    """Fetch limits shared by every source (a source may lower timeout/max_bytes).
+
+    `timeout` bounds one request (all its redirect hops); `check_timeout` bounds one whole
+    check of a source: robots.txt, feed discovery, every page, follows and extraction,
+    including the wait for a free connection slot.
+    """
 
     timeout: float = 30.0
+    check_timeout: float = 300.0
     connect_timeout: float = 10.0
     max_bytes: int = 10_000_000
     max_redirects: int = 5
@@ -55,6 +69,10 @@ class Limits:
     host_delay: float = 0.0
     pdf_max_pages: int = 200
     max_pages: int = 10
+
+    def __post_init__(self) -> None:
+        if not valid_check_timeout(self.check_timeout):
+            raise ValueError(f"check_timeout must be a number of seconds from 1 to {MAX_CHECK_TIMEOUT:g}")
 
 
 @dataclass(frozen=True)
@@ -388,6 +406,10 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
         entry,
         raw_fields={"options", "every", "cron"},
     )
+    if source.check_timeout is not None and not valid_check_timeout(source.check_timeout):
+        raise ConfigError(
+            f"{entry}: check_timeout must be a number of seconds from 1 to {MAX_CHECK_TIMEOUT:g}"
+        )
     if source.confirm < 1:
         raise ConfigError(f"{entry}: confirm must be 1 or more (checks a change must persist)")
     if source.role not in ("watch", "related"):

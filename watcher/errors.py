@@ -73,7 +73,8 @@ class ExtractError(SourceError):
 
     `reason` is one of: selector (selector matched nothing), parse (malformed
     document), not_feed, no_feed (discover_feed found no declared feed), not_json,
-    not_pdf, empty.
+    not_pdf, empty, too_deep (nested too deep to read), crash (the extraction worker died
+    twice on it).
     """
 
     reason = "parse"

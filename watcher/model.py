@@ -49,6 +49,10 @@ class Source:
     bot_markers: tuple[str, ...] = ()
     description: str = ""
     priority: Literal["high", "normal", "low"] = "normal"
+    #: Seconds for one whole check (robots.txt, pages, follows, extraction); None: [limits].
+    check_timeout: float | None = None
+    #: Hosts besides the source's own origin that may receive its `headers` on a redirect.
+    headers_hosts: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

@@ -78,3 +78,27 @@ def test_huge_bodies_and_a_bomb_never_fill_memory(faults, site, tmp_path):
     assert peak < RSS_LIMIT
     # Two bodies are read up to the cap at once (the third is refused by its Content-Length).
     assert peak - small < 4 * CAP
+
+
+def test_a_pdf_flate_bomb_stays_within_the_same_bound(site, tmp_path):
+    """A 220 KB PDF whose three content streams each inflate to 70 MB (under pypdf's own
+    75 MB default per stream): before, reading it peaked at 314 MiB. Each decompressed
+    stream is now capped at the network body cap, and the source fails with `too_large`."""
+    from pdfgen import make_flate_bomb
+
+    site.set("/bomb.pdf", make_flate_bomb(3, 70 * MiB), content_type="application/pdf")
+    site.set("/news", listing_page([("2024-10-01", "A notice", "/n/1.html")]))
+    config = write_config(
+        tmp_path / "regwatch.toml",
+        sources=[
+            {"id": "healthy", "url": site.url("/news"), **LISTING_SOURCE},
+            {"id": "bomb", "url": site.url("/bomb.pdf"), "kind": "pdf"},
+        ],
+        database=str(tmp_path / "pdf.db"),
+    )
+    code, stderr, peak = peak_rss(config, tmp_path)
+    print(f"peak RSS with the PDF flate bomb: {peak / MiB:.0f} MiB")
+    assert code == 1, stderr
+    assert "healthy: baseline stored" in stderr
+    assert "bomb: FAILED - too_large" in stderr and "inflates past the 10,000,000-byte limit" in stderr
+    assert peak < RSS_LIMIT

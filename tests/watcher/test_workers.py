@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from localsite import listing_page
@@ -74,3 +75,24 @@ def test_iso_dates_are_read_as_iso_in_every_jurisdiction(dayfirst):
     assert parse_date("2024-01-02", dayfirst=dayfirst) == "2024-01-02"
     assert parse_date("2024-02-30", dayfirst=dayfirst) is None
     assert parse_date("1900-01-01", dayfirst=dayfirst) is None
+
+
+def test_a_runaway_extraction_is_killed_at_its_deadline_and_the_worker_replaced():
+    from sources.page import PageOptions
+    from watcher.errors import FetchError
+
+    page = Source(id="in-page", url="https://example.gov/news", kind="page", options=PageOptions(select="main"),
+                  ignore=("(x+x+)+y",))  # fmt: skip
+    runaway = fetched("<html><body><main><p>" + "x" * 5000 + "</p></main></body></html>")
+
+    async def go():
+        with ProcessExtractor(1, min_bytes=0, timeout=1.5) as extractor:
+            started = time.monotonic()
+            with pytest.raises(FetchError) as caught:
+                await extractor(kind_for("page"), runaway, page)
+            assert caught.value.reason == "timeout" and time.monotonic() - started < 30
+            # The pool goes on with a fresh worker.
+            snapshot = await extractor(kind_for("listing"), fetched(listing_page(ITEMS)), listing_source())
+            assert len(snapshot.items) == len(ITEMS)
+
+    asyncio.run(go())

@@ -100,7 +100,9 @@ async def follow_one(
             Request(
                 url=item.link,
                 accept=DOCUMENT_ACCEPT,
-                headers=source.headers,
+                headers=source.headers,  # only to the source's origin (watcher/net/origin.py)
+                headers_origin=source.url,
+                headers_hosts=source.headers_hosts,
                 allow_private=source.allow_private,
                 timeout=source.timeout,
                 max_bytes=source.max_bytes,

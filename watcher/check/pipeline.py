@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 import logging
@@ -14,6 +15,7 @@ from typing import Any
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
 from watcher.check import crashpoints
+from watcher.check.deadline import past_deadline, within_rest_of
 from watcher.check.diff import diff
 from watcher.check.enrich import Enrichment, enrich, needs_enrichment
 from watcher.config import source_config_hash
@@ -22,6 +24,7 @@ from watcher.errors import SourceError
 from watcher.model import FetchResult, Outcome, Snapshot, Source
 from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import Fetcher, Request
+from watcher.net.origin import may_carry_headers
 from watcher.net.robots import Robots
 
 logger = logging.getLogger(__name__)
@@ -51,13 +54,29 @@ class Context:
     robots: Robots | None = None  # None: robots.txt is not consulted
     #: Following new documents and linking related items before alerting (None: off).
     enrichment: Enrichment | None = None
+    #: Seconds for one whole check unless the source sets `check_timeout` (None: unbounded).
+    check_timeout: float | None = None
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
     """Fetch, read, compare and record one source. Never raises for a source's own failure."""
     started = time.monotonic()
+    budget = source.check_timeout or ctx.check_timeout
     try:
-        outcome = await _check(source, ctx, started)
+        # One deadline for the whole check: robots.txt, discovery, pages, extraction, follows,
+        # and every wait for a connection slot (watcher/check/deadline.py).
+        async with asyncio.timeout(budget) as scope:
+            outcome = await _check(source, ctx, started, scope)
+    except TimeoutError as exc:
+        outcome = ctx.store.record_failure(
+            source,
+            ctx.clock(),
+            reason="timeout",
+            error=past_deadline(budget, scope.expired(), exc),
+            duration=time.monotonic() - started,
+            http_status=None,
+            health=ctx.health,
+        )
     except SourceError as exc:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
@@ -87,7 +106,7 @@ async def check(source: Source, ctx: Context) -> Outcome:
     return outcome
 
 
-async def _check(source: Source, ctx: Context, started: float) -> Outcome:
+async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Timeout) -> Outcome:
     kind = kind_for(source.kind)
     state = ctx.store.state(source.id)
     config_hash = source_config_hash(source)
@@ -173,15 +192,18 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     )
     if hold and ctx.enrichment is not None and outcome.change_id is not None:
         # Its alerts wait in 'enriching' until this finishes (watcher/check/enrich.py); never raises.
-        await enrich(
-            outcome.change_id,
-            source,
-            fetcher=ctx.fetcher,
-            store=ctx.store,
-            clock=ctx.clock,
-            settings=ctx.enrichment,
-            robots=ctx.robots,
-        )
+        # The change is saved: what is left of the deadline bounds the follows, and running
+        # out of it ends them without failing the check.
+        async with within_rest_of(scope, source.id):
+            await enrich(
+                outcome.change_id,
+                source,
+                fetcher=ctx.fetcher,
+                store=ctx.store,
+                clock=ctx.clock,
+                settings=ctx.enrichment,
+                robots=ctx.robots,
+            )
     return outcome
 
 
@@ -204,6 +226,8 @@ def _request(source: Source, kind: SourceKind, url: str) -> Request:
         url=url,
         accept=kind.accept,
         headers=source.headers,
+        headers_origin=source.url,
+        headers_hosts=source.headers_hosts,
         allow_private=source.allow_private,
         timeout=source.timeout,
         max_bytes=source.max_bytes,
@@ -238,6 +262,8 @@ async def _discover_feed(source: Source, kind: SourceKind, ctx: Context) -> tupl
     feed_source = dataclasses.replace(
         source, url=feed_url, kind=feed_kind.kind, options=feed_kind.Options(), render="http"
     )
+    if not may_carry_headers(source.url, feed_url, source.headers_hosts):
+        feed_source = dataclasses.replace(feed_source, headers=())  # credentials stay with the page's origin
     return feed_source, feed_kind()
 
 

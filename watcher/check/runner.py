@@ -125,6 +125,7 @@ def make_context(
         render=BrowserRenderer(fetcher.policy).render,
         robots=robots or Robots(fetcher.policy.user_agent),
         enrichment=enrichment(config),
+        check_timeout=config.limits.check_timeout,
     )
 
 
@@ -143,8 +144,18 @@ async def recover_enrichment(ctx: Context, sources: Sequence[Source]) -> int:
 
 
 async def check_sources(sources: Sequence[Source], ctx: Context) -> list[Outcome]:
-    """Check sources concurrently (the fetcher enforces the overall and per-host limits)."""
-    return list(await asyncio.gather(*(check(source, ctx) for source in sources)))
+    """Check sources concurrently (the fetcher enforces the overall and per-host limits).
+
+    Checks start as slots free up, so a check's deadline (`check_timeout`) does not run
+    while it waits behind thousands of others in a big pass.
+    """
+    gate = asyncio.Semaphore(max(1, 2 * ctx.fetcher.policy.concurrency))
+
+    async def gated(source: Source) -> Outcome:
+        async with gate:
+            return await check(source, ctx)
+
+    return list(await asyncio.gather(*(gated(source) for source in sources)))
 
 
 async def run_pass(
@@ -168,7 +179,7 @@ async def run_pass(
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
     own_extractor = extract is None
-    extractor = ProcessExtractor() if extract is None else extract
+    extractor = ProcessExtractor(timeout=config.limits.check_timeout) if extract is None else extract
     try:
         ctx = make_context(config, store, fetcher, clock, extract=extractor)
         await recover_enrichment(ctx, config.sources)

@@ -5,12 +5,19 @@ lxml and Python; done on the event loop it stalls every fetch in flight, and one
 does all of it. `ProcessExtractor` sends big bodies to worker processes (the kind, the
 `FetchResult` and the `Source` are picklable frozen values) and keeps small ones inline,
 where the trip would cost more than it saves. Workers start on the first big body, so a
-pass where nothing changed never starts them.
+pass where nothing changed never starts them. A source with `ignore` patterns (regexes
+written by the operator, run on untrusted text) always goes to a worker.
 
 What it keeps: the same `kind.extract` runs, so snapshots are identical; an
-`ExtractError` raised in a worker reaches the pipeline unchanged; a worker that dies
-(a crash in a parser, the OOM killer) costs no check: the pool is replaced and that
-source is extracted inline.
+`ExtractError` raised in a worker reaches the pipeline unchanged.
+
+What it bounds: each extraction in a worker has a hard deadline (the source's
+`check_timeout`, else `timeout`). Past it, or when the check awaiting it is cancelled
+(its check deadline, or shutdown), the worker is killed and replaced (pebble's
+`ProcessPool` does this per task) and the source fails with reason `timeout`; the event
+loop never waits on a runaway page. A worker that dies (a crash in a parser, the OOM
+killer) is replaced and the extraction tried once more in a fresh worker; a second death
+fails the source (reason `crash`), never the service.
 """
 
 from __future__ import annotations
@@ -20,11 +27,12 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Coroutine
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from pebble import ProcessExpired, ProcessPool
+
 from sources.base import SourceKind
+from watcher.errors import ExtractError, FetchError
 from watcher.model import FetchResult, Snapshot, Source
 
 logger = logging.getLogger(__name__)
@@ -57,44 +65,67 @@ def default_workers() -> int:
 class ProcessExtractor:
     """An `Extractor` for `Context.extract` that parses big bodies in worker processes."""
 
-    def __init__(self, workers: int | None = None, *, min_bytes: int = MIN_BYTES) -> None:
+    def __init__(
+        self, workers: int | None = None, *, min_bytes: int = MIN_BYTES, timeout: float = 120.0
+    ) -> None:
         self.workers = default_workers() if workers is None else workers
         self.min_bytes = min_bytes
-        self._pool: ProcessPoolExecutor | None = None
+        self.timeout = timeout
+        self._pool: ProcessPool | None = None
 
     def __call__(
         self, kind: SourceKind, fetched: FetchResult, source: Source
     ) -> Snapshot | Coroutine[Any, Any, Snapshot]:
-        if self.workers < 1 or len(fetched.body) < self.min_bytes:
+        if self.workers < 1 or (len(fetched.body) < self.min_bytes and not source.ignore):
             return extract(kind, fetched, source)
         return self._in_worker(kind, fetched, source)
 
     async def _in_worker(self, kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
-        pool = self._pool or self._start()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, extract, kind, fetched, source)
-        except BrokenProcessPool:
-            logger.warning("an extraction worker died; restarting the pool, %s is read inline", source.id)
-            if self._pool is pool:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            return extract(kind, fetched, source)
+        limit = _deadline(source, self.timeout)
+        for attempt in (1, 2):
+            pool = self._pool or self._start()
+            future = pool.schedule(extract, args=(kind, fetched, source), timeout=limit)
+            try:
+                # Cancelling this await (check deadline, shutdown) cancels the task: pebble
+                # then kills the worker running it and starts a fresh one.
+                return await asyncio.wrap_future(future)
+            except TimeoutError as exc:
+                raise FetchError(
+                    f"extraction of {fetched.final_url} took longer than {limit:g}s;"
+                    " the worker was stopped (a page built to be slow to read, or a runaway"
+                    " `ignore` pattern)",
+                    reason="timeout",
+                ) from exc
+            except ProcessExpired as exc:
+                if attempt == 2:
+                    raise ExtractError(
+                        f"the extraction worker died twice reading {fetched.final_url}"
+                        f" (exit code {exc.exitcode}; out of memory?)",
+                        reason="crash",
+                    ) from exc
+                logger.warning("an extraction worker died reading %s; trying a fresh one", source.id)
+        raise AssertionError("unreachable")
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _start(self) -> ProcessPool:
         # spawn: fresh interpreters that import only what extraction needs, instead of
         # forked copies of a parent holding 10,000 sources (and its threads and sockets).
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-        )
+        self._pool = ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("spawn"))
         return self._pool
 
     def close(self) -> None:
+        """Stop the workers (a stuck one is killed, not waited for)."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.stop()
+            pool.join()
 
     def __enter__(self) -> ProcessExtractor:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _deadline(source: Source, default: float) -> float:
+    own = getattr(source, "check_timeout", None)
+    return float(own) if own else default

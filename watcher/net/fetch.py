@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
-import socket
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +25,8 @@ from watcher import __version__
 from watcher.errors import FetchError
 from watcher.model import FetchResult
 from watcher.net import botwall
+from watcher.net.addresses import PINNED, IPAddress, Resolve, Resolved, is_public, system_resolve, vet
+from watcher.net.origin import may_carry_headers
 
 DEFAULT_USER_AGENT = (
     f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
@@ -60,13 +60,25 @@ class Request:
     timeout: float | None = None
     max_bytes: int | None = None
     bot_markers: tuple[str, ...] = ()
+    #: `headers` go only to this URL's origin (default: `url`'s) and to `headers_hosts`.
+    headers_origin: str | None = None
+    headers_hosts: tuple[str, ...] = ()
 
 
 class Fetcher:
     """Fetches with shared limits: overall and per-host concurrency, a per-host minimum delay."""
 
-    def __init__(self, policy: FetchPolicy | None = None, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        client: httpx.AsyncClient | None = None,
+        *,
+        resolve: Resolve = system_resolve,
+        address_allowed: Callable[[IPAddress], bool] = is_public,
+    ) -> None:
         self.policy = policy or FetchPolicy()
+        self.resolve = resolve
+        self.address_allowed = address_allowed
         self._own_client = client is None
         self.client = client or make_client(self.policy)
         self._slots = asyncio.Semaphore(self.policy.concurrency)
@@ -151,10 +163,16 @@ class Fetcher:
             # host's own delay and Retry-After back-off do count.
             async with asyncio.timeout_at(deadline.start()):
                 await self._wait_turn(host, deadline.start())
-                if not request.allow_private:
-                    hostname, port = http_target(url)
-                    await check_public(hostname, port)
-                return await self._send(url, request, host)
+                if request.allow_private:
+                    return await self._send(url, request, host)
+                hostname, port = http_target(url)
+                vetted = await vet(hostname, port, resolve=self.resolve, allowed=self.address_allowed)
+                # The connection goes to these addresses, not to a second DNS answer.
+                pin = PINNED.set(vetted)
+                try:
+                    return await self._send(url, request, host)
+                finally:
+                    PINNED.reset(pin)
 
     async def _send(self, url: str, request: Request, host: str) -> _Result:
         headers = {
@@ -166,7 +184,10 @@ class Fetcher:
             headers["If-None-Match"] = request.etag
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
-        headers.update(dict(request.headers))
+        if request.headers and may_carry_headers(
+            request.headers_origin or request.url, url, request.headers_hosts
+        ):
+            headers.update(dict(request.headers))
         cap = min(request.max_bytes or self.policy.max_bytes, self.policy.max_bytes)
         try:
             return await self._stream(url, headers, cap, request.bot_markers)
@@ -451,36 +472,10 @@ def connect_error(exc: httpx.ConnectError, url: str) -> FetchError:
     return FetchError(f"cannot connect to {url}: {text or type(exc).__name__}", reason="connect")
 
 
-async def check_public(host: str, port: int) -> None:
-    """Refuse hosts that resolve to private, loopback, link-local or reserved addresses."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason="dns") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not is_public(address):
-            raise FetchError(
-                f"refusing to fetch {host}: it resolves to the non-public address {address} "
-                "(set allow_private = true for this source or in the config to allow it)",
-                reason="blocked",
-                retryable=False,
-            )
-
-
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """A global unicast address, also when an IPv6 address embeds a non-public IPv4 one
-    (IPv4-mapped, 6to4, Teredo, NAT64)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
-        if embedded is None and address in NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None and not is_public(embedded):
-            return False
-    return address.is_global and not address.is_multicast
+async def check_public(host: str, port: int, resolve: Resolve = system_resolve) -> tuple[Resolved, ...]:
+    """Refuse hosts that resolve to non-public addresses (watcher/net/addresses.py); the
+    addresses to connect to otherwise."""
+    return await vet(host, port, resolve=resolve)
 
 
 def _host_key(url: str) -> str:

@@ -13,18 +13,25 @@ What this transport promises, so the fetch guarantees hold unchanged:
 - aiohttp's errors become the httpx errors httpx's own transport raises for the same
   fault (connect, TLS, DNS, connect/read timeouts, broken connections, bad responses),
   while the body is read as well as while the headers are;
-- a response left unread is closed with its connection, never put back in the pool.
+- a response left unread is closed with its connection, never put back in the pool;
+- connections go to the addresses the fetcher vetted (`addresses.PINNED`): the connector's
+  resolver answers with them rather than asking DNS a second time (no DNS cache either,
+  so an answer given for an `allow_private` source is never reused for another).
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
+
+from watcher.net.addresses import PINNED
 
 #: Response header lines up to this size are accepted (h11 in httpx accepts 16 KB of headers).
 MAX_HEADER_LINE = 16 * 1024
@@ -55,6 +62,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 limit_per_host=0,  # the fetcher enforces per-host limits itself
                 keepalive_timeout=self.keepalive_expiry,
                 ssl=self.ssl_context,
+                resolver=PinnedResolver(),
+                use_dns_cache=False,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -110,6 +119,36 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 await session.close()
             except RuntimeError:  # its loop is gone; nothing left to close cleanly
                 pass
+
+
+class PinnedResolver(AbstractResolver):
+    """Answers with the addresses vetted for the request in flight; asks DNS only when there
+    are none (an `allow_private` source, which is not vetted)."""
+
+    def __init__(self) -> None:
+        self._dns = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        pinned = PINNED.get()
+        if pinned is None:
+            return await self._dns.resolve(host, port, family)
+        return [
+            {
+                "hostname": host,
+                "host": entry.address,
+                "port": port,
+                "family": entry.family,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for entry in pinned
+            if family == socket.AF_UNSPEC or entry.family == family
+        ]
+
+    async def close(self) -> None:
+        await self._dns.close()
 
 
 class _ResponseStream(httpx.AsyncByteStream):

@@ -39,6 +39,7 @@ from alerts.recovery import ChannelProbes
 from watcher import __version__
 from watcher.check.pipeline import Context, check
 from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
+from watcher.check.workers import ProcessExtractor, default_workers
 from watcher.config import Config
 from watcher.db.lock import DatabaseLock
 from watcher.db.store import Store, parse_iso
@@ -96,6 +97,7 @@ class WatchService:
         self.robots: Robots
         self.ctx: Context
         self.channels: dict[str, Channel] = {}
+        self.extractor: ProcessExtractor
         self.scheduler: AsyncIOScheduler
         self.health: HealthServer | None = None
 
@@ -124,7 +126,10 @@ class WatchService:
         loop.add_signal_handler(signal.SIGHUP, self._on_reload_signal)
         self.fetcher = MeteredFetcher(fetch_policy(self.config), self.metrics)
         self.robots = Robots(self.fetcher.policy.user_agent)
-        self.ctx = make_context(self.config, self.store, self.fetcher, self.clock, robots=self.robots)
+        # Pages are read in worker processes with a hard deadline, never on the event loop
+        # that answers /healthz, delivers alerts and handles SIGTERM (even on one core).
+        self.extractor = ProcessExtractor(max(1, default_workers()), timeout=self.config.limits.check_timeout)
+        self.ctx = self._context(self.config)
         self.channels = self._channels(self.config)
         self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
         delivery: asyncio.Task[None] | None = None
@@ -163,8 +168,14 @@ class WatchService:
                 task.cancel()
             await asyncio.gather(*self._background, return_exceptions=True)
             await self.fetcher.aclose()
+            self.extractor.close()
             for channel in self.channels.values():
                 channel.close()
+
+    def _context(self, config: Config) -> Context:
+        return make_context(
+            config, self.store, self.fetcher, self.clock, robots=self.robots, extract=self.extractor
+        )
 
     async def _start_health(self) -> None:
         assert self.health_port is not None
@@ -398,7 +409,7 @@ class WatchService:
         if new.channels != old.channels:
             self._replace_channels(new)
         self.config = new
-        self.ctx = make_context(new, self.store, self.fetcher, self.clock, robots=self.robots)
+        self.ctx = self._context(new)
         self.store.sync_sources(new.sources, self.clock())
         for sid in removed:
             with contextlib.suppress(Exception):
