@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
+from alerts.slack_actions import add_controls
 from watcher.model import Alert, Change, Item, RelatedLink
 
 MAX_BLOCKS = 50
@@ -212,14 +213,17 @@ def fallback(*parts: str) -> str:
 # -- messages -------------------------------------------------------------------------
 
 
-def render_message(alert: Alert) -> SlackMessage:
-    """The Block Kit message for one alert (a change, a health event, or a digest)."""
+def render_message(alert: Alert, *, controls: bool = False) -> SlackMessage:
+    """The Block Kit message for one alert (a change, a health event, or a digest);
+    `controls` adds the workflow buttons and state line (alerts/slack_actions.py)."""
     if alert.batch:
         message = render_digest(alert)
     elif alert.health is not None:
         message = render_health(alert)
     else:
         message = render_change(alert)
+    if controls:
+        message = SlackMessage(tuple(add_controls(message.blocks, alert)), message.text)
     return with_key(message, alert.key)
 
 

@@ -32,6 +32,7 @@ from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.service.scheduling import cron_trigger
+from watcher.workflow.settings import SlackApp, Workflow
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -128,6 +129,8 @@ class Config:
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
+    slack: SlackApp = field(default_factory=SlackApp)  # [slack]: the Slack app behind the alert buttons
+    workflow: Workflow = field(default_factory=Workflow)  # [workflow]: reminders
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -203,6 +206,8 @@ TOP_KEYS = {
     "service",
     "delivery",
     "related",
+    "slack",
+    "workflow",
     "catalog",
     "sources",
     "channels",
@@ -221,6 +226,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
+    slack = build_dataclass(SlackApp, data.get("slack", {}), f"{where}: [slack]")
+    workflow = build_dataclass(Workflow, data.get("workflow", {}), f"{where}: [workflow]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -269,6 +276,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         service=service,
         delivery=delivery,
         related=related,
+        slack=slack,
+        workflow=workflow,
         sources=tuple(sources),
         channels=tuple(channels),
     )

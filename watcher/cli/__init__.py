@@ -16,6 +16,7 @@ from watcher.cli import (  # noqa: F401  (register commands)
     related,
     service,
     setup,
+    workflow,
 )
 from watcher.cli.app import main
 

@@ -12,6 +12,7 @@ from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
+from watcher.cli.workflow import audit_rows, trail_lines
 from watcher.errors import WatchError
 from watcher.history import queries as queries
 from watcher.history.queries import CHANGE_KINDS, Filters
@@ -142,7 +143,9 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
             raise WatchError(f"no change with id {change_id} (see `regwatch history`)")
         fmt = "json" if as_json else fmt
         with closed_pipe_ok():
+            trail = store.actions(change_ids=[change_id]) if "alert_actions" in store.db.table_names() else []
             if fmt == "json":
+                record["actions"] = list(audit_rows(trail))
                 click.echo(to_json(record, indent=2))
             elif fmt == "side-by-side":
                 _header(record)
@@ -158,6 +161,10 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
             else:
                 _header(record)
                 _unified(record)
+            if fmt != "json" and trail:
+                click.echo("Workflow:")
+                for line in trail_lines(trail):
+                    click.echo(line)
     finally:
         store.close()
 

@@ -26,9 +26,10 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
     iso,
     parse_iso,
 )
+from watcher.db.workflow import WorkflowRows
 
 
-class Store(EnrichmentRows):
+class Store(WorkflowRows, EnrichmentRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
