@@ -7,39 +7,9 @@ import csv
 import io
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
-from clirun import write_config
-from localsite import LISTING_SOURCE, listing_page
-from slackapi import TOKEN
-
-ITEMS = [
-    ("2024-10-01", "HHS settles HIPAA investigation with Acme Health", "/news/acme.html"),
-    ("2024-09-15", "OCR issues guidance on online tracking", "/news/tracking.html"),
-]
-NEW = ("2024-10-20", "HHS announces HIPAA Security Rule NPRM", "/news/nprm.html")
-ENV = {"SLACK_BOT_TOKEN": TOKEN}
-
-
-def make_change(site, cli, tmp_path: Path, slack=None) -> Path:
-    site.set("/news", listing_page(ITEMS))
-    channels = [{"id": "console", "kind": "console"}]
-    if slack is not None:
-        channels = [
-            {"id": "compliance", "kind": "slack", "slack_channel": "C0COMPLY01", "api_url": slack.api_url}
-        ]
-    config = write_config(
-        tmp_path / "regwatch.toml",
-        sources=[{"id": "us-hhs-news", "name": "HHS news", "url": site.url("/news"), **LISTING_SOURCE}],
-        channels=channels,
-    )
-    assert cli("--config", str(config), "check", env=ENV).returncode == 0
-    site.set("/news", listing_page([NEW, *ITEMS]))
-    result = cli("--config", str(config), "check", env=ENV)
-    assert result.returncode == 0, result.stderr
-    return config
-
+from workflowcase import ENV, make_change
 
 def test_cli_actions_are_audited_and_shown(site, cli, tmp_path):
     config = make_change(site, cli, tmp_path)

@@ -47,6 +47,7 @@ from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
+from watcher.workflow.app import Receiver, choose_receiver
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class WatchService:
         self.channels: dict[str, Channel] = {}
         self.scheduler: AsyncIOScheduler
         self.health: HealthServer | None = None
+        self.slack_app: Receiver | None = None
 
     @property
     def sources(self) -> dict[str, Source]:
@@ -125,6 +127,9 @@ class WatchService:
         try:
             if self.health_port is not None:
                 await self._start_health()
+            self.slack_app = choose_receiver(self.config, self.store, lambda: self.channels, self.clock)
+            if self.slack_app is not None:  # Slack button presses (watcher/workflow)
+                await self.slack_app.start()
             self.store.sync_sources(self.config.sources, self.clock())
             # Alerts a crash left waiting for following/linking are enriched and released first.
             await recover_enrichment(self.ctx, self.config.sources)
@@ -147,6 +152,8 @@ class WatchService:
                 loop.remove_signal_handler(getattr(signal, name))
             if self.health is not None:
                 await self.health.close()
+            if self.slack_app is not None:
+                await self.slack_app.close()
             with contextlib.suppress(Exception):
                 if self.scheduler.running:
                     self.scheduler.shutdown(wait=False)

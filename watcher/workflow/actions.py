@@ -17,7 +17,7 @@ from alerts.base import Channel
 from alerts.slack import Slack
 from watcher.db.store import Store
 from watcher.errors import DeliveryError, WatchError
-from watcher.model import WorkState
+from watcher.model import Alert, WorkState
 from watcher.workflow.state import Action
 
 logger = logging.getLogger(__name__)
@@ -38,36 +38,57 @@ def slack_of(channel: Channel) -> Slack | None:
     return inner if isinstance(inner, Slack) and inner.has_buttons else None
 
 
+@dataclass(frozen=True)
+class Rewrite:
+    """One Slack message to rewrite: the channel, the alert with its states, where it is."""
+
+    slack: Slack
+    alert: Alert
+    ref: str
+    channel_id: str
+
+
 def apply(store: Store, channels: Mapping[str, Channel], action: Action) -> Applied:
     """Record `action` and rewrite every Slack message of its change (see the module doc)."""
-    if not store.change_exists(action.change_id):
-        raise WatchError(f"no change with id {action.change_id} (see `regwatch history`)")
-    store.record_action(action)
-    state = store.work_states([action.change_id])[action.change_id]
-    updated, failed = refresh(
-        store, channels, action.change_id, known=(action.slack_channel, action.message_ts)
+    state = record(store, action)
+    updated, failed = push(
+        rewrites(store, channels, action.change_id, known=(action.slack_channel, action.message_ts))
     )
     return Applied(state, updated, failed)
 
 
-def refresh(
+def record(store: Store, action: Action) -> WorkState:
+    """Append the action to the trail; the change's state after it."""
+    if not store.change_exists(action.change_id):
+        raise WatchError(f"no change with id {action.change_id} (see `regwatch history`)")
+    store.record_action(action)
+    return store.work_states([action.change_id])[action.change_id]
+
+
+def rewrites(
     store: Store, channels: Mapping[str, Channel], change_id: int, *, known: tuple[str, str] = ("", "")
-) -> tuple[int, tuple[str, ...]]:
-    """Rewrite the Slack messages showing `change_id`; (how many, what failed)."""
-    updated = 0
-    failed: list[str] = []
+) -> list[Rewrite]:
+    """The Slack messages showing `change_id`, rendered with the current states (store reads only)."""
+    out = []
     for row in store.alert_messages(change_id):
         channel = channels.get(row["channel"])
         slack = slack_of(channel) if channel is not None else None
         if slack is None:
             continue
-        members = store.message_changes(row)
-        alert = replace(store.alert_for(row), workflow=store.work_states(members))
-        channel_id = known[0] if known[1] == row["ref"] else ""
+        alert = replace(store.alert_for(row), workflow=store.work_states(store.message_changes(row)))
+        out.append(Rewrite(slack, alert, row["ref"], known[0] if known[1] == row["ref"] else ""))
+    return out
+
+
+def push(todo: list[Rewrite]) -> tuple[int, tuple[str, ...]]:
+    """`chat.update` each message (Slack calls only: run it off the event loop); (done, failures)."""
+    updated = 0
+    failed: list[str] = []
+    for item in todo:
         try:
-            slack.update(alert, row["ref"], channel_id)
+            item.slack.update(item.alert, item.ref, item.channel_id)
         except DeliveryError as exc:
-            logger.warning("could not update the Slack message of change %s: %s", change_id, exc)
+            logger.warning("could not update a Slack message (%s): %s", item.ref, exc)
             failed.append(str(exc))
             continue
         updated += 1
