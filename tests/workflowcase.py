@@ -29,7 +29,13 @@ def make_change(site, cli, tmp_path: Path, slack=None, app: dict | None = None, 
     config = write_config(
         tmp_path / "regwatch.toml",
         sources=[
-            {"id": "us-hhs-news", "name": "HHS news", "url": site.url("/news"), "every": "1d", **LISTING_SOURCE}
+            {
+                "id": "us-hhs-news",
+                "name": "HHS news",
+                "url": site.url("/news"),
+                "every": "1d",
+                **LISTING_SOURCE,
+            }
         ],
         channels=channels,
         **({"slack": app} if app else {}),
@@ -42,7 +48,9 @@ def make_change(site, cli, tmp_path: Path, slack=None, app: dict | None = None, 
     return config
 
 
-def press(ts: str, action: dict[str, Any], *, user: str = "U0DANA01", name: str = "", team: str = TEAM_ID) -> dict:
+def press(
+    ts: str, action: dict[str, Any], *, user: str = "U0DANA01", name: str = "", team: str = TEAM_ID
+) -> dict:
     """A `block_actions` payload as Slack sends it for a press on a message's control."""
     return {
         "type": "block_actions",

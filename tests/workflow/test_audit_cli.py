@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 from workflowcase import ENV, make_change
 
+
 def test_cli_actions_are_audited_and_shown(site, cli, tmp_path):
     config = make_change(site, cli, tmp_path)
     run = lambda *args: cli("--config", str(config), *args)  # noqa: E731

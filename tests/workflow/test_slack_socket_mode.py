@@ -29,7 +29,9 @@ def test_button_presses_over_socket_mode(site, cli, slack, tmp_path):
     ts = message["ts"]
     service = Service(config, env=APP_ENV).wait_started()
     try:
-        wait_for(lambda: slack.socket is not None and slack.socket.connected.is_set(), 20, "a Socket Mode client")
+        wait_for(
+            lambda: slack.socket is not None and slack.socket.connected.is_set(), 20, "a Socket Mode client"
+        )
         assert slack.method_calls("apps.connections.open") == 1
 
         # An allowed user acknowledges: acked at once, one audit row, the message rewritten.
@@ -72,7 +74,9 @@ def test_button_presses_over_socket_mode(site, cli, slack, tmp_path):
             "user": {"id": "U0DANA01", "username": "dana", "team_id": "T0TEST"},
             "view": {
                 **view,
-                "state": {"values": {"reason": {"reason": {"type": "plain_text_input", "value": "Not our sector"}}}},
+                "state": {
+                    "values": {"reason": {"reason": {"type": "plain_text_input", "value": "Not our sector"}}}
+                },
             },
         }
         slack.socket.wait_ack(slack.socket.push(submission))
@@ -81,7 +85,9 @@ def test_button_presses_over_socket_mode(site, cli, slack, tmp_path):
         wait_for(lambda: slack.method_calls("chat.update") == 3, 20, "the third rewrite")
         assert len(slack.ephemerals) == 1  # the other workspace and the unknown message got nothing
         (final,) = slack.messages("C0COMPLY01")
-        line = next(b for b in final["blocks"] if b.get("block_id") == "regwatch-state-1")["elements"][0]["text"]
+        line = next(b for b in final["blocks"] if b.get("block_id") == "regwatch-state-1")["elements"][0][
+            "text"
+        ]
         assert "🚫 Not relevant — <@U0DANA01>" in line and "“Not our sector”" in line
         assert "👤 Assigned to <@U0DANA01>" in line
     finally:
