@@ -10,6 +10,7 @@ from __future__ import annotations
 from watcher.cli import (  # noqa: F401  (register commands)
     alerts,
     checking,
+    evidence,
     explore,
     history,
     maintenance,

@@ -165,6 +165,12 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
                 click.echo("Workflow:")
                 for line in trail_lines(trail):
                     click.echo(line)
+            if fmt != "json" and "evidence" in store.db.table_names():
+                for kept in store.evidence_for_change(change_id)[-1:]:
+                    click.echo(
+                        f"Evidence: HTTP {kept.status} fetched {kept.fetched_at.isoformat()}"
+                        f" sha256 {kept.body_sha256} (`regwatch evidence {change_id} -o FILE`)"
+                    )
     finally:
         store.close()
 

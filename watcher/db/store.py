@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from watcher.db.enrichment import EnrichmentRows
+from watcher.db.evidence import EvidenceRows
 from watcher.db.migrations import migrations
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
@@ -29,7 +30,7 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
 from watcher.db.workflow import WorkflowRows
 
 
-class Store(WorkflowRows, EnrichmentRows):
+class Store(WorkflowRows, EvidenceRows, EnrichmentRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
