@@ -211,6 +211,25 @@ def _cid(member: Alert) -> int:
     return member.change.id if member.change is not None and member.change.id is not None else -1
 
 
+def notice_message(alert: Alert) -> tuple[list[dict], str]:
+    """A threaded follow-up (`alert.notice` = its outbox subject): a reminder that the change
+    is still open, or that its snooze is over; with the buttons, so it can be acted on there."""
+    change = alert.change
+    if change is None or change.id is None:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": "regwatch"}}], "regwatch"
+    state = alert.workflow.get(change.id, WorkState())
+    name = short(alert.source.name or alert.source.id, 80)
+    if alert.notice.startswith("snooze:"):
+        text = f"⏰ Snooze over: change #{change.id} ({name}) is open again."
+    else:
+        text = f"⏰ Still open: nobody has acknowledged change #{change.id} ({name}) yet."
+    if state.assignee_id or state.assignee_name:
+        text += f" Owner: {mention(state.assignee_id, state.assignee_name)}."
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    controls = [b for b in change_controls(change.id, state) if b["type"] == "actions"]
+    return [section, *controls], text
+
+
 # -- reading presses ----------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
-from alerts.slack_actions import add_controls
+from alerts.slack_actions import add_controls, notice_message
 from watcher.model import Alert, Change, Item, RelatedLink
 
 MAX_BLOCKS = 50
@@ -216,6 +216,9 @@ def fallback(*parts: str) -> str:
 def render_message(alert: Alert, *, controls: bool = False) -> SlackMessage:
     """The Block Kit message for one alert (a change, a health event, or a digest);
     `controls` adds the workflow buttons and state line (alerts/slack_actions.py)."""
+    if alert.notice:  # a reminder or a snooze return, in the alert's thread
+        blocks, text = notice_message(alert)
+        return with_key(SlackMessage(tuple(blocks), fallback(text)), alert.key)
     if alert.batch:
         message = render_digest(alert)
     elif alert.health is not None:

@@ -23,6 +23,7 @@ from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
 from watcher.net.robots import Robots
 from watcher.related.linking import Ranking
+from watcher.workflow.reminders import schedule_notices
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ async def run_pass(
         own_channels = channels is None
         channels = channels if channels is not None else build_channels(config)
         try:
+            schedule_notices(store, channels, clock(), remind_after=config.workflow.reminder_delay)
             result.delivery = await deliver_due(store, channels, clock, retry=config.delivery)
         finally:
             if own_channels:

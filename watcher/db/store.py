@@ -27,10 +27,10 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
     iso,
     parse_iso,
 )
-from watcher.db.workflow import WorkflowRows
+from watcher.db.workflow import NoticeRows
 
 
-class Store(WorkflowRows, EvidenceRows, EnrichmentRows):
+class Store(NoticeRows, EvidenceRows, EnrichmentRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.values import iso, parse_iso
-from watcher.model import WorkState
+from watcher.model import Alert, WorkState
 from watcher.workflow.state import Action, fold
 
 ACTION_COLUMNS = (
@@ -143,3 +143,73 @@ def action_from_row(row: dict[str, Any]) -> Action:
         team_id=row["team_id"],
         item_key=row["item_key"],
     )
+
+
+class NoticeRows(WorkflowRows):
+    """Outbox 'notice' rows (reminders, snooze returns) and the alerts they carry."""
+
+    def ended_snoozes(self, now: datetime) -> list[tuple[int, str]]:
+        """(change id, until) of changes whose latest status action is a snooze ended by `now`
+        that has no notice yet."""
+        return [
+            (row[0], row[1])
+            for row in self.db.execute(
+                "SELECT a.change_id, a.until FROM alert_actions a WHERE a.action = 'snooze' AND a.until <= ?"
+                " AND a.id = (SELECT max(b.id) FROM alert_actions b WHERE b.change_id = a.change_id"
+                "   AND b.action IN ('ack', 'dismiss', 'snooze', 'reopen'))"
+                " AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.kind = 'notice'"
+                "   AND n.subject = 'snooze:' || a.change_id || ':' || a.until)",
+                [iso(now)],
+            ).fetchall()
+        ]
+
+    def remind_candidates(self, detected_before: datetime, channels: Sequence[str]) -> dict[int, datetime]:
+        """Changes alerted (sent) on these channels, detected before the cutoff, not yet
+        reminded: their detection time by id."""
+        marks = ",".join("?" for _ in channels) or "''"
+        return {
+            row[0]: parse_iso(row[1]) or detected_before
+            for row in self.db.execute(
+                "SELECT DISTINCT o.change_id, c.detected_at FROM outbox o"
+                " JOIN changes c ON c.id = o.change_id"
+                f" WHERE o.kind = 'change' AND o.status = 'sent' AND o.channel IN ({marks})"
+                " AND coalesce(o.ref, '') NOT IN ('', 'webhook') AND c.detected_at <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.kind = 'notice'"
+                "   AND n.subject = 'remind:' || o.change_id AND n.channel = o.channel)",
+                [*channels, iso(detected_before)],
+            ).fetchall()
+        }
+
+    def add_notices(self, change_id: int, subject: str, channels: Sequence[str], now: datetime) -> int:
+        """One notice row per channel that showed the change; 0 for a channel that has it already."""
+        marks = ",".join("?" for _ in channels) or "''"
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO outbox (subject, kind, change_id, source_id, channel, status,"
+                " next_attempt_at, created_at)"
+                " SELECT DISTINCT ?, 'notice', o.change_id, o.source_id, o.channel, 'pending', ?, ?"
+                f" FROM outbox o WHERE o.kind = 'change' AND o.change_id = ? AND o.channel IN ({marks})"
+                " AND o.status = 'sent' AND coalesce(o.ref, '') NOT IN ('', 'webhook')",
+                [subject, iso(now), iso(now), change_id, *channels],
+            )
+        return max(cursor.rowcount, 0)
+
+    def alert_for(self, row: dict[str, Any]) -> Alert:
+        if row["kind"] != "notice":
+            return super().alert_for(row)
+        parent = self.db.execute(
+            "SELECT ref FROM outbox WHERE kind = 'change' AND change_id = ? AND channel = ?"
+            " AND status = 'sent' ORDER BY id LIMIT 1",
+            [row["change_id"], row["channel"]],
+        ).fetchone()
+        change = self.change(row["change_id"])
+        state = self.work_states([row["change_id"]])[row["change_id"]]
+        return Alert(
+            key=f"regwatch:{row['subject']}:{row['channel']}",
+            channel=row["channel"],
+            source=self.source_info(row["source_id"]),
+            change=change,
+            thread=parent[0] if parent else "",
+            workflow={row["change_id"]: state},
+            notice=row["subject"],
+        )

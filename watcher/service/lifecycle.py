@@ -48,6 +48,7 @@ from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
 from watcher.workflow.app import Receiver, choose_receiver
+from watcher.workflow.reminders import schedule_notices
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +316,8 @@ class WatchService:
     async def deliver(self) -> None:
         async with self._deliver_lock:
             try:
+                delay = self.config.workflow.reminder_delay  # threaded nudges and snooze returns
+                schedule_notices(self.store, self.channels, self.clock(), remind_after=delay)
                 report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
             except Exception:
                 logger.exception(
