@@ -162,6 +162,7 @@ class Slack(Channel):
     kind = "slack"
     Options = SlackOptions
     supports_threads = True
+    public_url = ""  # [service] public_url: change messages link to its read-only page
 
     def __init__(self, id: str, options: Any = None, **settings: Any) -> None:
         super().__init__(id, options, **settings)
@@ -217,7 +218,7 @@ class Slack(Channel):
     # -- sending ------------------------------------------------------------------------
 
     def send(self, alert: Alert) -> Receipt:
-        message = render_message(alert, controls=self.has_buttons)
+        message = render_message(alert, controls=self.has_buttons, public_url=self.public_url)
         if self.uses_webhook:
             return self._send_webhook(message)
         kwargs: dict[str, Any] = {
@@ -250,7 +251,7 @@ class Slack(Channel):
             raise DeliveryError(
                 f"{self.where}: cannot find the channel's id to update a message", channel=self.id
             )
-        message = render_message(alert, controls=self.has_buttons)
+        message = render_message(alert, controls=self.has_buttons, public_url=self.public_url)
         kwargs = {"channel": target, "ts": ref, "text": message.text, "blocks": list(message.blocks)}
         self._call("chat_update", kwargs, alert)
 

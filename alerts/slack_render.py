@@ -10,7 +10,7 @@ Layout of a change alert:
     section  *Updated (1)* …  *Removed (1)* …
     section  *Page text changed*  ```+ added line / - removed line```
     section  …and 480 more new documents
-    context  Full change: `regwatch show 12`
+    context  <public_url/changes/12|Full change #12>     (only with [service] public_url)
 
 Slack's limits are enforced here, not hoped for: at most 50 blocks, 3000 characters per
 section text, 150 per header, 10 context elements; anything longer is cut with "…and N
@@ -213,9 +213,10 @@ def fallback(*parts: str) -> str:
 # -- messages -------------------------------------------------------------------------
 
 
-def render_message(alert: Alert, *, controls: bool = False) -> SlackMessage:
+def render_message(alert: Alert, *, controls: bool = False, public_url: str = "") -> SlackMessage:
     """The Block Kit message for one alert (a change, a health event, or a digest);
-    `controls` adds the workflow buttons and state line (alerts/slack_actions.py)."""
+    `controls` adds the workflow buttons and state line (alerts/slack_actions.py);
+    `public_url` links a change to its read-only page there (else no "Full change" line)."""
     if alert.notice:  # a reminder or a snooze return, in the alert's thread
         blocks, text = notice_message(alert)
         return with_key(SlackMessage(tuple(blocks), fallback(text)), alert.key)
@@ -224,7 +225,7 @@ def render_message(alert: Alert, *, controls: bool = False) -> SlackMessage:
     elif alert.health is not None:
         message = render_health(alert)
     else:
-        message = render_change(alert)
+        message = render_change(alert, public_url)
     if controls:
         message = SlackMessage(tuple(add_controls(message.blocks, alert)), message.text)
     return with_key(message, alert.key)
@@ -237,7 +238,7 @@ def with_key(message: SlackMessage, key: str) -> SlackMessage:
     return SlackMessage(tuple(blocks), message.text)
 
 
-def render_change(alert: Alert) -> SlackMessage:
+def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
     change = alert.change
     name = alert.source.name or alert.source.id
     if change is None:
@@ -283,8 +284,8 @@ def render_change(alert: Alert) -> SlackMessage:
     out.reserve = 0
     if closing:
         out.add(section(" ".join(closing)))
-    full = f"Full change: `regwatch show {change.id}`" if change.id is not None else ""
-    out.add(context(full or "regwatch"))
+    if public_url and change.id is not None:  # a page a Slack reader can open, not a shell command
+        out.add(context(link(f"{public_url.rstrip('/')}/changes/{change.id}", f"Full change #{change.id}")))
     first = change.added[0].title if change.added else ""
     return SlackMessage(
         tuple(out.blocks),

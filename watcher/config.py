@@ -86,6 +86,9 @@ class Service:
     health_host: str = "127.0.0.1"
     shutdown_grace: float = 10.0
     deliver_every: float = 5.0
+    # Where readers reach the health port (https://regwatch.example.org): alerts link to
+    # its read-only change pages, /changes/N. Empty: no link, no pages.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)

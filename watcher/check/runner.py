@@ -70,6 +70,8 @@ def build_channels(
             thread=channel_config.thread,
             digest=channel_config.digest,
         )
+        if config.service.public_url and hasattr(channels[channel_config.id], "public_url"):
+            channels[channel_config.id].public_url = config.service.public_url  # type: ignore[attr-defined]
         for name, value in extra.items():
             if hasattr(channels[channel_config.id], name):
                 setattr(channels[channel_config.id], name, value)

@@ -35,11 +35,13 @@ class HealthServer:
         *,
         health: Callable[[], tuple[int, dict[str, Any]]],
         metrics: Callable[[], bytes],
+        pages: Callable[[str], tuple[int, str, bytes] | None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.health = health
         self.metrics = metrics
+        self.pages = pages  # more read-only pages (the change pages: watcher/service/changepage.py)
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -97,4 +99,7 @@ class HealthServer:
             return code, "application/json", body, method == "HEAD"
         if path == "/metrics":
             return 200, CONTENT_TYPE_LATEST, self.metrics(), method == "HEAD"
+        page = self.pages(path) if self.pages is not None else None
+        if page is not None:
+            return page[0], page[1], page[2], method == "HEAD"
         return 404, "text/plain", b"not found: try /healthz or /metrics\n", method == "HEAD"

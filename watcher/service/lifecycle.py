@@ -27,6 +27,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -43,6 +44,7 @@ from watcher.errors import ConfigError, WatchError
 from watcher.model import Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
+from watcher.service.changepage import serve_page
 from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
@@ -170,8 +172,13 @@ class WatchService:
 
     async def _start_health(self) -> None:
         assert self.health_port is not None
+        pages = partial(serve_page, self.store) if self.config.service.public_url else None
         self.health = HealthServer(
-            self.health_host, self.health_port, health=self.health_report, metrics=self.render_metrics
+            self.health_host,
+            self.health_port,
+            health=self.health_report,
+            metrics=self.render_metrics,
+            pages=pages,
         )
         try:
             await self.health.start()
