@@ -180,6 +180,7 @@ def metadata(db_name: str) -> dict[str, Any]:
         "events": {"description": "Health events: a source broke or recovered.", "sort_desc": "id"},
         "outbox": {"description": "Alerts queued per channel and their delivery state.", "sort_desc": "id"},
         "snapshots": {"hidden": True},
+        "evidence_bodies": {"hidden": True},  # compressed response bodies: `regwatch evidence`
     }
     return {
         "title": "regwatch history",
