@@ -132,8 +132,8 @@ class Config:
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
-    slack: SlackApp = field(default_factory=SlackApp)  # [slack]: the Slack app behind the alert buttons
-    workflow: Workflow = field(default_factory=Workflow)  # [workflow]: reminders
+    slack: SlackApp = SlackApp()  # noqa: RUF009  [slack]: the Slack app behind the alert buttons (frozen)
+    workflow: Workflow = Workflow()  # noqa: RUF009  [workflow]: reminders (frozen)
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
