@@ -18,13 +18,21 @@ ENV = {"SLACK_BOT_TOKEN": TOKEN}
 APP_ENV = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
 
 
-def make_change(site, cli, tmp_path: Path, slack=None, app: dict | None = None, **top: Any) -> Path:
+def make_change(
+    site, cli, tmp_path: Path, slack=None, app: dict | None = None, channel: dict | None = None, **top: Any
+) -> Path:
     """Baseline, then one change (id 1) alerted once; returns the config file."""
     site.set("/news", listing_page(ITEMS))
     channels = [{"id": "console", "kind": "console"}]
     if slack is not None:
         channels = [
-            {"id": "compliance", "kind": "slack", "slack_channel": "C0COMPLY01", "api_url": slack.api_url}
+            {
+                "id": "compliance",
+                "kind": "slack",
+                "slack_channel": "C0COMPLY01",
+                "api_url": slack.api_url,
+                **(channel or {}),
+            }
         ]
     config = write_config(
         tmp_path / "regwatch.toml",

@@ -86,7 +86,7 @@ class WorkflowRows(EnrichmentRows):
         return list(
             self.db.query(
                 "SELECT * FROM outbox WHERE status = 'sent' AND coalesce(ref, '') NOT IN ('', 'webhook') AND"
-                " (kind = 'change' AND change_id = ? OR kind = 'digest' AND id IN"
+                " (kind = 'change' AND change_id = ? AND batch_id IS NULL OR kind = 'digest' AND id IN"
                 " (SELECT batch_id FROM outbox WHERE change_id = ? AND batch_id IS NOT NULL)) ORDER BY id",
                 [change_id, change_id],
             )
@@ -94,7 +94,13 @@ class WorkflowRows(EnrichmentRows):
 
     def message_row(self, ref: str) -> dict[str, Any] | None:
         """The sent outbox row whose message has this ref (Slack ts), if regwatch posted it."""
-        rows = list(self.db.query("SELECT * FROM outbox WHERE ref = ? AND status = 'sent'", [ref]))
+        rows = list(  # a digest's members carry its ref too: the message is the digest row
+            self.db.query(
+                "SELECT * FROM outbox WHERE ref = ? AND status = 'sent' AND batch_id IS NULL"
+                " ORDER BY id LIMIT 1",
+                [ref],
+            )
+        )
         return rows[0] if rows else None
 
     def message_changes(self, row: dict[str, Any]) -> list[int]:
