@@ -2,10 +2,10 @@
 
     python bench/evidence_size.py [CORPUS_DIR]     # default: /work/shared/corpus/html-trafilatura
 
-Stores every page of the corpus through the real `Store.keep_evidence` (zlib level 6,
-one body per sha256) twice: once as it is, once with one line added near the top (a
-change), and once more unchanged (deduplicated). Prints bytes per kept response and what
-a year of the `storage_growth.py` scenario (87,600 changes) would add.
+Stores every page of the corpus through the real `Store.keep_evidence`, each page as its
+own source: as it is (a whole body, zlib), with one line added near the top (a change: a
+zstd delta against the first), and reverted (deduplicated). Prints bytes per kept
+response and what a year of the `storage_growth.py` scenario (87,600 changes) would add.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main() -> None:
         store = Store(Path(tmp) / "evidence.db")
         now = datetime(2024, 1, 1, tzinfo=UTC)
         raw = []
-        for page in pages:
+        for index, page in enumerate(pages):
             body = page.read_bytes()
             changed = body.replace(b"<body", b"<p>Updated 2 March</p><body", 1)
             for version in (body, changed, body):  # the third is a revert: deduplicated
@@ -43,19 +43,25 @@ def main() -> None:
                     headers={"content-type": "text/html"},
                     body=version,
                 )
-                store.keep_evidence("s", fetched, now, kind="change", change_id=1)
+                store.keep_evidence(f"s{index}", fetched, now, kind="change", change_id=1)
             raw.append(len(body))
         store.db.execute("VACUUM")
         stored = store.db.execute("SELECT sum(length(data)), count(*) FROM evidence_bodies").fetchone()
+        by_codec = dict(
+            store.db.execute("SELECT codec, avg(length(data)) FROM evidence_bodies GROUP BY codec").fetchall()
+        )
         rows = store.db.execute("SELECT count(*) FROM evidence").fetchone()[0]
         store.close()
         size = (Path(tmp) / "evidence.db").stat().st_size
-    per_body = stored[0] / stored[1]
     print(f"{len(pages)} real pages, median {statistics.median(raw) / 1000:.0f} KB as served")
     print(f"{rows} evidence rows, {stored[1]} distinct bodies (reverts deduplicated)")
-    print(f"zlib body: {per_body / 1000:.1f} KB on average ({per_body / statistics.mean(raw):.0%} of raw)")
-    print(f"database file: {size / 1e6:.1f} MB = {size / rows / 1000:.1f} KB per kept response")
-    print(f"a year of storage_growth.py (87,600 changes): +{per_body * CHANGES_PER_YEAR / 1e9:.2f} GB")
+    print(f"whole body (zlib): {by_codec['zlib'] / 1000:.1f} KB on average")
+    print(f"changed body (zstd delta): {by_codec['zstd-delta']:.0f} bytes on average")
+    print(f"database file: {size / 1e6:.1f} MB")
+    overhead = (size - stored[0]) / rows  # the evidence row, its headers, indexes and pages
+    print(f"per evidence row beyond its body: {overhead:.0f} bytes")
+    per_change = by_codec["zstd-delta"] + overhead
+    print(f"a year of storage_growth.py (87,600 changes): +{per_change * CHANGES_PER_YEAR / 1e6:.0f} MB")
 
 
 if __name__ == "__main__":

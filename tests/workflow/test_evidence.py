@@ -117,6 +117,13 @@ def test_a_change_exports_as_a_valid_warc_with_the_stored_sha256(site, cli, tmp_
     assert "content-encoding" not in headers and headers["x-regwatch-original-content-encoding"] == "gzip"
     assert headers["content-length"] == str(len(after)) and headers["x-request-id"] == "fr-1"
 
+    codecs = dict(db.execute("SELECT sha256, codec FROM evidence_bodies").fetchall())
+    assert codecs == {stored["baseline"]: "zlib", stored["change"]: "zstd-delta"}
+    delta_size = db.execute("SELECT length(data) FROM evidence_bodies WHERE codec = 'zstd-delta'").fetchone()[
+        0
+    ]
+    assert delta_size < len(gzip.compress(after)) / 4  # one more document costs about its own size
+
     # The same bytes again make a change but no second copy of the body.
     serve(site, before)
     assert run("check").returncode == 0
@@ -133,3 +140,32 @@ def test_a_change_exports_as_a_valid_warc_with_the_stored_sha256(site, cli, tmp_
     assert run("vacuum", "--keep", "1s").returncode == 0
     assert db.execute("SELECT count(*) FROM evidence").fetchone()[0] == 3
     assert run("evidence", "1", "-o", str(tmp_path / "again.warc.gz")).returncode == 0
+
+
+def test_delta_chains_are_cut_and_every_body_reads_back(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from watcher.db.evidence import MAX_DEPTH
+    from watcher.db.store import Store
+    from watcher.model import FetchResult
+
+    store = Store(tmp_path / "e.db")
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    bodies = []
+    for n in range(MAX_DEPTH + 5):
+        sample = copy.deepcopy(SAMPLE)
+        sample["results"] = sample["results"][n % 20 :] + sample["results"][: n % 20]
+        sample["count"] = n
+        body = json.dumps(sample).encode()
+        bodies.append(body)
+        fetched = FetchResult(
+            url="https://example.org/", final_url="https://example.org/", status=200, body=body
+        )
+        store.keep_evidence(
+            "us-fr-hhs-rules", fetched, start + timedelta(hours=n), kind="change", change_id=n
+        )
+    depths = [r[0] for r in store.db.execute("SELECT depth FROM evidence_bodies ORDER BY rowid")]
+    assert depths == [*range(MAX_DEPTH + 1), 0, 1, 2, 3]
+    for body in bodies:
+        assert store.evidence_body(hashlib.sha256(body).hexdigest()) == body
+    store.close()

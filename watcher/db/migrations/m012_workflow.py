@@ -6,8 +6,9 @@ The alert workflow and the evidence of what was published:
   from where (a Slack button or the CLI). Append-only: triggers abort any UPDATE or DELETE,
   so the audit trail cannot be rewritten through SQL either. No foreign key to `changes`:
   the trail outlives anything a retention run removes.
-- `evidence_bodies` / `evidence`: the response bytes (zlib, keyed by sha256, stored once)
-  and the status, headers and request of every fetch that produced a baseline or a change.
+- `evidence_bodies` / `evidence`: the response bytes (keyed by sha256, stored once: whole
+  with zlib, or as a zstd delta against an earlier body of the same source) and the
+  status, headers and request of every fetch that produced a baseline or a change.
 
 Frozen: never edit it once released, and never import live code from here.
 """
@@ -49,7 +50,10 @@ def migrate(db: Database) -> None:
         CREATE TABLE evidence_bodies (
             sha256 TEXT PRIMARY KEY,                 -- of the response body as received
             size INTEGER NOT NULL,                   -- uncompressed bytes
-            data BLOB NOT NULL                       -- zlib-compressed body
+            codec TEXT NOT NULL DEFAULT 'zlib',      -- zlib | zstd-delta
+            base TEXT REFERENCES evidence_bodies(sha256),  -- zstd-delta: the body used as dictionary
+            depth INTEGER NOT NULL DEFAULT 0,        -- deltas to follow back to a whole body
+            data BLOB NOT NULL
         );
         CREATE TABLE evidence (
             id INTEGER PRIMARY KEY,
