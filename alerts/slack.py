@@ -252,7 +252,13 @@ class Slack(Channel):
                 f"{self.where}: cannot find the channel's id to update a message", channel=self.id
             )
         message = render_message(alert, controls=self.has_buttons, public_url=self.public_url)
-        kwargs = {"channel": target, "ts": ref, "text": message.text, "blocks": list(message.blocks)}
+        kwargs = {
+            "channel": target,
+            "ts": ref,
+            "text": message.text,
+            "blocks": list(message.blocks),
+            "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": alert.key}},
+        }
         self._call("chat_update", kwargs, alert)
 
     def _call(self, method: str, kwargs: dict[str, Any], alert: Alert) -> Any:

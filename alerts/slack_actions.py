@@ -7,7 +7,7 @@ Under every change alert:
 
 A digest gets one line per change with an overflow menu (acknowledge, assign to me, not
 relevant, snooze a day or a week), so an action applies to that change only. Every
-control's block id names the change (`regwatch-actions-12`, `regwatch-member-12`); a press
+control's block id names the change (`regwatch-actions-12.<state>`, `regwatch-member-12`); a press
 is parsed back into a `Press` here and carried out by the engine (watcher/workflow),
 which checks who pressed and on which message. User ids come from Slack's own payload and
 are validated before they go into a `<@U…>` mention; names and reasons are escaped.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,7 +122,8 @@ def change_controls(change_id: int, state: WorkState) -> list[dict]:
     blocks.append(
         {
             "type": "actions",
-            "block_id": f"{ACTIONS_BLOCK}{change_id}",
+            # a new id per state: Slack keeps a select's choice per block id across chat.update
+            "block_id": f"{ACTIONS_BLOCK}{change_id}.{zlib.crc32(repr(state).encode()):08x}",
             "elements": [
                 ack,
                 {
@@ -234,9 +236,11 @@ def notice_message(alert: Alert) -> tuple[list[dict], str]:
 
 
 def change_of_block(block_id: str) -> int | None:
+    """The change id a control's block names (`regwatch-actions-12.<state>`, `regwatch-member-12`)."""
     for prefix in (ACTIONS_BLOCK, MEMBER_BLOCK):
-        if block_id.startswith(prefix) and block_id[len(prefix) :].isdigit():
-            return int(block_id[len(prefix) :])
+        if block_id.startswith(prefix):
+            number = block_id[len(prefix) :].split(".", 1)[0]
+            return int(number) if number.isdigit() and len(number) <= 12 else None
     return None
 
 

@@ -37,7 +37,9 @@ def test_change_alert_gets_buttons_and_a_state_line_within_limits():
     acked = WorkState(status="acknowledged", by_id="U0DANA01", by_name="dana", at=AT, assignee_name="lee")
     message = render_message(change_alert(7, workflow={7: acked}), controls=True)
     validate_blocks(list(message.blocks))
-    assert message.blocks[-1]["block_id"] == "regwatch-actions-7"
+    assert message.blocks[-1]["block_id"].startswith("regwatch-actions-7.")
+    reopened = render_message(change_alert(7), controls=True)
+    assert reopened.blocks[-1]["block_id"] != message.blocks[-1]["block_id"]  # a fresh block per state
     line = message.blocks[-2]["elements"][0]["text"]
     assert (
         line
