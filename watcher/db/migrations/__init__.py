@@ -21,6 +21,7 @@ from watcher.db.migrations import (
     m006_related,
     m007_perf_fts_triggers,
     m012_workflow,
+    m013_related_reason,
 )
 
 STEPS = (
@@ -31,6 +32,7 @@ STEPS = (
     m006_related,
     m005_history_views,
     m007_perf_fts_triggers,
+    m013_related_reason,  # released on main before m012
     m012_workflow,
 )
 
