@@ -177,8 +177,16 @@ def catalog_page() -> str:
 
 
 def _help(command: click.Command, path: str, parent: click.Context | None) -> Iterator[tuple[str, str]]:
+    # The group's own context_settings (-h as well as --help), as `regwatch` applies them: without
+    # them the text depends on whether click cached a help option from an earlier real run.
+    settings = dict(command.context_settings) if parent is None else {}
     context = click.Context(
-        command, info_name=path.split()[-1], parent=parent, terminal_width=100, max_content_width=100
+        command,
+        info_name=path.split()[-1],
+        parent=parent,
+        terminal_width=100,
+        max_content_width=100,
+        **settings,
     )
     yield path, command.get_help(context)
     if isinstance(command, click.Group):
