@@ -79,6 +79,7 @@ class SlackOptions:
     timeout: float = 30.0
     reply_broadcast: bool = False
     unfurl: bool = False
+    buttons: bool = True
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.api_url)
@@ -139,7 +140,9 @@ class Slack(Channel):
     https://slack.com/api/; GovSlack, proxies, tests), `webhook_url_env` (post through an
     incoming webhook instead of a bot token: no threads, no reconcile), `timeout` (seconds,
     default 30), `reply_broadcast` (threaded replies also appear in the channel),
-    `unfurl` (let Slack preview links, default off), plus the common `match`, `digest`,
+    `unfurl` (let Slack preview links, default off), `buttons` (Acknowledge, Assign, Not
+    relevant and Snooze under each alert, default on; they need the Slack app, see the
+    README's "Connect the Slack app"), plus the common `match`, `digest`,
     `thread` and `health`.
 
     Messages: a header (source and what changed), context (jurisdiction, tags, detection
@@ -159,6 +162,7 @@ class Slack(Channel):
     kind = "slack"
     Options = SlackOptions
     supports_threads = True
+    public_url = ""  # [service] public_url: change messages link to its read-only page
 
     def __init__(self, id: str, options: Any = None, **settings: Any) -> None:
         super().__init__(id, options, **settings)
@@ -172,6 +176,11 @@ class Slack(Channel):
     @property
     def uses_webhook(self) -> bool:
         return bool(self.options.webhook_url_env)
+
+    @property
+    def has_buttons(self) -> bool:
+        """Workflow buttons (alerts/slack_actions.py): bot-token channels with `buttons` on."""
+        return bool(getattr(self.options, "buttons", False)) and not self.uses_webhook
 
     @property
     def where(self) -> str:
@@ -209,7 +218,7 @@ class Slack(Channel):
     # -- sending ------------------------------------------------------------------------
 
     def send(self, alert: Alert) -> Receipt:
-        message = render_message(alert)
+        message = render_message(alert, controls=self.has_buttons, public_url=self.public_url)
         if self.uses_webhook:
             return self._send_webhook(message)
         kwargs: dict[str, Any] = {
@@ -234,6 +243,23 @@ class Slack(Channel):
         if channel_id:
             self._channel_id = channel_id
         return Receipt(ref=ts, permalink=self._permalink(channel_id, ts))
+
+    def update(self, alert: Alert, ref: str, channel_id: str = "") -> None:
+        """Rewrite a posted message in place (`chat.update`): same content, current workflow state."""
+        target = channel_id or self._resolve_channel()
+        if not target:
+            raise DeliveryError(
+                f"{self.where}: cannot find the channel's id to update a message", channel=self.id
+            )
+        message = render_message(alert, controls=self.has_buttons, public_url=self.public_url)
+        kwargs = {
+            "channel": target,
+            "ts": ref,
+            "text": message.text,
+            "blocks": list(message.blocks),
+            "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": alert.key}},
+        }
+        self._call("chat_update", kwargs, alert)
 
     def _call(self, method: str, kwargs: dict[str, Any], alert: Alert) -> Any:
         try:

@@ -10,7 +10,7 @@ Layout of a change alert:
     section  *Updated (1)* …  *Removed (1)* …
     section  *Page text changed*  ✎ …context ~old words~ *new words* context… (+312 chars)
     section  …and 480 more new documents
-    context  Full change: `regwatch show 12`
+    context  <public_url/changes/12|Full change #12>     (only with [service] public_url)
 
 Slack's limits are enforced here, not hoped for: at most 50 blocks, 3000 characters per
 section text, 150 per header, 10 context elements; anything longer is cut with "…and N
@@ -31,6 +31,7 @@ from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_mrkdwn
 from alerts.facts import slack_line, slack_sections
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
+from alerts.slack_actions import add_controls, notice_message
 from watcher.model import Alert, Change, Item, RelatedLink
 
 MAX_BLOCKS = 50
@@ -238,8 +239,13 @@ def fallback(*parts: str) -> str:
 # -- messages -------------------------------------------------------------------------
 
 
-def render_message(alert: Alert) -> SlackMessage:
-    """The Block Kit message for one alert (a change, a health event, or a digest)."""
+def render_message(alert: Alert, *, controls: bool = False, public_url: str = "") -> SlackMessage:
+    """The Block Kit message for one alert (a change, a health event, or a digest);
+    `controls` adds the workflow buttons and state line (alerts/slack_actions.py);
+    `public_url` links a change to its read-only page there (else no "Full change" line)."""
+    if alert.notice:  # a reminder or a snooze return, in the alert's thread
+        blocks, text = notice_message(alert)
+        return with_key(SlackMessage(tuple(blocks), fallback(text)), alert.key)
     if alert.batch:
         message = render_digest(alert)
     elif alert.reminder is not None:  # a coming document date (alerts/reminders.py)
@@ -251,7 +257,9 @@ def render_message(alert: Alert) -> SlackMessage:
     elif alert.health is not None:
         message = render_health(alert)
     else:
-        message = render_change(alert)
+        message = render_change(alert, public_url)
+    if controls:
+        message = SlackMessage(tuple(add_controls(message.blocks, alert)), message.text)
     return with_key(message, alert.key)
 
 
@@ -262,7 +270,7 @@ def with_key(message: SlackMessage, key: str) -> SlackMessage:
     return SlackMessage(tuple(blocks), message.text)
 
 
-def render_change(alert: Alert) -> SlackMessage:
+def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
     change = alert.change
     name = alert.source.name or alert.source.id
     if change is None:
@@ -315,8 +323,8 @@ def render_change(alert: Alert) -> SlackMessage:
     out.reserve = 0
     if closing:
         out.add(section(" ".join(closing)))
-    full = f"Full change: `regwatch show {change.id}`" if change.id is not None else ""
-    out.add(context(full or "regwatch"))
+    if public_url and change.id is not None:  # a page a Slack reader can open, not a shell command
+        out.add(context(link(f"{public_url.rstrip('/')}/changes/{change.id}", f"Full change #{change.id}")))
     first = change.added[0].title if change.added else ""
     return SlackMessage(
         tuple(out.blocks),

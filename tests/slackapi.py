@@ -1,9 +1,13 @@
 """A strict Slack-compatible Web API server on 127.0.0.1, for tests (real sockets, threaded).
 
-It speaks what regwatch uses, the way Slack does: `chat.postMessage`,
-`conversations.history`, `conversations.replies`, `conversations.list`,
-`conversations.info`, `chat.getPermalink`, `auth.test`, and incoming webhooks under `/hooks/...`. It is
-stricter than Slack where that catches bugs:
+It speaks what regwatch uses, the way Slack does: `chat.postMessage`, `chat.update`,
+`chat.postEphemeral`, `views.open`, `users.info`, `usergroups.list`,
+`usergroups.users.list`, `conversations.history`, `conversations.replies`,
+`conversations.list`, `conversations.info`, `chat.getPermalink`, `auth.test`, incoming webhooks under
+`/hooks/...`, and Socket Mode: `apps.connections.open` (app-level token only) answers a
+`ws://127.0.0.1:PORT/link` URL served by `SocketModeServer` (aiohttp), which says hello,
+pushes envelopes (`push`) and records the client's acknowledgements. It is stricter than
+Slack where that catches bugs:
 
 - the bearer token must match (`not_authed` / `invalid_auth`), the channel must exist
   (`channel_not_found`), private channels need the bot as a member (`not_in_channel`);
@@ -26,6 +30,7 @@ channel and HTTP status.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
 import threading
@@ -38,6 +43,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 TOKEN = "xoxb-1111-2222-test-secret-token-do-not-leak"
+APP_TOKEN = "xapp-1-A0TEST-3333-test-app-token-do-not-leak"
+TEAM_ID = "T0TEST"
+USERS = {"U0DANA01": "dana", "U0LEE001": "lee", "U0EVE001": "eve"}
 KNOWN_BLOCKS = {
     "section",
     "header",
@@ -158,7 +166,22 @@ class SlackServer:
 
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
-        self.scopes = {"chat:write", "channels:history", "groups:history", "channels:read", "groups:read"}
+        self.scopes = {
+            "chat:write",
+            "channels:history",
+            "groups:history",
+            "channels:read",
+            "groups:read",
+            "users:read",
+            "usergroups:read",
+        }
+        self.app_token = APP_TOKEN
+        self.team_id = TEAM_ID
+        self.users = dict(USERS)
+        self.usergroups: dict[str, tuple[str, list[str]]] = {"S0COMPLY1": ("compliance", ["U0LEE001"])}
+        self.ephemerals: list[dict[str, Any]] = []
+        self.views: list[dict[str, Any]] = []
+        self.socket: SocketModeServer | None = None
         self.channels: dict[str, Channel] = {}
         self.add_channel("C0COMPLY01", "compliance-alerts")
         self.add_channel("C0PRIVACY1", "privacy")
@@ -280,6 +303,8 @@ class SlackServer:
             return [a for a in self.answers if a.method == method and status in (None, a.status)]
 
     def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
         if self.listening:
             self.listening = False
             self.server.shutdown()
@@ -321,7 +346,9 @@ class SlackServer:
         )
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
-        if token != self.token:
+        if (method == "apps.connections.open") != token.startswith("xapp-"):
+            return 200, {}, {"ok": False, "error": "not_allowed_token_type"}
+        if token != (self.app_token if token.startswith("xapp-") else self.token):
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
@@ -332,7 +359,94 @@ class SlackServer:
         return 200, {}, result
 
     def api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "team": "Test", "user": "regwatch", "user_id": "U0BOT", "bot_id": "B0BOT"}
+        return {
+            "ok": True,
+            "team": "Test",
+            "team_id": self.team_id,
+            "user": "regwatch",
+            "user_id": "U0BOT",
+            "bot_id": "B0BOT",
+        }
+
+    # -- interactivity ----------------------------------------------------------------------
+
+    def api_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            if self.socket is None:
+                self.socket = SocketModeServer()
+        return {"ok": True, "url": self.socket.url}
+
+    def api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(params.get("channel", "")))  # an id, as Slack wants
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if blocks is not None:
+            try:
+                validate_blocks(blocks)
+            except BlockError as exc:
+                return {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": [str(exc)]}}
+        with self.lock:
+            found = next((m for m in channel.messages if m["ts"] == str(params.get("ts", ""))), None)
+            if found is None:
+                return {"ok": False, "error": "message_not_found"}
+            if blocks is not None:
+                found["blocks"] = blocks
+            if params.get("text"):
+                found["text"] = params["text"]
+            found["edited"] = {"user": "U0BOT", "ts": self._next_ts()}
+        return {"ok": True, "channel": channel.id, "ts": found["ts"], "text": found["text"]}
+
+    def api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channel(str(params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if str(params.get("user", "")) not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        if not params.get("text") and not params.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        with self.lock:
+            self.ephemerals.append({**params, "channel": channel.id})
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def api_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        with self.lock:
+            self.views.append(view)
+        return {"ok": True, "view": {**view, "id": f"V0{len(self.views):08d}"}}
+
+    def api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "users:read" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "users:read"}
+        user = str(params.get("user", ""))
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        name = self.users[user]
+        return {"ok": True, "user": {"id": user, "team_id": self.team_id, "name": name, "real_name": name}}
+
+    def api_usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "usergroups:read" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:read"}
+        groups = [
+            {"id": gid, "handle": handle, "name": handle} for gid, (handle, _) in self.usergroups.items()
+        ]
+        return {"ok": True, "usergroups": groups}
+
+    def api_usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "usergroups:read" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:read"}
+        group = self.usergroups.get(str(params.get("usergroup", "")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(group[1])}
 
     def api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.channel(str(params.get("channel", "")))
@@ -579,3 +693,101 @@ class SlackServer:
 
 def _methods(methods: Iterable[str] | None) -> frozenset[str] | None:
     return frozenset(methods) if methods is not None else None
+
+
+class SocketModeServer:
+    """Slack's Socket Mode end on 127.0.0.1: aiohttp serves the WebSocket in its own thread.
+
+    On connect it sends `hello`, as Slack does; `push(payload)` sends an `interactive`
+    envelope to the connected client and `wait_ack(envelope_id)` waits for the client's
+    `{"envelope_id": ...}` acknowledgement (Slack retries an unacknowledged envelope).
+    """
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self._asyncio = asyncio
+        self.loop = asyncio.new_event_loop()
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.connected = threading.Event()
+        self.sockets: list[Any] = []
+        self._acked = threading.Condition()
+        self._ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        self._asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._start())
+        self._ready.set()
+        self.loop.run_forever()
+
+    async def _start(self) -> None:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_get("/link", self._link)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link"
+
+    async def _link(self, request: Any) -> Any:
+        from aiohttp import WSMsgType, web
+
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0TEST"}})
+        self.connected.set()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if data.get("envelope_id"):
+                    with self._acked:
+                        self.acks[data["envelope_id"]] = data
+                        self._acked.notify_all()
+        self.sockets.remove(ws)
+        if not self.sockets:
+            self.connected.clear()
+        return ws
+
+    def push(self, payload: dict[str, Any], kind: str = "interactive") -> str:
+        """Send an envelope to the connected client; its id."""
+        import uuid
+
+        if not self.connected.wait(15):
+            raise AssertionError("no Socket Mode client connected")
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "accepts_response_payload": kind == "interactive",
+            "payload": payload,
+        }
+        future = self._asyncio.run_coroutine_threadsafe(self.sockets[-1].send_json(envelope), self.loop)
+        future.result(10)
+        return envelope_id
+
+    def wait_ack(self, envelope_id: str, timeout: float = 15) -> dict[str, Any] | None:
+        with self._acked:
+            self._acked.wait_for(lambda: envelope_id in self.acks, timeout)
+            return self.acks.get(envelope_id)
+
+    def close(self) -> None:
+        async def stop() -> None:
+            for ws in list(self.sockets):
+                await ws.close()
+            await self.runner.cleanup()
+
+        with contextlib.suppress(Exception):
+            self._asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()

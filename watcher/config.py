@@ -34,6 +34,7 @@ from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.service.scheduling import cron_trigger
 from watcher.timespec import parse_duration
+from watcher.workflow.settings import SlackApp, Workflow
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -110,6 +111,9 @@ class Service:
     health_host: str = "127.0.0.1"
     shutdown_grace: float = 10.0
     deliver_every: float = 5.0
+    # Where readers reach the health port (https://regwatch.example.org): alerts link to
+    # its read-only change pages, /changes/N. Empty: no link, no pages.
+    public_url: str = ""
     #: The environment variable holding the token `/calendar.ics?token=` needs ("" = open).
     calendar_token_env: str = ""
 
@@ -173,6 +177,8 @@ class Config:
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
     reminders: Reminders = Reminders()
+    slack: SlackApp = SlackApp()  # noqa: RUF009  [slack]: the Slack app behind the alert buttons (frozen)
+    workflow: Workflow = Workflow()  # noqa: RUF009  [workflow]: reminders (frozen)
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -249,6 +255,8 @@ TOP_KEYS = {
     "delivery",
     "related",
     "reminders",
+    "slack",
+    "workflow",
     "catalog",
     "sources",
     "channels",
@@ -269,6 +277,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
     reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
+    slack = build_dataclass(SlackApp, data.get("slack", {}), f"{where}: [slack]")
+    workflow = build_dataclass(Workflow, data.get("workflow", {}), f"{where}: [workflow]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -318,6 +328,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         delivery=delivery,
         related=related,
         reminders=reminders,
+        slack=slack,
+        workflow=workflow,
         sources=tuple(sources),
         channels=tuple(channels),
     )

@@ -342,6 +342,24 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class WorkState:
+    """Where one change stands in the alert workflow: folded from its `alert_actions` rows.
+
+    `status` is open, acknowledged, dismissed or snoozed; `by_*`/`at` say who did that and
+    when; an assignment sits beside any status.
+    """
+
+    status: Literal["open", "acknowledged", "dismissed", "snoozed"] = "open"
+    by_id: str = ""
+    by_name: str = ""
+    at: datetime | None = None
+    assignee_id: str = ""
+    assignee_name: str = ""
+    reason: str = ""
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Alert:
     """One message for one channel, rendered by the channel. Built from the outbox row.
 
@@ -365,6 +383,10 @@ class Alert:
     facts: Mapping[str, DocumentFacts] = field(default_factory=dict)
     reminder: Reminder | None = None
     summary: Summary | None = None
+    # The alert workflow (watcher/workflow): each change's state by change id, and for a
+    # threaded follow-up (a reminder, a snooze that ended) the line it says.
+    workflow: Mapping[int, WorkState] = field(default_factory=dict)
+    notice: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from watcher.check import crashpoints
 from watcher.check.deadline import past_deadline, within_rest_of
 from watcher.check.diff import diff
 from watcher.check.enrich import Enrichment, enrich, needs_enrichment
+from watcher.check.evidence import capture
 from watcher.config import source_config_hash
 from watcher.db.store import HealthPolicy, Store
 from watcher.errors import SourceError
@@ -148,7 +149,17 @@ async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Ti
     for warning in snapshot.warnings:
         logger.warning("%s: %s", source.id, warning)
     if state.latest is None:
-        return ctx.store.save_baseline(source, fetched, snapshot, now, body_hash=body_hash, **common)
+        with ctx.store.db.atomic():  # the version and the response that produced it (evidence)
+            outcome = ctx.store.save_baseline(source, fetched, snapshot, now, body_hash=body_hash, **common)
+            capture(
+                ctx.store,
+                source,
+                fetched,
+                now,
+                user_agent=ctx.fetcher.policy.user_agent,
+                snapshot=snapshot.fingerprint,
+            )
+        return outcome
     fingerprint = snapshot.fingerprint
     if fingerprint == state.latest:
         return ctx.store.record_unchanged(
@@ -178,18 +189,28 @@ async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Ti
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
     hold = ctx.enrichment is not None and needs_enrichment(source, change)
-    outcome = ctx.store.save_change(
-        source,
-        fetched,
-        snapshot,
-        change,
-        ctx.route(source),
-        now,
-        body_hash=body_hash,
-        hold=hold,
-        fingerprint=fingerprint,
-        **common,
-    )
+    with ctx.store.db.atomic():  # the change and the response that produced it (evidence)
+        outcome = ctx.store.save_change(
+            source,
+            fetched,
+            snapshot,
+            change,
+            ctx.route(source),
+            now,
+            body_hash=body_hash,
+            hold=hold,
+            fingerprint=fingerprint,
+            **common,
+        )
+        capture(
+            ctx.store,
+            source,
+            fetched,
+            now,
+            user_agent=ctx.fetcher.policy.user_agent,
+            change_id=outcome.change_id,
+            snapshot=fingerprint,
+        )
     if hold and ctx.enrichment is not None and outcome.change_id is not None:
         # Its alerts wait in 'enriching' until this finishes (watcher/check/enrich.py); never raises.
         # The change is saved: what is left of the deadline bounds the follows, and running

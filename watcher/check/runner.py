@@ -24,6 +24,7 @@ from watcher.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
 from watcher.net.robots import Robots
 from watcher.related.linking import Ranking
 from watcher.service.notices import enqueue_due_notices
+from watcher.workflow.reminders import schedule_notices
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ def build_channels(
             thread=channel_config.thread,
             digest=channel_config.digest,
         )
+        if config.service.public_url and hasattr(channels[channel_config.id], "public_url"):
+            channels[channel_config.id].public_url = config.service.public_url  # type: ignore[attr-defined]
         for name, value in extra.items():
             if hasattr(channels[channel_config.id], name):
                 setattr(channels[channel_config.id], name, value)
@@ -195,6 +198,7 @@ async def run_pass(
         channels = channels if channels is not None else build_channels(config)
         try:
             enqueue_due_notices(store, config, clock())  # reminders, quiet sources
+            schedule_notices(store, channels, clock(), remind_after=config.workflow.reminder_delay)
             result.delivery = await deliver_due(store, channels, clock, retry=config.delivery)
         finally:
             if own_channels:

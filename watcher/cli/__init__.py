@@ -15,12 +15,14 @@ from watcher.cli import (  # noqa: F401  (register commands)
     database,
     deadlines,
     doctor,
+    evidence,
     explore,
     history,
     maintenance,
     related,
     service,
     setup,
+    workflow,
 )
 from watcher.cli.app import main
 

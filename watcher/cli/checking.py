@@ -14,6 +14,7 @@ from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
 from watcher.cli.waiting import waiting_lines
 from watcher.db.lock import DatabaseLock
 from watcher.service.notices import enqueue_due_notices
+from watcher.workflow.reminders import schedule_notices
 
 STATUS_WORDS = {
     "baseline": "baseline stored",
@@ -89,6 +90,7 @@ def deliver(settings: Settings, due_only: bool) -> None:
         channels = build_channels(config)
         try:
             enqueue_due_notices(store, config, utcnow())  # reminders, quiet sources
+            schedule_notices(store, channels, utcnow(), remind_after=config.workflow.reminder_delay)
             if not due_only:
                 store.release(utcnow(), channels=list(channels))
             report = asyncio.run(deliver_due(store, channels, utcnow, retry=config.delivery))

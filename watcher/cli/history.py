@@ -13,6 +13,7 @@ from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
+from watcher.cli.workflow import audit_rows, trail_lines
 from watcher.dates.facts import change_facts
 from watcher.errors import UnknownName
 from watcher.history import queries as queries
@@ -136,8 +137,10 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
         record["facts"] = change_facts(record)  # type, abstract, dates… per new/changed document
         fmt = "json" if as_json else fmt
         with closed_pipe_ok():
+            trail = store.actions(change_ids=[change_id]) if "alert_actions" in store.db.table_names() else []
             if fmt == "json":
                 facts = {key: found.to_dict() for key, found in record["facts"].items()}
+                record["actions"] = list(audit_rows(trail))
                 click.echo(to_json({**record, "facts": facts}, indent=2))
             elif fmt == "side-by-side":
                 _header(record)
@@ -153,6 +156,16 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
             else:
                 _header(record)
                 print_changes(record)
+            if fmt != "json" and trail:
+                click.echo("Workflow:")
+                for line in trail_lines(trail):
+                    click.echo(line)
+            if fmt != "json" and "evidence" in store.db.table_names():
+                for kept in store.evidence_for_change(change_id)[-1:]:
+                    click.echo(
+                        f"Evidence: HTTP {kept.status} fetched {kept.fetched_at.isoformat()}"
+                        f" sha256 {kept.body_sha256} (`regwatch evidence {change_id} -o FILE`)"
+                    )
     finally:
         store.close()
 

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from watcher.db.docdates import DocumentDateRows
 from watcher.db.enrichment import EnrichmentRows
+from watcher.db.evidence import EvidenceRows
 from watcher.db.migrations import migrations
 from watcher.db.quietrows import QuietRows
 from watcher.db.trouble import explain
@@ -30,9 +31,10 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
     parse_iso,
 )
 from watcher.db.waiting import WaitingAlerts
+from watcher.db.workflow import NoticeRows
 
 
-class Store(WaitingAlerts, EnrichmentRows, DocumentDateRows, QuietRows):
+class Store(NoticeRows, EvidenceRows, WaitingAlerts, EnrichmentRows, DocumentDateRows, QuietRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:

@@ -82,6 +82,21 @@ QUERIES: dict[str, dict[str, Any]] = {
             "ORDER BY v.first_seen DESC, v.id DESC LIMIT 1"
         ),
     },
+    "alert_audit_trail": {
+        "title": "Alert audit trail",
+        "description": (
+            "Who acknowledged, assigned, dismissed or snoozed which change, and when (optional: "
+            "since a date YYYY-MM-DD, a user's Slack id or name); the table cannot be edited."
+        ),
+        "sql": (
+            "SELECT a.at, a.change_id, c.source_id, c.summary, a.action, a.user_name, a.user_id,\n"
+            "       a.assignee_name, a.assignee_id, a.reason, a.until, a.via\n"
+            "FROM alert_actions a LEFT JOIN changes c ON c.id = a.change_id\n"
+            "WHERE (:since = '' OR a.at >= :since)\n"
+            "  AND (:user = '' OR a.user_id = :user OR lower(a.user_name) = lower(:user))\n"
+            "ORDER BY a.id DESC"
+        ),
+    },
     "search_everything": {
         "title": "Search documents, changes and versions",
         "description": "Words to find (as a phrase) in documents, change diffs and every version's text.",
@@ -165,6 +180,7 @@ def metadata(db_name: str) -> dict[str, Any]:
         "events": {"description": "Health events: a source broke or recovered.", "sort_desc": "id"},
         "outbox": {"description": "Alerts queued per channel and their delivery state.", "sort_desc": "id"},
         "snapshots": {"hidden": True},
+        "evidence_bodies": {"hidden": True},  # compressed response bodies: `regwatch evidence`
     }
     return {
         "title": "regwatch history",

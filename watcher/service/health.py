@@ -46,6 +46,7 @@ class HealthServer:
         metrics: Callable[[], bytes],
         calendar: Callable[[], bytes] | None = None,
         calendar_token: str = "",
+        pages: Callable[[str], tuple[int, str, bytes] | None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -53,6 +54,7 @@ class HealthServer:
         self.metrics = metrics
         self.calendar = calendar
         self.calendar_token = calendar_token
+        self.pages = pages  # more read-only pages (the change pages: watcher/service/changepage.py)
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -116,4 +118,7 @@ class HealthServer:
             return code, "application/json", body, method == "HEAD"
         if path == "/metrics":
             return 200, CONTENT_TYPE_LATEST, self.metrics(), method == "HEAD"
+        page = self.pages(path) if self.pages is not None else None
+        if page is not None:
+            return page[0], page[1], page[2], method == "HEAD"
         return 404, "text/plain", b"not found: try /healthz or /metrics\n", method == "HEAD"

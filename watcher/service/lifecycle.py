@@ -29,6 +29,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -48,11 +49,14 @@ from watcher.model import Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
 from watcher.service.calendar import service_calendar
+from watcher.service.changepage import serve_page
 from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.notices import enqueue_due_notices
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
+from watcher.workflow.app import Receiver, choose_receiver
+from watcher.workflow.reminders import schedule_notices
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +104,7 @@ class WatchService:
         self.extractor: ProcessExtractor
         self.scheduler: AsyncIOScheduler
         self.health: HealthServer | None = None
+        self.slack_app: Receiver | None = None
 
     @property
     def sources(self) -> dict[str, Source]:
@@ -136,6 +141,9 @@ class WatchService:
         try:
             if self.health_port is not None:
                 await self._start_health()
+            self.slack_app = choose_receiver(self.config, self.store, lambda: self.channels, self.clock)
+            if self.slack_app is not None:  # Slack button presses (watcher/workflow)
+                await self.slack_app.start()
             self.store.sync_sources(self.config.sources, self.clock())
             # Alerts a crash left waiting for following/linking are enriched and released first.
             await recover_enrichment(self.ctx, self.config.sources)
@@ -158,6 +166,8 @@ class WatchService:
                 loop.remove_signal_handler(getattr(signal, name))
             if self.health is not None:
                 await self.health.close()
+            if self.slack_app is not None:
+                await self.slack_app.close()
             with contextlib.suppress(Exception):
                 if self.scheduler.running:
                     self.scheduler.shutdown(wait=False)
@@ -183,6 +193,7 @@ class WatchService:
         token = os.environ.get(token_env, "") if token_env else ""
         if token_env and not token:  # fail closed: a named but unset token serves no calendar
             logger.warning("%s is not set: /calendar.ics is off", token_env)
+        pages = partial(serve_page, self.store) if self.config.service.public_url else None
         self.health = HealthServer(
             self.health_host,
             self.health_port,
@@ -190,6 +201,7 @@ class WatchService:
             metrics=self.render_metrics,
             calendar=None if token_env and not token else lambda: service_calendar(self.store, self.clock()),
             calendar_token=token,
+            pages=pages,
         )
         try:
             await self.health.start()
@@ -335,6 +347,8 @@ class WatchService:
         async with self._deliver_lock:
             try:
                 enqueue_due_notices(self.store, self.config, self.clock())  # reminders, quiet sources
+                delay = self.config.workflow.reminder_delay  # threaded nudges and snooze returns
+                schedule_notices(self.store, self.channels, self.clock(), remind_after=delay)
                 self.probes.every = self.config.delivery.probe_every
                 report = await deliver_due(
                     self.store, self.channels, self.clock, retry=self.config.delivery, probes=self.probes

@@ -22,6 +22,7 @@ from watcher.db.migrations import (
     m007_perf_fts_triggers,
     m010_outbox_not_before,
     m011_document_dates,
+    m012_workflow,
     m013_related_reason,
 )
 
@@ -36,6 +37,7 @@ STEPS = (
     m011_document_dates,
     m013_related_reason,
     m010_outbox_not_before,
+    m012_workflow,
 )
 
 migrations = Migrations("regwatch")

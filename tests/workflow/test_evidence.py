@@ -1,0 +1,171 @@
+"""Evidence: the Federal Register's own response bytes are kept for each version and export
+as a WARC file that warcio accepts, whose payload hashes to the sha256 regwatch stored."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from clirun import write_config
+from warcio.archiveiterator import ArchiveIterator
+
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+SAMPLE = json.loads(
+    (PAGES / "federal-register-api-json" / "documents-sample.json").read_text(encoding="utf-8")
+)
+
+
+def versions() -> tuple[bytes, bytes]:
+    """Before: the real response without its first document; after: the real response."""
+    before = copy.deepcopy(SAMPLE)
+    before["results"] = before["results"][1:]
+    return json.dumps(before).encode(), json.dumps(SAMPLE).encode()
+
+
+def serve(site, body: bytes) -> None:
+    site.set(
+        "/api/v1/documents.json",
+        gzip.compress(body),
+        headers={"Content-Encoding": "gzip", "X-Request-Id": "fr-1"},
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def warcio(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", "from warcio.cli import main; main()", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def responses(path: Path) -> list[tuple[str, str, bytes, dict]]:
+    found = []
+    with open(path, "rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type == "response":
+                payload = record.content_stream().read()
+                headers = {k.lower(): v for k, v in record.http_headers.headers}
+                found.append(
+                    (
+                        record.rec_headers.get_header("WARC-Date"),
+                        record.rec_headers.get_header("WARC-Target-URI"),
+                        payload,
+                        headers,
+                    )
+                )
+    return found
+
+
+def test_a_change_exports_as_a_valid_warc_with_the_stored_sha256(site, cli, tmp_path):
+    before, after = versions()
+    serve(site, before)
+    config = write_config(
+        tmp_path / "regwatch.toml",
+        sources=[
+            {
+                "id": "us-fr-hhs-rules",
+                "url": site.url("/api/v1/documents.json"),
+                "kind": "json",
+                "fields": ["type", "effective_on", "comments_close_on", "pdf_url"],
+                "next": "",
+            }
+        ],
+        channels=[{"id": "console", "kind": "console"}],
+    )
+    run = lambda *args: cli("--config", str(config), *args)  # noqa: E731
+    assert run("check").returncode == 0
+    serve(site, after)
+    changed = run("check")
+    assert changed.returncode == 0 and "[regwatch]" in changed.stdout
+
+    db = sqlite3.connect(tmp_path / "regwatch.db")
+    stored = dict(db.execute("SELECT kind, body_sha256 FROM evidence").fetchall())
+    assert stored == {
+        "baseline": hashlib.sha256(before).hexdigest(),
+        "change": hashlib.sha256(after).hexdigest(),
+    }
+    assert db.execute("SELECT body_hash FROM sources").fetchone()[0] == stored["change"]  # what history shows
+    shown = run("show", "1")
+    assert f"sha256 {stored['change']}" in shown.stdout
+
+    out = tmp_path / "change-1.warc.gz"
+    exported = run("evidence", "1", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "wrote 7 WARC records" in exported.stdout  # warcinfo + 2 x (response, request, metadata)
+
+    checked = warcio("check", "-v", str(out))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "digest pass" in checked.stdout
+    index = [
+        json.loads(line)
+        for line in warcio(
+            "index", "-f", "warc-type,warc-target-uri,http:status", str(out)
+        ).stdout.splitlines()
+    ]
+    assert [i["warc-type"] for i in index] == ["warcinfo", *["response", "request", "metadata"] * 2]
+    assert {i.get("http:status") for i in index if i["warc-type"] == "response"} == {"200"}
+
+    (old_date, _, old_body, _), (new_date, uri, new_body, headers) = responses(out)
+    assert hashlib.sha256(new_body).hexdigest() == stored["change"]
+    assert hashlib.sha256(old_body).hexdigest() == stored["baseline"]
+    assert new_body == after and uri == site.url("/api/v1/documents.json")
+    assert old_date < new_date
+    assert "content-encoding" not in headers and headers["x-regwatch-original-content-encoding"] == "gzip"
+    assert headers["content-length"] == str(len(after)) and headers["x-request-id"] == "fr-1"
+
+    codecs = dict(db.execute("SELECT sha256, codec FROM evidence_bodies").fetchall())
+    assert codecs == {stored["baseline"]: "zlib", stored["change"]: "zstd-delta"}
+    delta_size = db.execute("SELECT length(data) FROM evidence_bodies WHERE codec = 'zstd-delta'").fetchone()[
+        0
+    ]
+    assert delta_size < len(gzip.compress(after)) / 4  # one more document costs about its own size
+
+    # The same bytes again make a change but no second copy of the body.
+    serve(site, before)
+    assert run("check").returncode == 0
+    assert db.execute("SELECT count(*) FROM evidence").fetchone()[0] == 3
+    assert db.execute("SELECT count(*) FROM evidence_bodies").fetchone()[0] == 2
+
+    # A source at a date: the version current then.
+    at = db.execute("SELECT fetched_at FROM evidence WHERE kind = 'baseline'").fetchone()[0]
+    baseline = tmp_path / "baseline.warc.gz"
+    assert run("evidence", "us-fr-hhs-rules", "--at", at, "-o", str(baseline)).returncode == 0
+    assert [hashlib.sha256(r[2]).hexdigest() for r in responses(baseline)] == [stored["baseline"]]
+
+    # vacuum keeps the evidence of every change.
+    assert run("vacuum", "--keep", "1s").returncode == 0
+    assert db.execute("SELECT count(*) FROM evidence").fetchone()[0] == 3
+    assert run("evidence", "1", "-o", str(tmp_path / "again.warc.gz")).returncode == 0
+
+
+def test_delta_chains_are_cut_and_every_body_reads_back(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from watcher.db.evidence import MAX_DEPTH
+    from watcher.db.store import Store
+    from watcher.model import FetchResult
+
+    store = Store(tmp_path / "e.db")
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    bodies = []
+    for n in range(MAX_DEPTH + 5):
+        sample = copy.deepcopy(SAMPLE)
+        sample["results"] = sample["results"][n % 20 :] + sample["results"][: n % 20]
+        sample["count"] = n
+        body = json.dumps(sample).encode()
+        bodies.append(body)
+        fetched = FetchResult(
+            url="https://example.org/", final_url="https://example.org/", status=200, body=body
+        )
+        store.keep_evidence(
+            "us-fr-hhs-rules", fetched, start + timedelta(hours=n), kind="change", change_id=n
+        )
+    depths = [r[0] for r in store.db.execute("SELECT depth FROM evidence_bodies ORDER BY rowid")]
+    assert depths == [*range(MAX_DEPTH + 1), 0, 1, 2, 3]
+    for body in bodies:
+        assert store.evidence_body(hashlib.sha256(body).hexdigest()) == body
+    store.close()

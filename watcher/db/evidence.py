@@ -1,0 +1,160 @@
+"""Evidence rows: the response bytes and headers of every fetch that made a baseline or a change.
+
+Bodies are stored once per sha256 (`evidence_bodies`), so a page that comes back to an
+earlier version costs one small `evidence` row. A source's first body is kept whole
+(zlib); each later one as a zstandard delta: compressed with the source's previous body as
+a raw-content dictionary, so a changed page costs about the size of what changed (47 bytes
+instead of 20 KB for a one-line edit of a real 78 KB page; bench/README.md). A chain is cut
+after `MAX_DEPTH` deltas with a whole body, so reading one never unpacks more than that.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import zstandard
+
+from watcher.db.enrichment import EnrichmentRows
+from watcher.db.values import iso, parse_iso
+from watcher.model import FetchResult
+
+MAX_DEPTH = 16
+ZSTD_LEVEL = 9
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One kept response, as fetched."""
+
+    id: int
+    source_id: str
+    fetched_at: datetime
+    kind: str
+    change_id: int | None
+    snapshot: str | None
+    method: str
+    url: str
+    final_url: str
+    status: int
+    request_headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]
+    body_sha256: str
+
+
+class EvidenceRows(EnrichmentRows):
+    def keep_evidence(
+        self,
+        source_id: str,
+        fetched: FetchResult,
+        at: datetime,
+        *,
+        kind: str,
+        change_id: int | None = None,
+        snapshot: str | None = None,
+        request_headers: Sequence[tuple[str, str]] = (),
+    ) -> int:
+        """Store the response (body deduplicated by sha256); the evidence row id."""
+        sha = fetched.body_hash
+        with self.db.atomic():
+            if self.db.execute("SELECT 1 FROM evidence_bodies WHERE sha256 = ?", [sha]).fetchone() is None:
+                self._put_body(source_id, sha, fetched.body)
+            cursor = self.db.execute(
+                "INSERT INTO evidence (source_id, fetched_at, kind, change_id, snapshot, method, url,"
+                " final_url, status, request_headers, headers, body_sha256)"
+                " VALUES (?, ?, ?, ?, ?, 'GET', ?, ?, ?, ?, ?, ?)",
+                [
+                    source_id,
+                    iso(at),
+                    kind,
+                    change_id,
+                    snapshot,
+                    fetched.url,
+                    fetched.final_url or fetched.url,
+                    fetched.status,
+                    json.dumps([list(h) for h in request_headers]),
+                    json.dumps([[k, str(v)] for k, v in fetched.headers.items()]),
+                    sha,
+                ],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def _put_body(self, source_id: str, sha: str, body: bytes) -> None:
+        """Whole (zlib) for a source's first body or after MAX_DEPTH deltas, else a zstd delta."""
+        previous = self.db.execute(
+            "SELECT b.sha256, b.depth FROM evidence e JOIN evidence_bodies b ON b.sha256 = e.body_sha256"
+            " WHERE e.source_id = ? ORDER BY e.id DESC LIMIT 1",
+            [source_id],
+        ).fetchone()
+        if previous is None or previous[1] >= MAX_DEPTH:
+            values = [sha, len(body), "zlib", None, 0, zlib.compress(body, 6)]
+        else:
+            dictionary = zstandard.ZstdCompressionDict(
+                self.evidence_body(previous[0]), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+            )
+            delta = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary).compress(body)
+            values = [sha, len(body), "zstd-delta", previous[0], previous[1] + 1, delta]
+        self.db.execute(
+            "INSERT INTO evidence_bodies (sha256, size, codec, base, depth, data) VALUES (?, ?, ?, ?, ?, ?)",
+            values,
+        )
+
+    def evidence_body(self, sha256: str) -> bytes:
+        """The body as received (following its deltas back to a whole body)."""
+        row = self.db.execute(
+            "SELECT codec, base, size, data FROM evidence_bodies WHERE sha256 = ?", [sha256]
+        ).fetchone()
+        if row is None:
+            raise KeyError(sha256)
+        codec, base, size, data = row
+        if codec == "zlib":
+            return zlib.decompress(data)
+        dictionary = zstandard.ZstdCompressionDict(
+            self.evidence_body(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+        )
+        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(data, max_output_size=size)
+
+    def evidence_for_change(self, change_id: int) -> list[Evidence]:
+        """The response that produced the change, and the one the change compares against."""
+        rows = list(self.db.query("SELECT * FROM evidence WHERE change_id = ? ORDER BY id", [change_id]))
+        before = self.db.execute("SELECT before, source_id FROM changes WHERE id = ?", [change_id]).fetchone()
+        if before is not None and before[0]:
+            rows[:0] = self.db.query(
+                "SELECT * FROM evidence WHERE source_id = ? AND snapshot = ? AND id < coalesce(?, 1e18)"
+                " ORDER BY id DESC LIMIT 1",
+                [before[1], before[0], rows[0]["id"] if rows else None],
+            )
+        return [evidence_from_row(r) for r in rows]
+
+    def evidence_at(self, source_id: str, at: datetime) -> list[Evidence]:
+        """The response of the version current at `at` (the last kept one fetched by then)."""
+        rows = self.db.query(
+            "SELECT * FROM evidence WHERE source_id = ? AND fetched_at <= ? ORDER BY fetched_at DESC, id DESC"
+            " LIMIT 1",
+            [source_id, iso(at)],
+        )
+        return [evidence_from_row(r) for r in rows]
+
+
+def evidence_from_row(row: dict[str, Any]) -> Evidence:
+    fetched_at = parse_iso(row["fetched_at"])
+    assert fetched_at is not None
+    return Evidence(
+        id=row["id"],
+        source_id=row["source_id"],
+        fetched_at=fetched_at,
+        kind=row["kind"],
+        change_id=row["change_id"],
+        snapshot=row["snapshot"],
+        method=row["method"],
+        url=row["url"],
+        final_url=row["final_url"],
+        status=row["status"],
+        request_headers=tuple((str(k), str(v)) for k, v in json.loads(row["request_headers"])),
+        headers=tuple((str(k), str(v)) for k, v in json.loads(row["headers"])),
+        body_sha256=row["body_sha256"],
+    )
