@@ -49,12 +49,17 @@ class Feed(SourceKind):
     the check records a warning ("ill-formed feed: …"); an HTML page served where a feed
     was expected is an error of the source (`not_feed`), naming the feed the page
     declares, if any. Options: `summary` (default true).
+
+    A feed shows its newest entries, so `removals` defaults to "window": an entry that
+    drops off the old end as new ones arrive is recorded, not alerted; one that vanishes
+    from inside the window is alerted as removed, with evidence.
     """
 
     kind = "feed"
     Options = FeedOptions
     accept = FEED_ACCEPT
     has_items = True
+    removals = "window"
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         options: FeedOptions = source.options if isinstance(source.options, FeedOptions) else FeedOptions()

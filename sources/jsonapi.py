@@ -61,12 +61,19 @@ class JsonApi(SourceKind):
     `limits.max_pages` pages. Values holding HTML (`<a href=...>`) are reduced to their
     text, and a link field holding an anchor gives its href. Options: `items`, `key`,
     `title`, `link`, `date`, `summary`, `next`, `fields`, `where`.
+
+    API queries usually return the newest N records, so `removals` defaults to "window":
+    a record that drops off the old end is recorded, not alerted; one that vanishes from
+    inside the window is alerted as removed. The `fields` take part in change detection
+    and are shown as field changes (`comments_close_on 2025-03-07 → 2025-04-07`); two
+    records with the same key are both kept (the second as `key#2`) with a warning.
     """
 
     kind = "json"
     Options = JsonOptions
     accept = JSON_ACCEPT
     has_items = True
+    removals = "window"
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         options: JsonOptions = source.options

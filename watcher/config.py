@@ -117,6 +117,13 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Dedupe:
+    """[dedupe]: one document seen by several sources within `window` is alerted once per channel."""
+
+    window: float = 86400.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     database: str = DEFAULT_DATABASE
@@ -128,6 +135,7 @@ class Config:
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
+    dedupe: Dedupe = Dedupe()
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -203,6 +211,7 @@ TOP_KEYS = {
     "service",
     "delivery",
     "related",
+    "dedupe",
     "catalog",
     "sources",
     "channels",
@@ -221,6 +230,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
+    dedupe = parse_dedupe(data.get("dedupe", {}), f"{where}: [dedupe]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -269,6 +279,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         service=service,
         delivery=delivery,
         related=related,
+        dedupe=dedupe,
         sources=tuple(sources),
         channels=tuple(channels),
     )
@@ -365,6 +376,11 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
             f"{entry}: follow = true needs a kind whose items have links (listing, feed, json),"
             f" not {kind_name!r}"
         )
+    if source.removals not in ("", "alert", "ignore", "window"):
+        raise ConfigError(
+            f"{entry}: removals must be 'alert', 'ignore' or 'window', not {source.removals!r}"
+            + _suggest(source.removals, ["alert", "ignore", "window"])
+        )
     if source.render not in ("http", "browser"):
         raise ConfigError(f"{entry}: render must be 'http' or 'browser', not {source.render!r}")
     if source.render == "browser" and not kind.renders_html:
@@ -432,6 +448,13 @@ def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel
 
 
 # -- value checks ---------------------------------------------------------------------
+
+
+def parse_dedupe(raw: Any, where: str) -> Dedupe:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f'{where} must be a table like [dedupe] window = "24h"')
+    _check_keys(raw, {"window"}, where)
+    return Dedupe(window=parse_interval(raw.get("window", "24h"), f"{where} window"))
 
 
 def parse_interval(value: Any, where: str) -> float:

@@ -48,6 +48,8 @@ class Source:
     max_bytes: int | None = None
     bot_markers: tuple[str, ...] = ()
     description: str = ""
+    #: What an item that left the list means: "alert", "ignore" or "window" ("" = the kind's default).
+    removals: str = ""
 
     @property
     def title(self) -> str:
@@ -181,6 +183,14 @@ class Change:
     summary: str = ""
     id: int | None = None
     detected_at: datetime | None = None
+    #: Items that left a window of newest items by age: recorded, never alerted.
+    aged_out: tuple[Item, ...] = ()
+    #: (removed item key, why it counts as removed), e.g. "no longer listed; 3 newer ... still are".
+    evidence: tuple[tuple[str, str], ...] = ()
+    #: (stored key, new key) of items whose key changed only cosmetically (http -> https).
+    renamed: tuple[tuple[str, str], ...] = ()
+    #: Other sources that saw the same document(s) within the dedupe window (their names).
+    also_seen_by: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:

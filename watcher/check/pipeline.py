@@ -51,6 +51,8 @@ class Context:
     robots: Robots | None = None  # None: robots.txt is not consulted
     #: Following new documents and linking related items before alerting (None: off).
     enrichment: Enrichment | None = None
+    #: Seconds within which one document seen by several sources is alerted once per channel.
+    dedupe_window: float = 86400.0
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -130,6 +132,11 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
         logger.warning("%s: %s", source.id, warning)
     if state.latest is None:
         return ctx.store.save_baseline(source, fetched, snapshot, now, body_hash=body_hash, **common)
+    if state.config_hash and state.config_hash != config_hash:
+        # The extraction settings changed: what they extract now is the new reference.
+        return ctx.store.save_rebaseline(
+            source, fetched, snapshot, now, body_hash=body_hash, reason="configuration changed", **common
+        )
     fingerprint = snapshot.fingerprint
     if fingerprint == state.latest:
         return ctx.store.record_unchanged(
@@ -146,7 +153,20 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
         if count < source.confirm:
             return ctx.store.record_pending(source, fetched, snapshot, count, now, **common)
     previous = ctx.store.snapshot(state.latest) or Snapshot()
-    change = diff(source.id, previous, snapshot)
+    change = diff(source.id, previous, snapshot, removals=source.removals or kind.removals)
+    if change is not None and change.is_empty and not change.aged_out:
+        # Only the form of some keys changed (http -> https): store it, alert nothing.
+        return ctx.store.save_rebaseline(
+            source,
+            fetched,
+            snapshot,
+            now,
+            body_hash=body_hash,
+            status="unchanged",
+            renamed=change.renamed,
+            fingerprint=fingerprint,
+            **common,
+        )
     if change is None:
         return ctx.store.record_unchanged(
             source,
@@ -157,17 +177,19 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             warnings=snapshot.warnings,
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
-    hold = ctx.enrichment is not None and needs_enrichment(source, change)
+    alerted = not change.is_empty  # a change of only aged-out items is recorded, not alerted
+    hold = alerted and ctx.enrichment is not None and needs_enrichment(source, change)
     outcome = ctx.store.save_change(
         source,
         fetched,
         snapshot,
         change,
-        ctx.route(source),
+        ctx.route(source) if alerted else (),
         now,
         body_hash=body_hash,
         hold=hold,
         fingerprint=fingerprint,
+        dedupe_window=ctx.dedupe_window,
         **common,
     )
     if hold and ctx.enrichment is not None and outcome.change_id is not None:

@@ -124,6 +124,7 @@ def make_context(
         render=BrowserRenderer(fetcher.policy).render,
         robots=robots or Robots(fetcher.policy.user_agent),
         enrichment=enrichment(config),
+        dedupe_window=config.dedupe.window,
     )
 
 

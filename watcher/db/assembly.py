@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
+from watcher.db.documents import DocumentRows
 from watcher.db.snapshots import SnapshotRows
 from watcher.db.values import (
     parse_iso,
@@ -18,7 +20,7 @@ from watcher.model import (
 )
 
 
-class AlertAssembly(SnapshotRows):
+class AlertAssembly(DocumentRows, SnapshotRows):
     def alert_for(self, row: dict[str, Any]) -> Alert:
         """Build the alert an outbox row carries, from the stored change or health event."""
         source = self.source_info(row["source_id"])
@@ -39,6 +41,9 @@ class AlertAssembly(SnapshotRows):
             return Alert(key=key, channel=row["channel"], source=source, health=health)
         change = self.change(row["change_id"])
         assert change is not None
+        seen_by = self.also_seen_by(change)
+        if seen_by:
+            change = dataclasses.replace(change, also_seen_by=seen_by)
         return Alert(
             key=key,
             channel=row["channel"],

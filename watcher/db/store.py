@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.migrations import migrations
+from watcher.db.rebaseline import Rebaselines
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
     Delivery,
@@ -28,7 +29,7 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
 )
 
 
-class Store(EnrichmentRows):
+class Store(Rebaselines, EnrichmentRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:

@@ -20,6 +20,7 @@ from watcher.db.migrations import (
     m005_history_views,
     m006_related,
     m007_perf_fts_triggers,
+    m008_documents,
 )
 
 STEPS = (
@@ -30,6 +31,7 @@ STEPS = (
     m006_related,
     m005_history_views,
     m007_perf_fts_triggers,
+    m008_documents,
 )
 
 migrations = Migrations("regwatch")

@@ -1,0 +1,95 @@
+"""Documents seen by several sources: sightings, and which channels already had an alert.
+
+The same document (watcher/check/documents.py) listed by several sources within the
+dedupe window gets one alert per channel: the first change that lists it is alerted,
+later changes that add only such documents enqueue nothing on the channels that had
+that alert, and the first alert names every source that saw it. Written inside the
+caller's transaction (save_change), so a change, its sightings and its outbox rows
+commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from watcher.check.documents import document_key
+from watcher.db.values import iso
+from watcher.model import Change
+
+DEFAULT_WINDOW = 86400.0
+
+
+class DocumentRows:
+    db: Database
+
+    def _record_documents(
+        self,
+        source_id: str,
+        change: Change,
+        change_id: int,
+        channels: Sequence[str],
+        now: datetime,
+        window: float = DEFAULT_WINDOW,
+    ) -> set[str]:
+        """Record the sightings of the change's new documents; the channels to skip.
+
+        A channel is skipped when the change is only new items and each of them was
+        alerted on that channel, within `window` seconds, by another source's change.
+        """
+        if not change.added:
+            return set()
+        since = iso(now - timedelta(seconds=window))
+        covered: list[set[str]] = []
+        for item in change.added:
+            key = document_key(item)
+            row = self.db.execute(
+                "SELECT d.id, d.first_seen, d.first_change_id, c.source_id FROM documents d"
+                " LEFT JOIN changes c ON c.id = d.first_change_id WHERE d.doc_key = ?",
+                [key],
+            ).fetchone()
+            if row is not None and row[1] >= since and row[2] is not None and row[3] != source_id:
+                document_id = row[0]
+                had = self.db.execute(
+                    "SELECT DISTINCT channel FROM outbox WHERE change_id = ?", [row[2]]
+                ).fetchall()
+                covered.append({r[0] for r in had})
+                self.db.execute("UPDATE documents SET last_seen = ? WHERE id = ?", [iso(now), document_id])
+            else:
+                covered.append(set())
+                if row is None:
+                    cursor = self.db.execute(
+                        "INSERT INTO documents (doc_key, title, first_seen, first_change_id, last_seen)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        [key, item.title[:500], iso(now), change_id, iso(now)],
+                    )
+                    document_id = int(cursor.lastrowid or 0)
+                else:  # outside the window (or the same source again): a new episode
+                    document_id = row[0]
+                    self.db.execute(
+                        "UPDATE documents SET first_seen = ?, first_change_id = ?, last_seen = ?"
+                        " WHERE id = ?",
+                        [iso(now), change_id, iso(now), document_id],
+                    )
+            self.db.execute(
+                "INSERT OR IGNORE INTO sightings (document_id, source_id, change_id, item_key, seen_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [document_id, source_id, change_id, item.key, iso(now)],
+            )
+        if change.removed or change.changed or change.diff:
+            return set()
+        return set(channels).intersection(*covered)
+
+    def also_seen_by(self, change: Change) -> tuple[str, ...]:
+        """Names of the other sources that listed the documents this change first alerted."""
+        if change.id is None or "sightings" not in self.db.table_names():
+            return ()
+        rows = self.db.execute(
+            "SELECT coalesce(nullif(src.name, ''), s.source_id) AS name FROM documents d"
+            " JOIN sightings s ON s.document_id = d.id LEFT JOIN sources src ON src.id = s.source_id"
+            " WHERE d.first_change_id = ? AND s.source_id != ? GROUP BY name ORDER BY min(s.id)",
+            [change.id, change.source_id],
+        ).fetchall()
+        return tuple(r[0] for r in rows)
