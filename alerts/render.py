@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from alerts.fieldchanges import evidence_for, field_changes, seen_by_line
 from watcher.model import Alert, Change, Item, RelatedLink
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
@@ -51,6 +52,8 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
     for label, items in (("New", change.added), ("Removed", change.removed)):
         for item in items[:MAX_ITEMS]:
             lines.append(f"  {label}: {item_line(item)}")
+            if label == "Removed" and evidence_for(change, item):
+                lines.append(f"      {safe(evidence_for(change, item), 200)}")
             document = alert.documents.get(item.key)
             if document:
                 # The first lines of the followed document, folded to one quoted line.
@@ -66,8 +69,11 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
             lines.append(f"      was: {safe(pair.before.title, 300)}")
         elif revised:
             lines.append(f"      previous file: {safe(pair.before.link, 500)}")
+        lines.extend(f"      {safe(fc.text(), 300)}" for fc in field_changes(pair.before, pair.after))
     if len(change.changed) > MAX_ITEMS:
         lines.append(f"  … and {len(change.changed) - MAX_ITEMS} more changed item(s)")
+    if change.also_seen_by:
+        lines.append(f"  {safe(seen_by_line(change), 500)}")
     if change.diff:
         lines.append("  Diff:")
         for line in change.diff[:MAX_DIFF_LINES]:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from alerts.fieldchanges import evidence_for, field_changes, seen_by_line
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -246,6 +247,13 @@ def render_change(alert: Alert) -> SlackMessage:
             continue
         shown = items[:ITEMS_SHOWN]
         chunks = [f"*{label} ({len(items)})*", *item_chunks(alert, shown, source_host)]
+        if label == "Removed":
+            chunks[1:] = [
+                f"{chunk}\n      _{short(evidence_for(change, item), 200)}_"
+                if evidence_for(change, item)
+                else chunk
+                for chunk, item in zip(chunks[1:], shown, strict=True)
+            ]
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(items) > placed:
             hidden.append(f"{len(items) - placed} more {label.lower()} item(s)")
@@ -255,10 +263,15 @@ def render_change(alert: Alert) -> SlackMessage:
             line = item_line(pair.after, source_host)
             if pair.before.title != pair.after.title:
                 line += f" (was: {short(pair.before.title, 200)})"
+            line += "".join(
+                f"\n      {short(fc.text(), 300)}" for fc in field_changes(pair.before, pair.after)
+            )
             chunks.append(line)
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(change.changed) > placed:
             hidden.append(f"{len(change.changed) - placed} more updated")
+    if change.also_seen_by:
+        out.add(section(short(seen_by_line(change), 1000)))
     if change.diff:
         body, more = diff_block_text(change.diff)
         if out.add(section(f"*Page text changed*\n{body}")):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from alerts.base import Channel
+from alerts.fieldchanges import evidence_for, field_changes
 from alerts.render import render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, Receipt
@@ -62,9 +63,23 @@ def change_json(change: Change) -> dict[str, Any]:
         "detected_at": change.detected_at.isoformat() if change.detected_at else None,
         "summary": change.summary,
         "added": [item_json(i) for i in change.added],
-        "removed": [item_json(i) for i in change.removed],
-        "changed": [{"before": item_json(c.before), "after": item_json(c.after)} for c in change.changed],
+        "removed": [
+            {**item_json(i), "evidence": evidence_for(change, i)} if evidence_for(change, i) else item_json(i)
+            for i in change.removed
+        ],
+        "changed": [
+            {
+                "before": item_json(c.before),
+                "after": item_json(c.after),
+                "fields": [
+                    {"name": f.name, "before": f.before, "after": f.after, "text": f.text()}
+                    for f in field_changes(c.before, c.after)
+                ],
+            }
+            for c in change.changed
+        ],
         "diff": list(change.diff),
+        "also_seen_by": list(change.also_seen_by),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
+from sources.keys import unique_items
 from sources.links import absolute, canonical, without_tracking
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError
@@ -92,14 +93,9 @@ class Feed(SourceKind):
             problem = parsed.get("bozo_exception")
             warnings.append(f"ill-formed feed ({_describe(problem)}); read {len(entries)} entries anyway")
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
-        items: list[Item] = []
-        seen: set[str] = set()
-        for entry in entries:
-            item = read_entry(entry, fetched.final_url, source.ignore, options, dayfirst)
-            if item is None or item.key in seen:
-                continue
-            seen.add(item.key)
-            items.append(item)
+        read = (read_entry(entry, fetched.final_url, source.ignore, options, dayfirst) for entry in entries)
+        items, repeated = unique_items([item for item in read if item is not None])
+        warnings.extend(repeated)
         if entries and not items:
             raise ExtractError(
                 f"the feed has {len(entries)} entries but none has an id, link or title", reason="parse"

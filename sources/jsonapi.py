@@ -10,6 +10,7 @@ from typing import Any
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
+from sources.keys import unique_items
 from sources.links import absolute, canonical, without_tracking
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError
@@ -90,7 +91,6 @@ class JsonApi(SourceKind):
             )
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
         items: list[Item] = []
-        seen: set[str] = set()
         skipped = 0
         for record in records:
             if not isinstance(record, dict):
@@ -102,12 +102,10 @@ class JsonApi(SourceKind):
             if item is None:
                 skipped += 1
                 continue
-            if item.key not in seen:
-                seen.add(item.key)
-                items.append(item)
-        warnings: tuple[str, ...] = ()
+            items.append(item)
+        items, warnings = unique_items(items)
         if skipped:
-            warnings = (f"{skipped} record(s) had no id, link or title and were skipped",)
+            warnings += (f"{skipped} record(s) had no id, link or title and were skipped",)
         return Snapshot(items=tuple(items), warnings=warnings)
 
     def next_page(self, fetched: FetchResult, source: Source) -> str | None:

@@ -21,7 +21,8 @@ MAX_TEXT = 2000
 
 
 def document_key(item: Item) -> str:
-    """A stable name of the document an item lists (`fr:2024-00001`, `celex:32016R0679`, ...)."""
+    """A stable name of the document an item lists (`fr:2024-00001`, `celex:32016R0679`, ...),
+    or "" when the item has no identity another source could share."""
     if item.key.startswith("document_number:"):
         return "fr:" + item.key.removeprefix("document_number:")
     link = item.link[:MAX_TEXT]
@@ -31,4 +32,8 @@ def document_key(item: Item) -> str:
         if found:
             value = found.group(1)
             return prefix + (value.upper() if prefix == "celex:" else value.lower())
-    return "url:" + identity(link) if link else "key:" + identity(item.key)
+    if link:
+        return "url:" + identity(link)
+    if item.key.startswith(("http://", "https://")):
+        return "url:" + identity(item.key)
+    return ""  # a title or a feed's own guid names nothing another source could list

@@ -94,6 +94,8 @@ def status(settings: Settings, as_json: bool) -> None:
             detail = _detail(entry, now)
             if detail:
                 click.echo(f"{'':<34} {detail}")
+            if entry.warning:
+                click.echo(f"{'':<34} warning: {safe(entry.warning, 300)}")
     if any(s.is_bad for s in statuses):
         sys.exit(EXIT_FAILED)
 

@@ -45,6 +45,9 @@ class DocumentRows:
         covered: list[set[str]] = []
         for item in change.added:
             key = document_key(item)
+            if not key:
+                covered.append(set())
+                continue
             row = self.db.execute(
                 "SELECT d.id, d.first_seen, d.first_change_id, c.source_id FROM documents d"
                 " LEFT JOIN changes c ON c.id = d.first_change_id WHERE d.doc_key = ?",
