@@ -4,7 +4,7 @@ Feeds, JSON APIs and paginated listings show the newest N documents: when one ar
 the oldest drops out. That is not a withdrawal. An item that left the list is *aged out*
 when it was older than every item still listed (by date; by position when dates are
 missing or equal, later in the list meaning older), or when the list did not shrink and
-it sat at the list's old end. Anything else vanished from inside the window and is
+it sat at the list's old end (its tail, whatever the dates: feeds are not always sorted). Anything else vanished from inside the window and is
 *removed*, with evidence ("no longer listed; 12 newer and 7 older items still are").
 
 The policy (`removals` key of a source, else its kind's default):
@@ -63,10 +63,10 @@ def _aged_out(item: Item, still: list[Item], position: dict[str, int], *, grew: 
         return False  # an emptied list is not a window scrolling on
     if item.date and all(other.date and item.date < other.date for other in still):
         return True
+    # A full window scrolls from its old end, whatever the dates say (an editorial feed
+    # is not sorted by date): the tail leaving while the list kept its size is ageing.
     here = position[identity(item.key)]
-    at_old_end = all(position[identity(other.key)] < here for other in still)
-    not_newer = all(not other.date or not item.date or item.date <= other.date for other in still)
-    return grew and at_old_end and not_newer
+    return grew and all(position[identity(other.key)] < here for other in still)
 
 
 def _older(item: Item, other: Item, position: dict[str, int]) -> bool:
