@@ -4,8 +4,9 @@ Feeds, JSON APIs and paginated listings show the newest N documents: when one ar
 the oldest drops out. That is not a withdrawal. An item that left the list is *aged out*
 when it was older than every item still listed (by date; by position when dates are
 missing or equal, later in the list meaning older), or when the list did not shrink and
-it sat at the list's old end (its tail, whatever the dates: feeds are not always sorted). Anything else vanished from inside the window and is
-*removed*, with evidence ("no longer listed; 12 newer and 7 older items still are").
+it sat at the list's old end (its tail, whatever the dates: feeds are not always
+sorted). Anything else vanished from inside the window and is *removed*, with evidence
+("no longer listed; 12 newer and 7 older items still are").
 
 The policy (`removals` key of a source, else its kind's default):
   "window"  aged-out items are recorded, removals alerted;
