@@ -1,11 +1,12 @@
 """Documents seen by several sources: sightings, and which channels already had an alert.
 
 The same document (watcher/check/documents.py) listed by several sources within the
-dedupe window gets one alert per channel: the first change that lists it is alerted,
-later changes that add only such documents enqueue nothing on the channels that had
-that alert, and the first alert names every source that saw it. Written inside the
-caller's transaction (save_change), so a change, its sightings and its outbox rows
-commit together.
+dedupe window gets one alert per channel: a change that adds only documents another
+source's change already alerted on a channel, within the window, enqueues nothing on
+that channel (other channels still get theirs), and each alert names the other sources
+that listed its documents. Written inside the caller's transaction (save_change), so a
+change, its sightings and its outbox rows commit together. History keeps one `documents`
+row per document and one `sightings` row per source and change.
 """
 
 from __future__ import annotations
@@ -48,34 +49,24 @@ class DocumentRows:
             if not key:
                 covered.append(set())
                 continue
-            row = self.db.execute(
-                "SELECT d.id, d.first_seen, d.first_change_id, c.source_id FROM documents d"
-                " LEFT JOIN changes c ON c.id = d.first_change_id WHERE d.doc_key = ?",
-                [key],
-            ).fetchone()
-            if row is not None and row[1] >= since and row[2] is not None and row[3] != source_id:
-                document_id = row[0]
-                had = self.db.execute(
-                    "SELECT DISTINCT channel FROM outbox WHERE change_id = ?", [row[2]]
-                ).fetchall()
-                covered.append({r[0] for r in had})
-                self.db.execute("UPDATE documents SET last_seen = ? WHERE id = ?", [iso(now), document_id])
+            row = self.db.execute("SELECT id FROM documents WHERE doc_key = ?", [key]).fetchone()
+            if row is None:
+                cursor = self.db.execute(
+                    "INSERT INTO documents (doc_key, title, first_seen, first_change_id, last_seen)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [key, item.title[:500], iso(now), change_id, iso(now)],
+                )
+                document_id = int(cursor.lastrowid or 0)
             else:
-                covered.append(set())
-                if row is None:
-                    cursor = self.db.execute(
-                        "INSERT INTO documents (doc_key, title, first_seen, first_change_id, last_seen)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        [key, item.title[:500], iso(now), change_id, iso(now)],
-                    )
-                    document_id = int(cursor.lastrowid or 0)
-                else:  # outside the window (or the same source again): a new episode
-                    document_id = row[0]
-                    self.db.execute(
-                        "UPDATE documents SET first_seen = ?, first_change_id = ?, last_seen = ?"
-                        " WHERE id = ?",
-                        [iso(now), change_id, iso(now), document_id],
-                    )
+                document_id = row[0]
+                self.db.execute("UPDATE documents SET last_seen = ? WHERE id = ?", [iso(now), document_id])
+            # Channels that had an alert for this document, from another source, within the window.
+            had = self.db.execute(
+                "SELECT DISTINCT o.channel FROM sightings s JOIN outbox o ON o.change_id = s.change_id"
+                " WHERE s.document_id = ? AND s.seen_at >= ? AND s.source_id != ?",
+                [document_id, since, source_id],
+            ).fetchall()
+            covered.append({r[0] for r in had})
             self.db.execute(
                 "INSERT OR IGNORE INTO sightings (document_id, source_id, change_id, item_key, seen_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -86,13 +77,14 @@ class DocumentRows:
         return set(channels).intersection(*covered)
 
     def also_seen_by(self, change: Change) -> tuple[str, ...]:
-        """Names of the other sources that listed the documents this change first alerted."""
+        """Names of the other sources that listed the documents this change added."""
         if change.id is None or "sightings" not in self.db.table_names():
             return ()
         rows = self.db.execute(
-            "SELECT coalesce(nullif(src.name, ''), s.source_id) AS name FROM documents d"
-            " JOIN sightings s ON s.document_id = d.id LEFT JOIN sources src ON src.id = s.source_id"
-            " WHERE d.first_change_id = ? AND s.source_id != ? GROUP BY name ORDER BY min(s.id)",
+            "SELECT coalesce(nullif(src.name, ''), other.source_id) AS name FROM sightings mine"
+            " JOIN sightings other ON other.document_id = mine.document_id"
+            " LEFT JOIN sources src ON src.id = other.source_id"
+            " WHERE mine.change_id = ? AND other.source_id != ? GROUP BY name ORDER BY min(other.id)",
             [change.id, change.source_id],
         ).fetchall()
         return tuple(r[0] for r in rows)
