@@ -14,10 +14,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from passes import Passes, make_config
 from slackapi import TOKEN
 
 from sources.catalog import load_catalog
+from watcher.check.documents import document_key
+from watcher.model import Item
 
 PAGES = Path(__file__).parent / "pages"
 FR = json.loads((PAGES / "federal-register-api-json/documents-sample.json").read_text("utf-8"))
@@ -117,3 +120,29 @@ def test_outside_the_window_the_same_document_alerts_again(site, slack, tmp_path
     site.set("/us-fr-45cfr171.json", page([HTI1]), content_type="application/json")
     passes.run(deliver=True)  # a minute later: outside a 30 s window
     assert len(slack.messages("privacy")) == 2
+
+
+DOCUMENTS = [
+    ("fr key", Item("document_number:2023-28857", "t"), "fr:2023-28857"),
+    (
+        "fr link",
+        Item(
+            "guid:1", "t", link="https://www.federalregister.gov/documents/2024/01/09/2023-28857/health-data"
+        ),
+        "fr:2023-28857",
+    ),
+    (
+        "celex",
+        Item("x", "t", link="https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32016R0679"),
+        "celex:32016R0679",
+    ),
+    ("eli", Item("x", "t", link="http://data.europa.eu/eli/reg/2016/679/oj"), "eli:reg/2016/679/oj"),
+    ("doi", Item("x", "t", link="https://doi.org/10.1001/jama.2024.1234"), "doi:10.1001/jama.2024.1234"),
+    ("url", Item("x", "t", link="http://www.fda.gov/news/a/"), "url://fda.gov/news/a"),
+    ("title only", Item("title:notice", "Notice"), ""),
+]
+
+
+@pytest.mark.parametrize(("what", "item", "expected"), DOCUMENTS, ids=[d[0] for d in DOCUMENTS])
+def test_document_identity(what, item, expected):
+    assert document_key(item) == expected
