@@ -34,6 +34,8 @@ TRACKING_NAMES = {
 }
 # Not tracking: `source`, `ref`, `cid`, `sid` and `campaign` can name distinct documents
 # (`?cid=1234` on a regulator's document server), so they stay part of the identity.
+# Keys stored before they did lack them; `legacy_identity` lets those keys still match.
+FORMERLY_STRIPPED = ("source", "ref", "cid", "sid", "campaign")
 
 
 def absolute(base: str, href: str | None) -> str:
@@ -106,3 +108,15 @@ def identity(key: str) -> str:
     host = parts.netloc.removeprefix("www.")
     path = parts.path.rstrip("/")
     return urlunsplit(("", host, path, parts.query, ""))
+
+
+def legacy_identity(key: str) -> str:
+    """`identity` as keys stored by earlier versions had it: without the parameters they
+    stripped as tracking (`FORMERLY_STRIPPED`). Only for matching such stored keys."""
+    if "?" not in key or not key.startswith(("http://", "https://")):
+        return identity(key)
+    parts = urlsplit(key)
+    names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if k.lower() in FORMERLY_STRIPPED]
+    return identity(
+        url_query_cleaner(key, names, remove=True, unique=False, keep_fragments=True) if names else key
+    )

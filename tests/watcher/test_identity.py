@@ -16,6 +16,8 @@ import pytest
 from passes import Passes, make_config
 
 from sources.links import canonical, identity
+from watcher.check.diff import diff
+from watcher.model import Item, Snapshot
 
 PAGES = Path(__file__).parent.parent / "pages"
 FDA_HTTP = (PAGES / "fda-rss/press-releases-http.xml").read_text("utf-8")
@@ -103,3 +105,18 @@ def test_fda_feed_moving_to_https_alerts_nothing_and_keeps_its_items(site, tmp_p
     [change] = passes.changes()
     assert [i.title for i in change.added] == ["FDA Approves First Treatment for MCT8 Deficiency"]
     assert change.removed == () and change.changed == ()
+
+
+def test_keys_stored_before_cid_was_kept_still_match():
+    # Stored by an earlier version, which stripped `cid` as if it were tracking.
+    stored = Snapshot(items=(Item("https://e.gov/doc", "Notice", link="https://e.gov/doc?cid=7"),))
+    now = Snapshot(
+        items=(Item(canonical("https://e.gov/doc?cid=7"), "Notice", link="https://e.gov/doc?cid=7"),)
+    )
+    change = diff("s", stored, now)
+    assert change is not None and change.is_empty  # recorded as a re-key, nothing to alert
+    assert change.renamed == (("https://e.gov/doc", "https://e.gov/doc?cid=7"),)
+    # Two documents told apart by cid cannot both be the one stored key: both are new.
+    two = Snapshot(items=(Item("https://e.gov/doc?cid=1", "A"), Item("https://e.gov/doc?cid=2", "B")))
+    ambiguous = diff("s", stored, two, removals="alert")
+    assert ambiguous is not None and len(ambiguous.added) == 2 and len(ambiguous.removed) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sources.links import identity
+from sources.links import identity, legacy_identity
 from watcher.model import Item, ItemChange
 
 UNSET = ("", "false")
@@ -31,6 +31,7 @@ class Matched:
 def match_items(previous: tuple[Item, ...], current: tuple[Item, ...]) -> Matched:
     old = {identity(i.key): i for i in previous}
     new = {identity(i.key): i for i in current}
+    _match_legacy_keys(old, new)
     added = tuple(i for k, i in new.items() if k not in old)
     vanished = tuple(i for k, i in old.items() if k not in new)
     changed = tuple(ItemChange(old[k], i) for k, i in new.items() if k in old and not same_content(old[k], i))
@@ -50,3 +51,19 @@ def same_content(a: Item, b: Item) -> bool:
 
 def comparable_fields(item: Item) -> dict[str, str]:
     return {k: v for k, v in item.fields if v not in UNSET}
+
+
+def _match_legacy_keys(old: dict[str, Item], new: dict[str, Item]) -> None:
+    """Let a key stored before `?cid=`/`?ref=`-style parameters were kept match the same
+    link now keyed with them (`https://e.gov/doc` stored, `https://e.gov/doc?cid=7` read),
+    when exactly one new item and one stored item pair up that way. Re-keys `new` in place."""
+    unmatched_old = {k for k in old if k not in new}
+    by_legacy: dict[str, list[str]] = {}
+    for k, item in new.items():
+        if k not in old:
+            legacy = legacy_identity(item.key)
+            if legacy != k:
+                by_legacy.setdefault(legacy, []).append(k)
+    for legacy, keys in by_legacy.items():
+        if len(keys) == 1 and legacy in unmatched_old:
+            new[legacy] = new.pop(keys[0])
