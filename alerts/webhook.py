@@ -129,7 +129,8 @@ class Webhook(Channel):
     (seconds, default 15), plus the common `match`, `digest` and `health`.
 
     The body is the alert as JSON: `type` (change | health | digest), `key`, `source`,
-    `change` (items added/removed/changed, diff), `health`, `alerts` (a digest's members)
+    `change` (items added/removed/changed, diff; each changed item's `fields` changes,
+    each removed item's `evidence`, `also_seen_by`), `health`, `alerts` (a digest's members)
     and a plain-text `text`. Headers: `Idempotency-Key` (the alert's key: the same on every
     retry, so receivers can drop duplicates), and with a secret `X-Regwatch-Timestamp` and
     `X-Regwatch-Signature: sha256=HEX`, HMAC-SHA256 over `timestamp + "." + body`. Receivers
