@@ -62,7 +62,9 @@ class DocumentRows:
                 self.db.execute("UPDATE documents SET last_seen = ? WHERE id = ?", [iso(now), document_id])
             # Channels that had an alert for this document, from another source, within the window.
             had = self.db.execute(
-                "SELECT DISTINCT o.channel FROM sightings s JOIN outbox o ON o.change_id = s.change_id"
+                # by `subject`, which UNIQUE(subject, channel) indexes (change_id has no index)
+                "SELECT DISTINCT o.channel FROM sightings s"
+                " JOIN outbox o ON o.subject = 'change:' || s.change_id"
                 " WHERE s.document_id = ? AND s.seen_at >= ? AND s.source_id != ?",
                 [document_id, since, source_id],
             ).fetchall()
