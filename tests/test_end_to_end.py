@@ -44,7 +44,7 @@ def test_listing_gains_item_alerts_exactly_once(site, config_file, cli, tmp_path
     assert first_seen["HHS announces HIPAA Security Rule NPRM"] == 1
     assert first_seen["OCR issues guidance on online tracking"] is None
 
-    history = cli("--config", str(config), "history", "--json")
+    history = cli("--config", str(config), "history", "--jsonl")
     assert history.returncode == 0
     changes = [json.loads(line) for line in history.stdout.splitlines()]
     assert [c["added"][0]["title"] for c in changes] == ["HHS announces HIPAA Security Rule NPRM"]
@@ -144,9 +144,17 @@ def test_init_writes_a_valid_starter_config(cli, tmp_path):
     assert "us-hhs-hipaa-news" in listed.stdout
 
 
-def test_demo_shows_real_alerts(cli):
-    result = cli("demo", "--passes", "3", "--interval", "0")
+def test_demo_shows_real_alerts_and_its_last_hint_works(cli, tmp_path):
+    result = cli("demo", "--passes", "3", "--interval", "0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Circular 16/2024" in result.stdout
     assert "+Health data must be deleted within 7 days" in result.stdout
     assert result.stdout.count("[regwatch]") == 2
+    assert "baseline baseline" not in result.stderr
+    hint = result.stderr.strip().splitlines()[-2].split()  # regwatch --db regwatch-demo.db show N
+    assert hint[:3] == ["regwatch", "--db", "regwatch-demo.db"] and hint[3] == "show"
+    shown = cli(*hint[1:], cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "+Health data must be deleted within 7 days" in shown.stdout
+    again = cli("demo", "--passes", "2", "--interval", "0", cwd=tmp_path)  # a fresh history each run
+    assert again.returncode == 0 and again.stdout.count("[regwatch]") == 1

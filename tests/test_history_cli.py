@@ -50,6 +50,15 @@ def ids(result) -> list[int]:
     return [json.loads(line)["id"] for line in result.stdout.splitlines()]
 
 
+def test_json_is_one_document_and_jsonl_one_object_per_line(rw):
+    as_json = json.loads(rw("history", "--json").stdout)
+    as_lines = [json.loads(line) for line in rw("history", "--jsonl").stdout.splitlines()]
+    assert isinstance(as_json, list) and as_json == as_lines and len(as_json) >= 5
+    assert json.loads(rw("history", "--format", "json").stdout) == as_json
+    both = rw("history", "--json", "--format", "csv", ok=False)
+    assert both.returncode == 2 and "choose one output format" in both.stderr
+
+
 def change_id(history, source_id: str, detected: str) -> int:
     with sqlite3.connect(history.db) as db:
         return db.execute(
@@ -75,27 +84,27 @@ def test_history_lists_every_change_newest_first(rw):
 
 
 def test_history_filters_by_source_tag_jurisdiction_regulator(rw, history):
-    by_source = rw("history", "--source", "eu-edpb-news", "--json")
+    by_source = rw("history", "--source", "eu-edpb-news", "--jsonl")
     assert {json.loads(line)["source_id"] for line in by_source.stdout.splitlines()} == {"eu-edpb-news"}
-    by_tag = rw("history", "--tag", "security", "--json")
+    by_tag = rw("history", "--tag", "security", "--jsonl")
     assert ids(by_tag) == [change_id(history, "us-hhs-security-rule", "2024-03-01")]
-    by_tag_any = rw("history", "--tag", "security", "--tag", "AI", "--json")  # tags match any, any case
+    by_tag_any = rw("history", "--tag", "security", "--tag", "AI", "--jsonl")  # tags match any, any case
     sources = {json.loads(line)["source_id"] for line in by_tag_any.stdout.splitlines()}
     assert sources == {"us-hhs-security-rule", "eu-edpb-news"}
-    eu = rw("history", "--jurisdiction", "eu", "--json")
+    eu = rw("history", "--jurisdiction", "eu", "--jsonl")
     assert {json.loads(line)["jurisdiction"] for line in eu.stdout.splitlines()} == {"EU"}
-    hhs = rw("history", "--regulator", "HHS", "--json")
+    hhs = rw("history", "--regulator", "HHS", "--jsonl")
     assert {json.loads(line)["source_id"] for line in hhs.stdout.splitlines()} == {
         "us-hhs-hipaa-news",
         "us-hhs-security-rule",
     }
-    nothing = rw("history", "--source", "in-meity-dpdp", "--json")  # it only ever failed
+    nothing = rw("history", "--source", "in-meity-dpdp", "--jsonl")  # it only ever failed
     assert nothing.stdout == ""
 
 
 def test_history_filters_by_kind_of_change(rw):
     def kinds(*flags):
-        result = rw("history", *flags, "--json")
+        result = rw("history", *flags, "--jsonl")
         return [(r["source_id"], r["kinds"]) for r in map(json.loads, result.stdout.splitlines())]
 
     assert kinds("--kind", "edited") == [("us-hhs-security-rule", ["edited"])]
@@ -112,17 +121,17 @@ def test_history_date_range_is_inclusive_of_whole_days(rw):
     q3 = [
         json.loads(line)
         for line in rw(
-            "history", "--since", "2024-07-01", "--until", "2024-09-30", "--json"
+            "history", "--since", "2024-07-01", "--until", "2024-09-30", "--jsonl"
         ).stdout.splitlines()
     ]
     assert {r["detected_at"][:10] for r in q3} == {"2024-07-15", "2024-08-20"}
-    one_day = rw("history", "--since", "2024-03-01", "--until", "2024-03-01", "--json")
+    one_day = rw("history", "--since", "2024-03-01", "--until", "2024-03-01", "--jsonl")
     assert len(one_day.stdout.splitlines()) == 1
-    recent = rw("history", "--since", "7d", "--json")
+    recent = rw("history", "--since", "7d", "--jsonl")
     assert [json.loads(line)["summary"] for line in recent.stdout.splitlines()] == [
         f"1 new item: \u201c{FINAL_RULE}\u201d"
     ]
-    limited = rw("history", "--limit", "2", "--json")
+    limited = rw("history", "--limit", "2", "--jsonl")
     assert len(limited.stdout.splitlines()) == 2
 
 
@@ -142,7 +151,8 @@ def test_history_formats_table_json_csv(rw, history):
 
     array = json.loads(rw("history", "--format", "json").stdout)
     assert isinstance(array, list) and len(array) == 7
-    assert json.loads(rw("history", "--format", "json", "--source", "nope").stdout) == []
+    # a known source without changes: an empty array (an unknown one is an error, exit 2)
+    assert json.loads(rw("history", "--format", "json", "--source", "in-meity-dpdp").stdout) == []
 
     text = rw("history", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -174,7 +184,7 @@ def test_hostile_titles_are_defused_in_every_format(rw):
 
 def _edpb_july(rw) -> int:
     rows = rw(
-        "history", "--source", "eu-edpb-news", "--since", "2024-07-15", "--until", "2024-07-15", "--json"
+        "history", "--source", "eu-edpb-news", "--since", "2024-07-15", "--until", "2024-07-15", "--jsonl"
     )
     return json.loads(rows.stdout.splitlines()[0])["id"]
 
@@ -203,7 +213,7 @@ def test_show_unified_side_by_side_and_json(rw, history):
     assert json.loads(rw("show", str(changed), "--json").stdout) == data
 
     missing = rw("show", "9999", ok=False)
-    assert missing.returncode == 1 and "no change with id 9999" in missing.stderr
+    assert missing.returncode == 2 and "no change with id 9999" in missing.stderr
 
 
 # -- snapshot --------------------------------------------------------------------------
@@ -241,7 +251,58 @@ def test_snapshot_errors_name_the_fix(rw):
     early = rw("snapshot", "us-hhs-security-rule", "--at", "2023-12-31", ok=False)
     assert early.returncode == 1 and "first version is from 2024-01-10" in early.stderr
     typo = rw("snapshot", "us-hhs-security-rul", ok=False)
-    assert typo.returncode == 1 and "did you mean us-hhs-security-rule" in typo.stderr
+    assert typo.returncode == 2 and "did you mean us-hhs-security-rule" in typo.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("history", "--source", "us-hhs-hipaa-new"),
+        ("export", "--source", "us-hhs-hipaa-new"),
+        ("search", "rule", "--source", "us-hhs-hipaa-new"),
+        ("diff", "us-hhs-hipaa-new", "--from", "2024-02-01"),
+    ],
+)
+def test_an_unknown_source_suggests_the_closest_and_exits_2(rw, args):
+    result = rw(*args, ok=False)
+    assert result.returncode == 2, result.stderr
+    assert (
+        "no source 'us-hhs-hipaa-new'" in result.stderr and "did you mean us-hhs-hipaa-news" in result.stderr
+    )
+
+
+# -- diff between two dates ------------------------------------------------------------
+
+
+def test_diff_between_two_dates_of_a_page(rw):
+    result = rw("diff", "us-hhs-security-rule", "--from", "2024-02-01", "--to", "2024-04-01")
+    assert "-Addressable implementation specifications allow" in result.stdout
+    assert "+All implementation specifications become required" in result.stdout
+    assert "version of 2024-01-10" in result.stderr and "version of 2024-03-01" in result.stderr
+    same = rw("diff", "us-hhs-security-rule", "--from", "2024-03-02", "--to", "2024-06-01")
+    assert same.stdout.strip() == "no difference"
+
+
+def test_diff_of_a_listing_names_items_and_has_json(rw):
+    data = json.loads(
+        rw(
+            "diff", "us-hhs-hipaa-news", "--from", "2024-02-01", "--to", "2024-09-01", "--format", "json"
+        ).stdout
+    )
+    assert [i["title"] for i in data["added"]] == [HHS_C[1]]
+    assert [(c["before"]["title"], c["after"]["title"]) for c in data["changed"]] == [(HHS_B[1], HHS_B2[1])]
+    assert data["same"] is False and data["from"]["first_seen"].startswith("2024-01-10")
+    side = rw(
+        "diff", "us-hhs-security-rule", "--from", "2024-02-01", "--format", "side-by-side", "--width", "120"
+    )
+    assert "|" in side.stdout and "Addressable" in side.stdout
+
+
+def test_diff_errors_name_the_fix(rw):
+    early = rw("diff", "us-hhs-security-rule", "--from", "2023-01-01", ok=False)
+    assert early.returncode == 1 and "no version of us-hhs-security-rule" in early.stderr
+    backwards = rw("diff", "us-hhs-security-rule", "--from", "2024-05-01", "--to", "2024-02-01", ok=False)
+    assert backwards.returncode == 2 and "is after --to" in backwards.stderr
 
 
 # -- search ----------------------------------------------------------------------------
@@ -298,13 +359,22 @@ def test_search_filters_and_counts(rw):
 
 
 @pytest.mark.parametrize(
-    ("query", "code"),
-    [("Security Rule's (NPRM)", 0), ('AI-driven "', 0), ("NEAR(x y", 0), ("col:umn -x *", 0), ("OR", 1)],
+    ("query", "said"),
+    [
+        ("Security Rule's (NPRM)", "no matches"),
+        ('AI-driven "', "no matches"),
+        ("NEAR(x y", "no matches"),
+        ("col:umn -x *", "no matches"),
+        ("OR", "empty search"),
+    ],
 )
-def test_search_survives_punctuation_and_operators(rw, query, code):
+def test_search_survives_punctuation_and_operators(rw, query, said):
     result = rw("search", query, ok=False)
-    assert result.returncode == code, result.stderr  # words, never FTS5 syntax errors
+    # words, never FTS5 syntax errors: these match nothing (exit 1, like grep) or are empty
+    assert result.returncode == 1, result.stderr
+    assert said in result.stderr and "bad search query" not in result.stderr
     assert "Traceback" not in result.stderr
+    assert rw("search", "(Security-Rule)").returncode == 0  # punctuation around words that match
 
 
 def test_search_words_are_all_required_and_or_works(rw):
@@ -312,6 +382,26 @@ def test_search_words_are_all_required_and_or_works(rw):
     assert [h["title"] for h in both] == [HHS_D[1]]
     either = json.loads(rw("search", "acme OR tracking", "--in", "items", "--format", "json").stdout)
     assert len(either) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("legitimat*", "Guidelines 01/2024 on legitimate interest"),  # indexed as "legitim"
+        ("transparen* algorithm*", HHS_C[1]),  # "transpar", in the followed text
+        ("Trackin*", HHS_B2[1]),  # case does not matter; "track"
+    ],
+)
+def test_prefix_search_works_on_the_stemmed_index(rw, query, title):
+    hits = json.loads(rw("search", query, "--in", "items", "--format", "json").stdout)
+    assert title in [h["title"] for h in hits]
+
+
+def test_search_without_a_match_exits_1_like_grep(rw):
+    result = rw("search", "xylophone", ok=False)
+    assert result.returncode == 1 and "no matches" in result.stderr
+    as_json = rw("search", "xylophone", "--format", "json", ok=False)
+    assert as_json.returncode == 1 and json.loads(as_json.stdout) == []
 
 
 def test_search_raw_fts_syntax_and_its_errors(rw):

@@ -14,7 +14,7 @@ from localsite import LISTING_SOURCE, listing_page
 
 from watcher.check.runner import run_pass
 from watcher.config import load_config
-from watcher.db.migrations import _backfill_version_text
+from watcher.db.migrations.m005_history_views import _backfill_version_text
 from watcher.db.store import Store
 
 PAGE = "<html><body><main><h1>Enforcement notice</h1>{body}</main></body></html>"

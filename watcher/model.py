@@ -48,6 +48,7 @@ class Source:
     max_bytes: int | None = None
     bot_markers: tuple[str, ...] = ()
     description: str = ""
+    priority: Literal["high", "normal", "low"] = "normal"
     #: What an item that left the list means: "alert", "ignore" or "window" ("" = the kind's default).
     removals: str = ""
 

@@ -10,9 +10,9 @@ import click
 from alerts.render import safe
 from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
-from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
+from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
-from watcher.errors import WatchError
+from watcher.errors import UnknownName
 from watcher.history import queries as queries
 from watcher.history.queries import CHANGE_KINDS, Filters
 from watcher.timespec import parse_moment
@@ -86,18 +86,10 @@ def build_filters(
     help="Only changes with items added/removed/changed, or text edited (repeatable: any).",
 )
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="At most this many changes.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
-    help="json: one JSON array; jsonl: one JSON object per line; csv: RFC 4180 with a header.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format jsonl (one change per line).")
+@format_options
 @click.option("--raw-csv", is_flag=True, help="CSV cells as stored (no spreadsheet formula guard).")
 @click.pass_obj
-def history(settings: Settings, kinds, limit, fmt, as_json, raw_csv, **filters) -> None:
+def history(settings: Settings, kinds, limit, fmt, raw_csv, **filters) -> None:
     """Detected changes, newest first, filtered by source, tag, jurisdiction, kind and date.
 
     \b
@@ -109,11 +101,10 @@ def history(settings: Settings, kinds, limit, fmt, as_json, raw_csv, **filters) 
     chosen = build_filters(kinds=kinds, **filters)
     store = settings.store(readonly=True)
     try:
+        queries.require_sources(store.db, chosen.sources)
         rows = queries.changes(store.db, chosen, limit=limit)
         with closed_pipe_ok():
-            write_rows(
-                rows, "jsonl" if as_json else fmt, sys.stdout, columns=HISTORY_COLUMNS, guard=not raw_csv
-            )
+            write_rows(rows, fmt, sys.stdout, columns=HISTORY_COLUMNS, guard=not raw_csv)
     finally:
         store.close()
 
@@ -139,7 +130,7 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
     try:
         record = queries.change(store.db, change_id)
         if record is None:
-            raise WatchError(f"no change with id {change_id} (see `regwatch history`)")
+            raise UnknownName(f"no change with id {change_id} (see `regwatch history`)")
         fmt = "json" if as_json else fmt
         with closed_pipe_ok():
             if fmt == "json":
@@ -157,7 +148,7 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
                     click.echo(line)
             else:
                 _header(record)
-                _unified(record)
+                print_changes(record)
     finally:
         store.close()
 
@@ -179,7 +170,8 @@ def _header(record: dict) -> None:
     click.echo(f"Summary: {safe(record['summary'])}")
 
 
-def _unified(record: dict) -> None:
+def print_changes(record: dict) -> None:
+    """Items added, removed and changed, then the text diff (show and diff)."""
     for label, key in (("Added", "added"), ("Removed", "removed")):
         for item in record[key]:
             date = f" ({safe(item.get('date'))})" if item.get("date") else ""
