@@ -118,7 +118,10 @@ class Related:
 
 @dataclass(frozen=True)
 class Dedupe:
-    """[dedupe]: one document seen by several sources within `window` is alerted once per channel."""
+    """[dedupe]: one document seen by several sources within `window` is alerted once per channel.
+
+    window: an interval like "24h" (the default) or "90m", or a number of seconds.
+    """
 
     window: float = 86400.0
 
