@@ -188,3 +188,12 @@ def test_a_window_that_only_aged_is_recorded_and_not_alerted(site, tmp_path):
     [change] = passes.changes()
     assert change.added == () and change.removed == () and len(change.aged_out) == 1
     assert db_rows(tmp_path / "r.db", "SELECT count(*) FROM outbox") == [(0,)]
+
+
+def test_catalog_newsrooms_are_windows_and_complete_lists_alert_removals():
+    from watcher.config import parse_config
+
+    config = parse_config({"catalog": ["*"], "channels": [{"id": "console", "kind": "console"}]}, path=None)
+    removals = {s.id: s.removals for s in config.sources}
+    assert {removals[i] for i in ("us-hhs-hipaa-news", "us-cms-newsroom", "us-onc-news")} == {"window"}
+    assert removals["us-hhs-hipaa-resolution-agreements"] == ""  # the listing default: "alert"
