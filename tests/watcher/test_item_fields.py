@@ -128,3 +128,21 @@ def test_records_sharing_a_key_are_kept_apart_and_warned_about(site, tmp_path):
         keys = [k for (k,) in conn.execute("SELECT key FROM items WHERE source_id = 'ecfr'")]
     assert len(keys) == 12
     assert {"identifier:25.2@2016-12-22", "identifier:25.2@2016-12-22#2"} <= set(keys)
+
+
+def test_field_values_are_escaped_per_channel_and_kept_whole():
+    from watcher.model import Item, ItemChange
+
+    before = Item("document_number:1", "Notice", fields=(("type", "Notice"),))
+    after = Item(
+        "document_number:1", "Notice", fields=(("type", "Notice <!channel> & <https://x.example/|y>"),)
+    )
+    change = Change("fr", "a", "b", changed=(ItemChange(before, after),), summary="1 item(s) changed")
+    shown = every_rendering(change)
+    assert "type Notice → Notice &lt;!channel&gt; &amp; &lt;https://x.example/|y&gt;" in shown["slack"]
+    assert "type Notice → Notice &lt;!channel&gt; &amp; &lt;https://x.example/|y&gt;" in shown["email"]
+    assert "type Notice → Notice <!channel> & <https://x.example/|y>" in shown["console"]
+    assert (
+        "Notice <!channel> & <https://x.example/|y>"
+        in json.loads(shown["webhook"])["change"]["changed"][0]["fields"][0]["after"]
+    )
