@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sources.links import identity
 from watcher.model import Item
 
 
@@ -23,18 +24,19 @@ def unique_items(items: list[Item]) -> tuple[list[Item], tuple[str, ...]]:
     renamed: list[str] = []
     merged = 0
     for item in items:
-        seen = first.get(item.key)
+        same = identity(item.key)  # `http://x/a` and `https://x/a/` are one key too
+        seen = first.get(same)
         if seen is None:
-            first[item.key] = item
-            counts[item.key] = 1
+            first[same] = item
+            counts[same] = 1
             result.append(item)
             continue
-        if seen.to_dict() == item.to_dict():
+        if _same(seen, item):
             merged += 1
             continue
-        counts[item.key] += 1
-        result.append(replace(item, key=f"{item.key}#{counts[item.key]}"))
-        renamed.append(item.key)
+        counts[same] += 1
+        result.append(replace(item, key=f"{seen.key}#{counts[same]}"))
+        renamed.append(seen.key)
     warnings = []
     if renamed:
         keys = sorted(set(renamed))
@@ -46,3 +48,9 @@ def unique_items(items: list[Item]) -> tuple[list[Item], tuple[str, ...]]:
     if merged:
         warnings.append(f"{merged} identical repeated item(s) read once")
     return result, tuple(warnings)
+
+
+def _same(a: Item, b: Item) -> bool:
+    """Identical but for the form of the key and link (a repeated entry, not another record)."""
+    blank = {"key": "", "link": ""}
+    return identity(a.link) == identity(b.link) and {**a.to_dict(), **blank} == {**b.to_dict(), **blank}

@@ -100,6 +100,9 @@ def identity(key: str) -> str:
     leading `www.` or a trailing slash (`//fda.gov/news`); any other key as it is."""
     if not key.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
         return key
+    base, mark, ordinal = key.rpartition("#")
+    if mark and ordinal.isdigit():  # `key#2`: the second item sharing a key (sources/keys.py)
+        return identity(base) + "#" + ordinal
     form = canonical(key)
     try:
         parts = urlsplit(form)

@@ -120,3 +120,18 @@ def test_keys_stored_before_cid_was_kept_still_match():
     two = Snapshot(items=(Item("https://e.gov/doc?cid=1", "A"), Item("https://e.gov/doc?cid=2", "B")))
     ambiguous = diff("s", stored, two, removals="alert")
     assert ambiguous is not None and len(ambiguous.added) == 2 and len(ambiguous.removed) == 1
+
+
+def test_items_sharing_an_identity_in_one_snapshot_are_kept_apart():
+    from sources.keys import unique_items
+
+    items, warnings = unique_items(
+        [
+            Item("https://e.gov/a", "A", link="https://e.gov/a"),
+            Item("http://www.e.gov/a/", "A", link="http://www.e.gov/a/"),  # the same entry again
+            Item("https://e.gov/a", "Another record", link="https://e.gov/b"),  # same key, other record
+        ]
+    )
+    assert [i.key for i in items] == ["https://e.gov/a", "https://e.gov/a#2"]
+    assert identity("https://e.gov/a#2") != identity("https://e.gov/a")  # still apart when matched
+    assert len(warnings) == 2
