@@ -146,3 +146,27 @@ def test_field_values_are_escaped_per_channel_and_kept_whole():
         "Notice <!channel> & <https://x.example/|y>"
         in json.loads(shown["webhook"])["change"]["changed"][0]["fields"][0]["after"]
     )
+
+
+def test_the_summary_says_which_field_moved():
+    from watcher.check.diff import diff
+    from watcher.model import Item, Snapshot
+
+    def doc(deadline: str, kind: str) -> Snapshot:
+        return Snapshot(
+            items=(
+                Item(
+                    "document_number:2024-00410",
+                    "Petition",
+                    fields=(("comments_close_on", deadline), ("type", kind)),
+                ),
+            )
+        )
+
+    one = diff("fr", doc("2024-03-11", "Proposed Rule"), doc("2024-04-11", "Proposed Rule"))
+    assert one is not None and one.summary == "1 item(s) changed (comment deadline 2024-03-11 → 2024-04-11)"
+    two = diff("fr", doc("2024-03-11", "Proposed Rule"), doc("2024-04-11", "Rule"))
+    assert (
+        two is not None
+        and two.summary == "1 item(s) changed (comment deadline 2024-03-11 → 2024-04-11, +1 more)"
+    )

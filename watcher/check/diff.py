@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 
+from alerts.fieldchanges import field_changes
 from watcher.check.matching import match_items
 from watcher.check.window import classify
 from watcher.model import Change, Item, Snapshot
@@ -74,7 +75,12 @@ def summarize(change: Change) -> str:
             else f"{len(revised)} documents revised, first \u201c{first}\u201d"
         )
     if len(change.changed) > len(revised):
-        parts.append(f"{len(change.changed) - len(revised)} item(s) changed")
+        part = f"{len(change.changed) - len(revised)} item(s) changed"
+        pair = next((c for c in change.changed if c not in revised), None)
+        moved = field_changes(pair.before, pair.after) if pair is not None else []
+        if moved and pair is not None and pair.before.title == pair.after.title:
+            part += f" ({moved[0].text()}" + (f", +{len(moved) - 1} more" if len(moved) > 1 else "") + ")"
+        parts.append(part)
     if change.diff:
         plus = sum(1 for line in change.diff if line.startswith("+"))
         minus = sum(1 for line in change.diff if line.startswith("-"))
