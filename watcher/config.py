@@ -99,7 +99,7 @@ class Related:
 
     before_days: int = 120
     after_days: int = 365
-    threshold: float = 0.45
+    threshold: float = 0.6
     shown: int = 3
     keep: int = 10
     follow_max_items: int = 20

@@ -21,6 +21,7 @@ from watcher.db.migrations import (
     m006_related,
     m007_perf_fts_triggers,
     m008_documents,
+    m013_related_reason,
 )
 
 STEPS = (
@@ -31,7 +32,8 @@ STEPS = (
     m006_related,
     m005_history_views,
     m007_perf_fts_triggers,
-    m008_documents,
+    m013_related_reason,
+    m008_documents,  # after m013, released first: the order of existing steps never changes
 )
 
 migrations = Migrations("regwatch")
