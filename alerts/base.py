@@ -60,6 +60,14 @@ class Channel:
         """
         return None
 
+    def probe(self) -> bool | None:
+        """Does the far end work again? A cheap call that sends nothing (Slack: `auth.test`).
+
+        Asked while this channel's alerts wait after a transient failure (`alerts.recovery`);
+        True makes them due at once. The default, None, cannot tell without sending.
+        """
+        return None
+
     def secret(self, variable: str, what: str) -> str:
         """Read a secret from the environment by name; the value is never logged."""
         value = self.env.get(variable, "")

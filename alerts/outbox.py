@@ -29,9 +29,12 @@ Rows of one channel go out in detection order: when one must wait for a retry, t
 later ones wait too; different channels send at the same time, each in its own order.
 Transient failures (429 with Retry-After, 5xx, timeouts, connection errors) are retried
 with exponential backoff (`RetryPolicy`, the config's `[delivery]` table: `base_delay`
-seconds doubling per attempt up to `max_delay`, never sooner than the channel's
-Retry-After); permanent ones (bad token, unknown channel, invalid blocks) are marked
-'failed' with the error and block nothing.
+seconds doubling per attempt up to `max_delay`, 5 minutes, never sooner than the channel's
+Retry-After, which is kept in `not_before`); permanent ones (bad token, unknown channel,
+invalid blocks) are marked 'failed' with the error and block nothing. When the channel
+works again, its waiting rows need not sit out their backoff: the first row that goes
+through, or a probe (`alerts.recovery`, every `probe_every` seconds in the service), makes
+them all due at once, in order.
 
 Digest channels (`digest = "daily"`, ...): their change rows are 'held'; when the
 digest is due (see `alerts/digest.py`) the held rows become one 'digest' row (members
@@ -55,13 +58,14 @@ from typing import Protocol
 
 from alerts.base import Channel
 from alerts.digest import next_digest_at
+from alerts.recovery import PROBE_EVERY, ChannelProbes, Waiting
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Receipt
 
 logger = logging.getLogger(__name__)
 
 BASE_DELAY = 5.0
-MAX_DELAY = 1800.0
+MAX_DELAY = 300.0  # a recovered channel is found by probes; backoff only spaces the retries
 LEASE = 600.0  # seconds a live process's claim is respected
 CLAIM_SLACK = 300.0  # reconcile looks this far before the claim time (clock skew)
 # Channels sending at once. Sends run in the event loop's default thread pool, which other
@@ -101,7 +105,17 @@ class OutboxStore(Protocol):
     def ack_delivery(
         self, delivery_id: int, receipt: Receipt, now: datetime, *, thread: tuple[str, str] | None = ...
     ) -> None: ...
-    def retry_delivery(self, delivery_id: int, error: str, at: datetime, *, in_doubt: bool = ...) -> None: ...
+    def retry_delivery(
+        self,
+        delivery_id: int,
+        error: str,
+        at: datetime,
+        *,
+        in_doubt: bool = ...,
+        not_before: datetime | None = ...,
+    ) -> None: ...
+    def release_channel(self, channel: str, now: datetime) -> int: ...
+    def waiting_channels(self, now: datetime) -> Sequence[Waiting]: ...
     def fail_delivery(self, delivery_id: int, error: str, now: datetime) -> None: ...
     def hold_for_digest(self, digest_channels: Sequence[str]) -> None: ...
     def oldest_held(self, channel: str) -> datetime | None: ...
@@ -124,11 +138,13 @@ class RetryPolicy:
     """How long a failed delivery waits before its next attempt (config: `[delivery]`).
 
     `base_delay` seconds after the first failure, doubling with each further one, at most
-    `max_delay`; never sooner than the Retry-After the channel was given.
+    `max_delay`; never sooner than the Retry-After the channel was given. While alerts wait,
+    the service probes their channel every `probe_every` seconds (`alerts.recovery`).
     """
 
     base_delay: float = BASE_DELAY
     max_delay: float = MAX_DELAY
+    probe_every: float = PROBE_EVERY
 
     def __post_init__(self) -> None:
         if not 0 < self.base_delay <= self.max_delay:
@@ -197,6 +213,7 @@ async def deliver_due(
     *,
     limit: int = 500,
     retry: RetryPolicy = DEFAULT_RETRY,
+    probes: ChannelProbes | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once; failures are rescheduled (`retry`) or marked permanent.
 
@@ -208,6 +225,8 @@ async def deliver_due(
     now = clock()
     me = process_id()
     report.digests = schedule_digests(store, channels, now)
+    if probes is not None:  # a channel that answers again: its waiting rows are due now
+        await probes.run(store, channels, now)
     blocked = store.blocked_channels(now)
     queues: dict[str, list[DeliveryRow]] = {}
     for row in store.due_deliveries(now, limit=limit):
@@ -273,7 +292,11 @@ async def deliver_row(
         # Still in doubt if this send may have reached the far end, or if the row was
         # in doubt and reconcile could not find out yet.
         doubt = exc.in_doubt if claimed else row.status == "sending"
-        store.retry_delivery(row.id, str(exc), clock() + timedelta(seconds=delay), in_doubt=doubt)
+        at = clock()
+        pause = at + timedelta(seconds=exc.retry_after) if exc.retry_after else None
+        store.retry_delivery(
+            row.id, str(exc), at + timedelta(seconds=delay), in_doubt=doubt, not_before=pause
+        )
         report.retried += 1
         logger.warning("delivery %s to %s will be retried in %.1fs: %s", row.id, row.channel, delay, exc)
         return False
@@ -291,6 +314,8 @@ async def deliver_row(
         return False
     store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
     report.sent += 1
+    if row.attempts > 0:  # the channel works again: what waits behind this row is due now
+        store.release_channel(row.channel, clock())
     return True
 
 

@@ -277,6 +277,15 @@ class Slack(Channel):
             logger.info("%s: no permalink for %s: %s", self.where, ts, type(exc).__name__)
             return ""
 
+    def probe(self) -> bool | None:
+        """`auth.test`: Slack answers and takes the token (posts nothing). Webhooks cannot tell."""
+        if self.uses_webhook:
+            return None
+        try:
+            return bool(self.client().auth_test().get("ok"))
+        except (DeliveryError, SlackClientError, OSError, http.client.HTTPException, ValueError):
+            return False
+
     # -- reconcile ----------------------------------------------------------------------
 
     def reconcile(self, alert: Alert, *, since: datetime | None = None) -> Receipt | None:

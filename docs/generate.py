@@ -177,8 +177,16 @@ def catalog_page() -> str:
 
 
 def _help(command: click.Command, path: str, parent: click.Context | None) -> Iterator[tuple[str, str]]:
+    # The command's own context settings (`-h` as well as `--help`), as `regwatch` itself uses
+    # them: click caches each command's help option, so help rendered otherwise would depend on
+    # whether a command already ran in this process.
     context = click.Context(
-        command, info_name=path.split()[-1], parent=parent, terminal_width=100, max_content_width=100
+        command,
+        info_name=path.split()[-1],
+        parent=parent,
+        terminal_width=100,
+        max_content_width=100,
+        **command.context_settings,
     )
     yield path, command.get_help(context)
     if isinstance(command, click.Group):

@@ -2,7 +2,7 @@
 
 It speaks what regwatch uses, the way Slack does: `chat.postMessage`,
 `conversations.history`, `conversations.replies`, `conversations.list`,
-`chat.getPermalink`, `auth.test`, and incoming webhooks under `/hooks/...`. It is
+`conversations.info`, `chat.getPermalink`, `auth.test`, and incoming webhooks under `/hooks/...`. It is
 stricter than Slack where that catches bugs:
 
 - the bearer token must match (`not_authed` / `invalid_auth`), the channel must exist
@@ -457,6 +457,28 @@ class SlackServer:
         items = [{"id": c.id, "name": c.name, "is_private": c.private} for c in self.channels.values()]
         chunk, cursor = self._page(items, params)
         return {"ok": True, "channels": chunk, "response_metadata": {"next_cursor": cursor}}
+
+    def api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Like Slack: needs channels:read (groups:read for private channels); a private channel
+        the bot is not in is `channel_not_found`; `is_member` says whether the bot can post."""
+        channel = self.channels.get(str(params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        scope = "groups:read" if channel.private else "channels:read"
+        if scope not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": scope}
+        if channel.private and not channel.member:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "is_private": channel.private,
+                "is_member": channel.member,
+                "is_archived": False,
+            },
+        }
 
     def api_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(str(params.get("channel", "")))

@@ -29,9 +29,11 @@ from alerts.registry import CHANNELS
 from alerts.routing import Match
 from sources.catalog import load_catalog
 from sources.registry import KINDS
+from watcher import bounds
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.service.scheduling import cron_trigger
+from watcher.timespec import parse_duration
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -66,6 +68,8 @@ class ChannelConfig:
     digest: str | None = None
     health: bool = True
     thread: bool = False
+    reminders: tuple[str, ...] | None = None  # None: the [reminders] default
+    summary: str | None = None  # "weekly": a summary message every Monday 09:00 UTC
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ class Health:
 
     after_failures: int = 3
     channels: tuple[str, ...] | None = None
+    #: A source is "quiet" after quiet_factor × its usual gap between changes (and quiet_min_days).
+    quiet_factor: float = 4.0
+    quiet_min_days: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,25 @@ class Service:
     health_host: str = "127.0.0.1"
     shutdown_grace: float = 10.0
     deliver_every: float = 5.0
+    #: The environment variable holding the token `/calendar.ics?token=` needs ("" = open).
+    calendar_token_env: str = ""
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """[reminders]: before = ["14d", "3d", "1d"]: remind this long before each comment
+    deadline and effective date (README "Reminders"); a channel's `reminders` overrides it."""
+
+    before: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_offsets(self.before)
+
+
+def check_offsets(offsets: tuple[str, ...]) -> None:
+    for offset in offsets:
+        if parse_duration(offset).total_seconds() <= 0:
+            raise ValueError(f"reminder offset {offset!r} must be a positive duration such as 3d")
 
 
 @dataclass(frozen=True)
@@ -139,6 +165,7 @@ class Config:
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
     dedupe: Dedupe = Dedupe()
+    reminders: Reminders = Reminders()
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -215,17 +242,19 @@ TOP_KEYS = {
     "delivery",
     "related",
     "dedupe",
+    "reminders",
     "catalog",
     "sources",
     "channels",
 }
 SOURCE_KEYS = {f.name for f in dataclasses.fields(Source)} - {"options", "every"} | {"every"}
-CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread"}
+CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders", "summary"}
 
 
 def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     where = str(path) if path else "default config"
     _check_keys(data, TOP_KEYS, where)
+    bounds.check_top(data, where)
     database = os.environ.get("REGWATCH_DB") or _typed(data, "database", str, where, DEFAULT_DATABASE)
     allow_private = _typed(data, "allow_private", bool, where, False)
     limits = build_dataclass(Limits, data.get("limits", {}), f"{where}: [limits]")
@@ -234,6 +263,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
     dedupe = parse_dedupe(data.get("dedupe", {}), f"{where}: [dedupe]")
+    reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -283,6 +313,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         delivery=delivery,
         related=related,
         dedupe=dedupe,
+        reminders=reminders,
         sources=tuple(sources),
         channels=tuple(channels),
     )
@@ -346,6 +377,7 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
             f"{entry}: unknown key {key!r} for kind {kind_name!r}"
             + _suggest(key, sorted(SOURCE_KEYS | option_names))
         )
+    bounds.check_source(raw, entry)
     url = validate_url(_expect(raw["url"], str, f"{entry}: url"), f"{entry}: url")
     every: float | None = None
     cron = common.pop("cron", None)
@@ -428,6 +460,7 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
             + _suggest(unknown[0], sorted(CHANNEL_KEYS | option_names))
         )
     specific = {k: v for k, v in raw.items() if k in option_names}
+    bounds.check_channel(raw, entry)
     match = build_dataclass(Match, raw.get("match", {}), f"{entry}: match")
     digest = raw.get("digest")
     if digest is not None:
@@ -442,7 +475,30 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
         digest=digest,
         health=_expect(raw.get("health", True), bool, f"{entry}: health"),
         thread=_expect(raw.get("thread", False), bool, f"{entry}: thread"),
+        reminders=channel_reminders(raw, entry),
+        summary=channel_summary(raw, entry),
     )
+
+
+def channel_summary(raw: Mapping[str, Any], entry: str) -> str | None:
+    value = raw.get("summary")
+    if value is not None and value != "weekly":
+        raise ConfigError(f'{entry}: summary must be "weekly" (or left out), not {value!r}')
+    return value
+
+
+def channel_reminders(raw: Mapping[str, Any], entry: str) -> tuple[str, ...] | None:
+    """A channel's own `reminders = ["3d"]` (`[]` turns them off there), or None."""
+    if "reminders" not in raw:
+        return None
+    value = raw["reminders"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'{entry}: reminders must be a list of durations like ["14d", "1d"]')
+    try:
+        check_offsets(tuple(value))
+    except ValueError as exc:
+        raise ConfigError(f"{entry}: {exc}") from exc
+    return tuple(value)
 
 
 def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel: bool = False) -> Any:
@@ -477,9 +533,7 @@ def parse_interval(value: Any, where: str) -> float:
         seconds = sum(float(n) * UNITS[u.lower()] for n, u in parts)
     else:
         raise ConfigError(f"{where}: expected an interval like '1h', got {value!r}")
-    if seconds < 1:
-        raise ConfigError(f"{where}: interval must be at least 1s, got {value!r}")
-    return seconds
+    return bounds.check_interval(seconds, value, where)
 
 
 def validate_cron(expr: str, where: str) -> str:

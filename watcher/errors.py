@@ -7,7 +7,8 @@ WatchError
 ├── SourceError      one check of one source failed; the pass goes on
 │   ├── FetchError   network or HTTP failure (.reason, .status, .retryable, .retry_after)
 │   └── ExtractError fetched, but not what the kind expects (selector matched nothing, not a feed)
-└── DeliveryError    a channel could not send (.channel, .retryable, .retry_after, .in_doubt)
+├── DeliveryError    a channel could not send (.channel, .retryable, .retry_after, .in_doubt)
+└── DatabaseError    the database file is unusable (.path, .problem, .fix): damaged, not SQLite, a directory
 ```
 
 "Not modified" and "unchanged" are results, not exceptions. Errors are caught in
@@ -99,3 +100,13 @@ class DeliveryError(WatchError):
         self.retryable = retryable
         self.retry_after = retry_after
         self.in_doubt = in_doubt
+
+
+class DatabaseError(WatchError):
+    """The database cannot be opened or used: the path, what is wrong and how to recover."""
+
+    def __init__(self, path: str, problem: str, fix: str) -> None:
+        super().__init__(f"{path} {problem}; {fix}")
+        self.path = path
+        self.problem = problem
+        self.fix = fix

@@ -28,7 +28,8 @@ def test_retry_policy_doubles_from_base_to_max_and_never_undercuts_retry_after()
     assert policy.delay(1, retry_after=7.0) == 7.0  # the channel's Retry-After wins when longer
     assert policy.delay(4, retry_after=1.0) == 3.0
     assert policy.delay(10_000) == 3.0  # no overflow after very many attempts
-    assert DEFAULT_RETRY.delay(1) == 5.0 and DEFAULT_RETRY.delay(30) == 1800.0  # today's behaviour
+    # Capped at 5 minutes (issue 14): a channel that is back is found by probes, not by backoff.
+    assert DEFAULT_RETRY.delay(1) == 5.0 and DEFAULT_RETRY.delay(30) == 300.0
 
 
 def test_delivery_table_in_config():

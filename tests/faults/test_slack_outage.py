@@ -56,7 +56,14 @@ class Regulators:
         self.published[sid] += 1
         self.site.set(f"/{sid}", listing_page(self.items[sid]))
 
-    def config(self, tmp_path: Path, slack: SlackServer, every: str | None = None, **top: Any) -> Path:
+    def config(
+        self,
+        tmp_path: Path,
+        slack: SlackServer,
+        every: str | None = None,
+        delivery: dict[str, Any] | None = None,
+        **top: Any,
+    ) -> Path:
         from clirun import write_config
 
         sources = []
@@ -84,7 +91,11 @@ class Regulators:
             },
         ]
         return write_config(
-            tmp_path / "regwatch.toml", sources=sources, channels=channels, delivery=FAST_RETRY, **top
+            tmp_path / "regwatch.toml",
+            sources=sources,
+            channels=channels,
+            delivery=FAST_RETRY if delivery is None else delivery,
+            **top,
         )
 
 
@@ -264,3 +275,116 @@ def test_service_started_during_an_outage_delivers_everything_once_in_order_afte
     assert_retry_after_honoured(slack)
     assert_delivered_once_in_order(db, slack, regulators)
     assert "Traceback" not in service.stderr
+
+
+# -- alerts flow again at once (issue 14, point 7) -------------------------------------------
+#
+# Default backoff (`base_delay` 5 s doubling, `max_delay` 5 min): without recovery, the first
+# waiting alert of a channel that failed 5 times would wait 80 s more after Slack is back,
+# and every later alert of that channel behind it.
+
+
+def posted_at(slack: SlackServer) -> list[float]:
+    return [float(m["ts"]) for m in slack.messages()]
+
+
+def test_a_five_call_outage_mid_run_is_over_for_alerts_within_a_minute_of_recovery(site, slack, tmp_path):
+    regulators = Regulators(site)
+    config = regulators.config(
+        tmp_path,
+        slack,
+        every="1s",
+        delivery={"probe_every": 5},  # default base_delay and max_delay
+        service={"jitter": 0.0, "deliver_every": 0.5, "shutdown_grace": 5},
+    )
+    db = tmp_path / "regwatch.db"
+    service = Service(config, env=ENV)
+    try:
+        service.wait_started()
+        wait_for(
+            lambda: len(db_rows(db, "SELECT 1 FROM sources WHERE latest IS NOT NULL")) == 3, 15, "baselines"
+        )
+        # Slack works: one change per source goes out as usual.
+        for sid in SOURCES:
+            regulators.publish(sid)
+        wait_for(lambda: len(outbox(db, "sent")) == 4, 20, "the first alerts delivered")
+
+        # Slack answers its next 5 calls with 503, whatever they are; three changes meanwhile.
+        slack.outage(5)
+        for n in range(3):
+            regulators.publish("us-hhs-news")
+            wait_for(lambda n=n: changes_stored(db) == 4 + n, 15, "the change stored")
+        wait_for(lambda: len(slack.answered("chat.postMessage", 503)) >= 1, 15, "an alert refused")
+        wait_for(lambda: len(slack.answered("auth.test")) >= 1, 20, "a probe")
+        wait_for(lambda: not slack.faults, 120, "the outage's 5 calls")
+        recovered = max(a.at for a in slack.answers if a.status == 503)
+        wait_for(lambda: not unsent(db), 70, "every alert delivered after the outage")
+        assert service.stop() == 0
+    finally:
+        service.kill()
+
+    assert len([a for a in slack.answers if a.status == 503]) == 5
+    assert_delivered_once_in_order(db, slack, regulators)
+    recovery = max(posted_at(slack)) - recovered
+    assert recovery <= 60, f"the last alert went out {recovery:.1f}s after Slack was back"
+    assert "Traceback" not in service.stderr
+
+
+def test_a_manual_deliver_after_an_outage_sends_what_waits_and_says_what_still_waits(
+    site, slack, cli, tmp_path
+):
+    regulators = Regulators(site)
+    config = regulators.config(tmp_path, slack, delivery={})  # the default backoff
+    db = tmp_path / "regwatch.db"
+
+    def run(*args: str):
+        return cli("--config", str(config), *args, env=ENV, timeout=60)
+
+    assert run("check").returncode == 0
+    slack.go_down(refuse=False)  # every call answers 503
+    for sid in SOURCES:
+        regulators.publish(sid)
+    assert run("check").returncode == 0
+    for _ in range(3):  # tried by hand during the outage: it fails again, and says so
+        during = run("deliver")
+        assert during.returncode == 0, during.stderr
+        assert "sent 0" in during.stderr
+    assert "alerts waiting on hipaa: 2, next try" in during.stderr
+    assert "alerts waiting on europe: 2, next try" in during.stderr
+    assert "last error: slack channel 'hipaa' (#compliance-alerts): Slack answered HTTP 503" in during.stderr
+    first = outbox(db)[0]
+    assert first[3] == 4  # the check's attempt and three by hand: the backoff is now 40 s
+    status = run("status")
+    assert "alerts waiting on hipaa: 2" in status.stdout, status.stdout
+
+    slack.come_back()
+    only_due = run("deliver", "--due-only")  # the old behaviour: nothing is due for 40 s
+    assert "sent 0, reconciled 0, retrying 0, failed 0" in only_due.stderr
+    assert "alerts waiting on hipaa: 2" in only_due.stderr and slack.messages() == []
+
+    delivered = run("deliver")
+    assert delivered.returncode == 0, delivered.stderr
+    assert "sent 4, reconciled 0, retrying 0, failed 0" in delivered.stderr
+    assert "alerts waiting: none" in delivered.stderr
+    assert_delivered_once_in_order(db, slack, regulators)
+    assert "alerts waiting: none" in run("status").stdout
+
+
+def test_a_manual_deliver_still_waits_out_the_channels_retry_after(site, slack, cli, tmp_path):
+    regulators = Regulators(site)
+    config = regulators.config(tmp_path, slack, delivery={})
+    db = tmp_path / "regwatch.db"
+
+    def run(*args: str):
+        return cli("--config", str(config), *args, env=ENV, timeout=60)
+
+    assert run("check").returncode == 0
+    slack.rate_limit(2, retry_after=120, methods=["chat.postMessage"])  # too long to wait in place
+    regulators.publish("us-hhs-news")
+    assert run("check").returncode == 0
+    assert len(slack.answered("chat.postMessage", 429)) == 1
+    again = run("deliver")
+    assert "sent 0, reconciled 0, retrying 0, failed 0" in again.stderr  # not before Retry-After
+    assert "alerts waiting on hipaa: 1" in again.stderr and "Retry-After from the channel" in again.stderr
+    assert len(slack.answered("chat.postMessage", 429)) == 1 and slack.messages() == []
+    assert outbox(db)[0][2] == "pending"

@@ -168,6 +168,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
             **common,
         )
     if change is None:
+        ctx.store.refresh_document_dates(source, snapshot.items, now)  # only a date field moved?
         return ctx.store.record_unchanged(
             source,
             fetched,

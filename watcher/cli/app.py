@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,12 @@ from rich.console import Console
 from watcher import __version__
 from watcher.config import Config, load_config
 from watcher.db.store import Store
-from watcher.errors import ConfigError, UnknownName, WatchError
+from watcher.db.trouble import explain
+from watcher.db.waiting import WaitingChannel
+from watcher.errors import ConfigError, DatabaseError, UnknownName, WatchError
 
 EXIT_FAILED = 1
-EXIT_CONFIG = 2
+EXIT_CONFIG = 2  # also a database that cannot be used: restarting will not fix either
 EXIT_USAGE = 2  # like click's usage errors: the command line named something that is not there
 
 
@@ -85,6 +89,14 @@ class RegwatchGroup(click.Group):
         except ConfigError as exc:
             click.echo(f"regwatch: configuration error: {exc}", err=True)
             sys.exit(EXIT_CONFIG)
+        except sqlite3.DatabaseError as exc:  # found damaged after it opened: the same one message
+            settings = ctx.obj if isinstance(ctx.obj, Settings) else None
+            problem = explain(settings.database if settings else "the database", exc)
+            click.echo(f"regwatch: database error: {problem}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except DatabaseError as exc:
+            click.echo(f"regwatch: database error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
         except UnknownName as exc:
             click.echo(f"regwatch: error: {exc}", err=True)
             sys.exit(EXIT_USAGE)
@@ -127,6 +139,16 @@ class Settings:
         store = self.store(readonly=True)
         try:
             return {row["id"]: row for row in store.source_rows()}
+        finally:
+            store.close()
+
+    def waiting_alerts(self, now: datetime) -> list[WaitingChannel]:
+        """Alerts waiting for a retry, per channel; none before the first check."""
+        if not Path(self.database).exists():
+            return []
+        store = self.store(readonly=True)
+        try:
+            return store.waiting_channels(now)
         finally:
             store.close()
 

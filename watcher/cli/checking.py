@@ -11,7 +11,9 @@ from alerts.outbox import deliver_due
 from alerts.render import safe
 from watcher.check.runner import build_channels, run_pass, utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
+from watcher.cli.waiting import waiting_lines
 from watcher.db.lock import DatabaseLock
+from watcher.service.notices import enqueue_due_notices
 
 STATUS_WORDS = {
     "baseline": "baseline stored",
@@ -69,15 +71,28 @@ def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> 
 
 
 @main.command()
+@click.option(
+    "--due-only",
+    is_flag=True,
+    help="Send only what is due; leave alerts waiting for a retry to their scheduled time.",
+)
 @click.pass_obj
-def deliver(settings: Settings) -> None:
-    """Send the alerts that are due (pending, or waiting for a retry that is now due)."""
+def deliver(settings: Settings, due_only: bool) -> None:
+    """Send the waiting alerts now (those waiting for a retry too, never before a Retry-After).
+
+    Says what is still waiting afterwards, per channel, and until when. With --due-only,
+    only what is due (pending, or whose retry time has come).
+    """
     config = settings.config
     with DatabaseLock(settings.database, "deliver"):
         store = settings.store()
         channels = build_channels(config)
         try:
+            enqueue_due_notices(store, config, utcnow())  # reminders, quiet sources
+            if not due_only:
+                store.release(utcnow(), channels=list(channels))
             report = asyncio.run(deliver_due(store, channels, utcnow, retry=config.delivery))
+            waiting = store.waiting_channels(utcnow())
         finally:
             for channel in channels.values():
                 channel.close()
@@ -87,6 +102,8 @@ def deliver(settings: Settings) -> None:
         f"failed {report.failed}",
         err=True,
     )
+    for line in waiting_lines(waiting, utcnow()):
+        click.echo(line, err=True)
     if report.failed:
         sys.exit(EXIT_FAILED)
 

@@ -8,6 +8,7 @@ import click
 
 from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
+from watcher.db.trouble import ensure_readable
 from watcher.errors import WatchError
 from watcher.history.retention import prune
 from watcher.timespec import parse_duration
@@ -88,6 +89,7 @@ def ui(settings: Settings, host: str, port: int) -> None:
         raise WatchError(f"the UI needs Datasette: pip install 'regwatch[ui]' ({exc})") from exc
     if not Path(settings.database).exists():
         raise WatchError(f"no database at {settings.database} yet; run `regwatch check` first")
+    ensure_readable(settings.database)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: serving the history on {host}, not only this machine", err=True)
     click.echo(f"regwatch history at http://{host}:{port}/ (read-only; Ctrl-C to stop)", err=True)

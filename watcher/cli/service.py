@@ -7,12 +7,14 @@ import json
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
 from alerts.render import safe
 from watcher.check.runner import utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main
+from watcher.cli.waiting import waiting_lines
 from watcher.config import load_config
 from watcher.db.lock import holder
 from watcher.service.status import SourceStatus, source_statuses
@@ -77,7 +79,7 @@ def warn_browser_sources(config) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document: the service and every source.")
 @click.pass_obj
 def status(settings: Settings, as_json: bool) -> None:
-    """Each source's state, last check, last change and next run.
+    """Each source's state, last check, last change and next run; alerts waiting per channel.
 
     States: new, ok, failing, broken, selector-broken, robots-blocked. Exit 0 when every
     source is watched, 1 when any is broken, selector-broken or robots-blocked, 2 on a
@@ -89,13 +91,18 @@ def status(settings: Settings, as_json: bool) -> None:
     service_running = bool(running) and running.get("command") == "run"  # type: ignore[union-attr]
     now = utcnow()
     statuses = source_statuses(config.sources, rows, now, service_running=service_running)
+    quiet = quiet_sources(settings)  # sources silent far longer than usual (watcher/service/quiet.py)
+    waiting = settings.waiting_alerts(now)
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "service": {"running": service_running, **(running or {})},
                     "database": settings.database,
-                    "sources": [s.to_dict() for s in statuses],
+                    "sources": [
+                        {**s.to_dict(), "quiet": quiet[s.id][1] if s.id in quiet else None} for s in statuses
+                    ],
+                    "alerts_waiting": [w.to_dict() for w in waiting],
                 },
                 indent=2,
             )
@@ -116,6 +123,12 @@ def status(settings: Settings, as_json: bool) -> None:
                 click.echo(f"{'':<34} {detail}")
             if entry.warning:
                 click.echo(f"{'':<34} warning: {safe(entry.warning, 300)}")
+            if entry.id in quiet:
+                click.echo(
+                    f"{'':<34} quiet since {quiet[entry.id][0]:%Y-%m-%d}: {safe(quiet[entry.id][1], 300)}"
+                )
+        for line in waiting_lines(waiting, now):
+            click.echo(line)
     if any(s.is_bad for s in statuses):
         sys.exit(EXIT_FAILED)
 
@@ -133,6 +146,16 @@ def _next(entry: SourceStatus, now: datetime, running: bool) -> str:
         return "now" if running else "at the next start (due)"
     text = f"{entry.next_run:%Y-%m-%d %H:%M} (in {_ago(entry.next_run - now)})"
     return text + (" after Retry-After" if entry.held_until else "")
+
+
+def quiet_sources(settings: Settings) -> dict[str, tuple[datetime, str]]:
+    if not Path(settings.database).exists():
+        return {}
+    store = settings.store(readonly=True)
+    try:
+        return store.quiet_sources()
+    finally:
+        store.close()
 
 
 def _detail(entry: SourceStatus, now: datetime) -> str:

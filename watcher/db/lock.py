@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from watcher.db.trouble import explain
 from watcher.errors import WatchError
 
 ACQUIRE_WAIT = 1.0  # a brief wait covers `regwatch status` probing the lock at the same moment
@@ -38,8 +39,11 @@ class DatabaseLock:
 
     def acquire(self, *, wait: float = ACQUIRE_WAIT) -> None:
         """Take the lock or raise WatchError saying which process has it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # the database's folder is missing, read-only or not a real disk
+            raise explain(self.database, exc) from exc
         deadline = time.monotonic() + wait
         while True:
             try:

@@ -95,13 +95,29 @@ class OutboxQueue(CheckRecords):
                     [thread[0], thread[1], receipt.ref, iso(now)],
                 )
 
-    def retry_delivery(self, delivery_id: int, error: str, at: datetime, *, in_doubt: bool = False) -> None:
+    def retry_delivery(
+        self,
+        delivery_id: int,
+        error: str,
+        at: datetime,
+        *,
+        in_doubt: bool = False,
+        not_before: datetime | None = None,
+    ) -> None:
         """Try again at `at`. An `in_doubt` row (the far end may have it) stays 'sending', so
-        the next attempt reconciles before it sends."""
+        the next attempt reconciles before it sends. `not_before`: the channel's Retry-After,
+        which releasing a recovered channel's rows never shortens."""
         with self.db.atomic():
             self.db.execute(
-                "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-                ["sending" if in_doubt else "pending", iso(at), error[:2000], delivery_id],
+                "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?, not_before = ?"
+                " WHERE id = ?",
+                [
+                    "sending" if in_doubt else "pending",
+                    iso(at),
+                    error[:2000],
+                    iso(not_before) if not_before else None,
+                    delivery_id,
+                ],
             )
 
     def fail_delivery(self, delivery_id: int, error: str, now: datetime) -> None:

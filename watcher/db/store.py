@@ -13,9 +13,12 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from watcher.db.docdates import DocumentDateRows
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.migrations import migrations
+from watcher.db.quietrows import QuietRows
 from watcher.db.rebaseline import Rebaselines
+from watcher.db.trouble import explain
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
     Delivery,
@@ -27,25 +30,36 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
     iso,
     parse_iso,
 )
+from watcher.db.waiting import WaitingAlerts
 
 
-class Store(Rebaselines, EnrichmentRows):
+class Store(Rebaselines, WaitingAlerts, EnrichmentRows, DocumentDateRows, QuietRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
         self.path = Path(path)
+        try:
+            self._open(readonly)
+        except (sqlite3.Error, OSError) as exc:  # one clear message, never a traceback
+            raise explain(self.path, exc) from exc
+
+    def _open(self, readonly: bool) -> None:
         if not readonly:
             _create_private(self.path)
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         else:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-        self.db = Database(conn, execute_plugins=False)
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        if not readonly:
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            migrations.apply(self.db)
+        try:
+            self.db = Database(conn, execute_plugins=False)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                migrations.apply(self.db)
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         self.db.close()

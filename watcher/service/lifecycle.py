@@ -8,6 +8,8 @@ the cadence), and each run is `watcher.check.pipeline.check`. Around that it add
   source at once, missed runs coalesced, and a start-up catch-up of sources that fell due
   while the service was down (see `watcher.service.scheduling`);
 - delivery of the outbox every `[service] deliver_every` seconds and right after a check;
+  a channel whose alerts wait after a failure is probed every `[delivery] probe_every`
+  seconds and its alerts go out as soon as it answers (`alerts.recovery`);
 - SIGHUP: reload the config (sources added, removed or changed are rescheduled; a bad
   config is logged and the running one kept); SIGTERM/SIGINT: stop scheduling, let checks
   in flight finish for `[service] shutdown_grace` seconds, then cancel them (a check is
@@ -33,6 +35,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.base import Channel
 from alerts.outbox import deliver_due
+from alerts.recovery import ChannelProbes
 from watcher import __version__
 from watcher.check.pipeline import Context, check
 from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
@@ -43,8 +46,10 @@ from watcher.errors import ConfigError, WatchError
 from watcher.model import Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
+from watcher.service.calendar import service_calendar
 from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
+from watcher.service.notices import enqueue_due_notices
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
 
@@ -82,6 +87,7 @@ class WatchService:
         self._stop = asyncio.Event()
         self._kick = asyncio.Event()
         self._deliver_lock = asyncio.Lock()
+        self.probes = ChannelProbes(config.delivery.probe_every)  # finds a channel that is back
         self._reload_lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
         # Set up in run():
@@ -162,8 +168,17 @@ class WatchService:
 
     async def _start_health(self) -> None:
         assert self.health_port is not None
+        token_env = self.config.service.calendar_token_env
+        token = os.environ.get(token_env, "") if token_env else ""
+        if token_env and not token:  # fail closed: a named but unset token serves no calendar
+            logger.warning("%s is not set: /calendar.ics is off", token_env)
         self.health = HealthServer(
-            self.health_host, self.health_port, health=self.health_report, metrics=self.render_metrics
+            self.health_host,
+            self.health_port,
+            health=self.health_report,
+            metrics=self.render_metrics,
+            calendar=None if token_env and not token else lambda: service_calendar(self.store, self.clock()),
+            calendar_token=token,
         )
         try:
             await self.health.start()
@@ -308,7 +323,11 @@ class WatchService:
     async def deliver(self) -> None:
         async with self._deliver_lock:
             try:
-                report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
+                enqueue_due_notices(self.store, self.config, self.clock())  # reminders, quiet sources
+                self.probes.every = self.config.delivery.probe_every
+                report = await deliver_due(
+                    self.store, self.channels, self.clock, retry=self.config.delivery, probes=self.probes
+                )
             except Exception:
                 logger.exception(
                     "delivering alerts failed; retrying in %gs", self.config.service.deliver_every

@@ -138,6 +138,9 @@ class MeteredChannel(Channel):
     def reconcile(self, alert: Alert, *, since: datetime | None = None) -> Receipt | None:
         return self.inner.reconcile(alert, since=since)
 
+    def probe(self) -> bool | None:
+        return self.inner.probe()
+
     def close(self) -> None:
         self.inner.close()
 

@@ -21,6 +21,8 @@ from watcher.db.migrations import (
     m006_related,
     m007_perf_fts_triggers,
     m008_documents,
+    m010_outbox_not_before,
+    m011_document_dates,
     m013_related_reason,
 )
 
@@ -32,8 +34,10 @@ STEPS = (
     m006_related,
     m005_history_views,
     m007_perf_fts_triggers,
+    m011_document_dates,
     m013_related_reason,
-    m008_documents,  # after m013, released first: the order of existing steps never changes
+    m010_outbox_not_before,
+    m008_documents,  # after the steps released before it: the order of existing steps never changes
 )
 
 migrations = Migrations("regwatch")
