@@ -17,6 +17,7 @@ from alerts.base import Channel
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_html
 from alerts.facts import html_block
+from alerts.fieldchanges import evidence_for, field_changes, seen_by_line
 from alerts.mrkdwn import clean, host_of, safe_url, truncate
 from alerts.render import headline, render_text
 from watcher.errors import DeliveryError
@@ -88,10 +89,13 @@ def a(url: str | None, label: str | None) -> str:
     return f'<a href="{html.escape(url or "", quote=True)}">{text}</a>'
 
 
-def item_html(alert: Alert, item: Item, source_host: str) -> str:
+def item_html(alert: Alert, item: Item, source_host: str, notes: Sequence[str] = ()) -> str:
+    """One item as a list entry; `notes` (field changes, removal evidence) below its title."""
     parts = [a(item.link, item.title or item.link)]
     if item.date:
         parts.append(f" &middot; {h(item.date, 40)}")
+    for note in notes:
+        parts.append(f"<br>{h(note, 300)}")
     host = host_of(item.link)
     if host and source_host and host != source_host:
         parts.append(f" ({h(host, 100)})")
@@ -153,15 +157,21 @@ def render_html_body(alert: Alert) -> str:
         host = host_of(source.url)
         for label, items in (("New", change.added), ("Removed", change.removed)):
             if items:
-                rows = "".join(item_html(alert, i, host) for i in items[:MAX_ITEMS])
+                rows = "".join(
+                    item_html(alert, i, host, [evidence_for(change, i)] if evidence_for(change, i) else [])
+                    for i in items[:MAX_ITEMS]
+                )
                 more = f"<li>…and {len(items) - MAX_ITEMS} more</li>" if len(items) > MAX_ITEMS else ""
                 out.append(f"<p><b>{label} ({len(items)})</b></p><ul>{rows}{more}</ul>")
         if change.changed:
             rows = "".join(
-                item_html(alert, p.after, host) + summary_html(p.before, p.after)
+                item_html(alert, p.after, host, [fc.text() for fc in field_changes(p.before, p.after)])
+                + summary_html(p.before, p.after)
                 for p in change.changed[:MAX_ITEMS]
             )
             out.append(f"<p><b>Updated ({len(change.changed)})</b></p><ul>{rows}</ul>")
+        if change.also_seen_by:
+            out.append(f"<p>{h(seen_by_line(change), 1000)}</p>")
         if change.diff:
             out.append("<p><b>Page text changed</b></p>" + diff_html(change.diff))
         if change.id is not None:

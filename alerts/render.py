@@ -14,6 +14,7 @@ from alerts import quiet, reminders, summary
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_text
 from alerts.facts import text_lines
+from alerts.fieldchanges import evidence_for, field_changes, seen_by_line
 from alerts.invisible import FORMAT_CHARACTERS, JOINERS
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -67,6 +68,8 @@ def change_lines(alert: Alert, change: Change, *, color: bool = False) -> list[s
     for label, items in (("New", change.added), ("Removed", change.removed)):
         for item in items[:MAX_ITEMS]:
             lines.append(f"  {label}: {item_line(item)}")
+            if label == "Removed" and evidence_for(change, item):
+                lines.append(f"      {safe(evidence_for(change, item), 200)}")
             if label == "New" and item.key in alert.facts:
                 lines.extend(text_lines(alert.facts[item.key]))
             document = alert.documents.get(item.key)
@@ -89,8 +92,11 @@ def change_lines(alert: Alert, change: Change, *, color: bool = False) -> list[s
             lines.append(f"      summary: {to_text(summary, color=color, mark=False)}")
         elif revised:
             lines.append(f"      previous file: {safe(pair.before.link, 500)}")
+        lines.extend(f"      {safe(fc.text(), 300)}" for fc in field_changes(pair.before, pair.after))
     if len(change.changed) > MAX_ITEMS:
         lines.append(f"  … and {len(change.changed) - MAX_ITEMS} more changed item(s)")
+    if change.also_seen_by:
+        lines.append(f"  {safe(seen_by_line(change), 500)}")
     if change.diff:
         lines.append("  Diff:")
         lines.extend(f"    {line}" for line in diff_text_lines(change.diff, color=color))

@@ -30,6 +30,7 @@ from alerts import quiet, reminders, summary
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_mrkdwn
 from alerts.facts import slack_line, slack_sections
+from alerts.fieldchanges import evidence_for, field_changes, seen_by_line
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from alerts.slack_actions import add_controls, notice_message
 from watcher.model import Alert, Change, Item, RelatedLink
@@ -286,6 +287,13 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
             continue
         shown = items[:ITEMS_SHOWN]
         chunks = [f"*{label} ({len(items)})*", *item_chunks(alert, shown, source_host)]
+        if label == "Removed":
+            chunks[1:] = [
+                f"{chunk}\n      _{short(evidence_for(change, item), 200)}_"
+                if evidence_for(change, item)
+                else chunk
+                for chunk, item in zip(chunks[1:], shown, strict=True)
+            ]
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(items) > placed:
             hidden.append(f"{len(items) - placed} more {label.lower()} item(s)")
@@ -297,6 +305,9 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
             line = item_line(pair.after, source_host)
             if pair.before.title != pair.after.title:
                 line += f" (was: {short(pair.before.title, 200)})"
+            line += "".join(
+                f"\n      {short(fc.text(), 300)}" for fc in field_changes(pair.before, pair.after)
+            )
             if pair.before.summary and pair.after.summary and pair.before.summary != pair.after.summary:
                 summary = field_excerpt(pair.before.summary, pair.after.summary, budget=400, context=80)
                 line += "\n      " + to_mrkdwn(summary)
@@ -304,6 +315,8 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(change.changed) > placed:
             hidden.append(f"{len(change.changed) - placed} more updated")
+    if change.also_seen_by:
+        out.add(section(short(seen_by_line(change), 1000)))
     if change.diff:
         lines, more = diff_lines(change.diff)
         placed = out.add_chunks(["*Page text changed*", *lines]) - 1

@@ -19,6 +19,7 @@ from alerts.base import Channel
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_json
 from alerts.facts import as_json
+from alerts.fieldchanges import evidence_for, field_changes
 from alerts.render import FORMAT, render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, ItemChange, Receipt
@@ -63,7 +64,11 @@ def item_json(item: Item) -> dict[str, Any]:
 
 
 def changed_json(pair: ItemChange) -> dict[str, Any]:
-    data = {"before": item_json(pair.before), "after": item_json(pair.after)}
+    data: dict[str, Any] = {"before": item_json(pair.before), "after": item_json(pair.after)}
+    data["fields"] = [
+        {"name": f.name, "before": f.before, "after": f.after, "text": f.text()}
+        for f in field_changes(pair.before, pair.after)
+    ]
     if pair.before.summary and pair.after.summary and pair.before.summary != pair.after.summary:
         summary = field_excerpt(
             pair.before.summary, pair.after.summary, budget=EXCERPT_BUDGET, context=EXCERPT_CONTEXT
@@ -78,9 +83,13 @@ def change_json(change: Change) -> dict[str, Any]:
         "detected_at": change.detected_at.isoformat() if change.detected_at else None,
         "summary": change.summary,
         "added": [item_json(i) for i in change.added],
-        "removed": [item_json(i) for i in change.removed],
+        "removed": [
+            {**item_json(i), "evidence": evidence_for(change, i)} if evidence_for(change, i) else item_json(i)
+            for i in change.removed
+        ],
         "changed": [changed_json(c) for c in change.changed],
         "diff": list(change.diff),
+        "also_seen_by": list(change.also_seen_by),
         "excerpts": [
             to_json(e) for e in diff_excerpts(change.diff, budget=EXCERPT_BUDGET, context=EXCERPT_CONTEXT)
         ],
@@ -163,7 +172,8 @@ class Webhook(Channel):
 
     The body is the alert as JSON: `type` (change | health | digest), `key`, `source`,
     `change` (items added/removed/changed, diff, and `excerpts`: each changed line as
-    segments `{"op": "same" | "del" | "ins" | "gap", "text", "more"}`), `health`,
+    segments `{"op": "same" | "del" | "ins" | "gap", "text", "more"}`; each changed item's
+    `fields` changes, each removed item's `evidence`, `also_seen_by`), `health`,
     `alerts` (a digest's members) and a plain-text `text`. Headers: `Idempotency-Key` (the
     alert's key: the same on every retry, so receivers can drop duplicates), and with a
     secret `X-Regwatch-Timestamp` and `X-Regwatch-Signature: sha256=HEX`, HMAC-SHA256 over

@@ -32,6 +32,10 @@ class SourceKind:
     has_items: ClassVar[bool] = False
     #: True when the kind reads HTML, so `render = "browser"` can fetch it through Chromium.
     renders_html: ClassVar[bool] = False
+    #: What an item that left the list means unless the source says (`removals`): "alert"
+    #: (a removal), "window" (kinds reading the newest N: the oldest ageing out is not
+    #: alerted, one vanishing from inside the window is) or "ignore".
+    removals: ClassVar[str] = "alert"
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         raise NotImplementedError

@@ -11,6 +11,7 @@ from typing import Any
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
+from sources.keys import unique_items
 from sources.links import absolute, canonical, without_tracking
 from sources.markup import html_to_text
 from sources.text import clean_line, decode
@@ -53,12 +54,17 @@ class Feed(SourceKind):
     the check records a warning ("ill-formed feed: …"); an HTML page served where a feed
     was expected is an error of the source (`not_feed`), naming the feed the page
     declares, if any. Options: `summary` (default true).
+
+    A feed shows its newest entries, so `removals` defaults to "window": an entry that
+    drops off the old end as new ones arrive is recorded, not alerted; one that vanishes
+    from inside the window is alerted as removed, with evidence.
     """
 
     kind = "feed"
     Options = FeedOptions
     accept = FEED_ACCEPT
     has_items = True
+    removals = "window"
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         options: FeedOptions = source.options if isinstance(source.options, FeedOptions) else FeedOptions()
@@ -91,14 +97,9 @@ class Feed(SourceKind):
             problem = parsed.get("bozo_exception")
             warnings.append(f"ill-formed feed ({_describe(problem)}); read {len(entries)} entries anyway")
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
-        items: list[Item] = []
-        seen: set[str] = set()
-        for entry in entries:
-            item = read_entry(entry, fetched.final_url, source.ignore, options, dayfirst)
-            if item is None or item.key in seen:
-                continue
-            seen.add(item.key)
-            items.append(item)
+        read = (read_entry(entry, fetched.final_url, source.ignore, options, dayfirst) for entry in entries)
+        items, repeated = unique_items([item for item in read if item is not None])
+        warnings.extend(repeated)
         if entries and not items:
             raise ExtractError(
                 f"the feed has {len(entries)} entries but none has an id, link or title", reason="parse"

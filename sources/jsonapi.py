@@ -10,6 +10,7 @@ from typing import Any
 from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
+from sources.keys import unique_items
 from sources.links import absolute, canonical, without_tracking
 from sources.markup import field_text
 from sources.text import clean_line, decode
@@ -64,12 +65,19 @@ class JsonApi(SourceKind):
     converted to their text; any other string is kept verbatim, `<…>` included (a title
     ending `<!everyone>` keeps it); a link field holding an anchor gives its href. Options: `items`, `key`,
     `title`, `link`, `date`, `summary`, `next`, `fields`, `where`.
+
+    API queries usually return the newest N records, so `removals` defaults to "window":
+    a record that drops off the old end is recorded, not alerted; one that vanishes from
+    inside the window is alerted as removed. The `fields` take part in change detection
+    and are shown as field changes (`comments_close_on 2025-03-07 → 2025-04-07`); two
+    records with the same key are both kept (the second as `key#2`) with a warning.
     """
 
     kind = "json"
     Options = JsonOptions
     accept = JSON_ACCEPT
     has_items = True
+    removals = "window"
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         options: JsonOptions = source.options
@@ -86,7 +94,6 @@ class JsonApi(SourceKind):
             )
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
         items: list[Item] = []
-        seen: set[str] = set()
         skipped = 0
         for record in records:
             if not isinstance(record, dict):
@@ -98,12 +105,10 @@ class JsonApi(SourceKind):
             if item is None:
                 skipped += 1
                 continue
-            if item.key not in seen:
-                seen.add(item.key)
-                items.append(item)
-        warnings: tuple[str, ...] = ()
+            items.append(item)
+        items, warnings = unique_items(items)
         if skipped:
-            warnings = (f"{skipped} record(s) had no id, link or title and were skipped",)
+            warnings += (f"{skipped} record(s) had no id, link or title and were skipped",)
         return Snapshot(items=tuple(items), warnings=warnings)
 
     def next_page(self, fetched: FetchResult, source: Source) -> str | None:

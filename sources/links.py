@@ -1,8 +1,17 @@
-"""Stable document identity: canonical links with tracking parameters and fragments removed."""
+"""Stable document identity: canonical links with tracking parameters and fragments removed.
+
+Two forms: `canonical` (the item key stored in history: w3lib's canonical URL with tracking
+parameters, fragment and default port removed) and `identity` (what two keys or links are
+compared by: `canonical` without scheme, a leading `www.` and a trailing slash, so a site
+moving from http://www. to https:// keeps every document's identity). Keys stored by older
+versions pass through `identity` to the same value, so no stored key needs rewriting.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
 
 TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs")
 TRACKING_NAMES = {
@@ -15,19 +24,18 @@ TRACKING_NAMES = {
     "mkt_tok",
     "_ga",
     "_gl",
-    "ref",
     "ref_src",
-    "source",
     "cmpid",
-    "campaign",
     "s_cid",
-    "cid",
     "trk",
     "sessionid",
     "jsessionid",
     "phpsessid",
-    "sid",
 }
+# Not tracking: `source`, `ref`, `cid`, `sid` and `campaign` can name distinct documents
+# (`?cid=1234` on a regulator's document server), so they stay part of the identity.
+# Keys stored before they did lack them; `legacy_identity` lets those keys still match.
+FORMERLY_STRIPPED = ("source", "ref", "cid", "sid", "campaign")
 
 
 def absolute(base: str, href: str | None) -> str:
@@ -68,23 +76,50 @@ def _is_tracking(name: str) -> bool:
 
 
 def canonical(url: str) -> str:
-    """The identity form of a link: lowercase scheme/host, no fragment, no tracking parameters,
-    query parameters sorted, default ports and trailing `index.html` kept as given."""
+    """The key form of a link: w3lib's canonical URL (lowercase scheme and host, sorted and
+    percent-encoded query, no fragment) without tracking parameters or a default port."""
     if not url:
         return ""
+    url = url.strip()
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
+        tracking = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if _is_tracking(k)]
+        cleaned = url_query_cleaner(url, tracking, remove=True, unique=False) if tracking else url
+        result = urlsplit(canonicalize_url(cleaned))
+        port = result.port
     except ValueError:
-        return url.strip()
-    host = (parts.hostname or "").lower()
-    if parts.port and not (
-        (parts.scheme == "http" and parts.port == 80) or (parts.scheme == "https" and parts.port == 443)
-    ):
-        host = f"{host}:{parts.port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(TRACKING_PREFIXES) and k.lower() not in TRACKING_NAMES
-    ]
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme.lower(), host, path, urlencode(sorted(query)), ""))
+        return url
+    netloc = result.netloc
+    if port is not None and (result.scheme, port) in (("http", 80), ("https", 443)):
+        netloc = netloc.rsplit(":", 1)[0]
+    return urlunsplit((result.scheme, netloc, result.path or "/", result.query, ""))
+
+
+def identity(key: str) -> str:
+    """What keys and links are compared by: a URL in `canonical` form without its scheme, a
+    leading `www.` or a trailing slash (`//fda.gov/news`); any other key as it is."""
+    if not key.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
+        return key
+    base, mark, ordinal = key.rpartition("#")
+    if mark and ordinal.isdigit():  # `key#2`: the second item sharing a key (sources/keys.py)
+        return identity(base) + "#" + ordinal
+    form = canonical(key)
+    try:
+        parts = urlsplit(form)
+    except ValueError:
+        return form
+    host = parts.netloc.removeprefix("www.")
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", host, path, parts.query, ""))
+
+
+def legacy_identity(key: str) -> str:
+    """`identity` as keys stored by earlier versions had it: without the parameters they
+    stripped as tracking (`FORMERLY_STRIPPED`). Only for matching such stored keys."""
+    if "?" not in key or not key.startswith(("http://", "https://")):
+        return identity(key)
+    parts = urlsplit(key)
+    names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if k.lower() in FORMERLY_STRIPPED]
+    return identity(
+        url_query_cleaner(key, names, remove=True, unique=False, keep_fragments=True) if names else key
+    )

@@ -78,7 +78,8 @@ class Listing(SourceKind):
     "title"), `discover_feed`. With the default identity "auto", an item whose link is a
     document file (PDF, Word, spreadsheet) is recognised by its title, so the same title
     pointing to a new file is reported as a *revised* document, not as one added and
-    one removed.
+    one removed. A page lists what the regulator chose to show, so `removals` defaults to
+    "alert" (set `removals = "window"` for a page of the newest N items).
     """
 
     kind = "listing"

@@ -165,6 +165,16 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Dedupe:
+    """[dedupe]: one document seen by several sources within `window` is alerted once per channel.
+
+    window: an interval like "24h" (the default) or "90m", or a number of seconds.
+    """
+
+    window: float = 86400.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     database: str = DEFAULT_DATABASE
@@ -176,6 +186,7 @@ class Config:
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
+    dedupe: Dedupe = Dedupe()
     reminders: Reminders = Reminders()
     slack: SlackApp = SlackApp()  # noqa: RUF009  [slack]: the Slack app behind the alert buttons (frozen)
     workflow: Workflow = Workflow()  # noqa: RUF009  [workflow]: reminders (frozen)
@@ -254,6 +265,7 @@ TOP_KEYS = {
     "service",
     "delivery",
     "related",
+    "dedupe",
     "reminders",
     "slack",
     "workflow",
@@ -276,6 +288,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
+    dedupe = parse_dedupe(data.get("dedupe", {}), f"{where}: [dedupe]")
     reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
     slack = build_dataclass(SlackApp, data.get("slack", {}), f"{where}: [slack]")
     workflow = build_dataclass(Workflow, data.get("workflow", {}), f"{where}: [workflow]")
@@ -327,6 +340,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         service=service,
         delivery=delivery,
         related=related,
+        dedupe=dedupe,
         reminders=reminders,
         slack=slack,
         workflow=workflow,
@@ -431,6 +445,11 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
             f"{entry}: follow = true needs a kind whose items have links (listing, feed, json),"
             f" not {kind_name!r}"
         )
+    if source.removals not in ("", "alert", "ignore", "window"):
+        raise ConfigError(
+            f"{entry}: removals must be 'alert', 'ignore' or 'window', not {source.removals!r}"
+            + _suggest(source.removals, ["alert", "ignore", "window"])
+        )
     if source.render not in ("http", "browser"):
         raise ConfigError(f"{entry}: render must be 'http' or 'browser', not {source.render!r}")
     if source.render == "browser" and not kind.renders_html:
@@ -522,6 +541,13 @@ def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel
 
 
 # -- value checks ---------------------------------------------------------------------
+
+
+def parse_dedupe(raw: Any, where: str) -> Dedupe:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f'{where} must be a table like [dedupe] window = "24h"')
+    _check_keys(raw, {"window"}, where)
+    return Dedupe(window=parse_interval(raw.get("window", "24h"), f"{where} window"))
 
 
 def parse_interval(value: Any, where: str) -> float:

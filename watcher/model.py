@@ -53,6 +53,8 @@ class Source:
     check_timeout: float | None = None
     #: Hosts besides the source's own origin that may receive its `headers` on a redirect.
     headers_hosts: tuple[str, ...] = ()
+    #: What an item that left the list means: "alert", "ignore" or "window" ("" = the kind's default).
+    removals: str = ""
 
     @property
     def title(self) -> str:
@@ -186,6 +188,14 @@ class Change:
     summary: str = ""
     id: int | None = None
     detected_at: datetime | None = None
+    #: Items that left a window of newest items by age: recorded, never alerted.
+    aged_out: tuple[Item, ...] = ()
+    #: (removed item key, why it counts as removed), e.g. "no longer listed; 3 newer ... still are".
+    evidence: tuple[tuple[str, str], ...] = ()
+    #: (stored key, new key) of items whose key changed only cosmetically (http -> https).
+    renamed: tuple[tuple[str, str], ...] = ()
+    #: Other sources that saw the same document(s) within the dedupe window (their names).
+    also_seen_by: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:

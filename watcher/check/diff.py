@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import difflib
 
-from watcher.model import Change, Item, ItemChange, Snapshot
+from alerts.fieldchanges import field_changes
+from watcher.check.matching import match_items
+from watcher.check.window import classify
+from watcher.model import Change, Item, Snapshot
 
 CONTEXT_LINES = 1
 
 
-def diff(source_id: str, previous: Snapshot, current: Snapshot) -> Change | None:
-    """The change from `previous` to `current`, or None when nothing meaningful differs.
+def diff(source_id: str, previous: Snapshot, current: Snapshot, *, removals: str = "alert") -> Change | None:
+    """The change from `previous` to `current`, or None when nothing differs at all.
 
-    Items are matched by key; order changes are not changes. Text blocks are compared
-    as lines. Snapshots are already normalized, so whitespace and ignored text never
-    reach this point.
+    Items are matched by identity (watcher/check/matching.py); order changes are not
+    changes; items that left the list are split into removed and aged out by the
+    `removals` policy (watcher/check/window.py). Text blocks are compared as lines.
+    Snapshots are already normalized, so whitespace and ignored text never reach this
+    point. A change that is only aged-out items or cosmetic key renames is returned
+    (it is recorded) but `is_empty` (it is not alerted).
     """
     before_fp, after_fp = previous.fingerprint, current.fingerprint
     if before_fp == after_fp:
         return None
-    old = {i.key: i for i in previous.items}
-    new = {i.key: i for i in current.items}
-    added = tuple(i for k, i in new.items() if k not in old)
-    removed = tuple(i for k, i in old.items() if k not in new)
-    changed = tuple(
-        ItemChange(old[k], i) for k, i in new.items() if k in old and old[k].content() != i.content()
-    )
+    matched = match_items(previous.items, current.items)
+    added, changed = matched.added, matched.changed
+    vanished = classify(previous.items, current.items, matched.vanished, removals)
+    removed = vanished.removed
     lines: tuple[str, ...] = ()
     if previous.blocks != current.blocks:
         lines = tuple(
@@ -41,8 +44,11 @@ def diff(source_id: str, previous: Snapshot, current: Snapshot) -> Change | None
         removed=removed,
         changed=changed,
         diff=lines,
+        aged_out=vanished.aged_out,
+        evidence=vanished.evidence,
+        renamed=matched.renamed,
     )
-    if change.is_empty:
+    if change.is_empty and not (change.aged_out or change.renamed):
         return None
     return Change(**{**change.__dict__, "summary": summarize(change)})
 
@@ -69,11 +75,18 @@ def summarize(change: Change) -> str:
             else f"{len(revised)} documents revised, first \u201c{first}\u201d"
         )
     if len(change.changed) > len(revised):
-        parts.append(f"{len(change.changed) - len(revised)} item(s) changed")
+        part = f"{len(change.changed) - len(revised)} item(s) changed"
+        pair = next((c for c in change.changed if c not in revised), None)
+        moved = field_changes(pair.before, pair.after) if pair is not None else []
+        if moved and pair is not None and pair.before.title == pair.after.title:
+            part += f" ({moved[0].text()}" + (f", +{len(moved) - 1} more" if len(moved) > 1 else "") + ")"
+        parts.append(part)
     if change.diff:
         plus = sum(1 for line in change.diff if line.startswith("+"))
         minus = sum(1 for line in change.diff if line.startswith("-"))
         parts.append(f"text edited (+{plus} / -{minus} lines)")
+    if not parts and change.aged_out:
+        parts.append(f"{len(change.aged_out)} older item(s) left the window")
     return "; ".join(parts)
 
 

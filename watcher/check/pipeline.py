@@ -57,6 +57,8 @@ class Context:
     enrichment: Enrichment | None = None
     #: Seconds for one whole check unless the source sets `check_timeout` (None: unbounded).
     check_timeout: float | None = None
+    #: Seconds within which one document seen by several sources is alerted once per channel.
+    dedupe_window: float = 86400.0
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -160,6 +162,21 @@ async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Ti
                 snapshot=snapshot.fingerprint,
             )
         return outcome
+    if state.config_hash and state.config_hash != config_hash:
+        # The extraction settings changed: what they extract now is the new reference.
+        with ctx.store.db.atomic():
+            outcome = ctx.store.save_rebaseline(
+                source, fetched, snapshot, now, body_hash=body_hash, reason="configuration changed", **common
+            )
+            capture(
+                ctx.store,
+                source,
+                fetched,
+                now,
+                user_agent=ctx.fetcher.policy.user_agent,
+                snapshot=snapshot.fingerprint,
+            )
+        return outcome
     fingerprint = snapshot.fingerprint
     if fingerprint == state.latest:
         return ctx.store.record_unchanged(
@@ -176,7 +193,20 @@ async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Ti
         if count < source.confirm:
             return ctx.store.record_pending(source, fetched, snapshot, count, now, **common)
     previous = ctx.store.snapshot(state.latest) or Snapshot()
-    change = diff(source.id, previous, snapshot)
+    change = diff(source.id, previous, snapshot, removals=source.removals or kind.removals)
+    if change is not None and change.is_empty and not change.aged_out:
+        # Only the form of some keys changed (http -> https): store it, alert nothing.
+        return ctx.store.save_rebaseline(
+            source,
+            fetched,
+            snapshot,
+            now,
+            body_hash=body_hash,
+            status="unchanged",
+            renamed=change.renamed,
+            fingerprint=fingerprint,
+            **common,
+        )
     if change is None:
         ctx.store.refresh_document_dates(source, snapshot.items, now)  # only a date field moved?
         return ctx.store.record_unchanged(
@@ -188,18 +218,20 @@ async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Ti
             warnings=snapshot.warnings,
             extra={"body_hash": body_hash, "config_hash": config_hash},
         )
-    hold = ctx.enrichment is not None and needs_enrichment(source, change)
+    alerted = not change.is_empty  # a change of only aged-out items is recorded, not alerted
+    hold = alerted and ctx.enrichment is not None and needs_enrichment(source, change)
     with ctx.store.db.atomic():  # the change and the response that produced it (evidence)
         outcome = ctx.store.save_change(
             source,
             fetched,
             snapshot,
             change,
-            ctx.route(source),
+            ctx.route(source) if alerted else (),
             now,
             body_hash=body_hash,
             hold=hold,
             fingerprint=fingerprint,
+            dedupe_window=ctx.dedupe_window,
             **common,
         )
         capture(

@@ -129,6 +129,7 @@ def make_context(
         robots=robots or Robots(fetcher.policy.user_agent),
         enrichment=enrichment(config),
         check_timeout=config.limits.check_timeout,
+        dedupe_window=config.dedupe.window,
     )
 
 

@@ -127,6 +127,8 @@ def status(settings: Settings, fmt: str) -> None:
             detail = _detail(entry, now)
             if detail:
                 click.echo(f"{'':<34} {detail}")
+            if entry.warning:
+                click.echo(f"{'':<34} warning: {safe(entry.warning, 300)}")
             if entry.id in quiet:
                 click.echo(
                     f"{'':<34} quiet since {quiet[entry.id][0]:%Y-%m-%d}: {safe(quiet[entry.id][1], 300)}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from watcher.dates.facts import facts_of_change
 from watcher.db.docdates import reminder_alert
+from watcher.db.documents import DocumentRows
 from watcher.db.snapshots import SnapshotRows
 from watcher.db.summaryrows import summary_alert
 from watcher.db.values import (
@@ -21,7 +23,7 @@ from watcher.model import (
 )
 
 
-class AlertAssembly(SnapshotRows):
+class AlertAssembly(DocumentRows, SnapshotRows):
     def alert_for(self, row: dict[str, Any]) -> Alert:
         """Build the alert an outbox row carries, from the stored change or health event."""
         source = self.source_info(row["source_id"])
@@ -48,6 +50,9 @@ class AlertAssembly(SnapshotRows):
             return reminder_alert(self.db, row, key, source, created)
         change = self.change(row["change_id"])
         assert change is not None
+        seen_by = self.also_seen_by(change)
+        if seen_by:
+            change = dataclasses.replace(change, also_seen_by=seen_by)
         documents = self.documents_for(change)
         return Alert(
             key=key,

@@ -9,6 +9,7 @@ from typing import Any
 from watcher.check import crashpoints
 from watcher.db.assembly import AlertAssembly
 from watcher.db.docdates import record_document_dates
+from watcher.db.documents import DEFAULT_WINDOW
 from watcher.db.values import (
     HealthPolicy,
     _baseline_summary,
@@ -26,6 +27,15 @@ from watcher.model import (
     Snapshot,
     Source,
 )
+
+
+def removed_rows(change: Change) -> list[dict[str, Any]]:
+    """Removed items as stored, each with the evidence of its removal when there is one."""
+    evidence = dict(change.evidence)
+    return [
+        {**i.to_dict(), "evidence": evidence[i.key]} if i.key in evidence else i.to_dict()
+        for i in change.removed
+    ]
 
 
 class CheckRecords(AlertAssembly):
@@ -252,20 +262,23 @@ class CheckRecords(AlertAssembly):
         warnings: Sequence[str] = (),
         hold: bool = False,
         fingerprint: str | None = None,
+        dedupe_window: float = DEFAULT_WINDOW,
     ) -> Outcome:
         """Snapshot, change, items, version and one outbox row per channel: one transaction.
 
         `hold=True`: the change still needs enrichment (followed documents, related links),
         so its outbox rows wait in status 'enriching' until `finish_enrichment` releases them.
         `fingerprint` is `snapshot.fingerprint` when the caller has it already (it costs
-        about 0.4 ms for a 50-item listing).
+        about 0.4 ms for a 50-item listing). A change adding only documents another source
+        already alerted within `dedupe_window` seconds gets no outbox row on those channels
+        (watcher/db/documents.py).
         """
         with self.db.atomic():
             fingerprint = self._put_snapshot(snapshot, now, fingerprint, previous=change.before or None)
             cursor = self.db.execute(
                 "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
-                " n_removed, n_changed, n_diff, added, removed, changed, diff)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " n_removed, n_changed, n_diff, added, removed, changed, diff, aged_out)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     source.id,
                     iso(now),
@@ -277,22 +290,24 @@ class CheckRecords(AlertAssembly):
                     len(change.changed),
                     sum(1 for line in change.diff if line[:1] in "+-"),
                     _dumps([i.to_dict() for i in change.added]),
-                    _dumps([i.to_dict() for i in change.removed]),
+                    _dumps(removed_rows(change)),
                     _dumps(
                         [{"before": c.before.to_dict(), "after": c.after.to_dict()} for c in change.changed]
                     ),
                     "\n".join(change.diff),
+                    _dumps([i.to_dict() for i in change.aged_out]) if change.aged_out else None,
                 ],
             )
             change_id = int(cursor.lastrowid or 0)
             self._new_version(source.id, fingerprint, now)
+            self._rekey_items(source.id, change.renamed)
             for item in change.added:
                 self._upsert_item(source.id, item, now, change_id=change_id)
             for pair in change.changed:
                 self._upsert_item(source.id, pair.after, now, change_id=None)
             dated = [*change.added, *(pair.after for pair in change.changed)]
             record_document_dates(self.db, source, dated, now, change_id=change_id)
-            for item in change.removed:
+            for item in change.removed + change.aged_out:
                 self.db.execute(
                     "UPDATE items SET removed_at = ? WHERE source_id = ? AND key = ?",
                     [iso(now), source.id, item.key],
@@ -303,7 +318,10 @@ class CheckRecords(AlertAssembly):
             )
             if hold:
                 self.db.execute("UPDATE changes SET enrichment = 'pending' WHERE id = ?", [change_id])
+            covered = self._record_documents(source.id, change, change_id, channels, now, dedupe_window)
             for channel in channels:
+                if channel in covered:
+                    continue  # another source's alert on this channel names this one
                 self._enqueue(
                     f"change:{change_id}",
                     "change",
@@ -411,6 +429,15 @@ class CheckRecords(AlertAssembly):
             "INSERT INTO versions (source_id, snapshot, first_seen, last_seen) VALUES (?, ?, ?, ?)",
             [source_id, fingerprint, iso(now), iso(now)],
         )
+
+    def _rekey_items(self, source_id: str, renamed: Sequence[tuple[str, str]]) -> None:
+        """Give stored items their new key when only its form changed (http -> https)."""
+        for old_key, new_key in renamed:
+            self.db.execute(
+                "UPDATE items SET key = ? WHERE source_id = ? AND key = ?"
+                " AND NOT EXISTS (SELECT 1 FROM items WHERE source_id = ? AND key = ?)",
+                [new_key, source_id, old_key, source_id, new_key],
+            )
 
     def _upsert_item(self, source_id: str, item: Item, now: datetime, *, change_id: int | None) -> None:
         self.db.execute(

@@ -18,6 +18,7 @@ from watcher.db.enrichment import EnrichmentRows
 from watcher.db.evidence import EvidenceRows
 from watcher.db.migrations import migrations
 from watcher.db.quietrows import QuietRows
+from watcher.db.rebaseline import Rebaselines
 from watcher.db.trouble import explain
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
@@ -34,7 +35,9 @@ from watcher.db.waiting import WaitingAlerts
 from watcher.db.workflow import NoticeRows
 
 
-class Store(NoticeRows, EvidenceRows, WaitingAlerts, EnrichmentRows, DocumentDateRows, QuietRows):
+class Store(
+    Rebaselines, NoticeRows, EvidenceRows, WaitingAlerts, EnrichmentRows, DocumentDateRows, QuietRows
+):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:

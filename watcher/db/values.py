@@ -89,13 +89,16 @@ class HealthPolicy:
 
 
 def change_from_row(row: dict[str, Any]) -> Change:
+    removed = json.loads(row["removed"])
     return Change(
         id=row["id"],
         source_id=row["source_id"],
         before=row["before"] or "",
         after=row["after"],
         added=tuple(Item.from_dict(i) for i in json.loads(row["added"])),
-        removed=tuple(Item.from_dict(i) for i in json.loads(row["removed"])),
+        removed=tuple(Item.from_dict(i) for i in removed),
+        evidence=tuple((i["key"], i["evidence"]) for i in removed if i.get("evidence")),
+        aged_out=tuple(Item.from_dict(i) for i in json.loads(row.get("aged_out") or "[]")),
         changed=tuple(
             ItemChange(Item.from_dict(c["before"]), Item.from_dict(c["after"]))
             for c in json.loads(row["changed"])

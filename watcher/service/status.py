@@ -38,6 +38,8 @@ class SourceStatus:
     last_change: datetime | None = None
     next_run: datetime | None = None
     held_until: datetime | None = None
+    #: A problem met reading the content that did not stop the check (repeated keys, ill-formed feed).
+    warning: str | None = None
 
     @property
     def is_bad(self) -> bool:
@@ -63,6 +65,7 @@ class SourceStatus:
             "last_change": when(self.last_change),
             "next_run": when(self.next_run),
             "held_until": when(self.held_until),
+            "warning": self.warning,
         }
 
 
@@ -109,6 +112,7 @@ def source_statuses(
                 last_change=parse_iso(row.get("last_change_at")),
                 next_run=next_run,
                 held_until=held,
+                warning=row.get("last_warning"),
             )
         )
     return result

@@ -20,6 +20,7 @@ from watcher.db.migrations import (
     m005_history_views,
     m006_related,
     m007_perf_fts_triggers,
+    m008_documents,
     m010_outbox_not_before,
     m011_document_dates,
     m012_workflow,
@@ -38,6 +39,7 @@ STEPS = (
     m013_related_reason,
     m010_outbox_not_before,
     m012_workflow,
+    m008_documents,
 )
 
 migrations = Migrations("regwatch")
