@@ -1,0 +1,160 @@
+"""Catalog entries checked against REAL captures (tests/pages/catalog-real/, provenance in its
+SOURCE.md): each verified entry, URL pointed at a local server serving its capture, runs through
+the real pipeline and must yield the regulator's own titles, links, dates and fields. An entry is
+`verified = "YYYY-MM-DD"` only if it has a row here; every other entry says in `notes` what was
+searched and not found."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from passes import Passes, make_config
+
+from sources.catalog import load_catalog
+
+REAL = Path(__file__).resolve().parent.parent / "pages" / "catalog-real"
+CATALOG = {e["id"]: e for e in load_catalog()}
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+HTI1 = (
+    "Health Data, Technology, and Interoperability: Certification Program Updates, Algorithm"
+    " Transparency, and Information Sharing"
+)
+HTI1_ROW = (
+    HTI1,
+    "https://www.federalregister.gov/documents/2024/01/09/2023-28857/"
+    "health-data-technology-and-interoperability-certification-program-updates-algorithm-transparency-and",
+    "2024-01-09",
+)
+HTI1_FIELDS = {
+    "type": "Rule",
+    "effective_on": "2024-02-08",
+    "comments_close_on": "",
+}
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One catalog entry, the real capture it is checked against and what must come out of it."""
+
+    entry: str
+    file: str
+    content_type: str
+    count: int
+    rows: tuple[tuple[str, str, str], ...]  # (title, link, date) that must be among the items
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)  # title -> fields that must match
+
+
+FR_CFR = "us-fr-45cfr170-2024-01.json"
+CAPTURES = [
+    Capture(
+        "us-fr-hhs-rules",
+        "us-fr-hhs-rules-2024-01.json",
+        "application/json",
+        5,
+        (
+            HTI1_ROW,
+            (
+                "Safeguarding the Rights of Conscience as Protected by Federal Statutes",
+                "https://www.federalregister.gov/documents/2024/01/11/2024-00091/"
+                "safeguarding-the-rights-of-conscience-as-protected-by-federal-statutes",
+                "2024-01-11",
+            ),
+        ),
+        {
+            HTI1: {
+                **HTI1_FIELDS,
+                "pdf_url": "https://www.govinfo.gov/content/pkg/FR-2024-01-09/pdf/2023-28857.pdf",
+            },
+            "Removal of Outdated Regulations": {
+                "type": "Proposed Rule",
+                "comments_close_on": "2024-03-08",
+            },
+        },
+    ),
+    *(
+        Capture(f"us-fr-45cfr{part}", FR_CFR, "application/json", 1, (HTI1_ROW,), {HTI1: HTI1_FIELDS})
+        for part in ("160", "162", "164", "170", "171")
+    ),
+    Capture(
+        "us-ecfr-45cfr164-versions",
+        "us-ecfr-versions-title-6.json",
+        "application/json",
+        12,  # two records of § 25.2 share identifier and amendment_date: both must stay
+        (
+            ("§ 11.4 Collection by administrative offset.", "", "2016-12-22"),  # spaces collapsed
+            (
+                "Appendix A to Part 27 - DHS Chemicals of Interest",
+                "",
+                "2016-12-22",
+            ),
+        ),
+        {"§ 3.3 Applicability.": {"type": "section", "substantive": "true", "issue_date": "2016-12-22"}},
+    ),
+]
+BY_ENTRY = {c.entry: c for c in CAPTURES}
+
+
+def run_capture(site, tmp_path: Path, capture: Capture) -> list[tuple[str, str, str, dict[str, str]]]:
+    entry = CATALOG[capture.entry]
+    site.set(f"/{capture.entry}", (REAL / capture.file).read_bytes(), content_type=capture.content_type)
+    source = {**entry, "url": site.url(f"/{capture.entry}"), "render": "http"}
+    outcome = Passes(make_config(tmp_path, [source]), tmp_path / "regwatch.db").one()
+    assert outcome.status == "baseline", f"{outcome.reason}: {outcome.error}"
+    assert not outcome.warnings
+    db = sqlite3.connect(tmp_path / "regwatch.db")
+    try:
+        rows = db.execute("SELECT title, link, date, fields FROM items WHERE source_id = ?", (capture.entry,))
+        return [(t, link, d, json.loads(f or "{}")) for t, link, d, f in rows]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("capture", CAPTURES, ids=[c.entry for c in CAPTURES])
+def test_verified_entry_reads_its_real_capture(site, tmp_path, capture):
+    items = run_capture(site, tmp_path, capture)
+    assert len(items) == capture.count
+    triples = {(t, link, d) for t, link, d, _ in items}
+    assert [row for row in capture.rows if row not in triples] == []
+    for title, expected in capture.fields.items():
+        [got] = [f for t, _, _, f in items if t == title]  # exactly one item of that title
+        assert {k: str(got.get(k, "")).lower() for k in expected} == {
+            k: v.lower() for k, v in expected.items()
+        }
+
+
+def test_capture_files_are_real_and_documented():
+    source_md = (REAL / "SOURCE.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in REAL.iterdir() if p.name != "SOURCE.md")
+    assert files == sorted({c.file for c in CAPTURES})
+    for name in files:
+        assert f"`{name}`" in source_md, f"{name} has no provenance in SOURCE.md"
+        assert (REAL / name).stat().st_size < 300_000
+
+
+@pytest.mark.parametrize("entry_id", sorted(CATALOG))
+def test_verified_means_checked_against_a_capture(entry_id):
+    entry = CATALOG[entry_id]
+    verified = entry["verified"]
+    if entry_id in BY_ENTRY:
+        assert isinstance(verified, str) and ISO_DAY.match(verified), entry_id
+        assert f"catalog-real/{BY_ENTRY[entry_id].file}" in entry["notes"], (
+            f"{entry_id} must name its capture"
+        )
+    else:
+        assert verified is False
+        assert "no public capture found" in entry.get("notes", ""), f"{entry_id} must say what was searched"
+
+
+def test_ecfr_versions_sharing_identifier_and_amendment_date_stay_two_items(site, tmp_path):
+    """The real title-6 response lists § 25.2 twice for 2016-12-22 (issued 2016-12-22 and 2022-03-15)."""
+    items = run_capture(site, tmp_path, BY_ENTRY["us-ecfr-45cfr164-versions"])
+    twins = sorted(
+        f["issue_date"] for t, _, d, f in items if t == "§ 25.2 Definitions." and d == "2016-12-22"
+    )
+    assert twins == ["2016-12-22", "2022-03-15"]
