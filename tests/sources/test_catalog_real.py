@@ -158,3 +158,15 @@ def test_ecfr_versions_sharing_identifier_and_amendment_date_stay_two_items(site
         f["issue_date"] for t, _, d, f in items if t == "§ 25.2 Definitions." and d == "2016-12-22"
     )
     assert twins == ["2016-12-22", "2022-03-15"]
+
+
+def test_catalog_command_and_reference_show_the_verified_date(cli):
+    listed = cli("catalog", "--tag", "ecfr")
+    assert listed.returncode == 0, listed.stderr
+    [row] = [line for line in listed.stdout.splitlines() if "us-ecfr-45cfr164-versions" in line]
+    assert "2022-03-15" in row
+    unverified = cli("catalog", "--jurisdiction", "IN").stdout
+    assert "unverified" in unverified and "2024-01-17" not in unverified
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "catalog.md").read_text()
+    [line] = [line for line in reference.splitlines() if "[`us-fr-45cfr164`]" in line]
+    assert line.endswith("| 2024-01-17 |")
