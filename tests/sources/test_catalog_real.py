@@ -16,6 +16,7 @@ import pytest
 from passes import Passes, make_config
 
 from sources.catalog import load_catalog
+from watcher.db.store import Store
 
 REAL = Path(__file__).resolve().parent.parent / "pages" / "catalog-real"
 CATALOG = {e["id"]: e for e in load_catalog()}
@@ -100,6 +101,35 @@ CAPTURES = [
 BY_ENTRY = {c.entry: c for c in CAPTURES}
 
 
+@dataclass(frozen=True)
+class PageCapture:
+    """A `page` entry, its real capture and text that must (and must not) be in its blocks."""
+
+    entry: str
+    file: str
+    present: tuple[str, ...]
+    absent: tuple[str, ...] = ()
+
+
+PAGES = [
+    PageCapture(
+        "eu-eurlex-gdpr",
+        "eu-eurlex-gdpr-oj.html",
+        (
+            "REGULATION (EU) 2016/679 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL",
+            "Article 5",
+            "Principles relating to processing of personal data",
+            # OJ layout tables put the point number "(a)" in a cell of its own: it is a line of its own
+            "processed lawfully, fairly and in a transparent manner in relation to the data subject"
+            " (‘lawfulness, fairness and transparency’);",
+            "This Regulation shall be binding in its entirety and directly applicable in all Member States.",
+        ),
+        ("generateTOC", "ruxitagentjs", "L_2016119EN.01000101.xml"),  # scripts and the <title> file name
+    ),
+]
+VERIFIED = {**{c.entry: c.file for c in CAPTURES}, **{p.entry: p.file for p in PAGES}}
+
+
 def run_capture(site, tmp_path: Path, capture: Capture) -> list[tuple[str, str, str, dict[str, str]]]:
     entry = CATALOG[capture.entry]
     site.set(f"/{capture.entry}", (REAL / capture.file).read_bytes(), content_type=capture.content_type)
@@ -131,7 +161,7 @@ def test_verified_entry_reads_its_real_capture(site, tmp_path, capture):
 def test_capture_files_are_real_and_documented():
     source_md = (REAL / "SOURCE.md").read_text(encoding="utf-8")
     files = sorted(p.name for p in REAL.iterdir() if p.name != "SOURCE.md")
-    assert files == sorted({c.file for c in CAPTURES})
+    assert files == sorted(set(VERIFIED.values()))
     for name in files:
         assert f"`{name}`" in source_md, f"{name} has no provenance in SOURCE.md"
         assert (REAL / name).stat().st_size < 300_000
@@ -141,11 +171,9 @@ def test_capture_files_are_real_and_documented():
 def test_verified_means_checked_against_a_capture(entry_id):
     entry = CATALOG[entry_id]
     verified = entry["verified"]
-    if entry_id in BY_ENTRY:
+    if entry_id in VERIFIED:
         assert isinstance(verified, str) and ISO_DAY.match(verified), entry_id
-        assert f"catalog-real/{BY_ENTRY[entry_id].file}" in entry["notes"], (
-            f"{entry_id} must name its capture"
-        )
+        assert f"catalog-real/{VERIFIED[entry_id]}" in entry["notes"], f"{entry_id} must name its capture"
     else:
         assert verified is False
         assert "no public capture found" in entry.get("notes", ""), f"{entry_id} must say what was searched"
@@ -170,3 +198,23 @@ def test_catalog_command_and_reference_show_the_verified_date(cli):
     reference = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "catalog.md").read_text()
     [line] = [line for line in reference.splitlines() if "[`us-fr-45cfr164`]" in line]
     assert line.endswith("| 2024-01-17 |")
+
+
+@pytest.mark.parametrize("capture", PAGES, ids=[p.entry for p in PAGES])
+def test_verified_page_entry_reads_its_real_capture(site, tmp_path, capture):
+    entry = CATALOG[capture.entry]
+    site.set(f"/{capture.entry}", (REAL / capture.file).read_bytes(), content_type="text/html")
+    source = {**entry, "url": site.url(f"/{capture.entry}"), "render": "http"}
+    outcome = Passes(make_config(tmp_path, [source]), tmp_path / "regwatch.db").one()
+    assert outcome.status == "baseline", f"{outcome.reason}: {outcome.error}"
+    assert not outcome.warnings
+    store = Store(tmp_path / "regwatch.db")
+    try:
+        snapshot = store.latest_snapshot(capture.entry)
+    finally:
+        store.close()
+    assert snapshot is not None
+    lines = [line for block in snapshot.blocks for line in block.splitlines()]
+    assert [text for text in capture.present if text not in lines] == []
+    text = "\n".join(lines)
+    assert [text_ for text_ in capture.absent if text_ in text] == []
