@@ -126,6 +126,24 @@ PAGES = [
         ),
         ("generateTOC", "ruxitagentjs", "L_2016119EN.01000101.xml"),  # scripts and the <title> file name
     ),
+    PageCapture(
+        "eu-eurlex-ai-act",
+        "eu-eurlex-ai-act-oj.html",
+        (
+            "REGULATION (EU) 2024/1689 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL",
+            "Prohibited AI practices",
+            "1. The following AI practices shall be prohibited:",
+            "the placing on the market, the putting into service or the use of an AI system that deploys"
+            " subliminal techniques beyond a person’s consciousness or purposefully manipulative or deceptive"
+            " techniques, with the objective, or the effect of materially distorting the behaviour of a person"
+            " or a group of persons by appreciably impairing their ability to make an informed decision, thereby"
+            " causing them to take a decision that they would not have otherwise taken in a manner that causes"
+            " or is reasonably likely to cause that person, another person or group of persons significant harm;",
+            "ANNEX I",
+            "ELI: http://data.europa.eu/eli/reg/2024/1689/oj",
+        ),
+        ("generateTOC", "ruxitagentjs", "L_202401689EN.000101.fmx.xml"),
+    ),
 ]
 VERIFIED = {**{c.entry: c.file for c in CAPTURES}, **{p.entry: p.file for p in PAGES}}
 
