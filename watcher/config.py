@@ -32,6 +32,7 @@ from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.service.scheduling import cron_trigger
+from watcher.timespec import parse_duration
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -66,6 +67,8 @@ class ChannelConfig:
     digest: str | None = None
     health: bool = True
     thread: bool = False
+    reminders: tuple[str, ...] | None = None  # None: the [reminders] default
+    summary: str | None = None  # "weekly": a summary message every Monday 09:00 UTC
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class Health:
 
     after_failures: int = 3
     channels: tuple[str, ...] | None = None
+    #: A source is "quiet" after quiet_factor × its usual gap between changes (and quiet_min_days).
+    quiet_factor: float = 4.0
+    quiet_min_days: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,25 @@ class Service:
     health_host: str = "127.0.0.1"
     shutdown_grace: float = 10.0
     deliver_every: float = 5.0
+    #: The environment variable holding the token `/calendar.ics?token=` needs ("" = open).
+    calendar_token_env: str = ""
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """[reminders]: before = ["14d", "3d", "1d"]: remind this long before each comment
+    deadline and effective date (README "Reminders"); a channel's `reminders` overrides it."""
+
+    before: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_offsets(self.before)
+
+
+def check_offsets(offsets: tuple[str, ...]) -> None:
+    for offset in offsets:
+        if parse_duration(offset).total_seconds() <= 0:
+            raise ValueError(f"reminder offset {offset!r} must be a positive duration such as 3d")
 
 
 @dataclass(frozen=True)
@@ -128,6 +153,7 @@ class Config:
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     related: Related = Related()
+    reminders: Reminders = Reminders()
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -203,12 +229,13 @@ TOP_KEYS = {
     "service",
     "delivery",
     "related",
+    "reminders",
     "catalog",
     "sources",
     "channels",
 }
 SOURCE_KEYS = {f.name for f in dataclasses.fields(Source)} - {"options", "every"} | {"every"}
-CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread"}
+CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders", "summary"}
 
 
 def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
@@ -221,6 +248,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
+    reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -269,6 +297,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         service=service,
         delivery=delivery,
         related=related,
+        reminders=reminders,
         sources=tuple(sources),
         channels=tuple(channels),
     )
@@ -423,7 +452,30 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
         digest=digest,
         health=_expect(raw.get("health", True), bool, f"{entry}: health"),
         thread=_expect(raw.get("thread", False), bool, f"{entry}: thread"),
+        reminders=channel_reminders(raw, entry),
+        summary=channel_summary(raw, entry),
     )
+
+
+def channel_summary(raw: Mapping[str, Any], entry: str) -> str | None:
+    value = raw.get("summary")
+    if value is not None and value != "weekly":
+        raise ConfigError(f'{entry}: summary must be "weekly" (or left out), not {value!r}')
+    return value
+
+
+def channel_reminders(raw: Mapping[str, Any], entry: str) -> tuple[str, ...] | None:
+    """A channel's own `reminders = ["3d"]` (`[]` turns them off there), or None."""
+    if "reminders" not in raw:
+        return None
+    value = raw["reminders"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'{entry}: reminders must be a list of durations like ["14d", "1d"]')
+    try:
+        check_offsets(tuple(value))
+    except ValueError as exc:
+        raise ConfigError(f"{entry}: {exc}") from exc
+    return tuple(value)
 
 
 def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel: bool = False) -> Any:

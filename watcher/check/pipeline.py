@@ -148,6 +148,7 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     previous = ctx.store.snapshot(state.latest) or Snapshot()
     change = diff(source.id, previous, snapshot)
     if change is None:
+        ctx.store.refresh_document_dates(source, snapshot.items, now)  # only a date field moved?
         return ctx.store.record_unchanged(
             source,
             fetched,

@@ -8,6 +8,7 @@ from typing import Any
 
 from watcher.check import crashpoints
 from watcher.db.assembly import AlertAssembly
+from watcher.db.docdates import record_document_dates
 from watcher.db.values import (
     HealthPolicy,
     _baseline_summary,
@@ -202,6 +203,7 @@ class CheckRecords(AlertAssembly):
             self._new_version(source.id, fingerprint, now)
             for item in snapshot.items:
                 self._upsert_item(source.id, item, now, change_id=None)
+            record_document_dates(self.db, source, snapshot.items, now, change_id=None)
             self._check_row(
                 source.id,
                 now,
@@ -288,6 +290,8 @@ class CheckRecords(AlertAssembly):
                 self._upsert_item(source.id, item, now, change_id=change_id)
             for pair in change.changed:
                 self._upsert_item(source.id, pair.after, now, change_id=None)
+            dated = [*change.added, *(pair.after for pair in change.changed)]
+            record_document_dates(self.db, source, dated, now, change_id=change_id)
             for item in change.removed:
                 self.db.execute(
                     "UPDATE items SET removed_at = ? WHERE source_id = ? AND key = ?",

@@ -43,8 +43,10 @@ from watcher.errors import ConfigError, WatchError
 from watcher.model import Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
+from watcher.service.calendar import service_calendar
 from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
+from watcher.service.notices import enqueue_due_notices
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
 
@@ -162,8 +164,17 @@ class WatchService:
 
     async def _start_health(self) -> None:
         assert self.health_port is not None
+        token_env = self.config.service.calendar_token_env
+        token = os.environ.get(token_env, "") if token_env else ""
+        if token_env and not token:  # fail closed: a named but unset token serves no calendar
+            logger.warning("%s is not set: /calendar.ics is off", token_env)
         self.health = HealthServer(
-            self.health_host, self.health_port, health=self.health_report, metrics=self.render_metrics
+            self.health_host,
+            self.health_port,
+            health=self.health_report,
+            metrics=self.render_metrics,
+            calendar=None if token_env and not token else lambda: service_calendar(self.store, self.clock()),
+            calendar_token=token,
         )
         try:
             await self.health.start()
@@ -308,6 +319,7 @@ class WatchService:
     async def deliver(self) -> None:
         async with self._deliver_lock:
             try:
+                enqueue_due_notices(self.store, self.config, self.clock())  # reminders, quiet sources
                 report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
             except Exception:
                 logger.exception(
