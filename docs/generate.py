@@ -163,6 +163,8 @@ def catalog_page() -> str:
         "",
         f"{len(entries)} regulator sources; `regwatch catalog` lists them, `regwatch init --jurisdiction",
         'IN --tag hipaa` writes a config watching a selection, `catalog = ["us-*"]` in a config adds them.',
+        "`verified` is the date of the real capture an entry was checked against",
+        "(`tests/pages/catalog-real/`), or `no`; `notes` names the capture or what was searched.",
         "",
         "| id | regulator | jurisdiction | kind | tags | verified |",
         "|---|---|---|---|---|---|",
