@@ -13,7 +13,11 @@ from watcher.db.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DOC = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = "\n\n## (end of file)\n\n".join(
+    p.read_text(encoding="utf-8")
+    for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    if "reference" not in p.parts  # the guide and README, not the generated reference
+)
 FTS_SHADOW = re.compile(r"_fts(_(data|idx|docsize|config|content))?$")
 
 
@@ -48,4 +52,4 @@ def test_every_table_view_and_column_is_documented(tmp_path):
 @pytest.mark.parametrize("command", ["history", "show", "snapshot", "search", "export", "vacuum", "ui"])
 def test_history_commands_are_in_the_readme(command):
     assert command in main.commands
-    assert f"`regwatch {command}" in README
+    assert f"`regwatch {command}" in DOCS

@@ -10,8 +10,13 @@ import pytest
 
 from watcher.config import parse_config
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```toml\n(.*?)```", README, re.S)
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = "\n\n## (end of file)\n\n".join(
+    p.read_text(encoding="utf-8")
+    for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    if "reference" not in p.parts  # the guide and README, not the generated reference
+)
+BLOCKS = re.findall(r"```toml\n(.*?)```", DOCS, re.S)
 
 
 def test_the_readme_has_config_examples():

@@ -13,12 +13,17 @@ import pytest
 from alerts.registry import CHANNELS
 from watcher.config import config_key
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = "\n\n## (end of file)\n\n".join(
+    p.read_text(encoding="utf-8")
+    for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    if "reference" not in p.parts  # the guide and README, not the generated reference
+)
 
 
 def readme_section(kind: str) -> str:
-    match = re.search(rf"^### {re.escape(kind)}\n(.*?)(?=^##)", README, re.S | re.M)
-    assert match, f"README has no '### {kind}' section under Alert channels"
+    match = re.search(rf"^### {re.escape(kind)}\n(.*?)(?=^##)", DOCS, re.S | re.M)
+    assert match, f"the guide has no '### {kind}' section under Alert channels"
     return match.group(1)
 
 
@@ -29,9 +34,9 @@ def test_channel_is_documented(kind):
     assert len(inspect.getdoc(cls) or "") > 80
     section = readme_section(kind)
     for f in dataclasses.fields(cls.Options):
-        assert config_key(f) in section, f"README section {kind} does not mention key {config_key(f)!r}"
+        assert config_key(f) in section, f"the guide's section {kind} does not mention key {config_key(f)!r}"
 
 
 def test_alerts_command_is_documented():
-    assert "`regwatch alerts [--failed] [--pending]" in README
-    assert "`regwatch alerts retry" in README
+    assert "`regwatch alerts [--failed] [--pending]" in DOCS
+    assert "`regwatch alerts retry" in DOCS

@@ -14,6 +14,7 @@ from watcher.model import Alert, Change, SourceInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+CHANNELS_GUIDE = (ROOT / "docs" / "guide" / "channels.md").read_text(encoding="utf-8")
 PAGE = ROOT / "tests" / "pages" / "eurlex" / "gdpr-articles-5-32-34.html"
 
 
@@ -41,10 +42,11 @@ def example_alert() -> Alert:
 
 def test_console_example_is_the_rendering():
     assert render_text(example_alert()) in README
+    assert render_text(example_alert()) in CHANNELS_GUIDE
 
 
 def test_slack_example_is_the_rendering():
     (text,) = [
         b["text"]["text"] for b in render_message(example_alert()).blocks if "Page text changed" in str(b)
     ]
-    assert text in README
+    assert text in README and text in CHANNELS_GUIDE

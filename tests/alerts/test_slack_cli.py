@@ -72,6 +72,7 @@ def test_missing_token_is_a_clear_permanent_failure(site, slack, tmp_path, cli):
         timeout=60,
     )
     assert "failed 1" in result.stderr
+    assert result.returncode == 3  # the change is stored, its alert failed for good: not silent
     failed = cli("--config", str(config), "alerts", "--failed")
     assert "SLACK_BOT_TOKEN is not set" in failed.stdout
     assert slack.messages() == []

@@ -26,6 +26,7 @@ from watcher.errors import ConfigError, DatabaseError, UnknownName, WatchError
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # also a database that cannot be used: restarting will not fix either
 EXIT_USAGE = 2  # like click's usage errors: the command line named something that is not there
+EXIT_UNDELIVERED = 3  # check/deliver: changes are stored but some alerts failed permanently
 
 
 #: Global options, accepted before or after the subcommand (`regwatch check --config x.toml`).

@@ -10,7 +10,7 @@ import click
 from alerts.outbox import deliver_due
 from alerts.render import safe
 from watcher.check.runner import build_channels, run_pass, utcnow
-from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
+from watcher.cli.app import EXIT_FAILED, EXIT_UNDELIVERED, Settings, main, select_sources
 from watcher.cli.waiting import waiting_lines
 from watcher.db.lock import DatabaseLock
 from watcher.service.notices import enqueue_due_notices
@@ -36,7 +36,8 @@ def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> 
     """One pass over all (or the given) sources: fetch, diff, store, alert.
 
     Exit 0 when every source was checked, 1 when any source failed (or a running
-    `regwatch run` holds the database), 2 on a config error.
+    `regwatch run` holds the database), 2 on a config error, 3 when changes were stored but
+    some of their alerts failed permanently (`regwatch alerts --failed` says why).
     """
     config = settings.config
     sources = select_sources(config, source_ids)
@@ -67,6 +68,8 @@ def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> 
         f"alerts sent {delivery.sent}, retrying {delivery.retried}, failed {delivery.failed}",
         err=True,
     )
+    if delivery.failed:
+        sys.exit(EXIT_UNDELIVERED)  # changes are stored, but some alerts failed for good
     if result.failed:
         sys.exit(EXIT_FAILED)
 
@@ -82,7 +85,8 @@ def deliver(settings: Settings, due_only: bool) -> None:
     """Send the waiting alerts now (those waiting for a retry too, never before a Retry-After).
 
     Says what is still waiting afterwards, per channel, and until when. With --due-only,
-    only what is due (pending, or whose retry time has come).
+    only what is due (pending, or whose retry time has come). Exit 3 when an alert failed
+    permanently (`regwatch alerts --failed`).
     """
     config = settings.config
     with DatabaseLock(settings.database, "deliver"):
@@ -107,7 +111,7 @@ def deliver(settings: Settings, due_only: bool) -> None:
     for line in waiting_lines(waiting, utcnow()):
         click.echo(line, err=True)
     if report.failed:
-        sys.exit(EXIT_FAILED)
+        sys.exit(EXIT_UNDELIVERED)
 
 
 @main.command()
