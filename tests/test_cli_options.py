@@ -80,3 +80,62 @@ def test_status_formats(site, config_file, cli):
     assert json.loads(line)["id"] == "us-hhs-news" and json.loads(line)["state"] == "ok"
     table = cli("status", "--format", "csv", "--config", str(config)).stdout.splitlines()
     assert table[0].startswith("id,") and table[1].startswith("us-hhs-news,")
+
+
+def test_check_says_each_source_once_as_it_ends(site, config_file, cli):
+    site.set("/news", listing_page([("2024-10-01", "A notice", "/a.html")]))
+    site.set("/gone", "<html>gone</html>", status=500)
+    config = config_file(
+        sources=[
+            {"id": "us-hhs-news", "url": site.url("/news"), **LISTING_SOURCE},
+            {"id": "us-broken", "url": site.url("/gone"), **LISTING_SOURCE},
+        ]
+    )
+    result = cli("check", "--config", str(config))
+    assert result.returncode == 1
+    assert result.stderr.count("us-broken") == 1  # the failure once: no log line repeating it
+    assert "us-broken: FAILED - http: HTTP 500" in result.stderr
+    assert "us-hhs-news: baseline stored" in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines.index(next(line for line in lines if line.startswith("checked 2 source(s)"))) > max(
+        i for i, line in enumerate(lines) if line.startswith(("us-broken:", "us-hhs-news:"))
+    )
+    verbose = cli("check", "--config", str(config), "-v")
+    assert verbose.stderr.count("us-broken") >= 2  # -v keeps the pipeline's own log lines
+
+
+def test_check_on_a_terminal_shows_live_progress(site, config_file, tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from clirun import ROOT
+
+    site.set("/news", listing_page([("2024-10-01", "A notice", "/a.html")]))
+    config = config_file(sources=[{"id": "us-hhs-news", "url": site.url("/news"), **LISTING_SOURCE}])
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "watcher", "check", "--config", str(config)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=env,
+        timeout=60,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "us-hhs-news: baseline stored" in screen
+    assert "1/1" in screen  # the progress bar counted the source

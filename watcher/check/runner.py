@@ -147,17 +147,23 @@ async def recover_enrichment(ctx: Context, sources: Sequence[Source]) -> int:
     )
 
 
-async def check_sources(sources: Sequence[Source], ctx: Context) -> list[Outcome]:
+async def check_sources(
+    sources: Sequence[Source], ctx: Context, on_outcome: Callable[[Outcome], None] | None = None
+) -> list[Outcome]:
     """Check sources concurrently (the fetcher enforces the overall and per-host limits).
 
     Checks start as slots free up, so a check's deadline (`check_timeout`) does not run
-    while it waits behind thousands of others in a big pass.
+    while it waits behind thousands of others in a big pass. `on_outcome` hears of each
+    check as it ends (the command line's progress).
     """
     gate = asyncio.Semaphore(max(1, 2 * ctx.fetcher.policy.concurrency))
 
     async def gated(source: Source) -> Outcome:
         async with gate:
-            return await check(source, ctx)
+            outcome = await check(source, ctx)
+        if on_outcome is not None:
+            on_outcome(outcome)
+        return outcome
 
     return list(await asyncio.gather(*(gated(source) for source in sources)))
 
@@ -172,6 +178,7 @@ async def run_pass(
     clock: Callable[[], datetime] = utcnow,
     deliver: bool = True,
     extract: Extractor | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> PassResult:
     """One pass: check the given sources (default: all), then deliver what is due.
 
@@ -187,7 +194,7 @@ async def run_pass(
     try:
         ctx = make_context(config, store, fetcher, clock, extract=extractor)
         await recover_enrichment(ctx, config.sources)
-        outcomes = await check_sources(chosen, ctx)
+        outcomes = await check_sources(chosen, ctx, on_outcome)
     finally:
         if own_fetcher:
             await fetcher.aclose()

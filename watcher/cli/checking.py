@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sys
+from collections.abc import Callable, Iterator
 
 import click
+from rich.console import Console as RichConsole
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from alerts.outbox import deliver_due
 from alerts.render import safe
@@ -13,6 +25,7 @@ from watcher.check.runner import build_channels, run_pass, utcnow
 from watcher.cli.app import EXIT_FAILED, EXIT_UNDELIVERED, Settings, main, select_sources
 from watcher.cli.waiting import waiting_lines
 from watcher.db.lock import DatabaseLock
+from watcher.model import Outcome
 from watcher.service.notices import enqueue_due_notices
 from watcher.workflow.reminders import schedule_notices
 
@@ -24,6 +37,45 @@ STATUS_WORDS = {
     "pending": "change awaiting confirmation",
     "failed": "FAILED",
 }
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """One line per checked source: how its check ended, with the change or the failure."""
+    line = f"{outcome.source_id}: {STATUS_WORDS[outcome.status]}"
+    if outcome.summary and outcome.status in ("changed", "baseline", "pending"):
+        line += f" - {outcome.summary}"
+    if outcome.change_id is not None:
+        line += f" [change {outcome.change_id}]"
+    if outcome.failed:
+        line += f" - {outcome.reason}: {outcome.error}"
+    for warning in outcome.warnings:
+        line += f" (warning: {safe(warning, 300)})"
+    return safe(line, 2000)
+
+
+@contextlib.contextmanager
+def progress_for(total: int) -> Iterator[Callable[[Outcome], None]]:
+    """Per-source progress as checks end: a live bar on a terminal, one line each when piped."""
+    if not sys.stderr.isatty():
+        yield lambda outcome: click.echo(outcome_line(outcome), err=True)
+        return
+    console = RichConsole(stderr=True, highlight=False, markup=False, emoji=False)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("check", total=total)
+
+        def report(outcome: Outcome) -> None:
+            progress.console.print(outcome_line(outcome))
+            progress.advance(task)
+
+        yield report
 
 
 @main.command()
@@ -41,23 +93,18 @@ def check(settings: Settings, source_ids: tuple[str, ...], no_deliver: bool) -> 
     """
     config = settings.config
     sources = select_sources(config, source_ids)
-    with DatabaseLock(settings.database, "check"):
+    if settings.verbose == 0:
+        # Each source's line below says how its check ended: the pipeline's own log line would
+        # say a failure a second time.
+        logging.getLogger("watcher.check.pipeline").setLevel(logging.ERROR)
+    with DatabaseLock(settings.database, "check"), progress_for(len(sources)) as report:
         store = settings.store()
         try:
-            result = asyncio.run(run_pass(config, store, sources=sources, deliver=not no_deliver))
+            result = asyncio.run(
+                run_pass(config, store, sources=sources, deliver=not no_deliver, on_outcome=report)
+            )
         finally:
             store.close()
-    for outcome in result.outcomes:
-        line = f"{outcome.source_id}: {STATUS_WORDS[outcome.status]}"
-        if outcome.summary and outcome.status in ("changed", "baseline", "pending"):
-            line += f" - {outcome.summary}"
-        if outcome.change_id is not None:
-            line += f" [change {outcome.change_id}]"
-        if outcome.failed:
-            line += f" - {outcome.reason}: {outcome.error}"
-        for warning in outcome.warnings:
-            line += f" (warning: {safe(warning, 300)})"
-        click.echo(line, err=True)
     counts: dict[str, int] = {}
     for outcome in result.outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
