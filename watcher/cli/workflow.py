@@ -16,7 +16,7 @@ import click
 from alerts.render import safe
 from watcher.check.runner import build_channels, utcnow
 from watcher.cli.app import Settings, main
-from watcher.cli.output import Column, closed_pipe_ok, write_rows
+from watcher.cli.output import Column, closed_pipe_ok, format_options, write_rows
 from watcher.timespec import parse_duration, parse_moment
 from watcher.workflow.actions import apply
 from watcher.workflow.inbox import open_alerts
@@ -163,9 +163,7 @@ def audit_rows(actions: Iterable[Action]) -> Iterator[dict[str, Any]]:
 @main.command()
 @click.option("--since", default=None, help="Only actions since (2024-03-01, 7d, today).")
 @click.option("--user", default=None, help="Only actions by this user (Slack id or name).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
+@format_options
 @click.pass_obj
 def audit(settings: Settings, since: str | None, user: str | None, fmt: str) -> None:
     """The audit trail: who acknowledged, assigned, dismissed or snoozed which change, and when."""
@@ -201,9 +199,9 @@ def trail_lines(actions: Iterable[Action]) -> list[str]:
 @main.command()
 @click.option("--owner", default=None, help="Only alerts assigned to this name or Slack user id.")
 @click.option("--older-than", "older", default=None, help="Only alerts open for longer than this (2d).")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines, one open alert per line.")
+@format_options
 @click.pass_obj
-def inbox(settings: Settings, owner: str | None, older: str | None, as_json: bool) -> None:
+def inbox(settings: Settings, owner: str | None, older: str | None, fmt: str) -> None:
     """Open alerts: not acknowledged, not dismissed, or snoozed until a time now past."""
     age = None
     if older:
@@ -216,8 +214,8 @@ def inbox(settings: Settings, owner: str | None, older: str | None, as_json: boo
         now: datetime = utcnow()
         rows = open_alerts(store, now, owner=owner, older_than=age)
         with closed_pipe_ok():
-            if as_json:
-                write_rows(iter(rows), "jsonl", sys.stdout)
+            if fmt != "table":
+                write_rows(iter(rows), fmt, sys.stdout)
                 return
             if not rows:
                 click.echo("inbox empty: every alert was acknowledged, dismissed or is snoozed")
