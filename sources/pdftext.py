@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
-from watcher.errors import ExtractError
+from watcher.errors import ExtractError, Reason
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed PDFs warn a lot; we report once
 
@@ -17,14 +17,14 @@ def pdf_pages(body: bytes, max_pages: int = 200) -> list[str]:
     from pypdf.errors import PyPdfError
 
     if not body.lstrip()[:5].startswith(b"%PDF"):
-        raise ExtractError("the response is not a PDF (no %PDF header)", reason="not_pdf")
+        raise ExtractError("the response is not a PDF (no %PDF header)", reason=Reason.NOT_PDF)
     try:
         reader = PdfReader(io.BytesIO(body), strict=False)
         if reader.is_encrypted:
             try:
                 reader.decrypt("")
             except Exception as exc:
-                raise ExtractError("the PDF is encrypted and cannot be read", reason="parse") from exc
+                raise ExtractError("the PDF is encrypted and cannot be read", reason=Reason.PARSE) from exc
         pages = []
         for number, page in enumerate(reader.pages):
             if number >= max_pages:
@@ -44,4 +44,6 @@ def pdf_pages(body: bytes, max_pages: int = 200) -> list[str]:
         OSError,
         ZeroDivisionError,
     ) as exc:
-        raise ExtractError(f"could not read the PDF: {type(exc).__name__}: {exc}", reason="parse") from exc
+        raise ExtractError(
+            f"could not read the PDF: {type(exc).__name__}: {exc}", reason=Reason.PARSE
+        ) from exc

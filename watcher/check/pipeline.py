@@ -18,7 +18,7 @@ from watcher.check.diff import diff
 from watcher.check.enrich import Enrichment, enrich, needs_enrichment
 from watcher.config import source_config_hash
 from watcher.db.store import HealthPolicy, Store
-from watcher.errors import SourceError
+from watcher.errors import Reason, SourceError
 from watcher.model import FetchResult, Outcome, Snapshot, Source
 from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import Fetcher, Request
@@ -77,7 +77,7 @@ async def check(source: Source, ctx: Context) -> Outcome:
         outcome = ctx.store.record_failure(
             source,
             ctx.clock(),
-            reason="bug",
+            reason=Reason.BUG,
             error=f"internal error: {type(exc).__name__}: {exc}",
             duration=time.monotonic() - started,
             http_status=None,

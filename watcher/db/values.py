@@ -12,6 +12,7 @@ from typing import Any
 from watcher.model import (
     Alert,
     Change,
+    HealthEvent,
     Item,
     ItemChange,
     Snapshot,
@@ -50,6 +51,48 @@ class SourceState:
     failures: int = 0
     last_check_at: datetime | None = None
     retry_after_until: datetime | None = None
+    failing_since: datetime | None = None
+
+    @property
+    def health(self) -> HealthState:
+        return HealthState(self.state, self.failures, self.failing_since)
+
+
+@dataclass(frozen=True)
+class HealthState:
+    """A source's health as stored: new, ok, failing or broken, and since when it fails."""
+
+    state: str = "new"
+    failures: int = 0
+    failing_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HealthUpdate:
+    """A source's health after one check, and the health alert it raises (if any) with
+    the channels routing chose for it. Decided in watcher/check/sourcehealth.py."""
+
+    state: HealthState
+    event: HealthEvent | None = None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContentUpdate:
+    """What a check that read the content changes on the source's row.
+
+    `latest` names a new current version (baseline or change); `pending`/`pending_count`
+    a version awaiting confirmation (None/0 forget it); `keep_pending` leaves a pending
+    confirmation as it is; `changed_at` is set when the version is a change.
+    """
+
+    body_hash: str | None
+    config_hash: str
+    latest: str | None = None
+    pending: str | None = None
+    pending_count: int = 0
+    keep_pending: bool = False
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import shutil
 import time
 from urllib.parse import urlsplit
 
-from watcher.errors import FetchError
+from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
 from watcher.net.fetch import FetchPolicy, Request, bot_wall_error, check_public, http_error
 
@@ -81,7 +81,7 @@ class BrowserRenderer:
         reason = unavailable_reason()
         if reason:
             raise FetchError(
-                f"cannot render {request.url} in a browser: {reason}", reason="browser", retryable=False
+                f"cannot render {request.url} in a browser: {reason}", reason=Reason.BROWSER, retryable=False
             )
         timeout = min(request.timeout or self.policy.timeout, self.policy.timeout)
         if not request.allow_private:
@@ -94,7 +94,7 @@ class BrowserRenderer:
                     return await self._render(request, wait_for, timeout, started)
             except TimeoutError as exc:
                 raise FetchError(
-                    f"browser timed out after {timeout:g}s loading {request.url}", reason="timeout"
+                    f"browser timed out after {timeout:g}s loading {request.url}", reason=Reason.TIMEOUT
                 ) from exc
 
     async def _render(
@@ -146,7 +146,9 @@ class BrowserRenderer:
             raise
         except PlaywrightError as exc:
             message = " ".join(str(exc).split())[:300]
-            raise FetchError(f"browser could not load {request.url}: {message}", reason="browser") from exc
+            raise FetchError(
+                f"browser could not load {request.url}: {message}", reason=Reason.BROWSER
+            ) from exc
         if not request.allow_private:
             # Redirects of the main document are not routed through the guard: check where it ended.
             parts = urlsplit(final_url)
@@ -156,7 +158,7 @@ class BrowserRenderer:
         if len(body) > cap:
             raise FetchError(
                 f"the rendered page is larger than the {cap:,}-byte limit",
-                reason="too_large",
+                reason=Reason.TOO_LARGE,
                 retryable=False,
             )
         headers["content-type"] = "text/html; charset=utf-8"

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from watcher import __version__
-from watcher.errors import FetchError
+from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
 from watcher.net import botwall
 
@@ -107,7 +107,7 @@ class Fetcher:
             return await self._follow(request, started, _Deadline(timeout))
         except TimeoutError as exc:
             raise FetchError(
-                f"timed out after {timeout:g}s (total time limit for one fetch)", reason="timeout"
+                f"timed out after {timeout:g}s (total time limit for one fetch)", reason=Reason.TIMEOUT
             ) from exc
 
     async def _follow(self, request: Request, started: float, deadline: _Deadline) -> FetchResult:
@@ -121,7 +121,9 @@ class Fetcher:
                 target = redirect_target(url, response.location)
                 if target in seen:
                     raise FetchError(
-                        f"redirect loop: {' -> '.join([*seen, target])}", reason="redirect", retryable=False
+                        f"redirect loop: {' -> '.join([*seen, target])}",
+                        reason=Reason.REDIRECT,
+                        retryable=False,
                     )
                 url = target
                 continue
@@ -138,7 +140,7 @@ class Fetcher:
             )
         raise FetchError(
             f"too many redirects (more than {self.policy.max_redirects}) starting at {request.url}",
-            reason="redirect",
+            reason=Reason.REDIRECT,
             retryable=False,
         )
 
@@ -185,7 +187,7 @@ class Fetcher:
             raise FetchError(
                 f"not fetched: {urlsplit(host).hostname} asked clients to wait"
                 f" {held:.0f}s more (Retry-After)",
-                reason="deferred",
+                reason=Reason.DEFERRED,
                 retry_after=held,
             )
         delay = max(self.policy.host_delay, self._host_delays.get(host, 0.0))
@@ -230,22 +232,24 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             # httpx parses a redirect's Location itself even with redirects off.
             raise FetchError(
-                f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+                f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
             ) from exc
         except httpx.TimeoutException as exc:
-            raise FetchError(f"timed out ({type(exc).__name__}) fetching {url}", reason="timeout") from exc
+            raise FetchError(
+                f"timed out ({type(exc).__name__}) fetching {url}", reason=Reason.TIMEOUT
+            ) from exc
         except httpx.ConnectError as exc:
             raise connect_error(exc, url) from exc
         except httpx.RemoteProtocolError as exc:
             if "location header" in str(exc).lower():
                 raise FetchError(
-                    f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+                    f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
                 ) from exc
-            raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
+            raise FetchError(f"connection broke fetching {url}: {exc}", reason=Reason.NETWORK) from exc
         except (httpx.ReadError, httpx.WriteError) as exc:
-            raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
+            raise FetchError(f"connection broke fetching {url}: {exc}", reason=Reason.NETWORK) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(f"HTTP error fetching {url}: {exc}", reason="network") from exc
+            raise FetchError(f"HTTP error fetching {url}: {exc}", reason=Reason.NETWORK) from exc
 
 
 class _Deadline:
@@ -277,10 +281,14 @@ def http_target(url: str) -> tuple[str, int]:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise FetchError(f"refusing to fetch {url!r}: {exc}", reason="redirect", retryable=False) from exc
+        raise FetchError(
+            f"refusing to fetch {url!r}: {exc}", reason=Reason.REDIRECT, retryable=False
+        ) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(
-            f"refusing to fetch {url!r}: only http(s) URLs are allowed", reason="redirect", retryable=False
+            f"refusing to fetch {url!r}: only http(s) URLs are allowed",
+            reason=Reason.REDIRECT,
+            retryable=False,
         )
     return parts.hostname, port
 
@@ -291,7 +299,7 @@ def redirect_target(url: str, location: str) -> str:
     except ValueError as exc:
         raise FetchError(
             f"invalid redirect target {location[:200]!r} from {url}: {exc}",
-            reason="redirect",
+            reason=Reason.REDIRECT,
             retryable=False,
         ) from exc
 
@@ -315,7 +323,9 @@ async def read_capped(response: httpx.Response, cap: int) -> bytes:
     encoding = response.headers.get("content-encoding", "identity").lower().strip()
     decoders = [e.strip() for e in encoding.split(",") if e.strip() and e.strip() != "identity"]
     if len(decoders) > 1 or (decoders and decoders[0] not in ("gzip", "x-gzip", "deflate")):
-        raise FetchError(f"unsupported Content-Encoding {encoding!r}", reason="bad_content", retryable=False)
+        raise FetchError(
+            f"unsupported Content-Encoding {encoding!r}", reason=Reason.BAD_CONTENT, retryable=False
+        )
     inflater = _Inflater(decoders[0]) if decoders else None
     chunks: list[bytes] = []
     size = 0
@@ -363,14 +373,14 @@ class _Inflater:
             if self.obj.unconsumed_tail:
                 out.append(b"x")  # more than the budget remains: caller sees the cap exceeded
         except zlib.error as exc:
-            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason=Reason.BAD_CONTENT) from exc
         return out
 
     def flush(self, budget: int) -> bytes:
         try:
             return self.obj.flush()[: max(budget, 1)]
         except zlib.error as exc:
-            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason=Reason.BAD_CONTENT) from exc
 
 
 async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
@@ -391,7 +401,7 @@ def bot_wall_error(
     retry_after = parse_retry_after(headers.get("retry-after"))
     return FetchError(
         f"bot wall at {url}: HTTP {status}, {wall.describe()}; not content, nothing compared",
-        reason="bot_wall",
+        reason=Reason.BOT_WALL,
         status=status,
         retryable=True,
         retry_after=retry_after,
@@ -401,7 +411,7 @@ def bot_wall_error(
 def too_large(cap: int, what: str) -> FetchError:
     return FetchError(
         f"{what} is larger than the {cap:,}-byte limit (raise limits.max_bytes or the source's max_bytes)",
-        reason="too_large",
+        reason=Reason.TOO_LARGE,
         retryable=False,
     )
 
@@ -420,7 +430,9 @@ def http_error(status: int, headers: Mapping[str, str], url: str) -> FetchError:
     message = f"HTTP {status} from {url}" + (f": {hint}" if hint else "")
     if retry_after:
         message += f" (Retry-After {retry_after:g}s)"
-    return FetchError(message, reason="http", status=status, retryable=retryable, retry_after=retry_after)
+    return FetchError(
+        message, reason=Reason.HTTP, status=status, retryable=retryable, retry_after=retry_after
+    )
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -440,15 +452,15 @@ def connect_error(exc: httpx.ConnectError, url: str) -> FetchError:
     text = str(exc)
     lowered = text.lower()
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-        return FetchError(f"TLS failure for {url}: {text}", reason="tls", retryable=False)
+        return FetchError(f"TLS failure for {url}: {text}", reason=Reason.TLS, retryable=False)
     if (
         "name or service not known" in lowered
         or "nodename nor servname" in lowered
         or "temporary failure in name resolution" in lowered
         or "getaddrinfo" in lowered
     ):
-        return FetchError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", reason="dns")
-    return FetchError(f"cannot connect to {url}: {text or type(exc).__name__}", reason="connect")
+        return FetchError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", reason=Reason.DNS)
+    return FetchError(f"cannot connect to {url}: {text or type(exc).__name__}", reason=Reason.CONNECT)
 
 
 async def check_public(host: str, port: int) -> None:
@@ -456,14 +468,14 @@ async def check_public(host: str, port: int) -> None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason="dns") from exc
+        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason=Reason.DNS) from exc
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not is_public(address):
             raise FetchError(
                 f"refusing to fetch {host}: it resolves to the non-public address {address} "
                 "(set allow_private = true for this source or in the config to allow it)",
-                reason="blocked",
+                reason=Reason.BLOCKED,
                 retryable=False,
             )
 
