@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from watcher.errors import Reason
 from watcher.model import FetchResult, Snapshot, Source
 
 HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -32,6 +33,10 @@ class SourceKind:
     has_items: ClassVar[bool] = False
     #: True when the kind reads HTML, so `render = "browser"` can fetch it through Chromium.
     renders_html: ClassVar[bool] = False
+    #: Failure reasons that break a source of this kind at once, without waiting for
+    #: `[health] after_failures` in a row: retrying cannot fix them, someone must look
+    #: (the watched region is gone, or a bot wall that does not lift).
+    breaks_on: ClassVar[frozenset[Reason]] = frozenset({Reason.SELECTOR, Reason.BOT_WALL_PERSISTENT})
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         raise NotImplementedError

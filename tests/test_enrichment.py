@@ -15,8 +15,9 @@ from clirun import ROOT
 from localsite import LISTING_SOURCE, listing_page
 
 from watcher.check.enrich import needs_enrichment
+from watcher.check.sourcehealth import HealthPolicy
 from watcher.config import parse_config
-from watcher.db.store import ENRICH_TIMEOUT, HealthPolicy, Store
+from watcher.db.store import ENRICH_TIMEOUT, Store
 from watcher.errors import ConfigError
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
 

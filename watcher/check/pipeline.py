@@ -14,10 +14,22 @@ from typing import Any
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
 from watcher.check import crashpoints
-from watcher.check.diff import diff
+from watcher.check.decide import (
+    Baseline,
+    Changed,
+    Decision,
+    Pending,
+    Rebaseline,
+    Unchanged,
+    decide,
+    is_same_shape,
+    must_read,
+)
 from watcher.check.enrich import Enrichment, enrich, needs_enrichment
+from watcher.check.sourcehealth import HealthPolicy
 from watcher.config import source_config_hash
-from watcher.db.store import HealthPolicy, Store
+from watcher.db.store import Store
+from watcher.db.values import ContentUpdate, Failure, SourceState, _baseline_summary
 from watcher.errors import Reason, SourceError
 from watcher.model import FetchResult, Outcome, Snapshot, Source
 from watcher.net.browser import BrowserRenderer
@@ -54,46 +66,164 @@ class Context:
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
-    """Fetch, read, compare and record one source. Never raises for a source's own failure."""
+    """Check one source, then enrich the change it found. Never raises for a source's own failure.
+
+    Two stages: the check records what it found (a change's alerts wait in 'enriching'
+    when it has documents to follow or link), then `enrich_found` follows and links, and
+    releases those alerts. A crash between the two is finished by `recover` at the next start.
+    """
     started = time.monotonic()
+    found: Found | None = None
     try:
-        outcome = await _check(source, ctx, started)
+        outcome, found = await _check(source, ctx, started)
     except SourceError as exc:
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after:
-            ctx.fetcher.back_off(source.url, retry_after)
-        outcome = ctx.store.record_failure(
-            source,
-            ctx.clock(),
-            reason=exc.reason,
-            error=str(exc),
-            duration=time.monotonic() - started,
-            http_status=getattr(exc, "status", None),
-            health=ctx.health,
-            retry_after=retry_after,
-        )
+        outcome = _record_failure(source, ctx, exc, started)
     except Exception as exc:  # a bug must not stop the pass; it is recorded and logged
         logger.exception("bug while checking %s", source.id)
-        outcome = ctx.store.record_failure(
-            source,
-            ctx.clock(),
-            reason=Reason.BUG,
-            error=f"internal error: {type(exc).__name__}: {exc}",
-            duration=time.monotonic() - started,
-            http_status=None,
-            health=ctx.health,
-        )
+        outcome = _record_failure(source, ctx, exc, started)
     _log(outcome)
+    if found is not None:
+        await enrich_found(found, ctx)
     return outcome
 
 
-async def _check(source: Source, ctx: Context, started: float) -> Outcome:
+async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome, Found | None]:
+    """Fetch (robots.txt first, conditionally), read every page, decide, record."""
     kind = kind_for(source.kind)
     state = ctx.store.state(source.id)
     config_hash = source_config_hash(source)
-    same_shape = state.latest is not None and state.config_hash == config_hash and not state.pending
     if kind.discovers_feed(source):
         source, kind = await _discover_feed(source, kind, ctx)
+    fetched = await _fetch_source(source, kind, state, config_hash, ctx)
+    crashpoints.reached("after_fetch")
+    if not must_read(state, fetched, config_hash):  # a 304, or the same bytes under the same config
+        outcome = ctx.store.record_unchanged(
+            source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
+        )
+        return outcome, None
+    snapshot = await _extract_all(kind, fetched, source, ctx)  # follows pagination up to the cap
+    crashpoints.reached("after_extract")
+    changed = state.latest is not None and snapshot.fingerprint != state.latest
+    previous = (ctx.store.snapshot(state.latest) if changed and state.latest else None) or None
+    decision = decide(state, fetched, snapshot, source, config_hash=config_hash, previous=previous)
+    return _record(decision, source, fetched, snapshot, ctx, config_hash, started)
+
+
+def _record(
+    decision: Decision,
+    source: Source,
+    fetched: FetchResult,
+    snapshot: Snapshot,
+    ctx: Context,
+    config_hash: str,
+    started: float,
+) -> tuple[Outcome, Found | None]:
+    """Write what `decide` said, in one transaction; a change is routed to its channels."""
+    now = ctx.clock()
+    for warning in snapshot.warnings:
+        logger.warning("%s: %s", source.id, warning)
+    common: dict[str, Any] = {
+        "duration": time.monotonic() - started,
+        "health": ctx.health,
+        "warnings": snapshot.warnings,
+    }
+    body_hash = fetched.body_hash
+    store = ctx.store
+    match decision:
+        case Baseline() | Rebaseline():
+            summary = None
+            if isinstance(decision, Rebaseline):
+                summary = f"configuration changed, new {_baseline_summary(snapshot)}"
+            outcome = store.save_baseline(
+                source,
+                fetched,
+                snapshot,
+                now,
+                body_hash=body_hash,
+                config_hash=config_hash,
+                summary=summary,
+                **common,
+            )
+            return outcome, None
+        case Unchanged(clear_pending=clear):
+            update = ContentUpdate(body_hash, config_hash, keep_pending=not clear)
+            return store.record_unchanged(source, fetched, now, content=update, **common), None
+        case Pending(count=count):
+            return store.record_pending(
+                source, fetched, snapshot, count, now, config_hash=config_hash, **common
+            ), None
+        case Changed(change=change):
+            hold = ctx.enrichment is not None and needs_enrichment(source, change)
+            outcome = store.save_change(
+                source,
+                fetched,
+                snapshot,
+                change,
+                ctx.route(source),
+                now,
+                hold=hold,
+                body_hash=body_hash,
+                config_hash=config_hash,
+                fingerprint=snapshot.fingerprint,
+                **common,
+            )
+            found = Found(outcome.change_id, source) if hold and outcome.change_id is not None else None
+            return outcome, found
+    raise AssertionError(f"unknown decision {decision!r}")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A recorded change whose alerts wait in 'enriching' for the enrichment stage."""
+
+    change_id: int
+    source: Source
+
+
+async def enrich_found(found: Found, ctx: Context) -> None:
+    """The enrichment stage: follow and link, then release the change's alerts. Never raises."""
+    if ctx.enrichment is None:
+        return
+    await enrich(
+        found.change_id,
+        found.source,
+        fetcher=ctx.fetcher,
+        store=ctx.store,
+        clock=ctx.clock,
+        settings=ctx.enrichment,
+        robots=ctx.robots,
+    )
+
+
+def _record_failure(source: Source, ctx: Context, exc: Exception, started: float) -> Outcome:
+    """Record a failed check; the source's kind says which failures break it at once."""
+    if isinstance(exc, SourceError):
+        reason, error = exc.reason, str(exc)
+    else:
+        reason, error = Reason.BUG, f"internal error: {type(exc).__name__}: {exc}"
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        ctx.fetcher.back_off(source.url, retry_after)
+    kind = KINDS.get(source.kind)
+    failure = Failure(
+        reason=reason,
+        error=error,
+        duration=time.monotonic() - started,
+        http_status=getattr(exc, "status", None),
+        retry_after=retry_after,
+        breaks_on=frozenset(kind.breaks_on) if kind is not None else frozenset(),
+    )
+    return ctx.store.record_failure(source, ctx.clock(), failure, health=ctx.health)
+
+
+async def _fetch_source(
+    source: Source, kind: SourceKind, state: SourceState, config_hash: str, ctx: Context
+) -> FetchResult:
+    """Fetch the source's URL, conditionally when the stored version is comparable.
+
+    A 304 without a stored version cannot be trusted: then it is fetched in full.
+    """
+    same_shape = is_same_shape(state, config_hash)
     request = dataclasses.replace(
         _request(source, kind, source.url),
         etag=state.etag if same_shape else None,
@@ -101,87 +231,9 @@ async def _check(source: Source, ctx: Context, started: float) -> Outcome:
     )
     await _ensure_allowed(source, source.url, ctx)
     fetched = await _fetch(request, source, ctx)
-    crashpoints.reached("after_fetch")
-    if fetched.not_modified:
-        if state.latest is None:
-            # A 304 without a stored version cannot be trusted; fetch in full.
-            fetched = await _fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
-        else:
-            return ctx.store.record_unchanged(
-                source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
-            )
-    body_hash = fetched.body_hash
-    if same_shape and body_hash == state.body_hash:
-        # Same bytes, same config: the snapshot cannot differ, skip parsing entirely.
-        return ctx.store.record_unchanged(
-            source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
-        )
-    snapshot = await _extract_all(kind, fetched, source, ctx)
-    crashpoints.reached("after_extract")
-    now = ctx.clock()
-    duration = time.monotonic() - started
-    common: dict[str, Any] = {
-        "duration": duration,
-        "config_hash": config_hash,
-        "health": ctx.health,
-        "warnings": snapshot.warnings,
-    }
-    for warning in snapshot.warnings:
-        logger.warning("%s: %s", source.id, warning)
-    if state.latest is None:
-        return ctx.store.save_baseline(source, fetched, snapshot, now, body_hash=body_hash, **common)
-    fingerprint = snapshot.fingerprint
-    if fingerprint == state.latest:
-        return ctx.store.record_unchanged(
-            source,
-            fetched,
-            now,
-            duration=duration,
-            health=ctx.health,
-            warnings=snapshot.warnings,
-            extra={"body_hash": body_hash, "config_hash": config_hash, "pending": None, "pending_count": 0},
-        )
-    if source.confirm > 1:
-        count = state.pending_count + 1 if state.pending == fingerprint else 1
-        if count < source.confirm:
-            return ctx.store.record_pending(source, fetched, snapshot, count, now, **common)
-    previous = ctx.store.snapshot(state.latest) or Snapshot()
-    change = diff(source.id, previous, snapshot)
-    if change is None:
-        return ctx.store.record_unchanged(
-            source,
-            fetched,
-            now,
-            duration=duration,
-            health=ctx.health,
-            warnings=snapshot.warnings,
-            extra={"body_hash": body_hash, "config_hash": config_hash},
-        )
-    hold = ctx.enrichment is not None and needs_enrichment(source, change)
-    outcome = ctx.store.save_change(
-        source,
-        fetched,
-        snapshot,
-        change,
-        ctx.route(source),
-        now,
-        body_hash=body_hash,
-        hold=hold,
-        fingerprint=fingerprint,
-        **common,
-    )
-    if hold and ctx.enrichment is not None and outcome.change_id is not None:
-        # Its alerts wait in 'enriching' until this finishes (watcher/check/enrich.py); never raises.
-        await enrich(
-            outcome.change_id,
-            source,
-            fetcher=ctx.fetcher,
-            store=ctx.store,
-            clock=ctx.clock,
-            settings=ctx.enrichment,
-            robots=ctx.robots,
-        )
-    return outcome
+    if fetched.not_modified and state.latest is None:
+        fetched = await _fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
+    return fetched
 
 
 async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:

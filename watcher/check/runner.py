@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from alerts.base import Channel
 from alerts.outbox import DeliveryReport, deliver_due
 from alerts.registry import CHANNELS
-from alerts.routing import route, route_health
+from alerts.routing import Routes
 from watcher.check.enrich import Enrichment, recover
 from watcher.check.follow import FollowPolicy
 from watcher.check.pipeline import Context, Extractor, check, extract_inline
+from watcher.check.sourcehealth import HealthPolicy
 from watcher.check.workers import ProcessExtractor
 from watcher.config import Config
-from watcher.db.store import HealthPolicy, Store
+from watcher.db.store import Store
 from watcher.model import Outcome, Source
 from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
@@ -48,11 +49,13 @@ def fetch_policy(config: Config) -> FetchPolicy:
     )
 
 
+def routes(config: Config) -> Routes:
+    """Where the config sends change and health alerts (alerts/routing.py decides)."""
+    return Routes(tuple(config.channels), config.health.channels)
+
+
 def health_policy(config: Config) -> HealthPolicy:
-    return HealthPolicy(
-        after_failures=config.health.after_failures,
-        channels=tuple(route_health(config.channels, config.health.channels)),
-    )
+    return HealthPolicy(after_failures=config.health.after_failures, channels=routes(config).health)
 
 
 def build_channels(
@@ -117,7 +120,7 @@ def make_context(
         fetcher=fetcher,
         store=store,
         clock=clock,
-        route=lambda source: route(source, config.channels),
+        route=routes(config).changes,
         health=health_policy(config),
         extract=extract,
         max_pages=config.limits.max_pages,

@@ -18,15 +18,41 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from watcher.db.values import HealthState
+from watcher.db.values import HealthState, HealthTransition
 from watcher.errors import Reason
 from watcher.model import HealthEvent
 
 
 @dataclass(frozen=True)
-class HealthTransition:
-    state: HealthState
-    event: HealthEvent | None = None
+class HealthPolicy:
+    """[health]'s rule (broken after `after_failures` in a row) and the channels routing
+    chose for health alerts. The store applies it (it satisfies `watcher.db.values.HealthRules`)."""
+
+    after_failures: int = 3
+    channels: tuple[str, ...] = ()
+
+    def after_success(self, source_id: str, current: HealthState) -> HealthTransition:
+        return after_success(source_id, current)
+
+    def after_failure(
+        self,
+        source_id: str,
+        current: HealthState,
+        *,
+        reason: str,
+        error: str,
+        now: datetime,
+        breaks_on: frozenset[str],
+    ) -> HealthTransition:
+        return after_failure(
+            source_id,
+            current,
+            reason=reason,
+            error=error,
+            now=now,
+            after_failures=self.after_failures,
+            breaks_on=breaks_on,
+        )
 
 
 def after_success(source_id: str, current: HealthState) -> HealthTransition:

@@ -17,8 +17,10 @@ from watcher.db.enrichment import EnrichmentRows
 from watcher.db.migrations import migrations
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
+    ContentUpdate,
     Delivery,
-    HealthPolicy,
+    Failure,
+    HealthState,
     SourceState,
     StoredItem,
     _create_private,

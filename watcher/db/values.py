@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from watcher.model import (
     Alert,
@@ -68,13 +68,46 @@ class HealthState:
 
 
 @dataclass(frozen=True)
-class HealthUpdate:
-    """A source's health after one check, and the health alert it raises (if any) with
-    the channels routing chose for it. Decided in watcher/check/sourcehealth.py."""
+class HealthTransition:
+    """A source's health after one check, and the health event to alert (None: say nothing)."""
 
     state: HealthState
     event: HealthEvent | None = None
-    channels: tuple[str, ...] = ()
+
+
+class HealthRules(Protocol):
+    """Decides health transitions (watcher/check/sourcehealth.py) and names the channels
+    health alerts go to (alerts/routing.py). The store applies them inside the check's
+    transaction, so reading the current state and writing the next one cannot interleave."""
+
+    @property
+    def channels(self) -> tuple[str, ...]: ...
+
+    def after_success(self, source_id: str, current: HealthState) -> HealthTransition: ...
+
+    def after_failure(
+        self,
+        source_id: str,
+        current: HealthState,
+        *,
+        reason: str,
+        error: str,
+        now: datetime,
+        breaks_on: frozenset[str],
+    ) -> HealthTransition: ...
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check, as recorded."""
+
+    reason: str
+    error: str
+    duration: float = 0.0
+    http_status: int | None = None
+    retry_after: float | None = None
+    #: The failure reasons that break the source at once (its kind's `breaks_on`).
+    breaks_on: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -123,12 +156,6 @@ class StoredItem:
     text: str | None
     text_fetched_at: str | None
     text_error: str | None
-
-
-@dataclass(frozen=True)
-class HealthPolicy:
-    after_failures: int = 3
-    channels: tuple[str, ...] = ()
 
 
 def change_from_row(row: dict[str, Any]) -> Change:

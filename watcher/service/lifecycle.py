@@ -45,6 +45,7 @@ from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
 from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
+from watcher.service.reload import plan_reload
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
 
@@ -355,44 +356,32 @@ class WatchService:
             return True
 
     def _apply(self, new: Config) -> None:
-        old = self.config
-        if new.database != old.database:
-            logger.warning("the database path changed in the config; restart the service to use it")
-        if (new.service.health_port, new.service.health_host) != (
-            old.service.health_port,
-            old.service.health_host,
-        ):
-            logger.warning("[service] health_port/health_host changed; restart the service to apply it")
-        old_sources = {s.id: s for s in old.sources}
-        new_sources = {s.id: s for s in new.sources}
-        removed = [sid for sid in old_sources if sid not in new_sources]
-        added = [s for s in new.sources if s.id not in old_sources]
-        changed = [s for s in new.sources if s.id in old_sources and old_sources[s.id] != s]
-
-        policy = fetch_policy(new)
-        if policy != self.fetcher.policy:
+        plan = plan_reload(self.config, new)
+        for warning in plan.warnings:
+            logger.warning("%s", warning)
+        if plan.new_fetcher:
             retired = self.fetcher
-            self.fetcher = MeteredFetcher(policy, self.metrics)
-            if policy.user_agent != retired.policy.user_agent:
-                self.robots = Robots(policy.user_agent)
+            self.fetcher = MeteredFetcher(fetch_policy(new), self.metrics)
+            if plan.new_robots:
+                self.robots = Robots(self.fetcher.policy.user_agent)
             self._retire(retired)
-        if new.channels != old.channels:
+        if plan.new_channels:
             self._replace_channels(new)
         self.config = new
         self.ctx = make_context(new, self.store, self.fetcher, self.clock, robots=self.robots)
         self.store.sync_sources(new.sources, self.clock())
-        for sid in removed:
+        for sid in plan.removed:
             with contextlib.suppress(Exception):
                 self.scheduler.remove_job(sid)
             self.store.set_next_run(sid, None)
-        if added or changed:
-            self._schedule([*added, *changed])
+        if plan.reschedule:
+            self._schedule(plan.reschedule)
         logger.info(
             "config reloaded: %d source(s); %d added, %d removed, %d changed",
             len(new.sources),
-            len(added),
-            len(removed),
-            len(changed),
+            len(plan.added),
+            len(plan.removed),
+            len(plan.changed),
         )
 
     def _retire(self, fetcher: Fetcher) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from watcher.check.sourcehealth import display_state
 from watcher.db.store import parse_iso
 from watcher.model import Source
 from watcher.service.scheduling import next_due
@@ -67,12 +68,7 @@ class SourceStatus:
 
 
 def state_of(row: Mapping[str, Any]) -> str:
-    state = row.get("state") or "new"
-    if state in ("failing", "broken") and row.get("last_reason") == "robots":
-        return "robots-blocked"
-    if state == "broken" and row.get("last_reason") == "selector":
-        return "selector-broken"
-    return state
+    return display_state(row.get("state"), row.get("last_reason"))
 
 
 def source_statuses(
