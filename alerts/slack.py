@@ -24,6 +24,7 @@ from alerts.base import Channel
 from alerts.slack_render import SlackMessage, render_message
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Receipt
+from watcher.retry_after import retry_after_in
 
 logger = logging.getLogger(__name__)
 # slack-sdk logs every failed request at ERROR and request bodies at DEBUG; regwatch logs
@@ -106,7 +107,7 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[override]
         if response is None or response.status_code != 429:
             return False
-        wait = retry_after_of(response.headers)
+        wait = retry_after_in(response.headers)
         return wait is not None and wait <= self.max_wait
 
 
@@ -116,18 +117,6 @@ def unsent_connection_errors(max_retry_count: int = 2) -> RetryHandler:
     connection while waiting for the answer is *not* retried here: the outbox treats it as
     in doubt and reconciles first."""
     return ConnectionErrorRetryHandler(max_retry_count=max_retry_count, error_types=[URLError])
-
-
-def retry_after_of(headers: Mapping[str, Any] | None) -> float | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == "retry-after":
-            if isinstance(value, list | tuple):
-                value = value[0] if value else None
-            try:
-                return max(float(value), 0.0)
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 class Slack(Channel):
@@ -263,7 +252,7 @@ class Slack(Channel):
             return Receipt(ref="webhook")
         body = str(response.body or "").strip()
         body = body if ERROR_CODE.match(body) else ""
-        raise self.classify(response.status_code, body, retry_after_of(response.headers))
+        raise self.classify(response.status_code, body, retry_after_in(response.headers))
 
     def _permalink(self, channel_id: str, ts: str) -> str:
         """Best effort: a message that was posted is delivered, whether or not this works."""
@@ -364,7 +353,7 @@ class Slack(Channel):
 
     def translate(self, exc: SlackApiError) -> DeliveryError:
         response = exc.response
-        return self.classify(response.status_code, api_error(exc), retry_after_of(response.headers))
+        return self.classify(response.status_code, api_error(exc), retry_after_in(response.headers))
 
     def classify(self, status: int, error: str, retry_after: float | None) -> DeliveryError:
         """One Slack answer -> a DeliveryError that says whether, and when, to try again."""

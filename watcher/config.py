@@ -32,12 +32,12 @@ from sources.registry import KINDS
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.service.scheduling import cron_trigger
+from watcher.settings import resolve
+from watcher.timespec import parse_duration
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-INTERVAL_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True)
@@ -147,19 +147,16 @@ class Config:
 
 def find_config(path: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to use: --config, else $REGWATCH_CONFIG, else ./regwatch.toml."""
-    if path:
-        found = Path(path)
-        if not found.is_file():
-            raise ConfigError(f"config file {found} does not exist (run `regwatch init` to write one)")
-        return found
-    env = os.environ.get("REGWATCH_CONFIG")
-    if env:
-        found = Path(env)
-        if not found.is_file():
+    chosen = resolve("config", flag=os.fspath(path) if path else None)
+    if chosen.origin == "default":
+        local = Path(DEFAULT_CONFIG_NAME)
+        return local if local.is_file() else None
+    found = Path(chosen.value)
+    if not found.is_file():
+        if chosen.origin == "environment":
             raise ConfigError(f"REGWATCH_CONFIG points to {found}, which does not exist")
-        return found
-    local = Path(DEFAULT_CONFIG_NAME)
-    return local if local.is_file() else None
+        raise ConfigError(f"config file {found} does not exist (run `regwatch init` to write one)")
+    return found
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -183,10 +180,11 @@ def default_config_data() -> dict[str, Any]:
         slack: dict[str, Any] = {
             "id": "slack",
             "kind": "slack",
-            "slack_channel": os.environ.get("REGWATCH_SLACK_CHANNEL", "#regwatch"),
+            "slack_channel": resolve("slack_channel", default="#regwatch").value,
         }
-        if os.environ.get("REGWATCH_SLACK_API_URL"):  # GovSlack, a proxy, a local test server
-            slack["api_url"] = os.environ["REGWATCH_SLACK_API_URL"]
+        api_url = resolve("slack_api_url").value
+        if api_url:  # GovSlack, a proxy, a local test server
+            slack["api_url"] = api_url
         channels.append(slack)
     return {"catalog": ["*"], "channels": channels}
 
@@ -214,7 +212,7 @@ CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread"}
 def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     where = str(path) if path else "default config"
     _check_keys(data, TOP_KEYS, where)
-    database = os.environ.get("REGWATCH_DB") or _typed(data, "database", str, where, DEFAULT_DATABASE)
+    database = _typed(data, "database", str, where, DEFAULT_DATABASE)
     allow_private = _typed(data, "allow_private", bool, where, False)
     limits = build_dataclass(Limits, data.get("limits", {}), f"{where}: [limits]")
     health = build_dataclass(Health, data.get("health", {}), f"{where}: [health]")
@@ -441,14 +439,13 @@ def parse_interval(value: Any, where: str) -> float:
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        parts = INTERVAL_RE.findall(text)
-        if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
+        try:
+            seconds = parse_duration(value).total_seconds()
+        except ValueError:
             raise ConfigError(
                 f"{where}: {value!r} is not an interval; use a number and a unit (s, m, h, d, w) "
                 "such as '30m', '1h' or '1h30m', or use cron = '0 9 * * 1-5'"
-            )
-        seconds = sum(float(n) * UNITS[u.lower()] for n, u in parts)
+            ) from None
     else:
         raise ConfigError(f"{where}: expected an interval like '1h', got {value!r}")
     if seconds < 1:

@@ -10,18 +10,22 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdwy])\s*$", re.IGNORECASE)
+PART = re.compile(r"(\d+(?:\.\d+)?)([smhdwy])", re.IGNORECASE)
+DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[smhdwy]\s*)+$", re.IGNORECASE)
 BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """`90s`, `15m`, `12h`, `7d`, `2w`, `1y` (365 days) -> timedelta. ValueError otherwise."""
-    match = DURATION.match(text or "")
-    if not match:
+    """`90s`, `15m`, `12h`, `1h30m`, `7d`, `2w`, `1y` (365 days) -> timedelta. ValueError otherwise.
+
+    The one duration parser: history bounds, retention and `every = "1h30m"` all use it.
+    """
+    if not DURATION.match(text or ""):
         raise ValueError(
             f"{text!r} is not a duration; use a number and a unit s, m, h, d, w or y (e.g. 365d)"
         )
-    return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2).lower()])
+    parts = PART.findall(text.replace(" ", ""))
+    return timedelta(seconds=sum(float(n) * UNITS[u.lower()] for n, u in parts))
 
 
 def parse_moment(text: str, now: datetime, *, end: bool = False) -> datetime:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
 from watcher.net.fetch import FetchPolicy, Request, bot_wall_error, check_public, http_error
+from watcher.settings import resolve
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ SETTLE_SECONDS = 5.0
 
 def find_chromium() -> str | None:
     """The system Chromium: $REGWATCH_CHROMIUM, else the Debian/Ubuntu locations, else PATH."""
-    configured = os.environ.get("REGWATCH_CHROMIUM")
+    configured = resolve("chromium").value
     if configured:
         return configured if os.access(configured, os.X_OK) else None
     for path in CHROMIUM_CANDIDATES:

@@ -11,14 +11,12 @@ HTTP errors (429/503 carry `Retry-After`). Conditional GET turns a 304 into a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import socket
 import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -27,6 +25,7 @@ from watcher import __version__
 from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
 from watcher.net import botwall
+from watcher.retry_after import parse_retry_after
 
 DEFAULT_USER_AGENT = (
     f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
@@ -433,19 +432,6 @@ def http_error(status: int, headers: Mapping[str, str], url: str) -> FetchError:
     return FetchError(
         message, reason=Reason.HTTP, status=status, retryable=retryable, retry_after=retry_after
     )
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), capped at one day."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), 86400.0)
-    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-        moment = parsedate_to_datetime(value)
-        return max(0.0, min(moment.timestamp() - time.time(), 86400.0))
-    return None
 
 
 def connect_error(exc: httpx.ConnectError, url: str) -> FetchError:
