@@ -114,8 +114,8 @@ def test_related_config_errors_name_the_fix(data, message):
 
 def test_related_config_defaults_and_values():
     config = parse_config({"related": {"threshold": 0.6, "after_days": 30}}, path=None)
-    assert config.related.threshold == 0.6 and config.related.after_days == 30
-    assert config.related.before_days == 120 and config.related.shown == 3
+    assert config.ranking.threshold == 0.6 and config.ranking.after_days == 30
+    assert config.ranking.before_days == 120 and config.ranking.shown == 3
 
 
 ARTICLE = (

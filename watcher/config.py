@@ -29,8 +29,12 @@ from alerts.registry import CHANNELS
 from alerts.routing import Match
 from sources.catalog import load_catalog
 from sources.registry import KINDS
+from watcher.check.follow import FollowPolicy
+from watcher.check.sourcehealth import HealthPolicy
 from watcher.errors import ConfigError
 from watcher.model import Source
+from watcher.net.fetch import DEFAULT_USER_AGENT, FetchPolicy
+from watcher.related.linking import Ranking
 from watcher.service.scheduling import cron_trigger
 from watcher.settings import resolve
 from watcher.timespec import parse_duration
@@ -42,15 +46,12 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 @dataclass(frozen=True)
 class Limits:
-    """Fetch limits shared by every source (a source may lower timeout/max_bytes)."""
+    """The [limits] that are not fetch limits: PDF pages read, result pages followed.
 
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    concurrency: int = 16
-    per_host: int = 2
-    host_delay: float = 0.0
+    The other [limits] keys (timeout, connect_timeout, max_bytes, max_redirects,
+    concurrency, per_host, host_delay) are the engine's own `FetchPolicy`, held as `Config.fetch`.
+    """
+
     pdf_max_pages: int = 200
     max_pages: int = 10
 
@@ -69,14 +70,6 @@ class ChannelConfig:
 
 
 @dataclass(frozen=True)
-class Health:
-    """When a failing source becomes "broken" and which channels hear about it."""
-
-    after_failures: int = 3
-    channels: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
 class Service:
     """Settings of the long-running `regwatch run` service."""
 
@@ -87,8 +80,12 @@ class Service:
     deliver_every: float = 5.0
 
 
-@dataclass(frozen=True)
-class Related:
+#: [related] keys and where they go: the ranker's `Ranking`, or the `FollowPolicy`.
+RANKING_KEYS = ("before_days", "after_days", "threshold", "shown", "keep")
+FOLLOW_KEYS = {"follow_max_items": "max_items", "follow_max_chars": "max_chars"}
+
+
+def check_related(ranking: Ranking, follow: FollowPolicy) -> None:
     """[related]: following new documents and linking related articles (README "Related articles").
 
     before_days / after_days: the window around a document's date in which related items
@@ -96,24 +93,14 @@ class Related:
     in alerts. keep: links stored per document. follow_max_items: links followed per change.
     follow_max_chars: characters kept of each followed document.
     """
-
-    before_days: int = 120
-    after_days: int = 365
-    threshold: float = 0.45
-    shown: int = 3
-    keep: int = 10
-    follow_max_items: int = 20
-    follow_max_chars: int = 200_000
-
-    def __post_init__(self) -> None:
-        if self.before_days < 0 or self.after_days < 0:
-            raise ValueError("before_days and after_days must be 0 or more")
-        if self.threshold < 0:
-            raise ValueError("threshold must be 0 or more")
-        if not 0 <= self.shown <= 10 or not 1 <= self.keep <= 100 or self.keep < self.shown:
-            raise ValueError("shown must be 0-10 and keep 1-100, with keep >= shown")
-        if self.follow_max_items < 0 or self.follow_max_chars < 100:
-            raise ValueError("follow_max_items must be 0 or more and follow_max_chars at least 100")
+    if ranking.before_days < 0 or ranking.after_days < 0:
+        raise ValueError("before_days and after_days must be 0 or more")
+    if ranking.threshold < 0:
+        raise ValueError("threshold must be 0 or more")
+    if not 0 <= ranking.shown <= 10 or not 1 <= ranking.keep <= 100 or ranking.keep < ranking.shown:
+        raise ValueError("shown must be 0-10 and keep 1-100, with keep >= shown")
+    if follow.max_items < 0 or follow.max_chars < 100:
+        raise ValueError("follow_max_items must be 0 or more and follow_max_chars at least 100")
 
 
 @dataclass(frozen=True)
@@ -123,11 +110,15 @@ class Config:
     allow_private: bool = False
     user_agent: str = ""
     contact: str = ""
+    #: The engine's own policy objects, built once from the file ([limits], [health],
+    #: [delivery], [related]); the runner passes them on as they are.
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
     limits: Limits = Limits()
-    health: Health = Health()
+    health: HealthPolicy = field(default_factory=HealthPolicy)
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
-    related: Related = Related()
+    ranking: Ranking = field(default_factory=Ranking)
+    follow: FollowPolicy = field(default_factory=FollowPolicy)
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -214,11 +205,13 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     _check_keys(data, TOP_KEYS, where)
     database = _typed(data, "database", str, where, DEFAULT_DATABASE)
     allow_private = _typed(data, "allow_private", bool, where, False)
-    limits = build_dataclass(Limits, data.get("limits", {}), f"{where}: [limits]")
-    health = build_dataclass(Health, data.get("health", {}), f"{where}: [health]")
+    user_agent = _typed(data, "user_agent", str, where, "")
+    contact = _typed(data, "contact", str, where, "")
+    fetch, limits = _parse_limits(data.get("limits", {}), user_agent, contact, f"{where}: [limits]")
+    health = build_dataclass(HealthPolicy, data.get("health", {}), f"{where}: [health]")
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
-    related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
+    ranking, follow = _parse_related(data.get("related", {}), limits, f"{where}: [related]")
 
     raw_sources = _table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -260,16 +253,47 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         path=path,
         database=database,
         allow_private=allow_private,
-        user_agent=_typed(data, "user_agent", str, where, ""),
-        contact=_typed(data, "contact", str, where, ""),
+        user_agent=user_agent,
+        contact=contact,
+        fetch=fetch,
         limits=limits,
         health=health,
         service=service,
         delivery=delivery,
-        related=related,
+        ranking=ranking,
+        follow=follow,
         sources=tuple(sources),
         channels=tuple(channels),
     )
+
+
+def _parse_limits(table: Any, user_agent: str, contact: str, where: str) -> tuple[FetchPolicy, Limits]:
+    """[limits]: the fetch keys make the `FetchPolicy` (with user agent and contact), the rest `Limits`."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {table!r}")
+    fetch_keys = {f.name for f in dataclasses.fields(FetchPolicy)} - {"user_agent"}
+    _check_keys(table, fetch_keys | {f.name for f in dataclasses.fields(Limits)}, where)
+    agent = user_agent or DEFAULT_USER_AGENT
+    if contact and contact not in agent:
+        agent = f"{agent} contact: {contact}"
+    fetch = build_dataclass(FetchPolicy, {k: v for k, v in table.items() if k in fetch_keys}, where)
+    limits = build_dataclass(Limits, {k: v for k, v in table.items() if k not in fetch_keys}, where)
+    return dataclasses.replace(fetch, user_agent=agent), limits
+
+
+def _parse_related(table: Any, limits: Limits, where: str) -> tuple[Ranking, FollowPolicy]:
+    """[related]: the ranking keys make the `Ranking`, `follow_max_*` the `FollowPolicy`."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {table!r}")
+    _check_keys(table, set(RANKING_KEYS) | set(FOLLOW_KEYS), where)
+    ranking = build_dataclass(Ranking, {k: v for k, v in table.items() if k in RANKING_KEYS}, where)
+    follow_table = {FOLLOW_KEYS[k]: v for k, v in table.items() if k in FOLLOW_KEYS}
+    follow = build_dataclass(FollowPolicy, {**follow_table, "max_pages": limits.pdf_max_pages}, where)
+    try:
+        check_related(ranking, follow)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    return ranking, follow
 
 
 def _merge_catalog(

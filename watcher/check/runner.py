@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,6 @@ from alerts.outbox import DeliveryReport, deliver_due
 from alerts.registry import CHANNELS
 from alerts.routing import Routes
 from watcher.check.enrich import Enrichment, recover
-from watcher.check.follow import FollowPolicy
 from watcher.check.pipeline import Context, Extractor, check, extract_inline
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.check.workers import ProcessExtractor
@@ -21,9 +21,8 @@ from watcher.config import Config
 from watcher.db.store import Store
 from watcher.model import Outcome, Source
 from watcher.net.browser import BrowserRenderer
-from watcher.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from watcher.net.fetch import Fetcher, FetchPolicy
 from watcher.net.robots import Robots
-from watcher.related.linking import Ranking
 
 logger = logging.getLogger(__name__)
 
@@ -33,20 +32,7 @@ def utcnow() -> datetime:
 
 
 def fetch_policy(config: Config) -> FetchPolicy:
-    limits = config.limits
-    agent = config.user_agent or DEFAULT_USER_AGENT
-    if config.contact and config.contact not in agent:
-        agent = f"{agent} contact: {config.contact}"
-    return FetchPolicy(
-        user_agent=agent,
-        timeout=limits.timeout,
-        connect_timeout=limits.connect_timeout,
-        max_bytes=limits.max_bytes,
-        max_redirects=limits.max_redirects,
-        concurrency=limits.concurrency,
-        per_host=limits.per_host,
-        host_delay=limits.host_delay,
-    )
+    return config.fetch
 
 
 def routes(config: Config) -> Routes:
@@ -55,7 +41,8 @@ def routes(config: Config) -> Routes:
 
 
 def health_policy(config: Config) -> HealthPolicy:
-    return HealthPolicy(after_failures=config.health.after_failures, channels=routes(config).health)
+    """[health] as configured, its channels routed."""
+    return dataclasses.replace(config.health, channels=routes(config).health)
 
 
 def build_channels(
@@ -79,22 +66,8 @@ def build_channels(
 
 
 def enrichment(config: Config) -> Enrichment:
-    """Following and linking settings from the config's [related] table and limits."""
-    related = config.related
-    return Enrichment(
-        ranking=Ranking(
-            before_days=related.before_days,
-            after_days=related.after_days,
-            threshold=related.threshold,
-            shown=related.shown,
-            keep=related.keep,
-        ),
-        follow=FollowPolicy(
-            max_items=related.follow_max_items,
-            max_chars=related.follow_max_chars,
-            max_pages=config.limits.pdf_max_pages,
-        ),
-    )
+    """Following and linking, with the config's own `Ranking` and `FollowPolicy`."""
+    return Enrichment(ranking=config.ranking, follow=config.follow)
 
 
 @dataclass

@@ -25,11 +25,15 @@ from watcher.model import HealthEvent
 
 @dataclass(frozen=True)
 class HealthPolicy:
-    """[health]'s rule (broken after `after_failures` in a row) and the channels routing
-    chose for health alerts. The store applies it (it satisfies `watcher.db.values.HealthRules`)."""
+    """[health]: a source is broken after `after_failures` failures in a row; `channels`
+    names the channels that hear about it (None: every channel with `health = true`).
+
+    The engine hands the store this policy with `channels` routed (alerts/routing.py); the
+    store applies it inside the check's transaction (`watcher.db.values.HealthRules`).
+    """
 
     after_failures: int = 3
-    channels: tuple[str, ...] = ()
+    channels: tuple[str, ...] | None = None
 
     def after_success(self, source_id: str, current: HealthState) -> HealthTransition:
         return after_success(source_id, current)

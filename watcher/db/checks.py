@@ -78,7 +78,7 @@ class CheckRecords(VersionRows):
             values.update(_content_columns(content))
         self._update_source(source.id, values)
         if transition.event is not None:
-            self._health_event(source, now, transition.event, health.channels)
+            self._health_event(source, now, transition.event, health.channels or ())
 
     def _record_read(
         self,
@@ -320,7 +320,7 @@ class CheckRecords(VersionRows):
                 values["retry_after_until"] = iso(until)
             self._update_source(source.id, values)
             if transition.event is not None:
-                self._health_event(source, now, transition.event, health.channels)
+                self._health_event(source, now, transition.event, health.channels or ())
         return Outcome(
             source.id,
             "failed",
