@@ -12,7 +12,6 @@ import dataclasses
 import difflib
 import fnmatch
 import functools
-import hashlib
 import os
 import re
 import tomllib
@@ -35,9 +34,8 @@ from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.net.fetch import DEFAULT_USER_AGENT, FetchPolicy
 from watcher.related.linking import Ranking
-from watcher.service.scheduling import cron_trigger
 from watcher.settings import resolve
-from watcher.timespec import parse_duration
+from watcher.timespec import cron_trigger, parse_duration
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
@@ -479,7 +477,7 @@ def parse_interval(value: Any, where: str) -> float:
 
 def validate_cron(expr: str, where: str) -> str:
     try:
-        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.service.scheduling
+        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.timespec
     except ValueError as exc:
         raise ConfigError(
             f"{where}: {expr!r} is not a valid cron expression ({exc}); "
@@ -607,9 +605,3 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     if isinstance(hint, type):
         return _expect(value, hint, where)
     return value
-
-
-def source_config_hash(source: Source) -> str:
-    """A hash of everything that shapes a source's snapshot, so a config edit forces a re-parse."""
-    shape = repr((source.url, source.kind, source.options, source.ignore, source.render))
-    return hashlib.sha256(shape.encode()).hexdigest()[:16]

@@ -9,7 +9,7 @@ import sys
 import pytest
 from clirun import ROOT
 
-from watcher.check import crashpoints
+from watcher.db import crashpoints
 
 SCRIPT = (
     "from watcher import crashpoints\n"

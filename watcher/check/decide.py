@@ -14,6 +14,7 @@ the previous snapshot, fetches and extracts, then asks `decide` and records the 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from watcher.check.diff import diff
@@ -99,3 +100,9 @@ def decide(
     if change is None:
         return Unchanged(clear_pending=False)
     return Changed(change)
+
+
+def source_config_hash(source: Source) -> str:
+    """A hash of everything that shapes a source's snapshot, so a config edit forces a re-parse."""
+    shape = repr((source.url, source.kind, source.options, source.ignore, source.render))
+    return hashlib.sha256(shape.encode()).hexdigest()[:16]

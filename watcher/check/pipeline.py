@@ -13,7 +13,6 @@ from typing import Any
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
-from watcher.check import crashpoints
 from watcher.check.decide import (
     Baseline,
     Changed,
@@ -24,10 +23,11 @@ from watcher.check.decide import (
     decide,
     is_same_shape,
     must_read,
+    source_config_hash,
 )
 from watcher.check.enrich import Enrichment, enrich, needs_enrichment
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.config import source_config_hash
+from watcher.db import crashpoints
 from watcher.db.store import Store
 from watcher.db.values import ContentUpdate, Failure, SourceState, _baseline_summary
 from watcher.errors import Reason, SourceError

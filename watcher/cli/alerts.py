@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from alerts.render import safe
-from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
+from watcher.service.runner import utcnow
 
 WAITING = ("pending", "held", "batched", "sending")
 

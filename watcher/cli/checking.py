@@ -9,9 +9,9 @@ import click
 
 from alerts.outbox import deliver_due
 from alerts.render import safe
-from watcher.check.runner import build_channels, run_pass, utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
 from watcher.db.lock import DatabaseLock
+from watcher.service.runner import build_channels, run_pass, utcnow
 
 STATUS_WORDS = {
     "baseline": "baseline stored",

@@ -8,13 +8,13 @@ import sys
 import click
 
 from alerts.render import safe
-from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
 from watcher.errors import WatchError
 from watcher.history import queries as queries
 from watcher.history.queries import CHANGE_KINDS, Filters
+from watcher.service.runner import utcnow
 from watcher.timespec import parse_moment
 
 HISTORY_COLUMNS = (

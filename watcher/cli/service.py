@@ -11,10 +11,10 @@ from datetime import datetime
 import click
 
 from alerts.render import safe
-from watcher.check.runner import utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main
 from watcher.config import load_config
 from watcher.db.lock import holder
+from watcher.service.runner import utcnow
 from watcher.service.status import SourceStatus, source_statuses
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from watcher.check import crashpoints
+from watcher.db import crashpoints
 from watcher.db.values import (
     ContentUpdate,
     Failure,

@@ -35,7 +35,6 @@ from alerts.base import Channel
 from alerts.outbox import deliver_due
 from watcher import __version__
 from watcher.check.pipeline import Context, check
-from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.config import Config
 from watcher.db.lock import DatabaseLock
 from watcher.db.store import Store, parse_iso
@@ -46,6 +45,7 @@ from watcher.net.robots import Robots
 from watcher.service.health import HealthServer
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.reload import plan_reload
+from watcher.service.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import STATES, count_states, source_statuses
 

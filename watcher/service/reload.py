@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from watcher.check.runner import fetch_policy
 from watcher.config import Config
 from watcher.model import Source
+from watcher.service.runner import fetch_policy
 
 
 @dataclass(frozen=True)
