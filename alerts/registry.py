@@ -7,6 +7,9 @@ from alerts.console import Console
 from alerts.email import Email
 from alerts.slack import Slack
 from alerts.slack_webhook import SlackWebhook
+from alerts.teams import Teams
 from alerts.webhook import Webhook
 
-CHANNELS: dict[str, type[Channel]] = {cls.kind: cls for cls in (Console, Slack, SlackWebhook, Webhook, Email)}
+CHANNELS: dict[str, type[Channel]] = {
+    cls.kind: cls for cls in (Console, Slack, SlackWebhook, Webhook, Email, Teams)
+}

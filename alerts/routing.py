@@ -12,21 +12,38 @@ from watcher.model import Source
 
 @dataclass(frozen=True)
 class Match:
-    """A channel's filter (`match = {tags = [...], jurisdictions = [...], sources = [...]}`).
+    """A channel's filter: `match = {tags = [...], jurisdictions = [...], sources = [...],
+    priorities = [...], not_tags = [...], not_jurisdictions = [...], not_sources = [...]}`.
 
-    Each non-empty field must match (tags: any one of them); an empty match takes everything.
+    Each non-empty inclusion must match (tags: any one of them; sources: glob patterns such as
+    `us-*`; priorities: the source's `priority`, high | normal | low), and no exclusion may
+    match. An empty match takes everything.
     """
 
     tags: tuple[str, ...] = ()
     jurisdictions: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    not_tags: tuple[str, ...] = ()
+    not_jurisdictions: tuple[str, ...] = ()
+    not_sources: tuple[str, ...] = ()
 
     def matches(self, source: Source) -> bool:
-        if self.tags and not {t.lower() for t in self.tags} & {t.lower() for t in source.tags}:
+        tags = {t.lower() for t in source.tags}
+        jurisdiction = source.jurisdiction.upper()
+        if self.tags and not {t.lower() for t in self.tags} & tags:
             return False
-        if self.jurisdictions and source.jurisdiction.upper() not in {j.upper() for j in self.jurisdictions}:
+        if self.jurisdictions and jurisdiction not in {j.upper() for j in self.jurisdictions}:
             return False
-        return not self.sources or any(fnmatch.fnmatchcase(source.id, p) for p in self.sources)
+        if self.sources and not any(fnmatch.fnmatchcase(source.id, p) for p in self.sources):
+            return False
+        if self.priorities and source.priority not in {p.lower() for p in self.priorities}:
+            return False
+        if {t.lower() for t in self.not_tags} & tags:
+            return False
+        if jurisdiction in {j.upper() for j in self.not_jurisdictions}:
+            return False
+        return not any(fnmatch.fnmatchcase(source.id, p) for p in self.not_sources)
 
 
 class Routable(Protocol):

@@ -144,9 +144,13 @@ class Webhook(Channel):
             )
         return self._client
 
+    def payload(self, alert: Alert) -> bytes:
+        """The request body (subclasses such as `teams` send another shape)."""
+        return json.dumps(alert_json(alert), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
     def send(self, alert: Alert) -> Receipt:
         url = self.options.url or self.secret(self.options.url_env, "webhook URL")
-        body = json.dumps(alert_json(alert), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = self.payload(alert)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,

@@ -144,12 +144,20 @@ def test_init_writes_a_valid_starter_config(cli, tmp_path):
     assert "us-hhs-hipaa-news" in listed.stdout
 
 
-def test_demo_shows_real_alerts(cli):
-    result = cli("demo", "--passes", "3", "--interval", "0")
+def test_demo_shows_real_alerts_and_its_last_hint_works(cli, tmp_path):
+    result = cli("demo", "--passes", "3", "--interval", "0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Circular 16/2024" in result.stdout
     assert "+Health data must be deleted within 7 days" in result.stdout
     assert result.stdout.count("[regwatch]") == 2
+    assert "baseline baseline" not in result.stderr
+    hint = result.stderr.strip().splitlines()[-2].split()  # regwatch --db regwatch-demo.db show N
+    assert hint[:3] == ["regwatch", "--db", "regwatch-demo.db"] and hint[3] == "show"
+    shown = cli(*hint[1:], cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "+Health data must be deleted within 7 days" in shown.stdout
+    again = cli("demo", "--passes", "2", "--interval", "0", cwd=tmp_path)  # a fresh history each run
+    assert again.returncode == 0 and again.stdout.count("[regwatch]") == 1
 
 
 def test_a_selector_edit_rebaselines_instead_of_alerting(site, config_file, cli, tmp_path):

@@ -142,7 +142,8 @@ def test_history_formats_table_json_csv(rw, history):
 
     array = json.loads(rw("history", "--format", "json").stdout)
     assert isinstance(array, list) and len(array) == 7
-    assert json.loads(rw("history", "--format", "json", "--source", "nope").stdout) == []
+    # a known source without changes: an empty array (an unknown one is an error, exit 2)
+    assert json.loads(rw("history", "--format", "json", "--source", "in-meity-dpdp").stdout) == []
 
     text = rw("history", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -203,7 +204,7 @@ def test_show_unified_side_by_side_and_json(rw, history):
     assert json.loads(rw("show", str(changed), "--json").stdout) == data
 
     missing = rw("show", "9999", ok=False)
-    assert missing.returncode == 1 and "no change with id 9999" in missing.stderr
+    assert missing.returncode == 2 and "no change with id 9999" in missing.stderr
 
 
 # -- snapshot --------------------------------------------------------------------------
@@ -241,7 +242,58 @@ def test_snapshot_errors_name_the_fix(rw):
     early = rw("snapshot", "us-hhs-security-rule", "--at", "2023-12-31", ok=False)
     assert early.returncode == 1 and "first version is from 2024-01-10" in early.stderr
     typo = rw("snapshot", "us-hhs-security-rul", ok=False)
-    assert typo.returncode == 1 and "did you mean us-hhs-security-rule" in typo.stderr
+    assert typo.returncode == 2 and "did you mean us-hhs-security-rule" in typo.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("history", "--source", "us-hhs-hipaa-new"),
+        ("export", "--source", "us-hhs-hipaa-new"),
+        ("search", "rule", "--source", "us-hhs-hipaa-new"),
+        ("diff", "us-hhs-hipaa-new", "--from", "2024-02-01"),
+    ],
+)
+def test_an_unknown_source_suggests_the_closest_and_exits_2(rw, args):
+    result = rw(*args, ok=False)
+    assert result.returncode == 2, result.stderr
+    assert (
+        "no source 'us-hhs-hipaa-new'" in result.stderr and "did you mean us-hhs-hipaa-news" in result.stderr
+    )
+
+
+# -- diff between two dates ------------------------------------------------------------
+
+
+def test_diff_between_two_dates_of_a_page(rw):
+    result = rw("diff", "us-hhs-security-rule", "--from", "2024-02-01", "--to", "2024-04-01")
+    assert "-Addressable implementation specifications allow" in result.stdout
+    assert "+All implementation specifications become required" in result.stdout
+    assert "version of 2024-01-10" in result.stderr and "version of 2024-03-01" in result.stderr
+    same = rw("diff", "us-hhs-security-rule", "--from", "2024-03-02", "--to", "2024-06-01")
+    assert same.stdout.strip() == "no difference"
+
+
+def test_diff_of_a_listing_names_items_and_has_json(rw):
+    data = json.loads(
+        rw(
+            "diff", "us-hhs-hipaa-news", "--from", "2024-02-01", "--to", "2024-09-01", "--format", "json"
+        ).stdout
+    )
+    assert [i["title"] for i in data["added"]] == [HHS_C[1]]
+    assert [(c["before"]["title"], c["after"]["title"]) for c in data["changed"]] == [(HHS_B[1], HHS_B2[1])]
+    assert data["same"] is False and data["from"]["first_seen"].startswith("2024-01-10")
+    side = rw(
+        "diff", "us-hhs-security-rule", "--from", "2024-02-01", "--format", "side-by-side", "--width", "120"
+    )
+    assert "|" in side.stdout and "Addressable" in side.stdout
+
+
+def test_diff_errors_name_the_fix(rw):
+    early = rw("diff", "us-hhs-security-rule", "--from", "2023-01-01", ok=False)
+    assert early.returncode == 1 and "no version of us-hhs-security-rule" in early.stderr
+    backwards = rw("diff", "us-hhs-security-rule", "--from", "2024-05-01", "--to", "2024-02-01", ok=False)
+    assert backwards.returncode == 2 and "is after --to" in backwards.stderr
 
 
 # -- search ----------------------------------------------------------------------------
@@ -298,13 +350,22 @@ def test_search_filters_and_counts(rw):
 
 
 @pytest.mark.parametrize(
-    ("query", "code"),
-    [("Security Rule's (NPRM)", 0), ('AI-driven "', 0), ("NEAR(x y", 0), ("col:umn -x *", 0), ("OR", 1)],
+    ("query", "said"),
+    [
+        ("Security Rule's (NPRM)", "no matches"),
+        ('AI-driven "', "no matches"),
+        ("NEAR(x y", "no matches"),
+        ("col:umn -x *", "no matches"),
+        ("OR", "empty search"),
+    ],
 )
-def test_search_survives_punctuation_and_operators(rw, query, code):
+def test_search_survives_punctuation_and_operators(rw, query, said):
     result = rw("search", query, ok=False)
-    assert result.returncode == code, result.stderr  # words, never FTS5 syntax errors
+    # words, never FTS5 syntax errors: these match nothing (exit 1, like grep) or are empty
+    assert result.returncode == 1, result.stderr
+    assert said in result.stderr and "bad search query" not in result.stderr
     assert "Traceback" not in result.stderr
+    assert rw("search", "(Security-Rule)").returncode == 0  # punctuation around words that match
 
 
 def test_search_words_are_all_required_and_or_works(rw):
@@ -312,6 +373,26 @@ def test_search_words_are_all_required_and_or_works(rw):
     assert [h["title"] for h in both] == [HHS_D[1]]
     either = json.loads(rw("search", "acme OR tracking", "--in", "items", "--format", "json").stdout)
     assert len(either) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("legitimat*", "Guidelines 01/2024 on legitimate interest"),  # indexed as "legitim"
+        ("transparen* algorithm*", HHS_C[1]),  # "transpar", in the followed text
+        ("Trackin*", HHS_B2[1]),  # case does not matter; "track"
+    ],
+)
+def test_prefix_search_works_on_the_stemmed_index(rw, query, title):
+    hits = json.loads(rw("search", query, "--in", "items", "--format", "json").stdout)
+    assert title in [h["title"] for h in hits]
+
+
+def test_search_without_a_match_exits_1_like_grep(rw):
+    result = rw("search", "xylophone", ok=False)
+    assert result.returncode == 1 and "no matches" in result.stderr
+    as_json = rw("search", "xylophone", "--format", "json", ok=False)
+    assert as_json.returncode == 1 and json.loads(as_json.stdout) == []
 
 
 def test_search_raw_fts_syntax_and_its_errors(rw):

@@ -13,7 +13,7 @@ from analyst_history import invoke
 from localsite import LISTING_SOURCE, listing_page
 
 from watcher.config import load_config
-from watcher.db.migrations import _backfill_version_text
+from watcher.db.migrations.m005_history_views import _backfill_version_text
 from watcher.db.store import Store
 from watcher.service.runner import run_pass
 

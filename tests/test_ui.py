@@ -17,6 +17,8 @@ import pytest
 from analyst_history import BASELINE_PARAS, FINAL_RULE, build_history
 from localsite import Site
 
+pytestmark = pytest.mark.ui
+
 datasette_ui = pytest.importorskip("watcher.history.ui", reason="the ui extra (datasette) is not installed")
 
 CHROMIUM = "/usr/bin/chromium"

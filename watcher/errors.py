@@ -3,6 +3,7 @@
 ```
 WatchError
 ├── ConfigError      bad config or catalog entry; the message names the file, the entry and the fix
+├── UnknownName      a command named a source (or change) that does not exist; close names suggested
 ├── SourceError      one check of one source failed; the pass goes on
 │   ├── FetchError   network or HTTP failure (.reason, .status, .retryable, .retry_after)
 │   └── ExtractError fetched, but not what the kind expects (selector matched nothing, not a feed)
@@ -61,6 +62,10 @@ class WatchError(Exception):
 
 class ConfigError(WatchError):
     """The configuration or a catalog entry is invalid; the message says how to fix it."""
+
+
+class UnknownName(WatchError):
+    """A command named a source that the database does not know; the message suggests close ids."""
 
 
 class SourceError(WatchError):

@@ -48,6 +48,7 @@ class Source:
     max_bytes: int | None = None
     bot_markers: tuple[str, ...] = ()
     description: str = ""
+    priority: Literal["high", "normal", "low"] = "normal"
 
     @property
     def title(self) -> str:

@@ -12,7 +12,7 @@ from clirun import ROOT
 from watcher.db import crashpoints
 
 SCRIPT = (
-    "from watcher import crashpoints\n"
+    "from watcher.db import crashpoints\n"
     "for point in ['after_fetch', 'after_extract', 'after_fetch', 'after_send']:\n"
     "    crashpoints.reached(point)\n"
     "    print('passed', point, flush=True)\n"

@@ -40,3 +40,11 @@ def test_wrapped_channel_reconciles_with_the_claim_time():
     alert = Alert(key="k", channel="c", source=SourceInfo(id="s", name="S", url="https://e.gov/"))
     assert wrapped.reconcile(alert, since=since) == Receipt(ref="found")
     assert inner.asked_since == since
+
+
+def test_metrics_text_has_no_created_series():
+    metrics = Metrics()
+    metrics.checks.labels(status="ok").inc()
+    text = metrics.render().decode()
+    assert "regwatch_checks_total" in text
+    assert "_created" not in text

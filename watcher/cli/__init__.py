@@ -1,6 +1,6 @@
 """The `regwatch` command line: a thin click layer over the engine.
 
-Commands live in modules by topic (`alerts`, `checking`, `explore`, `history`, `maintenance`,
+Commands live in modules by topic (`alerts`, `checking`, `compare`, `explore`, `history`, `maintenance`,
 `related`, `service`, `setup`) and register on the `main` group; errors become a message and
 an exit code, never a traceback: 0 ok, 1 a source or delivery failed, 2 a configuration error.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from watcher.cli import (  # noqa: F401  (register commands)
     alerts,
     checking,
+    compare,
     explore,
     history,
     maintenance,

@@ -17,15 +17,68 @@ from rich.console import Console
 from watcher import __version__
 from watcher.config import Config, load_config
 from watcher.db.store import Store
-from watcher.errors import ConfigError, WatchError
+from watcher.errors import ConfigError, UnknownName, WatchError
 from watcher.settings import resolve
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_USAGE = 2  # like click's usage errors: the command line named something that is not there
+
+
+#: Global options, accepted before or after the subcommand (`regwatch check --config x.toml`).
+GLOBAL_VALUE_OPTIONS = frozenset(["--config", "--db", "--log-format"])
+GLOBAL_FLAG_OPTIONS = frozenset(["-v", "--verbose"])
+
+
+def hoist_global_options(args: Sequence[str], commands: Sequence[str]) -> list[str]:
+    """Move global options written after the subcommand to before it, so click sees them.
+
+    Everything after `--` is left alone, and so is everything when no subcommand is named.
+    """
+    args = list(args)
+    position, index = None, 0
+    while index < len(args):
+        token = args[index]
+        if token == "--":
+            break
+        if token in GLOBAL_VALUE_OPTIONS:
+            index += 2
+            continue
+        if token in commands:
+            position = index
+            break
+        index += 1
+    if position is None:
+        return args
+    head, tail, hoisted = args[: position + 1], [], []
+    index = position + 1
+    while index < len(args):
+        token = args[index]
+        if token == "--":
+            tail.extend(args[index:])
+            break
+        name = token.split("=", 1)[0]
+        if name in GLOBAL_VALUE_OPTIONS:
+            if "=" in token:
+                hoisted.append(token)
+            else:
+                hoisted.extend(args[index : index + 2])
+                index += 1
+        elif token in GLOBAL_FLAG_OPTIONS or (
+            len(token) > 2 and token.startswith("-v") and set(token[1:]) == {"v"}
+        ):
+            hoisted.append(token)
+        else:
+            tail.append(token)
+        index += 1
+    return hoisted + head + tail
 
 
 class RegwatchGroup(click.Group):
     """Turns regwatch errors into one clear line and an exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args, list(self.commands)))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,6 +86,9 @@ class RegwatchGroup(click.Group):
         except ConfigError as exc:
             click.echo(f"regwatch: configuration error: {exc}", err=True)
             sys.exit(EXIT_CONFIG)
+        except UnknownName as exc:
+            click.echo(f"regwatch: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
         except WatchError as exc:
             click.echo(f"regwatch: error: {exc}", err=True)
             sys.exit(EXIT_FAILED)

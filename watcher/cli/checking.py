@@ -97,10 +97,11 @@ def deliver(settings: Settings) -> None:
 @click.option(
     "--keep-db",
     type=click.Path(dir_okay=False),
-    default=None,
-    help="Keep the demo database at this path (default: a temporary file).",
+    default="regwatch-demo.db",
+    show_default=True,
+    help="Where the demo keeps its history (replaced on each run).",
 )
-def demo(passes: int, interval: float, keep_db: str | None) -> None:
+def demo(passes: int, interval: float, keep_db: str) -> None:
     """Run the whole pipeline against a simulated regulator site on 127.0.0.1.
 
     No internet or Slack needed: a listing gains an item and a page's paragraph is

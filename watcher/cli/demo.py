@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,6 +105,10 @@ class DemoSite:
         return Handler
 
 
+#: Where the demo keeps its history (in the working directory, replaced on each run).
+DEMO_DB = "regwatch-demo.db"
+
+
 def demo_config(base: str, database: str):
     return parse_config(
         {
@@ -142,20 +145,28 @@ def demo_config(base: str, database: str):
     )
 
 
-def run_demo(*, passes: int = 3, interval: float = 1.0, db_path: str | None = None) -> None:
-    with tempfile.TemporaryDirectory() as tmp, DemoSite() as site:
-        database = db_path or str(Path(tmp) / "demo.db")
-        config = demo_config(site.url, database)
+def run_demo(*, passes: int = 3, interval: float = 1.0, db_path: str = DEMO_DB) -> None:
+    """Run the passes against the simulated site; the history stays in `db_path` (a fresh
+    file each run) so the hint printed at the end, and every history command, work after."""
+    database = Path(db_path)
+    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        leftover.unlink(missing_ok=True)
+    with DemoSite() as site:
+        config = demo_config(site.url, str(database))
         store = Store(database)
         try:
             for number in range(1, passes + 1):
                 click.echo(f"--- pass {number} (site step {site.step}) ---", err=True)
                 result = asyncio.run(run_pass(config, store))
                 for outcome in result.outcomes:
-                    click.echo(f"    {outcome.source_id}: {outcome.status} {outcome.summary}", err=True)
+                    click.echo(f"    {outcome.source_id}: {outcome.summary or outcome.status}", err=True)
                 site.advance()
                 if number < passes:
                     time.sleep(interval)
+            last = store.db.execute("SELECT max(id) FROM changes").fetchone()[0]
         finally:
             store.close()
-        click.echo(f"demo done; history in {database}" if db_path else "demo done", err=True)
+    click.echo(f"demo done; its history is in {database}. Look at it again with:", err=True)
+    if last is not None:
+        click.echo(f"    regwatch --db {database} show {last}", err=True)
+    click.echo(f"    regwatch --db {database} history", err=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 
 from alerts.render import safe
-from watcher.cli.app import Settings, main
+from watcher.cli.app import EXIT_FAILED, Settings, main
 from watcher.cli.history import build_filters, filter_options, moment_option
 from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
 from watcher.errors import WatchError
@@ -140,6 +140,7 @@ def search(settings: Settings, query, limit, scopes, newest, raw, count_by_field
     chosen = build_filters(**filters)
     store = settings.store(readonly=True)
     try:
+        queries.require_sources(store.db, chosen.sources)
         if count_by_field:
             rows = count_by(store.db, query, chosen, count_by_field, scopes=tuple(scopes) or SCOPES, raw=raw)
             columns = [Column(count_by_field, count_by_field.upper(), 40)]
@@ -153,17 +154,23 @@ def search(settings: Settings, query, limit, scopes, newest, raw, count_by_field
         with closed_pipe_ok():
             if fmt != "table":
                 write_rows((h.to_dict() for h in hits), fmt, sys.stdout)
-                return
-            if not hits:
+            elif not hits:
                 click.echo("no matches", err=True)
-            bold = sys.stdout.isatty()
-            for hit in hits:
-                click.echo(_hit_line(hit))
-                snippet = safe(hit.snippet.replace("\n", " "), 1000)
-                start, end = (BOLD, RESET) if bold else ("**", "**")
-                click.echo("    " + snippet.replace(MARK_OPEN, start).replace(MARK_CLOSE, end))
+            else:
+                _print_hits(hits)
+        if not hits:
+            raise SystemExit(EXIT_FAILED)  # like grep: 1 when nothing matched
     finally:
         store.close()
+
+
+def _print_hits(hits) -> None:
+    bold = sys.stdout.isatty()
+    for hit in hits:
+        click.echo(_hit_line(hit))
+        snippet = safe(hit.snippet.replace("\n", " "), 1000)
+        start, end = (BOLD, RESET) if bold else ("**", "**")
+        click.echo("    " + snippet.replace(MARK_OPEN, start).replace(MARK_CLOSE, end))
 
 
 def _hit_line(hit) -> str:
@@ -199,6 +206,7 @@ def export(settings: Settings, what: str, fmt: str, raw_csv: bool, **filters) ->
     chosen = build_filters(**filters)
     store = settings.store(readonly=True)
     try:
+        queries.require_sources(store.db, chosen.sources)
         with closed_pipe_ok():
             write_rows(EXPORTS[what](store.db, chosen), fmt, sys.stdout, guard=not raw_csv)
     finally:

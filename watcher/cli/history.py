@@ -11,7 +11,7 @@ from alerts.render import safe
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
-from watcher.errors import WatchError
+from watcher.errors import UnknownName
 from watcher.history import queries as queries
 from watcher.history.queries import CHANGE_KINDS, Filters
 from watcher.service.runner import utcnow
@@ -109,6 +109,7 @@ def history(settings: Settings, kinds, limit, fmt, as_json, raw_csv, **filters) 
     chosen = build_filters(kinds=kinds, **filters)
     store = settings.store(readonly=True)
     try:
+        queries.require_sources(store.db, chosen.sources)
         rows = queries.changes(store.db, chosen, limit=limit)
         with closed_pipe_ok():
             write_rows(
@@ -139,7 +140,7 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
     try:
         record = queries.change(store.db, change_id)
         if record is None:
-            raise WatchError(f"no change with id {change_id} (see `regwatch history`)")
+            raise UnknownName(f"no change with id {change_id} (see `regwatch history`)")
         fmt = "json" if as_json else fmt
         with closed_pipe_ok():
             if fmt == "json":
@@ -157,7 +158,7 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
                     click.echo(line)
             else:
                 _header(record)
-                _unified(record)
+                print_changes(record)
     finally:
         store.close()
 
@@ -179,7 +180,8 @@ def _header(record: dict) -> None:
     click.echo(f"Summary: {safe(record['summary'])}")
 
 
-def _unified(record: dict) -> None:
+def print_changes(record: dict) -> None:
+    """Items added, removed and changed, then the text diff (show and diff)."""
     for label, key in (("Added", "added"), ("Removed", "removed")):
         for item in record[key]:
             date = f" ({safe(item.get('date'))})" if item.get("date") else ""

@@ -23,7 +23,9 @@ from watcher.service.status import SourceStatus, source_statuses
     "--health-port",
     type=click.IntRange(0, 65535),
     default=None,
-    help="Serve /healthz and /metrics on this port (0: any free port; default: [service] health_port).",
+    envvar="REGWATCH_HEALTH_PORT",
+    help="Serve /healthz and /metrics on this port (0: any free port; default: [service] health_port;"
+    " env REGWATCH_HEALTH_PORT).",
 )
 @click.option(
     "--health-host",
@@ -41,6 +43,7 @@ def run(settings: Settings, health_port: int | None, health_host: str | None) ->
     if settings.verbose == 0:
         logging.getLogger().setLevel(logging.INFO)
     config = settings.config
+    warn_browser_sources(config)
     from watcher.service.lifecycle import WatchService  # the scheduler and metrics load only for `run`
 
     service = WatchService(
@@ -51,6 +54,23 @@ def run(settings: Settings, health_port: int | None, health_host: str | None) ->
         health_host=health_host,
     )
     sys.exit(asyncio.run(service.run()))
+
+
+def warn_browser_sources(config) -> None:
+    """Say loudly at start when `render = "browser"` sources cannot work on this machine."""
+    browser = [s.id for s in config.sources if s.render == "browser"]
+    if not browser:
+        return
+    from watcher.net.browser import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        logging.getLogger("watcher.service").warning(
+            "%d source(s) need browser rendering but it is unavailable, they will fail until fixed: %s (%s)",
+            len(browser),
+            ", ".join(browser[:10]) + (" ..." if len(browser) > 10 else ""),
+            reason,
+        )
 
 
 @main.command()

@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from watcher.db.store import iso
-from watcher.errors import WatchError
+from watcher.errors import UnknownName, WatchError
 
 CHANGE_KINDS = {
     "added": "c.n_added > 0",
@@ -205,10 +205,18 @@ def next_version(db: Database, source_id: str, after_id: int, first_seen: str) -
 
 
 def require_source(db: Database, source_id: str) -> None:
-    """Raise a WatchError naming close matches when the source has no history."""
-    if db.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone():
+    """Raise UnknownName naming close matches when the source has no history."""
+    require_sources(db, (source_id,))
+
+
+def require_sources(db: Database, source_ids: Sequence[str]) -> None:
+    """Raise UnknownName for the first id the database does not know, with close matches."""
+    if not source_ids:
         return
     known = [row[0] for row in db.execute("SELECT id FROM sources ORDER BY id")]
-    close = difflib.get_close_matches(source_id, known, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else " (see `regwatch sources`)"
-    raise WatchError(f"no source {source_id!r} in the database{hint}")
+    for source_id in source_ids:
+        if source_id in known:
+            continue
+        close = difflib.get_close_matches(source_id, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else " (see `regwatch sources`)"
+        raise UnknownName(f"no source {source_id!r} in the database{hint}")

@@ -71,6 +71,49 @@ def fts_query(text: str) -> str:
     return " ".join(parts)
 
 
+PREFIX_TERM = re.compile(r'"([a-z]{3,40})"\*', re.IGNORECASE)
+#: How many letters Porter stemming can take off the end of a word's prefix ("enforcem*" must
+#: find "enforcement", indexed as "enforc"; "intelligen*" -> "intellig").
+STEM_SLACK = 4
+
+
+def expand_prefixes(db: Database, match: str) -> str:
+    """Make prefix terms work on the Porter-stemmed indexes.
+
+    The indexes hold stems, so `"enforcem"*` finds nothing: "enforcement" is stored as
+    "enforc". A prefix term is widened to also match the index's own stems that are a
+    shorter prefix of it (by at most STEM_SLACK letters, or with Porter's final y -> i),
+    looked up in the indexes' vocabularies, so it matches exactly the words it would have
+    matched in an unstemmed index, plus their inflections.
+    """
+
+    def widen(found: re.Match[str]) -> str:
+        prefix = found.group(1).lower()
+        shorter = {prefix[:n] for n in range(max(3, len(prefix) - STEM_SLACK), len(prefix))}
+        if prefix.endswith("y"):
+            shorter.add(prefix[:-1] + "i")
+        stems = sorted(shorter & _vocabulary(db, shorter))
+        if not stems:
+            return found.group(0)
+        return "(" + " OR ".join([found.group(0), *(f'"{stem}"*' for stem in stems)]) + ")"
+
+    widened = PREFIX_TERM.sub(widen, match)
+    # FTS5 takes juxtaposition as AND between phrases, but not next to a parenthesised group.
+    return re.sub(r'(?<=[)*"]) (?=[("])', " AND ", widened) if widened != match else match
+
+
+def _vocabulary(db: Database, terms: set[str]) -> set[str]:
+    """Which of `terms` are stems in any of the three indexes (FTS5 vocabulary tables)."""
+    found: set[str] = set()
+    marks = ", ".join("?" for _ in terms)
+    for table in FTS_TABLE.values():
+        vocab = f"temp.{table}_vocab"
+        db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab(main, '{table}', 'row')")
+        rows = db.execute(f"SELECT term FROM {vocab} WHERE term IN ({marks})", sorted(terms)).fetchall()
+        found.update(row[0] for row in rows)
+    return found
+
+
 PUBLISHED = (
     "CASE WHEN i.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
     " THEN substr(i.date, 1, 10) ELSE substr(i.first_seen, 1, 10) END"
@@ -113,7 +156,7 @@ def search(
     newest_first: bool = False,
 ) -> list[Hit]:
     """The best `limit` hits over the chosen indexes (by relevance, or newest first)."""
-    match = query.strip() if raw else fts_query(query)
+    match = query.strip() if raw else expand_prefixes(db, fts_query(query))
     if not match:
         raise WatchError("empty search: give at least one word")
     hits: list[Hit] = []
@@ -181,7 +224,7 @@ def count_by(
     raw: bool = False,
 ) -> list[dict[str, Any]]:
     """How many matches per source, regulator, jurisdiction or tag, per index, most first."""
-    match = query.strip() if raw else fts_query(query)
+    match = query.strip() if raw else expand_prefixes(db, fts_query(query))
     expression, join = GROUPS[field]
     counts: dict[str, dict[str, Any]] = {}
     for scope in scopes:

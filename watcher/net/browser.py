@@ -60,14 +60,15 @@ def find_chromium() -> str | None:
 
 
 def unavailable_reason() -> str | None:
-    """Why browser rendering cannot work here (None when it can)."""
+    """Why browser rendering cannot work here, naming every missing piece (None when it can)."""
+    missing = []
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
-        return "Playwright is not installed (pip install 'regwatch[browser]')"
+        missing.append("Playwright is not installed (pip install 'regwatch[browser]')")
     if find_chromium() is None:
-        return "no system Chromium found (install the 'chromium' package, e.g. .ci/install-chromium)"
-    return None
+        missing.append("no system Chromium found (install the 'chromium' package, e.g. .ci/install-chromium)")
+    return "; ".join(missing) or None
 
 
 class BrowserRenderer:

@@ -23,7 +23,14 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from alerts.base import Channel
 from watcher.errors import DeliveryError, FetchError, Reason
@@ -35,6 +42,8 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 class Metrics:
     def __init__(self) -> None:
+        # `*_created` series (one per labelled counter) only clutter dashboards and alerts.
+        disable_created_metrics()
         self.registry = CollectorRegistry()
         r = self.registry
         self.checks = Counter("regwatch_checks", "Checks by outcome.", ["status"], registry=r)
