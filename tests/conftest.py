@@ -39,7 +39,7 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 @pytest.fixture
 def slack() -> Iterator[SlackServer]:
-    """A strict Slack-compatible Web API server on 127.0.0.1 (see tests/slackapi.py)."""
+    """A strict Slack-compatible Web API server on 127.0.0.1 (see tests/support/slackapi.py)."""
     server = SlackServer()
     yield server
     server.close()
