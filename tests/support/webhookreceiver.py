@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from httpserve import LocalServer, Reply, Request, json_reply
 
 
 class Receiver:
@@ -15,13 +16,10 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[str, Any, dict[str, str]]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = LocalServer(self._respond)
 
     def url(self, path: str = "/hook") -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return self.http.url(path)
 
     @property
     def keys(self) -> list[str]:
@@ -32,33 +30,13 @@ class Receiver:
         return Counter(self.keys)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = raw.decode("utf-8", "replace")
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with receiver.lock:
-                    receiver.received.append((headers.get("idempotency-key", ""), body, headers))
-                answer = b'{"ok": true}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
+    def _respond(self, request: Request) -> Reply:
+        try:
+            body: Any = json.loads(request.body)
+        except ValueError:
+            body = request.body.decode("utf-8", "replace")
+        with self.lock:
+            self.received.append((request.headers.get("idempotency-key", ""), body, request.headers))
+        return json_reply(b'{"ok": true}')
