@@ -37,7 +37,8 @@ from localsite import LISTING_SOURCE, listing_page
 from alerts.registry import CHANNELS
 from watcher.config import Service, load_config
 from watcher.errors import FetchError
-from watcher.net.fetch import Fetcher, FetchPolicy, Request, check_public
+from watcher.net.addresses import check_public
+from watcher.net.fetch import Fetcher, FetchPolicy, Request
 
 TOKEN = "xoxb-SECRET-1234567890-abcdefABCDEF"
 WEBHOOK_SECRET = "whsec-SECRET-0987654321-zyxwvu"

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
-from watcher.net.fetch import FetchPolicy, Request, bot_wall_error, check_public, http_error
+from watcher.net.addresses import check_public
+from watcher.net.failures import bot_wall_error, http_error
+from watcher.net.fetch import FetchPolicy, Request
 from watcher.settings import resolve
 
 logger = logging.getLogger(__name__)

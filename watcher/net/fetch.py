@@ -11,8 +11,6 @@ HTTP errors (429/503 carry `Retry-After`). Conditional GET turns a 304 into a
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import time
 import zlib
 from collections.abc import Mapping
@@ -25,7 +23,8 @@ from watcher import __version__
 from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
 from watcher.net import botwall
-from watcher.retry_after import parse_retry_after
+from watcher.net.addresses import check_public, http_target
+from watcher.net.failures import bot_wall_error, connect_error, http_error, too_large
 
 DEFAULT_USER_AGENT = (
     f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
@@ -273,25 +272,6 @@ class _Result:
     location: str | None = None
 
 
-def http_target(url: str) -> tuple[str, int]:
-    """The host and port of an http(s) URL; anything else (other schemes, no host, a bad
-    port) is refused, since it can only come from a hostile or broken redirect."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise FetchError(
-            f"refusing to fetch {url!r}: {exc}", reason=Reason.REDIRECT, retryable=False
-        ) from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(
-            f"refusing to fetch {url!r}: only http(s) URLs are allowed",
-            reason=Reason.REDIRECT,
-            retryable=False,
-        )
-    return parts.hostname, port
-
-
 def redirect_target(url: str, location: str) -> str:
     try:
         return urljoin(url, location.strip())
@@ -388,97 +368,6 @@ async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
         return await read_capped(response, limit)
     except FetchError:
         return b""
-
-
-def bot_wall_error(
-    status: int, headers: Mapping[str, str], body: bytes, markers: tuple[str, ...], url: str
-) -> FetchError | None:
-    """A FetchError(reason="bot_wall") if the response is a challenge, block or soft-404 page."""
-    wall = botwall.detect(status, headers, body, markers)
-    if wall is None:
-        return None
-    retry_after = parse_retry_after(headers.get("retry-after"))
-    return FetchError(
-        f"bot wall at {url}: HTTP {status}, {wall.describe()}; not content, nothing compared",
-        reason=Reason.BOT_WALL,
-        status=status,
-        retryable=True,
-        retry_after=retry_after,
-    )
-
-
-def too_large(cap: int, what: str) -> FetchError:
-    return FetchError(
-        f"{what} is larger than the {cap:,}-byte limit (raise limits.max_bytes or the source's max_bytes)",
-        reason=Reason.TOO_LARGE,
-        retryable=False,
-    )
-
-
-def http_error(status: int, headers: Mapping[str, str], url: str) -> FetchError:
-    retry_after = parse_retry_after(headers.get("retry-after"))
-    retryable = status in (408, 425, 429) or status >= 500
-    hint = {
-        401: "the page needs a login",
-        403: "access forbidden (a bot wall or a block by the site)",
-        404: "the page is gone or moved; update the source's url",
-        410: "the page was removed; update the source's url",
-        429: "rate limited by the site",
-        503: "the site is unavailable",
-    }.get(status, "")
-    message = f"HTTP {status} from {url}" + (f": {hint}" if hint else "")
-    if retry_after:
-        message += f" (Retry-After {retry_after:g}s)"
-    return FetchError(
-        message, reason=Reason.HTTP, status=status, retryable=retryable, retry_after=retry_after
-    )
-
-
-def connect_error(exc: httpx.ConnectError, url: str) -> FetchError:
-    text = str(exc)
-    lowered = text.lower()
-    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-        return FetchError(f"TLS failure for {url}: {text}", reason=Reason.TLS, retryable=False)
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or "temporary failure in name resolution" in lowered
-        or "getaddrinfo" in lowered
-    ):
-        return FetchError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", reason=Reason.DNS)
-    return FetchError(f"cannot connect to {url}: {text or type(exc).__name__}", reason=Reason.CONNECT)
-
-
-async def check_public(host: str, port: int) -> None:
-    """Refuse hosts that resolve to private, loopback, link-local or reserved addresses."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason=Reason.DNS) from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not is_public(address):
-            raise FetchError(
-                f"refusing to fetch {host}: it resolves to the non-public address {address} "
-                "(set allow_private = true for this source or in the config to allow it)",
-                reason=Reason.BLOCKED,
-                retryable=False,
-            )
-
-
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """A global unicast address, also when an IPv6 address embeds a non-public IPv4 one
-    (IPv4-mapped, 6to4, Teredo, NAT64)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
-        if embedded is None and address in NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None and not is_public(embedded):
-            return False
-    return address.is_global and not address.is_multicast
 
 
 def _host_key(url: str) -> str:

@@ -25,7 +25,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,11 +47,9 @@ from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.reload import plan_reload
 from watcher.service.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
-from watcher.service.status import STATES, count_states, source_statuses
+from watcher.service.status import health_report, render_metrics
 
 logger = logging.getLogger(__name__)
-
-STUCK_OUTBOX = 300.0  # alerts waiting longer than this (or 10 delivery rounds) degrade /healthz
 
 
 class WatchService:
@@ -332,9 +330,7 @@ class WatchService:
     def _on_reload_signal(self) -> None:
         if self._stopping:
             return
-        task = asyncio.create_task(self.reload(), name="reload")
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._in_background(self.reload(), name="reload")
 
     async def reload(self) -> bool:
         """Re-read the config; reschedule what changed. A bad config keeps the running one."""
@@ -393,9 +389,7 @@ class WatchService:
                 await asyncio.wait(users)
             await fetcher.aclose()
 
-        task = asyncio.create_task(close_later())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._in_background(close_later())
 
     def _replace_channels(self, config: Config) -> None:
         old = self.channels
@@ -406,7 +400,11 @@ class WatchService:
                 for channel in old.values():
                     channel.close()
 
-        task = asyncio.create_task(close_later())
+        self._in_background(close_later())
+
+    def _in_background(self, work: Coroutine[Any, Any, Any], name: str | None = None) -> None:
+        """Run `work` as a task the service keeps (and cancels at exit)."""
+        task = asyncio.create_task(work, name=name)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -414,48 +412,14 @@ class WatchService:
 
     def health_report(self) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) for /healthz: 200 while running (ok or degraded), 503 when stopping."""
-        now = self.clock()
-        rows = {row["id"]: row for row in self.store.source_rows()}
-        statuses = source_statuses(self.config.sources, rows, now, service_running=True)
-        counts = count_states(statuses)
-        outbox = self.store.outbox_summary(now)
-        oldest = outbox["oldest_pending_at"]
-        age = (now - oldest).total_seconds() if oldest else 0.0
-        problems = []
-        bad = [s for s in statuses if s.is_bad]
-        if bad:
-            problems.append(
-                f"{len(bad)} source(s) not watched until fixed: "
-                + ", ".join(f"{s.id} ({s.state})" for s in bad[:10])
-            )
-        if age > max(STUCK_OUTBOX, 10 * self.config.service.deliver_every):
-            problems.append(f"{outbox['pending']} alert(s) waiting, the oldest for {age:.0f}s")
-        if outbox["failed_recently"]:
-            problems.append(f"{outbox['failed_recently']} alert(s) failed for good in the last 24 hours")
-        checks = [s.last_check for s in statuses if s.last_check]
-        status = "stopping" if self._stopping else ("degraded" if problems else "ok")
-        body = {
-            "status": status,
-            "problems": problems,
-            "version": __version__,
-            "pid": os.getpid(),
-            "started_at": self.started_at.isoformat(),
-            "uptime_seconds": round((now - self.started_at).total_seconds(), 1),
-            "sources": {"total": len(statuses), **{k: counts.get(k, 0) for k in STATES}},
-            "last_check_at": max(checks).isoformat() if checks else None,
-            "checks_in_flight": len(self._inflight),
-            "outbox": {
-                "pending": outbox["pending"],
-                "oldest_pending_age_seconds": round(age, 1),
-                "failed_last_24h": outbox["failed_recently"],
-            },
-        }
-        return (503 if self._stopping else 200), body
+        return health_report(
+            self.config,
+            self.store,
+            self.clock(),
+            started_at=self.started_at,
+            in_flight=len(self._inflight),
+            stopping=self._stopping,
+        )
 
     def render_metrics(self) -> bytes:
-        now = self.clock()
-        rows = {row["id"]: row for row in self.store.source_rows()}
-        counts = count_states(source_statuses(self.config.sources, rows, now, service_running=True))
-        outbox = self.store.outbox_summary(now)
-        self.metrics.set_state(counts, outbox["pending"], outbox["failed_recently"])
-        return self.metrics.render()
+        return render_metrics(self.metrics, self.config, self.store, self.clock())
