@@ -85,25 +85,24 @@ class CheckRecords(VersionRows):
         source: Source,
         fetched: FetchResult,
         now: datetime,
-        status: CheckStatus,
-        fingerprint: str,
-        *,
-        duration: float,
-        health: HealthRules,
         content: ContentUpdate,
-        warnings: Sequence[str],
-    ) -> None:
+        outcome: Outcome,
+        *,
+        fingerprint: str,
+        health: HealthRules,
+    ) -> Outcome:
         """The check row and the source row of a check that read the content (inside a transaction)."""
         self._check_row(
             source.id,
             now,
-            status,
+            outcome.status,
             fetched=fetched,
-            duration=duration,
+            duration=outcome.duration,
             snapshot=fingerprint,
-            warnings=warnings,
+            warnings=outcome.warnings,
         )
-        self._ok(source, now, fetched, health, content, warnings)
+        self._ok(source, now, fetched, health, content, outcome.warnings)
+        return outcome
 
     def record_unchanged(
         self,
@@ -154,26 +153,14 @@ class CheckRecords(VersionRows):
         content = ContentUpdate(
             body_hash=None, config_hash=config_hash, pending=fingerprint, pending_count=count
         )
-        with self.db.atomic():
-            self._record_read(
-                source,
-                fetched,
-                now,
-                "pending",
-                fingerprint,
-                duration=duration,
-                health=health,
-                content=content,
-                warnings=warnings,
-            )
-        return Outcome(
-            source.id,
-            "pending",
-            duration,
-            fetched.status,
-            summary=f"change seen {count}/{source.confirm} times, awaiting confirmation",
-            warnings=tuple(warnings),
+        summary = f"change seen {count}/{source.confirm} times, awaiting confirmation"
+        outcome = Outcome(
+            source.id, "pending", duration, fetched.status, summary=summary, warnings=tuple(warnings)
         )
+        with self.db.atomic():
+            return self._record_read(
+                source, fetched, now, content, outcome, fingerprint=fingerprint, health=health
+            )
 
     def save_baseline(
         self,
@@ -196,25 +183,13 @@ class CheckRecords(VersionRows):
             for item in snapshot.items:
                 self._upsert_item(source.id, item, now, change_id=None)
             content = ContentUpdate(body_hash=body_hash, config_hash=config_hash, latest=fingerprint)
-            self._record_read(
-                source,
-                fetched,
-                now,
-                "baseline",
-                fingerprint,
-                duration=duration,
-                health=health,
-                content=content,
-                warnings=warnings,
+            summary = summary or _baseline_summary(snapshot)
+            outcome = Outcome(
+                source.id, "baseline", duration, fetched.status, summary=summary, warnings=tuple(warnings)
             )
-        return Outcome(
-            source.id,
-            "baseline",
-            duration,
-            fetched.status,
-            summary=summary or _baseline_summary(snapshot),
-            warnings=tuple(warnings),
-        )
+            return self._record_read(
+                source, fetched, now, content, outcome, fingerprint=fingerprint, health=health
+            )
 
     def save_change(
         self,
@@ -260,28 +235,19 @@ class CheckRecords(VersionRows):
             content = ContentUpdate(
                 body_hash=body_hash, config_hash=config_hash, latest=fingerprint, changed_at=now
             )
-            self._record_read(
-                source,
-                fetched,
-                now,
+            outcome = Outcome(
+                source.id,
                 "changed",
-                fingerprint,
-                duration=duration,
-                health=health,
-                content=content,
-                warnings=warnings,
+                duration,
+                fetched.status,
+                change_id=change_id,
+                summary=change.summary,
+                warnings=tuple(warnings),
             )
+            self._record_read(source, fetched, now, content, outcome, fingerprint=fingerprint, health=health)
             crashpoints.reached("before_commit")
         crashpoints.reached("after_commit")
-        return Outcome(
-            source.id,
-            "changed",
-            duration,
-            fetched.status,
-            change_id=change_id,
-            summary=change.summary,
-            warnings=tuple(warnings),
-        )
+        return outcome
 
     def record_failure(
         self, source: Source, now: datetime, failure: Failure, *, health: HealthRules
