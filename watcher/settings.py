@@ -13,13 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-#: The environment variable of each setting that has one.
-ENVIRONMENT = {
+#: Every setting resolved here, and its environment variable (None: it has none).
+ENVIRONMENT: dict[str, str | None] = {
     "config": "REGWATCH_CONFIG",  # the config file
     "database": "REGWATCH_DB",  # the SQLite database (overrides `database` in the file)
     "chromium": "REGWATCH_CHROMIUM",  # the browser for `render = "browser"`
     "slack_channel": "REGWATCH_SLACK_CHANNEL",  # the embedded default config's Slack channel
     "slack_api_url": "REGWATCH_SLACK_API_URL",  # ... and its Slack API (GovSlack, a proxy, tests)
+    "health_port": None,  # `regwatch run --health-port` > [service] health_port (no variable)
+    "health_host": None,  # `regwatch run --health-host` > [service] health_host
 }
 
 Origin = Literal["flag", "environment", "file", "default"]
@@ -47,7 +49,7 @@ def resolve(
     """
     if flag not in (None, ""):
         return Resolved(flag, "flag")
-    variable = ENVIRONMENT.get(name)
+    variable = ENVIRONMENT[name]  # a KeyError for a setting nobody declared
     environ = os.environ if env is None else env
     if variable and environ.get(variable):
         return Resolved(environ[variable], "environment")

@@ -29,6 +29,13 @@ def test_database_precedence(flag, env, file, value, origin):
     assert (chosen.value, chosen.origin) == (value, origin)
 
 
+def test_flag_beats_file_for_a_setting_without_a_variable():
+    assert resolve("health_port", flag=9100, file=8080).value == 9100
+    assert resolve("health_port", flag=None, file=8080, env={"HEALTH_PORT": "1"}).value == 8080
+    with pytest.raises(KeyError):
+        resolve("no_such_setting")
+
+
 def test_browser_path_comes_from_the_environment():
     assert resolve("chromium", env={"REGWATCH_CHROMIUM": "/opt/chromium"}).value == "/opt/chromium"
     assert resolve("chromium", env={}).value is None

@@ -48,6 +48,7 @@ from watcher.service.reload import plan_reload
 from watcher.service.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import health_report, render_metrics
+from watcher.settings import resolve
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,8 @@ class WatchService:
         self.config = config
         self.database = database
         self.load = load
-        self.health_port = health_port if health_port is not None else config.service.health_port
-        self.health_host = health_host or config.service.health_host
+        self.health_port = resolve("health_port", flag=health_port, file=config.service.health_port).value
+        self.health_host = resolve("health_host", flag=health_host, file=config.service.health_host).value
         self.clock = clock
         self.metrics = Metrics()
         self.lock = DatabaseLock(database, "run")
