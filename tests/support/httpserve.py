@@ -8,6 +8,8 @@ look-alikes are all built on it.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import sys
 import threading
 import time
@@ -30,6 +32,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | str = b""
     delay: float = 0.0  # seconds to wait before answering (a slow server)
+    hang_up: bool = False  # close the connection without any answer
 
 
 Responder = Callable[[Request], Reply]
@@ -87,6 +90,11 @@ def _handler(owner: LocalServer) -> type[BaseHTTPRequestHandler]:
             reply = owner.respond(Request(self.command, self.path, headers, body))
             if reply.delay:
                 time.sleep(reply.delay)
+            if reply.hang_up:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
             data = reply.body.encode("utf-8") if isinstance(reply.body, str) else reply.body
             try:
                 self.send_response(reply.status)
