@@ -65,6 +65,10 @@ def subject_of(alert: Alert, prefix: str) -> str:
     return truncate(f"{prefix or '[regwatch]'} {text}", 200)
 
 
+def _why(reason: str) -> str:
+    return f" — {h(reason, 120)}" if reason else ""
+
+
 def h(text: str | None, limit: int = 500) -> str:
     return html.escape(truncate(clean(text), limit), quote=True)
 
@@ -90,7 +94,8 @@ def item_html(alert: Alert, item: Item, source_host: str) -> str:
     related = alert.related.get(item.key, ())[:3]
     if related:
         links = "".join(
-            f"<li>{a(r.link, r.title)} ({h(r.source_name or r.source_id, 80)})</li>" for r in related
+            f"<li>{a(r.link, r.title)} ({h(r.source_name or r.source_id, 80)}){_why(r.reason)}</li>"
+            for r in related
         )
         parts.append(f"<ul>Related:{links}</ul>")
     return "<li>" + "".join(parts) + "</li>"

@@ -43,7 +43,8 @@ def item_line(item: Item) -> str:
 
 def related_line(link: RelatedLink) -> str:
     source = safe(link.source_name or link.source_id, 80)
-    return f"{safe(link.title, 200)} ({source}) {safe(link.link)}"
+    why = f" — {safe(link.reason, 120)}" if link.reason else ""
+    return f"{safe(link.title, 200)} ({source}) {safe(link.link)}{why}"
 
 
 def change_lines(alert: Alert, change: Change) -> list[str]:

@@ -163,7 +163,8 @@ def document_lines(text: str | None) -> list[str]:
 def related_line(related: RelatedLink) -> str:
     where = short(related.source_name or related.source_id, 60)
     date = f", {short(related.date, 20)}" if related.date else ""
-    return f"      ↳ Related: {link(related.link, related.title, limit=200)} ({where}{date})"
+    why = f" — {short(related.reason, 120)}" if related.reason else ""
+    return f"      ↳ Related: {link(related.link, related.title, limit=200)} ({where}{date}){why}"
 
 
 def item_chunks(alert: Alert, items: Iterable[Item], source_host: str) -> list[str]:

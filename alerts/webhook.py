@@ -89,7 +89,16 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         data["change"] = change_json(alert.change)
         data["documents"] = dict(alert.documents)
         data["related"] = {
-            key: [{"title": r.title, "link": r.link, "source_id": r.source_id, "date": r.date} for r in links]
+            key: [
+                {
+                    "title": r.title,
+                    "link": r.link,
+                    "source_id": r.source_id,
+                    "date": r.date,
+                    "reason": r.reason,
+                }
+                for r in links
+            ]
             for key, links in alert.related.items()
         }
     if alert.health is not None:

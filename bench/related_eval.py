@@ -1,30 +1,35 @@
-"""Measure related-article linking on the evaluation set: precision@1, recall@3, MRR.
+"""Measure related-article linking on the evaluation set, both halves, beside plain BM25.
 
-    python bench/related_eval.py              # the figures for the default ranking
-    python bench/related_eval.py --ablation   # and what each part of the ranking adds
-    python bench/related_eval.py -v           # every change with its top 3 (+ = a right answer)
+    python bench/related_eval.py              # dev and test halves: ranking vs plain BM25
+    python bench/related_eval.py --ablation   # what each part of the ranking adds (dev only)
+    python bench/related_eval.py -v --split dev   # every update with its top 3 (+ right, ? maybe)
 
-The set (tests/related/eval_set.toml, see its SOURCE.md) is indexed in a real SQLite
-database through the real Store (candidates as items of their sources, each change as a
-real change whose new item carries the document's text, or a page edit), and linked with
-the real `watcher.related.linking.link_change`. Each change is removed from the index after it is
-linked, so changes never answer each other.
+The set (tests/related/fr2024/set.json, built by bench/related_set.py, see SOURCE.md
+there) is indexed in a real SQLite database through the real Store: every candidate is an
+item of the `us-federal-register` feed (role "related"), each update a real change of its
+agency's watched source whose new item carries the document's text. Updates are linked
+with the real `watcher.related.linking.link_change`, then removed from the index.
 
-Figures (changes with at least one right answer):
-- precision@1: the best link is a right answer;
-- recall@3: share of the right answers among the best 3 links;
-- MRR: mean of 1 / rank of the first right answer (0 when none is linked);
-- shown precision / recall: of the links alerts would show (above the threshold, best 3);
-- quiet: share of changes with no right answer for which nothing is shown.
+Protocol: candidates labelled *maybe* are dropped from every ranked list; candidates more
+than 120 days older than the update are outside the ranking's window. Figures over the
+updates with at least one related candidate:
+- precision@1: the best link is related;
+- recall@3: share of the related candidates among the best 3 links;
+- MRR: mean of 1 / rank of the first related candidate (0 when none is linked);
+- shown precision / recall: of the links alerts show (at most 3, above the threshold);
+- zero-link: updates with a related candidate for which nothing is shown (target 0);
+- quiet: share of updates with no related candidate for which nothing is shown.
+Plain BM25 is FTS5 bm25() over title, summary and text of the same index, queried with the
+OR of every word of the update's title and text, the best 3 always shown.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
-import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -35,26 +40,33 @@ if str(ROOT) not in sys.path:
 from watcher.check.sourcehealth import HealthPolicy  # noqa: E402
 from watcher.db.store import Store  # noqa: E402
 from watcher.model import Change, FetchResult, Item, Snapshot, Source  # noqa: E402
-from watcher.related.linking import Link, Ranking, link_change  # noqa: E402
+from watcher.related.linking import Ranking, link_change  # noqa: E402
+from watcher.related.text import words  # noqa: E402
+from watcher.related.values import DEFAULT_RANKING  # noqa: E402
 
-FIGURES = ("precision@1", "recall@3", "MRR", "shown precision", "shown recall", "quiet")
-DEFAULT = Ranking()
-EVAL_SET = ROOT / "tests" / "related" / "eval_set.toml"
+FIGURES = (
+    "precision@1",
+    "recall@3",
+    "MRR",
+    "shown precision",
+    "shown recall",
+    "zero-link",
+    "quiet",
+    "margin",
+)
+EVAL_SET = ROOT / "tests" / "related" / "fr2024" / "set.json"
+SPLITS = ("dev", "test")
 
 ABLATIONS: dict[str, Ranking] = {
-    "full ranking": Ranking(),
-    "BM25 only (no rerank)": Ranking(rerank=False),
-    "BM25 only, plain words": Ranking(
-        rerank=False, identifiers=False, acts=False, phrases=False, idf_words=False
-    ),
+    "ranking": Ranking(),
     "- identifiers": Ranking(identifiers=False),
     "- named acts": Ranking(acts=False),
     "- title phrases": Ranking(phrases=False),
-    "- idf word choice": Ranking(idf_words=False),
-    "- title bonus": Ranking(title_bonus=False),
-    "- candidate title share": Ranking(title_coverage=""),
-    "candidate title share by idf": Ranking(title_coverage="idf"),
     "- date decay": Ranking(date_decay=False),
+    "- rarity rule for shown links": Ranking(rarity=0.0),
+    "+ rank fusion (RRF)": Ranking(fusion=True),
+    "+ candidate title share": Ranking(title_coverage="plain"),
+    "BM25 of salient features only": Ranking(rerank=False),
 }
 
 
@@ -62,9 +74,9 @@ ABLATIONS: dict[str, Ranking] = {
 class Result:
     change_id: str
     relevant: list[str]
-    ranked: list[tuple[str, float, bool]]  # (candidate id, score, shown)
+    ranked: list[tuple[str, float, bool]]  # (candidate id, score, shown), maybe-labels dropped
     title: str = ""
-    terms: list[tuple[str, ...]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,27 +87,26 @@ class Report:
     def answered(self) -> list[Result]:
         return [r for r in self.results if r.relevant]
 
+    def _mean(self, values: list[float]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
     @property
     def precision_at_1(self) -> float:
-        rs = self.answered
-        return sum(1 for r in rs if r.ranked and r.ranked[0][0] in r.relevant) / len(rs)
+        return self._mean([1.0 if r.ranked and r.ranked[0][0] in r.relevant else 0.0 for r in self.answered])
 
     @property
     def recall_at_3(self) -> float:
-        rs = self.answered
-        return sum(
-            len({c for c, _, _ in r.ranked[:3]} & set(r.relevant)) / len(r.relevant) for r in rs
-        ) / len(rs)
+        return self._mean(
+            [len({c for c, _, _ in r.ranked[:3]} & set(r.relevant)) / len(r.relevant) for r in self.answered]
+        )
 
     @property
     def mrr(self) -> float:
-        total = 0.0
+        values = []
         for r in self.answered:
-            for position, (candidate, _, _) in enumerate(r.ranked, start=1):
-                if candidate in r.relevant:
-                    total += 1.0 / position
-                    break
-        return total / len(self.answered)
+            first = next((i for i, (c, _, _) in enumerate(r.ranked, 1) if c in r.relevant), None)
+            values.append(1.0 / first if first else 0.0)
+        return self._mean(values)
 
     @property
     def shown_precision(self) -> float:
@@ -104,15 +115,34 @@ class Report:
 
     @property
     def shown_recall(self) -> float:
-        rs = self.answered
-        return sum(
-            len({c for c, _, s in r.ranked if s} & set(r.relevant)) / min(len(r.relevant), 3) for r in rs
-        ) / len(rs)
+        return self._mean(
+            [
+                len({c for c, _, s in r.ranked if s} & set(r.relevant)) / min(len(r.relevant), 3)
+                for r in self.answered
+            ]
+        )
+
+    @property
+    def zero_link(self) -> int:
+        return sum(1 for r in self.answered if not any(s for _, _, s in r.ranked))
 
     @property
     def quiet(self) -> float:
         rs = [r for r in self.results if not r.relevant]
         return sum(1 for r in rs if not any(s for _, _, s in r.ranked)) / len(rs) if rs else 1.0
+
+    @property
+    def margin(self) -> float:
+        """Mean gap between the weakest related link and the strongest wrong one in the top 10
+        as a share of the best score (a development diagnostic: how safely the right answers lead)."""
+        gaps = []
+        for r in self.answered:
+            right = [s for c, s, _ in r.ranked if c in r.relevant]
+            wrong = [s for c, s, _ in r.ranked if c not in r.relevant]
+            top = max(abs(s) for _, s, _ in r.ranked) if r.ranked else 0.0
+            if right and top:
+                gaps.append((min(right) - (max(wrong) if wrong else 0.0)) / top)
+        return self._mean(gaps)
 
     def figures(self) -> dict[str, float]:
         return {
@@ -121,19 +151,25 @@ class Report:
             "MRR": self.mrr,
             "shown precision": self.shown_precision,
             "shown recall": self.shown_recall,
+            "zero-link": float(self.zero_link),
             "quiet": self.quiet,
+            "margin": self.margin,
         }
 
 
 def load(path: Path = EVAL_SET) -> dict:
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _moment(day: str) -> datetime:
+def changes_of(data: dict, split: str | None) -> list[dict]:
+    return [c for c in data["changes"] if split is None or c["split"] == split]
+
+
+def moment(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC) + timedelta(hours=12)
 
 
-def _source(source_id: str, role: str = "related", kind: str = "listing") -> Source:
+def _source(source_id: str, role: str = "related", kind: str = "json") -> Source:
     return Source(id=source_id, url=f"https://{source_id}.example.org/", kind=kind, name=source_id, role=role)
 
 
@@ -141,20 +177,25 @@ def _fetched(source: Source) -> FetchResult:
     return FetchResult(url=source.url, final_url=source.url, status=200)
 
 
+def _link(entry: dict) -> str:
+    return entry.get("link") or f"https://{entry['source']}.example.org/{entry['id']}"
+
+
 class Bench:
-    """The evaluation set indexed in a real Store; link each change with any ranking."""
+    """The evaluation set indexed in a real Store; link each update with any ranking."""
 
     def __init__(self, data: dict, path: Path) -> None:
         self.data = data
         self.store = Store(path)
         self.sources: dict[str, Source] = {}
+        self.ids: dict[str, str] = {}  # candidate link -> id
         candidates = data["candidates"]
         for candidate in candidates:
             self.sources.setdefault(candidate["source"], _source(candidate["source"]))
+            self.ids[_link(candidate)] = candidate["id"]
         for change in data["changes"]:
-            kind = change.get("kind", "listing")
-            self.sources.setdefault(change["source"], _source(change["source"], "watch", kind))
-        indexed_at = _moment("2026-01-01")
+            self.sources.setdefault(change["source"], _source(change["source"], "watch"))
+        indexed_at = moment("2026-01-01")
         self.store.sync_sources(list(self.sources.values()), indexed_at)
         by_source: dict[str, list[Item]] = {}
         for candidate in candidates:
@@ -162,9 +203,9 @@ class Bench:
                 Item(
                     key=candidate["id"],
                     title=candidate["title"],
-                    link=f"https://{candidate['source']}.example.org/{candidate['id']}",
+                    link=_link(candidate),
                     date=candidate["date"],
-                    summary=" ".join(candidate.get("text", "").split()),
+                    summary=candidate.get("text", ""),
                 )
             )
         for source_id, items in by_source.items():
@@ -183,40 +224,16 @@ class Bench:
     def close(self) -> None:
         self.store.close()
 
-    def link(self, change: dict, ranking: Ranking) -> list[Link]:
-        """Store the change as a real change (its document followed), link it, then remove it."""
-        change_id, item_ids = self.store_change(change)
-        try:
-            return link_change(self.store.db, change_id, ranking=ranking)
-        finally:
-            self.remove_items(item_ids)
-
     def store_change(self, change: dict) -> tuple[int, list[int]]:
-        """Save one evaluation change through Store.save_change; returns its id and new item ids."""
+        """Save one update through Store.save_change; returns its id and new item ids."""
         source = self.sources[change["source"]]
-        page = change.get("kind") == "page"
-        detected = _moment(change.get("detected") or change["date"]) + (
-            timedelta(0) if page else timedelta(days=1)
-        )
-        if page:
-            lines = tuple(line for line in change["text"].splitlines() if line.strip())
-            record = Change(
-                source.id, before="", after="", diff=(f"@@ {change['title']}", *lines), summary="edit"
-            )
-            snapshot = Snapshot(blocks=(change["id"],))
-        else:
-            item = Item(
-                key=change["id"],
-                title=change["title"],
-                link=f"https://{source.id}.example.org/{change['id']}",
-                date=change["date"] or None,
-            )
-            record = Change(source.id, before="", after="", added=(item,), summary="1 new item")
-            snapshot = Snapshot(items=(item,))
+        detected = moment(change["date"]) + timedelta(days=1)
+        item = Item(key=change["id"], title=change["title"], link=_link(change), date=change["date"] or None)
+        record = Change(source.id, before="", after="", added=(item,), summary="1 new item")
         outcome = self.store.save_change(
             source,
             _fetched(source),
-            snapshot,
+            Snapshot(items=(item,)),
             record,
             (),
             detected,
@@ -227,85 +244,125 @@ class Bench:
         )
         assert outcome.change_id is not None
         items = self.store.change_items(outcome.change_id)
-        for item in items:
-            self.store.set_item_text(item.id, change["text"], detected)
-        return outcome.change_id, [item.id for item in items]
+        for stored in items:
+            self.store.set_item_text(stored.id, change["text"], detected)
+        return outcome.change_id, [stored.id for stored in items]
 
     def remove_items(self, item_ids: list[int]) -> None:
         with self.store.db.atomic():
             for item_id in item_ids:
                 self.store.db.execute("DELETE FROM items WHERE id = ?", [item_id])
 
-    def evaluate(self, ranking: Ranking = DEFAULT) -> Report:
+    def _result(self, change: dict, ranked: list[tuple[str, float, bool]], reasons: list[str]) -> Result:
+        maybe = set(change.get("maybe", ()))
+        kept = [(r, t) for r, t in zip(ranked, reasons, strict=True) if r[0] not in maybe]
+        return Result(
+            change["id"], list(change["related"]), [r for r, _ in kept], change["title"], [t for _, t in kept]
+        )
+
+    def evaluate(self, ranking: Ranking, split: str | None = None) -> Report:
         report = Report()
-        for change in self.data["changes"]:
-            links = self.link(change, ranking)
-            key = "" if change.get("kind") == "page" else change["id"]
-            ranked = [
-                (link.link.rsplit("/", 1)[1], link.score, link.shown)
-                for link in links
-                if link.item_key == key
-            ]
-            terms = [link.terms for link in links if link.item_key == key]
-            report.results.append(
-                Result(change["id"], list(change["related"]), ranked, change["title"], terms)
-            )
+        for change in changes_of(self.data, split):
+            change_id, item_ids = self.store_change(change)
+            try:
+                links = link_change(self.store.db, change_id, now=moment(change["date"]), ranking=ranking)
+            finally:
+                self.remove_items(item_ids)
+            mine = [link for link in links if link.item_key == change["id"]]
+            ranked = [(self.ids.get(link.link, link.link), link.score, link.shown) for link in mine]
+            report.results.append(self._result(change, ranked, [link.reason for link in mine]))
+        return report
+
+    def evaluate_bm25(
+        self, split: str | None = None, before_days: int = 120, after_days: int = 365
+    ) -> Report:
+        """Plain BM25: the OR of every word of the update, title + text, the best 3 shown."""
+        report = Report()
+        sql = (
+            "SELECT items.link, items.source_id, items.date, bm25(items_fts) AS bm FROM items_fts"
+            " JOIN items ON items.id = items_fts.rowid WHERE items_fts MATCH ? ORDER BY bm LIMIT 200"
+        )
+        for change in changes_of(self.data, split):
+            query = " OR ".join(f'"{w}"' for w in dict.fromkeys(words(f"{change['title']} {change['text']}")))
+            day = date.fromisoformat(change["date"])
+            start = (day - timedelta(days=before_days)).isoformat()
+            end = (day + timedelta(days=after_days)).isoformat()
+            ranked: list[tuple[str, float, bool]] = []
+            for link, source_id, when, bm in self.store.db.execute(sql, [query]).fetchall():
+                if source_id == change["source"] or link == _link(change) or not start <= (when or "") <= end:
+                    continue
+                ranked.append((self.ids.get(link, link), -bm, len(ranked) < 3))
+                if len(ranked) == 10:
+                    break
+            report.results.append(self._result(change, ranked, ["" for _ in ranked]))
         return report
 
 
-def evaluate(ranking: Ranking = DEFAULT, *, path: Path = EVAL_SET, workdir: Path | None = None) -> Report:
-    """Index the set in a fresh SQLite file and evaluate one ranking."""
+def evaluate(
+    ranking: Ranking = DEFAULT_RANKING,
+    *,
+    split: str | None = None,
+    path: Path = EVAL_SET,
+    workdir: Path | None = None,
+) -> Report:
+    """Index the set in a fresh SQLite file and evaluate one ranking on one half (or all)."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         bench = Bench(load(path), Path(tmp) / "eval.db")
         try:
-            return bench.evaluate(ranking)
+            return bench.evaluate(ranking, split)
         finally:
             bench.close()
+
+
+def _row(name: str, report: Report) -> str:
+    values = report.figures()
+    cells = [f"{values[k]:>9.0f}" if k == "zero-link" else f"{values[k]:>9.3f}" for k in FIGURES]
+    return f"{name:<30} " + " ".join(cells)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--ablation", action="store_true", help="also measure the ranking without each part")
-    parser.add_argument("--threshold", type=float, default=None, help="override the shown threshold")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print each change's top 3")
+    parser.add_argument("--ablation", action="store_true", help="measure the ranking without each part (dev)")
+    parser.add_argument("--split", choices=SPLITS, default=None, help="only this half")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each update's top 3")
     args = parser.parse_args(argv)
     data = load()
-    print(
-        f"evaluation set: {len(data['changes'])} changes "
-        f"({sum(1 for c in data['changes'] if c['related'])} with related articles), "
-        f"{len(data['candidates'])} candidate articles"
-    )
-    base = Ranking()
-    if args.threshold is not None:
-        base = replace(base, threshold=args.threshold)
-    variants = {"full ranking": base}
-    if args.ablation:
-        variants.update(
-            {k: replace(v, threshold=base.threshold) for k, v in ABLATIONS.items() if k != "full ranking"}
-        )
+    header = f"{'ranking':<30} " + " ".join(f"{k[:9]:>9}" for k in FIGURES)
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(data, Path(tmp) / "eval.db")
         try:
-            print(f"{'ranking':<26} " + " ".join(f"{k:>15}" for k in FIGURES))
-            for name, ranking in variants.items():
-                report = bench.evaluate(ranking)
-                print(f"{name:<26} " + " ".join(f"{v:>15.3f}" for v in report.figures().values()))
-                if args.verbose and name == "full ranking":
-                    verbose = report
+            for split in [args.split] if args.split else SPLITS:
+                part = changes_of(data, split)
+                answered = sum(1 for c in part if c["related"])
+                print(
+                    f"\n{split} half: {len(part)} updates ({answered} with related),"
+                    f" {part[0]['date']} .. {part[-1]['date']}; {len(data['candidates'])} candidates"
+                )
+                print(header)
+                report = bench.evaluate(Ranking(), split)
+                print(_row("ranking", report))
+                print(_row("plain BM25 (title + text)", bench.evaluate_bm25(split)))
+                if args.ablation and split == "dev":
+                    for name, ranking in ABLATIONS.items():
+                        if name != "ranking":
+                            print(_row(name, bench.evaluate(ranking, split)))
+                if args.verbose:
+                    _print_verbose(report, data)
         finally:
             bench.close()
-    if args.verbose:
-        for result in verbose.results:
-            print(f"\n{result.change_id}: {result.title[:90]}")
-            for (candidate, score, shown), terms in zip(result.ranked[:3], result.terms, strict=False):
-                mark = "+" if candidate in result.relevant else "-"
-                print(f"  {mark} {'*' if shown else ' '} {score:.3f} {candidate}  [{', '.join(terms)}]")
-            missed = [c for c in result.relevant if c not in {r[0] for r in result.ranked[:3]}]
-            if missed:
-                print(f"    missed: {', '.join(missed)}")
     return 0
+
+
+def _print_verbose(report: Report, data: dict) -> None:
+    maybe = {c["id"]: set(c.get("maybe", ())) for c in data["changes"]}
+    for result in report.results:
+        maybes = sorted(maybe[result.change_id])
+        print(f"\n{result.change_id}: {result.title[:90]}  related={result.relevant} maybe={maybes}")
+        for (candidate, score, shown), why in zip(result.ranked[:3], result.reasons, strict=False):
+            mark = "+" if candidate in result.relevant else "-"
+            print(f"  {mark} {'*' if shown else ' '} {score:.3f} {candidate}  [{why}]")
 
 
 if __name__ == "__main__":

@@ -59,3 +59,23 @@ def test_a_planted_wrong_import_breaks_a_contract(tmp_path, module, planted, bro
     report = " ".join(done.stdout.split())
     verdict = report.split(broken, 1)[1].split(" KEPT", 1)[0]
     assert "BROKEN" in verdict[:200], report
+
+
+def test_every_part_of_watcher_has_a_layer():
+    """A new package or module of watcher/ must be placed in the layers (else nothing checks it)."""
+    import tomllib
+
+    layers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    named = {
+        part.strip()
+        for contract in layers["contracts"]
+        if contract["type"] == "layers"
+        for layer in contract["layers"]
+        for part in layer.split("|")
+    }
+    parts = {
+        f"watcher.{p.stem}"
+        for p in (ROOT / "watcher").iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.stem not in ("__init__", "__main__")
+    }
+    assert parts <= named, f"not in any layer of [tool.importlinter]: {sorted(parts - named)}"

@@ -53,3 +53,17 @@ def test_check_and_history_take_options_after_the_subcommand(site, config_file, 
     missing = cli("check", "--config", str(tmp_path / "nope.toml"))
     assert missing.returncode == 2
     assert "nope.toml does not exist" in missing.stderr
+
+
+def test_the_config_in_use_is_said_once(site, config_file, cli, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    default = cli("sources", "--jsonl", cwd=empty)
+    assert default.returncode == 0, default.stderr
+    assert default.stderr.count("regwatch: config:") == 1
+    assert "using the built-in default: the whole catalog" in default.stderr
+    site.set("/news", listing_page([("2024-10-01", "A notice", "/a.html")]))
+    config = config_file(sources=[{"id": "us-hhs-news", "url": site.url("/news"), **LISTING_SOURCE}])
+    checked = cli("check", "--config", str(config))
+    assert checked.stderr.count("regwatch: config:") == 1
+    assert f"config: {config} (1 source(s))" in checked.stderr

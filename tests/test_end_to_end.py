@@ -44,7 +44,7 @@ def test_listing_gains_item_alerts_exactly_once(site, config_file, cli, tmp_path
     assert first_seen["HHS announces HIPAA Security Rule NPRM"] == 1
     assert first_seen["OCR issues guidance on online tracking"] is None
 
-    history = cli("--config", str(config), "history", "--json")
+    history = cli("--config", str(config), "history", "--jsonl")
     assert history.returncode == 0
     changes = [json.loads(line) for line in history.stdout.splitlines()]
     assert [c["added"][0]["title"] for c in changes] == ["HHS announces HIPAA Security Rule NPRM"]

@@ -50,6 +50,15 @@ def ids(result) -> list[int]:
     return [json.loads(line)["id"] for line in result.stdout.splitlines()]
 
 
+def test_json_is_one_document_and_jsonl_one_object_per_line(rw):
+    as_json = json.loads(rw("history", "--json").stdout)
+    as_lines = [json.loads(line) for line in rw("history", "--jsonl").stdout.splitlines()]
+    assert isinstance(as_json, list) and as_json == as_lines and len(as_json) >= 5
+    assert json.loads(rw("history", "--format", "json").stdout) == as_json
+    both = rw("history", "--json", "--format", "csv", ok=False)
+    assert both.returncode == 2 and "choose one output format" in both.stderr
+
+
 def change_id(history, source_id: str, detected: str) -> int:
     with sqlite3.connect(history.db) as db:
         return db.execute(
@@ -75,27 +84,27 @@ def test_history_lists_every_change_newest_first(rw):
 
 
 def test_history_filters_by_source_tag_jurisdiction_regulator(rw, history):
-    by_source = rw("history", "--source", "eu-edpb-news", "--json")
+    by_source = rw("history", "--source", "eu-edpb-news", "--jsonl")
     assert {json.loads(line)["source_id"] for line in by_source.stdout.splitlines()} == {"eu-edpb-news"}
-    by_tag = rw("history", "--tag", "security", "--json")
+    by_tag = rw("history", "--tag", "security", "--jsonl")
     assert ids(by_tag) == [change_id(history, "us-hhs-security-rule", "2024-03-01")]
-    by_tag_any = rw("history", "--tag", "security", "--tag", "AI", "--json")  # tags match any, any case
+    by_tag_any = rw("history", "--tag", "security", "--tag", "AI", "--jsonl")  # tags match any, any case
     sources = {json.loads(line)["source_id"] for line in by_tag_any.stdout.splitlines()}
     assert sources == {"us-hhs-security-rule", "eu-edpb-news"}
-    eu = rw("history", "--jurisdiction", "eu", "--json")
+    eu = rw("history", "--jurisdiction", "eu", "--jsonl")
     assert {json.loads(line)["jurisdiction"] for line in eu.stdout.splitlines()} == {"EU"}
-    hhs = rw("history", "--regulator", "HHS", "--json")
+    hhs = rw("history", "--regulator", "HHS", "--jsonl")
     assert {json.loads(line)["source_id"] for line in hhs.stdout.splitlines()} == {
         "us-hhs-hipaa-news",
         "us-hhs-security-rule",
     }
-    nothing = rw("history", "--source", "in-meity-dpdp", "--json")  # it only ever failed
+    nothing = rw("history", "--source", "in-meity-dpdp", "--jsonl")  # it only ever failed
     assert nothing.stdout == ""
 
 
 def test_history_filters_by_kind_of_change(rw):
     def kinds(*flags):
-        result = rw("history", *flags, "--json")
+        result = rw("history", *flags, "--jsonl")
         return [(r["source_id"], r["kinds"]) for r in map(json.loads, result.stdout.splitlines())]
 
     assert kinds("--kind", "edited") == [("us-hhs-security-rule", ["edited"])]
@@ -112,17 +121,17 @@ def test_history_date_range_is_inclusive_of_whole_days(rw):
     q3 = [
         json.loads(line)
         for line in rw(
-            "history", "--since", "2024-07-01", "--until", "2024-09-30", "--json"
+            "history", "--since", "2024-07-01", "--until", "2024-09-30", "--jsonl"
         ).stdout.splitlines()
     ]
     assert {r["detected_at"][:10] for r in q3} == {"2024-07-15", "2024-08-20"}
-    one_day = rw("history", "--since", "2024-03-01", "--until", "2024-03-01", "--json")
+    one_day = rw("history", "--since", "2024-03-01", "--until", "2024-03-01", "--jsonl")
     assert len(one_day.stdout.splitlines()) == 1
-    recent = rw("history", "--since", "7d", "--json")
+    recent = rw("history", "--since", "7d", "--jsonl")
     assert [json.loads(line)["summary"] for line in recent.stdout.splitlines()] == [
         f"1 new item: \u201c{FINAL_RULE}\u201d"
     ]
-    limited = rw("history", "--limit", "2", "--json")
+    limited = rw("history", "--limit", "2", "--jsonl")
     assert len(limited.stdout.splitlines()) == 2
 
 
@@ -175,7 +184,7 @@ def test_hostile_titles_are_defused_in_every_format(rw):
 
 def _edpb_july(rw) -> int:
     rows = rw(
-        "history", "--source", "eu-edpb-news", "--since", "2024-07-15", "--until", "2024-07-15", "--json"
+        "history", "--source", "eu-edpb-news", "--since", "2024-07-15", "--until", "2024-07-15", "--jsonl"
     )
     return json.loads(rows.stdout.splitlines()[0])["id"]
 

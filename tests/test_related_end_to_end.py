@@ -177,6 +177,9 @@ def test_followed_guidance_alert_quotes_text_and_links_related_articles(site, co
     assert "Federal Register: HHS documents" in joined
     assert "HHS proposes sweeping update to HIPAA Security Rule" in joined
     assert site.url("/fr/documents/2025/01/06/2024-30983/hipaa-security-rule") in joined
+    # Each link says why it was chosen, in a few words, after its link.
+    fr_line = next(line for line in related if "HIPAA Security Rule To Strengthen" in line)
+    assert "— cites FR Doc. 2024-30983" in fr_line or "— cites 45 CFR 164" in fr_line, fr_line
     assert "Apple" not in out and "SEC charges" not in out and "GDPR" not in out
     assert "Medicare Program" not in out
 
@@ -219,6 +222,7 @@ def test_followed_guidance_alert_quotes_text_and_links_related_articles(site, co
     assert {r["source_id"] for r in shown} <= {"us-fr-hhs", "news-health-privacy"}
     fr = next(r for r in guidance["related"] if r["source_id"] == "us-fr-hhs" and r["shown"])
     assert "2024-30983" in fr["terms"]
+    assert fr["reason"].startswith("cites ") and "why: cites" in listed.stdout
     unrelated = [r for r in guidance["related"] if "Apple" in r["title"] or "SEC" in r["title"]]
     assert all(not r["shown"] for r in unrelated)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from alerts.outbox import DEFAULT_RETRY, RetryPolicy
 from alerts.registry import CHANNELS
+from alerts.routing import Match  # noqa: F401  (a public name of the config)
 from sources.catalog import load_catalog
 from watcher.check.follow import FollowPolicy
 from watcher.check.sourcehealth import HealthPolicy
@@ -76,7 +77,7 @@ class Service:
 
 #: [related] keys and where they go: the ranker's `Ranking`, or the `FollowPolicy`.
 RANKING_KEYS = ("before_days", "after_days", "threshold", "shown", "keep")
-FOLLOW_KEYS = {"follow_max_items": "max_items", "follow_max_chars": "max_chars"}
+FOLLOW_KEYS = ("follow_max_items", "follow_max_chars")  # FollowPolicy fields, by their config keys
 
 
 def check_related(ranking: Ranking, follow: FollowPolicy) -> None:
@@ -95,6 +96,31 @@ def check_related(ranking: Ranking, follow: FollowPolicy) -> None:
         raise ValueError("shown must be 0-10 and keep 1-100, with keep >= shown")
     if follow.max_items < 0 or follow.max_chars < 100:
         raise ValueError("follow_max_items must be 0 or more and follow_max_chars at least 100")
+
+
+FETCH_KEYS = frozenset(f.name for f in dataclasses.fields(FetchPolicy)) - {"user_agent"}
+
+#: The tables of regwatch.toml (the schema users write) and the engine's own objects that
+#: hold their keys: (class, the fields of it the table sets, None: all). `docs/generate.py`
+#: documents the tables from here, with `SECTION_DOCS`.
+SECTIONS: dict[str, tuple[tuple[type, frozenset[str] | None], ...]] = {
+    "limits": ((FetchPolicy, FETCH_KEYS), (Limits, None)),
+    "health": ((HealthPolicy, None),),
+    "service": ((Service, None),),
+    "delivery": ((RetryPolicy, None),),
+    "related": ((Ranking, frozenset(RANKING_KEYS)), (FollowPolicy, frozenset({"max_items", "max_chars"}))),
+}
+SECTION_DOCS = {
+    "limits": "Fetch limits shared by every source (a source may lower timeout/max_bytes), PDF pages read"
+    " and result pages followed.",
+    "health": 'When a failing source becomes "broken" and which channels hear about it (not set: every'
+    " channel with `health = true`).",
+    "related": 'Following new documents and linking related articles (README "Related articles").\n\n'
+    "before_days / after_days: the window around a document's date in which related items are looked"
+    " for. threshold: the score a link needs to be shown. shown: links per document in alerts. keep:"
+    " links stored per document. follow_max_items: links followed per change. follow_max_chars:"
+    " characters kept of each followed document.",
+}
 
 
 @dataclass(frozen=True)
@@ -272,8 +298,8 @@ def _parse_limits(table: Any, user_agent: str, contact: str, where: str) -> tupl
     """[limits]: the fetch keys make the `FetchPolicy` (with user agent and contact), the rest `Limits`."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: expected a table, got {table!r}")
-    fetch_keys = {f.name for f in dataclasses.fields(FetchPolicy)} - {"user_agent"}
-    check_keys(table, fetch_keys | {f.name for f in dataclasses.fields(Limits)}, where)
+    fetch_keys = FETCH_KEYS
+    check_keys(table, set(fetch_keys) | {f.name for f in dataclasses.fields(Limits)}, where)
     agent = user_agent or DEFAULT_USER_AGENT
     if contact and contact not in agent:
         agent = f"{agent} contact: {contact}"
@@ -288,8 +314,8 @@ def _parse_related(table: Any, limits: Limits, where: str) -> tuple[Ranking, Fol
         raise ConfigError(f"{where}: expected a table, got {table!r}")
     check_keys(table, set(RANKING_KEYS) | set(FOLLOW_KEYS), where)
     ranking = build_dataclass(Ranking, {k: v for k, v in table.items() if k in RANKING_KEYS}, where)
-    follow_table = {FOLLOW_KEYS[k]: v for k, v in table.items() if k in FOLLOW_KEYS}
-    follow = build_dataclass(FollowPolicy, {**follow_table, "max_pages": limits.pdf_max_pages}, where)
+    follow = build_dataclass(FollowPolicy, {k: v for k, v in table.items() if k in FOLLOW_KEYS}, where)
+    follow = dataclasses.replace(follow, max_pages=limits.pdf_max_pages)
     try:
         check_related(ranking, follow)
     except ValueError as exc:

@@ -233,6 +233,7 @@ class RelatedLink:
     date: str | None = None
     score: float = 0.0
     terms: tuple[str, ...] = ()
+    reason: str = ""  # why it was chosen, in a few words: "same docket FEMA-3600-EM"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ and chooses entries, and the embedded default config loads them all."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -170,7 +171,9 @@ def test_catalog_command_lists_and_filters(cli):
     assert "in-abdm-publications" in india.stdout and "us-hhs-hipaa-news" not in india.stdout
     hipaa = cli("catalog", "--tag", "hipaa")
     assert "us-fr-45cfr164" in hipaa.stdout and "eu-edpb-news" not in hipaa.stdout
-    assert "(unverified)" in hipaa.stdout
+    assert "unverified" in hipaa.stdout
+    as_json = json.loads(cli("catalog", "--tag", "hipaa", "--json").stdout)
+    assert [e["id"] for e in as_json] == [e["id"] for e in find_entries((), ("hipaa",))]
 
 
 def test_init_with_filters_writes_a_config_using_those_entries(cli, tmp_path):
@@ -181,9 +184,9 @@ def test_init_with_filters_writes_a_config_using_those_entries(cli, tmp_path):
     assert data["catalog"] == expected
     listed = cli("sources", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    assert sorted(
-        line.split()[0] for line in listed.stdout.splitlines() if line.strip() and not line.startswith(" ")
-    ) == sorted(expected)
+    assert listed.stdout.splitlines()[0].split()[:2] == ["SOURCE", "KIND"]  # a header row
+    as_lines = cli("sources", "--jsonl", cwd=tmp_path).stdout.splitlines()
+    assert sorted(json.loads(line)["id"] for line in as_lines) == sorted(expected)
     nothing = cli("init", "--force", "--jurisdiction", "FR", cwd=tmp_path)
     assert nothing.returncode != 0 and "no catalog entry matches jurisdiction FR" in nothing.stderr
 

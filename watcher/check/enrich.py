@@ -84,7 +84,7 @@ async def enrich(
             followed = sum(1 for r in results if r.ok)
             failed = len(results) - followed
         if source.role != "related":
-            found = link_change(store.db, change_id, ranking=settings.ranking)
+            found = link_change(store.db, change_id, now=clock(), ranking=settings.ranking)
             store.replace_related(change_id, [link.row() for link in found], clock())
             links = sum(1 for link in found if link.shown)
     except Exception:  # enrichment is a bonus; a bug in it must not hold the alert back

@@ -108,6 +108,7 @@ class Settings:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
+            say_config(self._config, self.log_format)
         return self._config
 
     @property
@@ -136,6 +137,21 @@ class Settings:
         if readonly and not Path(self.database).exists():
             raise WatchError(f"no database at {self.database} yet; run `regwatch check` first")
         return Store(self.database, readonly=readonly)
+
+
+def say_config(config: Config, log_format: str) -> None:
+    """Say once, on stderr, which configuration a command uses (a file, or the built-in default)."""
+    if config.path is not None:
+        message = f"config: {config.path} ({len(config.sources)} source(s))"
+    else:
+        message = (
+            f"config: none found (no --config, $REGWATCH_CONFIG or ./regwatch.toml); using the built-in"
+            f" default: the whole catalog ({len(config.sources)} sources), console alerts"
+        )
+    if log_format == "json":
+        logging.getLogger("watcher.cli").info(message)
+    else:
+        click.echo(f"regwatch: {message}", err=True)
 
 
 def setup_logging(verbose: int, log_format: str) -> None:

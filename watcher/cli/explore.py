@@ -10,7 +10,7 @@ import click
 from alerts.render import safe
 from watcher.cli.app import EXIT_FAILED, Settings, main
 from watcher.cli.history import build_filters, filter_options, moment_option
-from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
+from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, write_rows
 from watcher.errors import WatchError
 from watcher.history import queries as queries
 from watcher.history.search import GROUPS, MARK_CLOSE, MARK_OPEN, SCOPES, count_by
@@ -117,13 +117,7 @@ def snapshot(settings: Settings, source_id: str, at: str, fmt: str, list_version
     default=None,
     help="Count every match per source, regulator, jurisdiction or tag instead of listing hits.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_options
 @click.pass_obj
 def search(settings: Settings, query, limit, scopes, newest, raw, count_by_field, fmt, **filters) -> None:
     """Full-text search of documents, changes and every version's text, with snippets.

@@ -9,7 +9,7 @@ import click
 
 from alerts.render import safe
 from watcher.cli.app import Settings, main
-from watcher.cli.output import Column, closed_pipe_ok, to_json, write_rows
+from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
 from watcher.errors import UnknownName
 from watcher.history import queries as queries
@@ -86,18 +86,10 @@ def build_filters(
     help="Only changes with items added/removed/changed, or text edited (repeatable: any).",
 )
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="At most this many changes.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
-    help="json: one JSON array; jsonl: one JSON object per line; csv: RFC 4180 with a header.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format jsonl (one change per line).")
+@format_options
 @click.option("--raw-csv", is_flag=True, help="CSV cells as stored (no spreadsheet formula guard).")
 @click.pass_obj
-def history(settings: Settings, kinds, limit, fmt, as_json, raw_csv, **filters) -> None:
+def history(settings: Settings, kinds, limit, fmt, raw_csv, **filters) -> None:
     """Detected changes, newest first, filtered by source, tag, jurisdiction, kind and date.
 
     \b
@@ -112,9 +104,7 @@ def history(settings: Settings, kinds, limit, fmt, as_json, raw_csv, **filters) 
         queries.require_sources(store.db, chosen.sources)
         rows = queries.changes(store.db, chosen, limit=limit)
         with closed_pipe_ok():
-            write_rows(
-                rows, "jsonl" if as_json else fmt, sys.stdout, columns=HISTORY_COLUMNS, guard=not raw_csv
-            )
+            write_rows(rows, fmt, sys.stdout, columns=HISTORY_COLUMNS, guard=not raw_csv)
     finally:
         store.close()
 

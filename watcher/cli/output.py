@@ -1,13 +1,17 @@
-"""Streaming writers for command output: aligned text tables, JSON, JSON lines and CSV.
+"""Command output in one convention: `--format table|json|jsonl|csv` on every list command.
 
-Rows arrive as an iterator and leave one at a time, so an export of the whole history
-never sits in memory. Text for the terminal goes through `alerts.render.safe`; CSV cells
-that a spreadsheet would run as a formula are defused (see `csv_cell`).
+`--json` is one JSON document (an array of rows) everywhere and `--jsonl` one object per
+line. Tables go through rich on a terminal (headers, aligned, long cells wrapped) and are
+plain aligned text when piped; the other formats stream row by row, so an export of the
+whole history never sits in memory. Text for the terminal goes through
+`alerts.render.safe`; CSV cells that a spreadsheet would run as a formula are defused
+(see `csv_cell`).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import re
@@ -16,6 +20,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO
+
+import click
+from rich.console import Console
+from rich.table import Table
 
 from alerts.render import safe
 
@@ -48,13 +56,60 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def format_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format table|json|jsonl|csv`, `--json` (one JSON document) and `--jsonl` (one object
+    per line); the command receives the chosen format as `fmt` (default table)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, fmt: str | None, as_json: bool, as_jsonl: bool, **kwargs: Any) -> Any:
+        chosen = {f for f in (fmt, "json" if as_json else None, "jsonl" if as_jsonl else None) if f}
+        if len(chosen) > 1:
+            raise click.UsageError(f"choose one output format, not {' and '.join(sorted(chosen))}")
+        return func(*args, fmt=chosen.pop() if chosen else "table", **kwargs)
+
+    wrapper = click.option("--jsonl", "as_jsonl", is_flag=True, help="Same as --format jsonl.")(wrapper)
+    wrapper = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(wrapper)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="table (default), json (one array), jsonl (one object per line) or csv (RFC 4180).",
+    )(wrapper)
+
+
 def write_table(rows: Iterable[dict[str, Any]], columns: Sequence[Column], out: TextIO) -> int:
-    """Fixed-width text, one line per row, printed as rows arrive. Returns the row count."""
+    """A table: through rich on a terminal (headers, aligned, wrapped), else plain aligned
+    text printed as rows arrive. Returns the row count."""
+    if out.isatty():
+        return _rich_table(rows, columns, out)
     out.write(_table_line({c.key: c.header for c in columns}, columns, header=True) + "\n")
     count = 0
     for row in rows:
         out.write(_table_line(row, columns) + "\n")
         count += 1
+    return count
+
+
+def _cell(row: dict[str, Any], column: Column) -> str:
+    value = row.get(column.key)
+    text = column.render(value) if column.render else text_of(value)
+    return safe(str(text), 10_000).replace("\n", " ")
+
+
+def _rich_table(rows: Iterable[dict[str, Any]], columns: Sequence[Column], out: TextIO) -> int:
+    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column.header, overflow="fold", min_width=min(column.width or 10, 12))
+    count = 0
+    for row in rows:
+        table.add_row(*(_cell(row, c) for c in columns), style=None)
+        count += 1
+    # markup=False and plain Text cells: page text is never read as rich markup.
+    Console(file=out, highlight=False, markup=False, emoji=False).print(table)
     return count
 
 

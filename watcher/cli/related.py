@@ -59,6 +59,7 @@ def related(settings: Settings, change_id: int, as_json: bool) -> None:
                             "source_name": r["source_name"],
                             "date": r["date"],
                             "terms": json.loads(r["terms"]),
+                            "reason": r.get("reason", ""),
                         }
                         for r in links
                     ],
@@ -90,6 +91,8 @@ def related(settings: Settings, change_id: int, as_json: bool) -> None:
             click.echo(f"        {safe(row['link'])}")
             terms = ", ".join(safe(t, 60) for t in json.loads(row["terms"]))
             click.echo(f"        matched: {terms or '-'}")
+            if row.get("reason"):
+                click.echo(f"        why: {safe(row['reason'], 200)}")
 
 
 def _followed(item) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-import json
+import sys
 from pathlib import Path
 
 import click
@@ -13,6 +13,7 @@ from alerts.render import safe
 from sources.catalog import find_entries
 from sources.registry import KINDS
 from watcher.cli.app import Settings, main
+from watcher.cli.output import Column, closed_pipe_ok, format_options, write_rows
 from watcher.config import DEFAULT_CONFIG_NAME
 
 STARTER = """# regwatch configuration: see README.md for every key.
@@ -124,26 +125,28 @@ def init(path: str, force: bool, jurisdictions: tuple[str, ...], tags: tuple[str
     click.echo(f"wrote {target}; edit it, then run `regwatch check`")
 
 
+CATALOG_COLUMNS = (
+    Column("id", "ID", 34),
+    Column("jurisdiction", "JUR", 3),
+    Column("kind", "KIND", 7),
+    Column("regulator", "REGULATOR", 12),
+    Column("name", "NAME", 40),
+    Column("verified", "VERIFIED", 10, lambda v: v if isinstance(v, str) else ("yes" if v else "unverified")),
+    Column("url", "URL"),
+)
+
+
 @main.command("catalog")
 @_filters_option
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only entries of this source kind.")
-@click.option("--json", "as_json", is_flag=True, help="The entries as JSON (one object per line).")
+@format_options
 def list_catalog(
-    jurisdictions: tuple[str, ...], tags: tuple[str, ...], kinds: tuple[str, ...], as_json: bool
+    jurisdictions: tuple[str, ...], tags: tuple[str, ...], kinds: tuple[str, ...], fmt: str
 ) -> None:
     """The built-in catalog of regulator sources (use ids or patterns in `catalog = [...]`)."""
     entries = find_entries(jurisdictions, tags, kinds)
-    if as_json:
-        for entry in entries:
-            click.echo(json.dumps(entry, ensure_ascii=False, sort_keys=True))
-        return
-    for entry in entries:
-        flag = "" if entry.get("verified") else "  (unverified)"
-        click.echo(
-            f"{entry['id']:<34} {entry.get('jurisdiction', ''):<3} {entry['kind']:<8} "
-            f"{entry.get('regulator', ''):<10} {entry.get('name', '')}{flag}"
-        )
-        click.echo(f"{'':<34} tags: {', '.join(entry.get('tags', []))}  {entry['url']}")
+    with closed_pipe_ok():
+        write_rows(iter(entries), fmt, sys.stdout, columns=CATALOG_COLUMNS)
     click.echo(
         f"{len(entries)} catalog source(s)"
         + (f" matching {_describe_filters(jurisdictions, tags)}" if jurisdictions or tags else ""),
@@ -168,24 +171,46 @@ def _filter_args(jurisdictions: tuple[str, ...], tags: tuple[str, ...]) -> str:
     return "".join(f" --jurisdiction {j}" for j in jurisdictions) + "".join(f" --tag {t}" for t in tags)
 
 
+SOURCE_COLUMNS = (
+    Column("id", "SOURCE", 34),
+    Column("kind", "KIND", 7),
+    Column("state", "STATE", 16),
+    Column("last_check_at", "LAST CHECK", 16, lambda v: (v or "never")[:16].replace("T", " ")),
+    Column("last_change_at", "LAST CHANGE", 16, lambda v: (v or "never")[:16].replace("T", " ")),
+    Column("problem", "PROBLEM", 40),
+    Column("url", "URL"),
+)
+
+
 @main.command("sources")
+@format_options
 @click.pass_obj
-def list_sources(settings: Settings) -> None:
+def list_sources(settings: Settings, fmt: str) -> None:
     """Configured sources with their last check, last change and state."""
     config = settings.config
-    rows = settings.source_rows()
+    stored = settings.source_rows()
+    rows = []
     for source in config.sources:
-        row = rows.get(source.id) or {}
-        state = row.get("state", "new")
+        row = stored.get(source.id) or {}
+        problem = ""
         if row.get("failures"):
-            state += f" ({row['failures']} failure(s): {safe(row.get('last_reason') or '', 40)})"
-        click.echo(
-            f"{source.id:<36} {source.kind:<8} {state:<24} "
-            f"checked {(row.get('last_check_at') or 'never')[:19]:<19}  "
-            f"changed {(row.get('last_change_at') or 'never')[:19]:<19}  {source.url}"
+            problem = f"{row['failures']} failure(s): {safe(row.get('last_reason') or '', 60)}"
+        elif row.get("last_warning"):
+            problem = f"warning: {safe(row['last_warning'], 300)}"
+        rows.append(
+            {
+                "id": source.id,
+                "kind": source.kind,
+                "state": row.get("state", "new"),
+                "last_check_at": row.get("last_check_at"),
+                "last_change_at": row.get("last_change_at"),
+                "failures": row.get("failures") or 0,
+                "problem": problem,
+                "url": source.url,
+            }
         )
-        if row.get("last_warning"):
-            click.echo(f"{'':<36} warning: {safe(row['last_warning'], 300)}")
+    with closed_pipe_ok():
+        write_rows(iter(rows), fmt, sys.stdout, columns=SOURCE_COLUMNS)
 
 
 @main.command()

@@ -68,6 +68,7 @@ class AlertAssembly(SnapshotRows):
                     date=row["date"],
                     score=row["score"],
                     terms=tuple(json.loads(row["terms"] or "[]")),
+                    reason=row.get("reason") or "",
                 )
             )
         return {k: tuple(v) for k, v in links.items()}

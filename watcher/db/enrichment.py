@@ -52,8 +52,8 @@ class EnrichmentRows(OutboxQueue):
             for row in rows:
                 self.db.execute(
                     "INSERT OR REPLACE INTO related (change_id, item_key, related_item_id, source_id,"
-                    " title, link, date, score, terms, rank, shown, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " title, link, date, score, terms, rank, shown, created_at, reason)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         change_id,
                         row["item_key"],
@@ -67,6 +67,7 @@ class EnrichmentRows(OutboxQueue):
                         row["rank"],
                         1 if row["shown"] else 0,
                         iso(now),
+                        row.get("reason", ""),
                     ],
                 )
 

@@ -1,0 +1,204 @@
+"""Identifiers and named acts in regulatory text, normalised so two documents that cite the
+same thing agree: CFR parts, Federal Register documents and citations, EU act numbers,
+dockets, file and case numbers, RINs, Indian gazette and circular numbers, and any other
+code a document quotes (`SR-MEMX-2023-40`, `FEMA-3600-EM`, `C-122-858`).
+
+Named acts come from data, not code: `acts.toml` beside this module, plus the acts and
+bodies a document defines itself ("Energy Policy and Conservation Act (EPCA)").
+Every pattern is bounded (no nested unbounded repetition; inputs are cut by the caller).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from watcher.related.text import phrase, words
+
+ACTS_FILE = Path(__file__).with_name("acts.toml")
+
+_CFR = re.compile(
+    r"\b(\d{1,2})\s*C\.?\s?F\.?\s?R\.?\s*(?:(?:parts?|pts?\.?|§§?|sec(?:tions?|s)?\.?)\s*)?"
+    r"(\d{1,4})(?:\.\d+[a-z]?)?((?:\s*(?:,|and|&|or)\s*(?:parts?\s*)?\d{1,4}(?:\.\d+[a-z]?)?){0,20})",
+    re.IGNORECASE,
+)
+_CFR_PART = re.compile(r"\d{1,4}(?=(?:\.\d+[a-z]?)?(?:\s|$|[,;)]|\.(?!\d)))")
+_FR_DOC = re.compile(r"(?<![\w/.-])((?:19|20)\d\d)-(\d{5})(?![\d-])")
+_FR_CITE = re.compile(r"\b(\d{2,3})\s+FR\s+(\d{3,6})\b")
+_EU_NEW = re.compile(r"(?<![\d/.-])((?:19|20)\d\d)/(\d{1,4})(?![\d/])")
+_EU_OLD = re.compile(r"\((?:EC|EU|EEC)\)\s*No\.?\s*(\d{1,4})/((?:19|20)\d\d)\b", re.IGNORECASE)
+_EU_DIRECTIVE = re.compile(r"(?<![\d/])(\d{2,4})/(\d{1,4})/(EC|EEC|EU|EURATOM)\b", re.IGNORECASE)
+_RIN = re.compile(r"\bRIN\s*:?\s*(\d{4}-[A-Z]{2}\d{2})\b")
+_GAZETTE = re.compile(r"\b(G\.?\s?S\.?\s?R|S\.?\s?O)\.?\s*(\d{1,5})\s*\(\s*E\s*\)", re.IGNORECASE)
+_CIRCULAR = re.compile(
+    r"\b(?:circular|notification|office memorandum|order|advisory)\s+(?:no\.?|number)\s*:?\s*"
+    r"([A-Z0-9][\w().-]{0,40}(?:/[\w().-]{1,40}){1,6})",
+    re.IGNORECASE,
+)
+#: A number the document labels as a docket, file, case or project number ("Docket No. 50-255").
+_LABELLED = re.compile(
+    r"\b(?i:docket|file|case|project)(?:\s+(?i:id|nos?|numbers?)\.?)?\s*[:#]?\s*"
+    r"((?=[A-Za-z0-9.-]{0,40}\d)[A-Z0-9][A-Za-z0-9]{0,20}(?:[.-][A-Za-z0-9]{1,20}){1,5})\b"
+)
+#: Any other code: upper-case letters and digits joined by hyphens ("SR-MEMX-2023-40", "HTI-1").
+_CODE = re.compile(
+    r"\b(?=[A-Z0-9-]{5,40}\b)(?=[A-Z-]{0,40}\d)(?=[0-9-]{0,40}[A-Z])[A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){1,5}\b"
+)
+#: A name the document defines: two to ten capitalised words, then its acronym in brackets.
+_DEFINED = re.compile(
+    r"((?:[A-Z][\w'&.-]{0,30}\s{1,3}(?:(?:of|and|for|the|on|to|in|&)\s{1,3}){0,3}){1,9}[A-Z][\w'&-]{0,30})"
+    r"(?:,\s{1,3}as amended,?)?\s+\((?:``|\"|“)?([A-Z][A-Za-z&]{1,9})(?:''|\"|”)?\)"
+)
+
+#: Reasons shown to users, by identifier kind.
+REASONS = {
+    "cfr": "cites {}",
+    "fr-doc": "cites FR Doc. {}",
+    "fr-cite": "cites {}",
+    "eu": "cites {}",
+    "docket": "same docket {}",
+    "rin": "same {}",
+    "gazette": "cites {}",
+    "circular": "cites circular {}",
+    "code": "both cite {}",
+}
+
+
+@dataclass(frozen=True)
+class Identifier:
+    label: str  # normalised, e.g. "45 CFR 164"
+    tokens: tuple[str, ...]  # as the index holds them, e.g. ("45", "cfr", "164")
+    near: int = 0  # tokens allowed between (CFR: "45 CFR Parts 160 and 164")
+    kind: str = "code"  # a key of REASONS
+
+    @property
+    def reason(self) -> str:
+        return REASONS.get(self.kind, "both cite {}").format(self.label)
+
+
+def find_identifiers(text: str) -> list[Identifier]:
+    """Identifiers in `text`, normalised, in order of kind then appearance, without duplicates
+    (a code counted under a better kind, `RIN 0945-AA22`, is not counted again)."""
+    found: dict[str, Identifier] = {}
+    token_sets: set[tuple[str, ...]] = set()
+
+    def add(ident: Identifier) -> None:
+        if ident.tokens and ident.label not in found and ident.tokens not in token_sets:
+            found[ident.label] = ident
+            token_sets.add(ident.tokens)
+
+    for match in _CFR.finditer(text):
+        title = match.group(1)
+        for part in [match.group(2), *_CFR_PART.findall(match.group(3) or "")]:
+            add(Identifier(f"{title} CFR {part}", (title, "cfr", part), 4, "cfr"))
+    for match in _FR_DOC.finditer(text):
+        add(Identifier(f"{match.group(1)}-{match.group(2)}", (match.group(1), match.group(2)), 0, "fr-doc"))
+    for match in _FR_CITE.finditer(text):
+        label = f"{match.group(1)} FR {match.group(2)}"
+        add(Identifier(label, (match.group(1), "fr", match.group(2)), 0, "fr-cite"))
+    for match in _EU_DIRECTIVE.finditer(text):
+        label = f"{match.group(1)}/{match.group(2)}/{match.group(3).upper()}"
+        add(Identifier(label, (match.group(1), match.group(2), match.group(3).lower()), 0, "eu"))
+    for match in _EU_NEW.finditer(text):
+        if text[match.end() : match.end() + 1] == "/":  # part of a directive number, handled above
+            continue
+        add(Identifier(f"{match.group(1)}/{match.group(2)}", (match.group(1), match.group(2)), 0, "eu"))
+    for match in _EU_OLD.finditer(text):
+        add(Identifier(f"{match.group(1)}/{match.group(2)}", (match.group(1), match.group(2)), 0, "eu"))
+    for match in _RIN.finditer(text):
+        add(Identifier(f"RIN {match.group(1)}", tuple(words(match.group(1))), 0, "rin"))
+    for match in _GAZETTE.finditer(text):
+        prefix = "GSR" if match.group(1).upper().startswith("G") else "SO"
+        add(Identifier(f"{prefix} {match.group(2)}(E)", (match.group(2), "e"), 0, "gazette"))
+    for match in _CIRCULAR.finditer(text):
+        label = match.group(1).rstrip(".").upper()
+        tokens = tuple(words(label))
+        if any(t.isdigit() for t in tokens) and len(tokens) >= 2:
+            add(Identifier(label, tokens, 0, "circular"))
+    for match in _LABELLED.finditer(text):
+        label = match.group(1).rstrip(".").upper()
+        tokens = tuple(words(label))
+        if len(tokens) >= 2 and not _is_date_like(tokens):
+            add(Identifier(label, tokens, 0, "docket"))
+    for match in _CODE.finditer(text):
+        label = match.group(0)
+        add(Identifier(label, tuple(words(label)), 0, "code"))
+    return list(found.values())
+
+
+def _is_date_like(tokens: tuple[str, ...]) -> bool:
+    return all(t.isdigit() for t in tokens) and len(tokens) == 3
+
+
+# -- named acts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Act:
+    name: str  # canonical, as users read it: "HIPAA"
+    aliases: tuple[str, ...]  # lowercase, as written
+    numbers: tuple[str, ...] = ()  # identifier labels that name it: "2016/679"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return alias_pattern(self.aliases)
+
+    def query(self) -> str:
+        """An FTS5 expression: the OR of its aliases and numbers as phrases."""
+        phrases = [phrase(words(a)) for a in (*self.aliases, *self.numbers) if words(a)]
+        return " OR ".join(dict.fromkeys(phrases)) or phrase(words(self.name) or ["_"])
+
+
+@cache
+def alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w-])")
+
+
+@cache
+def known_acts(path: Path = ACTS_FILE) -> Mapping[str, Act]:
+    """The acts of the data file, by canonical name."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {
+        entry["name"]: Act(
+            entry["name"],
+            tuple(a.lower() for a in entry.get("aliases", ())),
+            tuple(entry.get("numbers", ())),
+        )
+        for entry in data.get("act", ())
+    }
+
+
+def defined_acts(text: str) -> list[Act]:
+    """Names the text defines with an acronym ("Energy Policy and Conservation Act (EPCA)"):
+    both spellings then count as one feature, and match a candidate that uses either."""
+    acts: dict[str, Act] = {}
+    for match in _DEFINED.finditer(text):
+        acronym = match.group(2)
+        long_words = match.group(1).split()
+        # Keep the shortest tail of the capitalised run whose initials spell the acronym.
+        for start in range(len(long_words)):
+            initials = "".join(w[0] for w in long_words[start:] if w[0].isupper())
+            if initials.lower() == acronym.lower().replace("&", ""):
+                name = " ".join(long_words[start:])
+                acts.setdefault(acronym, Act(acronym, (acronym.lower(), name.lower())))
+                break
+    return list(acts.values())
+
+
+def find_acts(text: str, identifiers: Iterable[Identifier] = ()) -> list[str]:
+    """Known acts mentioned in `text` (by alias or by number), canonical names."""
+    lowered = text.lower()
+    acts = known_acts()
+    found = [name for name, act in acts.items() if act.pattern.search(lowered)]
+    labels = {i.label for i in identifiers}
+    found += [name for name, act in acts.items() if name not in found and labels & set(act.numbers)]
+    return found
+
+
+def act_words(acts: Iterable[Act]) -> frozenset[str]:
+    """Words that are an act's whole name ("hipaa"): counted once, as the act, not as words."""
+    return frozenset(a for act in acts for a in act.aliases if " " not in a and "-" not in a)

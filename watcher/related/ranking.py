@@ -1,0 +1,330 @@
+"""Candidates for a document and their scores: one FTS5 query over the index, then a score
+from the features each candidate shares (optionally fused with BM25's and the identifiers'
+own orders by reciprocal rank fusion), how rare its rarest shared feature is, and the
+reason a link gives.
+
+Reads the index (`items`, `items_fts`) of the connection it is given; no other I/O.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlite_utils import Database
+
+from watcher.related.features import DF_CAP, Vocabulary
+from watcher.related.identifiers import alias_pattern
+from watcher.related.text import is_content_word, stem, stems, words
+from watcher.related.values import Feature, LinkTarget, Ranking
+
+CANDIDATES = 25
+RETRIEVAL_BUDGET = 2000
+#: Candidates are matched on their title, summary and this much of their followed text.
+MATCH_TEXT = 6000
+#: With no selective feature (only common words), candidates come from this many newest
+#: items: scoring every match of two common words would grow with the whole history, and
+#: a link resting on common words alone is weak evidence anyway.
+FALLBACK_RECENT = 20_000
+TITLE_BONUS = 0.5
+TITLE_SHARE = 0.3
+BM25_WEIGHT = 0.1
+DATE_DECAY = 0.15
+#: Reciprocal rank fusion: 1 / (RRF_K + rank) per list, the sum scaled to at most FUSION_WEIGHT.
+RRF_K = 5
+FUSION_WEIGHT = 0.3
+#: Rarity counts the index as at least this many items: in a young history, a feature shared
+#: by a handful of items is still rare although a handful is a large share of it.
+RARITY_MIN_ITEMS = 1000
+#: bm25() column weights of items_fts (title, summary, text).
+COLUMN_WEIGHTS = (4.0, 2.0, 1.0)
+
+
+@dataclass
+class Candidate:
+    id: int
+    source_id: str
+    title: str
+    link: str
+    date: str | None
+    seen: str
+    bm25: float
+    matched: list[Feature] = field(default_factory=list)
+    score: float = 0.0
+    evidence: float = 0.0  # matched identifier weight
+    rarity: float = 0.0  # of its rarest matched feature: idf(df) / idf(1), 1 = unique to the two
+    identifier_rarity: float = 0.0  # the same, of its rarest matched identifier
+
+
+def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
+    """The FTS5 query that finds candidates: the OR of the most selective features, and
+    whether any feature was selective.
+
+    Reading a common word's postings costs time in a large history and finds nothing a
+    rarer feature would not, so features join in order of selectivity until they would
+    read more than RETRIEVAL_BUDGET postings; common features still count in the score.
+    When even the most selective one is common, the two most selective must both match
+    (and the caller searches only the most recent items: see FALLBACK_RECENT).
+    """
+    ordered = sorted(feats, key=lambda f: (f.cost, -f.weight))
+    chosen: list[Feature] = []
+    spent = 0
+    for feature in ordered:
+        if feature.cost >= DF_CAP or spent + feature.cost > RETRIEVAL_BUDGET:
+            break  # a capped count means "common": its real cost is unknown and large
+        chosen.append(feature)
+        spent += feature.cost
+    if chosen:
+        return " OR ".join(f"({f.query})" for f in chosen), True
+    if len(ordered) > 1:
+        return f"({ordered[0].query}) AND ({ordered[1].query})", False
+    return ordered[0].query, False
+
+
+def window(target: LinkTarget, detected: datetime, ranking: Ranking) -> tuple[str, str]:
+    """The dates candidates must fall within (ISO, inclusive): around the document's own
+    date, or when it has none, the time its change was detected."""
+    center = target.date or detected.date()
+    start = center - timedelta(days=ranking.before_days)
+    end = center + timedelta(days=ranking.after_days)
+    return start.isoformat(), end.isoformat() + "\uffff"
+
+
+def recent_rowid(db: Database, recent: int) -> int:
+    """The rowid below which items are older than the `recent` newest ones."""
+    row = db.execute("SELECT max(rowid) FROM items_fts").fetchone()
+    return max(0, (row[0] or 0) - recent)
+
+
+def retrieve(
+    db: Database, expression: str, target: LinkTarget, start: str, end: str, since_rowid: int = 0
+) -> list[Candidate]:
+    """The best CANDIDATES items by BM25 that match `expression`, are of another source, are
+    not the document itself nor share its link, and fall in the date window; best first
+    (equal BM25: lower id first).
+
+    In two steps, because a join evaluated for every match costs as much as the ranking
+    itself when the query matches thousands of items: the best matches are read from the
+    index alone, then their rows are fetched and filtered; more are read only when too many
+    were filtered out. The result is the same as one filtered `ORDER BY bm25, id` query.
+    """
+    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    ranked_sql = (
+        f"SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts WHERE items_fts MATCH ?"
+        " AND rowid > ? ORDER BY bm, rowid LIMIT ?"
+    )
+    exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
+    limit = CANDIDATES * 4
+    while True:
+        ranked = db.execute(ranked_sql, [expression, since_rowid, limit]).fetchall()
+        rows: dict[int, tuple] = {}
+        ids = [r[0] for r in ranked]
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" for _ in part)
+            for row in db.execute(
+                f"SELECT id, source_id, title, link, date, first_seen FROM items WHERE id IN ({marks})", part
+            ).fetchall():
+                rows[row[0]] = row
+        candidates = []
+        for item_id, bm in ranked:
+            row = rows.get(item_id)
+            if row is None:
+                continue
+            _, source_id, title, link, day, seen = row
+            when = day if day is not None else seen
+            if source_id == target.source_id or item_id == exclude_id or link == exclude_link:
+                continue
+            if when is None or not start <= when <= end:
+                continue
+            candidates.append(Candidate(item_id, source_id, title, link, day, seen, bm))
+            if len(candidates) == CANDIDATES:
+                return candidates
+        if len(ranked) < limit:
+            return candidates
+        limit *= 4
+
+
+def score(
+    db: Database,
+    candidates: list[Candidate],
+    feats: list[Feature],
+    target: LinkTarget,
+    center: date,
+    ranking: Ranking,
+    vocab: Vocabulary,
+) -> None:
+    """Score candidates by the document features they share, then fuse orders (see linking)."""
+    marks = ",".join("?" for _ in candidates)
+    sql = f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items WHERE id IN ({marks})"
+    texts = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, [c.id for c in candidates]).fetchall()}
+    stems(w for c in candidates for w in words(f"{c.title}\n{texts.get(c.id, '')}"))  # one batch
+    doc_stems = {stem(w) for w in words(f"{target.title}\n{target.text[:20_000]}")}
+    total = sum(f.weight for f in feats) or 1.0
+    best = min(c.bm25 for c in candidates) or -1.0
+    title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
+    unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
+    for candidate in candidates:
+        shared = Shared.of(candidate.title, texts.get(candidate.id, ""), feats)
+        title_stems = {stem(w) for w in words(candidate.title)}
+        value = 0.0
+        for feature in feats:
+            if not shared.has(feature):
+                continue
+            candidate.matched.append(feature)
+            if feature.kind == "identifier":
+                candidate.evidence += feature.weight
+            rarity = vocab.idf(max(feature.df or feature.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique
+            candidate.rarity = max(candidate.rarity, rarity)
+            if feature.kind == "identifier":
+                candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
+            bonus = (
+                TITLE_BONUS
+                if ranking.title_bonus and _in_title(feature, title_stems, candidate.title)
+                else 0.0
+            )
+            value += feature.weight * (1.0 + bonus)
+        result = value / total
+        if ranking.title_coverage:
+            # How much of the candidate's own title the document explains: a story about
+            # another settlement or another guideline has title words the document lacks.
+            share = _title_share(candidate.title, doc_stems, title_weights)
+            result = (1 - TITLE_SHARE) * result + TITLE_SHARE * share
+        result += BM25_WEIGHT * (candidate.bm25 / best)
+        if ranking.date_decay:
+            when = _as_date(candidate.date) or _as_date(candidate.seen)
+            if when is not None:
+                years = abs((when - center).days) / 365.0
+                result *= 1.0 - DATE_DECAY * min(years, 1.5)
+        candidate.score = result
+    if ranking.fusion:
+        fuse(candidates)
+
+
+def fuse(candidates: list[Candidate]) -> None:
+    """Reciprocal rank fusion of three orders: BM25, the feature score, and the weight of
+    matched identifiers (only candidates with one). Added to the score as a bonus of at most
+    FUSION_WEIGHT, so the score stays comparable with the threshold."""
+    orders = [
+        sorted(candidates, key=lambda c: (c.bm25, c.id)),
+        sorted(candidates, key=lambda c: (-c.score, c.id)),
+        sorted((c for c in candidates if c.evidence > 0), key=lambda c: (-c.evidence, c.id)),
+    ]
+    fused: dict[int, float] = {c.id: 0.0 for c in candidates}
+    for order in orders:
+        for position, candidate in enumerate(order, start=1):
+            fused[candidate.id] += 1.0 / (RRF_K + position)
+    top = len(orders) / (RRF_K + 1)
+    for candidate in candidates:
+        candidate.score += FUSION_WEIGHT * fused[candidate.id] / top
+
+
+def reason(matched: Sequence[Feature], limit: int = 3) -> str:
+    """Why a link was chosen, in a few words: its heaviest identifiers or acts, else the
+    words and phrases it shares ("same docket FEMA-3600-EM", "shares: ransomware, risk analysis")."""
+    ordered = sorted(matched, key=lambda f: -f.weight)
+    strong = [f.reason for f in ordered if f.kind in ("identifier", "act")][:2]
+    shared = [f.label for f in ordered if f.kind in ("phrase", "word")]
+    # A word inside a shared phrase says nothing more.
+    in_phrases = {w for f in ordered if f.kind == "phrase" for w in f.label.split()}
+    shared = [s for s in shared if " " in s or s not in in_phrases][:limit]
+    parts = strong + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else [])
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What a candidate offers for matching: its stems, stem pairs, identifiers and text."""
+
+    stems: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+    identifiers: frozenset[str]
+    lowered: str
+
+    @classmethod
+    def of(cls, title: str, text: str, feats: Sequence[Feature]) -> Shared:
+        """Only what the document's features can match is looked for. An identifier matches
+        as FTS5 found it: its tokens in order, with at most `near` tokens between (no
+        pattern runs over the candidate's text: that cost grows with every candidate)."""
+        whole = f"{title}\n{text}"
+        tokens = words(whole)
+        known = stems(tokens)
+        sequence = [known[t] for t in tokens]
+        raw = set(tokens)
+        wanted = [f for f in feats if f.kind == "identifier" and set(f.stems) <= raw]
+        labels = frozenset(f.label for f in wanted if _in_order(tokens, f.stems, f.near))
+        acts = any(f.kind == "act" for f in feats)
+        return cls(
+            frozenset(sequence),
+            frozenset(itertools.pairwise(sequence)),
+            labels,
+            whole.lower() if acts else "",
+        )
+
+    def has(self, feature: Feature) -> bool:
+        if feature.kind == "identifier":
+            return feature.label in self.identifiers
+        if feature.kind == "act":
+            return _mentions(self.lowered, feature.aliases)
+        if feature.kind == "phrase":
+            return (feature.stems[0], feature.stems[1]) in self.pairs
+        return feature.stems[0] in self.stems
+
+
+def _in_order(tokens: Sequence[str], wanted: Sequence[str], near: int) -> bool:
+    """Do `wanted` tokens occur in order in `tokens`, with at most `near` others between them
+    in all (0: as a phrase)? Occurrences of the first token are found by list.index (C speed:
+    this runs for every candidate)."""
+    first, rest = wanted[0], wanted[1:]
+    sequence = tokens if isinstance(tokens, list) else list(tokens)
+    start = -1
+    while True:
+        try:
+            start = sequence.index(first, start + 1)
+        except ValueError:
+            return False
+        position, gaps = start, 0
+        for needed in rest:
+            window = sequence[position + 1 : position + 2 + near - gaps]
+            if needed not in window:
+                break
+            step = window.index(needed)
+            gaps += step
+            position += step + 1
+        else:
+            return True
+
+
+def _mentions(lowered: str, aliases: Sequence[str]) -> bool:
+    return bool(aliases) and bool(alias_pattern(tuple(aliases)).search(lowered))
+
+
+def _title_weights(candidates: list[Candidate], vocab: Vocabulary) -> dict[str, float]:
+    terms = {stem(w): w for c in candidates for w in words(c.title) if is_content_word(w)}
+    return {s: vocab.idf(df) for s, df in vocab.df(terms).items()}
+
+
+def _title_share(title: str, doc_stems: set[str], weights: Mapping[str, float] | None) -> float:
+    """The share of a title's content words (idf-weighted, or each alike) the document also uses."""
+    title_stems = {stem(w) for w in words(title) if is_content_word(w)}
+    if not title_stems:
+        return 0.0
+    weight = {s: (weights.get(s, 1.0) if weights is not None else 1.0) for s in title_stems}
+    return sum(w for s, w in weight.items() if s in doc_stems) / sum(weight.values())
+
+
+def _in_title(feature: Feature, title_stems: set[str], title: str) -> bool:
+    if feature.kind == "act":
+        return _mentions(title.lower(), feature.aliases)
+    return all(s in title_stems for s in feature.stems)
+
+
+def _as_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,110 @@
+"""Text normalisation for linking: tokens as FTS5 splits them, stop words, and stems made
+by SQLite's own porter tokenizer (so the ranker's stems are the index's), plus FTS5
+phrase syntax. No database is opened until the first stem is asked for.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+
+_STOP_TEXT = """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each either else etc
+    ever every few for from further had has have having he her here hers him his how however i
+    if in into is it its itself just least less like made make many may me might more most much
+    must my new no nor not now of off often on once one only or other our ours out over own per
+    rather said same say says see shall she should since so some such than that the their theirs
+    them then there these they this those through thus to too two under until up upon us use
+    used using very via was we were what when where whether which while who whom whose why will
+    with within without would yet you your yours today yesterday week month year years day days
+    monday tuesday wednesday thursday friday january february march april june july august
+    september october november december jan feb mar apr jun jul aug sep sept oct nov dec news
+    press release releases read click page pages website site home share print email subscribe
+    contact menu search skip main content link links view download pdf html available announced
+    announces announce statement statements update updated updates published publish post posted
+    following follows include includes including according first second third last latest issued
+    issue issues well mr ms dr inc ltd llc co
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class Stemmer:
+    """Stems exactly as the index makes them: SQLite's FTS5 porter tokenizer, run on an
+    in-memory table opened on first use, with a cache (after a few linkings nearly all
+    words are known)."""
+
+    MAX_CACHE = 500_000
+
+    def __init__(self) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._cache: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.execute("CREATE VIRTUAL TABLE words USING fts5(w, tokenize='porter')")
+            conn.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'instance')")
+            self._conn = conn
+        return self._conn
+
+    def cached(self, token: str) -> str | None:
+        return self._cache.get(token)
+
+    def stems(self, tokens: Iterable[str]) -> dict[str, str]:
+        """token -> stem for lowercase tokens (as `words` splits them)."""
+        wanted = set(tokens)
+        missing = [t for t in wanted if t not in self._cache]
+        if missing:
+            with self._lock:
+                conn = self._connection()
+                if len(self._cache) > self.MAX_CACHE:
+                    self._cache.clear()
+                conn.execute("DELETE FROM words")
+                conn.executemany("INSERT INTO words (rowid, w) VALUES (?, ?)", enumerate(missing))
+                found: dict[int, str] = {}
+                for term, doc, offset in conn.execute("SELECT term, doc, offset FROM stems"):
+                    if offset == 0:
+                        found[doc] = term
+                for index, token in enumerate(missing):
+                    self._cache[token] = found.get(index, token)
+        return {t: self._cache[t] for t in wanted}
+
+
+_stemmer = Stemmer()
+
+
+def stem(word: str) -> str:
+    """The index's stem of one lowercase word."""
+    cached = _stemmer.cached(word)
+    return cached if cached is not None else _stemmer.stems((word,))[word]
+
+
+def stems(tokens: Iterable[str]) -> dict[str, str]:
+    """The index's stems of many lowercase words at once."""
+    return _stemmer.stems(tokens)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase tokens as FTS5's unicode61 tokenizer splits them."""
+    return WORD.findall(text.lower())
+
+
+def is_content_word(word: str) -> bool:
+    return len(word) > 2 and word not in STOP_WORDS and not word.isdigit() and not word[:1].isdigit()
+
+
+def phrase(tokens: Sequence[str]) -> str:
+    """An FTS5 phrase of tokens (tokens come from `words`, so they need no escaping)."""
+    return '"' + " ".join(tokens) + '"'
+
+
+def near(tokens: Sequence[str], distance: int) -> str:
+    """Tokens within `distance` of each other (a phrase when 0 or one token)."""
+    if distance <= 0 or len(tokens) < 2:
+        return phrase(tokens)
+    return "NEAR(" + " ".join(f'"{t}"' for t in tokens) + f", {distance})"

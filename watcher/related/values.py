@@ -1,0 +1,98 @@
+"""The plain values of linking: the ranker's settings, a document to link, one salient
+feature of it, and a link found for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Settings of the ranker; the defaults are what the development half measures best
+    (bench/related_eval.py --ablation turns each part off)."""
+
+    before_days: int = 120
+    after_days: int = 365
+    threshold: float = 0.6
+    #: A link is shown only when it shares a feature at least this rare (its idf over the idf
+    #: of a feature unique to the pair): a template notice shares only common words.
+    rarity: float = 0.8
+    identifier_shows: bool = True  # a rare shared identifier shows a link below the threshold
+    shown: int = 3
+    keep: int = 10
+    identifiers: bool = True
+    acts: bool = True
+    phrases: bool = True
+    idf_words: bool = True
+    title_bonus: bool = True
+    title_coverage: str = ""  # "plain", "idf" or "" (off: did not pay on the development half)
+    date_decay: bool = True
+    rerank: bool = True
+    #: Reciprocal rank fusion of BM25, feature score and identifier matches: measured, did not
+    #: pay on the development half (lower margin and quieter hard negatives without it).
+    fusion: bool = False
+
+
+DEFAULT_RANKING = Ranking()
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """A document to find related items for."""
+
+    item_key: str  # '' for a page edit
+    title: str
+    text: str
+    source_id: str
+    date: date | None = None
+    item_id: int | None = None
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One salient feature of a document: how to find it (FTS5) and what it weighs."""
+
+    label: str  # what users see in `regwatch related`: "45 CFR 164", "hipaa", "security rule"
+    kind: str  # identifier | act | phrase | word
+    query: str  # an FTS5 expression
+    weight: float
+    stems: tuple[str, ...] = ()
+    cost: int = 0  # postings FTS5 must read to find it (df of its rarest word; capped)
+    reason: str = ""  # how a match reads in an alert: "same docket FEMA-3600-EM"
+    aliases: tuple[str, ...] = ()  # an act's spellings, lowercase
+    near: int = 0  # an identifier's tokens may have this many others between them
+    df: int = 0  # items that contain it, when known better than `cost` (an identifier's own count)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A related item found for a document, with why."""
+
+    item_key: str
+    related_item_id: int
+    source_id: str
+    title: str
+    link: str
+    date: str | None
+    score: float
+    terms: tuple[str, ...]
+    rank: int = 0
+    shown: bool = False
+    reason: str = ""  # a few words for the alert: "same docket HHS-OCR-2024-0002; shares: ransomware"
+
+    def row(self) -> dict:
+        return {
+            "item_key": self.item_key,
+            "related_item_id": self.related_item_id,
+            "source_id": self.source_id,
+            "title": self.title,
+            "link": self.link,
+            "date": self.date,
+            "score": round(self.score, 4),
+            "terms": list(self.terms),
+            "rank": self.rank,
+            "shown": self.shown,
+            "reason": self.reason,
+        }
