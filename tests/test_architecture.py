@@ -79,3 +79,16 @@ def test_every_part_of_watcher_has_a_layer():
         if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.stem not in ("__init__", "__main__")
     }
     assert parts <= named, f"not in any layer of [tool.importlinter]: {sorted(parts - named)}"
+
+
+def test_test_helpers_live_in_tests_support():
+    """Next to the tests only tests and conftest.py; helpers are in tests/support/ (on pythonpath)."""
+    tests = ROOT / "tests"
+    strays = [
+        p.relative_to(ROOT).as_posix()
+        for p in tests.rglob("*.py")
+        if "support" not in p.relative_to(tests).parts
+        and not p.name.startswith("test_")
+        and p.name != "conftest.py"
+    ]
+    assert strays == [], f"move these helpers to tests/support/: {strays}"
