@@ -50,3 +50,18 @@ def test_settings_that_need_a_restart_are_warned_about():
     assert any("database" in w for w in plan.warnings)
     plan = plan_reload(old, config(service={"health_port": 9999}))
     assert any("health_port" in w for w in plan.warnings)
+
+
+def test_held_until_takes_the_later_of_the_source_and_host_holds():
+    from datetime import UTC, datetime, timedelta
+
+    from watcher.service.scheduling import held_until
+
+    now = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)
+    later = now + timedelta(minutes=5)
+    assert held_until(None, 0, now) is None
+    assert held_until(now - timedelta(seconds=1), 0, now) is None  # over
+    assert held_until(later, 0, now) == later
+    assert held_until(None, 60, now) == now + timedelta(seconds=60)
+    assert held_until(later, 60, now) == later
+    assert held_until(later, 600, now) == now + timedelta(seconds=600)

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from watcher.errors import WatchError
+
 logger = logging.getLogger(__name__)
 
 HEAD_LIMIT = 8192
@@ -98,3 +100,16 @@ class HealthServer:
         if path == "/metrics":
             return 200, CONTENT_TYPE_LATEST, self.metrics(), method == "HEAD"
         return 404, "text/plain", b"not found: try /healthz or /metrics\n", method == "HEAD"
+
+
+async def start_health_server(
+    host: str, port: int, *, health: Callable[[], tuple[int, dict[str, Any]]], metrics: Callable[[], bytes]
+) -> HealthServer:
+    """Serve /healthz and /metrics; a port that cannot be bound is a WatchError that says so."""
+    server = HealthServer(host, port, health=health, metrics=metrics)
+    try:
+        await server.start()
+    except OSError as exc:
+        raise WatchError(f"cannot serve the health endpoint on {host}:{port}: {exc.strerror or exc}") from exc
+    logger.info("health endpoint on http://%s:%d/healthz and /metrics", host, server.port)
+    return server

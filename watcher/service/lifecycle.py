@@ -26,7 +26,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -38,15 +38,15 @@ from watcher.check.pipeline import Context, check
 from watcher.config import Config
 from watcher.db.lock import DatabaseLock
 from watcher.db.store import Store, parse_iso
-from watcher.errors import ConfigError, WatchError
+from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
-from watcher.service.health import HealthServer
+from watcher.service.health import HealthServer, start_health_server
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.reload import plan_reload
 from watcher.service.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
-from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
+from watcher.service.scheduling import held_until, misfire_grace, next_due, plan_first_runs, trigger_for
 from watcher.service.status import health_report, render_metrics
 from watcher.settings import resolve
 
@@ -162,19 +162,8 @@ class WatchService:
 
     async def _start_health(self) -> None:
         assert self.health_port is not None
-        self.health = HealthServer(
+        self.health = await start_health_server(
             self.health_host, self.health_port, health=self.health_report, metrics=self.render_metrics
-        )
-        try:
-            await self.health.start()
-        except OSError as exc:
-            self.health = None
-            raise WatchError(
-                f"cannot serve the health endpoint on {self.health_host}:{self.health_port}: "
-                f"{exc.strerror or exc}"
-            ) from exc
-        logger.info(
-            "health endpoint on http://%s:%d/healthz and /metrics", self.health_host, self.health.port
         )
 
     def stop(self) -> None:
@@ -276,13 +265,8 @@ class WatchService:
 
     def _held_until(self, source: Source) -> datetime | None:
         """When a 429/503 Retry-After on this source (or its host) ends, if it is still on."""
-        now = self.clock()
-        hold = self.store.state(source.id).retry_after_until
-        host_wait = self.fetcher.held_for(source.url)
-        if host_wait > 0:
-            host_hold = now + timedelta(seconds=host_wait)
-            hold = max(hold, host_hold) if hold else host_hold
-        return hold if hold is not None and hold > now else None
+        stored = self.store.state(source.id).retry_after_until
+        return held_until(stored, self.fetcher.held_for(source.url), self.clock())
 
     def _postpone(self, source_id: str, until: datetime) -> None:
         job = self.scheduler.get_job(source_id)

@@ -96,3 +96,13 @@ def plan_first_runs(
 
 def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def held_until(stored: datetime | None, host_wait: float, now: datetime) -> datetime | None:
+    """When a Retry-After hold ends: the source's stored one or its host's, whichever is later;
+    None once it is over."""
+    hold = stored
+    if host_wait > 0:
+        host_hold = now + timedelta(seconds=host_wait)
+        hold = max(hold, host_hold) if hold else host_hold
+    return hold if hold is not None and hold > now else None
