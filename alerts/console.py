@@ -18,7 +18,8 @@ class ConsoleOptions:
 
 class Console(Channel):
     """Print a readable summary of each change: source, what changed, new items with links,
-    a short diff excerpt. Page text is stripped of control characters and escape sequences."""
+    the changed words of edited text (`[-old-]{+new+}`, red and green on a terminal) with a
+    little context. Page text is stripped of control characters and escape sequences."""
 
     kind = "console"
     Options = ConsoleOptions
@@ -31,6 +32,7 @@ class Console(Channel):
 
     def send(self, alert: Alert) -> Receipt:
         stream = self.stream or sys.stdout
-        stream.write(render_text(alert) + "\n\n")
+        color = bool(getattr(stream, "isatty", None)) and stream.isatty()
+        stream.write(render_text(alert, color=color) + "\n\n")
         stream.flush()
         return Receipt(ref="console")

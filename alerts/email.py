@@ -6,19 +6,26 @@ import hashlib
 import html
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 
+from alerts import reminders, summary
 from alerts.base import Channel
+from alerts.excerpt import diff_excerpts, field_excerpt
+from alerts.excerpt_render import to_html
+from alerts.facts import html_block
 from alerts.mrkdwn import clean, host_of, safe_url, truncate
 from alerts.render import headline, render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Item, Receipt
 
 MAX_ITEMS = 50
+MAX_DIFF_LINES = 40
+LINE_BUDGET = 1200  # characters of one changed line: its changed words first, then context
+LINE_CONTEXT = 200
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ def item_html(alert: Alert, item: Item, source_host: str) -> str:
     host = host_of(item.link)
     if host and source_host and host != source_host:
         parts.append(f" ({h(host, 100)})")
+    if item.key in alert.facts:
+        parts.append(html_block(alert.facts[item.key]))
     document = alert.documents.get(item.key)
     if document:
         parts.append(f'<blockquote style="color:#555">{h(document, 600)}</blockquote>')
@@ -101,6 +110,23 @@ def item_html(alert: Alert, item: Item, source_host: str) -> str:
     return "<li>" + "".join(parts) + "</li>"
 
 
+def summary_html(before: Item, after: Item) -> str:
+    """An updated item's summary edit as `<del>`/`<ins>`, or nothing."""
+    if not (before.summary and after.summary) or before.summary == after.summary:
+        return ""
+    excerpt = field_excerpt(before.summary, after.summary, budget=LINE_BUDGET, context=LINE_CONTEXT)
+    return f'<li style="list-style:none">summary {to_html(excerpt)}</li>'
+
+
+def diff_html(diff: Sequence[str]) -> str:
+    """Changed lines as word-diff excerpts: `<del>`/`<ins>` with context, escaped."""
+    excerpts = diff_excerpts(diff, budget=LINE_BUDGET, context=LINE_CONTEXT, limit=MAX_DIFF_LINES)
+    rows = "".join(f'<p style="margin:0 0 8px 0">{to_html(e)}</p>' for e in excerpts)
+    shown = sum(2 if e.kind == "edit" else 1 for e in excerpts)
+    more = sum(1 for line in diff if line[:1] in "+-") - shown
+    return rows + (f"<p>… {more} more changed line(s)</p>" if more > 0 else "")
+
+
 def render_html(alert: Alert) -> str:
     """The HTML part: every piece of page text escaped, links only to http(s) URLs."""
     if alert.batch:
@@ -111,6 +137,10 @@ def render_html(alert: Alert) -> str:
 
 def render_html_body(alert: Alert) -> str:
     source = alert.source
+    if alert.reminder is not None:
+        return reminders.html_body(alert)
+    if alert.summary is not None:
+        return summary.html_body(alert)
     out = [f"<h3>{h(headline(alert).removeprefix('[regwatch] '), 300)}</h3>"]
     meta = [x for x in (source.jurisdiction, source.regulator, ", ".join(source.tags)) if x]
     out.append(f"<p>{h(' · '.join(meta), 300)} {a(source.url, 'source page') if source.url else ''}</p>")
@@ -127,11 +157,13 @@ def render_html_body(alert: Alert) -> str:
                 more = f"<li>…and {len(items) - MAX_ITEMS} more</li>" if len(items) > MAX_ITEMS else ""
                 out.append(f"<p><b>{label} ({len(items)})</b></p><ul>{rows}{more}</ul>")
         if change.changed:
-            rows = "".join(item_html(alert, p.after, host) for p in change.changed[:MAX_ITEMS])
+            rows = "".join(
+                item_html(alert, p.after, host) + summary_html(p.before, p.after)
+                for p in change.changed[:MAX_ITEMS]
+            )
             out.append(f"<p><b>Updated ({len(change.changed)})</b></p><ul>{rows}</ul>")
         if change.diff:
-            lines = [h(line, 300) for line in change.diff[:40]]
-            out.append("<p><b>Page text changed</b></p><pre>" + "\n".join(lines) + "</pre>")
+            out.append("<p><b>Page text changed</b></p>" + diff_html(change.diff))
         if change.id is not None:
             out.append(f"<p>Full change: <code>regwatch show {change.id}</code></p>")
     return "".join(out)

@@ -7,13 +7,20 @@ before anything is printed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from alerts import quiet, reminders, summary
+from alerts.excerpt import diff_excerpts, field_excerpt
+from alerts.excerpt_render import to_text
+from alerts.facts import text_lines
 from watcher.model import Alert, Change, Item, RelatedLink
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_ITEMS = 10
 MAX_DIFF_LINES = 12
+LINE_BUDGET = 500  # characters of one changed line: its changed words first, then context
+LINE_CONTEXT = 100
 
 
 def safe(text: str | None, limit: int = 500) -> str:
@@ -24,8 +31,12 @@ def safe(text: str | None, limit: int = 500) -> str:
 
 def headline(alert: Alert) -> str:
     name = safe(alert.source.name or alert.source.id, 150)
+    if alert.reminder is not None:
+        return f"[regwatch] {safe(reminders.headline(alert.reminder), 300)}"
+    if alert.summary is not None:
+        return f"[regwatch] {summary.title(alert.summary)}"
     if alert.health is not None:
-        state = "BROKEN" if alert.health.state == "broken" else "recovered"
+        state = quiet.WORDS[alert.health.state]
         return f"[regwatch] {name}: source {state}"
     if alert.change is not None:
         return f"[regwatch] {name}: {safe(alert.change.summary, 150) or 'changed'}"
@@ -47,11 +58,13 @@ def related_line(link: RelatedLink) -> str:
     return f"{safe(link.title, 200)} ({source}) {safe(link.link)}{why}"
 
 
-def change_lines(alert: Alert, change: Change) -> list[str]:
+def change_lines(alert: Alert, change: Change, *, color: bool = False) -> list[str]:
     lines: list[str] = []
     for label, items in (("New", change.added), ("Removed", change.removed)):
         for item in items[:MAX_ITEMS]:
             lines.append(f"  {label}: {item_line(item)}")
+            if label == "New" and item.key in alert.facts:
+                lines.extend(text_lines(alert.facts[item.key]))
             document = alert.documents.get(item.key)
             if document:
                 # The first lines of the followed document, folded to one quoted line.
@@ -63,30 +76,48 @@ def change_lines(alert: Alert, change: Change) -> list[str]:
     for pair in change.changed[:MAX_ITEMS]:
         revised = pair.before.link != pair.after.link and pair.before.title == pair.after.title
         lines.append(f"  {'Revised' if revised else 'Changed'}: {item_line(pair.after)}")
+        if pair.after.key in alert.facts:
+            lines.extend(text_lines(alert.facts[pair.after.key]))
         if pair.before.title != pair.after.title:
             lines.append(f"      was: {safe(pair.before.title, 300)}")
+        if pair.before.summary and pair.after.summary and pair.before.summary != pair.after.summary:
+            summary = field_excerpt(pair.before.summary, pair.after.summary, budget=LINE_BUDGET, context=80)
+            lines.append(f"      summary: {to_text(summary, color=color, mark=False)}")
         elif revised:
             lines.append(f"      previous file: {safe(pair.before.link, 500)}")
     if len(change.changed) > MAX_ITEMS:
         lines.append(f"  … and {len(change.changed) - MAX_ITEMS} more changed item(s)")
     if change.diff:
         lines.append("  Diff:")
-        for line in change.diff[:MAX_DIFF_LINES]:
-            lines.append(f"    {safe(line, 300)}")
-        if len(change.diff) > MAX_DIFF_LINES:
-            lines.append(f"    … {len(change.diff) - MAX_DIFF_LINES} more diff line(s)")
+        lines.extend(f"    {line}" for line in diff_text_lines(change.diff, color=color))
         for link in alert.related.get("", ())[:3]:
             lines.append(f"  Related: {related_line(link)}")
     return lines
 
 
-def render_text(alert: Alert) -> str:
-    """A readable multi-line summary of one alert (or a digest of several)."""
+def diff_text_lines(diff: Sequence[str], *, color: bool = False) -> list[str]:
+    """Changed lines as word-diff excerpts (`~ …context [-old-]{+new+} context… (+312 chars)`)."""
+    excerpts = diff_excerpts(diff, budget=LINE_BUDGET, context=LINE_CONTEXT, limit=MAX_DIFF_LINES)
+    out = [to_text(e, color=color) for e in excerpts]
+    shown = sum(2 if e.kind == "edit" else 1 for e in excerpts)
+    more = sum(1 for line in diff if line[:1] in "+-") - shown
+    if more > 0:
+        out.append(f"… {more} more changed line(s)")
+    return out
+
+
+def render_text(alert: Alert, *, color: bool = False) -> str:
+    """A readable multi-line summary of one alert (or a digest of several); `color` marks
+    deletions red and insertions green with terminal escapes (for a terminal only)."""
+    if alert.reminder is not None:
+        return safe(reminders.text(alert), 2000)
+    if alert.summary is not None:
+        return safe(summary.text(alert), 8000)
     if alert.batch:
         out = [f"[regwatch] digest: {len(alert.batch)} alert(s)"]
         for member in alert.batch:
             out.append("")
-            out.append(render_text(member))
+            out.append(render_text(member, color=color))
         return "\n".join(out)
     lines = [headline(alert)]
     meta = [safe(alert.source.url)]
@@ -100,7 +131,7 @@ def render_text(alert: Alert) -> str:
         if alert.health.failures:
             lines.append(f"  consecutive failures: {alert.health.failures}")
     if alert.change is not None:
-        lines.extend(change_lines(alert, alert.change))
+        lines.extend(change_lines(alert, alert.change, color=color))
         if alert.change.id is not None:
             lines.append(f"  Full change: regwatch show {alert.change.id}")
     return "\n".join(lines)

@@ -8,7 +8,7 @@ Layout of a change alert:
                           > first lines of the followed document
                           ↳ Related: <link|article> (EDPB news)
     section  *Updated (1)* …  *Removed (1)* …
-    section  *Page text changed*  ```+ added line / - removed line```
+    section  *Page text changed*  ✎ …context ~old words~ *new words* context… (+312 chars)
     section  …and 480 more new documents
     context  Full change: `regwatch show 12`
 
@@ -21,10 +21,15 @@ header block's `block_id` is the alert's idempotency key (reconcile looks for it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from alerts import quiet, reminders, summary
+from alerts.excerpt import diff_excerpts, field_excerpt
+from alerts.excerpt_render import to_mrkdwn
+from alerts.facts import slack_line, slack_sections
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -38,7 +43,10 @@ MAX_BLOCK_ID = 255
 SECTION_BUDGET = MAX_SECTION - 100  # room for a "…and N more" line
 ITEMS_SHOWN = 25  # per list (new, updated, removed)
 DIFF_LINES = 20
+LINE_BUDGET = 500  # characters of one changed line (changed words first, then context)
+LINE_CONTEXT = 100  # unchanged characters kept on each side of a change
 DIGEST_ITEMS = 5
+ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})")
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,25 @@ def slack_date(moment: datetime | None) -> str:
         return ""
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def item_date(text: str) -> str:
+    """An item's date: an instant (ISO with its offset) as `<!date>`, shown in the reader's
+    zone with the ISO text as fallback; a date, or a time without a zone, as written."""
+    moment = instant(text)
+    if moment is None:
+        return short(text, 40)
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{escape(text)}>"
+
+
+def instant(text: str) -> datetime | None:
+    """The moment an ISO 8601 date-time with an offset (`2019-05-03T19:21:28+00:00`) names."""
+    if not ISO_INSTANT.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 class Blocks:
@@ -147,7 +174,7 @@ def change_phrase(change: Change) -> str:
 def item_line(item: Item, source_host: str, bullet: str = "•") -> str:
     line = f"{bullet} {link(item.link, item.title or item.link, limit=200)}"
     if item.date:
-        line += f" · {short(item.date, 40)}"
+        line += f" · {item_date(item.date)}"
     host = host_of(item.link)
     if host and source_host and host != source_host and not host.endswith("." + source_host):
         line += f" ({escape(host)})"  # a link leaving the regulator's site says where it goes
@@ -178,16 +205,14 @@ def item_chunks(alert: Alert, items: Iterable[Item], source_host: str) -> list[s
     return chunks
 
 
-def diff_block_text(diff: Sequence[str], limit: int = DIFF_LINES) -> tuple[str, int]:
-    """A short code block of the changed lines (context lines only if nothing else)."""
-    changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    chosen = changed or [line for line in diff if line.strip()]
-    shown = [escape(truncate(clean(line), 200)).replace("```", "'''") for line in chosen[:limit]]
-    body = "\n".join(shown)
-    while len(body) > SECTION_BUDGET - 40 and shown:
-        shown.pop()
-        body = "\n".join(shown)
-    return f"```\n{body}\n```", len(chosen) - len(shown)
+def diff_lines(diff: Sequence[str], limit: int = DIFF_LINES) -> tuple[list[str], int]:
+    """The changed lines as word-diff excerpts (`✎ …context ~old~ *new* context…`), and how
+    many changed lines are left out. A line's budget is counted before escaping, which at
+    most quintuples it (`&` → `&amp;`), so every line fits one section."""
+    excerpts = diff_excerpts(diff, budget=LINE_BUDGET, context=LINE_CONTEXT, limit=limit)
+    shown = sum(2 if e.kind == "edit" else 1 for e in excerpts)
+    total = sum(1 for line in diff if line[:1] in "+-")
+    return [to_mrkdwn(e) for e in excerpts], max(total - shown, 0)
 
 
 def source_context(alert: Alert, detected: datetime | None) -> dict:
@@ -217,6 +242,12 @@ def render_message(alert: Alert) -> SlackMessage:
     """The Block Kit message for one alert (a change, a health event, or a digest)."""
     if alert.batch:
         message = render_digest(alert)
+    elif alert.reminder is not None:  # a coming document date (alerts/reminders.py)
+        message = SlackMessage(*reminders.slack_blocks(alert))
+    elif alert.summary is not None:  # the weekly summary (alerts/summary.py)
+        message = SlackMessage(*summary.slack_blocks(alert))
+    elif quiet.is_quiet_notice(alert):  # a source silent far longer than usual (alerts/quiet.py)
+        message = SlackMessage(*quiet.slack_blocks(alert))
     elif alert.health is not None:
         message = render_health(alert)
     else:
@@ -250,19 +281,26 @@ def render_change(alert: Alert) -> SlackMessage:
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(items) > placed:
             hidden.append(f"{len(items) - placed} more {label.lower()} item(s)")
+    for block in slack_sections(alert, out.room - 3):  # document facts (type, dates…)
+        out.add(block)
     if change.changed:
         chunks = [f"*Updated ({len(change.changed)})*"]
         for pair in change.changed[:ITEMS_SHOWN]:
             line = item_line(pair.after, source_host)
             if pair.before.title != pair.after.title:
                 line += f" (was: {short(pair.before.title, 200)})"
+            if pair.before.summary and pair.after.summary and pair.before.summary != pair.after.summary:
+                summary = field_excerpt(pair.before.summary, pair.after.summary, budget=400, context=80)
+                line += "\n      " + to_mrkdwn(summary)
             chunks.append(line)
         placed = max(out.add_chunks(chunks) - 1, 0)
         if len(change.changed) > placed:
             hidden.append(f"{len(change.changed) - placed} more updated")
     if change.diff:
-        body, more = diff_block_text(change.diff)
-        if out.add(section(f"*Page text changed*\n{body}")):
+        lines, more = diff_lines(change.diff)
+        placed = out.add_chunks(["*Page text changed*", *lines]) - 1
+        if placed >= 0:
+            more += len(lines) - placed
             if more > 0:
                 hidden.append(f"{more} more changed line(s)")
             page_related = alert.related.get("", ())[:3]
@@ -318,7 +356,9 @@ def digest_member_lines(member: Alert) -> list[str]:
     name = member.source.name or member.source.id
     title = link(member.source.url, name, limit=150) if member.source.url else short(name, 150)
     if member.health is not None:
-        state = "⚠️ broken" if member.health.state == "broken" else "✅ recovered"
+        state = {"broken": "⚠️ broken", "recovered": "✅ recovered"}.get(member.health.state) or quiet.TITLES[
+            member.health.state
+        ].lower()
         return [f"*{title}* — source {state}: {code(member.health.reason, 200)}"]
     change = member.change
     if change is None:
@@ -326,7 +366,10 @@ def digest_member_lines(member: Alert) -> list[str]:
     lines = [f"*{title}* — {change_phrase(change)}"]
     host = host_of(member.source.url)
     items = list(change.added) + [p.after for p in change.changed]
-    lines.extend(item_line(i, host) for i in items[:DIGEST_ITEMS])
+    for item in items[:DIGEST_ITEMS]:
+        lines.append(item_line(item, host))
+        if item.key in member.facts and slack_line(member.facts[item.key]):
+            lines.append(slack_line(member.facts[item.key]))
     more = len(items) - DIGEST_ITEMS
     tail = f"…and {more} more · " if more > 0 else ""
     if change.id is not None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from alerts.excerpt import diff_excerpts
+from alerts.excerpt_render import to_json
 from alerts.render import change_lines, headline, render_text, safe
 from alerts.webhook import Webhook
 from watcher.model import Alert, Change
@@ -17,6 +21,9 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 MAX_CARD_BYTES = 24_000
 MAX_LINES = 40
 MAX_LINKS = 6
+MAX_DIFF_LINES = 12
+LINE_BUDGET = 500  # characters of one changed line: its changed words first, then context
+LINE_CONTEXT = 100
 
 
 @dataclass(frozen=True)
@@ -87,17 +94,52 @@ def card_body(alert: Alert) -> tuple[list[dict[str, Any]], list[tuple[str, str]]
         lines.append(safe(alert.health.reason, 500))
         if alert.health.failures:
             lines.append(f"consecutive failures: {alert.health.failures}")
+    if alert.reminder is not None or alert.summary is not None:  # the text form, after its headline
+        lines.extend(line.strip() for line in render_text(alert).splitlines()[1:])
     links: list[tuple[str, str]] = []
+    edits: list[dict[str, Any]] = []
     if alert.change is not None:
-        lines.extend(line.strip() for line in change_lines(alert, alert.change))
+        # Items as text lines; edited text as runs, deletions struck and insertions in green.
+        items_only = dataclasses.replace(alert.change, diff=())
+        lines.extend(line.strip() for line in change_lines(alert, items_only))
+        edits = diff_paragraphs(alert.change.diff)
         links = document_links(alert.change)
         if http_url(alert.source.url):
             links.append(("Source page", alert.source.url))
-    for line in lines[:MAX_LINES]:
-        body.append(paragraph(run(line), spacing="Small"))
-    if len(lines) > MAX_LINES:
-        body.append(paragraph(run(f"… {len(lines) - MAX_LINES} more line(s)", isSubtle=True)))
+    shown = [paragraph(run(line), spacing="Small") for line in lines] + edits
+    body.extend(shown[:MAX_LINES])
+    if len(shown) > MAX_LINES:
+        body.append(paragraph(run(f"… {len(shown) - MAX_LINES} more line(s)", isSubtle=True)))
     return body, links
+
+
+def diff_paragraphs(diff: Sequence[str]) -> list[dict[str, Any]]:
+    """Each changed line as a paragraph of TextRuns: context, struck deletions, green insertions."""
+    if not diff:
+        return []
+    out = [paragraph(run("Page text changed", weight="Bolder"), spacing="Small")]
+    for excerpt in diff_excerpts(diff, budget=LINE_BUDGET, context=LINE_CONTEXT, limit=MAX_DIFF_LINES):
+        runs: list[dict[str, Any]] = []
+        previous = ""
+        for segment in to_json(excerpt)["segments"]:
+            op, text = segment["op"], safe(segment["text"], LINE_BUDGET)
+            cut = "…" if segment.get("more") and op != "gap" else ""
+            if previous == "del" and op == "ins":
+                runs.append(run(" "))  # struck and inserted words side by side, not glued
+            if op == "gap":
+                runs.append(run("…", isSubtle=True))
+            elif op == "del" and text:
+                runs.append(run(text + cut, strikethrough=True, color="Attention"))
+            elif op == "ins" and text:
+                runs.append(run(text + cut, color="Good", weight="Bolder"))
+            elif text:
+                runs.append(run(text))
+            previous = op
+        if excerpt.hidden:
+            runs.append(run(f" (+{excerpt.hidden} chars)", isSubtle=True))
+        if runs:
+            out.append(paragraph(*runs, spacing="Small"))
+    return out
 
 
 def build_card(alert: Alert) -> dict[str, Any]:

@@ -13,16 +13,22 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from alerts import reminders, summary
 from alerts.base import Channel
+from alerts.excerpt import diff_excerpts, field_excerpt
+from alerts.excerpt_render import to_json
+from alerts.facts import as_json
 from alerts.render import render_text
 from watcher.errors import DeliveryError
-from watcher.model import Alert, Change, Item, Receipt
+from watcher.model import Alert, Change, Item, ItemChange, Receipt
 from watcher.retry_after import parse_retry_after
 
 SIGNATURE_HEADER = "X-Regwatch-Signature"
 TIMESTAMP_HEADER = "X-Regwatch-Timestamp"
 KEY_HEADER = "Idempotency-Key"
 USER_AGENT = "regwatch-webhook/1"
+EXCERPT_BUDGET = 4000  # characters of one changed line in `excerpts` (the whole line is in `diff`)
+EXCERPT_CONTEXT = 300
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,16 @@ def item_json(item: Item) -> dict[str, Any]:
     return item.to_dict()
 
 
+def changed_json(pair: ItemChange) -> dict[str, Any]:
+    data = {"before": item_json(pair.before), "after": item_json(pair.after)}
+    if pair.before.summary and pair.after.summary and pair.before.summary != pair.after.summary:
+        summary = field_excerpt(
+            pair.before.summary, pair.after.summary, budget=EXCERPT_BUDGET, context=EXCERPT_CONTEXT
+        )
+        data["summary_excerpt"] = to_json(summary)
+    return data
+
+
 def change_json(change: Change) -> dict[str, Any]:
     return {
         "id": change.id,
@@ -63,14 +79,21 @@ def change_json(change: Change) -> dict[str, Any]:
         "summary": change.summary,
         "added": [item_json(i) for i in change.added],
         "removed": [item_json(i) for i in change.removed],
-        "changed": [{"before": item_json(c.before), "after": item_json(c.after)} for c in change.changed],
+        "changed": [changed_json(c) for c in change.changed],
         "diff": list(change.diff),
+        "excerpts": [
+            to_json(e) for e in diff_excerpts(change.diff, budget=EXCERPT_BUDGET, context=EXCERPT_CONTEXT)
+        ],
     }
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
     """The JSON body: the alert as data (page text is data here; receivers escape it)."""
     kind = "digest" if alert.batch else "health" if alert.health is not None else "change"
+    if alert.reminder is not None:
+        kind = alert.reminder.kind  # reminder | correction
+    if alert.summary is not None:
+        kind = "summary"
     data: dict[str, Any] = {
         "type": kind,
         "key": alert.key,
@@ -88,6 +111,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     if alert.change is not None:
         data["change"] = change_json(alert.change)
         data["documents"] = dict(alert.documents)
+        data["facts"] = {key: as_json(facts) for key, facts in alert.facts.items()}
         data["related"] = {
             key: [
                 {
@@ -101,6 +125,10 @@ def alert_json(alert: Alert) -> dict[str, Any]:
             ]
             for key, links in alert.related.items()
         }
+    if alert.reminder is not None:
+        data["reminder"] = reminders.as_json(alert.reminder)
+    if alert.summary is not None:
+        data["summary"] = summary.as_json(alert.summary)
     if alert.health is not None:
         data["health"] = {
             "state": alert.health.state,
@@ -123,11 +151,13 @@ class Webhook(Channel):
     (seconds, default 15), plus the common `match`, `digest` and `health`.
 
     The body is the alert as JSON: `type` (change | health | digest), `key`, `source`,
-    `change` (items added/removed/changed, diff), `health`, `alerts` (a digest's members)
-    and a plain-text `text`. Headers: `Idempotency-Key` (the alert's key: the same on every
-    retry, so receivers can drop duplicates), and with a secret `X-Regwatch-Timestamp` and
-    `X-Regwatch-Signature: sha256=HEX`, HMAC-SHA256 over `timestamp + "." + body`. Receivers
-    should check it with a constant-time compare and reject stale timestamps.
+    `change` (items added/removed/changed, diff, and `excerpts`: each changed line as
+    segments `{"op": "same" | "del" | "ins" | "gap", "text", "more"}`), `health`,
+    `alerts` (a digest's members) and a plain-text `text`. Headers: `Idempotency-Key` (the
+    alert's key: the same on every retry, so receivers can drop duplicates), and with a
+    secret `X-Regwatch-Timestamp` and `X-Regwatch-Signature: sha256=HEX`, HMAC-SHA256 over
+    `timestamp + "." + body`. Receivers should check it with a constant-time compare and
+    reject stale timestamps.
 
     2xx is success; 408, 425, 429 (with Retry-After) and 5xx are retried with backoff; other
     answers (including redirects, which are not followed) fail permanently.

@@ -12,6 +12,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.links import absolute, canonical, without_tracking
+from sources.markup import html_to_text
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -25,6 +26,7 @@ HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
 )
 SUMMARY_LIMIT = 1000
+TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class Feed(SourceKind):
 
 
 def read_entry(entry: Any, base: str, ignore, options: FeedOptions, dayfirst: bool) -> Item | None:
-    title = clean_line(_text(entry.get("title", "")), ignore)
+    title = clean_line(_text(entry.get("title", ""), entry.get("title_detail")), ignore)
     link = _entry_link(entry, base)
     guid = (entry.get("id") or "").strip()
     if guid:
@@ -117,7 +119,8 @@ def read_entry(entry: Any, base: str, ignore, options: FeedOptions, dayfirst: bo
         return None
     summary = ""
     if options.summary:
-        summary = clean_line(_text(entry.get("summary", "")), ignore)[:SUMMARY_LIMIT]
+        summary = clean_line(_text(entry.get("summary", ""), entry.get("summary_detail")), ignore)
+        summary = summary[:SUMMARY_LIMIT]
     return Item(
         key=key,
         title=title or link or guid,
@@ -141,12 +144,18 @@ def _entry_date(entry: Any, dayfirst: bool) -> str | None:
     for name in ("published", "updated", "created"):
         # dict.get: feedparser's own .get maps updated -> published with a DeprecationWarning.
         parsed = dict.get(entry, f"{name}_parsed")
+        raw = dict.get(entry, name)
+        if parsed and raw and not TIME_OF_DAY.search(raw):
+            # A date without a time (`<dc:date>2024-10-18</dc:date>`) stays a date, not
+            # midnight UTC.
+            day = parse_date(raw, dayfirst=dayfirst)
+            if day:
+                return day
         if parsed:
             try:
                 return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", parsed)
             except (TypeError, ValueError):
                 pass
-        raw = dict.get(entry, name)
         if raw:
             found = parse_date(raw, dayfirst=dayfirst)
             if found:
@@ -154,15 +163,16 @@ def _entry_date(entry: Any, dayfirst: bool) -> str | None:
     return None
 
 
-def _text(value: str) -> str:
-    """Feed text fields may hold (sanitized) HTML: reduce to plain text."""
-    if not value or "<" not in value:
-        return value or ""
-    try:
-        root = html.parse_text(f"<html><body><div>{value}</div></body></html>")
-    except ExtractError:
+def _text(value: str, detail: Any = None) -> str:
+    """A feed text field as text. feedparser says what it is (`title_detail.type`): plain
+    text is kept verbatim, `<…>` included (feedparser already decoded it); HTML (which
+    feedparser sanitized) is converted to its text by lxml."""
+    if not value:
+        return ""
+    kind = (detail or {}).get("type") or "text/html"
+    if kind == "text/plain" or ("<" not in value and "&" not in value):
         return value
-    return " ".join(html.text_blocks(root))
+    return html_to_text(value)
 
 
 def _describe(problem: object) -> str:

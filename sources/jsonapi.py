@@ -11,6 +11,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.links import absolute, canonical, without_tracking
+from sources.markup import field_text
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -58,8 +59,9 @@ class JsonApi(SourceKind):
     Federal Register omits `results` when nothing matches), not an error; a body that is
     not JSON (truncated, or an HTML page) is an error of the source (`not_json`).
     Pagination follows the `next` field (default `next_page_url`) up to
-    `limits.max_pages` pages. Values holding HTML (`<a href=...>`) are reduced to their
-    text, and a link field holding an anchor gives its href. Options: `items`, `key`,
+    `limits.max_pages` pages. Values holding HTML elements (`<p>`, `<a href=...>`) are
+    converted to their text; any other string is kept verbatim, `<…>` included (a title
+    ending `<!everyone>` keeps it); a link field holding an anchor gives its href. Options: `items`, `key`,
     `title`, `link`, `date`, `summary`, `next`, `fields`, `where`.
     """
 
@@ -172,25 +174,17 @@ def as_text(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return strip_markup(value)
+        return field_text(value)
     if isinstance(value, list):
         return ", ".join(t for t in (as_text(v) for v in value) if t)
     if isinstance(value, dict):
+        if isinstance(value.get("title"), int) and value.get("part"):  # a CFR reference
+            return f"{value['title']} CFR {value['part']}"
         for key in ("name", "title", "raw_name", "label", "value", "id"):
             if key in value and not isinstance(value[key], dict | list):
                 return as_text(value[key])
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
-
-
-def strip_markup(text: str) -> str:
-    if not MARKUP.search(text):
-        return text
-    try:
-        root = html.parse_text(f"<html><body><div>{text}</div></body></html>")
-    except ExtractError:
-        return MARKUP.sub(" ", text)
-    return " ".join(" ".join(html.text_blocks(root)).split())
 
 
 def link_value(value: Any, base: str) -> str:

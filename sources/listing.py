@@ -133,7 +133,7 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     if options.date:
         date_node = first(options.date)
         if date_node is not None:
-            date = parse_date(date_node.get("datetime") or html.inline_text(date_node), dayfirst=dayfirst)
+            date = parse_date(machine_date(date_node) or html.inline_text(date_node), dayfirst=dayfirst)
     summary = ""
     if options.summary:
         summary_node = first(options.summary)
@@ -147,6 +147,17 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     else:
         key = canonical(link) if link else "title:" + title.casefold()
     return Item(key=key, title=title or link, link=link, date=date, summary=summary)
+
+
+def machine_date(node) -> str | None:
+    """The machine-readable date of a date element: its own `datetime`, else that of a
+    `<time datetime>` inside it (a Drupal `.views-field-created` wraps one whose value
+    has the zone, `2019-05-03T19:21:28Z`, while its text is local, `05/03/2019 - 15:21`)."""
+    own = node.get("datetime")
+    if own:
+        return own
+    inner = next(node.iterfind(".//time[@datetime]"), None)
+    return inner.get("datetime") if inner is not None else None
 
 
 def unique_keys(items: list[Item], options: ListingOptions) -> list[Item]:

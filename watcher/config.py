@@ -27,6 +27,9 @@ from watcher.check.sourcehealth import HealthPolicy
 from watcher.config_entries import (  # noqa: F401  (public names of the config)
     ChannelConfig,
     _options,
+    channel_reminders,
+    channel_summary,
+    check_offsets,
     parse_channel,
     parse_interval,
     parse_source,
@@ -73,6 +76,19 @@ class Service:
     health_host: str = "127.0.0.1"
     shutdown_grace: float = 10.0
     deliver_every: float = 5.0
+    #: The environment variable holding the token `/calendar.ics?token=` needs ("" = open).
+    calendar_token_env: str = ""
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """[reminders]: before = ["14d", "3d", "1d"]: remind this long before each comment
+    deadline and effective date (README "Reminders"); a channel's `reminders` overrides it."""
+
+    before: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_offsets(self.before)
 
 
 #: [related] keys and where they go: the ranker's `Ranking`, or the `FollowPolicy`.
@@ -109,6 +125,7 @@ SECTIONS: dict[str, tuple[tuple[type, frozenset[str] | None], ...]] = {
     "service": ((Service, None),),
     "delivery": ((RetryPolicy, None),),
     "related": ((Ranking, frozenset(RANKING_KEYS)), (FollowPolicy, frozenset({"max_items", "max_chars"}))),
+    "reminders": ((Reminders, None),),
 }
 SECTION_DOCS = {
     "limits": "Fetch limits shared by every source (a source may lower timeout/max_bytes), PDF pages read"
@@ -139,6 +156,7 @@ class Config:
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
     ranking: Ranking = field(default_factory=Ranking)
     follow: FollowPolicy = field(default_factory=FollowPolicy)
+    reminders: Reminders = Reminders()
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -212,6 +230,7 @@ TOP_KEYS = {
     "service",
     "delivery",
     "related",
+    "reminders",
     "catalog",
     "sources",
     "channels",
@@ -230,6 +249,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
     ranking, follow = _parse_related(data.get("related", {}), limits, f"{where}: [related]")
+    reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
 
     raw_sources = table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -280,6 +300,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         delivery=delivery,
         ranking=ranking,
         follow=follow,
+        reminders=reminders,
         sources=tuple(sources),
         channels=tuple(channels),
     )

@@ -22,7 +22,7 @@ from watcher.timespec import cron_trigger, parse_duration
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 SOURCE_KEYS = {f.name for f in dataclasses.fields(Source)} - {"options", "every"} | {"every"}
-CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread"}
+CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders", "summary"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class ChannelConfig:
     digest: str | None = None
     health: bool = True
     thread: bool = False
+    reminders: tuple[str, ...] | None = None  # None: the [reminders] default
+    summary: str | None = None  # "weekly": a summary message every Monday 09:00 UTC
 
 
 def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = False) -> Source:
@@ -150,7 +152,36 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
         digest=digest,
         health=expect(raw.get("health", True), bool, f"{entry}: health"),
         thread=expect(raw.get("thread", False), bool, f"{entry}: thread"),
+        reminders=channel_reminders(raw, entry),
+        summary=channel_summary(raw, entry),
     )
+
+
+def channel_summary(raw: Mapping[str, Any], entry: str) -> str | None:
+    value = raw.get("summary")
+    if value is not None and value != "weekly":
+        raise ConfigError(f'{entry}: summary must be "weekly" (or left out), not {value!r}')
+    return value
+
+
+def channel_reminders(raw: Mapping[str, Any], entry: str) -> tuple[str, ...] | None:
+    """A channel's own `reminders = ["3d"]` (`[]` turns them off there), or None."""
+    if "reminders" not in raw:
+        return None
+    value = raw["reminders"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'{entry}: reminders must be a list of durations like ["14d", "1d"]')
+    try:
+        check_offsets(tuple(value))
+    except ValueError as exc:
+        raise ConfigError(f"{entry}: {exc}") from exc
+    return tuple(value)
+
+
+def check_offsets(offsets: tuple[str, ...]) -> None:
+    for offset in offsets:
+        if parse_duration(offset).total_seconds() <= 0:
+            raise ValueError(f"reminder offset {offset!r} must be a positive duration such as 3d")
 
 
 def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel: bool = False) -> Any:

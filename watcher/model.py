@@ -238,13 +238,103 @@ class RelatedLink:
 
 @dataclass(frozen=True)
 class HealthEvent:
-    """A source broke (N failures in a row, or its selector stopped matching) or recovered."""
+    """A source broke (N failures in a row, or its selector stopped matching) or recovered;
+    or went quiet (silent far longer than its usual cadence) or became active again."""
 
     source_id: str
-    state: Literal["broken", "recovered"]
+    state: Literal["broken", "recovered", "quiet", "active"]
     reason: str
     failures: int = 0
     since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DocumentDate:
+    """A date that matters for a document: its comment deadline or its effective date.
+
+    `on` is an ISO day (`2024-02-01`); `from_text` says it was read from the document's
+    words (sources/docdates.py) rather than a structured field, and is shown as such.
+    """
+
+    kind: Literal["comment", "effective"]
+    on: str
+    from_text: bool = False
+
+    @property
+    def label(self) -> str:
+        return "Comments close" if self.kind == "comment" else "Effective"
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What a reader asks first about a document: kind, gist, who, which rules, which dates."""
+
+    type: str = ""
+    abstract: str = ""
+    agencies: str = ""
+    docket: str = ""
+    references: str = ""  # CFR parts or acts it touches
+    comment: DocumentDate | None = None
+    effective: DocumentDate | None = None
+
+    @property
+    def dates(self) -> tuple[DocumentDate, ...]:
+        return tuple(d for d in (self.comment, self.effective) if d is not None)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.type or self.abstract or self.agencies or self.docket or self.references or self.dates
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(d: DocumentDate | None) -> dict[str, Any] | None:
+            return {"on": d.on, "from_text": d.from_text} if d else None
+
+        return {
+            "type": self.type,
+            "abstract": self.abstract,
+            "agencies": self.agencies,
+            "docket": self.docket,
+            "references": self.references,
+            "comments_close": when(self.comment),
+            "effective": when(self.effective),
+        }
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder of a coming document date, or a correction when that date moved.
+
+    `before` is the configured offset (`3d`); `days_left` counts from when it is sent.
+    """
+
+    kind: Literal["reminder", "correction"]
+    date: DocumentDate
+    item_key: str
+    title: str
+    link: str = ""
+    type: str = ""
+    before: str = ""
+    days_left: int = 0
+    previous_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A week in one message: new documents by jurisdiction, regulator and type, the
+    deadlines of the next 14 days, and the sources that are broken or quiet."""
+
+    start: datetime
+    end: datetime
+    changes: int = 0
+    new_documents: int = 0
+    by_jurisdiction: tuple[tuple[str, int], ...] = ()
+    by_regulator: tuple[tuple[str, int], ...] = ()
+    by_type: tuple[tuple[str, int], ...] = ()
+    deadlines: tuple[tuple[DocumentDate, str, str], ...] = ()  # (date, title, link)
+    broken: tuple[str, ...] = ()
+    quiet: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,6 +344,9 @@ class Alert:
     `key` is the idempotency key of the delivery (stable across retries and restarts).
     `documents` maps an item key to the first lines of its followed document text.
     `thread` is the channel's ref of an earlier message this one should reply to (threads).
+    `facts` maps an item key to its document facts (type, abstract, dates…), where known.
+    `reminder`: this alert reminds of a document's coming date (or corrects a moved one).
+    `summary`: the weekly summary of a channel (`summary = "weekly"`).
     """
 
     key: str
@@ -265,6 +358,9 @@ class Alert:
     documents: Mapping[str, str] = field(default_factory=dict)
     batch: tuple[Alert, ...] = ()
     thread: str = ""
+    facts: Mapping[str, DocumentFacts] = field(default_factory=dict)
+    reminder: Reminder | None = None
+    summary: Summary | None = None
 
 
 @dataclass(frozen=True)

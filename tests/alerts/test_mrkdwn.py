@@ -163,7 +163,7 @@ def test_a_digest_of_many_changes_stays_one_valid_message():
     assert "more: see `regwatch history`" in strings(message)[-2] or "more" in " ".join(strings(message))
 
 
-def test_page_edit_shows_a_short_diff_and_the_way_to_the_full_change():
+def test_page_edit_shows_the_changed_words_and_the_way_to_the_full_change():
     diff = [" context", "-Old rule: notify within 60 days", "+New rule: notify within 30 days ```x```"] + [
         f"+line {i}" for i in range(40)
     ]
@@ -173,6 +173,7 @@ def test_page_edit_shows_a_short_diff_and_the_way_to_the_full_change():
     )
     message = render_message(alert)
     body = "\n".join(strings(message))
-    assert "-Old rule: notify within 60 days" in body and "+New rule: notify within 30 days '''x'''" in body
+    # The removed and added line are one edit: its changed words are marked, not two lines.
+    assert "✎ ~Old~ *New* rule: notify within ~60~ *30* days *```x```*" in body
     assert " context" not in body
     assert "more changed line(s): `regwatch show 9`" in body

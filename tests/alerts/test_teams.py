@@ -91,7 +91,10 @@ def test_hostile_title_arrives_whole_and_inert(workflows):
     [card] = workflows.cards
     shown = "\n".join(texts(card))
     assert HOSTILE in shown  # whole, as published
-    assert "+new words" in shown and "-old words" in shown
+    assert "old new words" in shown  # the edit's changed words, as runs:
+    runs = [r for block in card["body"] for r in block["inlines"]]
+    assert {"type": "TextRun", "text": "old", "strikethrough": True, "color": "Attention"} in runs
+    assert {"type": "TextRun", "text": "new", "color": "Good", "weight": "Bolder"} in runs
     assert [a["url"] for a in card["actions"]] == [
         "https://www.edpb.europa.eu/news/statement",
         "https://www.edpb.europa.eu/news",

@@ -146,6 +146,8 @@ def _record(
             )
             return outcome, None
         case Unchanged(clear_pending=clear):
+            if not clear:  # the versions differ in what the diff does not report: a date field moved?
+                store.refresh_document_dates(source, snapshot.items, now)
             update = ContentUpdate(body_hash, config_hash, keep_pending=not clear)
             return store.record_unchanged(source, fetched, now, content=update, **common), None
         case Pending(count=count):

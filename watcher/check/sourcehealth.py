@@ -34,6 +34,9 @@ class HealthPolicy:
 
     after_failures: int = 3
     channels: tuple[str, ...] | None = None
+    #: A source is "quiet" after quiet_factor × its usual gap between changes (and quiet_min_days).
+    quiet_factor: float = 4.0
+    quiet_min_days: float = 30.0
 
     def after_success(self, source_id: str, current: HealthState) -> HealthTransition:
         return after_success(source_id, current)

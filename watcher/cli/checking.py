@@ -11,6 +11,7 @@ from alerts.outbox import deliver_due
 from alerts.render import safe
 from watcher.cli.app import EXIT_FAILED, Settings, main, select_sources
 from watcher.db.lock import DatabaseLock
+from watcher.service.notices import enqueue_due_notices
 from watcher.service.runner import build_channels, run_pass, utcnow
 
 STATUS_WORDS = {
@@ -77,6 +78,7 @@ def deliver(settings: Settings) -> None:
         store = settings.store()
         channels = build_channels(config)
         try:
+            enqueue_due_notices(store, config, utcnow())  # reminders, quiet sources
             report = asyncio.run(deliver_due(store, channels, utcnow, retry=config.delivery))
         finally:
             for channel in channels.values():

@@ -7,10 +7,12 @@ import sys
 
 import click
 
+from alerts.facts import text_lines
 from alerts.render import safe
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
+from watcher.dates.facts import change_facts
 from watcher.errors import UnknownName
 from watcher.history import queries as queries
 from watcher.history.queries import CHANGE_KINDS, Filters
@@ -131,10 +133,12 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
         record = queries.change(store.db, change_id)
         if record is None:
             raise UnknownName(f"no change with id {change_id} (see `regwatch history`)")
+        record["facts"] = change_facts(record)  # type, abstract, dates… per new/changed document
         fmt = "json" if as_json else fmt
         with closed_pipe_ok():
             if fmt == "json":
-                click.echo(to_json(record, indent=2))
+                facts = {key: found.to_dict() for key, found in record["facts"].items()}
+                click.echo(to_json({**record, "facts": facts}, indent=2))
             elif fmt == "side-by-side":
                 _header(record)
                 before = store.snapshot(record["before"])
@@ -176,6 +180,9 @@ def print_changes(record: dict) -> None:
         for item in record[key]:
             date = f" ({safe(item.get('date'))})" if item.get("date") else ""
             click.echo(f"{label}: {safe(item.get('title'))}{date} {safe(item.get('link'))}".rstrip())
+            if label == "Added" and item.get("key") in record["facts"]:
+                for line in text_lines(record["facts"][item["key"]], indent="    "):
+                    click.echo(line)
     for pair in record["changed"]:
         before, after = pair["before"], pair["after"]
         click.echo(

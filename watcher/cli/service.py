@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -89,13 +90,16 @@ def status(settings: Settings, as_json: bool) -> None:
     service_running = bool(running) and running.get("command") == "run"  # type: ignore[union-attr]
     now = utcnow()
     statuses = source_statuses(config.sources, rows, now, service_running=service_running)
+    quiet = quiet_sources(settings)  # sources silent far longer than usual (watcher/service/quiet.py)
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "service": {"running": service_running, **(running or {})},
                     "database": settings.database,
-                    "sources": [s.to_dict() for s in statuses],
+                    "sources": [
+                        {**s.to_dict(), "quiet": quiet[s.id][1] if s.id in quiet else None} for s in statuses
+                    ],
                 },
                 indent=2,
             )
@@ -114,6 +118,10 @@ def status(settings: Settings, as_json: bool) -> None:
             detail = _detail(entry, now)
             if detail:
                 click.echo(f"{'':<34} {detail}")
+            if entry.id in quiet:
+                click.echo(
+                    f"{'':<34} quiet since {quiet[entry.id][0]:%Y-%m-%d}: {safe(quiet[entry.id][1], 300)}"
+                )
     if any(s.is_bad for s in statuses):
         sys.exit(EXIT_FAILED)
 
@@ -131,6 +139,16 @@ def _next(entry: SourceStatus, now: datetime, running: bool) -> str:
         return "now" if running else "at the next start (due)"
     text = f"{entry.next_run:%Y-%m-%d %H:%M} (in {_ago(entry.next_run - now)})"
     return text + (" after Retry-After" if entry.held_until else "")
+
+
+def quiet_sources(settings: Settings) -> dict[str, tuple[datetime, str]]:
+    if not Path(settings.database).exists():
+        return {}
+    store = settings.store(readonly=True)
+    try:
+        return store.quiet_sources()
+    finally:
+        store.close()
 
 
 def _detail(entry: SourceStatus, now: datetime) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from watcher.dates.facts import facts_of_change
+from watcher.db.docdates import reminder_alert
 from watcher.db.snapshots import SnapshotRows
+from watcher.db.summaryrows import summary_alert
 from watcher.db.values import (
     parse_iso,
 )
@@ -37,15 +40,23 @@ class AlertAssembly(SnapshotRows):
             ).fetchone()
             health = HealthEvent(row["source_id"], event[0], event[1], event[2], parse_iso(event[3]))
             return Alert(key=key, channel=row["channel"], source=source, health=health)
+        if row["kind"] == "summary":  # the weekly summary (watcher/db/summaryrows.py)
+            return summary_alert(self.db, row, key)
+        if row["kind"] in ("reminder", "correction"):  # coming document dates (watcher/dates)
+            created = parse_iso(row["created_at"])
+            assert created is not None
+            return reminder_alert(self.db, row, key, source, created)
         change = self.change(row["change_id"])
         assert change is not None
+        documents = self.documents_for(change)
         return Alert(
             key=key,
             channel=row["channel"],
             source=source,
             change=change,
             related=self.related_for(change),
-            documents=self.documents_for(change),
+            documents=documents,
+            facts=facts_of_change(change, source, documents),
         )
 
     def related_for(self, change: Change) -> dict[str, tuple[RelatedLink, ...]]:

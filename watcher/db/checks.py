@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from watcher.db import crashpoints
+from watcher.db.docdates import record_document_dates
 from watcher.db.values import (
     ContentUpdate,
     Failure,
@@ -182,6 +183,7 @@ class CheckRecords(VersionRows):
             self._new_version(source.id, fingerprint, now)
             for item in snapshot.items:
                 self._upsert_item(source.id, item, now, change_id=None)
+            record_document_dates(self.db, source, snapshot.items, now, change_id=None)
             content = ContentUpdate(body_hash=body_hash, config_hash=config_hash, latest=fingerprint)
             summary = summary or _baseline_summary(snapshot)
             outcome = Outcome(
@@ -220,6 +222,8 @@ class CheckRecords(VersionRows):
             change_id = self._insert_change(source.id, change, fingerprint, now)
             self._new_version(source.id, fingerprint, now)
             self._apply_items(source.id, change, change_id, now)
+            dated = [*change.added, *(pair.after for pair in change.changed)]
+            record_document_dates(self.db, source, dated, now, change_id=change_id)
             if hold:
                 self.db.execute("UPDATE changes SET enrichment = 'pending' WHERE id = ?", [change_id])
             for channel in channels:

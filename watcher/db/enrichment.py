@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from watcher.db.docdates import record_text_dates
 from watcher.db.queue import OutboxQueue
 from watcher.db.values import (
     StoredItem,
@@ -36,6 +37,7 @@ class EnrichmentRows(OutboxQueue):
                 "UPDATE items SET text = ?, text_fetched_at = ?, text_error = NULL WHERE id = ?",
                 [text, iso(now), item_id],
             )
+            record_text_dates(self.db, item_id, text, now)  # dates its words state (watcher/dates)
 
     def set_item_error(self, item_id: int, error: str, now: datetime) -> None:
         """Following an item's link failed: say why on the item (its text stays as it was)."""

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from watcher.db.docdates import DocumentDateRows
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.migrations import migrations
+from watcher.db.quietrows import QuietRows
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
     ContentUpdate,
@@ -30,7 +32,7 @@ from watcher.db.values import (  # noqa: F401  (the store's public values)
 )
 
 
-class Store(EnrichmentRows):
+class Store(EnrichmentRows, DocumentDateRows, QuietRows):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.dates.columns import document_columns
 from watcher.db.store import iso
 from watcher.errors import UnknownName, WatchError
 
@@ -146,7 +147,10 @@ def items(
     db: Database, filters: Filters, *, limit: int | None = None, oldest_first: bool = True
 ) -> Iterator[dict[str, Any]]:
     """Every document ever listed, by first-seen date, with its source and followed text."""
-    base = "SELECT v.*, (SELECT text FROM items WHERE id = v.id) AS text FROM items_view v WHERE 1=1"
+    base = (
+        "SELECT v.*, (SELECT text FROM items WHERE id = v.id) AS text,"
+        " (SELECT fields FROM items WHERE id = v.id) AS fields FROM items_view v WHERE 1=1"
+    )
     direction = "ASC" if oldest_first else "DESC"
     order = f"v.first_seen {direction}, v.id {direction}"
     for row in _select(db, base, filters, alias="v", time_column="first_seen", order=order, limit=limit):
@@ -154,6 +158,7 @@ def items(
         row["listed"] = bool(row["listed"])
         row["has_text"] = bool(row["has_text"])
         row.pop("text_excerpt", None)
+        row.update(document_columns(row))  # type, abstract, agencies, … comments_close, effective
         yield row
 
 

@@ -1,4 +1,5 @@
-"""A small HTTP endpoint in the service's event loop: `/healthz` (JSON) and `/metrics` (Prometheus).
+"""A small HTTP endpoint in the service's event loop: `/healthz` (JSON), `/metrics` (Prometheus)
+and `/calendar.ics` (documents' deadlines as iCalendar, optionally behind `?token=`).
 
 It runs in the same loop as the checks, so it reads the database through the service's one
 connection with no threads. Only GET and HEAD; one request per connection; request heads
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -24,7 +26,14 @@ logger = logging.getLogger(__name__)
 
 HEAD_LIMIT = 8192
 READ_TIMEOUT = 5.0
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Unavailable"}
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    503: "Unavailable",
+}
 
 
 class HealthServer:
@@ -37,11 +46,15 @@ class HealthServer:
         *,
         health: Callable[[], tuple[int, dict[str, Any]]],
         metrics: Callable[[], bytes],
+        calendar: Callable[[], bytes] | None = None,
+        calendar_token: str = "",
     ) -> None:
         self.host = host
         self.port = port
         self.health = health
         self.metrics = metrics
+        self.calendar = calendar
+        self.calendar_token = calendar_token
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -92,7 +105,13 @@ class HealthServer:
         method, target = parts[0], parts[1]
         if method not in ("GET", "HEAD"):
             return 405, "text/plain", b"only GET and HEAD\n", False
-        path = urlsplit(target).path
+        url = urlsplit(target)
+        path = url.path
+        if path == "/calendar.ics" and self.calendar is not None:
+            given = (parse_qs(url.query).get("token") or [""])[0]
+            if self.calendar_token and not hmac.compare_digest(given.encode(), self.calendar_token.encode()):
+                return 403, "text/plain", b"a valid ?token= is needed\n", method == "HEAD"
+            return 200, "text/calendar; charset=utf-8", self.calendar(), method == "HEAD"
         if path in ("/healthz", "/health"):
             code, data = self.health()
             body = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
@@ -102,11 +121,9 @@ class HealthServer:
         return 404, "text/plain", b"not found: try /healthz or /metrics\n", method == "HEAD"
 
 
-async def start_health_server(
-    host: str, port: int, *, health: Callable[[], tuple[int, dict[str, Any]]], metrics: Callable[[], bytes]
-) -> HealthServer:
-    """Serve /healthz and /metrics; a port that cannot be bound is a WatchError that says so."""
-    server = HealthServer(host, port, health=health, metrics=metrics)
+async def start_health_server(host: str, port: int, **handlers: Any) -> HealthServer:
+    """Serve /healthz, /metrics (and /calendar.ics); a port that cannot be bound is a WatchError."""
+    server = HealthServer(host, port, **handlers)
     try:
         await server.start()
     except OSError as exc:

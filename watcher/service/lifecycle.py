@@ -42,8 +42,10 @@ from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
+from watcher.service.calendar import service_calendar
 from watcher.service.health import HealthServer, start_health_server
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
+from watcher.service.notices import enqueue_due_notices
 from watcher.service.reload import plan_reload
 from watcher.service.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.service.scheduling import held_until, misfire_grace, next_due, plan_first_runs, trigger_for
@@ -162,8 +164,17 @@ class WatchService:
 
     async def _start_health(self) -> None:
         assert self.health_port is not None
+        token_env = self.config.service.calendar_token_env
+        token = os.environ.get(token_env, "") if token_env else ""
+        if token_env and not token:  # fail closed: a named but unset token serves no calendar
+            logger.warning("%s is not set: /calendar.ics is off", token_env)
         self.health = await start_health_server(
-            self.health_host, self.health_port, health=self.health_report, metrics=self.render_metrics
+            self.health_host,
+            self.health_port,
+            health=self.health_report,
+            metrics=self.render_metrics,
+            calendar=None if token_env and not token else lambda: service_calendar(self.store, self.clock()),
+            calendar_token=token,
         )
 
     def stop(self) -> None:
@@ -292,6 +303,7 @@ class WatchService:
     async def deliver(self) -> None:
         async with self._deliver_lock:
             try:
+                enqueue_due_notices(self.store, self.config, self.clock())  # reminders, quiet sources
                 report = await deliver_due(self.store, self.channels, self.clock, retry=self.config.delivery)
             except Exception:
                 logger.exception(

@@ -23,6 +23,7 @@ from watcher.model import Outcome, Source
 from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import Fetcher, FetchPolicy
 from watcher.net.robots import Robots
+from watcher.service.notices import enqueue_due_notices
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ async def run_pass(
         own_channels = channels is None
         channels = channels if channels is not None else build_channels(config)
         try:
+            enqueue_due_notices(store, config, clock())  # reminders, quiet sources
             result.delivery = await deliver_due(store, channels, clock, retry=config.delivery)
         finally:
             if own_channels:

@@ -20,6 +20,7 @@ from watcher.db.migrations import (
     m005_history_views,
     m006_related,
     m007_perf_fts_triggers,
+    m011_document_dates,
     m013_related_reason,
 )
 
@@ -31,6 +32,7 @@ STEPS = (
     m006_related,
     m005_history_views,
     m007_perf_fts_triggers,
+    m011_document_dates,
     m013_related_reason,
 )
 
