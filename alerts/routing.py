@@ -66,3 +66,20 @@ def route_health(channels: Iterable[Routable], only: Iterable[str] | None = None
     """The channels that hear about broken and recovered sources."""
     chosen = set(only) if only is not None else None
     return [c.id for c in channels if (c.id in chosen if chosen is not None else c.health)]
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Every routing decision in one value: change alerts by each channel's `match`
+    (`changes`), health alerts to the `[health] channels` or every channel with
+    `health = true` (`health`). The engine asks it; the store only enqueues what it says."""
+
+    channels: tuple[Routable, ...] = ()
+    health_only: tuple[str, ...] | None = None
+
+    def changes(self, source: Source) -> list[str]:
+        return route(source, self.channels)
+
+    @property
+    def health(self) -> tuple[str, ...]:
+        return tuple(route_health(self.channels, self.health_only))

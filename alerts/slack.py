@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from alerts.base import Channel
 from alerts.slack_render import SlackMessage, render_message
+from alerts.slack_retry import BoundedRateLimitRetryHandler, unsent_connection_errors
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Receipt
+from watcher.retry_after import retry_after_in
 
 logger = logging.getLogger(__name__)
 # slack-sdk logs every failed request at ERROR and request bodies at DEBUG; regwatch logs
@@ -36,7 +36,6 @@ ERROR_CODE = re.compile(r"^[a-z0-9_.]{1,60}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 RECONCILE_PAGES = 5  # of up to 200 messages each
 LOOKUP_PAGES = 10  # of conversations.list, to find a channel's id by name
-MAX_INLINE_WAIT = 5.0  # a 429 asking for longer goes back to the outbox instead of sleeping here
 
 # Slack errors that say the request reached Slack and may have been partly carried out.
 IN_DOUBT_ERRORS = {"internal_error", "fatal_error"}
@@ -94,41 +93,6 @@ class SlackOptions:
             )
         if self.timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
-
-
-class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """slack-sdk's 429 handler, but only for short waits: a longer Retry-After is handed
-    back to the outbox, which reschedules the row instead of blocking a thread."""
-
-    def __init__(self, max_wait: float = MAX_INLINE_WAIT, max_retry_count: int = 1) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.max_wait = max_wait
-
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[override]
-        if response is None or response.status_code != 429:
-            return False
-        wait = retry_after_of(response.headers)
-        return wait is not None and wait <= self.max_wait
-
-
-def unsent_connection_errors(max_retry_count: int = 2) -> RetryHandler:
-    """Retry only errors raised while connecting or sending (urllib's URLError): the request
-    never reached Slack, so trying again cannot post twice. A timeout or a dropped
-    connection while waiting for the answer is *not* retried here: the outbox treats it as
-    in doubt and reconciles first."""
-    return ConnectionErrorRetryHandler(max_retry_count=max_retry_count, error_types=[URLError])
-
-
-def retry_after_of(headers: Mapping[str, Any] | None) -> float | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == "retry-after":
-            if isinstance(value, list | tuple):
-                value = value[0] if value else None
-            try:
-                return max(float(value), 0.0)
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 class Slack(Channel):
@@ -289,7 +253,7 @@ class Slack(Channel):
             return Receipt(ref="webhook")
         body = str(response.body or "").strip()
         body = body if ERROR_CODE.match(body) else ""
-        raise self.classify(response.status_code, body, retry_after_of(response.headers))
+        raise self.classify(response.status_code, body, retry_after_in(response.headers))
 
     def _permalink(self, channel_id: str, ts: str) -> str:
         """Best effort: a message that was posted is delivered, whether or not this works."""
@@ -399,7 +363,7 @@ class Slack(Channel):
 
     def translate(self, exc: SlackApiError) -> DeliveryError:
         response = exc.response
-        return self.classify(response.status_code, api_error(exc), retry_after_of(response.headers))
+        return self.classify(response.status_code, api_error(exc), retry_after_in(response.headers))
 
     def classify(self, status: int, error: str, retry_after: float | None) -> DeliveryError:
         """One Slack answer -> a DeliveryError that says whether, and when, to try again."""

@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +22,7 @@ from alerts.fieldchanges import evidence_for, field_changes
 from alerts.render import FORMAT, render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, ItemChange, Receipt
+from watcher.retry_after import parse_retry_after
 
 SIGNATURE_HEADER = "X-Regwatch-Signature"
 TIMESTAMP_HEADER = "X-Regwatch-Timestamp"
@@ -242,7 +242,7 @@ class Webhook(Channel):
             return Receipt(ref=response.headers.get("x-request-id", f"HTTP {status}")[:200])
         message = f"{self.where}: HTTP {status}"
         if status in (408, 425, 429) or status >= 500:
-            retry_after = retry_after_seconds(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
             raise DeliveryError(message, channel=self.id, retryable=True, retry_after=retry_after)
         if 300 <= status < 400:
             message += " (a redirect; point url at the final endpoint)"
@@ -252,18 +252,3 @@ class Webhook(Channel):
         if self._client is not None:
             self._client.close()
             self._client = None
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(moment.timestamp() - (time.time() if now is None else now), 0.0)

@@ -5,8 +5,8 @@ Run by hand (never a test):
     python bench/alert_latency.py                     # 10 sources every 1s, 40 changes
     python bench/alert_latency.py --sources 50 --changes 100 --gap 0.2
 
-It starts the strict Slack-compatible server of tests/slackapi.py and a local listing site
-(tests/localsite.py) on 127.0.0.1, writes a config with N listing sources checked
+It starts the strict Slack-compatible server of tests/support/slackapi.py and a local listing site
+(tests/support/localsite.py) on 127.0.0.1, writes a config with N listing sources checked
 `every` second(s) and one Slack channel, runs the real `regwatch run` service in a
 subprocess, then adds one item to a page every `gap` seconds (round-robin over the
 sources) and measures, per change:
@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 
 from clirun import write_config  # noqa: E402
 from localsite import LISTING_SOURCE, Site, listing_page  # noqa: E402

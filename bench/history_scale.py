@@ -29,7 +29,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from history_data import fresh_store, item, listing  # noqa: E402
 
 from watcher.check.diff import diff  # noqa: E402
-from watcher.db.store import HealthPolicy, Store, iso  # noqa: E402
+from watcher.check.sourcehealth import HealthPolicy  # noqa: E402
+from watcher.db.store import Store, iso  # noqa: E402
 from watcher.history import queries as history  # noqa: E402
 from watcher.history import search  # noqa: E402
 from watcher.history.queries import Filters  # noqa: E402

@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from watcher.db.store import HealthPolicy, Store  # noqa: E402
+from watcher.check.sourcehealth import HealthPolicy  # noqa: E402
+from watcher.db.store import Store  # noqa: E402
 from watcher.model import Change, FetchResult, Item, Snapshot, Source  # noqa: E402
 from watcher.related.linking import Ranking, link_change  # noqa: E402
 from watcher.related.text import words  # noqa: E402

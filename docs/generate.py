@@ -110,11 +110,12 @@ def channels_page() -> str:
     return "\n".join(out)
 
 
-def _sections() -> Iterator[tuple[str, type]]:
-    for f in dataclasses.fields(config_module.Config):
-        value = f.default if f.default is not dataclasses.MISSING else None
-        if value is not None and dataclasses.is_dataclass(value):
-            yield f.name, type(value)
+def _sections() -> Iterator[tuple[str, type, frozenset[str]]]:
+    """Each table of regwatch.toml, the classes holding its keys and the fields to skip."""
+    for name, parts in config_module.SECTIONS.items():
+        for cls, keys in parts:
+            names = {f.name for f in dataclasses.fields(cls)}
+            yield name, cls, frozenset(names - keys) if keys is not None else frozenset()
 
 
 def config_page() -> str:
@@ -122,7 +123,7 @@ def config_page() -> str:
         f
         for f in dataclasses.fields(config_module.Config)
         if f.name not in {"path", "sources", "channels"}
-        and not dataclasses.is_dataclass(f.default if f.default is not dataclasses.MISSING else None)
+        and f.name not in {**config_module.SECTIONS, "fetch": 0, "ranking": 0, "follow": 0}
     ]
     hints = typing.get_type_hints(config_module.Config)
     out = [
@@ -140,8 +141,15 @@ def config_page() -> str:
         "| `catalog` | list[str] | `[]` (ids or patterns of built-in catalog entries to watch) |",
         "",
     ]
-    for name, cls in _sections():
-        out += [f"## [{name}]", "", *_doc(cls), *_options_table(cls)]
+    previous = ""
+    for name, cls, skip in _sections():
+        if name != previous:
+            doc = config_module.SECTION_DOCS.get(name)
+            out += [f"## [{name}]", "", *([*doc.splitlines(), ""] if doc else _doc(cls))]
+            out += _options_table(cls, skip=skip)
+        else:  # more keys of the same table: one table
+            out = out[:-1] + _options_table(cls, skip=skip)[2:]
+        previous = name
     out += [
         "## sources",
         "",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from watcher.errors import Reason
 from watcher.model import FetchResult, Snapshot, Source
 
 HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -36,6 +37,10 @@ class SourceKind:
     #: (a removal), "window" (kinds reading the newest N: the oldest ageing out is not
     #: alerted, one vanishing from inside the window is) or "ignore".
     removals: ClassVar[str] = "alert"
+    #: Failure reasons that break a source of this kind at once, without waiting for
+    #: `[health] after_failures` in a row: retrying cannot fix them, someone must look
+    #: (the watched region is gone, or a bot wall that does not lift).
+    breaks_on: ClassVar[frozenset[Reason]] = frozenset({Reason.SELECTOR, Reason.BOT_WALL_PERSISTENT})
 
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         raise NotImplementedError

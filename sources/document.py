@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from sources import html
 from sources.pdftext import pdf_pages
 from sources.text import decode, fold
-from watcher.errors import ExtractError
+from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult
 
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.3"
@@ -91,7 +91,7 @@ def extract_document(
     """The main text of a fetched document; an unreadable or empty one is an ExtractError."""
     body = fetched.body
     if not body.strip():
-        raise ExtractError("the document is empty", reason="empty")
+        raise ExtractError("the document is empty", reason=Reason.EMPTY)
     content_type = fetched.content_type
     if content_type == "application/pdf" or body.lstrip()[:5].startswith(b"%PDF"):
         pages = pdf_pages(body, max_pages)
@@ -104,9 +104,9 @@ def extract_document(
     elif content_type in ("", "text/html", "application/xhtml+xml") or body.lstrip()[:1] == b"<":
         document = html_document(html.parse(fetched))
     else:
-        raise ExtractError(f"cannot read a document of type {content_type!r}", reason="parse")
+        raise ExtractError(f"cannot read a document of type {content_type!r}", reason=Reason.PARSE)
     if not document.text.strip():
-        raise ExtractError("no readable text in the document", reason="empty")
+        raise ExtractError("no readable text in the document", reason=Reason.EMPTY)
     check_not_wall(document, markers)
     return document
 
@@ -187,7 +187,7 @@ def check_not_wall(document: Document, markers: tuple[str, ...] = ()) -> None:
         if marker and marker in lowered:
             raise ExtractError(
                 f"the link returned a bot wall or error page ({marker!r}), not the document",
-                reason="bot_wall",
+                reason=Reason.BOT_WALL,
             )
 
 

@@ -15,7 +15,7 @@ from sources.keys import unique_items
 from sources.links import absolute, canonical, without_tracking
 from sources.markup import html_to_text
 from sources.text import clean_line, decode
-from watcher.errors import ExtractError
+from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
 
 FEED_ACCEPT = (
@@ -70,7 +70,7 @@ class Feed(SourceKind):
         options: FeedOptions = source.options if isinstance(source.options, FeedOptions) else FeedOptions()
         body = fetched.body
         if not body.strip():
-            raise ExtractError("the response body is empty, not a feed", reason="empty")
+            raise ExtractError("the response body is empty, not a feed", reason=Reason.EMPTY)
         headers = {"content-location": fetched.final_url}
         if fetched.headers.get("content-type"):
             headers["content-type"] = fetched.headers["content-type"]
@@ -91,7 +91,7 @@ class Feed(SourceKind):
             raise ExtractError(
                 f"ill-formed feed at {fetched.final_url} with no readable entries"
                 f" ({_describe(parsed.get('bozo_exception'))})",
-                reason="parse",
+                reason=Reason.PARSE,
             )
         if parsed.get("bozo"):
             problem = parsed.get("bozo_exception")
@@ -102,7 +102,7 @@ class Feed(SourceKind):
         warnings.extend(repeated)
         if entries and not items:
             raise ExtractError(
-                f"the feed has {len(entries)} entries but none has an id, link or title", reason="parse"
+                f"the feed has {len(entries)} entries but none has an id, link or title", reason=Reason.PARSE
             )
         return Snapshot(items=tuple(items), warnings=tuple(warnings))
 
@@ -198,12 +198,12 @@ def not_a_feed(fetched: FetchResult, parsed: Any) -> ExtractError:
         return ExtractError(
             f"expected a feed at {fetched.final_url} but got an HTML page"
             f" ({fetched.content_type or 'no content type'}){hint}",
-            reason="not_feed",
+            reason=Reason.NOT_FEED,
         )
     problem = parsed.get("bozo_exception")
     return ExtractError(
         f"the response from {fetched.final_url} is not an RSS/Atom/RDF feed ({_describe(problem)})",
-        reason="not_feed",
+        reason=Reason.NOT_FEED,
     )
 
 
@@ -214,7 +214,7 @@ def declared_feed(fetched: FetchResult) -> str:
         raise ExtractError(
             f"discover_feed is on but {fetched.final_url} declares no RSS/Atom feed"
             ' (no <link rel="alternate" type="application/rss+xml"> in its head)',
-            reason="no_feed",
+            reason=Reason.NO_FEED,
         )
     return found
 

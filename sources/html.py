@@ -13,7 +13,7 @@ from lxml.etree import XPath
 
 from sources.links import absolute
 from sources.text import decode
-from watcher.errors import ConfigError, ExtractError
+from watcher.errors import ConfigError, ExtractError, Reason
 from watcher.model import FetchResult
 
 XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -92,7 +92,7 @@ def check_selectors(*selectors: str | Iterable[str] | None) -> None:
 def parse(fetched: FetchResult) -> html.HtmlElement:
     """Decode and parse an HTML response; content removed by `DROP` is gone from the tree."""
     if not fetched.body.strip():
-        raise ExtractError("the response body is empty", reason="empty")
+        raise ExtractError("the response body is empty", reason=Reason.EMPTY)
     text = decode(fetched.body, fetched.charset)
     return parse_text(text, fetched.final_url)
 
@@ -106,14 +106,14 @@ def parse_text(text: str, base_url: str = "") -> html.HtmlElement:
             text.encode("utf-8", errors="replace"), parser=parser, base_url=base_url or None
         )
     except (etree.ParserError, ValueError) as exc:
-        raise ExtractError(f"could not parse HTML: {exc}", reason="parse") from exc
+        raise ExtractError(f"could not parse HTML: {exc}", reason=Reason.PARSE) from exc
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
         # libxml2 stops reading at 256 levels (huge_tree off keeps memory and recursion
         # bounded); what lies deeper is lost, so the page cannot be read faithfully.
         raise ExtractError(
             "the page nests its elements more than 256 levels deep; the HTML parser stops"
             " there and its text cannot be read (a broken or hostile page)",
-            reason="too_deep",
+            reason=Reason.TOO_DEEP,
         )
     for node in DROP(root):
         _remove(node)

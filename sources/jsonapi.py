@@ -14,7 +14,7 @@ from sources.keys import unique_items
 from sources.links import absolute, canonical, without_tracking
 from sources.markup import field_text
 from sources.text import clean_line, decode
-from watcher.errors import ExtractError
+from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
 
 JSON_ACCEPT = "application/json, text/json;q=0.9, */*;q=0.5"
@@ -90,7 +90,7 @@ class JsonApi(SourceKind):
         if not isinstance(records, list):
             raise ExtractError(
                 f"items path {options.items!r} holds a {type(records).__name__}, not a list of records",
-                reason="parse",
+                reason=Reason.PARSE,
             )
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
         items: list[Item] = []
@@ -129,7 +129,7 @@ def load(fetched: FetchResult) -> Any:
     """The parsed JSON body; anything else is ExtractError(reason="not_json")."""
     body = fetched.body
     if not body.strip():
-        raise ExtractError("the response body is empty, not JSON", reason="not_json")
+        raise ExtractError("the response body is empty, not JSON", reason=Reason.NOT_JSON)
     text = decode(body, fetched.charset)
     try:
         return json.loads(text)
@@ -147,7 +147,7 @@ def load(fetched: FetchResult) -> Any:
             else ": nested too deeply"
         )
         raise ExtractError(
-            f"expected JSON from {fetched.final_url} but got {what}{detail}", reason="not_json"
+            f"expected JSON from {fetched.final_url} but got {what}{detail}", reason=Reason.NOT_JSON
         ) from exc
 
 

@@ -12,7 +12,7 @@ from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
 from sources.links import absolute, canonical, without_tracking
 from sources.text import clean_line
-from watcher.errors import ExtractError
+from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
 
 IDENTITIES = ("auto", "link", "title")
@@ -93,13 +93,15 @@ class Listing(SourceKind):
     def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
         options: ListingOptions = source.options
         if not options.select:
-            raise ExtractError("listing has no 'select' and its feed was not discovered", reason="selector")
+            raise ExtractError(
+                "listing has no 'select' and its feed was not discovered", reason=Reason.SELECTOR
+            )
         root = html.parse(fetched)
         base = html.base_href(root, fetched.final_url)
         html.remove(root, options.exclude)
         elements = html.select(root, options.select)
         if not elements:
-            raise ExtractError(f"selector {options.select!r} matched nothing", reason="selector")
+            raise ExtractError(f"selector {options.select!r} matched nothing", reason=Reason.SELECTOR)
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
         read = [read_item(element, options, base, source.ignore, dayfirst) for element in elements]
         items = unique_keys([item for item in read if item is not None], options)
@@ -107,7 +109,7 @@ class Listing(SourceKind):
             raise ExtractError(
                 f"selector {options.select!r} matched {len(elements)} element(s)"
                 " but none had a title or link",
-                reason="selector",
+                reason=Reason.SELECTOR,
             )
         return Snapshot(items=tuple(items))
 

@@ -8,7 +8,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.feed import declared_feed
 from sources.text import clean_blocks
-from watcher.errors import ExtractError
+from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Snapshot, Source
 
 
@@ -54,6 +54,6 @@ class Page(SourceKind):
         html.remove(root, options.exclude)
         regions = html.select(root, options.select)
         if not regions:
-            raise ExtractError(f"selector {options.select!r} matched nothing", reason="selector")
+            raise ExtractError(f"selector {options.select!r} matched nothing", reason=Reason.SELECTOR)
         blocks = clean_blocks((b for region in regions for b in html.text_blocks(region)), source.ignore)
         return Snapshot(blocks=blocks)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import logging
 
-from watcher.errors import ExtractError
+from watcher.errors import ExtractError, Reason
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed PDFs warn a lot; we report once
 
@@ -27,7 +27,7 @@ def pdf_pages(body: bytes, max_pages: int = 200) -> list[str]:
     from pypdf.errors import LimitReachedError, PyPdfError
 
     if not body.lstrip()[:5].startswith(b"%PDF"):
-        raise ExtractError("the response is not a PDF (no %PDF header)", reason="not_pdf")
+        raise ExtractError("the response is not a PDF (no %PDF header)", reason=Reason.NOT_PDF)
     try:
         with apply_configuration(None, **_limits(MAX_STREAM_BYTES)):
             return _read(PdfReader, body, max_pages)
@@ -35,7 +35,7 @@ def pdf_pages(body: bytes, max_pages: int = 200) -> list[str]:
         raise ExtractError(
             f"the PDF holds a compressed stream that inflates past the {MAX_STREAM_BYTES:,}-byte limit"
             f" (a compression bomb, or a PDF too large to read): {exc}",
-            reason="too_large",
+            reason=Reason.TOO_LARGE,
         ) from exc
     except ExtractError:
         raise
@@ -50,7 +50,9 @@ def pdf_pages(body: bytes, max_pages: int = 200) -> list[str]:
         OSError,
         ZeroDivisionError,
     ) as exc:
-        raise ExtractError(f"could not read the PDF: {type(exc).__name__}: {exc}", reason="parse") from exc
+        raise ExtractError(
+            f"could not read the PDF: {type(exc).__name__}: {exc}", reason=Reason.PARSE
+        ) from exc
 
 
 def _limits(cap: int) -> dict[str, int]:
@@ -74,7 +76,7 @@ def _read(reader_class: type, body: bytes, max_pages: int) -> list[str]:
         try:
             reader.decrypt("")
         except Exception as exc:
-            raise ExtractError("the PDF is encrypted and cannot be read", reason="parse") from exc
+            raise ExtractError("the PDF is encrypted and cannot be read", reason=Reason.PARSE) from exc
     pages = []
     for number, page in enumerate(reader.pages):
         if number >= max_pages:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from clirun import run_cli, write_config
 from localsite import Site
+from presence import require
 from slackapi import SlackServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 @pytest.fixture
 def slack() -> Iterator[SlackServer]:
-    """A strict Slack-compatible Web API server on 127.0.0.1 (see tests/slackapi.py)."""
+    """A strict Slack-compatible Web API server on 127.0.0.1 (see tests/support/slackapi.py)."""
     server = SlackServer()
     yield server
     server.close()
@@ -61,3 +62,9 @@ def crash_points(request: pytest.FixtureRequest) -> int:
 
     chosen = request.config.getoption("--crash-points") or os.environ.get("REGWATCH_CRASH_POINTS") or 8
     return int(chosen)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@needs(reason, extra=...)`: skip, or fail in CI with the extra installed (tests/support/presence.py)."""
+    for mark in item.iter_markers("needs"):
+        require(mark.kwargs["reason"], extra=mark.kwargs["extra"])

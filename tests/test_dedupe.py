@@ -19,7 +19,7 @@ from passes import Passes, make_config
 from slackapi import TOKEN
 
 from sources.catalog import load_catalog
-from watcher.check.documents import document_key
+from watcher.db.docidentity import document_key
 from watcher.model import Item
 
 PAGES = Path(__file__).parent / "pages"

@@ -1,5 +1,5 @@
 """`regwatch doctor` and `regwatch channels test` (issue 19, point 4), against local servers only:
-the Slack-compatible API of tests/slackapi.py, an SMTP server (aiosmtpd), a webhook receiver
+the Slack-compatible API of tests/support/slackapi.py, an SMTP server (aiosmtpd), a webhook receiver
 and a regulator site with a robots.txt, all on 127.0.0.1, through the real command line.
 """
 

@@ -158,3 +158,31 @@ def test_demo_shows_real_alerts_and_its_last_hint_works(cli, tmp_path):
     assert "+Health data must be deleted within 7 days" in shown.stdout
     again = cli("demo", "--passes", "2", "--interval", "0", cwd=tmp_path)  # a fresh history each run
     assert again.returncode == 0 and again.stdout.count("[regwatch]") == 1
+
+
+def test_a_selector_edit_rebaselines_instead_of_alerting(site, config_file, cli, tmp_path):
+    page = (
+        "<html><body><main><h1>Breach notification</h1><p>Covered entities must notify.</p></main>"
+        "<aside><p>Contact the privacy office.</p></aside></body></html>"
+    )
+    site.set("/rule", page)
+    source = {"id": "us-hhs-rule", "url": site.url("/rule"), "kind": "page", "select": "main"}
+    first = cli("--config", str(config_file(sources=[source])), "check")
+    assert first.returncode == 0, first.stderr
+
+    # Same bytes, another region watched: a config edit, not the regulator's change.
+    edited = cli("--config", str(config_file(sources=[{**source, "select": "body"}])), "check")
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout == ""
+    assert "configuration changed" in edited.stderr
+
+    site.set("/rule", page.replace("must notify", "must notify within 60 days"))
+    changed = cli("--config", str(config_file(sources=[{**source, "select": "body"}])), "check")
+    assert changed.stdout.count("[regwatch]") == 1
+    db = sqlite3.connect(tmp_path / "regwatch.db")
+    assert db.execute("SELECT count(*) FROM changes").fetchone()[0] == 1
+    assert [r[0] for r in db.execute("SELECT status FROM checks ORDER BY id")] == [
+        "baseline",
+        "baseline",
+        "changed",
+    ]

@@ -15,8 +15,9 @@ from clirun import ROOT
 from localsite import LISTING_SOURCE, listing_page
 
 from watcher.check.enrich import needs_enrichment
+from watcher.check.sourcehealth import HealthPolicy
 from watcher.config import parse_config
-from watcher.db.store import ENRICH_TIMEOUT, HealthPolicy, Store
+from watcher.db.store import ENRICH_TIMEOUT, Store
 from watcher.errors import ConfigError
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
 
@@ -113,8 +114,8 @@ def test_related_config_errors_name_the_fix(data, message):
 
 def test_related_config_defaults_and_values():
     config = parse_config({"related": {"threshold": 0.6, "after_days": 30}}, path=None)
-    assert config.related.threshold == 0.6 and config.related.after_days == 30
-    assert config.related.before_days == 120 and config.related.shown == 3
+    assert config.ranking.threshold == 0.6 and config.ranking.after_days == 30
+    assert config.ranking.before_days == 120 and config.ranking.shown == 3
 
 
 ARTICLE = (

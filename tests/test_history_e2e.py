@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from analyst_history import invoke
 from localsite import LISTING_SOURCE, listing_page
 
-from watcher.check.runner import run_pass
 from watcher.config import load_config
 from watcher.db.migrations.m005_history_views import _backfill_version_text
 from watcher.db.store import Store
+from watcher.service.runner import run_pass
 
 PAGE = "<html><body><main><h1>Enforcement notice</h1>{body}</main></body></html>"
 

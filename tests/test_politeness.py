@@ -13,13 +13,13 @@ import time
 import pytest
 from localsite import LISTING_SOURCE, listing_page
 
-from watcher.check.runner import fetch_policy, run_pass
 from watcher.config import parse_config
 from watcher.db.lock import DatabaseLock, holder
 from watcher.db.store import Store
 from watcher.errors import FetchError, WatchError
 from watcher.net.fetch import Fetcher, FetchPolicy, Request
 from watcher.net.robots import Robots, product_token
+from watcher.service.runner import fetch_policy, run_pass
 
 UA = "regwatch/0.1.0 (regulatory change monitor)"
 

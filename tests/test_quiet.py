@@ -12,10 +12,10 @@ from localsite import LISTING_SOURCE, listing_page
 from slackapi import TOKEN
 
 from watcher.check.pipeline import extract_inline
-from watcher.check.runner import build_channels, run_pass
 from watcher.config import load_config
 from watcher.db.store import Store
 from watcher.service.quiet import cadence, decide
+from watcher.service.runner import build_channels, run_pass
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

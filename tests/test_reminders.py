@@ -119,7 +119,7 @@ def test_reminders_go_out_once_threaded_through_kills_and_a_moved_deadline_corre
         if crash:
             env["REGWATCH_CRASH_AT"] = crash
         result = subprocess.run(
-            [sys.executable, str(ROOT / "tests/remindrun.py"), str(config), moment, *more],
+            [sys.executable, str(ROOT / "tests/support/remindrun.py"), str(config), moment, *more],
             env=env,
             capture_output=True,
             text=True,

@@ -12,9 +12,9 @@ from pathlib import Path
 from slackapi import TOKEN, validate_blocks
 
 from watcher.check.pipeline import extract_inline
-from watcher.check.runner import build_channels, run_pass
 from watcher.config import load_config
 from watcher.db.store import Store
+from watcher.service.runner import build_channels, run_pass
 from watcher.service.summary import week_end
 
 PAGES = Path(__file__).resolve().parent / "pages"

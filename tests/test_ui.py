@@ -16,10 +16,14 @@ import httpx
 import pytest
 from analyst_history import BASELINE_PARAS, FINAL_RULE, build_history
 from localsite import Site
+from presence import require
 
 pytestmark = pytest.mark.ui
 
-datasette_ui = pytest.importorskip("watcher.history.ui", reason="the ui extra (datasette) is not installed")
+try:
+    from watcher.history import ui as datasette_ui
+except ImportError as exc:
+    require(f"the ui extra (datasette) is not installed or does not import: {exc}", extra="ui")
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,10 +163,14 @@ def test_regwatch_ui_serves_the_history(ui_server):
 @pytest.mark.browser
 def test_a_real_browser_finds_a_known_change_on_a_canned_query_page(ui_server):
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip(f"Chromium not installed at {CHROMIUM} (Debian package 'chromium'; .ci/install-chromium)")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright not installed (the browser extra)"
-    )
+        require(
+            f"Chromium not installed at {CHROMIUM} (Debian package 'chromium'; .ci/install-chromium)",
+            extra="browser",
+        )
+    try:
+        from playwright import sync_api
+    except ImportError:
+        require("playwright not installed (the browser extra)", extra="browser")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),

@@ -9,97 +9,75 @@ Every error names the file, the entry and the fix.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import fnmatch
-import functools
-import hashlib
 import os
 import re
 import tomllib
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from alerts.outbox import DEFAULT_RETRY, RetryPolicy
 from alerts.registry import CHANNELS
-from alerts.routing import Match
+from alerts.routing import Match  # noqa: F401  (a public name of the config)
 from sources.catalog import load_catalog
-from sources.registry import KINDS
 from watcher import bounds
+from watcher.check.follow import FollowPolicy
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.config_entries import (  # noqa: F401  (public names of the config)
+    MAX_CHECK_TIMEOUT,
+    ChannelConfig,
+    _options,
+    channel_reminders,
+    channel_summary,
+    check_offsets,
+    parse_channel,
+    parse_interval,
+    parse_source,
+    valid_check_timeout,
+    validate_cron,
+    validate_url,
+)
+from watcher.config_tables import (  # noqa: F401  (public names of the config)
+    build_dataclass,
+    check_keys,
+    config_key,
+    suggest,
+    table_list,
+    typed,
+)
 from watcher.errors import ConfigError
 from watcher.model import Source
-from watcher.service.scheduling import cron_trigger
-from watcher.timespec import parse_duration
-from watcher.workflow.settings import SlackApp, Workflow
+from watcher.net.fetch import DEFAULT_USER_AGENT, FetchPolicy
+from watcher.related.linking import Ranking
+from watcher.settings import resolve
+from watcher.workflow_config import SlackApp, Workflow
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
 DEFAULT_DATABASE = "regwatch.db"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-INTERVAL_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-MAX_CHECK_TIMEOUT = 86400.0
-
-
-def valid_check_timeout(seconds: float) -> bool:
-    """One check may take from 1 second to a day (NaN and infinity are not durations)."""
-    return 1 <= seconds <= MAX_CHECK_TIMEOUT
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Fetch limits shared by every source (a source may lower timeout/max_bytes).
+    """The [limits] that are not fetch limits: the deadline of one whole check, PDF pages
+    read, result pages followed.
 
-    `timeout` bounds one request (all its redirect hops); `check_timeout` bounds one whole
-    check of a source: robots.txt, feed discovery, every page, follows and extraction,
+    The other [limits] keys (timeout, connect_timeout, max_bytes, max_redirects,
+    concurrency, per_host, host_delay) are the engine's own `FetchPolicy`, held as `Config.fetch`.
+    `timeout` there bounds one request (all its redirect hops); `check_timeout` here bounds one
+    whole check of a source: robots.txt, feed discovery, every page, follows and extraction,
     including the wait for a free connection slot.
     """
 
-    timeout: float = 30.0
     check_timeout: float = 300.0
-    connect_timeout: float = 10.0
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    concurrency: int = 16
-    per_host: int = 2
-    host_delay: float = 0.0
     pdf_max_pages: int = 200
     max_pages: int = 10
 
     def __post_init__(self) -> None:
         if not valid_check_timeout(self.check_timeout):
             raise ValueError(f"check_timeout must be a number of seconds from 1 to {MAX_CHECK_TIMEOUT:g}")
-
-
-@dataclass(frozen=True)
-class ChannelConfig:
-    """One alert destination. `options` is the channel kind's own Options dataclass."""
-
-    id: str
-    kind: str
-    options: Any = None
-    match: Match = field(default_factory=Match)
-    digest: str | None = None
-    health: bool = True
-    thread: bool = False
-    reminders: tuple[str, ...] | None = None  # None: the [reminders] default
-    summary: str | None = None  # "weekly": a summary message every Monday 09:00 UTC
-
-
-@dataclass(frozen=True)
-class Health:
-    """When a failing source becomes "broken" and which channels hear about it."""
-
-    after_failures: int = 3
-    channels: tuple[str, ...] | None = None
-    #: A source is "quiet" after quiet_factor × its usual gap between changes (and quiet_min_days).
-    quiet_factor: float = 4.0
-    quiet_min_days: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -129,14 +107,12 @@ class Reminders:
         check_offsets(self.before)
 
 
-def check_offsets(offsets: tuple[str, ...]) -> None:
-    for offset in offsets:
-        if parse_duration(offset).total_seconds() <= 0:
-            raise ValueError(f"reminder offset {offset!r} must be a positive duration such as 3d")
+#: [related] keys and where they go: the ranker's `Ranking`, or the `FollowPolicy`.
+RANKING_KEYS = ("before_days", "after_days", "threshold", "shown", "keep")
+FOLLOW_KEYS = ("follow_max_items", "follow_max_chars")  # FollowPolicy fields, by their config keys
 
 
-@dataclass(frozen=True)
-class Related:
+def check_related(ranking: Ranking, follow: FollowPolicy) -> None:
     """[related]: following new documents and linking related articles (README "Related articles").
 
     before_days / after_days: the window around a document's date in which related items
@@ -144,24 +120,14 @@ class Related:
     in alerts. keep: links stored per document. follow_max_items: links followed per change.
     follow_max_chars: characters kept of each followed document.
     """
-
-    before_days: int = 120
-    after_days: int = 365
-    threshold: float = 0.6
-    shown: int = 3
-    keep: int = 10
-    follow_max_items: int = 20
-    follow_max_chars: int = 200_000
-
-    def __post_init__(self) -> None:
-        if self.before_days < 0 or self.after_days < 0:
-            raise ValueError("before_days and after_days must be 0 or more")
-        if self.threshold < 0:
-            raise ValueError("threshold must be 0 or more")
-        if not 0 <= self.shown <= 10 or not 1 <= self.keep <= 100 or self.keep < self.shown:
-            raise ValueError("shown must be 0-10 and keep 1-100, with keep >= shown")
-        if self.follow_max_items < 0 or self.follow_max_chars < 100:
-            raise ValueError("follow_max_items must be 0 or more and follow_max_chars at least 100")
+    if ranking.before_days < 0 or ranking.after_days < 0:
+        raise ValueError("before_days and after_days must be 0 or more")
+    if ranking.threshold < 0:
+        raise ValueError("threshold must be 0 or more")
+    if not 0 <= ranking.shown <= 10 or not 1 <= ranking.keep <= 100 or ranking.keep < ranking.shown:
+        raise ValueError("shown must be 0-10 and keep 1-100, with keep >= shown")
+    if follow.max_items < 0 or follow.max_chars < 100:
+        raise ValueError("follow_max_items must be 0 or more and follow_max_chars at least 100")
 
 
 @dataclass(frozen=True)
@@ -174,6 +140,38 @@ class Dedupe:
     window: float = 86400.0
 
 
+FETCH_KEYS = frozenset(f.name for f in dataclasses.fields(FetchPolicy)) - {"user_agent"}
+
+#: The tables of regwatch.toml (the schema users write) and the engine's own objects that
+#: hold their keys: (class, the fields of it the table sets, None: all). `docs/generate.py`
+#: documents the tables from here, with `SECTION_DOCS`.
+SECTIONS: dict[str, tuple[tuple[type, frozenset[str] | None], ...]] = {
+    "limits": ((FetchPolicy, FETCH_KEYS), (Limits, None)),
+    "health": ((HealthPolicy, None),),
+    "service": ((Service, None),),
+    "delivery": ((RetryPolicy, None),),
+    "related": ((Ranking, frozenset(RANKING_KEYS)), (FollowPolicy, frozenset({"max_items", "max_chars"}))),
+    "dedupe": ((Dedupe, None),),
+    "reminders": ((Reminders, None),),
+    "slack": ((SlackApp, None),),
+    "workflow": ((Workflow, None),),
+}
+SECTION_DOCS = {
+    "limits": "Fetch limits shared by every source (a source may lower timeout/max_bytes), PDF pages read"
+    " and result pages followed.\n\n"
+    "`timeout` bounds one request (all its redirect hops); `check_timeout` bounds one whole\n"
+    "check of a source: robots.txt, feed discovery, every page, follows and extraction,\n"
+    "including the wait for a free connection slot.",
+    "health": 'When a failing source becomes "broken" and which channels hear about it (not set: every'
+    " channel with `health = true`).",
+    "related": 'Following new documents and linking related articles (README "Related articles").\n\n'
+    "before_days / after_days: the window around a document's date in which related items are looked"
+    " for. threshold: the score a link needs to be shown. shown: links per document in alerts. keep:"
+    " links stored per document. follow_max_items: links followed per change. follow_max_chars:"
+    " characters kept of each followed document.",
+}
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path | None
@@ -181,11 +179,15 @@ class Config:
     allow_private: bool = False
     user_agent: str = ""
     contact: str = ""
+    #: The engine's own policy objects, built once from the file ([limits], [health],
+    #: [delivery], [related]); the runner passes them on as they are.
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
     limits: Limits = Limits()
-    health: Health = Health()
+    health: HealthPolicy = field(default_factory=HealthPolicy)
     service: Service = Service()
     delivery: RetryPolicy = DEFAULT_RETRY  # [delivery]: retry backoff of failed alerts
-    related: Related = Related()
+    ranking: Ranking = field(default_factory=Ranking)
+    follow: FollowPolicy = field(default_factory=FollowPolicy)
     dedupe: Dedupe = Dedupe()
     reminders: Reminders = Reminders()
     slack: SlackApp = SlackApp()  # noqa: RUF009  [slack]: the Slack app behind the alert buttons (frozen)
@@ -199,7 +201,7 @@ class Config:
                 return source
         raise ConfigError(
             f"no source with id {source_id!r}"
-            + _suggest(source_id, [s.id for s in self.sources])
+            + suggest(source_id, [s.id for s in self.sources])
             + " (see `regwatch sources`)"
         )
 
@@ -209,19 +211,16 @@ class Config:
 
 def find_config(path: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to use: --config, else $REGWATCH_CONFIG, else ./regwatch.toml."""
-    if path:
-        found = Path(path)
-        if not found.is_file():
-            raise ConfigError(f"config file {found} does not exist (run `regwatch init` to write one)")
-        return found
-    env = os.environ.get("REGWATCH_CONFIG")
-    if env:
-        found = Path(env)
-        if not found.is_file():
+    chosen = resolve("config", flag=os.fspath(path) if path else None)
+    if chosen.origin == "default":
+        local = Path(DEFAULT_CONFIG_NAME)
+        return local if local.is_file() else None
+    found = Path(chosen.value)
+    if not found.is_file():
+        if chosen.origin == "environment":
             raise ConfigError(f"REGWATCH_CONFIG points to {found}, which does not exist")
-        return found
-    local = Path(DEFAULT_CONFIG_NAME)
-    return local if local.is_file() else None
+        raise ConfigError(f"config file {found} does not exist (run `regwatch init` to write one)")
+    return found
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -245,10 +244,11 @@ def default_config_data() -> dict[str, Any]:
         slack: dict[str, Any] = {
             "id": "slack",
             "kind": "slack",
-            "slack_channel": os.environ.get("REGWATCH_SLACK_CHANNEL", "#regwatch"),
+            "slack_channel": resolve("slack_channel", default="#regwatch").value,
         }
-        if os.environ.get("REGWATCH_SLACK_API_URL"):  # GovSlack, a proxy, a local test server
-            slack["api_url"] = os.environ["REGWATCH_SLACK_API_URL"]
+        api_url = resolve("slack_api_url").value
+        if api_url:  # GovSlack, a proxy, a local test server
+            slack["api_url"] = api_url
         channels.append(slack)
     return {"catalog": ["*"], "channels": channels}
 
@@ -273,27 +273,27 @@ TOP_KEYS = {
     "sources",
     "channels",
 }
-SOURCE_KEYS = {f.name for f in dataclasses.fields(Source)} - {"options", "every"} | {"every"}
-CHANNEL_KEYS = {"id", "kind", "match", "digest", "health", "thread", "reminders", "summary"}
 
 
 def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     where = str(path) if path else "default config"
-    _check_keys(data, TOP_KEYS, where)
+    check_keys(data, TOP_KEYS, where)
     bounds.check_top(data, where)
-    database = os.environ.get("REGWATCH_DB") or _typed(data, "database", str, where, DEFAULT_DATABASE)
-    allow_private = _typed(data, "allow_private", bool, where, False)
-    limits = build_dataclass(Limits, data.get("limits", {}), f"{where}: [limits]")
-    health = build_dataclass(Health, data.get("health", {}), f"{where}: [health]")
+    database = typed(data, "database", str, where, DEFAULT_DATABASE)
+    allow_private = typed(data, "allow_private", bool, where, False)
+    user_agent = typed(data, "user_agent", str, where, "")
+    contact = typed(data, "contact", str, where, "")
+    fetch, limits = _parse_limits(data.get("limits", {}), user_agent, contact, f"{where}: [limits]")
+    health = build_dataclass(HealthPolicy, data.get("health", {}), f"{where}: [health]")
     service = build_dataclass(Service, data.get("service", {}), f"{where}: [service]")
     delivery = build_dataclass(RetryPolicy, data.get("delivery", {}), f"{where}: [delivery]")
-    related = build_dataclass(Related, data.get("related", {}), f"{where}: [related]")
+    ranking, follow = _parse_related(data.get("related", {}), limits, f"{where}: [related]")
     dedupe = parse_dedupe(data.get("dedupe", {}), f"{where}: [dedupe]")
     reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
     slack = build_dataclass(SlackApp, data.get("slack", {}), f"{where}: [slack]")
     workflow = build_dataclass(Workflow, data.get("workflow", {}), f"{where}: [workflow]")
 
-    raw_sources = _table_list(data, "sources", where)
+    raw_sources = table_list(data, "sources", where)
     catalog = data.get("catalog", [])
     if isinstance(catalog, str):
         catalog = [catalog]
@@ -312,7 +312,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         sources.append(source)
 
     channels: list[ChannelConfig] = []
-    for index, raw in enumerate(_table_list(data, "channels", where)):
+    for index, raw in enumerate(table_list(data, "channels", where)):
         entry = f"{where}: channels[{index}]" + (f" (id {raw['id']!r})" if "id" in raw else "")
         channel = parse_channel(raw, entry)
         if channel.id in {c.id for c in channels}:
@@ -327,19 +327,21 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
             if name not in {c.id for c in channels}:
                 raise ConfigError(
                     f"{where}: [health] channels names unknown channel {name!r}"
-                    + _suggest(name, [c.id for c in channels])
+                    + suggest(name, [c.id for c in channels])
                 )
     return Config(
         path=path,
         database=database,
         allow_private=allow_private,
-        user_agent=_typed(data, "user_agent", str, where, ""),
-        contact=_typed(data, "contact", str, where, ""),
+        user_agent=user_agent,
+        contact=contact,
+        fetch=fetch,
         limits=limits,
         health=health,
         service=service,
         delivery=delivery,
-        related=related,
+        ranking=ranking,
+        follow=follow,
         dedupe=dedupe,
         reminders=reminders,
         slack=slack,
@@ -347,6 +349,44 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         sources=tuple(sources),
         channels=tuple(channels),
     )
+
+
+def with_limits(source: Source, limits: Limits) -> Source:
+    """Fill kind options that default to a global limit (the `pdf` kind's `max_pages`)."""
+    options = source.options
+    if dataclasses.is_dataclass(options) and getattr(options, "max_pages", 0) is None:
+        options = dataclasses.replace(options, max_pages=limits.pdf_max_pages)  # type: ignore[type-var]
+        return dataclasses.replace(source, options=options)
+    return source
+
+
+def _parse_limits(table: Any, user_agent: str, contact: str, where: str) -> tuple[FetchPolicy, Limits]:
+    """[limits]: the fetch keys make the `FetchPolicy` (with user agent and contact), the rest `Limits`."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {table!r}")
+    fetch_keys = FETCH_KEYS
+    check_keys(table, set(fetch_keys) | {f.name for f in dataclasses.fields(Limits)}, where)
+    agent = user_agent or DEFAULT_USER_AGENT
+    if contact and contact not in agent:
+        agent = f"{agent} contact: {contact}"
+    fetch = build_dataclass(FetchPolicy, {k: v for k, v in table.items() if k in fetch_keys}, where)
+    limits = build_dataclass(Limits, {k: v for k, v in table.items() if k not in fetch_keys}, where)
+    return dataclasses.replace(fetch, user_agent=agent), limits
+
+
+def _parse_related(table: Any, limits: Limits, where: str) -> tuple[Ranking, FollowPolicy]:
+    """[related]: the ranking keys make the `Ranking`, `follow_max_*` the `FollowPolicy`."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {table!r}")
+    check_keys(table, set(RANKING_KEYS) | set(FOLLOW_KEYS), where)
+    ranking = build_dataclass(Ranking, {k: v for k, v in table.items() if k in RANKING_KEYS}, where)
+    follow = build_dataclass(FollowPolicy, {k: v for k, v in table.items() if k in FOLLOW_KEYS}, where)
+    follow = dataclasses.replace(follow, max_pages=limits.pdf_max_pages)
+    try:
+        check_related(ranking, follow)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    return ranking, follow
 
 
 def _merge_catalog(
@@ -362,7 +402,7 @@ def _merge_catalog(
         if not hits:
             raise ConfigError(
                 f"{where}: catalog pattern {pattern!r} matches no catalog entry"
-                + _suggest(pattern, [e["id"] for e in catalog])
+                + suggest(pattern, [e["id"] for e in catalog])
                 + " (see `regwatch catalog`)"
             )
         for entry in hits:
@@ -377,332 +417,8 @@ def _merge_catalog(
     return list(chosen.values()) + result
 
 
-def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = False) -> Source:
-    """Validate one [[sources]] table (or catalog entry) into a Source."""
-    raw = {k: v for k, v in raw.items() if k not in CATALOG_ONLY_KEYS}
-    for key in ("id", "url", "kind"):
-        if key not in raw:
-            raise ConfigError(f"{entry}: missing required key {key!r}")
-    source_id = _expect(raw["id"], str, f"{entry}: id")
-    if not ID_RE.match(source_id):
-        raise ConfigError(
-            f"{entry}: id {source_id!r} must be lowercase letters, digits, '.', '_' or '-' "
-            "(like 'us-hhs-hipaa-news'); ids key the history, so keep them stable"
-        )
-    kind_name = _expect(raw["kind"], str, f"{entry}: kind")
-    if kind_name not in KINDS:
-        raise ConfigError(
-            f"{entry}: unknown kind {kind_name!r}"
-            + _suggest(kind_name, list(KINDS))
-            + f"; known kinds: {', '.join(sorted(KINDS))}"
-        )
-    kind = KINDS[kind_name]
-    option_names = {f.name for f in dataclasses.fields(kind.Options)}
-    common = {k: v for k, v in raw.items() if k in SOURCE_KEYS}
-    specific = {k: v for k, v in raw.items() if k not in SOURCE_KEYS}
-    unknown = [k for k in specific if k not in option_names]
-    if unknown:
-        key = unknown[0]
-        raise ConfigError(
-            f"{entry}: unknown key {key!r} for kind {kind_name!r}"
-            + _suggest(key, sorted(SOURCE_KEYS | option_names))
-        )
-    bounds.check_source(raw, entry)
-    url = validate_url(_expect(raw["url"], str, f"{entry}: url"), f"{entry}: url")
-    every: float | None = None
-    cron = common.pop("cron", None)
-    if "every" in common:
-        every = parse_interval(common.pop("every"), f"{entry}: every")
-    if cron is not None:
-        cron = validate_cron(_expect(cron, str, f"{entry}: cron"), f"{entry}: cron")
-    elif every is None:
-        every = 3600.0
-    for pattern in common.get("ignore", ()) or ():
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"{entry}: ignore pattern {pattern!r} is not a valid regex: {exc}") from exc
-    options = _options(kind_name, specific, entry)
-    common.pop("url")
-    common.pop("kind")
-    common.setdefault("allow_private", allow_private)
-    source = build_dataclass(
-        Source,
-        {**common, "url": url, "kind": kind_name, "every": every, "cron": cron, "options": options},
-        entry,
-        raw_fields={"options", "every", "cron"},
-    )
-    if source.check_timeout is not None and not valid_check_timeout(source.check_timeout):
-        raise ConfigError(
-            f"{entry}: check_timeout must be a number of seconds from 1 to {MAX_CHECK_TIMEOUT:g}"
-        )
-    if source.confirm < 1:
-        raise ConfigError(f"{entry}: confirm must be 1 or more (checks a change must persist)")
-    if source.role not in ("watch", "related"):
-        raise ConfigError(f"{entry}: role must be 'watch' or 'related', not {source.role!r}")
-    if source.follow and not getattr(KINDS[kind_name], "has_items", False):
-        raise ConfigError(
-            f"{entry}: follow = true needs a kind whose items have links (listing, feed, json),"
-            f" not {kind_name!r}"
-        )
-    if source.removals not in ("", "alert", "ignore", "window"):
-        raise ConfigError(
-            f"{entry}: removals must be 'alert', 'ignore' or 'window', not {source.removals!r}"
-            + _suggest(source.removals, ["alert", "ignore", "window"])
-        )
-    if source.render not in ("http", "browser"):
-        raise ConfigError(f"{entry}: render must be 'http' or 'browser', not {source.render!r}")
-    if source.render == "browser" and not kind.renders_html:
-        raise ConfigError(
-            f"{entry}: render = 'browser' works for HTML kinds only"
-            f" ({', '.join(sorted(k for k, c in KINDS.items() if c.renders_html))}), not {kind_name!r}"
-        )
-    return source
-
-
-CATALOG_ONLY_KEYS = {"verified", "notes"}
-
-
-def with_limits(source: Source, limits: Limits) -> Source:
-    """Fill kind options that default to a global limit (the `pdf` kind's `max_pages`)."""
-    options = source.options
-    if dataclasses.is_dataclass(options) and getattr(options, "max_pages", 0) is None:
-        options = dataclasses.replace(options, max_pages=limits.pdf_max_pages)  # type: ignore[type-var]
-        return dataclasses.replace(source, options=options)
-    return source
-
-
-def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
-    for key in ("id", "kind"):
-        if key not in raw:
-            raise ConfigError(f"{entry}: missing required key {key!r}")
-    channel_id = _expect(raw["id"], str, f"{entry}: id")
-    if not ID_RE.match(channel_id):
-        raise ConfigError(f"{entry}: id {channel_id!r} must be lowercase letters, digits, '.', '_' or '-'")
-    kind_name = _expect(raw["kind"], str, f"{entry}: kind")
-    if kind_name not in CHANNELS:
-        raise ConfigError(
-            f"{entry}: unknown channel kind {kind_name!r}"
-            + _suggest(kind_name, list(CHANNELS))
-            + f"; known: {', '.join(sorted(CHANNELS))}"
-        )
-    option_names = {config_key(f) for f in dataclasses.fields(CHANNELS[kind_name].Options)}
-    unknown = [k for k in raw if k not in CHANNEL_KEYS and k not in option_names]
-    if unknown:
-        raise ConfigError(
-            f"{entry}: unknown key {unknown[0]!r} for channel kind {kind_name!r}"
-            + _suggest(unknown[0], sorted(CHANNEL_KEYS | option_names))
-        )
-    specific = {k: v for k, v in raw.items() if k in option_names}
-    bounds.check_channel(raw, entry)
-    match = build_dataclass(Match, raw.get("match", {}), f"{entry}: match")
-    digest = raw.get("digest")
-    if digest is not None:
-        digest = _expect(digest, str, f"{entry}: digest")
-        if digest not in ("hourly", "daily", "weekly"):
-            validate_cron(digest, f"{entry}: digest")
-    return ChannelConfig(
-        id=channel_id,
-        kind=kind_name,
-        options=_options(kind_name, specific, entry, channel=True),
-        match=match,
-        digest=digest,
-        health=_expect(raw.get("health", True), bool, f"{entry}: health"),
-        thread=_expect(raw.get("thread", False), bool, f"{entry}: thread"),
-        reminders=channel_reminders(raw, entry),
-        summary=channel_summary(raw, entry),
-    )
-
-
-def channel_summary(raw: Mapping[str, Any], entry: str) -> str | None:
-    value = raw.get("summary")
-    if value is not None and value != "weekly":
-        raise ConfigError(f'{entry}: summary must be "weekly" (or left out), not {value!r}')
-    return value
-
-
-def channel_reminders(raw: Mapping[str, Any], entry: str) -> tuple[str, ...] | None:
-    """A channel's own `reminders = ["3d"]` (`[]` turns them off there), or None."""
-    if "reminders" not in raw:
-        return None
-    value = raw["reminders"]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f'{entry}: reminders must be a list of durations like ["14d", "1d"]')
-    try:
-        check_offsets(tuple(value))
-    except ValueError as exc:
-        raise ConfigError(f"{entry}: {exc}") from exc
-    return tuple(value)
-
-
-def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel: bool = False) -> Any:
-    cls = (CHANNELS if channel else KINDS)[kind_name].Options
-    return build_dataclass(cls, specific, entry)
-
-
-# -- value checks ---------------------------------------------------------------------
-
-
 def parse_dedupe(raw: Any, where: str) -> Dedupe:
     if not isinstance(raw, Mapping):
         raise ConfigError(f'{where} must be a table like [dedupe] window = "24h"')
-    _check_keys(raw, {"window"}, where)
+    check_keys(raw, {"window"}, where)
     return Dedupe(window=parse_interval(raw.get("window", "24h"), f"{where} window"))
-
-
-def parse_interval(value: Any, where: str) -> float:
-    """'90s', '15m', '1h', '1h30m', '2d' or a number of seconds."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected an interval like '1h', got {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        parts = INTERVAL_RE.findall(text)
-        if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
-            raise ConfigError(
-                f"{where}: {value!r} is not an interval; use a number and a unit (s, m, h, d, w) "
-                "such as '30m', '1h' or '1h30m', or use cron = '0 9 * * 1-5'"
-            )
-        seconds = sum(float(n) * UNITS[u.lower()] for n, u in parts)
-    else:
-        raise ConfigError(f"{where}: expected an interval like '1h', got {value!r}")
-    return bounds.check_interval(seconds, value, where)
-
-
-def validate_cron(expr: str, where: str) -> str:
-    try:
-        cron_trigger(expr)  # standard crontab weekdays (0 = Sunday), see watcher.service.scheduling
-    except ValueError as exc:
-        raise ConfigError(
-            f"{where}: {expr!r} is not a valid cron expression ({exc}); "
-            "use five fields: minute hour day month weekday, e.g. '0 9 * * 1-5'"
-        ) from exc
-    return expr
-
-
-def validate_url(url: str, where: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}: {url!r} is not an http(s) URL; write it like 'https://example.gov/news'")
-    return url.strip()
-
-
-def _suggest(word: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    for key in data:
-        if key not in allowed:
-            raise ConfigError(f"{where}: unknown key {key!r}" + _suggest(key, sorted(allowed)))
-
-
-def _table_list(data: Mapping[str, Any], key: str, where: str) -> list[dict[str, Any]]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(f"{where}: '{key}' must be a list of tables, written [[{key}]]")
-    return value
-
-
-def _typed(data: Mapping[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
-    if key not in data:
-        return default
-    return _expect(data[key], kind, f"{where}: {key}")
-
-
-def _expect(value: Any, kind: type, where: str) -> Any:
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise ConfigError(f"{where}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
-    return value
-
-
-def config_key(f: dataclasses.Field) -> str:
-    """The config key of a dataclass field: its name, or `metadata["key"]` (e.g. `from`)."""
-    return f.metadata.get("key", f.name)
-
-
-def build_dataclass(
-    cls: type,
-    data: Any,
-    where: str,
-    *,
-    raw_fields: set[str] = frozenset(),  # type: ignore[assignment]
-) -> Any:
-    """Build a frozen dataclass from a TOML table, checking keys and types by annotation."""
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a table, got {data!r}")
-    fields = {config_key(f): f for f in dataclasses.fields(cls)}
-    hints = _type_hints(cls)
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in fields:
-            raise ConfigError(f"{where}: unknown key {key!r}" + _suggest(key, sorted(fields)))
-        name = fields[key].name
-        if key in raw_fields:
-            values[name] = value
-        else:
-            values[name] = _coerce(value, hints[name], f"{where}: {key}")
-    try:
-        return cls(**values)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
-
-
-@functools.cache
-def _type_hints(cls: type) -> dict[str, Any]:
-    """Resolved annotations of a config dataclass (resolving them costs ~0.3 ms per source)."""
-    return typing.get_type_hints(cls)
-
-
-def _coerce(value: Any, hint: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(value, arg, where)
-            except ConfigError as exc:
-                errors.append(str(exc))
-        raise ConfigError(errors[0] if errors else f"{where}: unexpected {value!r}")
-    if origin is typing.Literal:
-        if value not in args:
-            raise ConfigError(f"{where}: must be one of {', '.join(map(repr, args))}, not {value!r}")
-        return value
-    if origin is tuple:
-        if isinstance(value, Mapping) and args and typing.get_origin(args[0]) is tuple:
-            value = sorted(value.items())  # a table such as headers = {Accept = "..."}
-        if isinstance(value, str) and args and args[0] is str:
-            value = [value]
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
-        if len(args) != len(value):
-            raise ConfigError(f"{where}: expected {len(args)} values, got {value!r}")
-        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
-    if origin in (dict, Mapping) or hint in (dict, Mapping):
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{where}: expected a table, got {value!r}")
-        return dict(value)
-    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return build_dataclass(hint, value, where)
-    if hint is Any:
-        return value
-    if isinstance(hint, type):
-        return _expect(value, hint, where)
-    return value
-
-
-def source_config_hash(source: Source) -> str:
-    """A hash of everything that shapes a source's snapshot, so a config edit forces a re-parse."""
-    shape = repr((source.url, source.kind, source.options, source.ignore, source.render))
-    return hashlib.sha256(shape.encode()).hexdigest()[:16]

@@ -18,6 +18,46 @@ or marked permanent) and in the CLI (a message and an exit code, no traceback).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why one check of one source failed: the category the CLI, metrics and health rules share.
+
+    Stored as its text in `checks.reason` and `sources.last_reason`; a StrEnum, so it
+    compares equal to that text.
+    """
+
+    # fetching (FetchError)
+    DNS = "dns"
+    CONNECT = "connect"
+    TIMEOUT = "timeout"
+    HTTP = "http"
+    TOO_LARGE = "too_large"
+    REDIRECT = "redirect"
+    BLOCKED = "blocked"
+    TLS = "tls"
+    ROBOTS = "robots"
+    BOT_WALL = "bot_wall"
+    BOT_WALL_PERSISTENT = "bot_wall_persistent"
+    BROWSER = "browser"
+    BAD_CONTENT = "bad_content"
+    NETWORK = "network"
+    DEFERRED = "deferred"
+    # reading (ExtractError)
+    SELECTOR = "selector"
+    PARSE = "parse"
+    NOT_FEED = "not_feed"
+    NO_FEED = "no_feed"
+    NOT_JSON = "not_json"
+    NOT_PDF = "not_pdf"
+    EMPTY = "empty"
+    TOO_DEEP = "too_deep"
+    CRASH = "crash"
+    # neither
+    ERROR = "error"
+    BUG = "bug"
+
 
 class WatchError(Exception):
     """Base of every error regwatch raises on purpose."""
@@ -34,12 +74,12 @@ class UnknownName(WatchError):
 class SourceError(WatchError):
     """One check of one source failed. `reason` is a short machine-readable category."""
 
-    reason: str = "error"
+    reason: Reason = Reason.ERROR
 
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
+    def __init__(self, message: str, *, reason: Reason | None = None) -> None:
         super().__init__(message)
         if reason is not None:
-            self.reason = reason
+            self.reason = Reason(reason)
 
 
 class FetchError(SourceError):
@@ -51,13 +91,13 @@ class FetchError(SourceError):
     (the host asked for a pause, Retry-After, that outlasts this fetch).
     """
 
-    reason = "network"
+    reason = Reason.NETWORK
 
     def __init__(
         self,
         message: str,
         *,
-        reason: str | None = None,
+        reason: Reason | None = None,
         status: int | None = None,
         retryable: bool = True,
         retry_after: float | None = None,
@@ -77,7 +117,7 @@ class ExtractError(SourceError):
     twice on it).
     """
 
-    reason = "parse"
+    reason = Reason.PARSE
 
 
 class DeliveryError(WatchError):

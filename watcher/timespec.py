@@ -1,4 +1,8 @@
-"""Dates and durations as analysts type them: `2024-03-01`, `2024-03-01T09:30`, `7d`, `365d`.
+"""Dates, durations and cron expressions as people type them: `2024-03-01`, `7d`, `1h30m`, `0 9 * * 1-5`.
+
+Cron expressions use standard crontab meaning (0 or 7 = Sunday, `1-5` = Monday to
+Friday). APScheduler 3.x numbers weekdays from Monday, so numeric weekday fields are
+rewritten as names before they reach it.
 
 Dates without a zone are UTC. A bare date given as an end bound (`--until`, `--at`)
 means the end of that day, so `--until 2024-03-31` includes all of 31 March.
@@ -9,19 +13,36 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from apscheduler.triggers.cron import CronTrigger
+
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdwy])\s*$", re.IGNORECASE)
+PART = re.compile(r"(\d+(?:\.\d+)?)([smhdwy])", re.IGNORECASE)
+DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[smhdwy]\s*)+$", re.IGNORECASE)
 BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
 def parse_duration(text: str) -> timedelta:
-    """`90s`, `15m`, `12h`, `7d`, `2w`, `1y` (365 days) -> timedelta. ValueError otherwise."""
-    match = DURATION.match(text or "")
-    if not match:
+    """`90s`, `15m`, `12h`, `1h30m`, `7d`, `2w`, `1y` (365 days) -> timedelta. ValueError otherwise.
+
+    The one duration parser: history bounds, retention and `every = "1h30m"` all use it.
+    """
+    seconds = parse_seconds(text)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
+
+
+def parse_seconds(text: str) -> float:
+    """A duration as `parse_duration` reads it, in seconds, unbounded (may be huge or infinite):
+    for callers that range-check the value themselves (the config's `every`)."""
+    if not DURATION.match(text or ""):
         raise ValueError(
             f"{text!r} is not a duration; use a number and a unit s, m, h, d, w or y (e.g. 365d)"
         )
-    return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2).lower()])
+    parts = PART.findall(text.replace(" ", ""))
+    return sum(float(n) * UNITS[u.lower()] for n, u in parts)
 
 
 def parse_moment(text: str, now: datetime, *, end: bool = False) -> datetime:
@@ -57,3 +78,58 @@ def parse_moment(text: str, now: datetime, *, end: bool = False) -> datetime:
 def _day_bound(day: date, end: bool) -> datetime:
     start = datetime.combine(day, time(0), tzinfo=UTC)
     return start + timedelta(days=1) if end else start
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0/7 = Sunday) as APScheduler weekday names."""
+    if field in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        base, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"bad step in day-of-week {part!r}")
+        if base in ("*", "?"):
+            first, last = 0, 6
+        elif "-" in base:
+            start, _, end = base.partition("-")
+            first, last = _weekday(start), _weekday(end)
+            if last == 0 and first > 0:
+                last = 7  # '5-0' or 'fri-sun' run through Sunday
+        else:
+            first = _weekday(base)
+            last = 6 if step_text else first
+        if first > last:
+            raise ValueError(f"day-of-week range {base!r} runs backwards")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def _weekday(text: str) -> int:
+    text = text.strip().lower()
+    if text.isdigit():
+        value = int(text)
+        if not 0 <= value <= 7:
+            raise ValueError(f"day-of-week {text!r} is not 0-7")
+        return value
+    if text[:3] in WEEKDAYS:
+        return WEEKDAYS.index(text[:3])
+    raise ValueError(f"day-of-week {text!r} is not a day")
+
+
+def cron_trigger(expr: str, *, jitter: float | None = None) -> CronTrigger:
+    """A UTC CronTrigger for a five-field crontab expression (standard weekday numbering)."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"wrong number of fields: got {len(fields)}, expected 5")
+    minute, hour, day, month, weekday = fields
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=crontab_weekdays(weekday),
+        timezone=UTC,
+        jitter=int(jitter) if jitter else None,
+    )

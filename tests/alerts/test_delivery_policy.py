@@ -14,10 +14,10 @@ from servicerun import wait_for
 from slackapi import TOKEN
 
 from alerts.outbox import DEFAULT_RETRY, RetryPolicy, deliver_due
-from watcher.check.runner import build_channels, run_pass
 from watcher.config import parse_config
 from watcher.db.store import Store
 from watcher.errors import ConfigError
+from watcher.service.runner import build_channels, run_pass
 
 OLD = [("2024-10-01", "Settlement with Acme Health", "/news/acme.html")]
 

@@ -7,14 +7,13 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 from collections import deque
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from httpserve import LocalServer, Reply, Request
 
 from alerts.email import Email, EmailOptions
 from alerts.slack_webhook import SlackWebhook, SlackWebhookOptions
@@ -45,30 +44,16 @@ class Receiver:
     def __init__(self) -> None:
         self.posts: list[tuple[dict[str, str], bytes]] = []
         self.answers: deque[tuple[int, dict[str, str]]] = deque()
-        receiver = self
+        self.http = LocalServer(self._respond)
+        self.url = self.http.url("/hook")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                status, headers = receiver.answers.popleft() if receiver.answers else (204, {})
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+    def _respond(self, request: Request) -> Reply:
+        self.posts.append((request.headers, request.body))
+        status, headers = self.answers.popleft() if self.answers else (204, {})
+        return Reply(status, headers)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.base import Channel
 from alerts.outbox import deliver_due
-from watcher.db.store import HealthPolicy, Store
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.store import Store
 from watcher.model import Alert, Change, FetchResult, Item, Receipt, Snapshot, Source
 
 NOW = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)

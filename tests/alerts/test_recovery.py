@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from alerts.base import Channel
 from alerts.outbox import deliver_due
 from alerts.recovery import ChannelProbes
-from watcher.db.store import HealthPolicy, Store, iso
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.store import Store, iso
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, FetchResult, Item, Receipt, Snapshot, Source
 

@@ -91,3 +91,31 @@ def test_a_bad_priority_names_the_choices():
             {"sources": [{"id": "a-b-c", "url": "https://ex.gov/", "kind": "page", "priority": "urgent"}]},
             path=None,
         )
+
+
+def test_routes_decide_change_and_health_alerts_in_one_place():
+    from alerts.routing import Routes
+
+    config = parse_config(
+        {
+            "channels": [
+                {"id": "hipaa", "kind": "console", "match": {"tags": ["hipaa"]}},
+                {"id": "eu", "kind": "console", "match": {"jurisdictions": ["EU"]}, "health": False},
+            ]
+        },
+        path=None,
+    )
+    routes = Routes(config.channels)
+    assert routes.changes(HHS) == ["hipaa"]
+    assert routes.changes(EDPB) == ["eu"]
+    assert routes.changes(RELATED) == []  # related-article sources never alert
+    assert routes.health == ("hipaa",)  # every channel with health = true
+    assert Routes(config.channels, health_only=("eu",)).health == ("eu",)  # [health] channels
+
+
+def test_an_unknown_failure_reason_is_a_bug_not_a_new_category():
+    from watcher.errors import FetchError, Reason
+
+    assert FetchError("x", reason=Reason.TIMEOUT).reason == "timeout"
+    with pytest.raises(ValueError):
+        FetchError("x", reason="nonsense")  # type: ignore[arg-type]

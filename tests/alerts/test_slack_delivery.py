@@ -13,10 +13,10 @@ from localsite import LISTING_SOURCE, listing_page
 from slackapi import TOKEN, SlackServer
 
 from alerts.outbox import deliver_due
-from watcher.check.runner import build_channels, run_pass
 from watcher.config import parse_config
 from watcher.db.store import Store
 from watcher.service.metrics import MeteredChannel, Metrics
+from watcher.service.runner import build_channels, run_pass
 
 ITEMS = [
     ("2024-10-01", "HHS settles HIPAA investigation with Acme Health", "/news/acme.html"),

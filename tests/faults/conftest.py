@@ -17,10 +17,10 @@ from faultsite import FaultSite
 from localsite import LISTING_SOURCE, Site, listing_page
 
 from alerts.console import Console
-from watcher.check.runner import run_pass
 from watcher.config import load_config
 from watcher.db.store import Store
 from watcher.model import Outcome
+from watcher.service.runner import run_pass
 
 HEALTHY = "healthy"
 

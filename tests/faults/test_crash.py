@@ -1,7 +1,7 @@
 """Crash safety: `regwatch check` killed again and again in the middle of passes that detect
 changes, restarted each time, loses nothing and records nothing twice.
 
-The kills come from `watcher/check/crashpoints.py`: `REGWATCH_CRASH_AT=any:<n>` ends the process
+The kills come from `watcher/db/crashpoints.py`: `REGWATCH_CRASH_AT=any:<n>` ends the process
 with `os._exit(137)` (no cleanup, like SIGKILL) at the n-th crash point of the run, n drawn
 from a seeded random generator, so kills land after a fetch, after an extraction, inside
 the transaction that saves a change, after its commit, after an outbox row is claimed and

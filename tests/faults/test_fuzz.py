@@ -19,13 +19,12 @@ import html as htmlmod
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from httpserve import LocalServer, Reply, Request, json_reply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -204,50 +203,31 @@ def test_console_rendering_carries_no_control_sequence_from_content(before, afte
 class SlackApi:
     """The smallest Slack-Web-API look-alike: every method answers ok; payloads are kept."""
 
+    ANSWER = json.dumps(
+        {
+            "ok": True,
+            "channel": "C0FUZZ",
+            "ts": "1700000000.000100",
+            "permalink": "https://slack.example/archives/C0FUZZ/p1",
+            "messages": [],
+        }
+    )
+
     def __init__(self) -> None:
         self.payloads: list[dict[str, Any]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = LocalServer(self._respond)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/api/"
+        return self.http.url("/api/")
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if self.path.endswith("chat.postMessage"):
-                    api.payloads.append(json.loads(raw))
-                answer = json.dumps(
-                    {
-                        "ok": True,
-                        "channel": "C0FUZZ",
-                        "ts": "1700000000.000100",
-                        "permalink": "https://slack.example/archives/C0FUZZ/p1",
-                        "messages": [],
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
+    def _respond(self, request: Request) -> Reply:
+        if request.path.endswith("chat.postMessage"):
+            self.payloads.append(json.loads(request.body))
+        return json_reply(self.ANSWER)
 
 
 @pytest.fixture(scope="module")

@@ -21,23 +21,24 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpserve
 import httpx
 import pytest
 from clirun import ROOT, run_cli, write_config
+from httpserve import LocalServer, Reply, json_reply
 from localsite import LISTING_SOURCE, listing_page
 
 from alerts.registry import CHANNELS
 from watcher.config import Service, load_config
 from watcher.errors import FetchError
-from watcher.net.fetch import Fetcher, FetchPolicy, Request, check_public
+from watcher.net.addresses import check_public
+from watcher.net.fetch import Fetcher, FetchPolicy, Request
 
 TOKEN = "xoxb-SECRET-1234567890-abcdefABCDEF"
 WEBHOOK_SECRET = "whsec-SECRET-0987654321-zyxwvu"
@@ -50,40 +51,17 @@ class Echo:
     """A hostile or broken endpoint: answers 500 with the request's headers, path and body."""
 
     def __init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = LocalServer(self._respond)
 
     def url(self, path: str = "/") -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return self.http.url(path)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                echo = json.dumps(
-                    {
-                        "ok": False,
-                        "error": f"internal_error echo {self.path} {dict(self.headers)} {body[:500]!r}",
-                    }
-                ).encode()
-                self.send_response(500)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(echo)))
-                self.end_headers()
-                self.wfile.write(echo)
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
+    def _respond(self, request: httpserve.Request) -> Reply:
+        error = f"internal_error echo {request.path} {request.headers} {request.body[:500]!r}"
+        return json_reply(json.dumps({"ok": False, "error": error}), status=500)
 
 
 @pytest.fixture

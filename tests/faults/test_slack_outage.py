@@ -3,7 +3,7 @@ rate-limiting; every alert is delivered after recovery, once, in detection order
 
 Real parts only: the `regwatch` command (one-shot `check`/`deliver`, or the `run` service) in
 a subprocess, regulator pages on a local HTTP server, a real SQLite file, and the strict
-Slack-compatible server of tests/slackapi.py, which really stops listening (connection
+Slack-compatible server of tests/support/slackapi.py, which really stops listening (connection
 refused) and answers 503 to every call before it comes back with 429 + Retry-After: 1.
 Backoff is kept short with the documented `[delivery] base_delay` / `max_delay` knobs, so
 no clock is faked: the test waits until the rows' `next_attempt_at` is due.

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from watcher.db.store import HealthPolicy, Store
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.store import Store
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
 from watcher.related.linking import (
     LinkTarget,

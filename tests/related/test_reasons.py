@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from alerts.render import related_line as console_line
 from alerts.slack_render import related_line as slack_line
 from bench.related_eval import EVAL_SET, load
-from watcher.db.store import HealthPolicy, Store
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.store import Store
 from watcher.model import Change, FetchResult, Item, RelatedLink, Snapshot, Source
 from watcher.related.identifiers import defined_acts, find_acts, known_acts
 from watcher.related.linking import link_change

@@ -1,5 +1,5 @@
 """The summary parts on their own: grounding, safety, the extractive line, and the client
-against a local OpenAI-compatible server (tests/openaiapi.py)."""
+against a local OpenAI-compatible server (tests/support/openaiapi.py)."""
 
 from __future__ import annotations
 

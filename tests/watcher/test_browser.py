@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from passes import Passes, make_config
+from presence import needs
 
 from watcher.config import parse_config
 from watcher.errors import ConfigError
 from watcher.net.browser import unavailable_reason
 
 REASON = unavailable_reason()
-needs_browser = pytest.mark.skipif(REASON is not None, reason=f"browser rendering unavailable: {REASON}")
+needs_browser = needs(REASON and f"browser rendering unavailable: {REASON}", extra="browser")
 
 # The list exists only after JavaScript runs (like ABDM's publications page).
 JS_PAGE = """<!DOCTYPE html><html><head><title>Publications | ABDM</title></head><body>

@@ -89,7 +89,7 @@ def test_valid_config_becomes_typed_objects():
     assert source.headers == (("Accept-Language", "en"),)
     assert source.allow_private is True  # inherited from the top level
     assert source.options.exclude == ("nav",)
-    assert config.limits.timeout == 5.0
+    assert config.fetch.timeout == 5.0
     assert config.channels[0].match.tags == ("hipaa",)
 
 

@@ -9,10 +9,10 @@ import sys
 import pytest
 from clirun import ROOT
 
-from watcher.check import crashpoints
+from watcher.db import crashpoints
 
 SCRIPT = (
-    "from watcher.check import crashpoints\n"
+    "from watcher.db import crashpoints\n"
     "for point in ['after_fetch', 'after_extract', 'after_fetch', 'after_send']:\n"
     "    crashpoints.reached(point)\n"
     "    print('passed', point, flush=True)\n"

@@ -10,7 +10,8 @@ import zlib
 import pytest
 
 from watcher.errors import FetchError
-from watcher.net.fetch import Fetcher, FetchPolicy, Request, parse_retry_after
+from watcher.net.fetch import Fetcher, FetchPolicy, Request
+from watcher.retry_after import parse_retry_after
 
 
 def fetch(url: str, *, policy: FetchPolicy | None = None, **request) -> object:

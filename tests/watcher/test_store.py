@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from watcher.db.store import HealthPolicy, Store
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.store import Failure, Store
+from watcher.errors import Reason
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
 
 NOW = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)
@@ -81,7 +83,7 @@ def test_health_alert_once_after_n_failures_and_once_on_recovery(tmp_path):
     store.sync_sources([SOURCE], NOW)
     for _ in range(4):
         store.record_failure(
-            SOURCE, NOW, reason="http", error="HTTP 500", duration=0, http_status=500, health=HEALTH
+            SOURCE, NOW, Failure(reason=Reason.HTTP, error="HTTP 500", http_status=500), health=HEALTH
         )
     rows = store.db.execute("SELECT kind, subject FROM outbox").fetchall()
     assert rows == [("health", "health:1")]

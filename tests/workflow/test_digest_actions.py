@@ -12,11 +12,11 @@ from workflowcase import ENV, ITEMS, NEW, make_change
 
 from alerts.outbox import deliver_due
 from alerts.slack_actions import Press
-from watcher.check.runner import build_channels
 from watcher.config import load_config
 from watcher.db.store import Store
+from watcher.service.runner import build_channels
 from watcher.workflow.interactions import Interactions
-from watcher.workflow.settings import SlackApp
+from watcher.workflow_config import SlackApp
 
 LATER = ("2024-10-22", "OCR publishes HIPAA audit protocol", "/news/audit.html")
 

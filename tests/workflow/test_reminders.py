@@ -12,13 +12,13 @@ from slackapi import TOKEN
 from workflowcase import ENV, make_change
 
 from alerts.outbox import deliver_due
-from watcher.check.runner import build_channels
 from watcher.config import load_config
 from watcher.db.store import Store
+from watcher.db.workstate import Action
+from watcher.service.runner import build_channels
 from watcher.workflow.actions import record
 from watcher.workflow.inbox import open_alerts
 from watcher.workflow.reminders import schedule_notices
-from watcher.workflow.state import Action
 
 
 def replies(slack) -> list[dict]:

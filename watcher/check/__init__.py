@@ -1,8 +1,9 @@
 """The check: one source from fetch to stored change, then its enrichment.
 
-`pipeline` checks one source (fetch → extract → decide → store); `diff` compares two
-snapshots; `enrich` follows new documents and links related articles after the check;
-`runner` runs a pass over many sources and delivers; `workers` is the extraction process
-pool; `crashpoints` is the crash-test hook. Imports the network, the database, related,
-`sources` and `alerts`; never the service or the command line.
+`pipeline` checks one source (robots → fetch → extract → decide → record, then the
+enrichment stage); `decide` says what a check means and `sourcehealth` how a source's
+health moves (both pure); `diff` compares two snapshots; `enrich` and `follow` follow new
+documents and link related articles after the check; `workers` is the extraction process
+pool. Imports the network, the database, related, `sources`, `alerts` and the shared
+values; never the config, the service or the command line (lint-imports checks).
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sources.document import DOCUMENT_ACCEPT, Document, extract_document
@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 class FollowPolicy:
     """Bounds on following: items per change, characters kept per document, PDF pages read."""
 
-    max_items: int = 20
-    max_chars: int = 200_000
+    #: Config keys `[related] follow_max_items` / `follow_max_chars`; max_pages is `[limits] pdf_max_pages`.
+    max_items: int = field(default=20, metadata={"key": "follow_max_items"})
+    max_chars: int = field(default=200_000, metadata={"key": "follow_max_chars"})
     max_pages: int = 200
 
 

@@ -14,14 +14,27 @@ from typing import Any
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
-from watcher.check import crashpoints
 from watcher.check.deadline import past_deadline, within_rest_of
-from watcher.check.diff import diff
+from watcher.check.decide import (
+    Baseline,
+    Changed,
+    Decision,
+    Pending,
+    Rebaseline,
+    Rekeyed,
+    Unchanged,
+    decide,
+    is_same_shape,
+    must_read,
+    source_config_hash,
+)
 from watcher.check.enrich import Enrichment, enrich, needs_enrichment
 from watcher.check.evidence import capture
-from watcher.config import source_config_hash
-from watcher.db.store import HealthPolicy, Store
-from watcher.errors import SourceError
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db import crashpoints
+from watcher.db.store import Store
+from watcher.db.values import ContentUpdate, Failure, SourceState
+from watcher.errors import Reason, SourceError
 from watcher.model import FetchResult, Outcome, Snapshot, Source
 from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import Fetcher, Request
@@ -62,60 +75,240 @@ class Context:
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
-    """Fetch, read, compare and record one source. Never raises for a source's own failure."""
+    """Check one source, then enrich the change it found. Never raises for a source's own failure.
+
+    Two stages: the check records what it found (a change's alerts wait in 'enriching'
+    when it has documents to follow or link), then `enrich_found` follows and links, and
+    releases those alerts. A crash between the two is finished by `recover` at the next start.
+    """
     started = time.monotonic()
     budget = source.check_timeout or ctx.check_timeout
     try:
         # One deadline for the whole check: robots.txt, discovery, pages, extraction, follows,
         # and every wait for a connection slot (watcher/check/deadline.py).
         async with asyncio.timeout(budget) as scope:
-            outcome = await _check(source, ctx, started, scope)
+            outcome, found = await _check(source, ctx, started)
+            if found is not None:
+                # Its alerts wait in 'enriching' until this finishes (watcher/check/enrich.py);
+                # never raises. The change is saved: what is left of the deadline bounds the
+                # follows, and running out of it ends them without failing the check.
+                async with within_rest_of(scope, source.id):
+                    await enrich_found(found, ctx)
     except TimeoutError as exc:
-        outcome = ctx.store.record_failure(
-            source,
-            ctx.clock(),
-            reason="timeout",
-            error=past_deadline(budget, scope.expired(), exc),
-            duration=time.monotonic() - started,
-            http_status=None,
-            health=ctx.health,
+        outcome = _record_failure(
+            source, ctx, exc, started, timed_out=past_deadline(budget, scope.expired(), exc)
         )
     except SourceError as exc:
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after:
-            ctx.fetcher.back_off(source.url, retry_after)
-        outcome = ctx.store.record_failure(
-            source,
-            ctx.clock(),
-            reason=exc.reason,
-            error=str(exc),
-            duration=time.monotonic() - started,
-            http_status=getattr(exc, "status", None),
-            health=ctx.health,
-            retry_after=retry_after,
-        )
+        outcome = _record_failure(source, ctx, exc, started)
     except Exception as exc:  # a bug must not stop the pass; it is recorded and logged
         logger.exception("bug while checking %s", source.id)
-        outcome = ctx.store.record_failure(
-            source,
-            ctx.clock(),
-            reason="bug",
-            error=f"internal error: {type(exc).__name__}: {exc}",
-            duration=time.monotonic() - started,
-            http_status=None,
-            health=ctx.health,
-        )
+        outcome = _record_failure(source, ctx, exc, started)
     _log(outcome)
     return outcome
 
 
-async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Timeout) -> Outcome:
+async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome, Found | None]:
+    """Fetch (robots.txt first, conditionally), read every page, decide, record."""
     kind = kind_for(source.kind)
     state = ctx.store.state(source.id)
     config_hash = source_config_hash(source)
-    same_shape = state.latest is not None and state.config_hash == config_hash and not state.pending
     if kind.discovers_feed(source):
         source, kind = await _discover_feed(source, kind, ctx)
+    fetched = await _fetch_source(source, kind, state, config_hash, ctx)
+    crashpoints.reached("after_fetch")
+    if not must_read(state, fetched, config_hash):  # a 304, or the same bytes under the same config
+        outcome = ctx.store.record_unchanged(
+            source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
+        )
+        return outcome, None
+    snapshot = await _extract_all(kind, fetched, source, ctx)  # follows pagination up to the cap
+    crashpoints.reached("after_extract")
+    changed = state.latest is not None and snapshot.fingerprint != state.latest
+    previous = (ctx.store.snapshot(state.latest) if changed and state.latest else None) or None
+    decision = decide(
+        state,
+        fetched,
+        snapshot,
+        source,
+        config_hash=config_hash,
+        previous=previous,
+        removals=source.removals or kind.removals,
+    )
+    return _record(decision, source, fetched, snapshot, ctx, config_hash, started)
+
+
+def _record(
+    decision: Decision,
+    source: Source,
+    fetched: FetchResult,
+    snapshot: Snapshot,
+    ctx: Context,
+    config_hash: str,
+    started: float,
+) -> tuple[Outcome, Found | None]:
+    """Write what `decide` said, in one transaction; a change is routed to its channels."""
+    now = ctx.clock()
+    for warning in snapshot.warnings:
+        logger.warning("%s: %s", source.id, warning)
+    common: dict[str, Any] = {
+        "duration": time.monotonic() - started,
+        "health": ctx.health,
+        "warnings": snapshot.warnings,
+    }
+    body_hash = fetched.body_hash
+    store = ctx.store
+    match decision:
+        case Baseline():
+            with store.db.atomic():  # the version and the response that produced it (evidence)
+                outcome = store.save_baseline(
+                    source, fetched, snapshot, now, body_hash=body_hash, config_hash=config_hash, **common
+                )
+                _capture(source, fetched, now, ctx, snapshot=snapshot.fingerprint)
+            return outcome, None
+        case Rebaseline():
+            # The extraction settings changed: what they extract now is the new reference,
+            # recorded as "configuration changed" in the check history, with its evidence.
+            with store.db.atomic():
+                outcome = store.save_rebaseline(
+                    source,
+                    fetched,
+                    snapshot,
+                    now,
+                    body_hash=body_hash,
+                    config_hash=config_hash,
+                    reason="configuration changed",
+                    **common,
+                )
+                _capture(source, fetched, now, ctx, snapshot=snapshot.fingerprint)
+            return outcome, None
+        case Rekeyed(change=change):
+            # Only the form of some keys changed (http -> https): store it, alert nothing.
+            outcome = store.save_rebaseline(
+                source,
+                fetched,
+                snapshot,
+                now,
+                body_hash=body_hash,
+                config_hash=config_hash,
+                status="unchanged",
+                renamed=change.renamed,
+                fingerprint=snapshot.fingerprint,
+                **common,
+            )
+            return outcome, None
+        case Unchanged(clear_pending=clear):
+            if not clear:  # the versions differ in what the diff does not report: a date field moved?
+                store.refresh_document_dates(source, snapshot.items, now)
+            update = ContentUpdate(body_hash, config_hash, keep_pending=not clear)
+            return store.record_unchanged(source, fetched, now, content=update, **common), None
+        case Pending(count=count):
+            return store.record_pending(
+                source, fetched, snapshot, count, now, config_hash=config_hash, **common
+            ), None
+        case Changed(change=change):
+            alerted = not change.is_empty  # a change of only aged-out items is recorded, not alerted
+            hold = alerted and ctx.enrichment is not None and needs_enrichment(source, change)
+            fingerprint = snapshot.fingerprint
+            with store.db.atomic():  # the change and the response that produced it (evidence)
+                outcome = store.save_change(
+                    source,
+                    fetched,
+                    snapshot,
+                    change,
+                    ctx.route(source) if alerted else (),
+                    now,
+                    hold=hold,
+                    body_hash=body_hash,
+                    config_hash=config_hash,
+                    fingerprint=fingerprint,
+                    dedupe_window=ctx.dedupe_window,
+                    **common,
+                )
+                _capture(source, fetched, now, ctx, snapshot=fingerprint, change_id=outcome.change_id)
+            found = Found(outcome.change_id, source) if hold and outcome.change_id is not None else None
+            return outcome, found
+    raise AssertionError(f"unknown decision {decision!r}")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A recorded change whose alerts wait in 'enriching' for the enrichment stage."""
+
+    change_id: int
+    source: Source
+
+
+async def enrich_found(found: Found, ctx: Context) -> None:
+    """The enrichment stage: follow and link, then release the change's alerts. Never raises."""
+    if ctx.enrichment is None:
+        return
+    await enrich(
+        found.change_id,
+        found.source,
+        fetcher=ctx.fetcher,
+        store=ctx.store,
+        clock=ctx.clock,
+        settings=ctx.enrichment,
+        robots=ctx.robots,
+    )
+
+
+def _capture(
+    source: Source,
+    fetched: FetchResult,
+    now: datetime,
+    ctx: Context,
+    *,
+    snapshot: str,
+    change_id: int | None = None,
+) -> None:
+    """Keep the response that produced a stored version (evidence), in the caller's transaction."""
+    capture(
+        ctx.store,
+        source,
+        fetched,
+        now,
+        user_agent=ctx.fetcher.policy.user_agent,
+        change_id=change_id,
+        snapshot=snapshot,
+    )
+
+
+def _record_failure(
+    source: Source, ctx: Context, exc: Exception, started: float, *, timed_out: str | None = None
+) -> Outcome:
+    """Record a failed check; the source's kind says which failures break it at once.
+
+    `timed_out` is the message of a check that ran out of its `check_timeout`."""
+    if timed_out is not None:
+        reason, error = Reason.TIMEOUT, timed_out
+    elif isinstance(exc, SourceError):
+        reason, error = exc.reason, str(exc)
+    else:
+        reason, error = Reason.BUG, f"internal error: {type(exc).__name__}: {exc}"
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        ctx.fetcher.back_off(source.url, retry_after)
+    kind = KINDS.get(source.kind)
+    failure = Failure(
+        reason=reason,
+        error=error,
+        duration=time.monotonic() - started,
+        http_status=getattr(exc, "status", None),
+        retry_after=retry_after,
+        breaks_on=frozenset(kind.breaks_on) if kind is not None else frozenset(),
+    )
+    return ctx.store.record_failure(source, ctx.clock(), failure, health=ctx.health)
+
+
+async def _fetch_source(
+    source: Source, kind: SourceKind, state: SourceState, config_hash: str, ctx: Context
+) -> FetchResult:
+    """Fetch the source's URL, conditionally when the stored version is comparable.
+
+    A 304 without a stored version cannot be trusted: then it is fetched in full.
+    """
+    same_shape = is_same_shape(state, config_hash)
     request = dataclasses.replace(
         _request(source, kind, source.url),
         etag=state.etag if same_shape else None,
@@ -123,141 +316,9 @@ async def _check(source: Source, ctx: Context, started: float, scope: asyncio.Ti
     )
     await _ensure_allowed(source, source.url, ctx)
     fetched = await _fetch(request, source, ctx)
-    crashpoints.reached("after_fetch")
-    if fetched.not_modified:
-        if state.latest is None:
-            # A 304 without a stored version cannot be trusted; fetch in full.
-            fetched = await _fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
-        else:
-            return ctx.store.record_unchanged(
-                source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
-            )
-    body_hash = fetched.body_hash
-    if same_shape and body_hash == state.body_hash:
-        # Same bytes, same config: the snapshot cannot differ, skip parsing entirely.
-        return ctx.store.record_unchanged(
-            source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
-        )
-    snapshot = await _extract_all(kind, fetched, source, ctx)
-    crashpoints.reached("after_extract")
-    now = ctx.clock()
-    duration = time.monotonic() - started
-    common: dict[str, Any] = {
-        "duration": duration,
-        "config_hash": config_hash,
-        "health": ctx.health,
-        "warnings": snapshot.warnings,
-    }
-    for warning in snapshot.warnings:
-        logger.warning("%s: %s", source.id, warning)
-    if state.latest is None:
-        with ctx.store.db.atomic():  # the version and the response that produced it (evidence)
-            outcome = ctx.store.save_baseline(source, fetched, snapshot, now, body_hash=body_hash, **common)
-            capture(
-                ctx.store,
-                source,
-                fetched,
-                now,
-                user_agent=ctx.fetcher.policy.user_agent,
-                snapshot=snapshot.fingerprint,
-            )
-        return outcome
-    if state.config_hash and state.config_hash != config_hash:
-        # The extraction settings changed: what they extract now is the new reference.
-        with ctx.store.db.atomic():
-            outcome = ctx.store.save_rebaseline(
-                source, fetched, snapshot, now, body_hash=body_hash, reason="configuration changed", **common
-            )
-            capture(
-                ctx.store,
-                source,
-                fetched,
-                now,
-                user_agent=ctx.fetcher.policy.user_agent,
-                snapshot=snapshot.fingerprint,
-            )
-        return outcome
-    fingerprint = snapshot.fingerprint
-    if fingerprint == state.latest:
-        return ctx.store.record_unchanged(
-            source,
-            fetched,
-            now,
-            duration=duration,
-            health=ctx.health,
-            warnings=snapshot.warnings,
-            extra={"body_hash": body_hash, "config_hash": config_hash, "pending": None, "pending_count": 0},
-        )
-    if source.confirm > 1:
-        count = state.pending_count + 1 if state.pending == fingerprint else 1
-        if count < source.confirm:
-            return ctx.store.record_pending(source, fetched, snapshot, count, now, **common)
-    previous = ctx.store.snapshot(state.latest) or Snapshot()
-    change = diff(source.id, previous, snapshot, removals=source.removals or kind.removals)
-    if change is not None and change.is_empty and not change.aged_out:
-        # Only the form of some keys changed (http -> https): store it, alert nothing.
-        return ctx.store.save_rebaseline(
-            source,
-            fetched,
-            snapshot,
-            now,
-            body_hash=body_hash,
-            status="unchanged",
-            renamed=change.renamed,
-            fingerprint=fingerprint,
-            **common,
-        )
-    if change is None:
-        ctx.store.refresh_document_dates(source, snapshot.items, now)  # only a date field moved?
-        return ctx.store.record_unchanged(
-            source,
-            fetched,
-            now,
-            duration=duration,
-            health=ctx.health,
-            warnings=snapshot.warnings,
-            extra={"body_hash": body_hash, "config_hash": config_hash},
-        )
-    alerted = not change.is_empty  # a change of only aged-out items is recorded, not alerted
-    hold = alerted and ctx.enrichment is not None and needs_enrichment(source, change)
-    with ctx.store.db.atomic():  # the change and the response that produced it (evidence)
-        outcome = ctx.store.save_change(
-            source,
-            fetched,
-            snapshot,
-            change,
-            ctx.route(source) if alerted else (),
-            now,
-            body_hash=body_hash,
-            hold=hold,
-            fingerprint=fingerprint,
-            dedupe_window=ctx.dedupe_window,
-            **common,
-        )
-        capture(
-            ctx.store,
-            source,
-            fetched,
-            now,
-            user_agent=ctx.fetcher.policy.user_agent,
-            change_id=outcome.change_id,
-            snapshot=fingerprint,
-        )
-    if hold and ctx.enrichment is not None and outcome.change_id is not None:
-        # Its alerts wait in 'enriching' until this finishes (watcher/check/enrich.py); never raises.
-        # The change is saved: what is left of the deadline bounds the follows, and running
-        # out of it ends them without failing the check.
-        async with within_rest_of(scope, source.id):
-            await enrich(
-                outcome.change_id,
-                source,
-                fetcher=ctx.fetcher,
-                store=ctx.store,
-                clock=ctx.clock,
-                settings=ctx.enrichment,
-                robots=ctx.robots,
-            )
-    return outcome
+    if fetched.not_modified and state.latest is None:
+        fetched = await _fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
+    return fetched
 
 
 async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:

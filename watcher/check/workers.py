@@ -32,7 +32,7 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from sources.base import SourceKind
-from watcher.errors import ExtractError, FetchError
+from watcher.errors import ExtractError, FetchError, Reason
 from watcher.model import FetchResult, Snapshot, Source
 
 logger = logging.getLogger(__name__)
@@ -94,14 +94,14 @@ class ProcessExtractor:
                     f"extraction of {fetched.final_url} took longer than {limit:g}s;"
                     " the worker was stopped (a page built to be slow to read, or a runaway"
                     " `ignore` pattern)",
-                    reason="timeout",
+                    reason=Reason.TIMEOUT,
                 ) from exc
             except ProcessExpired as exc:
                 if attempt == 2:
                     raise ExtractError(
                         f"the extraction worker died twice reading {fetched.final_url}"
                         f" (exit code {exc.exitcode}; out of memory?)",
-                        reason="crash",
+                        reason=Reason.CRASH,
                     ) from exc
                 logger.warning("an extraction worker died reading %s; trying a fresh one", source.id)
         raise AssertionError("unreachable")

@@ -13,12 +13,12 @@ import click
 from alerts.digest import next_digest_at
 from alerts.outbox import deliver_due
 from alerts.render import render_text, safe
-from watcher.check.runner import build_channels, utcnow
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, format_options, write_rows
 from watcher.db.lock import DatabaseLock
 from watcher.errors import UnknownName
 from watcher.model import Alert, SourceInfo
+from watcher.service.runner import build_channels, utcnow
 
 WAITING = ("pending", "held", "batched", "sending")
 

@@ -22,6 +22,7 @@ from watcher.db.store import Store
 from watcher.db.trouble import explain
 from watcher.db.waiting import WaitingChannel
 from watcher.errors import ConfigError, DatabaseError, UnknownName, WatchError
+from watcher.settings import resolve
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # also a database that cannot be used: restarting will not fix either
@@ -125,10 +126,12 @@ class Settings:
 
     @property
     def database(self) -> str:
-        if self.db_path:
-            return self.db_path
+        """--db, else $REGWATCH_DB, else `database` in the config file, else regwatch.db."""
+        chosen = resolve("database", flag=self.db_path)
+        if chosen.origin in ("flag", "environment"):
+            return str(chosen.value)
         database = self.config.database
-        if self.config.path is not None and not os.path.isabs(database) and "REGWATCH_DB" not in os.environ:
+        if self.config.path is not None and not os.path.isabs(database):
             # A relative database path in a config file is relative to that file.
             return str(self.config.path.parent / database)
         return database
@@ -217,14 +220,12 @@ class JsonFormatter(logging.Formatter):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
-    envvar="REGWATCH_CONFIG",
     help="Config file (default: ./regwatch.toml, else the built-in default).",
 )
 @click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False),
-    envvar="REGWATCH_DB",
     help="SQLite database (default: from config, regwatch.db).",
 )
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")

@@ -21,12 +21,12 @@ from rich.progress import (
 
 from alerts.outbox import deliver_due
 from alerts.render import safe
-from watcher.check.runner import build_channels, run_pass, utcnow
 from watcher.cli.app import EXIT_FAILED, EXIT_UNDELIVERED, Settings, main, select_sources
 from watcher.cli.waiting import waiting_lines
 from watcher.db.lock import DatabaseLock
 from watcher.model import Outcome
 from watcher.service.notices import enqueue_due_notices
+from watcher.service.runner import build_channels, run_pass, utcnow
 from watcher.workflow.reminders import schedule_notices
 
 STATUS_WORDS = {

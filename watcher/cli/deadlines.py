@@ -7,13 +7,13 @@ from datetime import UTC, date, timedelta
 
 import click
 
-from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.cli.history import build_filters, filter_options
 from watcher.cli.output import Column, closed_pipe_ok, write_rows
 from watcher.dates.calendar import to_ics
 from watcher.dates.deadlines import KIND_LABEL, order, window
 from watcher.history.queries import source_clause
+from watcher.service.runner import utcnow
 from watcher.timespec import parse_duration
 
 COLUMNS = (

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 
-from watcher.check.runner import run_pass
 from watcher.config import parse_config
 from watcher.db.store import Store
+from watcher.service.runner import run_pass
 
 CIRCULARS = [
     ("2024-09-12", "Circular 14/2024: ABHA number creation through Aadhaar OTP", "/circulars/14-2024.pdf"),

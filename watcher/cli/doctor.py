@@ -9,13 +9,13 @@ from datetime import datetime
 import click
 from rich.console import Console
 
-from watcher.check.runner import build_channels, utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main
-from watcher.config import _suggest
+from watcher.config_tables import suggest as _suggest
 from watcher.doctor.checks import run_checks
 from watcher.doctor.report import has_failures, render
 from watcher.errors import ConfigError, DeliveryError
 from watcher.model import Alert, Change, SourceInfo
+from watcher.service.runner import build_channels, utcnow
 
 TEST_SOURCE = "regwatch-test"
 

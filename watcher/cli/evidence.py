@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from alerts.render import safe
-from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.errors import WatchError
+from watcher.service.runner import utcnow
 from watcher.timespec import parse_moment
 
 

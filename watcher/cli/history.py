@@ -9,7 +9,6 @@ import click
 
 from alerts.facts import text_lines
 from alerts.render import safe
-from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, write_rows
 from watcher.cli.sidebyside import side_by_side
@@ -18,6 +17,7 @@ from watcher.dates.facts import change_facts
 from watcher.errors import UnknownName
 from watcher.history import queries as queries
 from watcher.history.queries import CHANGE_KINDS, Filters
+from watcher.service.runner import utcnow
 from watcher.timespec import parse_moment
 
 HISTORY_COLUMNS = (

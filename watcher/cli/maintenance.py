@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from watcher.check.runner import utcnow
 from watcher.cli.app import Settings, main
 from watcher.db.trouble import ensure_readable
 from watcher.errors import WatchError
 from watcher.history.retention import prune
+from watcher.service.runner import utcnow
 from watcher.timespec import parse_duration
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 
 from alerts.render import safe
-from watcher.check.runner import utcnow
 from watcher.cli.app import EXIT_FAILED, Settings, main
 from watcher.cli.output import format_options, write_rows
 from watcher.cli.waiting import waiting_lines
 from watcher.config import load_config
 from watcher.db.lock import holder
+from watcher.service.runner import utcnow
 from watcher.service.status import SourceStatus, source_statuses
 
 

@@ -14,13 +14,13 @@ from typing import Any
 import click
 
 from alerts.render import safe
-from watcher.check.runner import build_channels, utcnow
 from watcher.cli.app import Settings, main
 from watcher.cli.output import Column, closed_pipe_ok, format_options, write_rows
+from watcher.db.workstate import USER_ID_LIKE, Action, ActionName, clean_reason, snooze_until
+from watcher.service.runner import build_channels, utcnow
 from watcher.timespec import parse_duration, parse_moment
 from watcher.workflow.actions import apply
 from watcher.workflow.inbox import open_alerts
-from watcher.workflow.state import USER_ID_LIKE, Action, ActionName, clean_reason, snooze_until
 
 AUDIT_COLUMNS = (
     Column("at", "when (UTC)", 19, lambda v: str(v)[:19]),

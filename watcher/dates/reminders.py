@@ -20,12 +20,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from alerts.routing import route
-from watcher.config import Config
 from watcher.model import Source
 from watcher.timespec import parse_duration
+
+if TYPE_CHECKING:  # only a type here: the config sits above dates in the layers
+    from watcher.config import Config
 
 logger = logging.getLogger(__name__)
 

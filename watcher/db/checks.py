@@ -1,4 +1,9 @@
-"""Recording checks: unchanged, pending, baseline, change and failure, each in one transaction."""
+"""Recording checks: unchanged, pending, baseline, change and failure, each in one transaction.
+
+The store decides nothing here: what a check means comes from watcher/check/decide.py,
+health transitions from the `HealthRules` it is given (watcher/check/sourcehealth.py),
+the channels from alerts/routing.py. It reads and writes typed values.
+"""
 
 from __future__ import annotations
 
@@ -6,95 +11,60 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from watcher.check import crashpoints
-from watcher.db.assembly import AlertAssembly
+from watcher.db import crashpoints
 from watcher.db.docdates import record_document_dates
 from watcher.db.documents import DEFAULT_WINDOW
 from watcher.db.values import (
-    HealthPolicy,
+    ContentUpdate,
+    Failure,
+    HealthRules,
+    HealthState,
     _baseline_summary,
-    _dumps,
     iso,
     parse_iso,
 )
+from watcher.db.versions import VersionRows, _content_columns
 from watcher.model import (
     Change,
     CheckStatus,
     FetchResult,
     HealthEvent,
-    Item,
     Outcome,
     Snapshot,
     Source,
 )
 
 
-def removed_rows(change: Change) -> list[dict[str, Any]]:
-    """Removed items as stored, each with the evidence of its removal when there is one."""
-    evidence = dict(change.evidence)
-    return [
-        {**i.to_dict(), "evidence": evidence[i.key]} if i.key in evidence else i.to_dict()
-        for i in change.removed
-    ]
-
-
-class CheckRecords(AlertAssembly):
+class CheckRecords(VersionRows):
     # -- recording checks ---------------------------------------------------------------
 
-    def _check_row(
-        self,
-        source_id: str,
-        now: datetime,
-        status: CheckStatus,
-        *,
-        fetched: FetchResult | None = None,
-        duration: float = 0.0,
-        snapshot: str | None = None,
-        reason: str | None = None,
-        error: str | None = None,
-        http_status: int | None = None,
-        warnings: Sequence[str] | None = None,
-    ) -> None:
-        self.db.execute(
-            "INSERT INTO checks (source_id, at, status, http_status, duration_ms, reason, error, snapshot,"
-            " warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                source_id,
-                iso(now),
-                status,
-                http_status if http_status is not None else (fetched.status if fetched else None),
-                round(duration * 1000),
-                reason,
-                error,
-                snapshot,
-                "\n".join(warnings)[:4000] if warnings else None,
-            ],
-        )
+    def _health_state(self, source_id: str) -> HealthState:
+        row = self.db.execute(
+            "SELECT state, failures, failing_since FROM sources WHERE id = ?", [source_id]
+        ).fetchone()
+        if row is None:
+            return HealthState()
+        return HealthState(row[0] or "new", row[1] or 0, parse_iso(row[2]))
 
     def _ok(
         self,
         source: Source,
         now: datetime,
         fetched: FetchResult | None,
-        health: HealthPolicy,
-        extra: dict[str, Any] | None = None,
+        health: HealthRules,
+        content: ContentUpdate | None = None,
         warnings: Sequence[str] | None = None,
-        state: str | None = None,
     ) -> None:
-        """Mark a successful check; a source that was broken recovers (and says so once).
+        """Mark a successful check and apply the health rules (a broken source recovers).
 
         `warnings` (from reading the content) replace the source's last warning; None (the
-        content was not re-read: 304 or same bytes) keeps it. `state` is the source's state
-        when the caller has just read it in this transaction.
+        content was not re-read: 304 or same bytes) keeps it.
         """
-        if state is None:
-            row = self.db.execute("SELECT state FROM sources WHERE id = ?", [source.id]).fetchone()
-            state = row[0] if row is not None else None
-        was_broken = state == "broken"
+        transition = health.after_success(source.id, self._health_state(source.id))
         values: dict[str, Any] = {
-            "state": "ok",
-            "failures": 0,
-            "failing_since": None,
+            "state": transition.state.state,
+            "failures": transition.state.failures,
+            "failing_since": iso(transition.state.failing_since) if transition.state.failing_since else None,
             "last_reason": None,
             "last_error": None,
             "last_check_at": iso(now),
@@ -106,16 +76,35 @@ class CheckRecords(AlertAssembly):
             values["last_modified"] = fetched.last_modified
         if warnings is not None:
             values["last_warning"] = "; ".join(warnings)[:2000] if warnings else None
-        values.update(extra or {})
+        if content is not None:
+            values.update(_content_columns(content))
         self._update_source(source.id, values)
-        if was_broken:
-            self._health_event(
-                source, now, HealthEvent(source.id, "recovered", "the source works again"), health
-            )
+        if transition.event is not None:
+            self._health_event(source, now, transition.event, health.channels or ())
 
-    def _update_source(self, source_id: str, values: dict[str, Any]) -> None:
-        sets = ", ".join(f"{k} = :{k}" for k in values)
-        self.db.execute(f"UPDATE sources SET {sets} WHERE id = :_id", {**values, "_id": source_id})
+    def _record_read(
+        self,
+        source: Source,
+        fetched: FetchResult,
+        now: datetime,
+        content: ContentUpdate,
+        outcome: Outcome,
+        *,
+        fingerprint: str,
+        health: HealthRules,
+    ) -> Outcome:
+        """The check row and the source row of a check that read the content (inside a transaction)."""
+        self._check_row(
+            source.id,
+            now,
+            outcome.status,
+            fetched=fetched,
+            duration=outcome.duration,
+            snapshot=fingerprint,
+            warnings=outcome.warnings,
+        )
+        self._ok(source, now, fetched, health, content, outcome.warnings)
+        return outcome
 
     def record_unchanged(
         self,
@@ -124,16 +113,17 @@ class CheckRecords(AlertAssembly):
         now: datetime,
         *,
         duration: float,
-        health: HealthPolicy,
+        health: HealthRules,
         status: CheckStatus = "unchanged",
-        extra: dict[str, Any] | None = None,
+        content: ContentUpdate | None = None,
         warnings: Sequence[str] | None = None,
     ) -> Outcome:
+        """Nothing changed. `content` is None when the content was not read (304, same bytes)."""
         if fetched.not_modified:
             status = "not_modified"
         with self.db.atomic():
-            row = self.db.execute("SELECT latest, state FROM sources WHERE id = ?", [source.id]).fetchone()
-            latest, state = row if row is not None else (None, None)
+            row = self.db.execute("SELECT latest FROM sources WHERE id = ?", [source.id]).fetchone()
+            latest = row[0] if row is not None else None
             self._check_row(
                 source.id, now, status, fetched=fetched, duration=duration, snapshot=latest, warnings=warnings
             )
@@ -143,7 +133,7 @@ class CheckRecords(AlertAssembly):
                     " WHERE id = (SELECT max(id) FROM versions WHERE source_id = ?)",
                     [iso(now), source.id],
                 )
-            self._ok(source, now, fetched, health, extra, warnings, state=state)
+            self._ok(source, now, fetched, health, content, warnings)
         return Outcome(source.id, status, duration, fetched.status, warnings=tuple(warnings or ()))
 
     def record_pending(
@@ -156,43 +146,23 @@ class CheckRecords(AlertAssembly):
         *,
         duration: float,
         config_hash: str,
-        health: HealthPolicy,
+        health: HealthRules,
         warnings: Sequence[str] = (),
     ) -> Outcome:
         """A new version seen, but `confirm` wants it seen again before it counts."""
         fingerprint = snapshot.fingerprint
-        with self.db.atomic():
-            self._check_row(
-                source.id,
-                now,
-                "pending",
-                fetched=fetched,
-                duration=duration,
-                snapshot=fingerprint,
-                warnings=warnings,
-            )
-            self._ok(
-                source,
-                now,
-                fetched,
-                health,
-                {
-                    "pending": fingerprint,
-                    "pending_count": count,
-                    # Forget the body hash so the next check re-reads the page to confirm.
-                    "body_hash": None,
-                    "config_hash": config_hash,
-                },
-                warnings,
-            )
-        return Outcome(
-            source.id,
-            "pending",
-            duration,
-            fetched.status,
-            summary=f"change seen {count}/{source.confirm} times, awaiting confirmation",
-            warnings=tuple(warnings),
+        # The body hash is forgotten so the next check re-reads the page to confirm.
+        content = ContentUpdate(
+            body_hash=None, config_hash=config_hash, pending=fingerprint, pending_count=count
         )
+        summary = f"change seen {count}/{source.confirm} times, awaiting confirmation"
+        outcome = Outcome(
+            source.id, "pending", duration, fetched.status, summary=summary, warnings=tuple(warnings)
+        )
+        with self.db.atomic():
+            return self._record_read(
+                source, fetched, now, content, outcome, fingerprint=fingerprint, health=health
+            )
 
     def save_baseline(
         self,
@@ -204,47 +174,25 @@ class CheckRecords(AlertAssembly):
         duration: float,
         body_hash: str,
         config_hash: str,
-        health: HealthPolicy,
+        health: HealthRules,
         warnings: Sequence[str] = (),
+        summary: str | None = None,
     ) -> Outcome:
-        """The first snapshot of a source: remember it, alert nobody."""
+        """The first snapshot of a source (or the first under a new config): remember it, alert nobody."""
         with self.db.atomic():
             fingerprint = self._put_snapshot(snapshot, now)
             self._new_version(source.id, fingerprint, now)
             for item in snapshot.items:
                 self._upsert_item(source.id, item, now, change_id=None)
             record_document_dates(self.db, source, snapshot.items, now, change_id=None)
-            self._check_row(
-                source.id,
-                now,
-                "baseline",
-                fetched=fetched,
-                duration=duration,
-                snapshot=fingerprint,
-                warnings=warnings,
+            content = ContentUpdate(body_hash=body_hash, config_hash=config_hash, latest=fingerprint)
+            summary = summary or _baseline_summary(snapshot)
+            outcome = Outcome(
+                source.id, "baseline", duration, fetched.status, summary=summary, warnings=tuple(warnings)
             )
-            self._ok(
-                source,
-                now,
-                fetched,
-                health,
-                {
-                    "latest": fingerprint,
-                    "body_hash": body_hash,
-                    "config_hash": config_hash,
-                    "pending": None,
-                    "pending_count": 0,
-                },
-                warnings,
+            return self._record_read(
+                source, fetched, now, content, outcome, fingerprint=fingerprint, health=health
             )
-        return Outcome(
-            source.id,
-            "baseline",
-            duration,
-            fetched.status,
-            summary=_baseline_summary(snapshot),
-            warnings=tuple(warnings),
-        )
 
     def save_change(
         self,
@@ -258,7 +206,7 @@ class CheckRecords(AlertAssembly):
         duration: float,
         body_hash: str,
         config_hash: str,
-        health: HealthPolicy,
+        health: HealthRules,
         warnings: Sequence[str] = (),
         hold: bool = False,
         fingerprint: str | None = None,
@@ -275,47 +223,11 @@ class CheckRecords(AlertAssembly):
         """
         with self.db.atomic():
             fingerprint = self._put_snapshot(snapshot, now, fingerprint, previous=change.before or None)
-            cursor = self.db.execute(
-                "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
-                " n_removed, n_changed, n_diff, added, removed, changed, diff, aged_out)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    source.id,
-                    iso(now),
-                    change.before or None,
-                    fingerprint,
-                    change.summary,
-                    len(change.added),
-                    len(change.removed),
-                    len(change.changed),
-                    sum(1 for line in change.diff if line[:1] in "+-"),
-                    _dumps([i.to_dict() for i in change.added]),
-                    _dumps(removed_rows(change)),
-                    _dumps(
-                        [{"before": c.before.to_dict(), "after": c.after.to_dict()} for c in change.changed]
-                    ),
-                    "\n".join(change.diff),
-                    _dumps([i.to_dict() for i in change.aged_out]) if change.aged_out else None,
-                ],
-            )
-            change_id = int(cursor.lastrowid or 0)
+            change_id = self._insert_change(source.id, change, fingerprint, now)
             self._new_version(source.id, fingerprint, now)
-            self._rekey_items(source.id, change.renamed)
-            for item in change.added:
-                self._upsert_item(source.id, item, now, change_id=change_id)
-            for pair in change.changed:
-                self._upsert_item(source.id, pair.after, now, change_id=None)
+            self._apply_items(source.id, change, change_id, now)
             dated = [*change.added, *(pair.after for pair in change.changed)]
             record_document_dates(self.db, source, dated, now, change_id=change_id)
-            for item in change.removed + change.aged_out:
-                self.db.execute(
-                    "UPDATE items SET removed_at = ? WHERE source_id = ? AND key = ?",
-                    [iso(now), source.id, item.key],
-                )
-            self.db.execute(
-                "UPDATE items SET last_seen = ? WHERE source_id = ? AND removed_at IS NULL",
-                [iso(now), source.id],
-            )
             if hold:
                 self.db.execute("UPDATE changes SET enrichment = 'pending' WHERE id = ?", [change_id])
             covered = self._record_documents(source.id, change, change_id, channels, now, dedupe_window)
@@ -331,152 +243,77 @@ class CheckRecords(AlertAssembly):
                     change_id=change_id,
                     status="enriching" if hold else "pending",
                 )
-            self._check_row(
+            content = ContentUpdate(
+                body_hash=body_hash, config_hash=config_hash, latest=fingerprint, changed_at=now
+            )
+            outcome = Outcome(
                 source.id,
-                now,
                 "changed",
-                fetched=fetched,
-                duration=duration,
-                snapshot=fingerprint,
-                warnings=warnings,
+                duration,
+                fetched.status,
+                change_id=change_id,
+                summary=change.summary,
+                warnings=tuple(warnings),
             )
-            self._ok(
-                source,
-                now,
-                fetched,
-                health,
-                {
-                    "latest": fingerprint,
-                    "body_hash": body_hash,
-                    "config_hash": config_hash,
-                    "pending": None,
-                    "pending_count": 0,
-                    "last_change_at": iso(now),
-                },
-                warnings,
-            )
+            self._record_read(source, fetched, now, content, outcome, fingerprint=fingerprint, health=health)
             crashpoints.reached("before_commit")
         crashpoints.reached("after_commit")
-        return Outcome(
-            source.id,
-            "changed",
-            duration,
-            fetched.status,
-            change_id=change_id,
-            summary=change.summary,
-            warnings=tuple(warnings),
-        )
+        return outcome
 
     def record_failure(
-        self,
-        source: Source,
-        now: datetime,
-        *,
-        reason: str,
-        error: str,
-        duration: float,
-        http_status: int | None,
-        health: HealthPolicy,
-        retry_after: float | None = None,
+        self, source: Source, now: datetime, failure: Failure, *, health: HealthRules
     ) -> Outcome:
-        """A failed check: recorded, counted, and after N in a row (or a broken selector) one
-        "source broken" alert. Nothing already stored is touched."""
+        """A failed check: recorded and counted; the health rules say when it breaks the source
+        (and raise one "source broken" alert). Nothing already stored is touched."""
         with self.db.atomic():
-            row = self.db.execute(
-                "SELECT state, failures, failing_since FROM sources WHERE id = ?", [source.id]
-            ).fetchone()
-            state, failures, since = row if row else ("new", 0, None)
-            failures += 1
-            since = since or iso(now)
+            transition = health.after_failure(
+                source.id,
+                self._health_state(source.id),
+                reason=failure.reason,
+                error=failure.error,
+                now=now,
+                breaks_on=failure.breaks_on,
+            )
             self._check_row(
                 source.id,
                 now,
                 "failed",
-                duration=duration,
-                reason=reason,
-                error=error,
-                http_status=http_status,
+                duration=failure.duration,
+                reason=failure.reason,
+                error=failure.error,
+                http_status=failure.http_status,
             )
-            broken = failures >= health.after_failures or reason in ("selector", "bot_wall_persistent")
-            new_state = "broken" if (broken or state == "broken") else "failing"
+            since = transition.state.failing_since
             values: dict[str, Any] = {
-                "state": new_state,
-                "failures": failures,
-                "failing_since": since,
-                "last_reason": reason,
-                "last_error": error[:2000],
+                "state": transition.state.state,
+                "failures": transition.state.failures,
+                "failing_since": iso(since) if since else None,
+                "last_reason": failure.reason,
+                "last_error": failure.error[:2000],
                 "last_check_at": iso(now),
             }
-            if retry_after:
-                values["retry_after_until"] = iso(datetime.fromtimestamp(now.timestamp() + retry_after, UTC))
+            if failure.retry_after:
+                until = datetime.fromtimestamp(now.timestamp() + failure.retry_after, UTC)
+                values["retry_after_until"] = iso(until)
             self._update_source(source.id, values)
-            if new_state == "broken" and state != "broken":
-                event = HealthEvent(source.id, "broken", f"{reason}: {error}", failures, parse_iso(since))
-                self._health_event(source, now, event, health)
-        return Outcome(source.id, "failed", duration, http_status, error=error, reason=reason)
+            if transition.event is not None:
+                self._health_event(source, now, transition.event, health.channels or ())
+        return Outcome(
+            source.id,
+            "failed",
+            failure.duration,
+            failure.http_status,
+            error=failure.error,
+            reason=failure.reason,
+        )
 
-    def _health_event(self, source: Source, now: datetime, event: HealthEvent, health: HealthPolicy) -> None:
+    def _health_event(
+        self, source: Source, now: datetime, event: HealthEvent, channels: Sequence[str]
+    ) -> None:
         cursor = self.db.execute(
             "INSERT INTO events (source_id, at, state, reason, failures) VALUES (?, ?, ?, ?, ?)",
             [source.id, iso(now), event.state, event.reason[:2000], event.failures],
         )
         event_id = int(cursor.lastrowid or 0)
-        for channel in health.channels:
+        for channel in channels:
             self._enqueue(f"health:{event_id}", "health", source.id, channel, now, event_id=event_id)
-
-    def _new_version(self, source_id: str, fingerprint: str, now: datetime) -> None:
-        self.db.execute(
-            "INSERT INTO versions (source_id, snapshot, first_seen, last_seen) VALUES (?, ?, ?, ?)",
-            [source_id, fingerprint, iso(now), iso(now)],
-        )
-
-    def _rekey_items(self, source_id: str, renamed: Sequence[tuple[str, str]]) -> None:
-        """Give stored items their new key when only its form changed (http -> https)."""
-        for old_key, new_key in renamed:
-            self.db.execute(
-                "UPDATE items SET key = ? WHERE source_id = ? AND key = ?"
-                " AND NOT EXISTS (SELECT 1 FROM items WHERE source_id = ? AND key = ?)",
-                [new_key, source_id, old_key, source_id, new_key],
-            )
-
-    def _upsert_item(self, source_id: str, item: Item, now: datetime, *, change_id: int | None) -> None:
-        self.db.execute(
-            "INSERT INTO items (source_id, key, title, link, date, summary, fields, first_seen,"
-            " last_seen, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(source_id, key) DO UPDATE SET title = excluded.title, link = excluded.link,"
-            " date = excluded.date, summary = excluded.summary, fields = excluded.fields,"
-            " last_seen = excluded.last_seen, removed_at = NULL,"
-            " change_id = coalesce(excluded.change_id, items.change_id)",
-            [
-                source_id,
-                item.key,
-                item.title,
-                item.link,
-                item.date,
-                item.summary,
-                _dumps(dict(item.fields)) if item.fields else None,
-                iso(now),
-                iso(now),
-                change_id,
-            ],
-        )
-
-    # -- outbox ---------------------------------------------------------------------------
-
-    def _enqueue(
-        self,
-        subject: str,
-        kind: str,
-        source_id: str,
-        channel: str,
-        now: datetime,
-        *,
-        change_id: int | None = None,
-        event_id: int | None = None,
-        status: str = "pending",
-    ) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO outbox (subject, kind, change_id, event_id, source_id, channel,"
-            " status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [subject, kind, change_id, event_id, source_id, channel, status, iso(now), iso(now)],
-        )

@@ -1,6 +1,6 @@
 """Documents seen by several sources: sightings, and which channels already had an alert.
 
-The same document (watcher/check/documents.py) listed by several sources within the
+The same document (watcher/db/docidentity.py) listed by several sources within the
 dedupe window gets one alert per channel: a change that adds only documents another
 source's change already alerted on a channel, within the window, enqueues nothing on
 that channel (other channels still get theirs), and each alert names the other sources
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from watcher.check.documents import document_key
+from watcher.db.docidentity import document_key
 from watcher.db.values import iso
 from watcher.model import Change
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from watcher.check import crashpoints
+from watcher.db import crashpoints
 from watcher.db.checks import CheckRecords
 from watcher.db.values import (
     ENRICH_TIMEOUT,

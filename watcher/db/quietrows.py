@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from watcher.db.values import iso, parse_iso
-from watcher.service.quiet import HISTORY
+
+HISTORY = 50  # the most recent changes a source's cadence is learnt from (watcher/service/quiet.py)
 
 
 class QuietRows:

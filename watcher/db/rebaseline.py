@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from watcher.db.checks import CheckRecords
-from watcher.db.values import HealthPolicy, iso
+from watcher.db.values import ContentUpdate, HealthRules, iso
 from watcher.model import CheckStatus, FetchResult, Outcome, Snapshot, Source
 
 
@@ -27,7 +27,7 @@ class Rebaselines(CheckRecords):
         duration: float,
         body_hash: str,
         config_hash: str,
-        health: HealthPolicy,
+        health: HealthRules,
         warnings: Sequence[str] = (),
         reason: str | None = None,
         status: CheckStatus = "baseline",
@@ -60,19 +60,7 @@ class Rebaselines(CheckRecords):
                 reason=reason,
                 warnings=warnings,
             )
-            self._ok(
-                source,
-                now,
-                fetched,
-                health,
-                {
-                    "latest": fingerprint,
-                    "body_hash": body_hash,
-                    "config_hash": config_hash,
-                    "pending": None,
-                    "pending_count": 0,
-                },
-                warnings,
-            )
+            content = ContentUpdate(body_hash=body_hash, config_hash=config_hash, latest=fingerprint)
+            self._ok(source, now, fetched, health, content, warnings)
         summary = f"{reason}: new baseline" if reason else ""
         return Outcome(source.id, status, duration, fetched.status, summary=summary, warnings=tuple(warnings))

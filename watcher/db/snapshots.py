@@ -10,7 +10,7 @@ from watcher.db.reads import ChangeReads
 from watcher.db.values import (
     iso,
 )
-from watcher.history.versiontext import introduced_text
+from watcher.db.versiontext import introduced_text
 from watcher.model import (
     Snapshot,
 )

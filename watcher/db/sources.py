@@ -73,6 +73,7 @@ class SourceRows:
             failures=row["failures"],
             last_check_at=parse_iso(row["last_check_at"]),
             retry_after_until=parse_iso(row["retry_after_until"]),
+            failing_since=parse_iso(row["failing_since"]),
         )
 
     def last_checks(self) -> dict[str, datetime]:

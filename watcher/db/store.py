@@ -22,8 +22,10 @@ from watcher.db.rebaseline import Rebaselines
 from watcher.db.trouble import explain
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
+    ContentUpdate,
     Delivery,
-    HealthPolicy,
+    Failure,
+    HealthState,
     SourceState,
     StoredItem,
     _create_private,

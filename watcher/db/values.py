@@ -7,11 +7,12 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from watcher.model import (
     Alert,
     Change,
+    HealthEvent,
     Item,
     ItemChange,
     Snapshot,
@@ -50,6 +51,81 @@ class SourceState:
     failures: int = 0
     last_check_at: datetime | None = None
     retry_after_until: datetime | None = None
+    failing_since: datetime | None = None
+
+    @property
+    def health(self) -> HealthState:
+        return HealthState(self.state, self.failures, self.failing_since)
+
+
+@dataclass(frozen=True)
+class HealthState:
+    """A source's health as stored: new, ok, failing or broken, and since when it fails."""
+
+    state: str = "new"
+    failures: int = 0
+    failing_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HealthTransition:
+    """A source's health after one check, and the health event to alert (None: say nothing)."""
+
+    state: HealthState
+    event: HealthEvent | None = None
+
+
+class HealthRules(Protocol):
+    """Decides health transitions (watcher/check/sourcehealth.py) and names the channels
+    health alerts go to (alerts/routing.py). The store applies them inside the check's
+    transaction, so reading the current state and writing the next one cannot interleave."""
+
+    @property
+    def channels(self) -> tuple[str, ...] | None: ...
+
+    def after_success(self, source_id: str, current: HealthState) -> HealthTransition: ...
+
+    def after_failure(
+        self,
+        source_id: str,
+        current: HealthState,
+        *,
+        reason: str,
+        error: str,
+        now: datetime,
+        breaks_on: frozenset[str],
+    ) -> HealthTransition: ...
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check, as recorded."""
+
+    reason: str
+    error: str
+    duration: float = 0.0
+    http_status: int | None = None
+    retry_after: float | None = None
+    #: The failure reasons that break the source at once (its kind's `breaks_on`).
+    breaks_on: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ContentUpdate:
+    """What a check that read the content changes on the source's row.
+
+    `latest` names a new current version (baseline or change); `pending`/`pending_count`
+    a version awaiting confirmation (None/0 forget it); `keep_pending` leaves a pending
+    confirmation as it is; `changed_at` is set when the version is a change.
+    """
+
+    body_hash: str | None
+    config_hash: str
+    latest: str | None = None
+    pending: str | None = None
+    pending_count: int = 0
+    keep_pending: bool = False
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -80,12 +156,6 @@ class StoredItem:
     text: str | None
     text_fetched_at: str | None
     text_error: str | None
-
-
-@dataclass(frozen=True)
-class HealthPolicy:
-    after_failures: int = 3
-    channels: tuple[str, ...] = ()
 
 
 def change_from_row(row: dict[str, Any]) -> Change:

@@ -8,8 +8,8 @@ from typing import Any
 
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.values import iso, parse_iso
+from watcher.db.workstate import Action, fold
 from watcher.model import Alert, WorkState
-from watcher.workflow.state import Action, fold
 
 ACTION_COLUMNS = (
     "at, change_id, item_key, channel, slack_channel, message_ts, team_id, user_id, user_name,"

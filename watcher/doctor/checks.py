@@ -7,13 +7,13 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from watcher.check.runner import build_channels
 from watcher.config import Config
 from watcher.db.integrity import check_database
 from watcher.doctor.channels import check_channel
 from watcher.doctor.report import Row, fail, ok
 from watcher.doctor.sources import chromium_rows, robots_rows
 from watcher.errors import ConfigError
+from watcher.service.runner import build_channels
 
 
 def run_checks(load: Callable[[], Config], database: Callable[[], str]) -> list[Row]:

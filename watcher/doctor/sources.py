@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from watcher.check.runner import fetch_policy
 from watcher.config import Config
 from watcher.doctor.report import Row, fail, ok, warn
 from watcher.errors import FetchError
@@ -14,6 +13,7 @@ from watcher.model import Source
 from watcher.net.browser import find_chromium, unavailable_reason
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots, origin_of
+from watcher.service.runner import fetch_policy
 
 
 async def robots_rows(config: Config) -> list[Row]:

@@ -12,6 +12,9 @@ The fetcher then connects to exactly the addresses it vetted: it sets `PINNED` f
 request, and the aiohttp connector's resolver (watcher/net/transport.py) answers with
 them instead of asking DNS again, so a name that rebinds to 127.0.0.1 between the
 check and the connection cannot redirect it.
+
+`http_target` refuses anything but an http(s) URL with a host; `check_public` is `vet`
+with the default rules, for callers that only need the refusal (the browser's hops).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from watcher.errors import FetchError
+from watcher.errors import FetchError, Reason
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -91,16 +95,40 @@ async def vet(
     try:
         found = await resolve(host, port)
     except socket.gaierror as exc:
-        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason="dns") from exc
+        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror or exc}", reason=Reason.DNS) from exc
     if not found:
-        raise FetchError(f"DNS lookup failed for {host}: no address", reason="dns")
+        raise FetchError(f"DNS lookup failed for {host}: no address", reason=Reason.DNS)
     for entry in found:
         address = ipaddress.ip_address(entry.address)
         if not allowed(address):
             raise FetchError(
                 f"refusing to fetch {host}: it resolves to the non-public address {address} "
                 "(set allow_private = true for this source or in the config to allow it)",
-                reason="blocked",
+                reason=Reason.BLOCKED,
                 retryable=False,
             )
     return tuple(found)
+
+
+async def check_public(host: str, port: int, resolve: Resolve = system_resolve) -> tuple[Resolved, ...]:
+    """Refuse hosts that resolve to non-public addresses; the addresses to connect to otherwise."""
+    return await vet(host, port, resolve=resolve)
+
+
+def http_target(url: str) -> tuple[str, int]:
+    """The host and port of an http(s) URL; anything else (other schemes, no host, a bad
+    port) is refused, since it can only come from a hostile or broken redirect."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(
+            f"refusing to fetch {url!r}: {exc}", reason=Reason.REDIRECT, retryable=False
+        ) from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(
+            f"refusing to fetch {url!r}: only http(s) URLs are allowed",
+            reason=Reason.REDIRECT,
+            retryable=False,
+        )
+    return parts.hostname, port

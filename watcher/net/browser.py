@@ -30,19 +30,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from watcher.errors import FetchError
+from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
-from watcher.net.addresses import IPAddress, is_public, vet
-from watcher.net.fetch import (
-    REDIRECTS,
-    FetchPolicy,
-    Request,
-    bot_wall_error,
-    http_error,
-    http_target,
-    redirect_target,
-)
+from watcher.net.addresses import IPAddress, http_target, is_public, vet
+from watcher.net.failures import bot_wall_error, http_error
+from watcher.net.fetch import REDIRECTS, FetchPolicy, Request, redirect_target
 from watcher.net.origin import may_carry_headers
+from watcher.settings import resolve
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +69,7 @@ SETTLE_SECONDS = 5.0
 
 def find_chromium() -> str | None:
     """The system Chromium: $REGWATCH_CHROMIUM, else the Debian/Ubuntu locations, else PATH."""
-    configured = os.environ.get("REGWATCH_CHROMIUM")
+    configured = resolve("chromium").value
     if configured:
         return configured if os.access(configured, os.X_OK) else None
     for path in CHROMIUM_CANDIDATES:
@@ -121,7 +115,7 @@ class BrowserRenderer:
         reason = unavailable_reason()
         if reason:
             raise FetchError(
-                f"cannot render {request.url} in a browser: {reason}", reason="browser", retryable=False
+                f"cannot render {request.url} in a browser: {reason}", reason=Reason.BROWSER, retryable=False
             )
         timeout = min(request.timeout or self.policy.timeout, self.policy.timeout)
         await self._check_url(request.url, request)
@@ -132,7 +126,7 @@ class BrowserRenderer:
                     return await self._render(request, wait_for, timeout, started)
             except TimeoutError as exc:
                 raise FetchError(
-                    f"browser timed out after {timeout:g}s loading {request.url}", reason="timeout"
+                    f"browser timed out after {timeout:g}s loading {request.url}", reason=Reason.TIMEOUT
                 ) from exc
 
     async def _render(
@@ -186,7 +180,9 @@ class BrowserRenderer:
             if blocked:  # the navigation failed because the guard stopped a hop
                 raise blocked[0] from exc
             message = " ".join(str(exc).split())[:300]
-            raise FetchError(f"browser could not load {request.url}: {message}", reason="browser") from exc
+            raise FetchError(
+                f"browser could not load {request.url}: {message}", reason=Reason.BROWSER
+            ) from exc
         # Every hop was checked before it was requested; where it ended is checked once more.
         await self._check_url(final_url, request)
         body = content.encode("utf-8")
@@ -194,7 +190,7 @@ class BrowserRenderer:
         if len(body) > cap:
             raise FetchError(
                 f"the rendered page is larger than the {cap:,}-byte limit",
-                reason="too_large",
+                reason=Reason.TOO_LARGE,
                 retryable=False,
             )
         headers["content-type"] = "text/html; charset=utf-8"
@@ -237,7 +233,7 @@ class BrowserRenderer:
             url = hops[0]
         raise FetchError(
             f"too many redirects (more than {self.policy.max_redirects}) starting at {request.url}",
-            reason="redirect",
+            reason=Reason.REDIRECT,
             retryable=False,
         )
 

@@ -11,21 +11,20 @@ HTTP errors (429/503 carry `Retry-After`). Conditional GET turns a 304 into a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from watcher import __version__
-from watcher.errors import FetchError
+from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
 from watcher.net import botwall
-from watcher.net.addresses import PINNED, IPAddress, Resolve, Resolved, is_public, system_resolve, vet
+from watcher.net.addresses import PINNED, IPAddress, Resolve, http_target, is_public, system_resolve, vet
+from watcher.net.failures import bot_wall_error, connect_error, http_error, too_large
 from watcher.net.origin import may_carry_headers
 
 DEFAULT_USER_AGENT = (
@@ -119,7 +118,7 @@ class Fetcher:
             return await self._follow(request, started, _Deadline(timeout))
         except TimeoutError as exc:
             raise FetchError(
-                f"timed out after {timeout:g}s (total time limit for one fetch)", reason="timeout"
+                f"timed out after {timeout:g}s (total time limit for one fetch)", reason=Reason.TIMEOUT
             ) from exc
 
     async def _follow(self, request: Request, started: float, deadline: _Deadline) -> FetchResult:
@@ -133,7 +132,9 @@ class Fetcher:
                 target = redirect_target(url, response.location)
                 if target in seen:
                     raise FetchError(
-                        f"redirect loop: {' -> '.join([*seen, target])}", reason="redirect", retryable=False
+                        f"redirect loop: {' -> '.join([*seen, target])}",
+                        reason=Reason.REDIRECT,
+                        retryable=False,
                     )
                 url = target
                 continue
@@ -150,7 +151,7 @@ class Fetcher:
             )
         raise FetchError(
             f"too many redirects (more than {self.policy.max_redirects}) starting at {request.url}",
-            reason="redirect",
+            reason=Reason.REDIRECT,
             retryable=False,
         )
 
@@ -206,7 +207,7 @@ class Fetcher:
             raise FetchError(
                 f"not fetched: {urlsplit(host).hostname} asked clients to wait"
                 f" {held:.0f}s more (Retry-After)",
-                reason="deferred",
+                reason=Reason.DEFERRED,
                 retry_after=held,
             )
         delay = max(self.policy.host_delay, self._host_delays.get(host, 0.0))
@@ -251,22 +252,24 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             # httpx parses a redirect's Location itself even with redirects off.
             raise FetchError(
-                f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+                f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
             ) from exc
         except httpx.TimeoutException as exc:
-            raise FetchError(f"timed out ({type(exc).__name__}) fetching {url}", reason="timeout") from exc
+            raise FetchError(
+                f"timed out ({type(exc).__name__}) fetching {url}", reason=Reason.TIMEOUT
+            ) from exc
         except httpx.ConnectError as exc:
             raise connect_error(exc, url) from exc
         except httpx.RemoteProtocolError as exc:
             if "location header" in str(exc).lower():
                 raise FetchError(
-                    f"invalid redirect target from {url}: {exc}", reason="redirect", retryable=False
+                    f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
                 ) from exc
-            raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
+            raise FetchError(f"connection broke fetching {url}: {exc}", reason=Reason.NETWORK) from exc
         except (httpx.ReadError, httpx.WriteError) as exc:
-            raise FetchError(f"connection broke fetching {url}: {exc}", reason="network") from exc
+            raise FetchError(f"connection broke fetching {url}: {exc}", reason=Reason.NETWORK) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(f"HTTP error fetching {url}: {exc}", reason="network") from exc
+            raise FetchError(f"HTTP error fetching {url}: {exc}", reason=Reason.NETWORK) from exc
 
 
 class _Deadline:
@@ -291,28 +294,13 @@ class _Result:
     location: str | None = None
 
 
-def http_target(url: str) -> tuple[str, int]:
-    """The host and port of an http(s) URL; anything else (other schemes, no host, a bad
-    port) is refused, since it can only come from a hostile or broken redirect."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise FetchError(f"refusing to fetch {url!r}: {exc}", reason="redirect", retryable=False) from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(
-            f"refusing to fetch {url!r}: only http(s) URLs are allowed", reason="redirect", retryable=False
-        )
-    return parts.hostname, port
-
-
 def redirect_target(url: str, location: str) -> str:
     try:
         return urljoin(url, location.strip())
     except ValueError as exc:
         raise FetchError(
             f"invalid redirect target {location[:200]!r} from {url}: {exc}",
-            reason="redirect",
+            reason=Reason.REDIRECT,
             retryable=False,
         ) from exc
 
@@ -336,7 +324,9 @@ async def read_capped(response: httpx.Response, cap: int) -> bytes:
     encoding = response.headers.get("content-encoding", "identity").lower().strip()
     decoders = [e.strip() for e in encoding.split(",") if e.strip() and e.strip() != "identity"]
     if len(decoders) > 1 or (decoders and decoders[0] not in ("gzip", "x-gzip", "deflate")):
-        raise FetchError(f"unsupported Content-Encoding {encoding!r}", reason="bad_content", retryable=False)
+        raise FetchError(
+            f"unsupported Content-Encoding {encoding!r}", reason=Reason.BAD_CONTENT, retryable=False
+        )
     inflater = _Inflater(decoders[0]) if decoders else None
     chunks: list[bytes] = []
     size = 0
@@ -384,14 +374,14 @@ class _Inflater:
             if self.obj.unconsumed_tail:
                 out.append(b"x")  # more than the budget remains: caller sees the cap exceeded
         except zlib.error as exc:
-            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason=Reason.BAD_CONTENT) from exc
         return out
 
     def flush(self, budget: int) -> bytes:
         try:
             return self.obj.flush()[: max(budget, 1)]
         except zlib.error as exc:
-            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason="bad_content") from exc
+            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason=Reason.BAD_CONTENT) from exc
 
 
 async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
@@ -400,82 +390,6 @@ async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
         return await read_capped(response, limit)
     except FetchError:
         return b""
-
-
-def bot_wall_error(
-    status: int, headers: Mapping[str, str], body: bytes, markers: tuple[str, ...], url: str
-) -> FetchError | None:
-    """A FetchError(reason="bot_wall") if the response is a challenge, block or soft-404 page."""
-    wall = botwall.detect(status, headers, body, markers)
-    if wall is None:
-        return None
-    retry_after = parse_retry_after(headers.get("retry-after"))
-    return FetchError(
-        f"bot wall at {url}: HTTP {status}, {wall.describe()}; not content, nothing compared",
-        reason="bot_wall",
-        status=status,
-        retryable=True,
-        retry_after=retry_after,
-    )
-
-
-def too_large(cap: int, what: str) -> FetchError:
-    return FetchError(
-        f"{what} is larger than the {cap:,}-byte limit (raise limits.max_bytes or the source's max_bytes)",
-        reason="too_large",
-        retryable=False,
-    )
-
-
-def http_error(status: int, headers: Mapping[str, str], url: str) -> FetchError:
-    retry_after = parse_retry_after(headers.get("retry-after"))
-    retryable = status in (408, 425, 429) or status >= 500
-    hint = {
-        401: "the page needs a login",
-        403: "access forbidden (a bot wall or a block by the site)",
-        404: "the page is gone or moved; update the source's url",
-        410: "the page was removed; update the source's url",
-        429: "rate limited by the site",
-        503: "the site is unavailable",
-    }.get(status, "")
-    message = f"HTTP {status} from {url}" + (f": {hint}" if hint else "")
-    if retry_after:
-        message += f" (Retry-After {retry_after:g}s)"
-    return FetchError(message, reason="http", status=status, retryable=retryable, retry_after=retry_after)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), capped at one day."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), 86400.0)
-    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-        moment = parsedate_to_datetime(value)
-        return max(0.0, min(moment.timestamp() - time.time(), 86400.0))
-    return None
-
-
-def connect_error(exc: httpx.ConnectError, url: str) -> FetchError:
-    text = str(exc)
-    lowered = text.lower()
-    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-        return FetchError(f"TLS failure for {url}: {text}", reason="tls", retryable=False)
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or "temporary failure in name resolution" in lowered
-        or "getaddrinfo" in lowered
-    ):
-        return FetchError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", reason="dns")
-    return FetchError(f"cannot connect to {url}: {text or type(exc).__name__}", reason="connect")
-
-
-async def check_public(host: str, port: int, resolve: Resolve = system_resolve) -> tuple[Resolved, ...]:
-    """Refuse hosts that resolve to non-public addresses (watcher/net/addresses.py); the
-    addresses to connect to otherwise."""
-    return await vet(host, port, resolve=resolve)
 
 
 def _host_key(url: str) -> str:

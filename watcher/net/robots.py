@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from watcher.errors import FetchError
+from watcher.errors import FetchError, Reason
 from watcher.net.fetch import Fetcher, Request
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ ROBOTS_MAX_BYTES = 512_000  # RFC 9309: parse at least 500 KiB
 DEFAULT_TTL = 24 * 3600.0
 RETRY_TTL = 60.0
 MAX_CRAWL_DELAY = 30.0
-UNREACHABLE_REASONS = {"timeout", "connect", "dns", "network", "tls"}
+UNREACHABLE_REASONS = {Reason.TIMEOUT, Reason.CONNECT, Reason.DNS, Reason.NETWORK, Reason.TLS}
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Robots:
             raise FetchError(
                 f"robots.txt at {rules.origin}/robots.txt disallows {url} for user agent "
                 f"{self.token!r}; set robots = false for this source only with the site's permission",
-                reason="robots",
+                reason=Reason.ROBOTS,
                 retryable=False,
             )
 
@@ -132,7 +132,9 @@ class Robots:
             )
         except FetchError as exc:
             unreachable = exc.reason in UNREACHABLE_REASONS or (
-                exc.reason == "http" and exc.status is not None and (exc.status == 429 or exc.status >= 500)
+                exc.reason == Reason.HTTP
+                and exc.status is not None
+                and (exc.status == 429 or exc.status >= 500)
             )
             if not unreachable:
                 return Rules(origin, None, self.clock() + self.ttl, note=f"unavailable ({exc}): all allowed")
@@ -143,7 +145,7 @@ class Robots:
                 )
                 return Rules(origin, previous.parser, self.clock() + retry, note="stale: " + previous.note)
             message = str(exc)
-            if exc.reason == "http":  # the site answers, but not robots.txt: say why we stop
+            if exc.reason == Reason.HTTP:  # the site answers, but not robots.txt: say why we stop
                 message = (
                     f"robots.txt unreachable, so nothing on {origin} is fetched until it answers "
                     f"(RFC 9309): {exc}"

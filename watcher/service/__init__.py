@@ -1,4 +1,5 @@
 """The long-running service (`regwatch run`): lifecycle and signals, scheduling, the
-health and metrics endpoints, and source status. Sits above the check; only the command
+reload plan, the health and metrics endpoints, source status, and `runner` (one pass
+over the sources, then delivery). Sits above the config and the check; only the command
 line imports it.
 """

@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from watcher.db.store import Store
+from watcher.db.workstate import fold
 from watcher.history import queries
-from watcher.workflow.state import fold
 
 PATH = re.compile(r"^/changes/(\d{1,12})$")
 STYLE = (

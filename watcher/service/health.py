@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from watcher.errors import WatchError
+
 logger = logging.getLogger(__name__)
 
 HEAD_LIMIT = 8192
@@ -122,3 +124,14 @@ class HealthServer:
         if page is not None:
             return page[0], page[1], page[2], method == "HEAD"
         return 404, "text/plain", b"not found: try /healthz or /metrics\n", method == "HEAD"
+
+
+async def start_health_server(host: str, port: int, **handlers: Any) -> HealthServer:
+    """Serve /healthz, /metrics (and /calendar.ics); a port that cannot be bound is a WatchError."""
+    server = HealthServer(host, port, **handlers)
+    try:
+        await server.start()
+    except OSError as exc:
+        raise WatchError(f"cannot serve the health endpoint on {host}:{port}: {exc.strerror or exc}") from exc
+    logger.info("health endpoint on http://%s:%d/healthz and /metrics", host, server.port)
+    return server

@@ -27,8 +27,8 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -39,28 +39,28 @@ from alerts.outbox import deliver_due
 from alerts.recovery import ChannelProbes
 from watcher import __version__
 from watcher.check.pipeline import Context, check
-from watcher.check.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
 from watcher.check.workers import ProcessExtractor, default_workers
 from watcher.config import Config
 from watcher.db.lock import DatabaseLock
 from watcher.db.store import Store, parse_iso
-from watcher.errors import ConfigError, WatchError
+from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
 from watcher.service.calendar import service_calendar
 from watcher.service.changepage import serve_page
-from watcher.service.health import HealthServer
+from watcher.service.health import HealthServer, start_health_server
 from watcher.service.metrics import MeteredChannel, MeteredFetcher, Metrics
 from watcher.service.notices import enqueue_due_notices
-from watcher.service.scheduling import misfire_grace, next_due, plan_first_runs, trigger_for
-from watcher.service.status import STATES, count_states, source_statuses
+from watcher.service.reload import plan_reload
+from watcher.service.runner import build_channels, fetch_policy, make_context, recover_enrichment, utcnow
+from watcher.service.scheduling import held_until, misfire_grace, next_due, plan_first_runs, trigger_for
+from watcher.service.status import health_report, render_metrics
+from watcher.settings import resolve
 from watcher.workflow.app import Receiver, choose_receiver
 from watcher.workflow.reminders import schedule_notices
 
 logger = logging.getLogger(__name__)
-
-STUCK_OUTBOX = 300.0  # alerts waiting longer than this (or 10 delivery rounds) degrade /healthz
 
 
 class WatchService:
@@ -79,8 +79,8 @@ class WatchService:
         self.config = config
         self.database = database
         self.load = load
-        self.health_port = health_port if health_port is not None else config.service.health_port
-        self.health_host = health_host or config.service.health_host
+        self.health_port = resolve("health_port", flag=health_port, file=config.service.health_port).value
+        self.health_host = resolve("health_host", flag=health_host, file=config.service.health_host).value
         self.clock = clock
         self.metrics = Metrics()
         self.lock = DatabaseLock(database, "run")
@@ -194,7 +194,7 @@ class WatchService:
         if token_env and not token:  # fail closed: a named but unset token serves no calendar
             logger.warning("%s is not set: /calendar.ics is off", token_env)
         pages = partial(serve_page, self.store) if self.config.service.public_url else None
-        self.health = HealthServer(
+        self.health = await start_health_server(
             self.health_host,
             self.health_port,
             health=self.health_report,
@@ -202,17 +202,6 @@ class WatchService:
             calendar=None if token_env and not token else lambda: service_calendar(self.store, self.clock()),
             calendar_token=token,
             pages=pages,
-        )
-        try:
-            await self.health.start()
-        except OSError as exc:
-            self.health = None
-            raise WatchError(
-                f"cannot serve the health endpoint on {self.health_host}:{self.health_port}: "
-                f"{exc.strerror or exc}"
-            ) from exc
-        logger.info(
-            "health endpoint on http://%s:%d/healthz and /metrics", self.health_host, self.health.port
         )
 
     def stop(self) -> None:
@@ -314,13 +303,8 @@ class WatchService:
 
     def _held_until(self, source: Source) -> datetime | None:
         """When a 429/503 Retry-After on this source (or its host) ends, if it is still on."""
-        now = self.clock()
-        hold = self.store.state(source.id).retry_after_until
-        host_wait = self.fetcher.held_for(source.url)
-        if host_wait > 0:
-            host_hold = now + timedelta(seconds=host_wait)
-            hold = max(hold, host_hold) if hold else host_hold
-        return hold if hold is not None and hold > now else None
+        stored = self.store.state(source.id).retry_after_until
+        return held_until(stored, self.fetcher.held_for(source.url), self.clock())
 
     def _postpone(self, source_id: str, until: datetime) -> None:
         job = self.scheduler.get_job(source_id)
@@ -375,9 +359,7 @@ class WatchService:
     def _on_reload_signal(self) -> None:
         if self._stopping:
             return
-        task = asyncio.create_task(self.reload(), name="reload")
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._in_background(self.reload(), name="reload")
 
     async def reload(self) -> bool:
         """Re-read the config; reschedule what changed. A bad config keeps the running one."""
@@ -399,44 +381,32 @@ class WatchService:
             return True
 
     def _apply(self, new: Config) -> None:
-        old = self.config
-        if new.database != old.database:
-            logger.warning("the database path changed in the config; restart the service to use it")
-        if (new.service.health_port, new.service.health_host) != (
-            old.service.health_port,
-            old.service.health_host,
-        ):
-            logger.warning("[service] health_port/health_host changed; restart the service to apply it")
-        old_sources = {s.id: s for s in old.sources}
-        new_sources = {s.id: s for s in new.sources}
-        removed = [sid for sid in old_sources if sid not in new_sources]
-        added = [s for s in new.sources if s.id not in old_sources]
-        changed = [s for s in new.sources if s.id in old_sources and old_sources[s.id] != s]
-
-        policy = fetch_policy(new)
-        if policy != self.fetcher.policy:
+        plan = plan_reload(self.config, new)
+        for warning in plan.warnings:
+            logger.warning("%s", warning)
+        if plan.new_fetcher:
             retired = self.fetcher
-            self.fetcher = MeteredFetcher(policy, self.metrics)
-            if policy.user_agent != retired.policy.user_agent:
-                self.robots = Robots(policy.user_agent)
+            self.fetcher = MeteredFetcher(fetch_policy(new), self.metrics)
+            if plan.new_robots:
+                self.robots = Robots(self.fetcher.policy.user_agent)
             self._retire(retired)
-        if new.channels != old.channels:
+        if plan.new_channels:
             self._replace_channels(new)
         self.config = new
         self.ctx = self._context(new)
         self.store.sync_sources(new.sources, self.clock())
-        for sid in removed:
+        for sid in plan.removed:
             with contextlib.suppress(Exception):
                 self.scheduler.remove_job(sid)
             self.store.set_next_run(sid, None)
-        if added or changed:
-            self._schedule([*added, *changed])
+        if plan.reschedule:
+            self._schedule(plan.reschedule)
         logger.info(
             "config reloaded: %d source(s); %d added, %d removed, %d changed",
             len(new.sources),
-            len(added),
-            len(removed),
-            len(changed),
+            len(plan.added),
+            len(plan.removed),
+            len(plan.changed),
         )
 
     def _retire(self, fetcher: Fetcher) -> None:
@@ -448,9 +418,7 @@ class WatchService:
                 await asyncio.wait(users)
             await fetcher.aclose()
 
-        task = asyncio.create_task(close_later())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._in_background(close_later())
 
     def _replace_channels(self, config: Config) -> None:
         old = self.channels
@@ -461,7 +429,11 @@ class WatchService:
                 for channel in old.values():
                     channel.close()
 
-        task = asyncio.create_task(close_later())
+        self._in_background(close_later())
+
+    def _in_background(self, work: Coroutine[Any, Any, Any], name: str | None = None) -> None:
+        """Run `work` as a task the service keeps (and cancels at exit)."""
+        task = asyncio.create_task(work, name=name)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -469,48 +441,14 @@ class WatchService:
 
     def health_report(self) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) for /healthz: 200 while running (ok or degraded), 503 when stopping."""
-        now = self.clock()
-        rows = {row["id"]: row for row in self.store.source_rows()}
-        statuses = source_statuses(self.config.sources, rows, now, service_running=True)
-        counts = count_states(statuses)
-        outbox = self.store.outbox_summary(now)
-        oldest = outbox["oldest_pending_at"]
-        age = (now - oldest).total_seconds() if oldest else 0.0
-        problems = []
-        bad = [s for s in statuses if s.is_bad]
-        if bad:
-            problems.append(
-                f"{len(bad)} source(s) not watched until fixed: "
-                + ", ".join(f"{s.id} ({s.state})" for s in bad[:10])
-            )
-        if age > max(STUCK_OUTBOX, 10 * self.config.service.deliver_every):
-            problems.append(f"{outbox['pending']} alert(s) waiting, the oldest for {age:.0f}s")
-        if outbox["failed_recently"]:
-            problems.append(f"{outbox['failed_recently']} alert(s) failed for good in the last 24 hours")
-        checks = [s.last_check for s in statuses if s.last_check]
-        status = "stopping" if self._stopping else ("degraded" if problems else "ok")
-        body = {
-            "status": status,
-            "problems": problems,
-            "version": __version__,
-            "pid": os.getpid(),
-            "started_at": self.started_at.isoformat(),
-            "uptime_seconds": round((now - self.started_at).total_seconds(), 1),
-            "sources": {"total": len(statuses), **{k: counts.get(k, 0) for k in STATES}},
-            "last_check_at": max(checks).isoformat() if checks else None,
-            "checks_in_flight": len(self._inflight),
-            "outbox": {
-                "pending": outbox["pending"],
-                "oldest_pending_age_seconds": round(age, 1),
-                "failed_last_24h": outbox["failed_recently"],
-            },
-        }
-        return (503 if self._stopping else 200), body
+        return health_report(
+            self.config,
+            self.store,
+            self.clock(),
+            started_at=self.started_at,
+            in_flight=len(self._inflight),
+            stopping=self._stopping,
+        )
 
     def render_metrics(self) -> bytes:
-        now = self.clock()
-        rows = {row["id"]: row for row in self.store.source_rows()}
-        counts = count_states(source_statuses(self.config.sources, rows, now, service_running=True))
-        outbox = self.store.outbox_summary(now)
-        self.metrics.set_state(counts, outbox["pending"], outbox["failed_recently"])
-        return self.metrics.render()
+        return render_metrics(self.metrics, self.config, self.store, self.clock())

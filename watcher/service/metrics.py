@@ -33,7 +33,7 @@ from prometheus_client import (
 )
 
 from alerts.base import Channel
-from watcher.errors import DeliveryError, FetchError
+from watcher.errors import DeliveryError, FetchError, Reason
 from watcher.model import Alert, FetchResult, Outcome, Receipt
 from watcher.net.fetch import Fetcher, FetchPolicy, Request
 
@@ -80,7 +80,7 @@ class Metrics:
         self.check_seconds.observe(outcome.duration)
         self.last_check.set(time.time())
         if outcome.failed:
-            self.failures.labels(outcome.reason or "error").inc()
+            self.failures.labels(outcome.reason or Reason.ERROR).inc()
         if outcome.status == "changed":
             self.changes.inc()
 

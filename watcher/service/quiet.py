@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from watcher.db.quietrows import HISTORY  # the most recent changes the cadence is learnt from
+
 MIN_CHANGES = 5
-HISTORY = 50  # the most recent changes the cadence is learnt from
 
 
 @dataclass(frozen=True)

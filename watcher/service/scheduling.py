@@ -15,71 +15,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.model import Source
+from watcher.timespec import cron_trigger, crontab_weekdays  # noqa: F401  (crontab_weekdays: tests)
 
 MAX_JITTER = 900.0  # never delay a check by more than 15 minutes
 STAGGER_STEP = 0.5  # seconds between catch-up checks at start-up
 STAGGER_WINDOW = 60.0  # ... spread over at most this long
 FIRST_DELAY = 0.2  # the first check starts once the scheduler runs
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0/7 = Sunday) as APScheduler weekday names."""
-    if field in ("*", "?"):
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"bad step in day-of-week {part!r}")
-        if base in ("*", "?"):
-            first, last = 0, 6
-        elif "-" in base:
-            start, _, end = base.partition("-")
-            first, last = _weekday(start), _weekday(end)
-            if last == 0 and first > 0:
-                last = 7  # '5-0' or 'fri-sun' run through Sunday
-        else:
-            first = _weekday(base)
-            last = 6 if step_text else first
-        if first > last:
-            raise ValueError(f"day-of-week range {base!r} runs backwards")
-        days.update(day % 7 for day in range(first, last + 1, step))
-    return ",".join(WEEKDAYS[d] for d in sorted(days))
-
-
-def _weekday(text: str) -> int:
-    text = text.strip().lower()
-    if text.isdigit():
-        value = int(text)
-        if not 0 <= value <= 7:
-            raise ValueError(f"day-of-week {text!r} is not 0-7")
-        return value
-    if text[:3] in WEEKDAYS:
-        return WEEKDAYS.index(text[:3])
-    raise ValueError(f"day-of-week {text!r} is not a day")
-
-
-def cron_trigger(expr: str, *, jitter: float | None = None) -> CronTrigger:
-    """A UTC CronTrigger for a five-field crontab expression (standard weekday numbering)."""
-    fields = expr.split()
-    if len(fields) != 5:
-        raise ValueError(f"wrong number of fields: got {len(fields)}, expected 5")
-    minute, hour, day, month, weekday = fields
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=crontab_weekdays(weekday),
-        timezone=UTC,
-        jitter=int(jitter) if jitter else None,
-    )
 
 
 def jitter_for(source: Source, fraction: float) -> float:
@@ -152,3 +96,13 @@ def plan_first_runs(
 
 def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def held_until(stored: datetime | None, host_wait: float, now: datetime) -> datetime | None:
+    """When a Retry-After hold ends: the source's stored one or its host's, whichever is later;
+    None once it is over."""
+    hold = stored
+    if host_wait > 0:
+        host_hold = now + timedelta(seconds=host_wait)
+        hold = max(hold, host_hold) if hold else host_hold
+    return hold if hold is not None and hold > now else None

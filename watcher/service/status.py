@@ -1,4 +1,5 @@
-"""The state of every configured source, read from the database: for `regwatch status` and /healthz.
+"""The state of every configured source, read from the database: for `regwatch status` and /healthz
+(`health_report` builds the /healthz body).
 
 States: `new` (never checked), `ok`, `failing` (failed lately, not yet broken), `broken`
 (failed `[health] after_failures` times in a row), `selector-broken` (the page no longer has
@@ -9,15 +10,21 @@ without a service too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from watcher.db.store import parse_iso
+from watcher import __version__
+from watcher.check.sourcehealth import display_state
+from watcher.config import Config
+from watcher.db.store import Store, parse_iso
 from watcher.model import Source
+from watcher.service.metrics import Metrics
 from watcher.service.scheduling import next_due
 
+STUCK_OUTBOX = 300.0  # alerts waiting longer than this (or 10 delivery rounds) degrade /healthz
 STATES = ("new", "ok", "failing", "broken", "selector-broken", "robots-blocked")
 BAD_STATES = ("broken", "selector-broken", "robots-blocked")
 
@@ -70,12 +77,7 @@ class SourceStatus:
 
 
 def state_of(row: Mapping[str, Any]) -> str:
-    state = row.get("state") or "new"
-    if state in ("failing", "broken") and row.get("last_reason") == "robots":
-        return "robots-blocked"
-    if state == "broken" and row.get("last_reason") == "selector":
-        return "selector-broken"
-    return state
+    return display_state(row.get("state"), row.get("last_reason"))
 
 
 def source_statuses(
@@ -123,3 +125,60 @@ def count_states(statuses: Sequence[SourceStatus]) -> dict[str, int]:
     for status in statuses:
         counts[status.state] = counts.get(status.state, 0) + 1
     return counts
+
+
+def health_report(
+    config: Config,
+    store: Store,
+    now: datetime,
+    *,
+    started_at: datetime,
+    in_flight: int,
+    stopping: bool,
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) for /healthz: 200 while running (ok or degraded), 503 when stopping."""
+    rows = {row["id"]: row for row in store.source_rows()}
+    statuses = source_statuses(config.sources, rows, now, service_running=True)
+    counts = count_states(statuses)
+    outbox = store.outbox_summary(now)
+    oldest = outbox["oldest_pending_at"]
+    age = (now - oldest).total_seconds() if oldest else 0.0
+    problems = []
+    bad = [s for s in statuses if s.is_bad]
+    if bad:
+        problems.append(
+            f"{len(bad)} source(s) not watched until fixed: "
+            + ", ".join(f"{s.id} ({s.state})" for s in bad[:10])
+        )
+    if age > max(STUCK_OUTBOX, 10 * config.service.deliver_every):
+        problems.append(f"{outbox['pending']} alert(s) waiting, the oldest for {age:.0f}s")
+    if outbox["failed_recently"]:
+        problems.append(f"{outbox['failed_recently']} alert(s) failed for good in the last 24 hours")
+    checks = [s.last_check for s in statuses if s.last_check]
+    status = "stopping" if stopping else ("degraded" if problems else "ok")
+    body = {
+        "status": status,
+        "problems": problems,
+        "version": __version__,
+        "pid": os.getpid(),
+        "started_at": started_at.isoformat(),
+        "uptime_seconds": round((now - started_at).total_seconds(), 1),
+        "sources": {"total": len(statuses), **{k: counts.get(k, 0) for k in STATES}},
+        "last_check_at": max(checks).isoformat() if checks else None,
+        "checks_in_flight": in_flight,
+        "outbox": {
+            "pending": outbox["pending"],
+            "oldest_pending_age_seconds": round(age, 1),
+            "failed_last_24h": outbox["failed_recently"],
+        },
+    }
+    return (503 if stopping else 200), body
+
+
+def render_metrics(metrics: Metrics, config: Config, store: Store, now: datetime) -> bytes:
+    """/metrics: the counters, with the source states and outbox gauges read now."""
+    rows = {row["id"]: row for row in store.source_rows()}
+    counts = count_states(source_statuses(config.sources, rows, now, service_running=True))
+    outbox = store.outbox_summary(now)
+    metrics.set_state(counts, outbox["pending"], outbox["failed_recently"])
+    return metrics.render()

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from alerts.base import Channel
 from alerts.slack import Slack
 from watcher.db.store import Store
+from watcher.db.workstate import Action
 from watcher.errors import DeliveryError, WatchError
 from watcher.model import Alert, WorkState
-from watcher.workflow.state import Action
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from watcher.db.store import Store
 from watcher.db.values import parse_iso
-from watcher.workflow.state import is_open, open_since
+from watcher.db.workstate import is_open, open_since
 
 
 def age_text(delta: timedelta) -> str:

@@ -27,9 +27,9 @@ from alerts.base import Channel
 from alerts.slack import Slack
 from alerts.slack_actions import Press, dismiss_modal, parse_dismissal, parse_press
 from watcher.db.store import Store
+from watcher.db.workstate import USER_ID_LIKE, Action, ActionName, clean_reason, snooze_until
 from watcher.workflow.actions import push, record, rewrites, slack_of
-from watcher.workflow.settings import SlackApp
-from watcher.workflow.state import USER_ID_LIKE, Action, ActionName, clean_reason, snooze_until
+from watcher.workflow_config import SlackApp
 
 logger = logging.getLogger(__name__)
 GROUP_TTL = 300.0

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from alerts.base import Channel
 from watcher.db.store import Store
+from watcher.db.workstate import is_open, open_since
 from watcher.workflow.actions import slack_of
-from watcher.workflow.state import is_open, open_since
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from clirun import write_config
 from localsite import LISTING_SOURCE, Site, listing_page
 
-from watcher.check.runner import run_pass
 from watcher.cli import main
 from watcher.config import load_config
 from watcher.db.store import Store
+from watcher.service.runner import run_pass
 
 HOSTILE_TITLE = '=HYPERLINK("http://evil.example/x","click") \x1b]0;pwned\x07\x1b[31mRED notice'
 SECURITY_PAGE = (

@@ -32,15 +32,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from httpserve import LocalServer, Reply, Request
 
 TOKEN = "xoxb-1111-2222-test-secret-token-do-not-leak"
 APP_TOKEN = "xapp-1-A0TEST-3333-test-app-token-do-not-leak"
@@ -199,10 +199,8 @@ class SlackServer:
         self.address = self.server.server_address[:2]
 
     def _listen(self, port: int) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
+        self.http = LocalServer(self._respond, port=port, poll_interval=0.05)
+        self.server = self.http.server
         self.listening = True
 
     # -- set up ---------------------------------------------------------------------------
@@ -625,70 +623,29 @@ class SlackServer:
             self.hook_posts.append(params)
         return 200, "ok"
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            def do_POST(self) -> None:
-                self._serve()
-
-            def _serve(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                params: dict[str, Any] = dict(parse_qsl(parts.query))
-                ctype = self.headers.get("Content-Type", "")
-                if raw and "json" in ctype:
-                    params.update(json.loads(raw))
-                elif raw:
-                    params.update(dict(parse_qsl(raw.decode())))
-                if parts.path.startswith("/hooks/"):
-                    if parts.path != urlsplit(api.webhook_url).path:
-                        self._send(404, {"Content-Type": "text/plain"}, b"no_service")
-                        return
-                    status, body = api.hook(params)
-                    self._send(status, {"Content-Type": "text/plain"}, body.encode())
-                    return
-                if not parts.path.startswith("/api/"):
-                    self._send(404, {"Content-Type": "text/plain"}, b"not found")
-                    return
-                method = parts.path[len("/api/") :]
-                status, headers, body = api.handle(method, params, self.headers.get("Authorization", ""))
-                if status == -1:  # hang up without an answer
-                    self.close_connection = True
-                    try:
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                    return
-                if isinstance(body, dict):
-                    data = json.dumps(body).encode()
-                    headers = {"Content-Type": "application/json; charset=utf-8", **headers}
-                else:
-                    data = str(body).encode()
-                    headers = {"Content-Type": "text/html", **headers}
-                self._send(status, headers, data)
-
-            def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
-                try:
-                    self.send_response(status)
-                    for key, value in headers.items():
-                        self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
+    def _respond(self, request: Request) -> Reply:
+        parts = urlsplit(request.path)
+        params: dict[str, Any] = dict(parse_qsl(parts.query))
+        if request.body and "json" in request.headers.get("content-type", ""):
+            params.update(json.loads(request.body))
+        elif request.body:
+            params.update(dict(parse_qsl(request.body.decode())))
+        if parts.path.startswith("/hooks/"):
+            if parts.path != urlsplit(self.webhook_url).path:
+                return Reply(404, {"Content-Type": "text/plain"}, b"no_service")
+            status, text = self.hook(params)
+            return Reply(status, {"Content-Type": "text/plain"}, text)
+        if not parts.path.startswith("/api/"):
+            return Reply(404, {"Content-Type": "text/plain"}, b"not found")
+        method = parts.path[len("/api/") :]
+        status, headers, body = self.handle(method, params, request.headers.get("authorization", ""))
+        if status == -1:  # hang up without an answer
+            return Reply(hang_up=True)
+        if isinstance(body, dict):
+            return Reply(
+                status, {"Content-Type": "application/json; charset=utf-8", **headers}, json.dumps(body)
+            )
+        return Reply(status, {"Content-Type": "text/html", **headers}, str(body))
 
 
 def _methods(methods: Iterable[str] | None) -> frozenset[str] | None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def toml_value(value: Any) -> str:
@@ -50,9 +50,9 @@ def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `regwatch` command line in a subprocess."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    full_env.pop("REGWATCH_CONFIG", None)
-    full_env.pop("REGWATCH_DB", None)
+    # The caller's REGWATCH_* never leak in; a test passes its own through `env`.
+    inherited = {k: v for k, v in os.environ.items() if k not in ("REGWATCH_CONFIG", "REGWATCH_DB")}
+    full_env = {**inherited, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "watcher", *args],
         cwd=cwd,

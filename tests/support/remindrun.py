@@ -14,12 +14,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from watcher.check.pipeline import extract_inline
-from watcher.check.runner import run_pass
 from watcher.config import load_config
 from watcher.db.store import Store
+from watcher.service.runner import run_pass
 
 
 def main() -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from httpserve import LocalServer, Reply, Request
 
 
 @dataclass
@@ -32,15 +32,11 @@ class Site:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.etags: dict[str, str] = {}
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.http = LocalServer(self._respond)
 
     @property
     def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.http.base
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -68,60 +64,30 @@ class Site:
         return [h for p, h in self.requests if p == path]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with site.lock:
-                    site.requests.append((self.path, headers))
-                    route = site.routes.get(self.path)
-                    etag = site.etags.get(self.path)
-                if route is None:
-                    self._send(404, {"Content-Type": "text/plain"}, b"not found")
-                    return
-                if route.delay:
-                    time.sleep(route.delay)
-                if etag and headers.get("if-none-match") == etag:
-                    self._send(304, {"ETag": etag}, b"")
-                    return
-                status, extra, body = route.status, dict(route.headers), route.body
-                if callable(body):
-                    produced = body(headers)
-                    if isinstance(produced, tuple):
-                        status, more, body = produced
-                        extra.update(more)
-                    else:
-                        body = produced
-                data = body.encode("utf-8") if isinstance(body, str) else body
-                out = {"Content-Type": route.content_type, **extra}
-                if etag:
-                    out["ETag"] = etag
-                self._send(status, out, data)
-
-            def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
-                try:
-                    self.send_response(status)
-                    for key, value in headers.items():
-                        self.send_header(key, value)
-                    if "Content-Length" not in headers:
-                        self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    if data:
-                        self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
+    def _respond(self, request: Request) -> Reply:
+        headers = request.headers
+        with self.lock:
+            self.requests.append((request.path, headers))
+            route = self.routes.get(request.path)
+            etag = self.etags.get(request.path)
+        if route is None:
+            return Reply(404, {"Content-Type": "text/plain"}, b"not found")
+        if etag and headers.get("if-none-match") == etag:
+            return Reply(304, {"ETag": etag}, b"", delay=route.delay)
+        status, extra, body = route.status, dict(route.headers), route.body
+        if callable(body):
+            produced = body(headers)
+            if isinstance(produced, tuple):
+                status, more, body = produced
+                extra.update(more)
+            else:
+                body = produced
+        out = {"Content-Type": route.content_type, **extra}
+        if etag:
+            out["ETag"] = etag
+        return Reply(status, out, body, delay=route.delay)
 
 
 LISTING = """<html><head><title>News</title><style>li {{color: red}}</style></head><body>

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from watcher.check.runner import PassResult, run_pass
 from watcher.config import Config, parse_config
 from watcher.db.store import Store
 from watcher.model import FetchResult, Source
+from watcher.service.runner import PassResult, run_pass
 
 
 def make_config(tmp_path: Path, sources: list[dict[str, Any]], **top: Any) -> Config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,18 +12,17 @@ from datetime import UTC, datetime
 from alerts.base import Channel
 from alerts.outbox import DeliveryReport, deliver_due
 from alerts.registry import CHANNELS
-from alerts.routing import route, route_health
+from alerts.routing import Routes
 from watcher.check.enrich import Enrichment, recover
-from watcher.check.follow import FollowPolicy
 from watcher.check.pipeline import Context, Extractor, check, extract_inline
+from watcher.check.sourcehealth import HealthPolicy
 from watcher.check.workers import ProcessExtractor
 from watcher.config import Config
-from watcher.db.store import HealthPolicy, Store
+from watcher.db.store import Store
 from watcher.model import Outcome, Source
 from watcher.net.browser import BrowserRenderer
-from watcher.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from watcher.net.fetch import Fetcher, FetchPolicy
 from watcher.net.robots import Robots
-from watcher.related.linking import Ranking
 from watcher.service.notices import enqueue_due_notices
 from watcher.workflow.reminders import schedule_notices
 
@@ -34,27 +34,17 @@ def utcnow() -> datetime:
 
 
 def fetch_policy(config: Config) -> FetchPolicy:
-    limits = config.limits
-    agent = config.user_agent or DEFAULT_USER_AGENT
-    if config.contact and config.contact not in agent:
-        agent = f"{agent} contact: {config.contact}"
-    return FetchPolicy(
-        user_agent=agent,
-        timeout=limits.timeout,
-        connect_timeout=limits.connect_timeout,
-        max_bytes=limits.max_bytes,
-        max_redirects=limits.max_redirects,
-        concurrency=limits.concurrency,
-        per_host=limits.per_host,
-        host_delay=limits.host_delay,
-    )
+    return config.fetch
+
+
+def routes(config: Config) -> Routes:
+    """Where the config sends change and health alerts (alerts/routing.py decides)."""
+    return Routes(tuple(config.channels), config.health.channels)
 
 
 def health_policy(config: Config) -> HealthPolicy:
-    return HealthPolicy(
-        after_failures=config.health.after_failures,
-        channels=tuple(route_health(config.channels, config.health.channels)),
-    )
+    """[health] as configured, its channels routed."""
+    return dataclasses.replace(config.health, channels=routes(config).health)
 
 
 def build_channels(
@@ -80,22 +70,8 @@ def build_channels(
 
 
 def enrichment(config: Config) -> Enrichment:
-    """Following and linking settings from the config's [related] table and limits."""
-    related = config.related
-    return Enrichment(
-        ranking=Ranking(
-            before_days=related.before_days,
-            after_days=related.after_days,
-            threshold=related.threshold,
-            shown=related.shown,
-            keep=related.keep,
-        ),
-        follow=FollowPolicy(
-            max_items=related.follow_max_items,
-            max_chars=related.follow_max_chars,
-            max_pages=config.limits.pdf_max_pages,
-        ),
-    )
+    """Following and linking, with the config's own `Ranking` and `FollowPolicy`."""
+    return Enrichment(ranking=config.ranking, follow=config.follow)
 
 
 @dataclass
@@ -121,7 +97,7 @@ def make_context(
         fetcher=fetcher,
         store=store,
         clock=clock,
-        route=lambda source: route(source, config.channels),
+        route=routes(config).changes,
         health=health_policy(config),
         extract=extract,
         max_pages=config.limits.max_pages,
