@@ -198,7 +198,12 @@ def _help(command: click.Command, path: str, parent: click.Context | None) -> It
         max_content_width=100,
         **command.context_settings,
     )
-    yield path, command.get_help(context)
+    text = command.get_help(context)
+    if isinstance(command, click.Group) and command.invoke_without_command:
+        # click 8.5 writes "[COMMAND]" for a group that runs without one, older versions
+        # "COMMAND": write the accurate form whichever click renders it.
+        text = text.replace(" COMMAND [ARGS]...", " [COMMAND] [ARGS]...", 1)
+    yield path, text
     if isinstance(command, click.Group):
         for name in sorted(command.list_commands(context)):
             sub = command.get_command(context, name)
