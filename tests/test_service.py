@@ -265,7 +265,7 @@ def test_sigterm_lets_a_check_in_flight_finish_or_abandons_it_after_the_grace(
     wait_for(lambda: site.hits("/slow"), 10, "the slow request")
     service.send(signal.SIGTERM)
     assert service.proc.wait(10) == 0
-    assert "waiting up to 10s for 1 check(s) in flight" in service.stderr
+    assert "waiting up to 9s for 1 check(s) in flight (shutdown_grace 10s)" in service.stderr
     assert check_count(db, "slow", "baseline") == 1  # finished and recorded
     logs = [json.loads(line) for line in service.stderr.splitlines()]  # JSON lines, nothing else
     checked = [entry for entry in logs if entry.get("source_id") == "slow"]
@@ -283,6 +283,6 @@ def test_sigterm_lets_a_check_in_flight_finish_or_abandons_it_after_the_grace(
     wait_for(lambda: site.hits("/stuck"), 10, "the stuck request")
     service.send(signal.SIGTERM)
     assert service.proc.wait(5) == 0
-    assert "cancelling 1 check(s) still running after 0.5s" in service.stderr
+    assert "cancelling 1 check(s) still running after 0.25s (shutdown_grace 0.5s)" in service.stderr
     assert check_count(tmp_path / "b" / "regwatch.db", "stuck") == 0  # abandoned: nothing half-written
     assert integrity(tmp_path / "b" / "regwatch.db") == "ok"

@@ -102,5 +102,5 @@ def test_a_runaway_extraction_never_blocks_health_other_sources_or_sigterm(
     assert service.proc.wait(GRACE + 10) == 0
     took = time.monotonic() - sent
     print(f"healthz latencies during extraction: {[round(x, 3) for x in latencies]}; SIGTERM {took:.2f}s")
-    assert took < GRACE + 3.0, took
-    assert "cancelling 1 check(s) still running" in service.stderr
+    assert took < GRACE + 0.25, took  # the grace bounds the whole stop (0.25 s: signal and wait overhead)
+    assert "cancelling 1 check(s) still running after 1s (shutdown_grace 2s)" in service.stderr

@@ -63,6 +63,10 @@ from watcher.workflow.reminders import schedule_notices
 logger = logging.getLogger(__name__)
 
 
+#: Seconds of `shutdown_grace` kept for cancelling, closing and exiting after the checks' share.
+SHUTDOWN_RESERVE = 1.0
+
+
 class WatchService:
     """The scheduled service over one database. `run()` returns the process exit code."""
 
@@ -221,12 +225,25 @@ class WatchService:
     async def _shutdown(self, delivery: asyncio.Task[None]) -> None:
         grace = self.config.service.shutdown_grace
         deadline = time.monotonic() + grace
+        # The grace is the whole stop: checks get it less what cancelling them, closing the
+        # worker pool and leaving the interpreter take (measured 0.6-0.7 s on 2 cores).
+        for_checks = max(grace - SHUTDOWN_RESERVE, grace / 2)
         self.scheduler.pause()  # no new runs; the ones in flight go on
         if self._inflight:
-            logger.info("waiting up to %gs for %d check(s) in flight", grace, len(self._inflight))
-            _, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+            logger.info(
+                "waiting up to %gs for %d check(s) in flight (shutdown_grace %gs)",
+                for_checks,
+                len(self._inflight),
+                grace,
+            )
+            _, pending = await asyncio.wait(set(self._inflight), timeout=for_checks)
             if pending:
-                logger.warning("cancelling %d check(s) still running after %gs", len(pending), grace)
+                logger.warning(
+                    "cancelling %d check(s) still running after %gs (shutdown_grace %gs)",
+                    len(pending),
+                    for_checks,
+                    grace,
+                )
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
@@ -234,7 +251,7 @@ class WatchService:
         self._closing = True
         self._kick.set()
         try:  # what the last checks found is sent before exit, within what is left of the grace
-            await asyncio.wait_for(asyncio.shield(delivery), max(deadline - time.monotonic(), 1.0))
+            await asyncio.wait_for(asyncio.shield(delivery), max(deadline - time.monotonic() - 0.5, 0.1))
         except TimeoutError:
             logger.warning("delivery still running at shutdown; unsent alerts go out at the next start")
         logger.info("regwatch service stopped")
