@@ -8,31 +8,14 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from frfacts import FIELDS, FR, page
 from icalendar import Calendar
 
 from watcher.db.docdates import record_document_dates
 from watcher.db.store import Store
 from watcher.model import Item, Source
-
-PAGES = Path(__file__).resolve().parent / "pages"
-FR = json.loads((PAGES / "federal-register-api-json/documents-facts.json").read_text(encoding="utf-8"))
-FIELDS = [
-    "type",
-    "abstract",
-    "comments_close_on",
-    "effective_on",
-    "dates",
-    "docket_ids",
-    "cfr_references",
-    "agencies",
-]
-
-
-def page(results: list[dict]) -> str:
-    return json.dumps({"count": len(results), "description": FR["description"], "results": results})
 
 
 @pytest.fixture

@@ -10,30 +10,14 @@ import io
 import json
 import socket
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from frfacts import FIELDS, FR, page
 from slackapi import TOKEN, validate_blocks
 from webhookreceiver import Receiver
 
-PAGES = Path(__file__).resolve().parent / "pages"
-FR = json.loads((PAGES / "federal-register-api-json/documents-facts.json").read_text(encoding="utf-8"))
-FIELDS = [
-    "type",
-    "abstract",
-    "comments_close_on",
-    "effective_on",
-    "dates",
-    "docket_ids",
-    "cfr_references",
-    "agencies",
-]
 PROPOSED = "Nondiscrimination on the Basis of Disability; Accessibility of Medical Diagnostic Equipment of State and Local Government Entities"
-
-
-def page(results: list[dict]) -> str:
-    return json.dumps({"count": len(results), "description": FR["description"], "results": results})
 
 
 class Mailbox:

@@ -4,30 +4,18 @@ claim and send, and one correction when a deadline moves."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from frfacts import FIELDS, FR, page
 from slackapi import TOKEN
 
 from watcher.dates.reminders import DateRow, plan
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = Path(__file__).resolve().parent / "pages"
-FR = json.loads((PAGES / "federal-register-api-json/documents-facts.json").read_text(encoding="utf-8"))
-FIELDS = [
-    "type",
-    "abstract",
-    "comments_close_on",
-    "effective_on",
-    "dates",
-    "docket_ids",
-    "cfr_references",
-    "agencies",
-]
 DAY = timedelta(days=1)
 OFFSETS = [14 * DAY, 3 * DAY, DAY]
 
@@ -81,10 +69,6 @@ def test_no_offsets_means_no_reminders():
 
 
 # -- end to end, the clock moved forward ----------------------------------------------------
-
-
-def page(results: list[dict]) -> str:
-    return json.dumps({"count": len(results), "description": FR["description"], "results": results})
 
 
 def test_reminders_go_out_once_threaded_through_kills_and_a_moved_deadline_corrects(

@@ -5,10 +5,9 @@ the broken or quiet sources, within Slack's limits, once."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
+from frfacts import FIELDS, FR, page
 from slackapi import TOKEN, validate_blocks
 
 from watcher.check.pipeline import extract_inline
@@ -16,23 +15,6 @@ from watcher.config import load_config
 from watcher.db.store import Store
 from watcher.service.runner import build_channels, run_pass
 from watcher.service.summary import week_end
-
-PAGES = Path(__file__).resolve().parent / "pages"
-FR = json.loads((PAGES / "federal-register-api-json/documents-facts.json").read_text(encoding="utf-8"))
-FIELDS = [
-    "type",
-    "abstract",
-    "comments_close_on",
-    "effective_on",
-    "dates",
-    "docket_ids",
-    "cfr_references",
-    "agencies",
-]
-
-
-def page(results: list[dict]) -> str:
-    return json.dumps({"count": len(results), "description": FR["description"], "results": results})
 
 
 def test_week_end_is_the_last_monday_nine_utc():
