@@ -6,7 +6,6 @@ and a regulator site with a robots.txt, all on 127.0.0.1, through the real comma
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,25 +16,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from clirun import run_cli, write_config
 from localsite import LISTING_SOURCE, listing_page
 from slackapi import TOKEN
+from smtpbox import Mailbox, free_port
 from webhookreceiver import Receiver
 
 ENV = {"SLACK_BOT_TOKEN": TOKEN, "SMTP_PASSWORD": "mail-pass"}
 ITEMS = [("2024-10-01", "Settlement with Acme Health", "/news/acme.html")]
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

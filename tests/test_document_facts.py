@@ -8,31 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from frfacts import FIELDS, FR, page
 from slackapi import TOKEN, validate_blocks
+from smtpbox import Mailbox, free_port
 from webhookreceiver import Receiver
 
 PROPOSED = "Nondiscrimination on the Basis of Disability; Accessibility of Medical Diagnostic Equipment of State and Local Government Entities"
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ Slack, the console and email with its changed words, through the real command li
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from clirun import write_config
 from slackapi import TOKEN
+from smtpbox import Mailbox, free_port
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "eurlex" / "gdpr-articles-5-32-34.html"
 # Article 5(1)(e), 601 characters; the edit is in its last 50.
@@ -19,20 +19,9 @@ EDITED = "the rights and freedoms of the data subject, and in any event for no l
 NEW_WORDS = ", and in any event for no longer than ten years"
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def mailbox():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     box = Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 import sqlite3
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from clirun import write_config
 from slackapi import TOKEN
+from smtpbox import Mailbox, free_port
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 FR = PAGES / "federal-register-api-json" / "documents-sample.json"
@@ -33,20 +33,9 @@ FEED_ITEM = (
 )
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def mailbox():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     box = Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
