@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 
-from alerts import reminders, summary
+from alerts import changesummary, reminders, summary
 from alerts.base import Channel
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_html
@@ -154,6 +154,7 @@ def render_html_body(alert: Alert) -> str:
             out.append(f"<p>Consecutive failed checks: {alert.health.failures}</p>")
     change = alert.change
     if change is not None:
+        out.append(changesummary.html_block(alert.change_summary))  # the model's, marked as such
         host = host_of(source.url)
         for label, items in (("New", change.added), ("Removed", change.removed)):
             if items:

@@ -192,11 +192,14 @@ def is_held_by_other(row: DeliveryRow, now: datetime, me: str) -> bool:
 
 
 def schedule_digests(store: OutboxStore, channels: Mapping[str, Channel], now: datetime) -> int:
-    """Hold digest channels' alerts and turn each channel's due ones into one digest row."""
+    """Hold digest channels' alerts and turn each channel's due ones into one digest row.
+
+    A channel without `digest` holds only the alerts the model judged not important there
+    (`important_when`); they go out in a daily digest."""
     digest_channels = sorted(cid for cid, channel in channels.items() if channel.digest)
     store.hold_for_digest(digest_channels)
     made = 0
-    for channel_id in digest_channels:
+    for channel_id in sorted(channels):
         oldest = store.oldest_held(channel_id)
         if oldest is None:
             continue

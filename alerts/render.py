@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from alerts import quiet, reminders, summary
+from alerts import changesummary, quiet, reminders, summary
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_text
 from alerts.facts import text_lines
@@ -64,7 +64,7 @@ def related_line(link: RelatedLink) -> str:
 
 
 def change_lines(alert: Alert, change: Change, *, color: bool = False) -> list[str]:
-    lines: list[str] = []
+    lines = [f"  {safe(line, 1500)}" for line in changesummary.plain_lines(alert.change_summary)]
     for label, items in (("New", change.added), ("Removed", change.removed)):
         for item in items[:MAX_ITEMS]:
             lines.append(f"  {label}: {item_line(item)}")

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts import quiet, reminders, summary
+from alerts import changesummary, quiet, reminders, summary
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_mrkdwn
 from alerts.facts import slack_line, slack_sections
@@ -280,6 +280,8 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
     out = Blocks()
     out.add({"type": "header", "text": plain(f"{clean(name)}: {phrase}")})
     out.add(source_context(alert, change.detected_at))
+    if alert.change_summary is not None:  # the model's summary, escaped, marked machine-written
+        out.add(section(changesummary.mrkdwn(alert.change_summary)))
     source_host = host_of(alert.source.url)
     hidden: list[str] = []
     for label, items in (("New", change.added), ("Removed", change.removed)):
@@ -385,6 +387,8 @@ def digest_member_lines(member: Alert) -> list[str]:
     if change is None:
         return [f"*{title}*"]
     lines = [f"*{title}* — {change_phrase(change)}"]
+    if member.change_summary is not None:
+        lines.append(changesummary.mrkdwn(member.change_summary))
     host = host_of(member.source.url)
     items = list(change.added) + [p.after for p in change.changed]
     for item in items[:DIGEST_ITEMS]:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from alerts import reminders, summary
+from alerts import changesummary, reminders, summary
 from alerts.base import Channel
 from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_json
@@ -145,6 +145,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
             ]
             for key, links in alert.related.items()
         }
+    if alert.change_summary is not None:  # the model's (machine-written; `model` names it)
+        data["model_summary"] = changesummary.as_json(alert.change_summary)
     if alert.reminder is not None:
         data["reminder"] = reminders.as_json(alert.reminder)
     if alert.summary is not None:

@@ -52,6 +52,7 @@ from watcher.model import Source
 from watcher.net.fetch import DEFAULT_USER_AGENT, FetchPolicy
 from watcher.related.linking import Ranking
 from watcher.settings import resolve
+from watcher.summary_config import SummaryPolicy, parse_summary
 from watcher.workflow_config import SlackApp, Workflow
 
 DEFAULT_CONFIG_NAME = "regwatch.toml"
@@ -155,6 +156,7 @@ SECTIONS: dict[str, tuple[tuple[type, frozenset[str] | None], ...]] = {
     "reminders": ((Reminders, None),),
     "slack": ((SlackApp, None),),
     "workflow": ((Workflow, None),),
+    "summary": ((SummaryPolicy, None),),
 }
 SECTION_DOCS = {
     "limits": "Fetch limits shared by every source (a source may lower timeout/max_bytes), PDF pages read"
@@ -192,6 +194,7 @@ class Config:
     reminders: Reminders = Reminders()
     slack: SlackApp = SlackApp()  # noqa: RUF009  [slack]: the Slack app behind the alert buttons (frozen)
     workflow: Workflow = Workflow()  # noqa: RUF009  [workflow]: reminders (frozen)
+    summary: SummaryPolicy | None = None  # [summary]: the team's model (None: no summaries)
     sources: tuple[Source, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
 
@@ -269,6 +272,7 @@ TOP_KEYS = {
     "reminders",
     "slack",
     "workflow",
+    "summary",
     "catalog",
     "sources",
     "channels",
@@ -292,6 +296,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
     reminders = build_dataclass(Reminders, data.get("reminders", {}), f"{where}: [reminders]")
     slack = build_dataclass(SlackApp, data.get("slack", {}), f"{where}: [slack]")
     workflow = build_dataclass(Workflow, data.get("workflow", {}), f"{where}: [workflow]")
+    summary = parse_summary(data.get("summary"), f"{where}: [summary]")
 
     raw_sources = table_list(data, "sources", where)
     catalog = data.get("catalog", [])
@@ -346,6 +351,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         reminders=reminders,
         slack=slack,
         workflow=workflow,
+        summary=summary,
         sources=tuple(sources),
         channels=tuple(channels),
     )

@@ -55,6 +55,8 @@ class Source:
     headers_hosts: tuple[str, ...] = ()
     #: What an item that left the list means: "alert", "ignore" or "window" ("" = the kind's default).
     removals: str = ""
+    #: Model summaries of its changes when `[summary]` is configured (`summary = false`: none).
+    summary: bool = True
 
     @property
     def title(self) -> str:
@@ -352,6 +354,22 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class ChangeSummary:
+    """The team's model on one change (`[summary]`): untrusted, machine-written text.
+
+    `text` is empty when the summary is unavailable (`error` says why: timeout,
+    rate_limited, budget, ...). `important` is the model's verdict against the channel's
+    `important_when` (None: not asked), with its one-line `reason`.
+    """
+
+    model: str
+    text: str = ""
+    error: str = ""
+    important: bool | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class WorkState:
     """Where one change stands in the alert workflow: folded from its `alert_actions` rows.
 
@@ -397,6 +415,8 @@ class Alert:
     # threaded follow-up (a reminder, a snooze that ended) the line it says.
     workflow: Mapping[int, WorkState] = field(default_factory=dict)
     notice: str = ""
+    #: The model's summary of the change (and its importance verdict for this channel).
+    change_summary: ChangeSummary | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from watcher.check.follow import FollowPolicy, follow_items
+from watcher.check.summarize import SummaryStage, summarize_change
 from watcher.db.store import Store
 from watcher.model import Change, Source
 from watcher.net.fetch import Fetcher
@@ -46,10 +47,19 @@ class Enrichment:
     ranking: Ranking = field(default_factory=Ranking)
     follow: FollowPolicy = field(default_factory=FollowPolicy)
     give_up: timedelta = timedelta(hours=6)
+    #: The team's model ([summary]): summaries and verdicts before release (None: off).
+    summaries: SummaryStage | None = None
 
 
-def needs_enrichment(source: Source, change: Change) -> bool:
-    """Does this change have documents to follow or to link before it is alerted?"""
+def needs_enrichment(source: Source, change: Change, settings: Enrichment | None = None) -> bool:
+    """Does this change have documents to follow or to link, or a summary to write, before it is alerted?"""
+    if (
+        settings is not None
+        and settings.summaries is not None
+        and source.summary
+        and source.role != "related"
+    ):
+        return True
     followable = source.follow and any(item.link for item in change.added)
     linkable = source.role != "related" and bool(
         change.added or any(line.startswith("+") and not line.startswith("+++") for line in change.diff)
@@ -89,6 +99,11 @@ async def enrich(
             links = sum(1 for link in found if link.shown)
     except Exception:  # enrichment is a bonus; a bug in it must not hold the alert back
         logger.exception("bug while enriching change %s of %s", change_id, source.id)
+    try:
+        if settings.summaries is not None and source.role != "related":
+            await summarize_change(change_id, source, store=store, clock=clock, stage=settings.summaries)
+    except Exception:  # the alert goes out without its summary
+        logger.exception("bug while summarising change %s of %s", change_id, source.id)
     finally:
         store.finish_enrichment(change_id, clock())
     logger.info(

@@ -207,7 +207,7 @@ def _record(
             ), None
         case Changed(change=change):
             alerted = not change.is_empty  # a change of only aged-out items is recorded, not alerted
-            hold = alerted and ctx.enrichment is not None and needs_enrichment(source, change)
+            hold = alerted and ctx.enrichment is not None and needs_enrichment(source, change, ctx.enrichment)
             fingerprint = snapshot.fingerprint
             with store.db.atomic():  # the change and the response that produced it (evidence)
                 outcome = store.save_change(

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from watcher.dates.facts import facts_of_change
+from watcher.db.changesummaries import change_summary_for
 from watcher.db.docdates import reminder_alert
 from watcher.db.documents import DocumentRows
 from watcher.db.snapshots import SnapshotRows
@@ -62,6 +63,7 @@ class AlertAssembly(DocumentRows, SnapshotRows):
             related=self.related_for(change),
             documents=documents,
             facts=facts_of_change(change, source, documents),
+            change_summary=change_summary_for(self.db, change.id, row["channel"]),
         )
 
     def related_for(self, change: Change) -> dict[str, tuple[RelatedLink, ...]]:

@@ -170,9 +170,9 @@ class OutboxQueue(CheckRecords):
                 f" AND attempts = 0 AND channel IN ({marks})",
                 list(digest_channels),
             )
-            self.db.execute(
+            self.db.execute(  # rows the model judged not important keep waiting (check/summarize.py)
                 "UPDATE outbox SET status = 'pending' WHERE status = 'held' AND batch_id IS NULL"
-                f" AND channel NOT IN ({marks})",
+                f" AND triaged = 0 AND channel NOT IN ({marks})",
                 list(digest_channels),
             )
 

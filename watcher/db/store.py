@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from watcher.db.changesummaries import ChangeSummaryRows
 from watcher.db.docdates import DocumentDateRows
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.evidence import EvidenceRows
@@ -38,7 +39,14 @@ from watcher.db.workflow import NoticeRows
 
 
 class Store(
-    Rebaselines, NoticeRows, EvidenceRows, WaitingAlerts, EnrichmentRows, DocumentDateRows, QuietRows
+    Rebaselines,
+    NoticeRows,
+    EvidenceRows,
+    WaitingAlerts,
+    EnrichmentRows,
+    DocumentDateRows,
+    QuietRows,
+    ChangeSummaryRows,
 ):
     """The regwatch database. Pass a path; the schema is created or upgraded on open."""
 

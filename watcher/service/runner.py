@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from alerts.routing import Routes
 from watcher.check.enrich import Enrichment, recover
 from watcher.check.pipeline import Context, Extractor, check, extract_inline
 from watcher.check.sourcehealth import HealthPolicy
+from watcher.check.summarize import ChannelModel, SummaryStage
 from watcher.check.workers import ProcessExtractor
 from watcher.config import Config
 from watcher.db.store import Store
@@ -70,8 +72,16 @@ def build_channels(
 
 
 def enrichment(config: Config) -> Enrichment:
-    """Following and linking, with the config's own `Ranking` and `FollowPolicy`."""
-    return Enrichment(ranking=config.ranking, follow=config.follow)
+    """Following, linking and summarising, with the config's `Ranking`, `FollowPolicy`, `[summary]`."""
+    return Enrichment(ranking=config.ranking, follow=config.follow, summaries=summary_stage(config))
+
+
+def summary_stage(config: Config) -> SummaryStage | None:
+    """The summary step as `[summary]` and the channels configure it (None: no `[summary]`)."""
+    if config.summary is None:
+        return None
+    channels = {c.id: ChannelModel(c.summarize, c.important_when) for c in config.channels}
+    return SummaryStage(config.summary, channels, os.environ)  # the key is read per call, never kept
 
 
 @dataclass

@@ -25,6 +25,7 @@ from watcher.db.migrations import (
     m011_document_dates,
     m012_workflow,
     m013_related_reason,
+    m014_change_summaries,
 )
 
 STEPS = (
@@ -40,6 +41,7 @@ STEPS = (
     m010_outbox_not_before,
     m012_workflow,
     m008_documents,
+    m014_change_summaries,
 )
 
 migrations = Migrations("regwatch")

@@ -1,0 +1,149 @@
+"""Change summary rows (`change_summaries`, m014): the model's summary of a change and its
+importance verdicts, reused for the same input; and the outbox rows a verdict sends to the digest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from watcher.db.values import iso
+from watcher.model import ChangeSummary
+
+SUMMARY = ""  # the channel column of the summary row (verdict rows name their channel)
+OFF = "off"  # the status of a channel's row when it set `summary = false`: nothing shown there
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """One stored answer of the model (or why there was none)."""
+
+    input_hash: str
+    model: str
+    prompt_version: str
+    status: str  # ok | unavailable
+    text: str = ""
+    important: bool | None = None
+    reason: str = ""
+    error: str = ""
+    called: bool = False  # the model was asked for it (not reused, not refused for the budget)
+
+
+def _answer(row: dict) -> StoredAnswer:
+    important = row["important"]
+    return StoredAnswer(
+        input_hash=row["input_hash"],
+        model=row["model"],
+        prompt_version=row["prompt_version"],
+        status=row["status"],
+        text=row["text"],
+        important=None if important is None else bool(important),
+        reason=row["reason"],
+        error=row["error"],
+        called=bool(row["called"]),
+    )
+
+
+class ChangeSummaryRows:
+    db: Database
+
+    def reusable_answer(self, input_hash: str, model: str) -> StoredAnswer | None:
+        """A good answer already given for exactly this input (hash) by this model."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM change_summaries WHERE input_hash = ? AND model = ? AND status = 'ok'"
+                " ORDER BY id DESC LIMIT 1",
+                [input_hash, model],
+            )
+        )
+        return _answer(rows[0]) if rows else None
+
+    def save_answer(self, change_id: int, channel: str, answer: StoredAnswer, now: datetime) -> None:
+        """Store the answer for (change, channel) ('' = the summary); a later one replaces it."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR REPLACE INTO change_summaries (change_id, channel, input_hash, model,"
+                " prompt_version, status, text, important, reason, error, called, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    change_id,
+                    channel,
+                    answer.input_hash,
+                    answer.model,
+                    answer.prompt_version,
+                    answer.status,
+                    answer.text,
+                    None if answer.important is None else int(answer.important),
+                    answer.reason,
+                    answer.error,
+                    int(answer.called),
+                    iso(now),
+                ],
+            )
+
+    def model_calls_since(self, since: datetime) -> int:
+        """Requests made to the model since `since` (the hourly budget)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM change_summaries WHERE called = 1 AND created_at >= ?", [iso(since)]
+        ).fetchone()
+        return int(row[0])
+
+    def summary_counts(self) -> dict[str, int]:
+        """Stored answers by result: 'ok', or why the model gave none (timeout, rate_limited...)."""
+        return {
+            str(row[0]): int(row[1])
+            for row in self.db.execute(
+                "SELECT CASE status WHEN 'ok' THEN 'ok' ELSE error END, count(*) FROM change_summaries"
+                " GROUP BY 1"
+            ).fetchall()
+        }
+
+    def held_channels(self, change_id: int) -> list[str]:
+        """The channels whose alert of this change waits for its enrichment."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT channel FROM outbox WHERE change_id = ? AND kind = 'change' AND status = 'enriching'"
+                " ORDER BY id",
+                [change_id],
+            ).fetchall()
+        ]
+
+    def send_to_digest(self, change_id: int, channels: Sequence[str]) -> int:
+        """The change's alerts on `channels` (judged not important there) wait for the digest."""
+        if not channels:
+            return 0
+        marks = ",".join("?" for _ in channels)
+        with self.db.atomic():
+            cursor = self.db.execute(
+                f"UPDATE outbox SET status = 'held', triaged = 1 WHERE change_id = ? AND kind = 'change'"
+                f" AND status = 'enriching' AND channel IN ({marks})",
+                [change_id, *channels],
+            )
+        return cursor.rowcount
+
+
+def change_summary_for(db: Database, change_id: int | None, channel: str = "") -> ChangeSummary | None:
+    """The summary of a change, with `channel`'s importance verdict when there is one."""
+    if change_id is None or "change_summaries" not in db.table_names():
+        return None
+    rows = {
+        row["channel"]: row
+        for row in db.query(
+            "SELECT * FROM change_summaries WHERE change_id = ? AND channel IN (?, ?)",
+            [change_id, SUMMARY, channel],
+        )
+    }
+    summary, verdict = rows.get(SUMMARY), rows.get(channel) if channel else None
+    if (summary is None and verdict is None) or (verdict is not None and verdict["status"] == OFF):
+        return None
+    important = verdict["important"] if verdict is not None else None
+    return ChangeSummary(
+        model=(summary or verdict or {})["model"],
+        text=summary["text"] if summary is not None and summary["status"] == "ok" else "",
+        error=(summary["error"] or "error") if summary is not None and summary["status"] != "ok" else "",
+        important=None if important is None else bool(important),
+        reason=verdict["reason"] if verdict is not None else "",
+    )
