@@ -21,6 +21,7 @@ class ModelServer:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.lock = threading.Lock()
+        self.rules: list[tuple[str, str]] = []
         self.http = LocalServer(self._respond)
 
     def _respond(self, request: Request) -> Reply:
@@ -28,7 +29,14 @@ class ModelServer:
         with self.lock:
             self.requests.append(body)
             self.headers.append(request.headers)
-            action, value = self.script.popleft() if self.script else ("reply", self.default)
+            system = " ".join(
+                m.get("content", "") for m in body.get("messages", []) if m.get("role") == "system"
+            )
+            ruled = next((text for part, text in self.rules if part in system), None)
+            if ruled is not None:
+                action, value = "reply", ruled
+            else:
+                action, value = self.script.popleft() if self.script else ("reply", self.default)
         if request.path.rstrip("/") != "/v1/chat/completions":
             return json_reply(json.dumps({"error": {"message": "not found"}}), status=404)
         if action == "fail":
@@ -55,6 +63,11 @@ class ModelServer:
 
     def reply(self, text: str) -> None:
         self.script.append(("reply", text))
+
+    def when(self, system_part: str, text: str) -> None:
+        """Answer `text` to every request whose system prompt holds `system_part` (concurrent
+        requests, such as a summary and an importance verdict, then get their own answers)."""
+        self.rules.append((system_part, text))
 
     def delay(self, seconds: float, text: str = "late") -> None:
         self.script.append(("delay", (seconds, text)))

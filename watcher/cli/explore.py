@@ -11,6 +11,7 @@ from alerts.render import safe
 from watcher.cli.app import EXIT_FAILED, Settings, main
 from watcher.cli.history import build_filters, filter_options, moment_option
 from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, write_rows
+from watcher.db.changesummaries import summary_columns
 from watcher.errors import WatchError
 from watcher.history import queries as queries
 from watcher.history.search import GROUPS, MARK_CLOSE, MARK_OPEN, SCOPES, count_by
@@ -19,7 +20,7 @@ from watcher.timespec import BARE_DATE
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 EXPORTS = {
-    "changes": lambda db, f: queries.changes(db, f, oldest_first=True),
+    "changes": lambda db, f: (summary_columns(db, r) for r in queries.changes(db, f, oldest_first=True)),
     "items": lambda db, f: queries.items(db, f),
     "versions": lambda db, f: queries.versions(db, f),
     "checks": lambda db, f: queries.checks(db, f),

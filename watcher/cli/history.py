@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from alerts import changesummary
 from alerts.facts import text_lines
 from alerts.render import safe
 from watcher.cli.app import Settings, main
@@ -14,9 +15,11 @@ from watcher.cli.output import Column, closed_pipe_ok, format_options, to_json, 
 from watcher.cli.sidebyside import side_by_side
 from watcher.cli.workflow import audit_rows, trail_lines
 from watcher.dates.facts import change_facts
+from watcher.db.changesummaries import change_summary_for
 from watcher.errors import UnknownName
 from watcher.history import queries as queries
 from watcher.history.queries import CHANGE_KINDS, Filters
+from watcher.model import ChangeSummary
 from watcher.service.runner import utcnow
 from watcher.timespec import parse_moment
 
@@ -135,6 +138,8 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
         if record is None:
             raise UnknownName(f"no change with id {change_id} (see `regwatch history`)")
         record["facts"] = change_facts(record)  # type, abstract, dates… per new/changed document
+        model_summary = change_summary_for(store.db, change_id)  # [summary]: machine-written
+        record["model_summary"] = changesummary.as_json(model_summary) if model_summary else None
         fmt = "json" if as_json else fmt
         with closed_pipe_ok():
             trail = store.actions(change_ids=[change_id]) if "alert_actions" in store.db.table_names() else []
@@ -171,6 +176,17 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
 
 
 def _header(record: dict) -> None:
+    _header_lines(record)
+    found = record.get("model_summary")
+    if found:  # the model's summary, marked machine-written (alerts/changesummary.py)
+        summary = ChangeSummary(
+            found["model"], found["text"], found["error"], found["important"], found["reason"]
+        )
+        for line in changesummary.plain_lines(summary):
+            click.echo(safe(line, 1500))
+
+
+def _header_lines(record: dict) -> None:
     name = record["source_name"] or record["source_id"]
     click.echo(
         f"Change {record['id']} of {safe(name)} ({safe(record['source_id'])}),"

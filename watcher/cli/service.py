@@ -19,6 +19,7 @@ from watcher.config import load_config
 from watcher.db.lock import holder
 from watcher.service.runner import utcnow
 from watcher.service.status import SourceStatus, source_statuses
+from watcher.service.summaries import summary_counts, summary_line
 
 
 @main.command()
@@ -96,6 +97,7 @@ def status(settings: Settings, fmt: str) -> None:
     statuses = source_statuses(config.sources, rows, now, service_running=service_running)
     quiet = quiet_sources(settings)  # sources silent far longer than usual (watcher/service/quiet.py)
     waiting = settings.waiting_alerts(now)
+    summaries = summary_counts(settings.database) if config.summary is not None else None
     if fmt in ("jsonl", "csv"):  # one row per source, for scripts and spreadsheets
         per_source = ({**s.to_dict(), "quiet": quiet[s.id][1] if s.id in quiet else None} for s in statuses)
         write_rows(per_source, fmt, sys.stdout)
@@ -109,6 +111,7 @@ def status(settings: Settings, fmt: str) -> None:
                         {**s.to_dict(), "quiet": quiet[s.id][1] if s.id in quiet else None} for s in statuses
                     ],
                     "alerts_waiting": [w.to_dict() for w in waiting],
+                    "summaries": summaries,
                 },
                 indent=2,
             )
@@ -135,6 +138,8 @@ def status(settings: Settings, fmt: str) -> None:
                 )
         for line in waiting_lines(waiting, now):
             click.echo(line)
+        if summaries is not None and config.summary is not None:
+            click.echo(summary_line(summaries, config.summary.model))
     if any(s.is_bad for s in statuses):
         sys.exit(EXIT_FAILED)
 

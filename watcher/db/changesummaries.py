@@ -92,11 +92,13 @@ class ChangeSummaryRows:
 
     def summary_counts(self) -> dict[str, int]:
         """Stored answers by result: 'ok', or why the model gave none (timeout, rate_limited...)."""
+        if "change_summaries" not in self.db.table_names():  # a read-only look at an older database
+            return {}
         return {
             str(row[0]): int(row[1])
             for row in self.db.execute(
                 "SELECT CASE status WHEN 'ok' THEN 'ok' ELSE error END, count(*) FROM change_summaries"
-                " GROUP BY 1"
+                " WHERE status != 'off' GROUP BY 1"
             ).fetchall()
         }
 
@@ -147,3 +149,14 @@ def change_summary_for(db: Database, change_id: int | None, channel: str = "") -
         important=None if important is None else bool(important),
         reason=verdict["reason"] if verdict is not None else "",
     )
+
+
+def summary_columns(db: Database, record: dict) -> dict:
+    """An exported change with its model summary (`model_summary`, `summary_model`, `summary_error`)."""
+    found = change_summary_for(db, record["id"])
+    return {
+        **record,
+        "model_summary": found.text if found else "",
+        "summary_model": found.model if found else "",
+        "summary_error": found.error if found else "",
+    }

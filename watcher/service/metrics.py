@@ -71,6 +71,12 @@ class Metrics:
         self.last_check = Gauge(
             "regwatch_last_check_timestamp_seconds", "Unix time the last check finished.", registry=r
         )
+        self.summaries = Gauge(  # read from the database: failures survive restarts
+            "regwatch_summaries",
+            "Model answers stored ([summary]) by result: ok, or why none (timeout, rate_limited, budget...).",
+            ["result"],
+            registry=r,
+        )
         self.reloads = Counter("regwatch_config_reloads", "Config reloads on SIGHUP.", ["result"], registry=r)
         for status in ("baseline", "unchanged", "not_modified", "changed", "pending", "failed"):
             self.checks.labels(status)  # export zeros, so rates work from the first scrape

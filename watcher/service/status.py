@@ -181,4 +181,6 @@ def render_metrics(metrics: Metrics, config: Config, store: Store, now: datetime
     counts = count_states(source_statuses(config.sources, rows, now, service_running=True))
     outbox = store.outbox_summary(now)
     metrics.set_state(counts, outbox["pending"], outbox["failed_recently"])
+    for result, count in store.summary_counts().items():  # [summary]: the model's answers
+        metrics.summaries.labels(result).set(count)
     return metrics.render()
