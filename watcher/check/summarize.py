@@ -23,7 +23,6 @@ from watcher.db.store import Store
 from watcher.model import Change, Source
 from watcher.summary.client import ModelAnswer, Summarizer
 from watcher.summary.grounding import PROMPT_VERSION, Grounding, grounded_input
-from watcher.summary.safety import URL
 from watcher.summary.settings import SummaryPolicy
 
 logger = logging.getLogger(__name__)
@@ -47,17 +46,16 @@ class SummaryStage:
 
 
 def change_links(change: Change, source_url: str) -> set[str]:
-    """The links the change itself holds: a summary may keep these and no other."""
+    """The links the change itself holds (its documents' links and the source page): a summary
+    may keep these and no other. A URL written in page text is not one: a page asking the
+    model to spread a link would otherwise get its way."""
     items = [
         *change.added,
         *change.removed,
         *(p.after for p in change.changed),
         *(p.before for p in change.changed),
     ]
-    links = {item.link for item in items if item.link} | {source_url}
-    for line in change.diff[:2000]:
-        links.update(m.group().rstrip(".,;:") for m in URL.finditer(line[:5000]))
-    return links
+    return {item.link for item in items if item.link} | {source_url}
 
 
 def verdict_hash(grounding: Grounding, criteria: str) -> str:
