@@ -19,7 +19,7 @@ from watcher import bounds
 from watcher.config_tables import build_dataclass, config_key, expect, suggest
 from watcher.errors import ConfigError
 from watcher.model import Source
-from watcher.summary_config import channel_important_when, channel_summarize
+from watcher.summary_config import channel_important_when
 from watcher.timespec import cron_trigger, parse_duration, parse_seconds
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -45,9 +45,14 @@ class ChannelConfig:
     health: bool = True
     thread: bool = False
     reminders: tuple[str, ...] | None = None  # None: the [reminders] default
-    summary: str | None = None  # "weekly": a summary message every Monday 09:00 UTC
-    summarize: bool = True  # `summary = false`: no model summaries here ([summary])
+    #: "weekly": a summary message every Monday 09:00 UTC; false: no model summaries here ([summary])
+    summary: str | bool | None = None
     important_when: str = ""  # the model judges each change against these words ([summary])
+
+    @property
+    def summarize(self) -> bool:
+        """Model summaries on this channel ([summary]; on unless `summary = false`)."""
+        return self.summary is not False
 
 
 def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = False) -> Source:
@@ -175,15 +180,14 @@ def parse_channel(raw: Mapping[str, Any], entry: str) -> ChannelConfig:
         thread=expect(raw.get("thread", False), bool, f"{entry}: thread"),
         reminders=channel_reminders(raw, entry),
         summary=channel_summary(raw, entry),
-        summarize=channel_summarize(raw, entry),
         important_when=channel_important_when(raw, entry),
     )
 
 
-def channel_summary(raw: Mapping[str, Any], entry: str) -> str | None:
+def channel_summary(raw: Mapping[str, Any], entry: str) -> str | bool | None:
     value = raw.get("summary")
-    if isinstance(value, bool):  # model summaries on or off (watcher/summary_config.py)
-        return None
+    if isinstance(value, bool):  # model summaries on or off ([summary])
+        return value
     if value is not None and value != "weekly":
         raise ConfigError(f'{entry}: summary must be "weekly", true or false (or left out), not {value!r}')
     return value

@@ -27,12 +27,6 @@ def parse_summary(raw: Any, where: str) -> SummaryPolicy | None:
     return policy
 
 
-def channel_summarize(raw: Mapping[str, Any], entry: str) -> bool:
-    """A channel's `summary = true|false` (model summaries there; `"weekly"` is the weekly message)."""
-    value = raw.get("summary")
-    return value is not False
-
-
 def channel_important_when(raw: Mapping[str, Any], entry: str) -> str:
     """A channel's `important_when = "..."`: the team's words the model judges changes against."""
     value = " ".join(str(expect(raw.get("important_when", ""), str, f"{entry}: important_when")).split())
