@@ -1,0 +1,57 @@
+"""`[summary]` and the channel keys `summary = true|false` and `important_when`, parsed once at
+the edge: errors name the key and the fix; without `[summary]` there is no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from watcher.config import parse_config
+from watcher.errors import ConfigError
+from watcher.service.runner import enrichment
+
+LOCAL = {"base_url": "http://127.0.0.1:11434/v1", "model": "llama3.1"}
+
+
+def config(table=None, **channel):
+    data: dict = {"channels": [{"id": "alerts", "kind": "console", **channel}]}
+    if table is not None:
+        data["summary"] = table
+    return parse_config(data, path=None)
+
+
+def test_no_summary_table_no_model():
+    parsed = config()
+    assert parsed.summary is None
+    assert enrichment(parsed).summaries is None
+
+
+def test_the_summary_table_becomes_the_policy_and_each_channel_says_what_it_wants():
+    parsed = config({**LOCAL, "timeout": 5, "max_per_hour": 10}, important_when="  breach   deadlines ")
+    assert parsed.summary is not None
+    assert (parsed.summary.model, parsed.summary.timeout, parsed.summary.max_per_hour) == (
+        "llama3.1",
+        5.0,
+        10,
+    )
+    stage = enrichment(parsed).summaries
+    assert stage is not None and stage.channels["alerts"].important_when == "breach deadlines"
+    assert stage.channels["alerts"].summarize
+    assert not enrichment(config(LOCAL, summary=False)).summaries.channels["alerts"].summarize
+    assert config(LOCAL, summary="weekly").channels[0].summarize  # the weekly message, summaries on
+
+
+@pytest.mark.parametrize(
+    ("summary", "channel", "message"),
+    [
+        ({**LOCAL, "api_key_env": "sk-abc123"}, {}, "api_key_env must name an environment variable"),
+        ({**LOCAL, "modle": "x"}, {}, "unknown key 'modle' (did you mean 'model'?)"),
+        ({"base_url": "127.0.0.1:11434", "model": "m"}, {}, "base_url must be the endpoint's http(s) URL"),
+        ({**LOCAL, "timeout": 0}, {}, "timeout must be more than 0"),
+        (LOCAL, {"summary": "monthly"}, 'summary must be "weekly", true or false'),
+        (LOCAL, {"important_when": 3}, "important_when: expected str"),
+    ],
+)
+def test_mistakes_name_the_key_and_the_fix(summary, channel, message):
+    with pytest.raises(ConfigError) as caught:
+        config(table=summary, **channel)
+    assert message in str(caught.value)
