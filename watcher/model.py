@@ -55,8 +55,9 @@ class Source:
     headers_hosts: tuple[str, ...] = ()
     #: What an item that left the list means: "alert", "ignore" or "window" ("" = the kind's default).
     removals: str = ""
-    #: Model summaries of its changes when `[summary]` is configured (`summary = false`: none).
-    summary: bool = True
+    #: Model summaries of its changes when `[summary]` is configured (`summarize = false`: none;
+    #: not `summary`, which several kinds use for their own option).
+    summarize: bool = True
 
     @property
     def title(self) -> str:

@@ -55,3 +55,25 @@ def test_mistakes_name_the_key_and_the_fix(summary, channel, message):
     with pytest.raises(ConfigError) as caught:
         config(table=summary, **channel)
     assert message in str(caught.value)
+
+
+def test_a_source_says_summarize_false_and_a_kind_keeps_its_own_summary_option():
+    parsed = parse_config(
+        {
+            "summary": LOCAL,
+            "sources": [
+                {
+                    "id": "a",
+                    "url": "https://a.example/feed",
+                    "kind": "feed",
+                    "summary": False,
+                    "summarize": False,
+                },
+                {"id": "b", "url": "https://b.example/", "kind": "listing", "select": "li", "summary": "p"},
+            ],
+        },
+        path=None,
+    )
+    a, b = parsed.sources
+    assert not a.summarize and a.options.summary is False  # the feed's own option, untouched
+    assert b.summarize and b.options.summary == "p"

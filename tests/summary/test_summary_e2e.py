@@ -81,7 +81,7 @@ def slack_channel(slack, **extra) -> dict:
     }
 
 
-def gdpr_config(tmp_path, site, channels, model: ModelServer | None, **summary) -> Path:
+def gdpr_config(tmp_path, site, channels, model: ModelServer | None, source=None, **summary) -> Path:
     top = {}
     if model is not None:
         top["summary"] = {"base_url": model.base_url, "model": "local-test", "timeout": 5, **summary}
@@ -95,6 +95,7 @@ def gdpr_config(tmp_path, site, channels, model: ModelServer | None, **summary) 
                 "kind": "page",
                 "select": "div.eli-container",
                 "jurisdiction": "EU",
+                **(source or {}),
             }
         ],
         channels=channels,
@@ -286,7 +287,15 @@ def test_without_a_summary_table_the_model_hears_nothing(site, slack, model, tmp
     assert any(NEW_WORDS in t for t in slack_texts(message))
 
 
-def test_summary_false_on_a_source_or_channel_turns_it_off_there(site, slack, model, tmp_path, cli):
+def test_summarize_false_on_a_source_keeps_its_changes_from_the_model(site, slack, model, tmp_path, cli):
+    config = gdpr_config(tmp_path, site, [slack_channel(slack)], model, source={"summarize": False})
+    edit_and_check(site, cli, config)
+    assert model.requests == []
+    (message,) = slack.messages("compliance-alerts")
+    assert not any("Summary" in t for t in slack_texts(message))
+
+
+def test_summary_false_on_a_channel_turns_it_off_there(site, slack, model, tmp_path, cli):
     channels = [slack_channel(slack, summary=False), {"id": "console", "kind": "console"}]
     run = edit_and_check(site, cli, gdpr_config(tmp_path, site, channels, model))
     assert f"Summary ({MARK})" in run.stdout  # the console still has it

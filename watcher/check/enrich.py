@@ -56,7 +56,7 @@ def needs_enrichment(source: Source, change: Change, settings: Enrichment | None
     if (
         settings is not None
         and settings.summaries is not None
-        and source.summary
+        and source.summarize
         and source.role != "related"
     ):
         return True

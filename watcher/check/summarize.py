@@ -81,7 +81,7 @@ async def summarize_change(
 ) -> None:
     """Summarise and judge one change for the channels waiting for it; store the answers and
     send "not important" ones to their digest. Raises only for bugs (enrich logs them)."""
-    if not source.summary:
+    if not source.summarize:
         return
     policy = stage.policy
     now = clock()

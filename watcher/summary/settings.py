@@ -15,7 +15,7 @@ class SummaryPolicy:
     servers may need none), `max_input_chars` (what the model is given, cut at a sentence),
     `timeout` (seconds for one answer), `max_per_hour` (the budget: past it alerts go out
     without a summary), `max_words` (asked of the model). Every source and channel uses it
-    unless it sets `summary = false`.
+    unless it turns it off: a source with `summarize = false`, a channel with `summary = false`.
     """
 
     base_url: str = ""
