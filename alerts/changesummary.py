@@ -79,3 +79,23 @@ def as_json(summary: ChangeSummary) -> dict[str, Any]:
         "important": summary.important,
         "reason": summary.reason,
     }
+
+
+def weekly_lines(briefs: tuple[tuple[str, ChangeSummary], ...]) -> list[str]:
+    """The weekly summary's "changes in brief" (plain text; the caller makes it safe)."""
+    if not briefs:
+        return []
+    lines = [f"  Changes in brief ({mark(briefs[0][1])}):"]
+    lines.extend(
+        f"    {truncate(clean(name), 80)}: {truncate(' '.join(s.text.split()), 400)}" for name, s in briefs
+    )
+    return lines
+
+
+def weekly_mrkdwn(briefs: tuple[tuple[str, ChangeSummary], ...]) -> str:
+    """The same in Slack mrkdwn, escaped; '' without briefs."""
+    if not briefs:
+        return ""
+    lines = [f"*Changes in brief* _({short(mark(briefs[0][1]), 120)})_"]
+    lines.extend(f"• *{short(name, 80)}*: {short(s.text, 400)}" for name, s in briefs)
+    return "\n".join(lines)

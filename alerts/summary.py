@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from alerts import changesummary
 from alerts.mrkdwn import clean, escape, link, short, truncate
 from alerts.reminders import day_text
 from watcher.model import Alert, DocumentDate, Summary
@@ -60,6 +61,7 @@ def text(alert: Alert) -> str:
         )
     lines.append("  Sources broken: " + (", ".join(summary.broken) or "none"))
     lines.append("  Sources quiet: " + (", ".join(summary.quiet) or "none"))
+    lines.extend(changesummary.weekly_lines(summary.briefs))  # machine-written, [summary]
     return "\n".join(lines)
 
 
@@ -109,7 +111,8 @@ def slack_blocks(alert: Alert) -> tuple[tuple[dict, ...], str]:
         section("*Deadlines in the next 14 days*\n" + ("\n".join(deadline_lines) or "none")),
         section("\n".join(sources)),
     )
-    return blocks, truncate(f"{title(summary)} ({period(summary)})", 1000)
+    briefs = (section(changesummary.weekly_mrkdwn(summary.briefs)),) if summary.briefs else ()
+    return (*blocks, *briefs), truncate(f"{title(summary)} ({period(summary)})", 1000)
 
 
 def html_body(alert: Alert) -> str:
@@ -131,4 +134,5 @@ def as_json(summary: Summary) -> dict[str, Any]:
         ],
         "broken": list(summary.broken),
         "quiet": list(summary.quiet),
+        "briefs": [{"source": name, **changesummary.as_json(s)} for name, s in summary.briefs],
     }

@@ -352,6 +352,8 @@ class Summary:
     deadlines: tuple[tuple[DocumentDate, str, str], ...] = ()  # (date, title, link)
     broken: tuple[str, ...] = ()
     quiet: tuple[str, ...] = ()
+    #: The week's changes in brief, by the team's model ([summary]): (source name, summary).
+    briefs: tuple[tuple[str, ChangeSummary], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from watcher.db import crashpoints
 from watcher.db.changesummaries import OFF, SUMMARY, StoredAnswer
 from watcher.db.store import Store
 from watcher.model import Change, Source
@@ -129,6 +130,7 @@ async def summarize_change(
         if channel != SUMMARY and answer.important is False:
             not_important.append(channel)
     store.send_to_digest(change_id, not_important)
+    crashpoints.reached("after_summary")
     logger.info(
         "summarised change %s of %s with %s: %s%s",
         change_id,

@@ -160,3 +160,20 @@ def summary_columns(db: Database, record: dict) -> dict:
         "summary_model": found.model if found else "",
         "summary_error": found.error if found else "",
     }
+
+
+BRIEFS = 10  # the weekly summary's changes in brief
+
+
+def week_briefs(db: Database, start: datetime, end: datetime) -> tuple[tuple[str, ChangeSummary], ...]:
+    """(source name, summary) of the changes detected in [start, end) that have one, oldest first."""
+    if "change_summaries" not in db.table_names():
+        return ()
+    rows = db.execute(
+        "SELECT coalesce(nullif(s.name, ''), c.source_id), cs.model, cs.text FROM change_summaries cs"
+        " JOIN changes c ON c.id = cs.change_id LEFT JOIN sources s ON s.id = c.source_id"
+        " WHERE cs.channel = '' AND cs.status = 'ok' AND c.detected_at >= ? AND c.detected_at < ?"
+        " ORDER BY c.detected_at, c.id LIMIT ?",
+        [iso(start), iso(end), BRIEFS],
+    ).fetchall()
+    return tuple((name, ChangeSummary(model=model, text=text)) for name, model, text in rows)

@@ -12,6 +12,7 @@ Points, in pipeline order:
 - `after_extract`   the snapshot was extracted, nothing recorded yet
 - `before_commit`   inside the transaction that saves a change and its outbox rows
 - `after_commit`    the change is committed, its alerts not yet delivered
+- `after_summary`   the model's summary is stored, the change's alerts still wait ('enriching')
 - `after_claim`     an outbox row is marked 'sending', the channel not yet called
 - `after_send`      the channel accepted the alert, the row is not yet marked 'sent'
 """
@@ -21,7 +22,15 @@ from __future__ import annotations
 import os
 import sys
 
-POINTS = ("after_fetch", "after_extract", "before_commit", "after_commit", "after_claim", "after_send")
+POINTS = (
+    "after_fetch",
+    "after_extract",
+    "before_commit",
+    "after_commit",
+    "after_summary",
+    "after_claim",
+    "after_send",
+)
 VARIABLE = "REGWATCH_CRASH_AT"
 EXIT_CODE = 137  # what a shell reports for a SIGKILLed process
 

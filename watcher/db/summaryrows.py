@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.db.changesummaries import week_briefs
 from watcher.db.values import iso, parse_iso
 from watcher.model import Alert, DocumentDate, SourceInfo, Summary
 
@@ -67,6 +68,7 @@ def summary_for(db: Database, start: datetime, end: datetime) -> Summary:
         deadlines=tuple(deadlines),
         broken=tuple(broken),
         quiet=tuple(quiet),
+        briefs=week_briefs(db, start, end),  # the model's summaries of the week's changes
     )
 
 
