@@ -59,9 +59,9 @@ def digest_due_times(settings: Settings, store, now: datetime) -> dict[str, date
     """When each digest channel's held alerts go out (None: nothing held)."""
     due: dict[str, datetime | None] = {}
     for channel in settings.config.channels:
-        if channel.digest:
+        if channel.digest or channel.important_when:  # important_when: "not important" waits
             oldest = store.oldest_held(channel.id)
-            due[channel.id] = next_digest_at(channel.digest, oldest) if oldest else None
+            due[channel.id] = next_digest_at(channel.digest or "daily", oldest) if oldest else None
     return due
 
 
@@ -139,7 +139,7 @@ def digest(settings: Settings, channel_ids: tuple[str, ...], preview: bool, send
     if preview and send_now:
         raise click.UsageError("--preview shows, --now sends: choose one")
     config = settings.config
-    digests = {c.id: c for c in config.channels if c.digest}
+    digests = {c.id: c for c in config.channels if c.digest or c.important_when}
     for channel_id in channel_ids:
         if channel_id not in digests:
             known = ", ".join(sorted(digests)) or "none"
@@ -163,21 +163,23 @@ def _one_digest(store, channel, *, preview: bool, send_now: bool) -> None:
     held = [r for r in store.deliveries(status="held", limit=10_000) if r["channel"] == channel.id]
     held = [r for r in held if r.get("batch_id") is None]
     if not held:
-        click.echo(f"{channel.id}: nothing held ({channel.digest} digest)")
+        click.echo(f"{channel.id}: nothing held ({channel.digest or 'daily'} digest)")
         return
     oldest = store.oldest_held(channel.id)
     when = f"{next_digest_at(channel.digest or 'daily', oldest):%Y-%m-%d %H:%M} UTC" if oldest else "now"
     if preview:
         members = tuple(store.alert_for(row) for row in reversed(held))
         digest_source = SourceInfo("", "regwatch digest", "")
-        click.echo(f"--- {channel.id}: preview of the {channel.digest} digest due {when}")
+        click.echo(f"--- {channel.id}: preview of the {channel.digest or 'daily'} digest due {when}")
         click.echo(render_text(Alert(key="preview", channel=channel.id, source=digest_source, batch=members)))
     elif send_now:
         now = utcnow()
         store.create_digest(channel.id, now, now)
         click.echo(f"{channel.id}: {len(held)} held alert(s) go out as a digest now", err=True)
     else:
-        click.echo(f"{channel.id}: {len(held)} held alert(s); the {channel.digest} digest goes out {when}")
+        click.echo(
+            f"{channel.id}: {len(held)} held alert(s); the {channel.digest or 'daily'} digest goes out {when}"
+        )
 
 
 def _deliver_now(store, config) -> None:
