@@ -197,6 +197,24 @@ def test_a_change_alerts_with_its_summary_in_slack_console_email_and_webhook(
     assert f"Summary ({MARK}): {SUMMARY}" in show.stdout
 
 
+def test_the_key_comes_from_its_variable_and_is_never_logged_or_stored(site, slack, model, tmp_path, cli):
+    key = "sk-regwatch-test-0123456789abcdef"
+    config = gdpr_config(tmp_path, site, [slack_channel(slack)], model, api_key_env="TEAM_MODEL_KEY")
+    original = PAGE.read_text(encoding="utf-8")
+    site.set("/gdpr", original)
+    env = {"SLACK_BOT_TOKEN": TOKEN, "TEAM_MODEL_KEY": key}
+    runs = [cli("--config", str(config), "-vv", "check", env=env)]
+    site.set("/gdpr", original.replace(ENDING, EDITED))
+    runs.append(cli("--config", str(config), "-vv", "check", env=env))
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    assert [h["authorization"] for h in model.headers] == [f"Bearer {key}"]
+    assert not any(key in r.stdout or key in r.stderr for r in runs)
+    assert "local-test" in runs[-1].stderr  # the summary step did log (without the key)
+    for stored in tmp_path.glob("regwatch.db*"):
+        assert key.encode() not in stored.read_bytes()
+    assert key not in config.read_text(encoding="utf-8")
+
+
 def test_a_hostile_completion_reaches_slack_inert(site, slack, model, tmp_path, cli):
     model.default = HOSTILE
     edit_and_check(site, cli, gdpr_config(tmp_path, site, [slack_channel(slack)], model))

@@ -81,29 +81,30 @@ async def enrich(
     started = time.monotonic()
     followed = failed = links = 0
     try:
-        if source.follow:
-            results = await follow_items(
-                store.change_items(change_id),
-                source,
-                fetcher=fetcher,
-                store=store,
-                clock=clock,
-                policy=settings.follow,
-                robots=robots,
-            )
-            followed = sum(1 for r in results if r.ok)
-            failed = len(results) - followed
-        if source.role != "related":
-            found = link_change(store.db, change_id, now=clock(), ranking=settings.ranking)
-            store.replace_related(change_id, [link.row() for link in found], clock())
-            links = sum(1 for link in found if link.shown)
-    except Exception:  # enrichment is a bonus; a bug in it must not hold the alert back
-        logger.exception("bug while enriching change %s of %s", change_id, source.id)
-    try:
+        try:
+            if source.follow:
+                results = await follow_items(
+                    store.change_items(change_id),
+                    source,
+                    fetcher=fetcher,
+                    store=store,
+                    clock=clock,
+                    policy=settings.follow,
+                    robots=robots,
+                )
+                followed = sum(1 for r in results if r.ok)
+                failed = len(results) - followed
+            if source.role != "related":
+                found = link_change(store.db, change_id, now=clock(), ranking=settings.ranking)
+                store.replace_related(change_id, [link.row() for link in found], clock())
+                links = sum(1 for link in found if link.shown)
+        except Exception:  # enrichment is a bonus; a bug in it must not hold the alert back
+            logger.exception("bug while enriching change %s of %s", change_id, source.id)
         if settings.summaries is not None and source.role != "related":
-            await summarize_change(change_id, source, store=store, clock=clock, stage=settings.summaries)
-    except Exception:  # the alert goes out without its summary
-        logger.exception("bug while summarising change %s of %s", change_id, source.id)
+            try:  # after following: a new document is summarised from its main text
+                await summarize_change(change_id, source, store=store, clock=clock, stage=settings.summaries)
+            except Exception:  # the alert goes out without its summary
+                logger.exception("bug while summarising change %s of %s", change_id, source.id)
     finally:
         store.finish_enrichment(change_id, clock())
     logger.info(
