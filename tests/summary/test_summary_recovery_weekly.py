@@ -131,3 +131,49 @@ def test_the_weekly_summary_has_the_weeks_changes_in_brief(site, slack, model, t
     assert weekly["blocks"][-1]["text"]["text"] == (
         f"*Changes in brief* _({MARK})_\n• *Federal Register test*: {SUMMARY}"
     )
+
+
+def test_changes_summarised_at_the_same_time_share_the_hourly_budget(site, slack, model, tmp_path):
+    """Two sources change in one pass and are summarised concurrently: with max_per_hour = 1
+    the model is asked once, though neither answer is stored when the other asks."""
+    for path in ("/a.json", "/b.json"):
+        site.set(path, page([]), content_type="application/json")
+    source = {"kind": "json", "fields": FIELDS, "next": "", "jurisdiction": "US"}
+    path = write_config(
+        tmp_path / "regwatch.toml",
+        sources=[
+            {"id": "us-fr-a", "url": site.url("/a.json"), **source},
+            {"id": "us-fr-b", "url": site.url("/b.json"), **source},
+        ],
+        channels=[
+            {
+                "id": "compliance",
+                "kind": "slack",
+                "slack_channel": "#compliance-alerts",
+                "api_url": slack.api_url,
+            }
+        ],
+        summary={"base_url": model.base_url, "model": "local-test", "timeout": 10, "max_per_hour": 1},
+    )
+    config = load_config(path)
+    channels = build_channels(config, env={"SLACK_BOT_TOKEN": TOKEN})
+
+    def at(moment: datetime) -> None:
+        store = Store(tmp_path / "regwatch.db")
+        try:
+            asyncio.run(
+                run_pass(config, store, channels=channels, clock=lambda: moment, extract=extract_inline)
+            )
+        finally:
+            store.close()
+
+    at(datetime(2024, 1, 29, 12, 0, tzinfo=UTC))
+    site.set("/a.json", page(FR["results"][:2]), content_type="application/json")
+    site.set("/b.json", page(FR["results"][2:]), content_type="application/json")
+    model.delay(2, SUMMARY)  # the first answer takes a while: both are in flight together
+    at(datetime(2024, 1, 29, 13, 0, tzinfo=UTC))
+    for channel in channels.values():
+        channel.close()
+    assert len(model.requests) == 1
+    texts = sorted(m["blocks"][2]["text"]["text"] for m in slack.messages("compliance-alerts"))
+    assert texts == [f"*Summary* _({MARK})_\n{SUMMARY}", f"_Summary unavailable (budget; {MARK})_"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from watcher.summary.grounding import PROMPT_VERSION, Grounding, grounded_input
 from watcher.summary.settings import SummaryPolicy
 
 logger = logging.getLogger(__name__)
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,29 @@ class ChannelModel:
     important_when: str = ""
 
 
+class CallLedger:
+    """The model requests this process made in the last hour, counted as they start, so
+    changes summarised at the same time share one `max_per_hour` (the database only learns
+    of a request once its answer is stored)."""
+
+    def __init__(self) -> None:
+        self.born: datetime | None = None  # requests stored before this are counted from the database
+        self.calls: deque[datetime] = deque()
+
+    def start(self, now: datetime) -> datetime:
+        if self.born is None:
+            self.born = now
+        return self.born
+
+    def record(self, now: datetime) -> None:
+        self.calls.append(now)
+
+    def last_hour(self, now: datetime) -> int:
+        while self.calls and self.calls[0] <= now - HOUR:
+            self.calls.popleft()
+        return len(self.calls)
+
+
 @dataclass(frozen=True)
 class SummaryStage:
     """`[summary]` and each channel's wishes; `env` holds the API key's variable (read per call)."""
@@ -44,6 +69,7 @@ class SummaryStage:
     policy: SummaryPolicy
     channels: Mapping[str, ChannelModel] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
+    ledger: CallLedger = field(default_factory=CallLedger)
 
 
 def change_links(change: Change, source_url: str) -> set[str]:
@@ -97,8 +123,14 @@ async def summarize_change(
     documents = {item.key: item.text for item in store.change_items(change_id) if item.text}
     grounding = grounded_input(change, info, documents, limit=policy.max_input_chars)
     links = change_links(change, source.url)
-    spent = store.model_calls_since(now - timedelta(hours=1))
-    model = Summarizer(policy, env=stage.env, spent_last_hour=lambda: spent)
+    ledger = stage.ledger  # requests of this process (some still waiting for their answer)
+    before = store.model_calls_since(now - HOUR, until=ledger.start(now))
+    model = Summarizer(
+        policy,
+        env=stage.env,
+        spent_last_hour=lambda: before + ledger.last_hour(clock()) - model.calls,  # its own are in both
+        on_call=lambda: ledger.record(clock()),
+    )
     asks: dict[str, tuple[str, asyncio.Future[ModelAnswer] | StoredAnswer]] = {}
     try:
         reused = store.reusable_answer(grounding.digest, policy.model)

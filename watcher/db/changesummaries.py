@@ -83,10 +83,11 @@ class ChangeSummaryRows:
                 ],
             )
 
-    def model_calls_since(self, since: datetime) -> int:
-        """Requests made to the model since `since` (the hourly budget)."""
+    def model_calls_since(self, since: datetime, *, until: datetime | None = None) -> int:
+        """Requests made to the model since `since` (and before `until`): the hourly budget."""
         row = self.db.execute(
-            "SELECT count(*) FROM change_summaries WHERE called = 1 AND created_at >= ?", [iso(since)]
+            "SELECT count(*) FROM change_summaries WHERE called = 1 AND created_at >= ? AND created_at < ?",
+            [iso(since), iso(until) if until else "9999"],
         ).fetchone()
         return int(row[0])
 

@@ -50,10 +50,12 @@ class Summarizer:
         env: Mapping[str, str],
         spent_last_hour: Callable[[], int] = lambda: 0,
         client: Any = None,
+        on_call: Callable[[], None] = lambda: None,
     ) -> None:
         self.policy = policy
         self.env = env
         self.spent_last_hour = spent_last_hour
+        self.on_call = on_call  # hears of each request as it is made (a budget shared by many)
         self._client = client
         self.calls = 0
 
@@ -75,6 +77,7 @@ class Summarizer:
         if self.calls + self.spent_last_hour() >= self.policy.max_per_hour:
             return "", "budget"
         self.calls += 1
+        self.on_call()
         import openai
 
         try:
