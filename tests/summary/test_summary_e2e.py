@@ -195,6 +195,16 @@ def test_a_change_alerts_with_its_summary_in_slack_console_email_and_webhook(
     show = cli("--config", str(tmp_path / "regwatch.toml"), "show", "1")
     assert show.returncode == 0, show.stderr
     assert f"Summary ({MARK}): {SUMMARY}" in show.stdout
+    exported = cli("--config", str(tmp_path / "regwatch.toml"), "export", "--format", "jsonl")
+    assert exported.returncode == 0, exported.stderr
+    (change,) = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert (change["model_summary"], change["summary_model"], change["summary_error"]) == (
+        SUMMARY,
+        "local-test",
+        "",
+    )
+    shown = json.loads(cli("--config", str(tmp_path / "regwatch.toml"), "show", "1", "--json").stdout)
+    assert shown["model_summary"]["text"] == SUMMARY and shown["model_summary"]["machine_written"]
 
 
 def test_the_key_comes_from_its_variable_and_is_never_logged_or_stored(site, slack, model, tmp_path, cli):
