@@ -151,17 +151,18 @@ async def summarize_change(
                 ask.cancel()
         await model.aclose()
     not_important = []
-    for channel, (key, ask) in asks.items():
-        if isinstance(ask, StoredAnswer):
-            answer = StoredAnswer(
-                key, ask.model, ask.prompt_version, "ok", ask.text, ask.important, ask.reason
-            )
-        else:
-            answer = _stored(ask.result(), key, policy.model, called=True)
-        store.save_answer(change_id, channel, answer, clock())
-        if channel != SUMMARY and answer.important is False:
-            not_important.append(channel)
-    store.send_to_digest(change_id, not_important)
+    with store.db.atomic():  # the answers and where they send the alerts: all or nothing
+        for channel, (key, ask) in asks.items():
+            if isinstance(ask, StoredAnswer):
+                answer = StoredAnswer(
+                    key, ask.model, ask.prompt_version, "ok", ask.text, ask.important, ask.reason
+                )
+            else:
+                answer = _stored(ask.result(), key, policy.model, called=True)
+            store.save_answer(change_id, channel, answer, clock())
+            if channel != SUMMARY and answer.important is False:
+                not_important.append(channel)
+        store.send_to_digest(change_id, not_important)
     crashpoints.reached("after_summary")
     logger.info(
         "summarised change %s of %s with %s: %s%s",
