@@ -47,9 +47,16 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 NUMERIC = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{4}$")
-# A sentence ends at . ; or ! followed by space and a capital (abbreviations such as
-# "p.m. Eastern" break too early sometimes; a date never spans one anyway).
+# A sentence ends at . ; or ! followed by space and a capital, or at a line break...
 SENTENCE_END = re.compile(r"(?<=[.;!])\s{1,5}(?=[A-Z(])|\n")
+# ...but not after an abbreviation that a sentence goes on from: "by 11:59 p.m. Eastern
+# Time on March 4, 2024", "U.S. Department", "Docket No. FDA-2023-N-1234".
+ABBREVIATION = re.compile(r"(?:\bU\.S|\bNos?|\bSecs?|\bMrs?|\bMs|\bDr|\bSt|\bInc|\bCorp)\.$")
+CLOCK = re.compile(r"\b[ap]\.m\.$")
+TIME_ZONE = re.compile(
+    r"\(?(?:Eastern|Central|Mountain|Pacific|Alaska|Hawaii|Atlantic|Local|Standard|Daylight|Greenwich|Coordinated"
+    r"|Brussels|Central\s{1,3}European|[ECMPA][SD]?T|ET|UTC|GMT|CET|CEST|BST|IST)\b"
+)
 
 COMMENT_SUBJECT = re.compile(
     r"\bcomments?\b|\bcommenters?\b|\bconsultation\b|\bresponses?\b|\bnominations?\b"
@@ -63,6 +70,7 @@ COMMENT_DEADLINE = re.compile(
     re.IGNORECASE,
 )
 EXTENDED = re.compile(r"\bextend(?:s|ed|ing)?\b|\breopen(?:s|ed|ing)?\b", re.IGNORECASE)
+DELAYED = re.compile(r"\b(?:delay(?:s|ed|ing)?|postpone(?:s|d)?|deferr?(?:s|ed)?)\b", re.IGNORECASE)
 EFFECTIVE = re.compile(
     r"\beffective\b|\bshall\s{1,3}apply\s{1,3}from\b|\bappl(?:y|ies)\s{1,3}from\b"
     r"|\bapplicab(?:le|ility)\s{1,3}(?:date|from|as\s{1,3}of)\b|\bwith\s{1,3}effect\s{1,3}from\b"
@@ -86,7 +94,23 @@ class FoundDate:
 def sentences(text: str) -> list[str]:
     """The text cut into sentences (bounded in number and length)."""
     text = text[:MAX_TEXT]
-    return [s.strip()[:MAX_SENTENCE] for s in SENTENCE_END.split(text) if s.strip()]
+    pieces = []
+    start = 0
+    for cut in SENTENCE_END.finditer(text):
+        if cut.group(0) != "\n" and goes_on(text[max(0, cut.start() - 8) : cut.start()], text[cut.end() :]):
+            continue
+        pieces.append(text[start : cut.start()])
+        start = cut.end()
+    pieces.append(text[start:])
+    return [s.strip()[:MAX_SENTENCE] for s in pieces if s.strip()]
+
+
+def goes_on(before: str, after: str) -> bool:
+    """Whether a full stop ending `before` is an abbreviation the sentence continues after:
+    "U.S.", "No.", or a clock time followed by its time zone ("5 p.m. Eastern Time")."""
+    if ABBREVIATION.search(before):
+        return True
+    return CLOCK.search(before) is not None and TIME_ZONE.match(after[:40]) is not None
 
 
 def read_date(written: str, *, dayfirst: bool = False) -> date | None:
@@ -139,6 +163,13 @@ def comment_date(sentence: str, dates: list[tuple[int, int, date]]) -> date | No
 def effective_date(sentence: str, dates: list[tuple[int, int, date]]) -> date | None:
     if not EFFECTIVE.search(sentence):
         return None
+    delayed = DELAYED.search(sentence)
+    if delayed:
+        # "The effective date of the rule published December 1, 2023 is delayed until
+        # March 1, 2024": the new date comes last.
+        after = [day for start, _end, day in dates if start >= delayed.end()]
+        if after:
+            return after[-1]
     return nearest_after(EFFECTIVE, sentence, dates)
 
 
@@ -187,13 +218,15 @@ def find_dates(text: str, *, dayfirst: bool = False) -> tuple[FoundDate, ...]:
         dates = dates_in(sentence, dayfirst=dayfirst)
         if not dates:
             continue
+        comment = None
         if "comment" not in found:
-            day = comment_date(sentence, dates)
-            if day is not None:
-                found["comment"] = FoundDate("comment", day, sentence[:300])
-                continue
+            comment = comment_date(sentence, dates)
+            if comment is not None:
+                found["comment"] = FoundDate("comment", comment, sentence[:300])
         if "effective" not in found and not NOT_EFFECTIVE.search(sentence):
-            day = effective_date(sentence, dates)
+            # A direct final rule: "effective March 18, 2024, unless adverse comment is
+            # received by February 15, 2024" states both; one date is never both.
+            day = effective_date(sentence, [d for d in dates if d[2] != comment])
             if day is not None:
                 found["effective"] = FoundDate("effective", day, sentence[:300])
     return tuple(found[k] for k in ("comment", "effective") if k in found)
