@@ -275,6 +275,8 @@ def test_timeout_and_429_send_the_alert_once_without_a_summary(site, slack, mode
 
     status = cli("--config", str(config), "status")
     assert f"summaries (model local-test): 0 written, 1 unavailable ({failure} 1)" in status.stdout
+    as_json = json.loads(cli("--config", str(config), "status", "--json").stdout)
+    assert as_json["summaries"] == {failure: 1}
     store = Store(tmp_path / "regwatch.db")
     try:
         metrics = render_metrics(Metrics(), load_config(config), store, datetime.now(UTC)).decode()
