@@ -285,6 +285,18 @@ def test_timeout_and_429_send_the_alert_once_without_a_summary(site, slack, mode
     assert f'regwatch_summaries{{result="{failure}"}} 1.0' in metrics
 
 
+def test_the_checks_own_deadline_cuts_the_summary_and_the_alert_says_so(site, slack, model, tmp_path, cli):
+    model.delay(60, SUMMARY)  # the model's own timeout (20 s) is longer than what is left
+    config = gdpr_config(
+        tmp_path, site, [slack_channel(slack)], model, source={"check_timeout": 3}, timeout=20
+    )
+    started = time.monotonic()
+    edit_and_check(site, cli, config)
+    assert time.monotonic() - started < 45
+    (message,) = slack.messages("compliance-alerts")
+    assert f"_Summary unavailable (deadline; {MARK})_" in slack_texts(message)
+
+
 def test_the_same_change_again_is_not_sent_to_the_model_again(site, slack, model, tmp_path, cli):
     config = gdpr_config(tmp_path, site, [slack_channel(slack)], model)
     edit_and_check(site, cli, config)  # A -> B: asked

@@ -145,6 +145,10 @@ async def summarize_change(
         pending = [ask for _, ask in asks.values() if isinstance(ask, asyncio.Future)]
         if pending:
             await asyncio.gather(*pending)
+    except asyncio.CancelledError:  # the check's deadline came first: the alert says so
+        late = StoredAnswer(grounding.digest, policy.model, PROMPT_VERSION, "unavailable", error="deadline")
+        store.save_answer(change_id, SUMMARY, late, clock())
+        raise
     finally:
         for _, ask in asks.values():
             if isinstance(ask, asyncio.Future) and not ask.done():
