@@ -54,7 +54,7 @@ FIGURES = (
     "quiet",
     "margin",
 )
-EVAL_SET = ROOT / "tests" / "related" / "fr2024" / "set.json"
+EVAL_SET = ROOT / "tests" / "related" / "evalset" / "set.json"
 SPLITS = ("dev", "test")
 
 ABLATIONS: dict[str, Ranking] = {
