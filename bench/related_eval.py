@@ -144,6 +144,10 @@ class Report:
                 gaps.append((min(right) - (max(wrong) if wrong else 0.0)) / top)
         return self._mean(gaps)
 
+    def only(self, change_ids: set[str]) -> Report:
+        """The same figures over some updates (one corpus)."""
+        return Report([r for r in self.results if r.change_id in change_ids])
+
     def figures(self) -> dict[str, float]:
         return {
             "precision@1": self.precision_at_1,
@@ -326,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ablation", action="store_true", help="measure the ranking without each part (dev)")
     parser.add_argument("--split", choices=SPLITS, default=None, help="only this half")
+    parser.add_argument("--by-corpus", action="store_true", help="also each corpus (US FR, UK GOV.UK) apart")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each update's top 3")
     args = parser.parse_args(argv)
     data = load()
@@ -336,14 +341,23 @@ def main(argv: list[str] | None = None) -> int:
             for split in [args.split] if args.split else SPLITS:
                 part = changes_of(data, split)
                 answered = sum(1 for c in part if c["related"])
-                print(
-                    f"\n{split} half: {len(part)} updates ({answered} with related),"
-                    f" {part[0]['date']} .. {part[-1]['date']}; {len(data['candidates'])} candidates"
-                )
+                print(f"\n{split} half: {len(part)} updates ({answered} with related); {len(data['candidates'])} candidates")
+                for corpus in sorted({c.get("corpus", "") for c in part}):
+                    mine = [c for c in part if c.get("corpus", "") == corpus]
+                    print(
+                        f"  {corpus}: {len(mine)} updates ({sum(1 for c in mine if c['related'])} with related),"
+                        f" {mine[0]['date']} .. {mine[-1]['date']}"
+                    )
                 print(header)
                 report = bench.evaluate(Ranking(), split)
+                bm25 = bench.evaluate_bm25(split)
                 print(_row("ranking", report))
-                print(_row("plain BM25 (title + text)", bench.evaluate_bm25(split)))
+                print(_row("plain BM25 (title + text)", bm25))
+                if args.by_corpus:
+                    for corpus in sorted({c.get("corpus", "") for c in part}):
+                        ids = {c["id"] for c in part if c.get("corpus", "") == corpus}
+                        print(_row(f"  ranking, {corpus}", report.only(ids)))
+                        print(_row(f"  plain BM25, {corpus}", bm25.only(ids)))
                 if args.ablation and split == "dev":
                     for name, ranking in ABLATIONS.items():
                         if name != "ranking":

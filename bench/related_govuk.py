@@ -16,10 +16,11 @@ It keeps only the fields the set needs (the body as plain text) in a small gzip'
   organisation's watched source (`uk-gov-<organisation>`);
 - **related**: the two items link to each other explicitly through an editorial link
   (`ordered_related_items`, `related`, `documents`/`document_collections`,
-  `parent`/`children`, `related_policies`, ...), recorded per pair as evidence
+  `parent`/`children`, step-by-step navigation, ...), recorded per pair as evidence
   ("document_collections: DVLA annual reports and accounts");
-- **maybe**: only a machine-suggested link (`suggested_ordered_related_items`) or a shared
-  topic, taxon, policy area or topical event; dropped when scoring;
+- **maybe**: only a machine-suggested link (`suggested_ordered_related_items`), a tag to a
+  policy page (`related_policies`: a topic hub), or a shared topic, taxon, policy area or
+  topical event; dropped when scoring;
 - **unrelated**: everything else, including the other items of the same organisation (the
   hard negatives).
 
@@ -52,8 +53,6 @@ RELATED_LINKS = {
     "ordered_related_items",
     "related",
     "related_guides",
-    "related_policies",
-    "policies",
     "documents",
     "document_collections",
     "parent",
@@ -66,8 +65,10 @@ RELATED_LINKS = {
     "ordered_related_items_overrides",
     "related_statistical_data_sets",
 }
-#: Links that put two documents near each other without an editor linking them.
-MAYBE_LINKS = {"suggested_ordered_related_items"}
+#: Links that put two documents near each other without an editor pointing from one to the
+#: other: a machine's suggestion, or a tag to a policy page (2013-2017 GOV.UK policies were
+#: topic hubs listing every document tagged with them: a shared topic, not a citation).
+MAYBE_LINKS = {"suggested_ordered_related_items", "related_policies", "policies"}
 SHARED_TAGS = {"topics", "taxons", "policy_areas", "topical_events", "mainstream_browse_pages"}
 #: Linked items that are not documents a reader would be pointed to as related reading.
 NOT_DOCUMENTS = {
