@@ -65,7 +65,9 @@ ABLATIONS: dict[str, Ranking] = {
     "- date decay": Ranking(date_decay=False),
     "- rarity rule for shown links": Ranking(rarity=0.0),
     "+ rank fusion (RRF)": Ranking(fusion=True),
-    "+ candidate title share": Ranking(title_coverage="plain"),
+    "- candidate title share": Ranking(title_coverage=""),
+    "+ candidate title share by idf": Ranking(title_coverage="idf"),
+    "- lead rule for shown links": Ranking(lead=0.0),
     "BM25 of salient features only": Ranking(rerank=False),
 }
 
@@ -341,11 +343,13 @@ def main(argv: list[str] | None = None) -> int:
             for split in [args.split] if args.split else SPLITS:
                 part = changes_of(data, split)
                 answered = sum(1 for c in part if c["related"])
-                print(f"\n{split} half: {len(part)} updates ({answered} with related); {len(data['candidates'])} candidates")
+                print(f"\n{split} half: {len(part)} updates ({answered} with related);", end="")
+                print(f" {len(data['candidates'])} candidates")
                 for corpus in sorted({c.get("corpus", "") for c in part}):
                     mine = [c for c in part if c.get("corpus", "") == corpus]
+                    with_related = sum(1 for c in mine if c["related"])
                     print(
-                        f"  {corpus}: {len(mine)} updates ({sum(1 for c in mine if c['related'])} with related),"
+                        f"  {corpus}: {len(mine)} updates ({with_related} with related),"
                         f" {mine[0]['date']} .. {mine[-1]['date']}"
                     )
                 print(header)

@@ -121,7 +121,9 @@ def extract(git_dir: Path) -> dict:
     """The fields the set needs from every frontend example of the repository's HEAD."""
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, check=True
+        ).stdout
 
     commit = git("rev-parse", "HEAD").strip()
     items = []
@@ -138,7 +140,12 @@ def extract(git_dir: Path) -> dict:
             if isinstance(value, list) and key != "available_translations"
         }
         items.append(
-            {"path": path, **{k: doc.get(k) for k in KEPT}, "body": _text(body) if isinstance(body, str) else "", "links": links}
+            {
+                "path": path,
+                **{k: doc.get(k) for k in KEPT},
+                "body": _text(body) if isinstance(body, str) else "",
+                "links": links,
+            }
         )
     return {"repository": "alphagov/govuk-content-schemas", "commit": commit, "items": items}
 
@@ -205,7 +212,10 @@ def build(raw: dict) -> tuple[list[dict], list[dict]]:
     updates = []
     for path, item in sorted(examples.items(), key=lambda kv: (_day(kv[1]["public_updated_at"]), kv[0])):
         day = date.fromisoformat(_day(item["public_updated_at"]))
-        low, high = (day - timedelta(days=BEFORE_DAYS)).isoformat(), (day + timedelta(days=AFTER_DAYS)).isoformat()
+        low, high = (
+            (day - timedelta(days=BEFORE_DAYS)).isoformat(),
+            (day + timedelta(days=AFTER_DAYS)).isoformat(),
+        )
         inside = {b: v for b, v in grade[path].items() if low <= candidates[b]["date"] <= high}
         updates.append(
             {
@@ -218,7 +228,9 @@ def build(raw: dict) -> tuple[list[dict], list[dict]]:
                 "related": sorted(b for b, v in inside.items() if v == "related"),
                 "maybe": sorted(b for b, v in inside.items() if v == "maybe"),
                 "evidence": {b: evidence[path][b] for b in sorted(inside)},
-                "out_of_window": sorted(b for b in grade[path] if b not in inside and grade[path][b] == "related"),
+                "out_of_window": sorted(
+                    b for b in grade[path] if b not in inside and grade[path][b] == "related"
+                ),
                 "corpus": "uk-govuk",
             }
         )
@@ -229,7 +241,9 @@ def build(raw: dict) -> tuple[list[dict], list[dict]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["extract"])
     parser.add_argument("git_dir", type=Path)
     parser.add_argument("--out", type=Path, default=RAW)

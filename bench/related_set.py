@@ -31,8 +31,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import sys
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import related_govuk  # noqa: E402
+
 CORPUS = Path("/work/shared/corpus/federal-register-api-json/documents_2024_page1_per1000_allfields.json")
 OUT = ROOT / "tests" / "related" / "evalset" / "set.json"
 FEED = "us-federal-register"
