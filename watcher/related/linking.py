@@ -21,7 +21,7 @@ How the ranking works (README "Related articles" says the same for users):
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
    analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`)
-   or they clearly lead the rest (`_lead_bar`).
+   or they clearly lead the rest (`lead_bar`).
 
 The clock is the caller's: `link_change` takes the detection time from the change's row, or
 `now` when that is missing. No database is opened at import time.
@@ -90,7 +90,7 @@ def rank(
         for candidate in candidates:
             candidate.score = candidate.bm25 / best
     candidates.sort(key=lambda c: (-c.score, c.bm25, c.id))
-    bar = _lead_bar(candidates, ranking)
+    bar = lead_bar(candidates, ranking)
     return [
         Link(
             item_key=target.item_key,
@@ -121,7 +121,7 @@ def is_strong(candidate: Candidate, ranking: Ranking) -> bool:
     )
 
 
-def _lead_bar(candidates: list[Candidate], ranking: Ranking) -> float:
+def lead_bar(candidates: list[Candidate], ranking: Ranking) -> float:
     """The score a link must reach to stand out from the rest: `lead` times the score of the
     candidate at rank `lead_rank` (and at least `lead_floor`); infinite when off. Template
     notices match many items about equally; a document with a few clearly related items
