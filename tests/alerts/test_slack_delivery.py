@@ -91,6 +91,14 @@ class World:
         return list(reversed(self.store.deliveries(status=status, limit=10_000)))
 
 
+def world_on_a(site, tmp_path: Path, channel: dict[str, Any], **world: Any) -> World:
+    """One listing source "a" at /a with ITEMS, one channel, its baseline checked."""
+    site.set("/a", listing_page(ITEMS))
+    made = World(tmp_path, sources=[listing(site, "a", "/a")], channels=[channel], **world)
+    made.check()
+    return made
+
+
 def listing(site, id: str, path: str, **extra: Any) -> dict[str, Any]:
     return {"id": id, "name": f"{id} news", "url": site.url(path), **LISTING_SOURCE, **extra}
 
@@ -340,19 +348,12 @@ def test_threads_follow_ups_of_a_source_go_in_its_first_message_thread(site, sla
 
 
 def test_a_delivery_hook_that_fails_changes_no_delivery(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "#compliance-alerts")],
-        metered=True,
-    )
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "#compliance-alerts"), metered=True)
 
     def broken(event: Any) -> None:
         raise RuntimeError("observer bug")
 
     world.hooks = [broken, world.metrics.observe_delivery]
-    world.check()
     changes_on(site, world, ["/a"], 1)
     assert world.deliver().sent == 1
     assert [r["status"] for r in world.rows()] == ["sent"]
@@ -361,13 +362,7 @@ def test_a_delivery_hook_that_fails_changes_no_delivery(site, slack, tmp_path):
 
 
 def test_thread_start_that_vanished_falls_back_to_the_channel(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "#compliance-alerts", thread=True)],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "#compliance-alerts", thread=True))
     changes_on(site, world, ["/a"], 1)
     world.deliver()
     slack.channels["C0COMPLY01"].messages.clear()  # someone deleted the first message
@@ -452,13 +447,7 @@ def test_health_one_broken_alert_and_one_recovered_alert(site, slack, tmp_path):
 
 
 def test_selector_failure_is_broken_at_once(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "ops", "#general")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "ops", "#general"))
     site.set("/a", "<html><body><div>redesigned</div></body></html>")
     world.check()
     world.check()
@@ -469,13 +458,7 @@ def test_selector_failure_is_broken_at_once(site, slack, tmp_path):
 
 
 def test_lost_answer_is_reconciled_not_reposted(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "#compliance-alerts")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "#compliance-alerts"))
     slack.drop(1)
     changes_on(site, world, ["/a"], 1)
     report = world.deliver()
@@ -492,13 +475,7 @@ def test_lost_answer_is_reconciled_not_reposted(site, slack, tmp_path):
 
 def test_without_history_scope_an_in_doubt_alert_is_sent_again(site, slack, tmp_path):
     """The documented limit: reconcile needs channels:history; without it, at-least-once."""
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "C0COMPLY01")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "C0COMPLY01"))
     slack.scopes.discard("channels:history")
     slack.drop(1)
     changes_on(site, world, ["/a"], 1)
@@ -509,13 +486,7 @@ def test_without_history_scope_an_in_doubt_alert_is_sent_again(site, slack, tmp_
 
 
 def test_reconcile_outage_keeps_the_row_in_doubt(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "C0COMPLY01")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "C0COMPLY01"))
     slack.drop(1)
     changes_on(site, world, ["/a"], 1)
     world.deliver()
