@@ -6,15 +6,16 @@ the cadence), and each run is `watcher.check.pipeline.check`. Around that it add
 
 - one APScheduler job per source (interval with jitter, or cron), never two runs of one
   source at once, missed runs coalesced, and a start-up catch-up of sources that fell due
-  while the service was down (see `watcher.service.scheduling`);
+  while the service was down (`watcher.service.jobs`, decided by `watcher.service.scheduling`);
 - delivery of the outbox every `[service] deliver_every` seconds and right after a check;
   a channel whose alerts wait after a failure is probed every `[delivery] probe_every`
-  seconds and its alerts go out as soon as it answers (`alerts.recovery`);
+  seconds and its alerts go out as soon as it answers (`watcher.service.delivery`);
 - SIGHUP: reload the config (sources added, removed or changed are rescheduled; a bad
-  config is logged and the running one kept); SIGTERM/SIGINT: stop scheduling, let checks
-  in flight finish for `[service] shutdown_grace` seconds, then cancel them (a check is
-  cancelled only while it waits on the network, never inside a database transaction),
-  send what is due, exit 0. A second signal cancels at once;
+  config is logged and the running one kept: `watcher.service.sighup`);
+- SIGTERM/SIGINT (here): stop scheduling, let checks in flight finish for `[service]
+  shutdown_grace` seconds, then cancel them (a check is cancelled only while it waits on
+  the network, never inside a database transaction), send what is due, exit 0. A second
+  signal cancels at once;
 - an exclusive lock on the database for the life of the process (`watcher.db.lock`);
 - optionally /healthz and /metrics (`watcher.service.health`, `watcher.service.metrics`).
 """
