@@ -218,11 +218,11 @@ async def deliver_due(
     on_delivery: Sequence[DeliveryHook] = (),
 ) -> DeliveryReport:
     """Send every due outbox row once; failures are rescheduled (`retry`) or marked permanent.
-    `on_delivery` hooks hear of each send a channel accepted or refused (`alerts.events`).
 
     Channels are independent: each sends its rows in order while the others send theirs
     (up to `CHANNELS_AT_ONCE` at a time), so a slow or rate-limited channel delays only its
     own alerts and a change routed to three channels reaches all three at about the same time.
+    `on_delivery` hooks hear of each send a channel accepted or refused (`alerts.events`).
     """
     report = DeliveryReport()
     now = clock()
