@@ -202,7 +202,7 @@ def new_documents(items: Sequence[Item], facts: Mapping[str, DocumentFacts]) -> 
     return ", ".join(parts)
 
 
-def headline(change: Change, facts: Mapping[str, DocumentFacts] | None = None) -> str:
+def headline_of(change: Change, facts: Mapping[str, DocumentFacts] | None = None) -> str:
     """One line that says what the change holds, most telling first; "" when it holds nothing."""
     facts = facts or {}
     parts = []

@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 
 from headlinecases import cases, change_of, pairs  # noqa: E402
 
-from alerts.headline import headline  # noqa: E402
+from alerts.headline import headline_of  # noqa: E402
 
 PREVIOUS = "cd8676f"
 
@@ -60,7 +60,7 @@ def main() -> int:
     previous = previous_builder()
     for case in chosen:
         change, facts = change_of(built[case.id]())
-        line = headline(change, facts)
+        line = headline_of(change, facts)
         exact += line == case.expected
         baseline += change.summary == case.expected
         first += previous is not None and previous(change) == case.expected

@@ -20,7 +20,7 @@ from typing import Any
 from passes import fetched, source_for
 from pdfgen import make_pdf
 
-from alerts.headline import headline
+from alerts.headline import headline_of
 from sources.catalog import load_catalog
 from sources.registry import kind_for
 from watcher.check.diff import diff
@@ -272,4 +272,4 @@ def change_of(pair: Pair) -> tuple[Change, dict[str, DocumentFacts]]:
 
 def produced(case: Case) -> str:
     change, facts = change_of(pairs()[case.id]())
-    return headline(change, facts)
+    return headline_of(change, facts)
