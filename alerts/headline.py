@@ -23,7 +23,6 @@ MAX_HEADING = 80  # a heading longer than this is a paragraph
 MAX_LINE = 300
 FIELDS_SHOWN = 3  # field changes named one by one; more read "N documents updated"
 SHORT_VALUE = 40  # a longer field value (an abstract) is named as edited, not quoted
-MAX_DIFF_LINES = 2000  # lines of a diff read at all (a bound on hostile input)
 HEADING_END = (".", ",", ";", ":", "!", "?")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MONTHS = [
@@ -65,6 +64,7 @@ def text_edits(diff: Sequence[str]) -> str:
     """
     counts = Counter[tuple[str, str]]()
     headings: list[str | None] = []
+    seen: set[str | None] = set()
     removed: list[str] = []
     added: list[str] = []
     context: list[str] = []
@@ -79,12 +79,13 @@ def text_edits(diff: Sequence[str]) -> str:
             verb = "edited" if len(lines) == 2 else "removed" if i is not None else "added"
             counts[unit, verb] += 1
         heading = next((" ".join(c.split()) for c in reversed(context) if is_heading(c)), None)
-        if heading not in headings:
+        if heading not in seen:
+            seen.add(heading)
             headings.append(heading)
         removed.clear()
         added.clear()
 
-    for line in diff[:MAX_DIFF_LINES]:
+    for line in diff:  # pair_lines bounds its own work (MAX_PAIRING)
         marker = line[:1]
         if line.startswith("@@"):
             close_run()
@@ -171,7 +172,9 @@ def updated(pairs: Sequence[tuple[Item, Item]]) -> list[str]:
         if before.summary != after.summary and not any(same_text(fc.after, after.summary) for fc in fields):
             phrases.append("summary edited")  # unless a field (the abstract) is the summary
         if before.link != after.link and before.title == after.title:
-            phrases.append("new PDF" if after.link.lower().split("?")[0].endswith(".pdf") else "new file")
+            phrases.append(
+                "1 PDF revised" if after.link.lower().split("?")[0].endswith(".pdf") else "1 document revised"
+            )
     distinct = list(dict.fromkeys(phrases))
     if len(pairs) == 1:
         return distinct[:FIELDS_SHOWN] or ["1 document updated"]
@@ -215,5 +218,5 @@ def headline_of(change: Change, facts: Mapping[str, DocumentFacts] | None = None
         parts.append(new_documents(change.added, facts))
     if change.removed:
         parts.append(f"{plural(len(change.removed), 'document')} no longer listed")
-    line = "; ".join(parts)
+    line = " ".join("; ".join(parts).split())  # one line, whatever the page's values hold
     return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"

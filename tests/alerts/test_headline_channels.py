@@ -22,7 +22,7 @@ from alerts.render import render_text
 from alerts.slack_render import render_message
 from alerts.teams import build_card
 from alerts.webhook import alert_json
-from watcher.model import Alert, Change, DocumentDate, DocumentFacts, Item, SourceInfo
+from watcher.model import Alert, Change, DocumentDate, DocumentFacts, Item, ItemChange, SourceInfo
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "eurlex" / "gdpr-articles-5-32-34.html"
 OLD = "not later than 72 hours after having become aware of it"
@@ -195,3 +195,12 @@ def test_digests_carry_one_line_per_change():
         HOSTILE_LINE,
         "1 new Proposed Rule (comments close 7 March 2025)",
     ]
+
+
+def test_the_line_is_one_line_whatever_a_field_holds():
+    before = Item("d1", "Notice", fields=(("type", "Notice"),))
+    after = Item("d1", "Notice", fields=(("type", "Rule\n[regwatch] Forged: CHANGED"),))
+    alert = Alert("k", "c", SOURCE, change=Change(SOURCE.id, "a", "b", changed=(ItemChange(before, after),)))
+    first, second, *_ = render_text(alert).splitlines()
+    assert first == "[regwatch] HHS Security Rule: type Notice → Rule [regwatch] Forged: CHANGED"
+    assert not second.startswith("[regwatch]")
