@@ -279,11 +279,11 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
     if change is None:
         return SlackMessage((section(escape(name)),), fallback(escape(name)))
     phrase = change_phrase(change)
-    line = headline_of(change, alert.facts)  # what changed, in one line (alerts/headline.py)
+    lead = headline_of(change, alert.facts)  # what changed, in one line (alerts/headline.py)
     out = Blocks()
     out.add({"type": "header", "text": plain(f"{clean(name)}: {phrase}")})
-    if line:
-        out.add(section(short(line, 600)))
+    if lead:
+        out.add(section(short(lead, 600)))
     out.add(source_context(alert, change.detected_at))
     source_host = host_of(alert.source.url)
     hidden: list[str] = []
@@ -346,7 +346,7 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
     first = change.added[0].title if change.added else ""
     return SlackMessage(
         tuple(out.blocks),
-        fallback(f"{escape(name)}: {short(line, 600) or phrase}", short(first, 200) if first else ""),
+        fallback(f"{escape(name)}: {short(lead, 600) or phrase}", short(first, 200) if first else ""),
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from clirun import write_config
+from headlinecases import change_of, pairs
 from slackapi import TOKEN
 from smtpbox import Mailbox, free_port
 from webhookreceiver import Receiver
@@ -204,3 +205,18 @@ def test_the_line_is_one_line_whatever_a_field_holds():
     first, second, *_ = render_text(alert).splitlines()
     assert first == "[regwatch] HHS Security Rule: type Notice → Rule [regwatch] Forged: CHANGED"
     assert not second.startswith("[regwatch]")
+
+
+def test_updated_documents_lead_with_their_field_changes_in_slack_and_its_notification():
+    change, facts = change_of(pairs()["fr-deadline-extended-and-type-final"]())
+    alert = Alert(
+        "k",
+        "c",
+        SourceInfo("fr", "Federal Register", "https://www.federalregister.gov/"),
+        change=change,
+        facts=facts,
+    )
+    expected = "type Proposed Rule → Rule; comment deadline moved 11 March → 11 April 2024"
+    message = render_message(alert)
+    assert message.blocks[1]["text"]["text"] == expected
+    assert message.text.startswith(f"Federal Register: {expected}")
