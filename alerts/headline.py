@@ -23,6 +23,7 @@ MAX_HEADING = 80  # a heading longer than this is a paragraph
 MAX_LINE = 300
 FIELDS_SHOWN = 3  # field changes named one by one; more read "N documents updated"
 SHORT_VALUE = 40  # a longer field value (an abstract) is named as edited, not quoted
+NONE = "(none)"  # alerts.fieldchanges' word for a value absent on one side
 HEADING_END = (".", ",", ";", ":", "!", "?")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MONTHS = [
@@ -42,9 +43,12 @@ MONTHS = [
 
 
 def plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"1 {word}"
-    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+    """`1 paragraph`, `2 paragraphs`, `2 new Policies`, `3 new Press Releases`."""
+    if n == 1 or word.endswith("s"):
+        return f"{n} {word}"
+    if word.endswith("y") and word[-2:-1].lower() not in "aeiou":
+        return f"{n} {word[:-1]}ies"
+    return f"{n} {word}s"
 
 
 def is_heading(line: str) -> bool:
@@ -152,6 +156,10 @@ def field_phrase(change: FieldChange) -> str:
     label = LABELS.get(change.name, change.name.replace("_", " "))
     if day(change.before) and day(change.after):
         return f"{label} moved {moved(change.before, change.after)}"
+    if change.before == NONE and day(change.after):
+        return f"{label} set to {day_text(change.after)}"
+    if change.after == NONE and day(change.before):
+        return f"{label} {day_text(change.before)} withdrawn"
     if max(len(change.before), len(change.after)) > SHORT_VALUE:
         return f"{label} edited"
     return change.text()
@@ -193,15 +201,10 @@ def new_documents(items: Sequence[Item], facts: Mapping[str, DocumentFacts]) -> 
     kinds = Counter(kind(i) for i in items)
     parts = []
     for name, n in sorted(kinds.items(), key=lambda kv: (kv[0] == "", -kv[1], kv[0])):
-        parts.append(
-            f"{n} new {name if n == 1 or name.endswith('s') else name + 's'}"
-            if name
-            else f"{plural(n, 'new document')}"
-        )
-    if len(items) == 1 and items[0].key in facts and facts[items[0].key].comment is not None:
-        comment = facts[items[0].key].comment
-        assert comment is not None
-        parts[-1] += f" (comments close {day_text(comment.on)})"
+        parts.append(plural(n, f"new {name or 'document'}"))
+    comment = facts[items[0].key].comment if len(items) == 1 and items[0].key in facts else None
+    if comment is not None:
+        parts[-1] += f" (comments close {day_text(comment.on)}{', from text' if comment.from_text else ''})"
     return ", ".join(parts)
 
 

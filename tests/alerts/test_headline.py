@@ -33,6 +33,29 @@ def fields(**values: str) -> Item:
             "effective date moved 30 December 2025 → 2 January 2026",
         ),
         (
+            Change("s", "a", "b", changed=(ItemChange(fields(), fields(comments_close_on="2025-03-07")),)),
+            {},
+            "comment deadline set to 7 March 2025",
+        ),
+        (
+            Change(
+                "s",
+                "a",
+                "b",
+                added=(
+                    Item("p1", "P1", fields=(("type", "Policy"),)),
+                    Item("p2", "P2", fields=(("type", "Policy"),)),
+                ),
+            ),
+            {"p1": DocumentFacts(comment=DocumentDate("comment", "2025-03-07", from_text=True))},
+            "2 new Policies",
+        ),
+        (
+            Change("s", "a", "b", added=(NPRM,)),
+            {NPRM.key: DocumentFacts(comment=DocumentDate("comment", "2025-03-07", from_text=True))},
+            "1 new Proposed Rule (comments close 7 March 2025, from text)",
+        ),
+        (
             Change("s", "a", "b", changed=(ItemChange(fields(status="Open"), fields(status="Closed")),)),
             {},
             "status Open → Closed",
