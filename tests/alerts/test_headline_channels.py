@@ -220,3 +220,12 @@ def test_updated_documents_lead_with_their_field_changes_in_slack_and_its_notifi
     message = render_message(alert)
     assert message.blocks[1]["text"]["text"] == expected
     assert message.text.startswith(f"Federal Register: {expected}")
+
+
+def test_an_email_subject_leads_with_the_line_then_names_the_new_document():
+    rule = Item("2024-30983", "HIPAA Security Rule <b>NPRM</b>", fields=(("type", "Proposed Rule"),))
+    alert = Alert("k", "c", SOURCE, change=Change(SOURCE.id, "a", "b", added=(rule,)))
+    assert (
+        subject_of(alert, "")
+        == "[regwatch] HHS Security Rule: 1 new Proposed Rule — HIPAA Security Rule <b>NPRM</b>"
+    )
