@@ -26,6 +26,10 @@ SHORT_VALUE = 40  # a longer field value (an abstract) is named as edited, not q
 NONE = "(none)"  # alerts.fieldchanges' word for a value absent on one side
 HEADING_END = (".", ",", ";", ":", "!", "?")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]{0,7}\b|\b(?:am|pm|utc|gmt)\b",
+    re.IGNORECASE,
+)
 MONTHS = [
     "January",
     "February",
@@ -52,11 +56,14 @@ def plural(n: int, word: str) -> str:
 
 
 def is_heading(line: str) -> bool:
-    """A short line that starts with a capital (or a number) and does not end a sentence."""
+    """A short line that starts with a capital (or a number) and does not end a sentence;
+    not a bare date ("October 20, 2024", "Fri, 05/03/2019 - 15:21"), which lists put above items."""
     text = " ".join(line.split())
     if not 2 <= len(text) <= MAX_HEADING or text.endswith(HEADING_END):
         return False
-    return text[:1].isupper() or (text[:1].isdigit() and any(c.isalpha() for c in text))
+    if not any(c.isalpha() for c in DATE_WORDS.sub("", text)):
+        return False
+    return text[:1].isupper() or text[:1].isdigit()
 
 
 def text_edits(diff: Sequence[str]) -> str:
