@@ -2,6 +2,7 @@
 
     python bench/headline_eval.py            # test half (report this), beside the baseline
     python bench/headline_eval.py --half dev # the half the builder was fixed on
+    python bench/headline_eval.py --half late # added after the builder was final
     python bench/headline_eval.py --half all --misses
 
 Each pair is an edit that the alert-fidelity tests (or we) make to a real capture, run
@@ -51,10 +52,14 @@ def previous_builder() -> Callable | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=["test", "dev", "all"], default="test")
+    parser.add_argument("--half", choices=["test", "dev", "late", "all"], default="test")
     parser.add_argument("--misses", action="store_true", help="print each wrong line")
     args = parser.parse_args()
-    chosen = [c for c in cases() if args.half == "all" or c.half == args.half]
+    chosen = [
+        c
+        for c in cases()
+        if args.half == "all" or (c.late if args.half == "late" else c.half == args.half and not c.late)
+    ]
     built = pairs()
     exact = baseline = first = 0
     previous = previous_builder()
