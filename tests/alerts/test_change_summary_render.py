@@ -48,13 +48,14 @@ def test_plain_text_console_email_and_teams_mark_it_machine_written():
 def test_slack_escapes_it_like_page_text():
     message = render_message(alert(ChangeSummary(MODEL, text=HOSTILE)))
     validate_blocks(list(message.blocks))
-    text = message.blocks[2]["text"]["text"]
+    context = next(i for i, b in enumerate(message.blocks) if b["type"] == "context")
+    text = message.blocks[context + 1]["text"]["text"]
     assert text == (
         f"*Summary* _(machine-written, model {MODEL})_\n"
         'Pseudonymisation &lt;b&gt;guidelines&lt;/b&gt; &amp; "&lt;!channel&gt;" &lt;@U123&gt;'
         " &lt;https://evil.example|x&gt;"
     )
-    assert message.blocks[2]["text"]["verbatim"] is True
+    assert message.blocks[context + 1]["text"]["verbatim"] is True
 
 
 def test_email_html_escapes_it():

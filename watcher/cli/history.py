@@ -18,6 +18,7 @@ from watcher.dates.facts import change_facts
 from watcher.db.changesummaries import change_summary_for
 from watcher.errors import UnknownName
 from watcher.history import queries as queries
+from watcher.history.headline import record_headline
 from watcher.history.queries import CHANGE_KINDS, Filters
 from watcher.model import ChangeSummary
 from watcher.service.runner import utcnow
@@ -138,6 +139,7 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
         if record is None:
             raise UnknownName(f"no change with id {change_id} (see `regwatch history`)")
         record["facts"] = change_facts(record)  # type, abstract, dates… per new/changed document
+        record["headline"] = record_headline(record, record["facts"])  # the alert's leading line
         model_summary = change_summary_for(store.db, change_id)  # [summary]: machine-written
         record["model_summary"] = changesummary.as_json(model_summary) if model_summary else None
         fmt = "json" if as_json else fmt
@@ -192,6 +194,8 @@ def _header_lines(record: dict) -> None:
         f"Change {record['id']} of {safe(name)} ({safe(record['source_id'])}),"
         f" detected {record['detected_at']}"
     )
+    if record.get("headline"):
+        click.echo(f"What changed: {safe(record['headline'], 300)}")
     click.echo(f"Source: {safe(record['url'])}")
     meta = [
         safe(record["jurisdiction"], 20),
