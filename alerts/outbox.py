@@ -58,6 +58,7 @@ from typing import Protocol
 
 from alerts.base import Channel
 from alerts.digest import next_digest_at
+from alerts.events import DeliveryEvent, DeliveryHook, tell
 from alerts.recovery import PROBE_EVERY, ChannelProbes, Waiting
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Receipt
@@ -214,12 +215,14 @@ async def deliver_due(
     limit: int = 500,
     retry: RetryPolicy = DEFAULT_RETRY,
     probes: ChannelProbes | None = None,
+    on_delivery: Sequence[DeliveryHook] = (),
 ) -> DeliveryReport:
     """Send every due outbox row once; failures are rescheduled (`retry`) or marked permanent.
 
     Channels are independent: each sends its rows in order while the others send theirs
     (up to `CHANNELS_AT_ONCE` at a time), so a slow or rate-limited channel delays only its
     own alerts and a change routed to three channels reaches all three at about the same time.
+    `on_delivery` hooks hear of each send a channel accepted or refused (`alerts.events`).
     """
     report = DeliveryReport()
     now = clock()
@@ -242,7 +245,7 @@ async def deliver_due(
     async def drain(channel: Channel, rows: Sequence[DeliveryRow]) -> None:
         async with gate:
             for row in rows:
-                if not await deliver_row(store, channel, row, clock, me, retry, report):
+                if not await deliver_row(store, channel, row, clock, me, retry, report, on_delivery):
                     return  # keep order: later rows of this channel wait for this one
 
     results = await asyncio.gather(
@@ -262,6 +265,7 @@ async def deliver_row(
     me: str,
     retry: RetryPolicy,
     report: DeliveryReport,
+    hooks: Sequence[DeliveryHook] = (),
 ) -> bool:
     """Reconcile, claim, send and record one row; False when the channel's later rows must wait."""
     if row.status == "sending" and is_held_by_other(row, clock(), me):
@@ -283,6 +287,8 @@ async def deliver_row(
         receipt = await asyncio.to_thread(channel.send, alert)
     except DeliveryError as exc:
         report.errors.append(f"{row.channel}: {exc}")
+        if claimed:  # the channel refused a send (not a failed reconcile)
+            tell(hooks, DeliveryEvent(row.channel, ok=False, retryable=exc.retryable))
         if not exc.retryable:
             store.fail_delivery(row.id, str(exc), clock())
             report.failed += 1
@@ -314,6 +320,7 @@ async def deliver_row(
         return False
     store.ack_delivery(row.id, receipt, clock(), thread=thread_key)
     report.sent += 1
+    tell(hooks, DeliveryEvent(row.channel, ok=True))
     if row.attempts > 0:  # the channel works again: what waits behind this row is due now
         store.release_channel(row.channel, clock())
     return True

@@ -118,6 +118,16 @@ def _sections() -> Iterator[tuple[str, type, frozenset[str]]]:
             yield name, cls, frozenset(names - keys) if keys is not None else frozenset()
 
 
+def _nested_tables(section: str, cls: type) -> list[str]:
+    """A section's lists of tables (`[[reminders.rules]]`): each with its own keys."""
+    out: list[str] = []
+    for name, hint in typing.get_type_hints(cls).items():
+        args = typing.get_args(hint)
+        if typing.get_origin(hint) is tuple and args and dataclasses.is_dataclass(args[0]):
+            out += [f"### [[{section}.{name}]]", "", *_doc(args[0]), *_options_table(args[0])]
+    return out
+
+
 def config_page() -> str:
     top = [
         f
@@ -149,6 +159,7 @@ def config_page() -> str:
             out += _options_table(cls, skip=skip)
         else:  # more keys of the same table: one table
             out = out[:-1] + _options_table(cls, skip=skip)[2:]
+        out += _nested_tables(name, cls)
         previous = name
     out += [
         "## sources",

@@ -28,10 +28,12 @@ from watcher.check.sourcehealth import HealthPolicy
 from watcher.config_entries import (  # noqa: F401  (public names of the config)
     MAX_CHECK_TIMEOUT,
     ChannelConfig,
+    ReminderRule,
     _options,
     channel_reminders,
     channel_summary,
     check_offsets,
+    check_rule_channels,
     parse_channel,
     parse_interval,
     parse_source,
@@ -99,9 +101,11 @@ class Service:
 @dataclass(frozen=True)
 class Reminders:
     """[reminders]: before = ["14d", "3d", "1d"]: remind this long before each comment
-    deadline and effective date (README "Reminders"); a channel's `reminders` overrides it."""
+    deadline and effective date (README "Reminders"); a channel's `reminders` overrides it,
+    and `[[reminders.rules]]` (per match, kind and document type) override both."""
 
     before: tuple[str, ...] = ()
+    rules: tuple[ReminderRule, ...] = ()
 
     def __post_init__(self) -> None:
         check_offsets(self.before)
@@ -322,6 +326,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None) -> Config:
         channels.append(
             ChannelConfig(id="console", kind="console", options=_options("console", {}, where, channel=True))
         )
+    check_rule_channels(reminders.rules, [c.id for c in channels], where)
     if health.channels is not None:
         for name in health.channels:
             if name not in {c.id for c in channels}:

@@ -9,7 +9,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from alerts.registry import CHANNELS
@@ -194,6 +194,43 @@ def channel_reminders(raw: Mapping[str, Any], entry: str) -> tuple[str, ...] | N
     except ValueError as exc:
         raise ConfigError(f"{entry}: {exc}") from exc
     return tuple(value)
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    """[[reminders.rules]]: reminders of the documents this rule selects, overriding the
+    channel's `reminders` and `[reminders] before` (README "Reminders").
+
+    match: which sources, as a channel's `match` (tags, jurisdictions, sources, priorities,
+    not_…). kinds: "comment" and/or "effective" (empty: both). types: document types such as
+    "Proposed Rule" (case-insensitive; empty: any). channels: the channels it applies to
+    (empty: every channel the source routes to). before: the offsets (`[]`: no reminders for
+    these documents). The first rule that fits a date and a channel wins.
+    """
+
+    before: tuple[str, ...]
+    match: Match = field(default_factory=Match)
+    kinds: tuple[Literal["comment", "effective"], ...] = ()
+    types: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_offsets(self.before)
+
+    def fits(self, channel: str, source: Source) -> bool:
+        """Whether the rule applies to this source's dates on this channel (kinds and types
+        are the document's, decided when a date is planned)."""
+        return (not self.channels or channel in self.channels) and self.match.matches(source)
+
+
+def check_rule_channels(rules: tuple[ReminderRule, ...], channels: list[str], where: str) -> None:
+    for index, rule in enumerate(rules):
+        for name in rule.channels:
+            if name not in channels:
+                raise ConfigError(
+                    f"{where}: [reminders]: rules[{index}]: channels names unknown channel {name!r}"
+                    + suggest(name, channels)
+                )
 
 
 def check_offsets(offsets: tuple[str, ...]) -> None:

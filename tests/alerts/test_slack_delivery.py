@@ -15,7 +15,7 @@ from slackapi import TOKEN, SlackServer
 from alerts.outbox import deliver_due
 from watcher.config import parse_config
 from watcher.db.store import Store
-from watcher.service.metrics import MeteredChannel, Metrics
+from watcher.service.metrics import Metrics
 from watcher.service.runner import build_channels, run_pass
 
 ITEMS = [
@@ -58,13 +58,12 @@ class World:
         self.store = Store(tmp_path / "regwatch.db")
         self.clock = Clock()
         self.env = ENV if env is None else env
-        self.metered = metered  # wrap channels in the service's metrics wrapper, as `regwatch run` does
+        self.metered = metered  # deliver as `regwatch run` does: its metrics observe each send
+        self.metrics = Metrics()
+        self.hooks = [self.metrics.observe_delivery] if metered else []
 
     def channels(self):
-        built = build_channels(self.config, env=self.env)
-        if self.metered:
-            return {cid: MeteredChannel(channel, Metrics()) for cid, channel in built.items()}
-        return built
+        return build_channels(self.config, env=self.env)
 
     def check(self, **kwargs: Any):
         channels = self.channels()
@@ -79,13 +78,25 @@ class World:
     def deliver(self):
         channels = self.channels()
         try:
-            return asyncio.run(deliver_due(self.store, channels, self.clock))
+            return asyncio.run(deliver_due(self.store, channels, self.clock, on_delivery=self.hooks))
         finally:
             for channel in channels.values():
                 channel.close()
 
+    def counted(self, name: str, **labels: str) -> float:
+        """A counter of the service's metrics, e.g. counted("sent", channel="alerts")."""
+        return self.metrics.registry.get_sample_value(f"regwatch_alerts_{name}_total", labels) or 0.0
+
     def rows(self, status: str | None = None) -> list[dict]:
         return list(reversed(self.store.deliveries(status=status, limit=10_000)))
+
+
+def world_on_a(site, tmp_path: Path, channel: dict[str, Any], **world: Any) -> World:
+    """One listing source "a" at /a with ITEMS, one channel, its baseline checked."""
+    site.set("/a", listing_page(ITEMS))
+    made = World(tmp_path, sources=[listing(site, "a", "/a")], channels=[channel], **world)
+    made.check()
+    return made
 
 
 def listing(site, id: str, path: str, **extra: Any) -> dict[str, Any]:
@@ -310,13 +321,15 @@ def test_a_change_with_500_new_items_stays_within_slack_limits(site, slack, tmp_
     assert "Circular 0 " in rendered
 
 
-def test_threads_follow_ups_of_a_source_go_in_its_first_message_thread(site, slack, tmp_path):
+@pytest.mark.parametrize("metered", [False, True], ids=["check", "service-metered"])
+def test_threads_follow_ups_of_a_source_go_in_its_first_message_thread(site, slack, tmp_path, metered):
     site.set("/a", listing_page(ITEMS))
     site.set("/b", listing_page(ITEMS))
     world = World(
         tmp_path,
         sources=[listing(site, "a", "/a"), listing(site, "b", "/b")],
         channels=[slack_channel(slack, "alerts", "#compliance-alerts", thread=True)],
+        metered=metered,
     )
     world.check()
     for round in (1, 2, 3):
@@ -329,16 +342,27 @@ def test_threads_follow_ups_of_a_source_go_in_its_first_message_thread(site, sla
     first_a, *follow_ups, first_b = messages
     assert "thread_ts" not in first_a and "thread_ts" not in first_b
     assert [m["thread_ts"] for m in follow_ups] == [first_a["ts"], first_a["ts"]]
+    # Metering hides none of the channel's own behaviour (threads, receipts) and still counts.
+    assert {r["ref"] for r in world.rows()} == {m["ts"] for m in messages}
+    assert world.counted("sent", channel="alerts") == (4 if metered else 0)
+
+
+def test_a_delivery_hook_that_fails_changes_no_delivery(site, slack, tmp_path):
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "#compliance-alerts"), metered=True)
+
+    def broken(event: Any) -> None:
+        raise RuntimeError("observer bug")
+
+    world.hooks = [broken, world.metrics.observe_delivery]
+    changes_on(site, world, ["/a"], 1)
+    assert world.deliver().sent == 1
+    assert [r["status"] for r in world.rows()] == ["sent"]
+    assert len(slack.messages("compliance-alerts")) == 1
+    assert world.counted("sent", channel="alerts") == 1  # the next hook still heard of it
 
 
 def test_thread_start_that_vanished_falls_back_to_the_channel(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "#compliance-alerts", thread=True)],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "#compliance-alerts", thread=True))
     changes_on(site, world, ["/a"], 1)
     world.deliver()
     slack.channels["C0COMPLY01"].messages.clear()  # someone deleted the first message
@@ -348,7 +372,7 @@ def test_thread_start_that_vanished_falls_back_to_the_channel(site, slack, tmp_p
     assert "thread_ts" not in message
 
 
-@pytest.mark.parametrize("metered", [False, True], ids=["check", "service-wrapped"])
+@pytest.mark.parametrize("metered", [False, True], ids=["check", "service-metered"])
 def test_daily_digest_sends_one_message_once(site, slack, tmp_path, metered):
     paths = ["/a", "/b"]
     for path in paths:
@@ -390,6 +414,10 @@ def test_daily_digest_sends_one_message_once(site, slack, tmp_path, metered):
 
     world.clock.advance(days=2)
     assert world.deliver().sent == 0 and len(slack.messages("general")) == 1
+    if metered:  # the lost answer failed a send (retryable); the reconciled digest is not sent again
+        assert world.counted("sent", channel="now") == 3
+        assert world.counted("failed", channel="digest", retryable="true") == 1
+        assert world.counted("sent", channel="digest") == 0
 
 
 def test_health_one_broken_alert_and_one_recovered_alert(site, slack, tmp_path):
@@ -419,13 +447,7 @@ def test_health_one_broken_alert_and_one_recovered_alert(site, slack, tmp_path):
 
 
 def test_selector_failure_is_broken_at_once(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "ops", "#general")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "ops", "#general"))
     site.set("/a", "<html><body><div>redesigned</div></body></html>")
     world.check()
     world.check()
@@ -436,13 +458,7 @@ def test_selector_failure_is_broken_at_once(site, slack, tmp_path):
 
 
 def test_lost_answer_is_reconciled_not_reposted(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "#compliance-alerts")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "#compliance-alerts"))
     slack.drop(1)
     changes_on(site, world, ["/a"], 1)
     report = world.deliver()
@@ -459,13 +475,7 @@ def test_lost_answer_is_reconciled_not_reposted(site, slack, tmp_path):
 
 def test_without_history_scope_an_in_doubt_alert_is_sent_again(site, slack, tmp_path):
     """The documented limit: reconcile needs channels:history; without it, at-least-once."""
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "C0COMPLY01")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "C0COMPLY01"))
     slack.scopes.discard("channels:history")
     slack.drop(1)
     changes_on(site, world, ["/a"], 1)
@@ -476,13 +486,7 @@ def test_without_history_scope_an_in_doubt_alert_is_sent_again(site, slack, tmp_
 
 
 def test_reconcile_outage_keeps_the_row_in_doubt(site, slack, tmp_path):
-    site.set("/a", listing_page(ITEMS))
-    world = World(
-        tmp_path,
-        sources=[listing(site, "a", "/a")],
-        channels=[slack_channel(slack, "alerts", "C0COMPLY01")],
-    )
-    world.check()
+    world = world_on_a(site, tmp_path, slack_channel(slack, "alerts", "C0COMPLY01"))
     slack.drop(1)
     changes_on(site, world, ["/a"], 1)
     world.deliver()

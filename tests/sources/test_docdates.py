@@ -39,6 +39,33 @@ def found(text: str, dayfirst: bool = False) -> dict[str, date]:
         ),
         ("The meeting will be held on Thursday, January 18, 2024, from 10 a.m. to 4:30 p.m. ET.", False, {}),
         ("This proposed action will be effective immediately upon publication.", False, {}),
+        # Written in the Register's form (no such paragraph in the corpus's development half):
+        # a direct final rule states both dates in one sentence; a delayed effective date.
+        (
+            "This direct final rule is effective March 18, 2024, without further notice, unless"
+            " adverse comment is received by February 15, 2024.",
+            False,
+            {"effective": date(2024, 3, 18), "comment": date(2024, 2, 15)},
+        ),
+        (
+            "Comments on this interim final rule, which is effective January 5, 2024, must be"
+            " received by March 5, 2024.",
+            False,
+            {"effective": date(2024, 1, 5), "comment": date(2024, 3, 5)},
+        ),
+        (
+            "The effective date of the final rule published on December 1, 2023 (88 FR 83000) is"
+            " delayed until March 1, 2024.",
+            False,
+            {"effective": date(2024, 3, 1)},
+        ),
+        # Verbatim from the corpus: "delayed" after the date, and no date after it.
+        (
+            "Effective February 12, 2024, except for Sec. Sec. 1.1411(c)(4) (amendatory instruction 2)"
+            " and 1.1415 (amendatory instruction 4), which are delayed indefinitely.",
+            False,
+            {"effective": date(2024, 2, 12)},
+        ),
         # EU, UK and Indian wording.
         ("It shall apply from 2 August 2026.", True, {"effective": date(2026, 8, 2)}),
         ("This consultation closes at 11:59pm on 12 March 2024.", True, {"comment": date(2024, 3, 12)}),

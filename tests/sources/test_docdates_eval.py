@@ -6,9 +6,9 @@ from __future__ import annotations
 from bench.docdates_eval import baseline, evaluate, half_of, load
 
 # Floors from issue #15 (0.95 precision, 0.85 recall). Comment-deadline precision measured
-# 0.941 on the test half (7 of 118 wrong, several where the Register left the field empty
-# although the paragraph states a comment date); its floor is the measured figure, rounded
-# down, and the README says so.
+# 0.941 on the test half (7 of 118 counted wrong, each a deadline the paragraph states where
+# the Register left the field empty: bench/README.md); its floor is the measured figure,
+# rounded down, and the README says so.
 FLOORS = {"comment": (0.94, 0.85), "effective": (0.95, 0.85)}
 
 

@@ -1,7 +1,9 @@
 """Reminders before documents' comment deadlines and effective dates: which are due, pure.
 
 For each stored document date, each channel its source routes to, and each offset of that
-channel (`reminders = [...]`, else `[reminders] before`), a reminder is due from
+channel (the first `[[reminders.rules]]` entry that fits the source, channel, kind of date
+and document type; else the channel's `reminders = [...]`; else `[reminders] before`), a
+reminder is due from
 midnight UTC of (date − offset) until the end of the date itself. Only offsets that fall
 after the date was first seen (or last moved) count: a date already past when first seen
 gets none, and a document first seen five days ahead gets no "14 days before" note. A
@@ -48,6 +50,23 @@ class DateRow:
     moved_at: datetime | None = None
     previous_on: date | None = None
     change_id: int | None = None
+    kind: str = ""  # comment | effective
+    type: str = ""  # the document's type ("Proposed Rule"), "" when unknown
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """A channel's offsets for one source's dates: those of the first rule whose kinds and
+    document types fit the date (empty sets: any), else `default`."""
+
+    default: tuple[timedelta, ...]
+    rules: tuple[tuple[frozenset[str], frozenset[str], tuple[timedelta, ...]], ...] = ()
+
+    def of(self, row: DateRow) -> tuple[timedelta, ...]:
+        for kinds, types, offsets in self.rules:
+            if (not kinds or row.kind in kinds) and (not types or row.type.casefold() in types):
+                return offsets
+        return self.default
 
 
 @dataclass(frozen=True)
@@ -75,7 +94,9 @@ def midnight(day: date) -> datetime:
 
 
 def plan(
-    dates: Sequence[DateRow], routes: Mapping[str, Sequence[tuple[str, Sequence[timedelta]]]], now: datetime
+    dates: Sequence[DateRow],
+    routes: Mapping[str, Sequence[tuple[str, Sequence[timedelta] | Offsets]]],
+    now: datetime,
 ) -> list[Planned]:
     """The reminders and corrections due at `now` (the outbox drops those already written)."""
     due: list[Planned] = []
@@ -84,7 +105,8 @@ def plan(
         if now >= end:
             continue  # the day is over
         known_since = max(row.first_seen, row.moved_at or row.first_seen)
-        for channel, offsets in routes.get(row.source_id, ()):
+        for channel, chosen in routes.get(row.source_id, ()):
+            offsets = chosen.of(row) if isinstance(chosen, Offsets) else chosen
             if not offsets:
                 continue
             if row.moved_at is not None and row.previous_on is not None and row.previous_on != row.on:
@@ -105,20 +127,34 @@ def plan(
     return due
 
 
-def routes_for(config: Config, sources: Sequence[Source]) -> dict[str, list[tuple[str, list[timedelta]]]]:
-    """Per source: the channels its alerts go to, each with its reminder offsets."""
+def durations(offsets: Sequence[str]) -> tuple[timedelta, ...]:
+    return tuple(parse_duration(o) for o in offsets)
+
+
+def routes_for(config: Config, sources: Sequence[Source]) -> dict[str, list[tuple[str, Offsets]]]:
+    """Per source: the channels its alerts go to, each with its reminder offsets (the rules
+    that fit the source and channel, in order, before the channel's or the default ones)."""
     by_id = {c.id: c for c in config.channels}
-    out: dict[str, list[tuple[str, list[timedelta]]]] = {}
+    out: dict[str, list[tuple[str, Offsets]]] = {}
     for source in sources:
         for channel_id in route(source, config.channels):
             chosen = by_id[channel_id].reminders
-            offsets = config.reminders.before if chosen is None else chosen
-            out.setdefault(source.id, []).append((channel_id, [parse_duration(o) for o in offsets]))
+            default = durations(config.reminders.before if chosen is None else chosen)
+            rules = tuple(
+                (frozenset(r.kinds), frozenset(t.casefold() for t in r.types), durations(r.before))
+                for r in config.reminders.rules
+                if r.fits(channel_id, source)
+            )
+            out.setdefault(source.id, []).append((channel_id, Offsets(default, rules)))
     return out
 
 
 def has_reminders(config: Config) -> bool:
-    return bool(config.reminders.before) or any(c.reminders for c in config.channels)
+    return (
+        bool(config.reminders.before)
+        or any(c.reminders for c in config.channels)
+        or any(r.before for r in config.reminders.rules)
+    )
 
 
 def enqueue_reminders(store: ReminderStore, config: Config, now: datetime) -> int:

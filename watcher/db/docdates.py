@@ -166,9 +166,11 @@ class DocumentDateRows:
                 moved_at=parse_iso(row["moved_at"]) if row["moved_at"] else None,
                 previous_on=date.fromisoformat(row["previous_on"]) if row["previous_on"] else None,
                 change_id=row["change_id"],
+                kind=row["kind"],
+                type=row["type"] or "",
             )
             for row in self.db.query(
-                "SELECT id, source_id, on_date, first_seen, moved_at, previous_on, change_id"
+                "SELECT id, source_id, on_date, first_seen, moved_at, previous_on, change_id, kind, type"
                 " FROM document_dates WHERE on_date >= ?",
                 [today.isoformat()],
             )

@@ -1,4 +1,5 @@
-"""Turning what went wrong on the wire into a `FetchError` with a reason and a hint."""
+"""Turning what went wrong on the wire (HTTP status, bot wall, size cap, connection, TLS, DNS,
+an httpx transport error) into a `FetchError` with a reason and a hint."""
 
 from __future__ import annotations
 
@@ -69,3 +70,22 @@ def connect_error(exc: httpx.ConnectError, url: str) -> FetchError:
     ):
         return FetchError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", reason=Reason.DNS)
     return FetchError(f"cannot connect to {url}: {text or type(exc).__name__}", reason=Reason.CONNECT)
+
+
+def transport_error(exc: Exception, url: str) -> FetchError:
+    """The FetchError for an httpx error raised while fetching `url` (raise it `from exc`)."""
+    if isinstance(exc, httpx.InvalidURL):  # httpx parses a redirect's Location even with redirects off
+        return FetchError(
+            f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(f"timed out ({type(exc).__name__}) fetching {url}", reason=Reason.TIMEOUT)
+    if isinstance(exc, httpx.ConnectError):
+        return connect_error(exc, url)
+    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc).lower():
+        return FetchError(
+            f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
+        )
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return FetchError(f"connection broke fetching {url}: {exc}", reason=Reason.NETWORK)
+    return FetchError(f"HTTP error fetching {url}: {exc}", reason=Reason.NETWORK)

@@ -6,16 +6,21 @@ bombs (a size cap enforced while streaming, on the *decompressed* size), redirec
 loops and redirects to other schemes or to private addresses, TLS failures, and
 HTTP errors (429/503 carry `Retry-After`). Conditional GET turns a 304 into a
 `FetchResult(not_modified=True)`, a value, not an error.
+
+This module owns the request itself (limits, redirects hop by hop, the address guard, headers,
+conditional GET) and tells `on_fetch` hooks about each fetch. Beside it: `body` reads a capped,
+decompressed body, `pacing` decides when a host may be asked, `failures` turns what went wrong
+into a `FetchError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
@@ -24,14 +29,17 @@ from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
 from watcher.net import botwall
 from watcher.net.addresses import PINNED, IPAddress, Resolve, http_target, is_public, system_resolve, vet
-from watcher.net.failures import bot_wall_error, connect_error, http_error, too_large
+from watcher.net.body import read_capped, read_head
+from watcher.net.failures import bot_wall_error, http_error, too_large, transport_error
 from watcher.net.origin import may_carry_headers
+from watcher.net.pacing import HostPacer, host_key
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = (
     f"regwatch/{__version__} (regulatory change monitor; +https://github.com/regwatch/regwatch)"
 )
 REDIRECTS = {301, 302, 303, 307, 308}
-CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,25 @@ class Request:
     headers_hosts: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class FetchEvent:
+    """What the fetcher tells its `on_fetch` hooks after each fetch (robots.txt too)."""
+
+    url: str
+    ok: bool
+    seconds: float
+    reason: Reason | None = None  # why it failed
+
+
+#: An observer of fetches (the service's metrics): it sees each fetch and changes nothing.
+FetchHook = Callable[[FetchEvent], None]
+
+
 class Fetcher:
-    """Fetches with shared limits: overall and per-host concurrency, a per-host minimum delay."""
+    """Fetches with shared limits: overall and per-host concurrency, a per-host minimum delay.
+
+    `on_fetch` hooks (like httpx's event hooks) are told about every fetch, ok or failed.
+    """
 
     def __init__(
         self,
@@ -74,6 +99,7 @@ class Fetcher:
         *,
         resolve: Resolve = system_resolve,
         address_allowed: Callable[[IPAddress], bool] = is_public,
+        on_fetch: Iterable[FetchHook] = (),
     ) -> None:
         self.policy = policy or FetchPolicy()
         self.resolve = resolve
@@ -82,10 +108,8 @@ class Fetcher:
         self.client = client or make_client(self.policy)
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._last_request: dict[str, float] = {}
-        self._not_before: dict[str, float] = {}
-        self._host_delays: dict[str, float] = {}
-        self._next_start: dict[str, float] = {}
+        self.pacer = HostPacer(self.policy.host_delay)
+        self.on_fetch: list[FetchHook] = list(on_fetch)
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -99,27 +123,39 @@ class Fetcher:
 
     def back_off(self, url: str, seconds: float) -> None:
         """Hold further requests to url's host for `seconds` (after 429/503 Retry-After)."""
-        host = _host_key(url)
-        self._not_before[host] = max(self._not_before.get(host, 0.0), time.monotonic() + seconds)
+        self.pacer.back_off(url, seconds)
 
     def held_for(self, url: str) -> float:
         """Seconds until url's host may be asked again (0 when it is not held by a back-off)."""
-        return max(0.0, self._not_before.get(_host_key(url), 0.0) - time.monotonic())
+        return self.pacer.held_for(url)
 
     def set_host_delay(self, url: str, seconds: float) -> None:
         """Space requests to url's host by at least `seconds` (robots.txt Crawl-delay)."""
-        self._host_delays[_host_key(url)] = max(0.0, seconds)
+        self.pacer.set_host_delay(url, seconds)
 
     async def fetch(self, request: Request) -> FetchResult:
         """Fetch `request.url`, following redirects by hand so each hop is checked."""
         timeout = min(request.timeout or self.policy.timeout, self.policy.timeout)
         started = time.monotonic()
         try:
-            return await self._follow(request, started, _Deadline(timeout))
-        except TimeoutError as exc:
-            raise FetchError(
-                f"timed out after {timeout:g}s (total time limit for one fetch)", reason=Reason.TIMEOUT
-            ) from exc
+            try:
+                result = await self._follow(request, started, _Deadline(timeout))
+            except TimeoutError as exc:
+                raise FetchError(
+                    f"timed out after {timeout:g}s (total time limit for one fetch)", reason=Reason.TIMEOUT
+                ) from exc
+        except FetchError as exc:
+            self._tell(FetchEvent(request.url, False, time.monotonic() - started, exc.reason))
+            raise
+        self._tell(FetchEvent(request.url, True, time.monotonic() - started))
+        return result
+
+    def _tell(self, event: FetchEvent) -> None:
+        for hook in self.on_fetch:
+            try:
+                hook(event)
+            except Exception:  # an observer never changes what the fetch returns
+                logger.exception("fetch hook %r failed", hook)
 
     async def _follow(self, request: Request, started: float, deadline: _Deadline) -> FetchResult:
         url = request.url
@@ -156,14 +192,14 @@ class Fetcher:
         )
 
     async def _request(self, url: str, request: Request, deadline: _Deadline) -> _Result:
-        host = _host_key(url)
+        host = host_key(url)
         sem = self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
         async with self._slots, sem:
             # The time limit runs from here: waiting for a slot behind other sources is not
             # this source's slowness (a pass over 10,000 sources queues for minutes). The
             # host's own delay and Retry-After back-off do count.
             async with asyncio.timeout_at(deadline.start()):
-                await self._wait_turn(host, deadline.start())
+                await self.pacer.wait_turn(host, deadline.start())
                 if request.allow_private:
                     return await self._send(url, request, host)
                 hostname, port = http_target(url)
@@ -193,33 +229,7 @@ class Fetcher:
         try:
             return await self._stream(url, headers, cap, request.bot_markers)
         finally:
-            self._last_request[host] = time.monotonic()
-
-    async def _wait_turn(self, host: str, deadline: float) -> None:
-        """Wait until the host may be asked: its back-off is over and `delay` has passed since
-        the last request ended and since the last one started (concurrent requests reserve
-        their start times in turn, so a burst is spaced too)."""
-        now = time.monotonic()
-        held = self._not_before.get(host, 0.0) - now
-        if held > 0 and now + held > deadline:
-            # The host asked for a pause (Retry-After) longer than this fetch may take:
-            # say so now rather than sit out the time limit and report a timeout.
-            raise FetchError(
-                f"not fetched: {urlsplit(host).hostname} asked clients to wait"
-                f" {held:.0f}s more (Retry-After)",
-                reason=Reason.DEFERRED,
-                retry_after=held,
-            )
-        delay = max(self.policy.host_delay, self._host_delays.get(host, 0.0))
-        start = max(
-            now,
-            self._not_before.get(host, 0.0),
-            self._last_request.get(host, -1e9) + delay,
-            self._next_start.get(host, -1e9),
-        )
-        self._next_start[host] = start + delay
-        if start > now:
-            await asyncio.sleep(start - now)
+            self.pacer.done(host)
 
     async def _stream(
         self, url: str, headers: dict[str, str], cap: int, markers: tuple[str, ...] = ()
@@ -249,27 +259,8 @@ class Fetcher:
                 return _Result(url, status, response_headers, body)
         except FetchError:
             raise
-        except httpx.InvalidURL as exc:
-            # httpx parses a redirect's Location itself even with redirects off.
-            raise FetchError(
-                f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise FetchError(
-                f"timed out ({type(exc).__name__}) fetching {url}", reason=Reason.TIMEOUT
-            ) from exc
-        except httpx.ConnectError as exc:
-            raise connect_error(exc, url) from exc
-        except httpx.RemoteProtocolError as exc:
-            if "location header" in str(exc).lower():
-                raise FetchError(
-                    f"invalid redirect target from {url}: {exc}", reason=Reason.REDIRECT, retryable=False
-                ) from exc
-            raise FetchError(f"connection broke fetching {url}: {exc}", reason=Reason.NETWORK) from exc
-        except (httpx.ReadError, httpx.WriteError) as exc:
-            raise FetchError(f"connection broke fetching {url}: {exc}", reason=Reason.NETWORK) from exc
-        except httpx.HTTPError as exc:
-            raise FetchError(f"HTTP error fetching {url}: {exc}", reason=Reason.NETWORK) from exc
+        except (httpx.InvalidURL, httpx.HTTPError) as exc:
+            raise transport_error(exc, url) from exc
 
 
 class _Deadline:
@@ -317,84 +308,6 @@ def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
         transport=_aiohttp_transport(max_connections=max(policy.concurrency, 1), keepalive_expiry=30),
         trust_env=False,
     )
-
-
-async def read_capped(response: httpx.Response, cap: int) -> bytes:
-    """Read and decompress the body, failing as soon as the *decompressed* size passes `cap`."""
-    encoding = response.headers.get("content-encoding", "identity").lower().strip()
-    decoders = [e.strip() for e in encoding.split(",") if e.strip() and e.strip() != "identity"]
-    if len(decoders) > 1 or (decoders and decoders[0] not in ("gzip", "x-gzip", "deflate")):
-        raise FetchError(
-            f"unsupported Content-Encoding {encoding!r}", reason=Reason.BAD_CONTENT, retryable=False
-        )
-    inflater = _Inflater(decoders[0]) if decoders else None
-    chunks: list[bytes] = []
-    size = 0
-    async for raw in response.aiter_raw(CHUNK):
-        pieces = inflater.feed(raw, cap - size + 1) if inflater else [raw]
-        for piece in pieces:
-            size += len(piece)
-            if size > cap:
-                raise too_large(cap, "the body" + (" (decompressed)" if inflater else ""))
-            chunks.append(piece)
-    if inflater:
-        tail = inflater.flush(cap - size + 1)
-        size += len(tail)
-        if size > cap:
-            raise too_large(cap, "the body (decompressed)")
-        chunks.append(tail)
-    return b"".join(chunks)
-
-
-class _Inflater:
-    """gzip/deflate decoding that never produces more than asked for at once (bomb-safe)."""
-
-    def __init__(self, encoding: str) -> None:
-        self.encoding = encoding
-        self.first = True
-        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
-        self.obj = zlib.decompressobj(wbits)
-
-    def feed(self, data: bytes, budget: int) -> list[bytes]:
-        out: list[bytes] = []
-        try:
-            if self.first and self.encoding == "deflate":
-                self.first = False
-                # Some servers send raw deflate without the zlib header.
-                if data and (data[0] & 0x0F) != 8:
-                    self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
-            self.first = False
-            piece = self.obj.decompress(data, max(budget, 1))
-            out.append(piece)
-            budget -= len(piece)
-            while self.obj.unconsumed_tail and budget > 0:
-                piece = self.obj.decompress(self.obj.unconsumed_tail, budget)
-                out.append(piece)
-                budget -= len(piece)
-            if self.obj.unconsumed_tail:
-                out.append(b"x")  # more than the budget remains: caller sees the cap exceeded
-        except zlib.error as exc:
-            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason=Reason.BAD_CONTENT) from exc
-        return out
-
-    def flush(self, budget: int) -> bytes:
-        try:
-            return self.obj.flush()[: max(budget, 1)]
-        except zlib.error as exc:
-            raise FetchError(f"corrupt {self.encoding} body: {exc}", reason=Reason.BAD_CONTENT) from exc
-
-
-async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
-    """The start of an error response's body, as evidence of a bot wall ("" if too big or corrupt)."""
-    try:
-        return await read_capped(response, limit)
-    except FetchError:
-        return b""
-
-
-def _host_key(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
 def _aiohttp_transport(**kwargs: object) -> httpx.AsyncBaseTransport:

@@ -1,5 +1,8 @@
-"""Prometheus metrics of the service (prometheus-client, one registry per service), and the
-thin fetcher and channel wrappers that feed them.
+"""Prometheus metrics of the service (prometheus-client, one registry per service).
+
+They observe, they do not wrap: the fetcher's `on_fetch` hooks and the deliverer's
+`on_delivery` hooks call `observe_fetch` / `observe_delivery`, and the service records each
+check's outcome and each reload. Fetchers and channels stay the objects the engine built.
 
 | metric                                     | labels             | meaning                             |
 |--------------------------------------------|--------------------|-------------------------------------|
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
 
 from prometheus_client import (
     CollectorRegistry,
@@ -32,10 +34,10 @@ from prometheus_client import (
     generate_latest,
 )
 
-from alerts.base import Channel
-from watcher.errors import DeliveryError, FetchError, Reason
-from watcher.model import Alert, FetchResult, Outcome, Receipt
-from watcher.net.fetch import Fetcher, FetchPolicy, Request
+from alerts.events import DeliveryEvent
+from watcher.errors import Reason
+from watcher.model import Outcome
+from watcher.net.fetch import FetchEvent
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -84,6 +86,17 @@ class Metrics:
         if outcome.status == "changed":
             self.changes.inc()
 
+    def observe_fetch(self, event: FetchEvent) -> None:
+        """A fetcher's `on_fetch` hook: time each fetch by result."""
+        self.fetch_seconds.labels("ok" if event.ok else "error").observe(event.seconds)
+
+    def observe_delivery(self, event: DeliveryEvent) -> None:
+        """The deliverer's `on_delivery` hook: count what each channel accepted or refused."""
+        if event.ok:
+            self.alerts_sent.labels(event.channel).inc()
+        else:
+            self.alerts_failed.labels(event.channel, str(event.retryable).lower()).inc()
+
     def set_state(self, states: Mapping[str, int], pending: int, failed: int) -> None:
         for state in ("new", "ok", "failing", "broken", "selector-broken", "robots-blocked"):
             self.sources.labels(state).set(states.get(state, 0))
@@ -92,57 +105,3 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class MeteredFetcher(Fetcher):
-    """The shared Fetcher, timing every fetch into `regwatch_fetch_duration_seconds`."""
-
-    def __init__(self, policy: FetchPolicy, metrics: Metrics) -> None:
-        super().__init__(policy)
-        self.metrics = metrics
-
-    async def fetch(self, request: Request) -> FetchResult:
-        started = time.monotonic()
-        try:
-            result = await super().fetch(request)
-        except FetchError:
-            self.metrics.fetch_seconds.labels("error").observe(time.monotonic() - started)
-            raise
-        self.metrics.fetch_seconds.labels("ok").observe(time.monotonic() - started)
-        return result
-
-
-class MeteredChannel(Channel):
-    """A configured channel, counting what it sent and what failed."""
-
-    def __init__(self, inner: Channel, metrics: Metrics) -> None:
-        super().__init__(inner.id, inner.options, env=inner.env)
-        self.kind = inner.kind  # type: ignore[misc]
-        # The outbox reads these delivery settings from the channel it is given: they must be
-        # the inner channel's, or a wrapped channel would lose its digest and thread settings.
-        self.supports_threads = inner.supports_threads  # type: ignore[misc]
-        self.thread = inner.thread
-        self.digest = inner.digest
-        self.inner = inner
-        self.metrics = metrics
-
-    def send(self, alert: Alert) -> Receipt:
-        try:
-            receipt = self.inner.send(alert)
-        except DeliveryError as exc:
-            self.metrics.alerts_failed.labels(self.id, str(exc.retryable).lower()).inc()
-            raise
-        self.metrics.alerts_sent.labels(self.id).inc()
-        return receipt
-
-    def reconcile(self, alert: Alert, *, since: datetime | None = None) -> Receipt | None:
-        return self.inner.reconcile(alert, since=since)
-
-    def probe(self) -> bool | None:
-        return self.inner.probe()
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.inner, name)  # anything else a channel offers (digests, threads)

@@ -33,9 +33,8 @@ class Applied:
 
 
 def slack_of(channel: Channel) -> Slack | None:
-    """The Slack channel behind a (possibly metered) channel, if it has buttons."""
-    inner = getattr(channel, "inner", channel)
-    return inner if isinstance(inner, Slack) and inner.has_buttons else None
+    """The channel as a Slack channel, if it is one with buttons."""
+    return channel if isinstance(channel, Slack) and channel.has_buttons else None
 
 
 @dataclass(frozen=True)
