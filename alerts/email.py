@@ -67,6 +67,8 @@ def message_id(key: str) -> str:
 
 def subject_of(alert: Alert, prefix: str) -> str:
     text = headline(alert).removeprefix("[regwatch] ")
+    if alert.change is not None and alert.change.added:  # as Slack's notification: the first title
+        text += f" — {alert.change.added[0].title}"
     if alert.batch:
         text = f"digest: {len(alert.batch)} alert(s)"
     text = " ".join(clean(text).split())  # no line breaks: they would inject headers

@@ -15,6 +15,7 @@ from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_text
 from alerts.facts import text_lines
 from alerts.fieldchanges import evidence_for, field_changes, seen_by_line
+from alerts.headline import headline_of
 from alerts.invisible import FORMAT_CHARACTERS, JOINERS
 from watcher.model import Alert, Change, Item, RelatedLink
 
@@ -43,8 +44,9 @@ def headline(alert: Alert) -> str:
     if alert.health is not None:
         state = quiet.WORDS[alert.health.state]
         return f"[regwatch] {name}: source {state}"
-    if alert.change is not None:
-        return f"[regwatch] {name}: {safe(alert.change.summary, 150) or 'changed'}"
+    if alert.change is not None:  # the line built from the change leads (alerts/headline.py)
+        line = safe(headline_of(alert.change, alert.facts), 300) or safe(alert.change.summary, 150)
+        return f"[regwatch] {name}: {line or 'changed'}"
     return f"[regwatch] {name}"
 
 

@@ -109,7 +109,8 @@ class Slack(Channel):
     README's "Connect the Slack app"), plus the common `match`, `digest`,
     `thread` and `health`.
 
-    Messages: a header (source and what changed), context (jurisdiction, tags, detection
+    Messages: a header (source and what changed), one line saying what changed ("1
+    paragraph edited under …; 1 new Proposed Rule"), context (jurisdiction, tags, detection
     time, source page), new/updated/removed documents as links with dates, the first
     lines of followed documents, related articles, a short diff for page edits, and
     "…and N more" within Slack's limits; health alerts say "Source broken"/"recovered".

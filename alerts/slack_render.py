@@ -3,6 +3,7 @@
 Layout of a change alert:
 
     header   "HHS OCR HIPAA newsroom: 2 new, 1 updated"              (plain_text, ≤150)
+    section  1 new Proposed Rule (comments close 7 March 2025); …   (alerts/headline.py)
     context  US · HHS · `hipaa` `privacy` · detected <date> · <source page>
     section  *New (2)*  • <link|title> · 2024-10-20
                           > first lines of the followed document
@@ -31,6 +32,7 @@ from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_mrkdwn
 from alerts.facts import slack_line, slack_sections
 from alerts.fieldchanges import evidence_for, field_changes, seen_by_line
+from alerts.headline import headline_of
 from alerts.mrkdwn import clean, code, escape, host_of, link, short, truncate
 from alerts.slack_actions import add_controls, notice_message
 from watcher.model import Alert, Change, Item, RelatedLink
@@ -277,8 +279,11 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
     if change is None:
         return SlackMessage((section(escape(name)),), fallback(escape(name)))
     phrase = change_phrase(change)
+    lead = headline_of(change, alert.facts)  # what changed, in one line (alerts/headline.py)
     out = Blocks()
     out.add({"type": "header", "text": plain(f"{clean(name)}: {phrase}")})
+    if lead:
+        out.add(section(short(lead, 600)))
     out.add(source_context(alert, change.detected_at))
     source_host = host_of(alert.source.url)
     hidden: list[str] = []
@@ -341,7 +346,7 @@ def render_change(alert: Alert, public_url: str = "") -> SlackMessage:
     first = change.added[0].title if change.added else ""
     return SlackMessage(
         tuple(out.blocks),
-        fallback(f"{escape(name)}: {phrase}", short(first, 200) if first else ""),
+        fallback(f"{escape(name)}: {short(lead, 600) or phrase}", short(first, 200) if first else ""),
     )
 
 
@@ -384,7 +389,7 @@ def digest_member_lines(member: Alert) -> list[str]:
     change = member.change
     if change is None:
         return [f"*{title}*"]
-    lines = [f"*{title}* — {change_phrase(change)}"]
+    lines = [f"*{title}* — {short(headline_of(change, member.facts), 600) or change_phrase(change)}"]
     host = host_of(member.source.url)
     items = list(change.added) + [p.after for p in change.changed]
     for item in items[:DIGEST_ITEMS]:

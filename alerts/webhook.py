@@ -19,6 +19,7 @@ from alerts.excerpt import diff_excerpts, field_excerpt
 from alerts.excerpt_render import to_json
 from alerts.facts import as_json
 from alerts.fieldchanges import evidence_for, field_changes
+from alerts.headline import headline_of
 from alerts.render import FORMAT, render_text
 from watcher.errors import DeliveryError
 from watcher.model import Alert, Change, Item, ItemChange, Receipt
@@ -129,6 +130,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         },
     }
     if alert.change is not None:
+        data["headline"] = headline_of(alert.change, alert.facts)  # the line that leads the alert
         data["change"] = change_json(alert.change)
         data["documents"] = dict(alert.documents)
         data["facts"] = {key: as_json(facts) for key, facts in alert.facts.items()}
@@ -171,6 +173,7 @@ class Webhook(Channel):
     (seconds, default 15), plus the common `match`, `digest` and `health`.
 
     The body is the alert as JSON: `type` (change | health | digest), `key`, `source`,
+    `headline` (a change's one-line summary, "1 paragraph edited under …"; page words as data),
     `change` (items added/removed/changed, diff, and `excerpts`: each changed line as
     segments `{"op": "same" | "del" | "ins" | "gap", "text", "more"}`; each changed item's
     `fields` changes, each removed item's `evidence`, `also_seen_by`), `health`,

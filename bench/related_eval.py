@@ -54,7 +54,7 @@ FIGURES = (
     "quiet",
     "margin",
 )
-EVAL_SET = ROOT / "tests" / "related" / "fr2024" / "set.json"
+EVAL_SET = ROOT / "tests" / "related" / "evalset" / "set.json"
 SPLITS = ("dev", "test")
 
 ABLATIONS: dict[str, Ranking] = {
@@ -65,7 +65,9 @@ ABLATIONS: dict[str, Ranking] = {
     "- date decay": Ranking(date_decay=False),
     "- rarity rule for shown links": Ranking(rarity=0.0),
     "+ rank fusion (RRF)": Ranking(fusion=True),
-    "+ candidate title share": Ranking(title_coverage="plain"),
+    "- candidate title share": Ranking(title_coverage=""),
+    "+ candidate title share by idf": Ranking(title_coverage="idf"),
+    "- lead rule for shown links": Ranking(lead=0.0),
     "BM25 of salient features only": Ranking(rerank=False),
 }
 
@@ -143,6 +145,10 @@ class Report:
             if right and top:
                 gaps.append((min(right) - (max(wrong) if wrong else 0.0)) / top)
         return self._mean(gaps)
+
+    def only(self, change_ids: set[str]) -> Report:
+        """The same figures over some updates (one corpus)."""
+        return Report([r for r in self.results if r.change_id in change_ids])
 
     def figures(self) -> dict[str, float]:
         return {
@@ -326,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ablation", action="store_true", help="measure the ranking without each part (dev)")
     parser.add_argument("--split", choices=SPLITS, default=None, help="only this half")
+    parser.add_argument("--by-corpus", action="store_true", help="also each corpus (US FR, UK GOV.UK) apart")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each update's top 3")
     args = parser.parse_args(argv)
     data = load()
@@ -336,14 +343,25 @@ def main(argv: list[str] | None = None) -> int:
             for split in [args.split] if args.split else SPLITS:
                 part = changes_of(data, split)
                 answered = sum(1 for c in part if c["related"])
-                print(
-                    f"\n{split} half: {len(part)} updates ({answered} with related),"
-                    f" {part[0]['date']} .. {part[-1]['date']}; {len(data['candidates'])} candidates"
-                )
+                print(f"\n{split} half: {len(part)} updates ({answered} with related);", end="")
+                print(f" {len(data['candidates'])} candidates")
+                for corpus in sorted({c.get("corpus", "") for c in part}):
+                    mine = [c for c in part if c.get("corpus", "") == corpus]
+                    with_related = sum(1 for c in mine if c["related"])
+                    print(
+                        f"  {corpus}: {len(mine)} updates ({with_related} with related),"
+                        f" {mine[0]['date']} .. {mine[-1]['date']}"
+                    )
                 print(header)
                 report = bench.evaluate(Ranking(), split)
+                bm25 = bench.evaluate_bm25(split)
                 print(_row("ranking", report))
-                print(_row("plain BM25 (title + text)", bench.evaluate_bm25(split)))
+                print(_row("plain BM25 (title + text)", bm25))
+                if args.by_corpus:
+                    for corpus in sorted({c.get("corpus", "") for c in part}):
+                        ids = {c["id"] for c in part if c.get("corpus", "") == corpus}
+                        print(_row(f"  ranking, {corpus}", report.only(ids)))
+                        print(_row(f"  plain BM25, {corpus}", bm25.only(ids)))
                 if args.ablation and split == "dev":
                     for name, ranking in ABLATIONS.items():
                         if name != "ranking":

@@ -1,9 +1,9 @@
 """Build the related-articles evaluation set from real Federal Register documents.
 
-    python bench/related_set.py [--corpus PATH]   # rewrites tests/related/fr2024/set.json
+    python bench/related_set.py [--corpus PATH]   # rewrites tests/related/evalset/set.json
 
 Input: the verbatim Federal Register API response of 1,000 documents published in January
-2024 (`/work/shared/corpus/federal-register-api-json/`, see tests/related/fr2024/SOURCE.md).
+2024 (`/work/shared/corpus/federal-register-api-json/`, see tests/related/evalset/SOURCE.md).
 Every document becomes a candidate article of the `us-federal-register` feed; some become
 *updates* (the new document of a watched agency source). Labels come from the documents'
 own metadata, never from a ranker:
@@ -29,14 +29,21 @@ half is `dev`, the later half `test`.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import related_govuk  # noqa: E402
+
 CORPUS = Path("/work/shared/corpus/federal-register-api-json/documents_2024_page1_per1000_allfields.json")
-OUT = ROOT / "tests" / "related" / "fr2024" / "set.json"
+OUT = ROOT / "tests" / "related" / "evalset" / "set.json"
 FEED = "us-federal-register"
 GENERIC_ABOVE = 5
 CODE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]+(?:-[A-Z0-9]+){1,4}\b")
@@ -164,6 +171,7 @@ def build(docs: list[dict]) -> dict:
                 "maybe": sorted(b for b, v in grade[number].items() if v == "maybe"),
                 "evidence": dict(sorted(evidence[number].items())),
                 "split": "dev" if position < half else "test",
+                "corpus": "us-fr",
             }
         )
     candidates = [
@@ -185,17 +193,23 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--govuk", type=Path, default=related_govuk.RAW, help="extracted GOV.UK examples")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     docs = json.loads(args.corpus.read_text(encoding="utf-8"))["results"]
     data = build(docs)
+    with gzip.open(args.govuk, "rt", encoding="utf-8") as raw:
+        updates, candidates = related_govuk.build(json.load(raw))
+    data["changes"] += updates
+    data["candidates"] += candidates
     args.out.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    for split in ("dev", "test"):
-        part = [c for c in data["changes"] if c["split"] == split]
-        print(
-            f"{split}: {len(part)} updates, {sum(1 for c in part if c['related'])} with related,"
-            f" {part[0]['date']} .. {part[-1]['date']}"
-        )
+    for corpus in ("us-fr", "uk-govuk"):
+        for split in ("dev", "test"):
+            part = [c for c in data["changes"] if c["split"] == split and c["corpus"] == corpus]
+            print(
+                f"{corpus} {split}: {len(part)} updates, {sum(1 for c in part if c['related'])} with related,"
+                f" {part[0]['date']} .. {part[-1]['date']}"
+            )
     print(f"{len(data['candidates'])} candidates")
     return 0
 

@@ -22,11 +22,13 @@ def example_alert() -> Alert:
     paragraphs = [
         " ".join(p.text_content().split()) for p in lxml.html.fromstring(PAGE.read_bytes()).iter("p")
     ]
-    old = next(p for p in paragraphs if p.startswith("1. In the case of a personal data breach"))
+    at = next(i for i, p in enumerate(paragraphs) if p.startswith("1. In the case of a personal data breach"))
+    old = paragraphs[at]
     new = old.replace("not later than 72 hours after having become aware of it", "within seventy-two hours")
+    around = paragraphs[at - 1 : at + 2]  # with the article's title above it, as a check's diff has
     diff = tuple(
         line
-        for line in difflib.unified_diff([old], [new], lineterm="", n=1)
+        for line in difflib.unified_diff(around, [new if p == old else p for p in around], lineterm="", n=1)
         if not line.startswith(("---", "+++"))
     )
     source = SourceInfo(

@@ -1,5 +1,5 @@
 """Why a link was chosen, from the ranker to the alert; acts from data; an import that
-opens no database. Documents are real Federal Register text (tests/related/fr2024)."""
+opens no database. Documents are real Federal Register text (tests/related/evalset)."""
 
 from __future__ import annotations
 

@@ -208,10 +208,8 @@ def test_federal_register_gains_a_document_end_to_end(site, config_file, cli):
     second = cli("--config", str(config), "check")
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("[regwatch]") == 1
-    assert (
-        "1 new item: \u201cHIPAA Privacy Rule To Support Reproductive Health Care Privacy\u201d"
-        in second.stdout
-    )
+    assert "[regwatch] us-fr-hhs: 1 new document\n" in second.stdout  # the line built from the change
+    assert "  New: HIPAA Privacy Rule To Support Reproductive Health Care Privacy" in second.stdout
     assert "removed" not in second.stdout and "Changed" not in second.stdout
     assert new["html_url"] in second.stdout
 

@@ -149,11 +149,11 @@ def test_a_hostile_answer_loses_mentions_and_foreign_links():
                     Item("2025-2", "Y", fields=(("type", "Rule"),)),
                 ),
             ),
-            "comment deadline 2025-03-07 → 2025-04-07; 1 new Proposed Rule, 1 new Rule",
+            "comment deadline moved 7 March → 7 April 2025; 1 new Proposed Rule, 1 new Rule",
         ),
         (
             Change("l", "a", "b", added=(Item("a", "A"), Item("b", "B")), removed=(Item("c", "C"),)),
-            "2 new documents; 1 no longer listed",
+            "2 new documents; 1 document no longer listed",
         ),
     ],
 )

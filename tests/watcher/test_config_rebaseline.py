@@ -44,4 +44,4 @@ def test_changing_select_on_identical_bytes_alerts_nothing(site, tmp_path):
     # From the new baseline on, a real edit of the wider region alerts as usual.
     site.set("/article", PAGE.replace(b"</article>", b"<p>Neuer Absatz.</p></article>", 1))
     third = run_cli("--config", str(config), "check")
-    assert "[regwatch]" in third.stdout and "text edited (+1 / -0 lines)" in third.stdout
+    assert "[regwatch] bb: 1 paragraph added" in third.stdout  # the alert leads with what changed

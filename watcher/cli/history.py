@@ -16,6 +16,7 @@ from watcher.cli.workflow import audit_rows, trail_lines
 from watcher.dates.facts import change_facts
 from watcher.errors import UnknownName
 from watcher.history import queries as queries
+from watcher.history.headline import record_headline
 from watcher.history.queries import CHANGE_KINDS, Filters
 from watcher.service.runner import utcnow
 from watcher.timespec import parse_moment
@@ -135,6 +136,7 @@ def show(settings: Settings, change_id: int, fmt: str, as_json: bool, width: int
         if record is None:
             raise UnknownName(f"no change with id {change_id} (see `regwatch history`)")
         record["facts"] = change_facts(record)  # type, abstract, dates… per new/changed document
+        record["headline"] = record_headline(record, record["facts"])  # the alert's leading line
         fmt = "json" if as_json else fmt
         with closed_pipe_ok():
             trail = store.actions(change_ids=[change_id]) if "alert_actions" in store.db.table_names() else []
@@ -176,6 +178,8 @@ def _header(record: dict) -> None:
         f"Change {record['id']} of {safe(name)} ({safe(record['source_id'])}),"
         f" detected {record['detected_at']}"
     )
+    if record.get("headline"):
+        click.echo(f"What changed: {safe(record['headline'], 300)}")
     click.echo(f"Source: {safe(record['url'])}")
     meta = [
         safe(record["jurisdiction"], 20),

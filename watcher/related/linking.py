@@ -15,12 +15,13 @@ How the ranking works (README "Related articles" says the same for users):
    within the window (default 120 days before to 365 days after the document's date, or its
    detection time), ordered by BM25 (title 4, summary 2, text 1); the best 25.
 3. **Score**: the share of the document's feature weight a candidate matches (more when in
-   its title), a little BM25, a mild date decay. Two parts measured on the development half
-   and off by default (`Ranking`): the share of the candidate's own title the document uses,
-   and a reciprocal-rank-fusion bonus from BM25's, the score's and identifier matches' orders.
+   its title), the share of the candidate's own title the document uses, a little BM25, a
+   mild date decay. A reciprocal-rank-fusion bonus from BM25's, the score's and identifier
+   matches' orders was measured on the development half and is off by default (`Ranking`).
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
-   analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`).
+   analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`)
+   or they clearly lead the rest (`lead_bar`).
 
 The clock is the caller's: `link_change` takes the detection time from the change's row, or
 `now` when that is missing. No database is opened at import time.
@@ -89,6 +90,7 @@ def rank(
         for candidate in candidates:
             candidate.score = candidate.bm25 / best
     candidates.sort(key=lambda c: (-c.score, c.bm25, c.id))
+    bar = lead_bar(candidates, ranking)
     return [
         Link(
             item_key=target.item_key,
@@ -100,7 +102,8 @@ def rank(
             score=candidate.score,
             terms=tuple(f.label for f in candidate.matched),
             rank=position,
-            shown=position <= ranking.shown and is_strong(candidate, ranking),
+            shown=position <= ranking.shown
+            and (is_strong(candidate, ranking) or (position < ranking.lead_rank and candidate.score >= bar)),
             reason=reason(candidate.matched),
         )
         for position, candidate in enumerate(candidates[: ranking.keep], start=1)
@@ -116,6 +119,17 @@ def is_strong(candidate: Candidate, ranking: Ranking) -> bool:
     return candidate.score >= ranking.threshold or (
         ranking.identifier_shows and candidate.identifier_rarity >= ranking.rarity
     )
+
+
+def lead_bar(candidates: list[Candidate], ranking: Ranking) -> float:
+    """The score a link must reach to stand out from the rest: `lead` times the score of the
+    candidate at rank `lead_rank` (and at least `lead_floor`); infinite when off. Template
+    notices match many items about equally; a document with a few clearly related items
+    matches those far better than the next ones."""
+    if not ranking.lead or not candidates:
+        return float("inf")
+    reference = candidates[ranking.lead_rank - 1].score if len(candidates) >= ranking.lead_rank else 0.0
+    return max(ranking.lead_floor, ranking.lead * reference)
 
 
 def targets_for_change(db: Database, change_id: int) -> list[LinkTarget]:
