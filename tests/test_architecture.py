@@ -102,7 +102,6 @@ MODULE_LINES = 400
 OVER_TODAY = {
     "alerts/slack_render.py": 450,  # 426 lines when listed
     "alerts/slack.py": 450,  # 418
-    "watcher/check/pipeline.py": 450,  # 424
     "watcher/config.py": 450,  # 424
     "watcher/model.py": 450,  # 407
 }
