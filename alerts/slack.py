@@ -5,13 +5,11 @@ from __future__ import annotations
 import http.client
 import logging
 import re
-import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.error import URLError
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -19,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from alerts.base import Channel
+from alerts.slack_errors import ERROR_CODE, THREAD_ERRORS, api_error, classify, transport_error
 from alerts.slack_render import SlackMessage, render_message
 from alerts.slack_retry import BoundedRateLimitRetryHandler, unsent_connection_errors
 from watcher.errors import DeliveryError
@@ -32,39 +31,9 @@ SDK_LOGGER = logging.getLogger("alerts.slack.sdk")
 SDK_LOGGER.setLevel(logging.CRITICAL)
 
 EVENT_TYPE = "regwatch_alert"
-ERROR_CODE = re.compile(r"^[a-z0-9_.]{1,60}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 RECONCILE_PAGES = 5  # of up to 200 messages each
 LOOKUP_PAGES = 10  # of conversations.list, to find a channel's id by name
-
-# Slack errors that say the request reached Slack and may have been partly carried out.
-IN_DOUBT_ERRORS = {"internal_error", "fatal_error"}
-TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "request_timeout", "team_added_to_org"}
-THREAD_ERRORS = {"thread_not_found", "invalid_thread_ts", "message_not_found"}
-HINTS = {
-    "invalid_auth": "the token in ${env} is not valid; create a new bot token and export it",
-    "not_authed": "no token was sent; export the bot token in ${env}",
-    "account_inactive": "the bot's token belongs to a deactivated app or user; reinstall the app",
-    "token_revoked": "the token in ${env} was revoked; reinstall the app and export the new token",
-    "token_expired": "the token in ${env} expired; export a fresh token",
-    "no_permission": "the app lacks permission for this channel",
-    "missing_scope": "add the chat:write bot scope to the Slack app and reinstall it",
-    "not_allowed_token_type": "use a bot token (xoxb-...)",
-    "channel_not_found": "check slack_channel; for a private channel, invite the bot first",
-    "not_in_channel": "invite the bot to the channel (/invite @your-app) or add chat:write.public",
-    "is_archived": "the channel is archived; pick another slack_channel",
-    "invalid_blocks": "Slack rejected the message layout",
-    "invalid_blocks_format": "Slack rejected the message layout",
-    "msg_too_long": "the message is too long for Slack",
-    "restricted_action": "a workspace setting prevents the bot from posting here",
-    "ekm_access_denied": "the workspace's encryption keys deny access",
-    "invalid_payload": "Slack rejected the message",
-    "no_service": "the incoming webhook was removed; create a new one and export its URL in ${env}",
-    "no_active_hooks": "the incoming webhook was disabled",
-    "action_prohibited": "a workspace admin restricts posting to this channel",
-    "channel_is_archived": "the webhook's channel is archived",
-    "invalid_token": "the webhook URL in ${env} is not valid",
-}
 
 
 @dataclass(frozen=True)
@@ -369,46 +338,16 @@ class Slack(Channel):
     def classify(self, status: int, error: str, retry_after: float | None) -> DeliveryError:
         """One Slack answer -> a DeliveryError that says whether, and when, to try again."""
         env = self.options.webhook_url_env if self.uses_webhook else self.options.token_env
-        hint = HINTS.get(error, "").replace("${env}", env)
-        text = f"{self.where}: Slack answered HTTP {status}" + (f" {error}" if error else "")
-        if hint:
-            text += f" ({hint})"
-        if status == 429 or error == "ratelimited":
-            return DeliveryError(text, channel=self.id, retryable=True, retry_after=retry_after or 30.0)
-        if error in IN_DOUBT_ERRORS or status in (500, 502, 504):
-            return DeliveryError(
-                text, channel=self.id, retryable=True, retry_after=retry_after, in_doubt=True
-            )
-        if status >= 500 or error in TRANSIENT_ERRORS or status in (408, 425):
-            return DeliveryError(text, channel=self.id, retryable=True, retry_after=retry_after)
-        return DeliveryError(text, channel=self.id, retryable=False)
+        return classify(self.where, self.id, env, status, error, retry_after)
 
     def transport_error(self, exc: BaseException) -> DeliveryError:
-        """Network trouble. URLError = failed while connecting or sending (not delivered);
-        anything later (timeout, reset, bad answer) may have been delivered: in doubt."""
+        """Network trouble: not delivered, or (after sending) in doubt."""
         host = urlsplit(self.options.api_url).hostname if not self.uses_webhook else "the webhook host"
-        if isinstance(exc, URLError):
-            reason = exc.reason
-            what = type(reason).__name__ if isinstance(reason, BaseException) else str(reason)[:80]
-            return DeliveryError(
-                f"{self.where}: cannot reach {host}: {what}", channel=self.id, retryable=True
-            )
-        if isinstance(exc, TimeoutError | socket.timeout):
-            what = f"no answer from {host} within {self.options.timeout:g}s"
-        else:
-            what = f"connection to {host} failed: {type(exc).__name__}"
-        return DeliveryError(f"{self.where}: {what}", channel=self.id, retryable=True, in_doubt=True)
+        return transport_error(self.where, self.id, host or "Slack", self.options.timeout, exc)
 
     def close(self) -> None:
         self._client = None
         self._webhook = None
-
-
-def api_error(exc: SlackApiError) -> str:
-    """Slack's error code (`invalid_auth`), or "" for an answer that is not Slack's JSON."""
-    data = exc.response.data
-    error = str(data.get("error") or "") if isinstance(data, dict) else ""
-    return error if ERROR_CODE.match(error) else ""
 
 
 def carries_key(message: Mapping[str, Any], key: str) -> bool:

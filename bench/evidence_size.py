@@ -3,7 +3,7 @@
     python bench/evidence_size.py [CORPUS_DIR]     # default: /work/shared/corpus/html-trafilatura
 
 Stores every page of the corpus through the real `Store.keep_evidence`, each page as its
-own source: as it is (a whole body, zlib), with one line added near the top (a change: a
+own source: as it is (a whole body, zstd), with one line added near the top (a change: a
 zstd delta against the first), and reverted (deduplicated). Prints bytes per kept
 response and what a year of the `storage_growth.py` scenario (87,600 changes) would add.
 """
@@ -55,7 +55,7 @@ def main() -> None:
         size = (Path(tmp) / "evidence.db").stat().st_size
     print(f"{len(pages)} real pages, median {statistics.median(raw) / 1000:.0f} KB as served")
     print(f"{rows} evidence rows, {stored[1]} distinct bodies (reverts deduplicated)")
-    print(f"whole body (zlib): {by_codec['zlib'] / 1000:.1f} KB on average")
+    print(f"whole body (zstd): {by_codec['zstd'] / 1000:.1f} KB on average")
     print(f"changed body (zstd delta): {by_codec['zstd-delta']:.0f} bytes on average")
     print(f"database file: {size / 1e6:.1f} MB")
     overhead = (size - stored[0]) / rows  # the evidence row, its headers, indexes and pages

@@ -61,6 +61,8 @@ class Measure:
     missed: list[str] = field(default_factory=list)
     spurious: list[str] = field(default_factory=list)
     errors: int = 0
+    #: 1-minute load average of the machine just before and just after the run.
+    load: tuple[float, float] = (0.0, 0.0)
 
     @property
     def rate(self) -> float:
@@ -280,7 +282,7 @@ def table(results: list[Measure]) -> str:
     speed = {(m.tool, m.pass_name): m.rate for m in results}
     header = (
         f"{'tool':<9} {'N':>6}  {'pass':<12} {'wall s':>7} {'pages/s':>8} {'CPU s/1k':>8} "
-        f"{'peak MB':>7}  {'changes (detected/expected)':<28} {'regwatch/urlwatch':>17}"
+        f"{'peak MB':>7}  {'changes (detected/expected)':<28} {'regwatch/urlwatch':>17} {'load':>9}"
     )
     lines = [header, "-" * len(header)]
     for m in results:
@@ -293,7 +295,7 @@ def table(results: list[Measure]) -> str:
             ratio = f"{m.rate / other:.1f}x"
         lines.append(
             f"{m.tool:<9} {m.n:>6}  {m.pass_name:<12} {m.wall:>7.2f} {m.rate:>8.0f} {m.cpu_per_1000:>8.2f} "
-            f"{m.peak_rss_mb:>7.0f}  {verdict:<28} {ratio:>17}"
+            f"{m.peak_rss_mb:>7.0f}  {verdict:<28} {ratio:>17} {m.load[0]:>4.1f}-{m.load[1]:<4.1f}"
         )
     return "\n".join(lines)
 
@@ -343,6 +345,7 @@ def main() -> None:
             for tool in tools:
                 out = work / f"{tool.name}-{args.n}-{round_}"
                 print(f"bench: {tool.name}: {pass_name} pass ...", file=sys.stderr, flush=True)
+                load_before = os.getloadavg()[0]
                 wall, cpu, peak, code = measure(tool.command(), env=tool.env, cwd=ROOT, out=out)
                 changed, baseline, failed = tool.read(out)
                 expected = all_ids if fraction is None else mutated
@@ -360,6 +363,7 @@ def main() -> None:
                     missed=sorted(expected - detected)[:20],
                     spurious=sorted((changed | baseline) - expected)[:20],
                     errors=failed,
+                    load=(load_before, os.getloadavg()[0]),
                 )
                 results.append(m)
                 print(
@@ -368,6 +372,7 @@ def main() -> None:
                 )
 
     print(f"\nmachine: {machine()}; server: {server.name}")
+    print("load: the machine's 1-minute load average before-after each run (2 cores, shared)")
     print("first pass: detected = baselines stored (regwatch) / NEW jobs (urlwatch)\n")
     print(table(results))
     record = work / f"results-{args.n}.json"

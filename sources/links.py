@@ -9,6 +9,8 @@ versions pass through `identity` to the same value, so no stored key needs rewri
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -36,6 +38,23 @@ TRACKING_NAMES = {
 # (`?cid=1234` on a regulator's document server), so they stay part of the identity.
 # Keys stored before they did lack them; `legacy_identity` lets those keys still match.
 FORMERLY_STRIPPED = ("source", "ref", "cid", "sid", "campaign")
+#: `canonical` and `identity` are pure and costly (w3lib's canonical form, ~40 µs): a diff
+#: asks for the identity of every stored and every read key and link, mostly the same
+#: strings, and a service asks again on every check of a source. Bounded (~10 MB at most).
+CACHED_URLS = 1 << 15
+
+# A *plain* URL (lowercase http(s) host of plain labels, an optional non-default port, a
+# path of unreserved characters without empty or dot segments, no query or fragment) is
+# already in every form below, so it skips the parsers: most links on regulator pages are
+# plain, and a listing reads ~50 per page. tests/sources/test_links_fast.py checks each
+# shortcut against the general path.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_ORIGIN = rf"https?://{_LABEL}(?:\.{_LABEL})*(?::(?!80(?![0-9])|443(?![0-9]))[1-9][0-9]{{0,4}})?"
+_SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9_~.-]*"
+_PATH = rf"/(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?"
+PLAIN_URL = re.compile(_ORIGIN + _PATH)
+PLAIN_PATH = re.compile(_PATH)
+PLAIN_BASE = re.compile(rf"({_ORIGIN})(?:[/?#]|$)")
 
 
 def absolute(base: str, href: str | None) -> str:
@@ -43,6 +62,14 @@ def absolute(base: str, href: str | None) -> str:
     if not href:
         return ""
     href = href.strip()
+    if PLAIN_PATH.fullmatch(href):
+        origin = PLAIN_BASE.match(base)
+        if origin:
+            return origin.group(1) + href
+    return _absolute_parsed(base, href)
+
+
+def _absolute_parsed(base: str, href: str) -> str:
     try:
         joined = urljoin(base, href)
         parts = urlsplit(joined)
@@ -57,8 +84,12 @@ def without_tracking(url: str) -> str:
     """The link as shown in alerts: tracking parameters (utm_*, fbclid...) and a plain
     fragment removed, everything else as the site wrote it (so such noise is never a change).
     PDF fragments such as `#page=3` are kept."""
-    if not url:
-        return ""
+    if not url or PLAIN_URL.fullmatch(url):
+        return url
+    return _without_tracking_parsed(url)
+
+
+def _without_tracking_parsed(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -75,12 +106,19 @@ def _is_tracking(name: str) -> bool:
     return lowered.startswith(TRACKING_PREFIXES) or lowered in TRACKING_NAMES
 
 
+@lru_cache(maxsize=CACHED_URLS)
 def canonical(url: str) -> str:
     """The key form of a link: w3lib's canonical URL (lowercase scheme and host, sorted and
     percent-encoded query, no fragment) without tracking parameters or a default port."""
     if not url:
         return ""
     url = url.strip()
+    if PLAIN_URL.fullmatch(url):
+        return url
+    return _canonical_parsed(url)
+
+
+def _canonical_parsed(url: str) -> str:
     try:
         parts = urlsplit(url)
         tracking = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if _is_tracking(k)]
@@ -95,6 +133,7 @@ def canonical(url: str) -> str:
     return urlunsplit((result.scheme, netloc, result.path or "/", result.query, ""))
 
 
+@lru_cache(maxsize=CACHED_URLS)
 def identity(key: str) -> str:
     """What keys and links are compared by: a URL in `canonical` form without its scheme, a
     leading `www.` or a trailing slash (`//fda.gov/news`); any other key as it is."""

@@ -200,5 +200,11 @@ def clean_blocks(blocks: Iterable[str], ignore: Sequence[str] = ()) -> tuple[str
 
 def clean_line(text: str, ignore: Sequence[str] = ()) -> str:
     """One field (an item title or summary) cleaned like a block."""
-    cleaned = clean_blocks([text], ignore)
-    return cleaned[0] if cleaned else ""
+    if ignore:
+        cleaned = clean_blocks([text], ignore)
+        return cleaned[0] if cleaned else ""
+    # The same steps without `ignore` (a listing cleans two fields of 50 items per page);
+    # `fold` is idempotent, so a text `strip_volatile` left as it was is not folded again.
+    folded = fold(text)
+    stripped = strip_volatile(folded)
+    return folded if stripped is folded else fold(stripped)

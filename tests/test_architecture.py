@@ -101,8 +101,6 @@ MODULE_LINES = 400
 #: adding features to these five; the lead splits them after merging and removes them here.
 OVER_TODAY = {
     "alerts/slack_render.py": 450,  # 426 lines when listed
-    "alerts/slack.py": 450,  # 418
-    "watcher/check/pipeline.py": 450,  # 424
     "watcher/config.py": 450,  # 424
     "watcher/model.py": 450,  # 407
 }

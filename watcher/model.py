@@ -91,8 +91,9 @@ class FetchResult:
                 return value.strip().strip("\"'")
         return None
 
-    @property
+    @functools.cached_property
     def body_hash(self) -> str:
+        """sha256 of the body, computed once (the check, the decision and the evidence all ask)."""
         return hashlib.sha256(self.body).hexdigest()
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sources.text import clean_blocks, decode, fold
+from sources.text import clean_blocks, clean_line, decode, fold
 
 
 @pytest.mark.parametrize(
@@ -50,3 +52,14 @@ def test_a_few_bad_bytes_in_utf8_do_not_turn_accents_into_mojibake():
     text = decode("Données de santé — Überblick ".encode() + b"\xff\xfe", "utf-8")
     assert text.startswith("Données de santé — Überblick ")
     assert decode("Straße".encode("cp1252") + b" \xe9t\xe9", "utf-8") == "Straße été"
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab csrf=token123456 view 12 views\t\n\x07\u00e9\u200b")), max_size=80
+    )
+)
+def test_clean_line_without_ignore_is_clean_blocks(text):
+    """clean_line's shortcut (no `ignore` patterns) gives what the general path gives."""
+    cleaned = clean_blocks([text])
+    assert clean_line(text) == (cleaned[0] if cleaned else "")

@@ -118,7 +118,7 @@ def test_a_change_exports_as_a_valid_warc_with_the_stored_sha256(site, cli, tmp_
     assert headers["content-length"] == str(len(after)) and headers["x-request-id"] == "fr-1"
 
     codecs = dict(db.execute("SELECT sha256, codec FROM evidence_bodies").fetchall())
-    assert codecs == {stored["baseline"]: "zlib", stored["change"]: "zstd-delta"}
+    assert codecs == {stored["baseline"]: "zstd", stored["change"]: "zstd-delta"}
     delta_size = db.execute("SELECT length(data) FROM evidence_bodies WHERE codec = 'zstd-delta'").fetchone()[
         0
     ]
@@ -166,6 +166,39 @@ def test_delta_chains_are_cut_and_every_body_reads_back(tmp_path):
         )
     depths = [r[0] for r in store.db.execute("SELECT depth FROM evidence_bodies ORDER BY rowid")]
     assert depths == [*range(MAX_DEPTH + 1), 0, 1, 2, 3]
+    # Every delta is against a whole body, so reading one unpacks one whole body only.
+    bases = store.db.execute(
+        "SELECT b.codec FROM evidence_bodies d JOIN evidence_bodies b ON b.sha256 = d.base"
+    ).fetchall()
+    assert len(bases) == MAX_DEPTH + 3 and {codec for (codec,) in bases} == {"zstd"}
     for body in bodies:
         assert store.evidence_body(hashlib.sha256(body).hexdigest()) == body
+    store.close()
+
+
+def test_bodies_stored_by_earlier_versions_still_read(tmp_path):
+    """zlib whole bodies and deltas chained on the previous delta (as written before)."""
+    import zlib
+
+    import zstandard
+
+    from watcher.db.store import Store
+
+    store = Store(tmp_path / "e.db")
+    first, second, third = (json.dumps({**SAMPLE, "count": n}).encode() for n in range(3))
+    sha = [hashlib.sha256(b).hexdigest() for b in (first, second, third)]
+
+    def delta(body: bytes, on: bytes) -> bytes:
+        dictionary = zstandard.ZstdCompressionDict(on, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        return zstandard.ZstdCompressor(level=9, dict_data=dictionary).compress(body)
+
+    store.db.conn.executemany(
+        "INSERT INTO evidence_bodies (sha256, size, codec, base, depth, data) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (sha[0], len(first), "zlib", None, 0, zlib.compress(first, 6)),
+            (sha[1], len(second), "zstd-delta", sha[0], 1, delta(second, first)),
+            (sha[2], len(third), "zstd-delta", sha[1], 2, delta(third, second)),
+        ],
+    )
+    assert [store.evidence_body(s) for s in sha] == [first, second, third]
     store.close()

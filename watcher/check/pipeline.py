@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,6 +12,7 @@ from typing import Any
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
+from watcher.check import fetching
 from watcher.check.deadline import past_deadline, within_rest_of
 from watcher.check.decide import (
     Baseline,
@@ -24,7 +23,6 @@ from watcher.check.decide import (
     Rekeyed,
     Unchanged,
     decide,
-    is_same_shape,
     must_read,
     source_config_hash,
 )
@@ -33,12 +31,10 @@ from watcher.check.evidence import capture
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db import crashpoints
 from watcher.db.store import Store
-from watcher.db.values import ContentUpdate, Failure, SourceState
+from watcher.db.values import ContentUpdate, Failure
 from watcher.errors import Reason, SourceError
 from watcher.model import FetchResult, Outcome, Snapshot, Source
-from watcher.net.browser import BrowserRenderer
 from watcher.net.fetch import Fetcher, Request
-from watcher.net.origin import may_carry_headers
 from watcher.net.robots import Robots
 
 logger = logging.getLogger(__name__)
@@ -113,15 +109,15 @@ async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome,
     state = ctx.store.state(source.id)
     config_hash = source_config_hash(source)
     if kind.discovers_feed(source):
-        source, kind = await _discover_feed(source, kind, ctx)
-    fetched = await _fetch_source(source, kind, state, config_hash, ctx)
+        source, kind = await fetching.discover_feed(source, kind, ctx)
+    fetched = await fetching.fetch_source(source, kind, state, config_hash, ctx)
     crashpoints.reached("after_fetch")
     if not must_read(state, fetched, config_hash):  # a 304, or the same bytes under the same config
         outcome = ctx.store.record_unchanged(
             source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
         )
         return outcome, None
-    snapshot = await _extract_all(kind, fetched, source, ctx)  # follows pagination up to the cap
+    snapshot = await fetching.extract_all(kind, fetched, source, ctx)  # follows pagination up to the cap
     crashpoints.reached("after_extract")
     changed = state.latest is not None and snapshot.fingerprint != state.latest
     previous = (ctx.store.snapshot(state.latest) if changed and state.latest else None) or None
@@ -299,97 +295,6 @@ def _record_failure(
         breaks_on=frozenset(kind.breaks_on) if kind is not None else frozenset(),
     )
     return ctx.store.record_failure(source, ctx.clock(), failure, health=ctx.health)
-
-
-async def _fetch_source(
-    source: Source, kind: SourceKind, state: SourceState, config_hash: str, ctx: Context
-) -> FetchResult:
-    """Fetch the source's URL, conditionally when the stored version is comparable.
-
-    A 304 without a stored version cannot be trusted: then it is fetched in full.
-    """
-    same_shape = is_same_shape(state, config_hash)
-    request = dataclasses.replace(
-        _request(source, kind, source.url),
-        etag=state.etag if same_shape else None,
-        last_modified=state.last_modified if same_shape else None,
-    )
-    await _ensure_allowed(source, source.url, ctx)
-    fetched = await _fetch(request, source, ctx)
-    if fetched.not_modified and state.latest is None:
-        fetched = await _fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
-    return fetched
-
-
-async def _extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
-    """Extract the first page and, for paginating kinds, the following pages up to the cap."""
-    pages = [await _extract(kind, fetched, source, ctx)]
-    seen = {fetched.final_url}
-    next_url = kind.next_page(fetched, source)
-    while next_url and next_url not in seen and len(pages) < ctx.max_pages:
-        seen.add(next_url)
-        await _ensure_allowed(source, next_url, ctx)
-        page = await ctx.fetcher.fetch(_request(source, kind, next_url))
-        pages.append(await _extract(kind, page, source, ctx))
-        next_url = kind.next_page(page, source)
-    return kind.merge(pages)
-
-
-def _request(source: Source, kind: SourceKind, url: str) -> Request:
-    return Request(
-        url=url,
-        accept=kind.accept,
-        headers=source.headers,
-        headers_origin=source.url,
-        headers_hosts=source.headers_hosts,
-        allow_private=source.allow_private,
-        timeout=source.timeout,
-        max_bytes=source.max_bytes,
-        bot_markers=source.bot_markers,
-    )
-
-
-async def _fetch(request: Request, source: Source, ctx: Context) -> FetchResult:
-    """Fetch over HTTP, or through headless Chromium for `render = "browser"` sources.
-
-    Both raise FetchError(reason="bot_wall") for challenge, "Access Denied" and soft-404
-    pages, so a wall is a failed check and never reaches the diff.
-    """
-    if source.render != "browser":
-        return await ctx.fetcher.fetch(request)
-    render = ctx.render or BrowserRenderer(ctx.fetcher.policy).render
-    return await render(request, getattr(source.options, "select", None) or None)
-
-
-async def _discover_feed(source: Source, kind: SourceKind, ctx: Context) -> tuple[Source, SourceKind]:
-    """`discover_feed = true`: the kind reads the feed URL the page declares; the engine then
-    watches that feed (same id, history and options common to all kinds) as a `feed`.
-
-    The page is fetched in full each time (its validators would not describe the feed);
-    the feed itself is fetched conditionally.
-    """
-    await _ensure_allowed(source, source.url, ctx)
-    page = await _fetch(_request(source, kind, source.url), source, ctx)
-    feed_url = kind.feed_url(page, source)
-    logger.debug("%s: watching the feed %s declared by %s", source.id, feed_url, page.final_url)
-    feed_kind = KINDS["feed"]
-    feed_source = dataclasses.replace(
-        source, url=feed_url, kind=feed_kind.kind, options=feed_kind.Options(), render="http"
-    )
-    if not may_carry_headers(source.url, feed_url, source.headers_hosts):
-        feed_source = dataclasses.replace(feed_source, headers=())  # credentials stay with the page's origin
-    return feed_source, feed_kind()
-
-
-async def _ensure_allowed(source: Source, url: str, ctx: Context) -> None:
-    """robots.txt first, unless the source opted out (`robots = false`)."""
-    if source.robots and ctx.robots is not None:
-        await ctx.robots.ensure_allowed(url, ctx.fetcher, allow_private=source.allow_private)
-
-
-async def _extract(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
-    snapshot = ctx.extract(kind, fetched, source)
-    return await snapshot if inspect.isawaitable(snapshot) else snapshot
 
 
 def _log(outcome: Outcome) -> None:

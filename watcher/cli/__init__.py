@@ -8,6 +8,7 @@ delivery failed, 2 a configuration error or a database that cannot be used.
 
 from __future__ import annotations
 
+import watcher.cli.sqlitelib  # noqa: F401  (first: sqlite-utils without numpy, 12 MB less)
 from watcher.cli import (  # noqa: F401  (register commands)
     alerts,
     checking,

@@ -182,8 +182,7 @@ class CheckRecords(VersionRows):
         with self.db.atomic():
             fingerprint = self._put_snapshot(snapshot, now)
             self._new_version(source.id, fingerprint, now)
-            for item in snapshot.items:
-                self._upsert_item(source.id, item, now, change_id=None)
+            self._upsert_items(source.id, snapshot.items, now, change_id=None)
             record_document_dates(self.db, source, snapshot.items, now, change_id=None)
             content = ContentUpdate(body_hash=body_hash, config_hash=config_hash, latest=fingerprint)
             summary = summary or _baseline_summary(snapshot)

@@ -15,6 +15,11 @@ from watcher.model import (
     Snapshot,
 )
 
+#: Snapshots read lately, by fingerprint: a change reads the previous version to diff
+#: against it, then again to store the lines the new one introduced. Content-addressed and
+#: frozen, so a kept one is always right.
+RECENT_SNAPSHOTS = 32
+
 
 class SnapshotRows(ChangeReads):
     # -- snapshots ----------------------------------------------------------------------
@@ -22,6 +27,17 @@ class SnapshotRows(ChangeReads):
     def snapshot(self, fingerprint: str | None) -> Snapshot | None:
         if not fingerprint:
             return None
+        recent: dict[str, Snapshot] = self.__dict__.setdefault("_recent_snapshots", {})
+        if fingerprint in recent:
+            return recent[fingerprint]
+        found = self._read_snapshot(fingerprint)
+        if found is not None:
+            if len(recent) >= RECENT_SNAPSHOTS:
+                del recent[next(iter(recent))]  # the oldest
+            recent[fingerprint] = found
+        return found
+
+    def _read_snapshot(self, fingerprint: str) -> Snapshot | None:
         rows = list(self.db.query("SELECT data FROM snapshots WHERE hash = ?", [fingerprint]))
         if not rows:
             return None

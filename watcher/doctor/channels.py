@@ -21,7 +21,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from alerts.base import Channel
 from alerts.email import Email
-from alerts.slack import HINTS, Slack, api_error
+from alerts.slack import Slack
+from alerts.slack_errors import HINTS, api_error
 from alerts.webhook import Webhook
 from watcher.doctor.report import Row, fail, ok, warn
 from watcher.errors import DeliveryError

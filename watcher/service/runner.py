@@ -142,16 +142,21 @@ async def check_sources(
     while it waits behind thousands of others in a big pass. `on_outcome` hears of each
     check as it ends (the command line's progress).
     """
-    gate = asyncio.Semaphore(max(1, 2 * ctx.fetcher.policy.concurrency))
+    # A fixed set of checkers taking sources in turn, rather than one task per source
+    # waiting on a semaphore: 10,000 waiting tasks held ~15 MB.
+    pending = iter(enumerate(sources))
+    found: dict[int, Outcome] = {}
 
-    async def gated(source: Source) -> Outcome:
-        async with gate:
+    async def checker() -> None:
+        for index, source in pending:  # one iterator shared by all checkers
             outcome = await check(source, ctx)
-        if on_outcome is not None:
-            on_outcome(outcome)
-        return outcome
+            found[index] = outcome
+            if on_outcome is not None:
+                on_outcome(outcome)
 
-    return list(await asyncio.gather(*(gated(source) for source in sources)))
+    slots = min(len(sources), max(1, 2 * ctx.fetcher.policy.concurrency))
+    await asyncio.gather(*(checker() for _ in range(slots)))
+    return [found[index] for index in range(len(sources))]
 
 
 async def run_pass(
