@@ -11,11 +11,23 @@ import re
 from datetime import date, datetime
 
 from dateutil import parser as dateparser
+from dateutil import tz
 
 DRUPAL = re.compile(r"^(?:\w{3},\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})$")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 DAY_FIRST_JURISDICTIONS = {"IN", "EU", "UK", "GB", "AU", "NZ"}
 NOISE = re.compile(r"^(?:posted|published|updated|date|issued|last updated)\s*(?:on)?\s*:?\s*", re.IGNORECASE)
+
+
+def zone(name: str | None, offset: int | None) -> tz.tzoffset | None:
+    """dateutil's `tzinfos`: a stated offset is kept, UTC/GMT is UTC, any other zone name
+    ("EST", or a stray letter in page text such as "0P0B") is unknown: the time stays naive
+    rather than dateutil warning (and, in a future version, raising)."""
+    if offset is not None:
+        return tz.tzoffset(name, offset)
+    if name and name.upper() in {"UTC", "GMT", "UT", "Z"}:
+        return tz.tzoffset(name, 0)
+    return None
 
 
 def parse_date(text: str | None, *, dayfirst: bool = False) -> str | None:
@@ -41,7 +53,9 @@ def parse_date(text: str | None, *, dayfirst: bool = False) -> str | None:
         except ValueError:
             return None
     try:
-        parsed = dateparser.parse(text, dayfirst=dayfirst, fuzzy=True, default=datetime(1900, 1, 1))
+        parsed = dateparser.parse(
+            text, dayfirst=dayfirst, fuzzy=True, default=datetime(1900, 1, 1), tzinfos=zone
+        )
     except (ValueError, OverflowError, TypeError):
         return None
     if parsed is None or parsed.year < 1950 or parsed.year > 2100:
