@@ -97,13 +97,9 @@ def test_test_helpers_live_in_tests_support():
 
 #: A module of watcher/, sources/ or alerts/ may have this many lines (STYLE §6: one job each).
 MODULE_LINES = 400
-#: Modules over MODULE_LINES today, each with the count it may not pass. Other branches are
-#: adding features to these five; the lead splits them after merging and removes them here.
-OVER_TODAY = {
-    "alerts/slack_render.py": 450,  # 426 lines when listed
-    "watcher/config.py": 450,  # 424
-    "watcher/model.py": 450,  # 407
-}
+#: Modules allowed over MODULE_LINES, each with the count it may not pass (none today: the
+#: last five were split by job in round 3). Add one only with a reason and a plan to split it.
+OVER_TODAY: dict[str, int] = {}
 
 
 def module_lines() -> dict[str, int]:
