@@ -4,18 +4,16 @@ it changes; the decision itself is a pure function of its change times."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
 from localsite import LISTING_SOURCE, listing_page
+from passes import pass_at
 from slackapi import TOKEN
 
-from watcher.check.pipeline import extract_inline
 from watcher.config import load_config
-from watcher.db.store import Store
 from watcher.service.quiet import cadence, decide
-from watcher.service.runner import build_channels, run_pass
+from watcher.service.runner import build_channels
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -61,15 +59,7 @@ def test_a_weekly_source_that_stops_gets_one_quiet_notice_and_one_active_again(
     )
     config = load_config(path)
     channels = build_channels(config, env={"SLACK_BOT_TOKEN": TOKEN})
-
-    def check(moment: datetime) -> None:
-        store = Store(tmp_path / "regwatch.db")
-        try:
-            asyncio.run(
-                run_pass(config, store, channels=channels, clock=lambda: moment, extract=extract_inline)
-            )
-        finally:
-            store.close()
+    check = pass_at(config, tmp_path / "regwatch.db", channels)
 
     def notices() -> list[str]:
         return [

@@ -5,7 +5,6 @@ and a webhook receive the alert. Real sockets on 127.0.0.1, a real SQLite file."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import time
@@ -17,15 +16,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from clirun import write_config
 from openaiapi import ModelServer
+from passes import pass_at
 from slackapi import TOKEN, validate_blocks
 from smtpbox import Mailbox, free_port
 from webhookreceiver import Receiver
 
-from watcher.check.pipeline import extract_inline
 from watcher.config import load_config
 from watcher.db.store import Store
 from watcher.service.metrics import Metrics
-from watcher.service.runner import build_channels, run_pass
+from watcher.service.runner import build_channels
 from watcher.service.status import render_metrics
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "eurlex" / "gdpr-articles-5-32-34.html"
@@ -364,15 +363,7 @@ def important_when_pass(site, slack, model, tmp_path, verdict: dict) -> list[dic
     path = gdpr_config(tmp_path, site, [slack_channel(slack, important_when=CRITERIA)], model)
     config = load_config(path)
     channels = build_channels(config, env={"SLACK_BOT_TOKEN": TOKEN})
-
-    def at(moment: datetime) -> None:
-        store = Store(tmp_path / "regwatch.db")
-        try:
-            asyncio.run(
-                run_pass(config, store, channels=channels, clock=lambda: moment, extract=extract_inline)
-            )
-        finally:
-            store.close()
+    at = pass_at(config, tmp_path / "regwatch.db", channels)
 
     at(datetime(2024, 2, 5, 9, 0, tzinfo=UTC))
     site.set("/gdpr", original.replace(ENDING, EDITED))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from watcher.check.pipeline import extract_inline
 from watcher.config import Config, parse_config
 from watcher.db.store import Store
 from watcher.model import FetchResult, Source
@@ -48,6 +50,23 @@ class Passes:
             return list(store.changes())
         finally:
             store.close()
+
+
+def pass_at(config: Config, db: Path, channels: Mapping[str, Any]) -> Callable[[datetime], None]:
+    """A function running one whole pass (check, deliver to `channels`) over `config` and the
+    SQLite file `db` with the clock stopped at the moment it is given; each call opens and
+    closes its own Store, as a restarted service would."""
+
+    def at(moment: datetime) -> None:
+        store = Store(db)
+        try:
+            asyncio.run(
+                run_pass(config, store, channels=channels, clock=lambda: moment, extract=extract_inline)
+            )
+        finally:
+            store.close()
+
+    return at
 
 
 def fetched(body: bytes, url: str = "https://example.gov/x", content_type: str = "text/html") -> FetchResult:
