@@ -10,7 +10,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from frfacts import FIELDS, FR, page
+from frfacts import FR, fr_source, page
 from icalendar import Calendar
 
 from watcher.db.docdates import record_document_dates
@@ -25,18 +25,7 @@ def stored(site, config_file, cli):
     results = FR["results"]
     site.set("/api/documents.json", page(results[:2]), content_type="application/json")
     config = config_file(
-        sources=[
-            {
-                "id": "us-fr-test",
-                "name": "Federal Register test",
-                "url": site.url("/api/documents.json"),
-                "kind": "json",
-                "fields": FIELDS,
-                "next": "",
-                "jurisdiction": "US",
-                "regulator": "Federal Register",
-            }
-        ],
+        sources=[fr_source(site.url("/api/documents.json"))],
         channels=[],
     )
     assert cli("--config", str(config), "check").returncode == 0

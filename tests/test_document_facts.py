@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from frfacts import FIELDS, FR, page
+from frfacts import FR, fr_source, page
 from slackapi import TOKEN, validate_blocks
 from smtpbox import Mailbox, free_port
 from webhookreceiver import Receiver
@@ -45,18 +45,7 @@ def test_a_proposed_rule_alerts_with_its_facts_everywhere(
     assert results[3]["comments_close_on"] is None  # its deadline is only in the DATES paragraph
     site.set("/api/documents.json", page(results[:2]), content_type="application/json")
     config = config_file(
-        sources=[
-            {
-                "id": "us-fr-test",
-                "name": "Federal Register test",
-                "url": site.url("/api/documents.json"),
-                "kind": "json",
-                "fields": FIELDS,
-                "next": "",
-                "jurisdiction": "US",
-                "regulator": "Federal Register",
-            }
-        ],
+        sources=[fr_source(site.url("/api/documents.json"))],
         channels=[
             {"id": "console", "kind": "console"},
             {

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from frfacts import FIELDS, FR, page
+from frfacts import FR, fr_source, page
 from slackapi import TOKEN
 
 from watcher.config import parse_config
@@ -156,17 +156,7 @@ def test_per_match_reminders_go_out_once_per_channel_through_kills(site, slack, 
     site.set("/api/documents.json", page([]), content_type="application/json")
     channel = {"kind": "slack", "api_url": slack.api_url}
     cfg = config_file(
-        sources=[
-            {
-                "id": "us-fr-test",
-                "name": "Federal Register test",
-                "url": site.url("/api/documents.json"),
-                "kind": "json",
-                "fields": FIELDS,
-                "next": "",
-                "jurisdiction": "US",
-            }
-        ],
+        sources=[fr_source(site.url("/api/documents.json"), regulator=None)],
         channels=[
             {"id": "compliance", "slack_channel": "#compliance-alerts", "reminders": ["1d"], **channel},
             {"id": "legal", "slack_channel": "#privacy", **channel},

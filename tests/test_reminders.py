@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from frfacts import FIELDS, FR, page
+from frfacts import FR, fr_source, page
 from slackapi import TOKEN
 
 from watcher.dates.reminders import DateRow, plan
@@ -76,17 +76,7 @@ def test_reminders_go_out_once_threaded_through_kills_and_a_moved_deadline_corre
 ):
     site.set("/api/documents.json", page([]), content_type="application/json")
     config = config_file(
-        sources=[
-            {
-                "id": "us-fr-test",
-                "name": "Federal Register test",
-                "url": site.url("/api/documents.json"),
-                "kind": "json",
-                "fields": FIELDS,
-                "next": "",
-                "jurisdiction": "US",
-            }
-        ],
+        sources=[fr_source(site.url("/api/documents.json"), regulator=None)],
         channels=[
             {
                 "id": "compliance",

@@ -4,16 +4,14 @@ the broken or quiet sources, within Slack's limits, once."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
-from frfacts import FIELDS, FR, page
+from frfacts import FR, fr_source, page
+from passes import pass_at
 from slackapi import TOKEN, validate_blocks
 
-from watcher.check.pipeline import extract_inline
 from watcher.config import load_config
-from watcher.db.store import Store
-from watcher.service.runner import build_channels, run_pass
+from watcher.service.runner import build_channels
 from watcher.service.summary import week_end
 
 
@@ -27,16 +25,7 @@ def test_one_weekly_summary_with_counts_deadlines_and_broken_sources(site, slack
     site.set("/api/documents.json", page([]), content_type="application/json")
     path = config_file(
         sources=[
-            {
-                "id": "us-fr-test",
-                "name": "Federal Register test",
-                "url": site.url("/api/documents.json"),
-                "kind": "json",
-                "fields": FIELDS,
-                "next": "",
-                "jurisdiction": "US",
-                "regulator": "Federal Register",
-            },
+            fr_source(site.url("/api/documents.json")),
             {
                 "id": "eu-gone",
                 "url": site.url("/gone"),
@@ -60,15 +49,7 @@ def test_one_weekly_summary_with_counts_deadlines_and_broken_sources(site, slack
     )
     config = load_config(path)
     channels = build_channels(config, env={"SLACK_BOT_TOKEN": TOKEN})
-
-    def at(moment: datetime) -> None:
-        store = Store(tmp_path / "regwatch.db")
-        try:
-            asyncio.run(
-                run_pass(config, store, channels=channels, clock=lambda: moment, extract=extract_inline)
-            )
-        finally:
-            store.close()
+    at = pass_at(config, tmp_path / "regwatch.db", channels)
 
     at(datetime(2024, 1, 29, 12, 0, tzinfo=UTC))  # baseline; Monday's summary window has passed
     site.set("/api/documents.json", page(FR["results"]), content_type="application/json")

@@ -5,21 +5,19 @@ server, a real SQLite file."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from clirun import write_config
-from frfacts import FIELDS, FR, page
+from frfacts import FIELDS, FR, fr_source, page
 from openaiapi import ModelServer
+from passes import pass_at
 from slackapi import TOKEN, validate_blocks
 
-from watcher.check.pipeline import extract_inline
 from watcher.config import load_config
 from watcher.db.crashpoints import EXIT_CODE
-from watcher.db.store import Store
-from watcher.service.runner import build_channels, run_pass
+from watcher.service.runner import build_channels
 
 SUMMARY = "The Federal Register published four documents, with comment deadlines in February."
 MARK = "machine-written, model local-test"
@@ -42,18 +40,7 @@ def model_section(blocks) -> str:
 def fr_config(tmp_path, site, slack, model, *, channel=None, **summary):
     return write_config(
         tmp_path / "regwatch.toml",
-        sources=[
-            {
-                "id": "us-fr-test",
-                "name": "Federal Register test",
-                "url": site.url("/api/documents.json"),
-                "kind": "json",
-                "fields": FIELDS,
-                "next": "",
-                "jurisdiction": "US",
-                "regulator": "Federal Register",
-            }
-        ],
+        sources=[fr_source(site.url("/api/documents.json"))],
         channels=[
             {
                 "id": "compliance",
@@ -115,15 +102,7 @@ def test_the_weekly_summary_has_the_weeks_changes_in_brief(site, slack, model, t
     path = fr_config(tmp_path, site, slack, model, channel={"summary": "weekly"})
     config = load_config(path)
     channels = build_channels(config, env={"SLACK_BOT_TOKEN": TOKEN})
-
-    def at(moment: datetime) -> None:
-        store = Store(tmp_path / "regwatch.db")
-        try:
-            asyncio.run(
-                run_pass(config, store, channels=channels, clock=lambda: moment, extract=extract_inline)
-            )
-        finally:
-            store.close()
+    at = pass_at(config, tmp_path / "regwatch.db", channels)
 
     at(datetime(2024, 1, 29, 12, 0, tzinfo=UTC))
     site.set("/api/documents.json", page(FR["results"]), content_type="application/json")
@@ -164,15 +143,7 @@ def test_changes_summarised_at_the_same_time_share_the_hourly_budget(site, slack
     )
     config = load_config(path)
     channels = build_channels(config, env={"SLACK_BOT_TOKEN": TOKEN})
-
-    def at(moment: datetime) -> None:
-        store = Store(tmp_path / "regwatch.db")
-        try:
-            asyncio.run(
-                run_pass(config, store, channels=channels, clock=lambda: moment, extract=extract_inline)
-            )
-        finally:
-            store.close()
+    at = pass_at(config, tmp_path / "regwatch.db", channels)
 
     at(datetime(2024, 1, 29, 12, 0, tzinfo=UTC))
     site.set("/a.json", page(FR["results"][:2]), content_type="application/json")
