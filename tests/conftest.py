@@ -1,4 +1,5 @@
-"""Shared fixtures: a real HTTP site on 127.0.0.1, config files, the real CLI."""
+"""Shared fixtures: a real HTTP site on 127.0.0.1, config files, the real CLI, the local Slack,
+SMTP and webhook servers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from clirun import run_cli, write_config
 from localsite import Site
 from presence import require
 from slackapi import SlackServer
+from smtpbox import Mailbox, serve_mailbox
+from webhookreceiver import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -42,6 +45,21 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 def slack() -> Iterator[SlackServer]:
     """A strict Slack-compatible Web API server on 127.0.0.1 (see tests/support/slackapi.py)."""
     server = SlackServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 keeping what it accepts: (box, port)."""
+    with serve_mailbox() as served:
+        yield served
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 (tests/support/webhookreceiver.py)."""
+    server = Receiver()
     yield server
     server.close()
 

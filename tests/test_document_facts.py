@@ -10,30 +10,11 @@ import io
 import json
 from email import message_from_bytes, policy
 
-import pytest
-from aiosmtpd.controller import Controller
+from alertworld import console_channel, email_channel, slack_channel, webhook_channel
 from frfacts import FR, fr_source, page
 from slackapi import TOKEN, validate_blocks
-from smtpbox import Mailbox, free_port
-from webhookreceiver import Receiver
 
 PROPOSED = "Nondiscrimination on the Basis of Disability; Accessibility of Medical Diagnostic Equipment of State and Local Government Entities"
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 def test_a_proposed_rule_alerts_with_its_facts_everywhere(
@@ -47,23 +28,10 @@ def test_a_proposed_rule_alerts_with_its_facts_everywhere(
     config = config_file(
         sources=[fr_source(site.url("/api/documents.json"))],
         channels=[
-            {"id": "console", "kind": "console"},
-            {
-                "id": "compliance",
-                "kind": "slack",
-                "slack_channel": "#compliance-alerts",
-                "api_url": slack.api_url,
-            },
-            {"id": "hook", "kind": "webhook", "url": receiver.url()},
-            {
-                "id": "mail",
-                "kind": "email",
-                "host": "127.0.0.1",
-                "port": port,
-                "starttls": False,
-                "from": "regwatch@example.com",
-                "to": ["compliance@example.com"],
-            },
+            console_channel(),
+            slack_channel(slack),
+            webhook_channel(receiver),
+            email_channel(port, to="compliance@example.com"),
         ],
     )
     env = {"SLACK_BOT_TOKEN": TOKEN}

@@ -4,67 +4,31 @@ Slack, the console and email with its changed words, through the real command li
 from __future__ import annotations
 
 from email import message_from_bytes, policy
-from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
+from alertworld import GDPR_PAGE, console_channel, email_channel, gdpr_source, slack_channel
 from clirun import write_config
 from slackapi import TOKEN
-from smtpbox import Mailbox, free_port
 
-PAGE = Path(__file__).resolve().parent.parent / "pages" / "eurlex" / "gdpr-articles-5-32-34.html"
 # Article 5(1)(e), 601 characters; the edit is in its last 50.
 ENDING = "the rights and freedoms of the data subject (‘storage limitation’);"
 EDITED = "the rights and freedoms of the data subject, and in any event for no longer than ten years (‘storage limitation’);"
 NEW_WORDS = ", and in any event for no longer than ten years"
 
 
-@pytest.fixture
-def mailbox():
-    port = free_port()
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
 def test_edit_at_the_end_of_a_long_paragraph_shows_its_words_everywhere(site, slack, mailbox, tmp_path, cli):
     box, port = mailbox
-    original = PAGE.read_text(encoding="utf-8")
+    original = GDPR_PAGE.read_text(encoding="utf-8")
     assert original.count(ENDING) == 1
     paragraph = next(p for p in original.split("<p") if ENDING in p)
     assert len(" ".join(paragraph.split(">", 1)[1].split("<", 1)[0].split())) > 590
     site.set("/gdpr", original)
     config = write_config(
         tmp_path / "regwatch.toml",
-        sources=[
-            {
-                "id": "eu-eurlex-gdpr",
-                "name": "GDPR",
-                "url": site.url("/gdpr"),
-                "kind": "page",
-                "select": "div.eli-container",
-                "jurisdiction": "EU",
-            }
-        ],
+        sources=[gdpr_source(site.url("/gdpr"), jurisdiction="EU")],
         channels=[
-            {"id": "console", "kind": "console"},
-            {
-                "id": "compliance",
-                "kind": "slack",
-                "slack_channel": "#compliance-alerts",
-                "api_url": slack.api_url,
-            },
-            {
-                "id": "mail",
-                "kind": "email",
-                "host": "127.0.0.1",
-                "port": port,
-                "starttls": False,
-                "from": "regwatch@example.com",
-                "to": ["dpo@example.com"],
-            },
+            console_channel(),
+            slack_channel(slack),
+            email_channel(port),
         ],
     )
     env = {"SLACK_BOT_TOKEN": TOKEN}

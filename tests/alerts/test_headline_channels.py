@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import json
 from email import message_from_bytes, policy
-from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
+from alertworld import GDPR_PAGE, console_channel, email_channel, gdpr_source, slack_channel, webhook_channel
 from clirun import write_config
 from headlinecases import change_of, pairs
 from slackapi import TOKEN
-from smtpbox import Mailbox, free_port
-from webhookreceiver import Receiver
 
 from alerts.email import render_html, subject_of
 from alerts.render import render_text
@@ -25,7 +21,6 @@ from alerts.teams import build_card
 from alerts.webhook import alert_json
 from watcher.model import Alert, Change, DocumentDate, DocumentFacts, Item, ItemChange, SourceInfo
 
-PAGE = Path(__file__).resolve().parent.parent / "pages" / "eurlex" / "gdpr-articles-5-32-34.html"
 OLD = "not later than 72 hours after having become aware of it"
 LINE = '1 paragraph edited under "Notification of a personal data breach to the supervisory authority"'
 
@@ -35,56 +30,18 @@ HOSTILE_SLACK = '1 paragraph edited under "Risk analysis &lt;!channel&gt; *bold*
 SOURCE = SourceInfo("us-hhs-security", "HHS Security Rule", "https://www.hhs.gov/sr", jurisdiction="US")
 
 
-@pytest.fixture
-def mailbox():
-    port = free_port()
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
 def test_the_line_leads_the_alert_in_every_channel_end_to_end(site, slack, mailbox, receiver, tmp_path, cli):
     box, port = mailbox
-    original = PAGE.read_text(encoding="utf-8")
+    original = GDPR_PAGE.read_text(encoding="utf-8")
     site.set("/gdpr", original)
     config = write_config(
         tmp_path / "regwatch.toml",
-        sources=[
-            {
-                "id": "eu-eurlex-gdpr",
-                "name": "GDPR",
-                "url": site.url("/gdpr"),
-                "kind": "page",
-                "select": "div.eli-container",
-            }
-        ],
+        sources=[gdpr_source(site.url("/gdpr"))],
         channels=[
-            {"id": "console", "kind": "console"},
-            {
-                "id": "compliance",
-                "kind": "slack",
-                "slack_channel": "#compliance-alerts",
-                "api_url": slack.api_url,
-            },
-            {"id": "hook", "kind": "webhook", "url": receiver.url()},
-            {
-                "id": "mail",
-                "kind": "email",
-                "host": "127.0.0.1",
-                "port": port,
-                "starttls": False,
-                "from": "regwatch@example.com",
-                "to": ["dpo@example.com"],
-            },
+            console_channel(),
+            slack_channel(slack),
+            webhook_channel(receiver),
+            email_channel(port),
         ],
     )
     env = {"SLACK_BOT_TOKEN": TOKEN}

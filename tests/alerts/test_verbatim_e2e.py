@@ -13,11 +13,9 @@ import sqlite3
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
+from alertworld import console_channel, email_channel, slack_channel
 from clirun import write_config
 from slackapi import TOKEN
-from smtpbox import Mailbox, free_port
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 FR = PAGES / "federal-register-api-json" / "documents-sample.json"
@@ -31,16 +29,6 @@ FEED_ITEM = (
     "<description>The EDPB adopted a statement.</description>"
     "<guid>https://www.edpb.europa.eu/news/statement-transfers</guid></item>"
 )
-
-
-@pytest.fixture
-def mailbox():
-    port = free_port()
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
 
 
 def with_new_record(data: dict) -> str:
@@ -74,22 +62,9 @@ def test_hostile_titles_are_stored_whole_and_arrive_whole_and_inert(site, slack,
             {"id": "eu-edpb-news", "name": "EDPB news", "url": site.url("/news.rss"), "kind": "feed"},
         ],
         channels=[
-            {"id": "console", "kind": "console"},
-            {
-                "id": "compliance",
-                "kind": "slack",
-                "slack_channel": "#compliance-alerts",
-                "api_url": slack.api_url,
-            },
-            {
-                "id": "mail",
-                "kind": "email",
-                "host": "127.0.0.1",
-                "port": port,
-                "starttls": False,
-                "from": "regwatch@example.com",
-                "to": ["dpo@example.com"],
-            },
+            console_channel(),
+            slack_channel(slack),
+            email_channel(port),
         ],
     )
     env = {"SLACK_BOT_TOKEN": TOKEN}

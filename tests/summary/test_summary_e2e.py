@@ -13,13 +13,11 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
+from alertworld import GDPR_PAGE, console_channel, email_channel, gdpr_source, slack_channel, webhook_channel
 from clirun import write_config
 from openaiapi import ModelServer
 from passes import pass_at
 from slackapi import TOKEN, validate_blocks
-from smtpbox import Mailbox, free_port
-from webhookreceiver import Receiver
 
 from watcher.config import load_config
 from watcher.db.store import Store
@@ -27,7 +25,6 @@ from watcher.service.metrics import Metrics
 from watcher.service.runner import build_channels
 from watcher.service.status import render_metrics
 
-PAGE = Path(__file__).resolve().parent.parent / "pages" / "eurlex" / "gdpr-articles-5-32-34.html"
 # Article 5(1)(e): the edit is at its end.
 ENDING = "the rights and freedoms of the data subject (‘storage limitation’);"
 EDITED = (
@@ -53,50 +50,13 @@ def model():
     server.close()
 
 
-@pytest.fixture
-def mailbox():
-    port = free_port()
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-def slack_channel(slack, **extra) -> dict:
-    return {
-        "id": "compliance",
-        "kind": "slack",
-        "slack_channel": "#compliance-alerts",
-        "api_url": slack.api_url,
-        **extra,
-    }
-
-
 def gdpr_config(tmp_path, site, channels, model: ModelServer | None, source=None, **summary) -> Path:
     top = {}
     if model is not None:
         top["summary"] = {"base_url": model.base_url, "model": "local-test", "timeout": 5, **summary}
     return write_config(
         tmp_path / "regwatch.toml",
-        sources=[
-            {
-                "id": "eu-eurlex-gdpr",
-                "name": "GDPR",
-                "url": site.url("/gdpr"),
-                "kind": "page",
-                "select": "div.eli-container",
-                "jurisdiction": "EU",
-                **(source or {}),
-            }
-        ],
+        sources=[gdpr_source(site.url("/gdpr"), jurisdiction="EU", **(source or {}))],
         channels=channels,
         **top,
     )
@@ -104,7 +64,7 @@ def gdpr_config(tmp_path, site, channels, model: ModelServer | None, source=None
 
 def edit_and_check(site, cli, config: Path, edited: str = EDITED):
     """Baseline the real page, serve it edited, check again; returns the second run."""
-    original = PAGE.read_text(encoding="utf-8")
+    original = GDPR_PAGE.read_text(encoding="utf-8")
     assert original.count(ENDING) == 1
     site.set("/gdpr", original)
     first = cli("--config", str(config), "check", env={"SLACK_BOT_TOKEN": TOKEN})
@@ -146,18 +106,10 @@ def test_a_change_alerts_with_its_summary_in_slack_console_email_and_webhook(
 ):
     box, port = mailbox
     channels = [
-        {"id": "console", "kind": "console"},
+        console_channel(),
         slack_channel(slack),
-        {
-            "id": "mail",
-            "kind": "email",
-            "host": "127.0.0.1",
-            "port": port,
-            "starttls": False,
-            "from": "regwatch@example.com",
-            "to": ["dpo@example.com"],
-        },
-        {"id": "hook", "kind": "webhook", "url": receiver.url()},
+        email_channel(port),
+        webhook_channel(receiver),
     ]
     run = edit_and_check(site, cli, gdpr_config(tmp_path, site, channels, model))
 
@@ -216,7 +168,7 @@ def test_a_change_alerts_with_its_summary_in_slack_console_email_and_webhook(
 def test_the_key_comes_from_its_variable_and_is_never_logged_or_stored(site, slack, model, tmp_path, cli):
     key = "sk-regwatch-test-0123456789abcdef"
     config = gdpr_config(tmp_path, site, [slack_channel(slack)], model, api_key_env="TEAM_MODEL_KEY")
-    original = PAGE.read_text(encoding="utf-8")
+    original = GDPR_PAGE.read_text(encoding="utf-8")
     site.set("/gdpr", original)
     env = {"SLACK_BOT_TOKEN": TOKEN, "TEAM_MODEL_KEY": key}
     runs = [cli("--config", str(config), "-vv", "check", env=env)]
@@ -306,7 +258,7 @@ def test_the_checks_own_deadline_cuts_the_summary_and_the_alert_says_so(site, sl
 def test_the_same_change_again_is_not_sent_to_the_model_again(site, slack, model, tmp_path, cli):
     config = gdpr_config(tmp_path, site, [slack_channel(slack)], model)
     edit_and_check(site, cli, config)  # A -> B: asked
-    original = PAGE.read_text(encoding="utf-8")
+    original = GDPR_PAGE.read_text(encoding="utf-8")
     env = {"SLACK_BOT_TOKEN": TOKEN}
     site.set("/gdpr", original)  # B -> A: a different change, asked
     assert cli("--config", str(config), "check", env=env).returncode == 0
@@ -344,7 +296,7 @@ def test_summarize_false_on_a_source_keeps_its_changes_from_the_model(site, slac
 
 
 def test_summary_false_on_a_channel_turns_it_off_there(site, slack, model, tmp_path, cli):
-    channels = [slack_channel(slack, summary=False), {"id": "console", "kind": "console"}]
+    channels = [slack_channel(slack, summary=False), console_channel()]
     run = edit_and_check(site, cli, gdpr_config(tmp_path, site, channels, model))
     assert f"Summary ({MARK})" in run.stdout  # the console still has it
     (message,) = slack.messages("compliance-alerts")
@@ -358,7 +310,7 @@ TRIAGE = "You triage regulatory changes"
 def important_when_pass(site, slack, model, tmp_path, verdict: dict) -> list[dict]:
     """Baseline, edit, and deliver at 10:00 and the next day at 09:30 UTC (the daily digest)."""
     model.when(TRIAGE, json.dumps(verdict))
-    original = PAGE.read_text(encoding="utf-8")
+    original = GDPR_PAGE.read_text(encoding="utf-8")
     site.set("/gdpr", original)
     path = gdpr_config(tmp_path, site, [slack_channel(slack, important_when=CRITERIA)], model)
     config = load_config(path)

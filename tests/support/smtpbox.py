@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiosmtpd.controller import Controller
 
 
 class Mailbox:
@@ -21,3 +25,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serve_mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A Mailbox behind a real aiosmtpd server on a free 127.0.0.1 port: yields (box, port)."""
+    port = free_port()
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
