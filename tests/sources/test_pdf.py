@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import pytest
 from passes import Passes, fetched, make_config, source_for
-from pdfgen import make_pdf
+from pdfgen import ACT_V1, make_pdf
 
 from sources.pdf import PdfDocument, paragraphs
 from watcher.errors import ExtractError
 
-ACT_V1 = [
-    [
-        "THE DIGITAL PERSONAL DATA PROTECTION ACT, 2023",
-        "CHAPTER I",
-        "PRELIMINARY",
-        "1. (1) This Act may be called the Digital Personal Data Protection Act,",
-        "2023. (2) It shall come into force on such date as the Central Government",
-        "may, by notification in the Official Gazette, appoint.",
-    ],
-    [
-        "8. (7) A Data Fiduciary shall, unless retention is necessary for compliance",
-        "with any law, erase personal data within a period of thirty days.",
-    ],
-]
 ACT_V2 = [ACT_V1[0], [ACT_V1[1][0], "with any law, erase personal data within a period of seven days."]]
 
 

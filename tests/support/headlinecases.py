@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from passes import fetched, source_for
-from pdfgen import make_pdf
+from pdfgen import ACT_V1, make_pdf
 
 from alerts.headline import headline_of
 from sources.catalog import load_catalog
@@ -181,20 +181,6 @@ ART_5_E = "the rights and freedoms of the data subject (‘storage limitation’
 _32_4 = GDPR.index('<div id="032.004">')
 GDPR_32_4 = GDPR[_32_4 : GDPR.index("</div>", _32_4) + len("</div>")]  # Article 32(4), whole
 ART_33_1 = "not later than 72 hours after having become aware of it"
-ACT_V1 = [  # the words of the DPDP Act 2023 (tests/sources/test_pdf.py), in a generated PDF
-    [
-        "THE DIGITAL PERSONAL DATA PROTECTION ACT, 2023",
-        "CHAPTER I",
-        "PRELIMINARY",
-        "1. (1) This Act may be called the Digital Personal Data Protection Act,",
-        "2023. (2) It shall come into force on such date as the Central Government",
-        "may, by notification in the Official Gazette, appoint.",
-    ],
-    [
-        "8. (7) A Data Fiduciary shall, unless retention is necessary for compliance",
-        "with any law, erase personal data within a period of thirty days.",
-    ],
-]
 
 
 def pairs() -> dict[str, Callable[[], Pair]]:

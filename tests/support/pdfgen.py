@@ -1,6 +1,24 @@
-"""A tiny PDF writer for tests: real PDF files with text that pypdf can read (no dependency)."""
+"""A tiny PDF writer for tests: real PDF files with text that pypdf can read (no dependency),
+and the words of the two pages the PDF tests share."""
 
 from __future__ import annotations
+
+# Two pages in the words of India's Digital Personal Data Protection Act, 2023 (its opening and
+# section 8(7)), for the PDF tests: the pdf kind and the headline of a PDF change.
+ACT_V1 = [
+    [
+        "THE DIGITAL PERSONAL DATA PROTECTION ACT, 2023",
+        "CHAPTER I",
+        "PRELIMINARY",
+        "1. (1) This Act may be called the Digital Personal Data Protection Act,",
+        "2023. (2) It shall come into force on such date as the Central Government",
+        "may, by notification in the Official Gazette, appoint.",
+    ],
+    [
+        "8. (7) A Data Fiduciary shall, unless retention is necessary for compliance",
+        "with any law, erase personal data within a period of thirty days.",
+    ],
+]
 
 
 def _escape(text: str) -> str:
