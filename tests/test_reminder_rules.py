@@ -5,12 +5,11 @@ clock moved forward each goes out once per document and offset, also through kil
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from clirun import run_remind
 from frfacts import FR, fr_source, page
 from slackapi import TOKEN
 
@@ -19,7 +18,6 @@ from watcher.dates.reminders import DateRow, Offsets, has_reminders, plan, route
 from watcher.errors import ConfigError
 from watcher.model import Source
 
-ROOT = Path(__file__).resolve().parent.parent
 DAY = timedelta(days=1)
 
 
@@ -178,18 +176,8 @@ def test_per_match_reminders_go_out_once_per_channel_through_kills(site, slack, 
         },
     )
 
-    def run(moment: str, *more: str, crash: str = "") -> None:
-        env = {"PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": TOKEN, "PATH": "/usr/bin:/bin"}
-        if crash:
-            env["REGWATCH_CRASH_AT"] = crash
-        result = subprocess.run(
-            [sys.executable, str(ROOT / "tests/support/remindrun.py"), str(cfg), moment, *more],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert (result.returncode == 137) == bool(crash), result.stderr
+    def run(moment: str, *more: str, crash: str = "") -> subprocess.CompletedProcess[str]:
+        return run_remind(cfg, moment, *more, env={"SLACK_BOT_TOKEN": TOKEN}, crash=crash)
 
     def replies(name: str) -> list[str]:
         return [m["text"] for m in slack.messages(name) if m.get("thread_ts")]

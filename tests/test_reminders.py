@@ -5,17 +5,15 @@ claim and send, and one correction when a deadline moves."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
+from clirun import run_remind
 from frfacts import FR, fr_source, page
 from slackapi import TOKEN
 
 from watcher.dates.reminders import DateRow, plan
 
-ROOT = Path(__file__).resolve().parent.parent
 DAY = timedelta(days=1)
 OFFSETS = [14 * DAY, 3 * DAY, DAY]
 
@@ -89,18 +87,7 @@ def test_reminders_go_out_once_threaded_through_kills_and_a_moved_deadline_corre
     )
 
     def run(moment: str, *more: str, crash: str = "") -> subprocess.CompletedProcess[str]:
-        env = {"PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": TOKEN, "PATH": "/usr/bin:/bin"}
-        if crash:
-            env["REGWATCH_CRASH_AT"] = crash
-        result = subprocess.run(
-            [sys.executable, str(ROOT / "tests/support/remindrun.py"), str(config), moment, *more],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert (result.returncode == 137) == bool(crash), result.stderr
-        return result
+        return run_remind(config, moment, *more, env={"SLACK_BOT_TOKEN": TOKEN}, crash=crash)
 
     def replies() -> list[dict]:
         return [m for m in slack.messages("compliance-alerts") if m.get("thread_ts")]

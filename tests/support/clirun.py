@@ -1,10 +1,12 @@
-"""Run the real `regwatch` command line and write real config files, for tests."""
+"""Run the real `regwatch` command line (and the reminder pass of tests/support/remindrun.py)
+and write real config files, for tests."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +63,24 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def run_remind(
+    config: Path, moment: str, *more: str, env: Mapping[str, str] | None = None, crash: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """One reminder-and-delivery pass at `moment` (tests/support/remindrun.py; `more` = "check"
+    checks every source too) in its own process, with a bare environment plus `env`. With
+    `crash` it runs with REGWATCH_CRASH_AT=crash and must be killed there (exit 137); without,
+    it must not be."""
+    full_env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", **(env or {})}
+    if crash:
+        full_env["REGWATCH_CRASH_AT"] = crash
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests/support/remindrun.py"), str(config), moment, *more],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode == 137) == bool(crash), result.stderr
+    return result
