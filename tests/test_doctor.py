@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from alertworld import email_channel
 from clirun import run_cli, write_config
 from localsite import LISTING_SOURCE, listing_page
 from slackapi import TOKEN
 from smtpbox import Mailbox, free_port
-from webhookreceiver import Receiver
 
 ENV = {"SLACK_BOT_TOKEN": TOKEN, "SMTP_PASSWORD": "mail-pass"}
 ITEMS = [("2024-10-01", "Settlement with Acme Health", "/news/acme.html")]
@@ -38,22 +38,9 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
     controller.stop()
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
-
-
 def email(port: int, **extra: Any) -> dict[str, Any]:
     return {
-        "id": "mail",
-        "kind": "email",
-        "host": "127.0.0.1",
-        "port": port,
-        "starttls": False,
-        "from": "regwatch@example.com",
-        "to": ["compliance@example.com"],
+        **email_channel(port, to="compliance@example.com"),
         "username": "regwatch",
         "password_env": "SMTP_PASSWORD",
         **extra,
