@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from alertworld import slack_channel
 from clirun import write_config
 from frfacts import FIELDS, FR, fr_source, page
 from openaiapi import ModelServer
@@ -41,15 +42,7 @@ def fr_config(tmp_path, site, slack, model, *, channel=None, **summary):
     return write_config(
         tmp_path / "regwatch.toml",
         sources=[fr_source(site.url("/api/documents.json"))],
-        channels=[
-            {
-                "id": "compliance",
-                "kind": "slack",
-                "slack_channel": "#compliance-alerts",
-                "api_url": slack.api_url,
-                **(channel or {}),
-            }
-        ],
+        channels=[slack_channel(slack, **(channel or {}))],
         summary={"base_url": model.base_url, "model": "local-test", "timeout": 5, **summary},
     )
 
@@ -131,14 +124,7 @@ def test_changes_summarised_at_the_same_time_share_the_hourly_budget(site, slack
             {"id": "us-fr-a", "url": site.url("/a.json"), **source},
             {"id": "us-fr-b", "url": site.url("/b.json"), **source},
         ],
-        channels=[
-            {
-                "id": "compliance",
-                "kind": "slack",
-                "slack_channel": "#compliance-alerts",
-                "api_url": slack.api_url,
-            }
-        ],
+        channels=[slack_channel(slack)],
         summary={"base_url": model.base_url, "model": "local-test", "timeout": 10, "max_per_hour": 1},
     )
     config = load_config(path)
