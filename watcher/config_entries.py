@@ -100,6 +100,12 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
             re.compile(pattern)
         except re.error as exc:
             raise ConfigError(f"{entry}: ignore pattern {pattern!r} is not a valid regex: {exc}") from exc
+    kind_summary = {f.name: f.type for f in dataclasses.fields(kind.Options)}.get("summary")
+    if isinstance(specific.get("summary"), bool) and kind_summary not in ("bool", bool):
+        raise ConfigError(
+            f"{entry}: summary is the {kind_name} kind's own option ({kind_summary}); to turn the"
+            " model's change summaries off for this source write summarize = false"
+        )
     options = _options(kind_name, specific, entry)
     common.pop("url")
     common.pop("kind")

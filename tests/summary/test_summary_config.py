@@ -77,3 +77,24 @@ def test_a_source_says_summarize_false_and_a_kind_keeps_its_own_summary_option()
     a, b = parsed.sources
     assert not a.summarize and a.options.summary is False  # the feed's own option, untouched
     assert b.summarize and b.options.summary == "p"
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "says"),
+    [
+        ("listing", {"select": "li"}, "write summarize = false"),  # listing's summary is a selector
+        ("page", {}, "did you mean 'summarize'?"),  # page has no summary option
+    ],
+)
+def test_a_source_that_writes_summary_false_is_pointed_to_summarize(kind, extra, says):
+    source = {"id": "a", "kind": kind, "url": "https://example.org/", "summary": False, **extra}
+    with pytest.raises(ConfigError, match=says):
+        parse_config({"summary": LOCAL, "sources": [source]}, path=None)
+
+
+def test_the_feed_kinds_own_summary_option_keeps_its_meaning_and_summarize_turns_the_model_off():
+    feed = {"id": "f", "kind": "feed", "url": "https://example.org/feed"}
+    parsed = parse_config({"summary": LOCAL, "sources": [{**feed, "summary": False}]}, path=None)
+    assert parsed.sources[0].options.summary is False and parsed.sources[0].summarize
+    parsed = parse_config({"summary": LOCAL, "sources": [{**feed, "summarize": False}]}, path=None)
+    assert parsed.sources[0].options.summary is True and not parsed.sources[0].summarize
