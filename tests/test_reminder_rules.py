@@ -139,6 +139,7 @@ def test_rules_alone_turn_reminders_on():
         ({"before": ["0d"]}, "must be a positive duration"),
         ({"before": ["1d"], "channels": ["legl"]}, "unknown channel 'legl' (did you mean 'legal'?)"),
         ({"before": ["1d"], "match": {"tag": ["x"]}}, "unknown key 'tag' (did you mean 'tags'?)"),
+        ({"kinds": ["comment"]}, "rules[0]: missing required key 'before'"),
     ],
 )
 def test_bad_rules_are_config_errors_that_name_the_fix(rule, message):

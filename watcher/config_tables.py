@@ -75,6 +75,16 @@ def build_dataclass(
             values[name] = value
         else:
             values[name] = _coerce(value, hints[name], f"{where}: {key}")
+    missing = [
+        key
+        for key, f in fields.items()
+        if f.init
+        and f.name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{where}: missing required key {missing[0]!r}")
     try:
         return cls(**values)
     except (TypeError, ValueError) as exc:
