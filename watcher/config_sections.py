@@ -21,6 +21,7 @@ from watcher.config_entries import (
     valid_check_timeout,
 )
 from watcher.config_tables import build_dataclass, check_keys
+from watcher.db.batch import BATCH_CHECKS, BATCH_SECONDS, MAX_BATCH_CHECKS, MAX_BATCH_SECONDS
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.net.fetch import DEFAULT_USER_AGENT, FetchPolicy
@@ -42,10 +43,20 @@ class Limits:
     check_timeout: float = 300.0
     pdf_max_pages: int = 200
     max_pages: int = 10
+    #: A pass commits its checks in batches of at most this many checks or this many
+    #: seconds, whichever first (watcher/db/batch.py); 1 = every check commits alone.
+    batch_checks: int = BATCH_CHECKS
+    batch_seconds: float = BATCH_SECONDS
 
     def __post_init__(self) -> None:
         if not valid_check_timeout(self.check_timeout):
             raise ValueError(f"check_timeout must be a number of seconds from 1 to {MAX_CHECK_TIMEOUT:g}")
+        if not 1 <= self.batch_checks <= MAX_BATCH_CHECKS:
+            raise ValueError(f"batch_checks must be a number of checks from 1 to {MAX_BATCH_CHECKS}")
+        if not 0 < self.batch_seconds <= MAX_BATCH_SECONDS:
+            raise ValueError(
+                f"batch_seconds must be a number of seconds above 0, at most {MAX_BATCH_SECONDS:g}"
+            )
 
 
 @dataclass(frozen=True)

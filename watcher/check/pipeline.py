@@ -113,9 +113,10 @@ async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome,
     fetched = await fetching.fetch_source(source, kind, state, config_hash, ctx)
     crashpoints.reached("after_fetch")
     if not must_read(state, fetched, config_hash):  # a 304, or the same bytes under the same config
-        outcome = ctx.store.record_unchanged(
-            source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
-        )
+        with ctx.store.unit():
+            outcome = ctx.store.record_unchanged(
+                source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
+            )
         return outcome, None
     snapshot = await fetching.extract_all(kind, fetched, source, ctx)  # follows pagination up to the cap
     crashpoints.reached("after_extract")
@@ -130,7 +131,8 @@ async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome,
         previous=previous,
         removals=source.removals or kind.removals,
     )
-    return _record(decision, source, fetched, snapshot, ctx, config_hash, started)
+    with ctx.store.unit():  # one check's writes: its own transaction, or part of a pass's batch
+        return _record(decision, source, fetched, snapshot, ctx, config_hash, started)
 
 
 def _record(
@@ -294,7 +296,8 @@ def _record_failure(
         retry_after=retry_after,
         breaks_on=frozenset(kind.breaks_on) if kind is not None else frozenset(),
     )
-    return ctx.store.record_failure(source, ctx.clock(), failure, health=ctx.health)
+    with ctx.store.unit():
+        return ctx.store.record_failure(source, ctx.clock(), failure, health=ctx.health)
 
 
 def _log(outcome: Outcome) -> None:

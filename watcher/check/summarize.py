@@ -155,7 +155,7 @@ async def summarize_change(
                 ask.cancel()
         await model.aclose()
     not_important = []
-    with store.db.atomic():  # the answers and where they send the alerts: all or nothing
+    with store.durable():  # the answers and where they send the alerts: all or nothing, committed
         for channel, (key, ask) in asks.items():
             if isinstance(ask, StoredAnswer):
                 answer = StoredAnswer(

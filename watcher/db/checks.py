@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from watcher.db import crashpoints
+from watcher.db.batch import BatchWrites
 from watcher.db.docdates import record_document_dates
 from watcher.db.documents import DEFAULT_WINDOW
 from watcher.db.values import (
@@ -35,7 +35,7 @@ from watcher.model import (
 )
 
 
-class CheckRecords(VersionRows):
+class CheckRecords(VersionRows, BatchWrites):
     # -- recording checks ---------------------------------------------------------------
 
     def _health_state(self, source_id: str) -> HealthState:
@@ -220,7 +220,7 @@ class CheckRecords(VersionRows):
         already alerted within `dedupe_window` seconds gets no outbox row on those channels
         (watcher/db/documents.py).
         """
-        with self.db.atomic():
+        with self.unit():  # its commit fires the crash points before_commit / after_commit
             fingerprint = self._put_snapshot(snapshot, now, fingerprint, previous=change.before or None)
             change_id = self._insert_change(source.id, change, fingerprint, now)
             self._new_version(source.id, fingerprint, now)
@@ -255,8 +255,7 @@ class CheckRecords(VersionRows):
                 warnings=tuple(warnings),
             )
             self._record_read(source, fetched, now, content, outcome, fingerprint=fingerprint, health=health)
-            crashpoints.reached("before_commit")
-        crashpoints.reached("after_commit")
+            self.change_written()
         return outcome
 
     def record_failure(

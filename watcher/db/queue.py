@@ -33,6 +33,7 @@ class OutboxQueue(CheckRecords):
             "SELECT * FROM outbox WHERE (status IN ('pending', 'sending') AND next_attempt_at <= ?"
             " OR status = 'enriching' AND created_at <= ?)"
         )
+        self.commit_batch()  # the deliverer reads only committed rows (watcher/db/batch.py)
         params: list[Any] = [iso(now), iso(now - ENRICH_TIMEOUT)]
         if channels is not None:
             marks = ",".join("?" for _ in channels) or "''"
@@ -71,7 +72,7 @@ class OutboxQueue(CheckRecords):
         if expect is not None:
             sql += " AND status = ? AND attempts = ?"
             params.extend(expect)
-        with self.db.atomic():
+        with self.durable():  # committed, never part of an open batch of checks
             cursor = self.db.execute(sql, params)
         crashpoints.reached("after_claim")
         return cursor.rowcount == 1
@@ -82,7 +83,7 @@ class OutboxQueue(CheckRecords):
         """Record the channel's receipt; a digest's members are sent with it. `thread` =
         (channel, source id) remembers this message as that source's thread on that channel."""
         crashpoints.reached("after_send")
-        with self.db.atomic():
+        with self.durable():  # committed, never part of an open batch of checks
             self.db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, ref = ?, permalink = ?, last_error = NULL"
                 " WHERE id = ? OR batch_id = ?",
@@ -107,7 +108,7 @@ class OutboxQueue(CheckRecords):
         """Try again at `at`. An `in_doubt` row (the far end may have it) stays 'sending', so
         the next attempt reconciles before it sends. `not_before`: the channel's Retry-After,
         which releasing a recovered channel's rows never shortens."""
-        with self.db.atomic():
+        with self.durable():  # committed, never part of an open batch of checks
             self.db.execute(
                 "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?, not_before = ?"
                 " WHERE id = ?",
@@ -121,7 +122,7 @@ class OutboxQueue(CheckRecords):
             )
 
     def fail_delivery(self, delivery_id: int, error: str, now: datetime) -> None:
-        with self.db.atomic():
+        with self.durable():  # committed, never part of an open batch of checks
             self.db.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ?, sent_at = NULL WHERE id = ?",
                 [error[:2000], delivery_id],

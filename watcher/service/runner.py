@@ -19,7 +19,7 @@ from watcher.check.pipeline import Context, Extractor, check, extract_inline
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.check.summarize import ChannelModel, SummaryStage
 from watcher.check.workers import ProcessExtractor
-from watcher.config import Config
+from watcher.config import Config, Limits
 from watcher.db.store import Store
 from watcher.model import Outcome, Source
 from watcher.net.browser import BrowserRenderer
@@ -134,13 +134,19 @@ async def recover_enrichment(ctx: Context, sources: Sequence[Source]) -> int:
 
 
 async def check_sources(
-    sources: Sequence[Source], ctx: Context, on_outcome: Callable[[Outcome], None] | None = None
+    sources: Sequence[Source],
+    ctx: Context,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    *,
+    batch: Limits | None = None,
 ) -> list[Outcome]:
     """Check sources concurrently (the fetcher enforces the overall and per-host limits).
 
     Checks start as slots free up, so a check's deadline (`check_timeout`) does not run
     while it waits behind thousands of others in a big pass. `on_outcome` hears of each
-    check as it ends (the command line's progress).
+    check as it ends (the command line's progress). Whole checks are committed in batches
+    (`batch.batch_checks` / `batch_seconds`, watcher/db/batch.py); all are committed when
+    this returns.
     """
     # A fixed set of checkers taking sources in turn, rather than one task per source
     # waiting on a semaphore: 10,000 waiting tasks held ~15 MB.
@@ -155,7 +161,9 @@ async def check_sources(
                 on_outcome(outcome)
 
     slots = min(len(sources), max(1, 2 * ctx.fetcher.policy.concurrency))
-    await asyncio.gather(*(checker() for _ in range(slots)))
+    batch = batch or Limits()
+    with ctx.store.batching(batch.batch_checks, batch.batch_seconds):
+        await asyncio.gather(*(checker() for _ in range(slots)))
     return [found[index] for index in range(len(sources))]
 
 
@@ -185,7 +193,7 @@ async def run_pass(
     try:
         ctx = make_context(config, store, fetcher, clock, extract=extractor)
         await recover_enrichment(ctx, config.sources)
-        outcomes = await check_sources(chosen, ctx, on_outcome)
+        outcomes = await check_sources(chosen, ctx, on_outcome, batch=config.limits)
     finally:
         if own_fetcher:
             await fetcher.aclose()
