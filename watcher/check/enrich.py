@@ -11,6 +11,10 @@ transaction":
    edit (stored in one transaction), then `Store.finish_enrichment` marks the change
    'done' and turns its rows 'pending' (one transaction). Enrichment never raises: a
    failure is logged and the alert is released without what failed.
+   In a pass that commits checks in batches (watcher/db/batch.py), the batch holding the
+   change is committed before following or asking the model: nothing waits on the
+   network with its change uncommitted. Linking alone waits on nothing; its rows go in
+   the batch, and a kill loses them with the change, which the next pass finds again.
 3. A crash during 2 leaves the rows 'enriching': `recover` (run at the start of every
    pass) enriches such a change again (following only links not tried yet) and releases
    it, or, once it is older than `give_up`, releases it as it is ('expired'). Even if
@@ -83,6 +87,7 @@ async def enrich(
     try:
         try:
             if source.follow:
+                store.commit_batch()  # the change is durable before it waits on the network
                 results = await follow_items(
                     store.change_items(change_id),
                     source,
@@ -102,6 +107,7 @@ async def enrich(
             logger.exception("bug while enriching change %s of %s", change_id, source.id)
         if settings.summaries is not None and source.role != "related":
             try:  # after following: a new document is summarised from its main text
+                store.commit_batch()  # the change is durable before the model is asked
                 await summarize_change(change_id, source, store=store, clock=clock, stage=settings.summaries)
             except Exception:  # the alert goes out without its summary
                 logger.exception("bug while summarising change %s of %s", change_id, source.id)
