@@ -10,8 +10,10 @@ Points, in pipeline order:
 
 - `after_fetch`     a body was fetched, nothing recorded yet
 - `after_extract`   the snapshot was extracted, nothing recorded yet
-- `before_commit`   inside the transaction that saves a change and its outbox rows
-- `after_commit`    the change is committed, its alerts not yet delivered
+- `before_commit`   inside the transaction that saves a change and its outbox rows, just
+                    before its commit (once per change in it: a pass commits whole checks
+                    in batches, watcher/db/batch.py)
+- `after_commit`    the change is committed, its alerts not yet delivered (once per change)
 - `after_summary`   the model's summary is stored, the change's alerts still wait ('enriching')
 - `after_claim`     an outbox row is marked 'sending', the channel not yet called
 - `after_send`      the channel accepted the alert, the row is not yet marked 'sent'
