@@ -128,6 +128,8 @@ SECTIONS: dict[str, dict[str, Rule]] = {
         "host_delay": Seconds(0, HOUR),
         "pdf_max_pages": Count(1, 100_000, "a number of pages"),
         "max_pages": Count(1, 1000, "a number of pages"),
+        "batch_checks": Count(1, 1000, "a number of checks per commit"),
+        "batch_seconds": Seconds(0.001, 10),
     },
     "health": {"after_failures": Count(1, 1000, "a number of failed checks")},
     "service": {
