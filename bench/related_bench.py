@@ -103,9 +103,6 @@ def build(path: Path, n_items: int, seed: int = 8) -> None:
             print(f"  indexed {index + 1:,} items", file=sys.stderr)
     if batch:
         _insert(store, batch)
-    store.db.execute(
-        "INSERT INTO items_fts(items_fts) VALUES ('rebuild')"
-    )  # inserted without the store (m015)
     store.db.execute("INSERT INTO items_fts(items_fts) VALUES ('optimize')")
     store.close()
 

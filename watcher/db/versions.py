@@ -84,8 +84,10 @@ class VersionRows(AlertAssembly):
 
     def _apply_items(self, source_id: str, change: Change, change_id: int, now: datetime) -> None:
         self._rekey_items(source_id, change.renamed)
-        self._upsert_items(source_id, change.added, now, change_id=change_id)
-        self._upsert_items(source_id, [pair.after for pair in change.changed], now, change_id=None)
+        for item in change.added:
+            self._upsert_item(source_id, item, now, change_id=change_id)
+        for pair in change.changed:
+            self._upsert_item(source_id, pair.after, now, change_id=None)
         for item in change.removed + change.aged_out:
             self.db.execute(
                 "UPDATE items SET removed_at = ? WHERE source_id = ? AND key = ?",
@@ -117,17 +119,8 @@ class VersionRows(AlertAssembly):
     def _upsert_items(
         self, source_id: str, items: Sequence[Item], now: datetime, *, change_id: int | None
     ) -> None:
-        """Insert or refresh items, one statement for all (a baseline writes 50 at once).
-
-        The rows it inserts are then full-text indexed in one statement (migration m015: no
-        per-row trigger); refreshed rows are re-indexed by the `items_au` trigger. One row
-        per key (the last), so no row is both inserted and refreshed here.
-        """
-        if not items:
-            return
+        """Insert or refresh items, one statement for all (a baseline writes 50 at once)."""
         at = iso(now)
-        items = list({item.key: item for item in items}.values())
-        before = self.db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
         self.db.conn.executemany(
             "INSERT INTO items (source_id, key, title, link, date, summary, fields, first_seen,"
             " last_seen, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -150,11 +143,6 @@ class VersionRows(AlertAssembly):
                 )
                 for item in items
             ],
-        )
-        self.db.execute(  # only the rows just inserted have ids above the largest before
-            "INSERT INTO items_fts (rowid, title, summary, text)"
-            " SELECT id, title, summary, text FROM items WHERE id > ?",
-            [before],
         )
 
     def _enqueue(

@@ -26,7 +26,6 @@ from watcher.db.migrations import (
     m012_workflow,
     m013_related_reason,
     m014_change_summaries,
-    m015_items_fts_bulk,
 )
 
 STEPS = (
@@ -43,7 +42,6 @@ STEPS = (
     m012_workflow,
     m008_documents,
     m014_change_summaries,
-    m015_items_fts_bulk,
 )
 
 migrations = Migrations("regwatch")
