@@ -10,7 +10,7 @@ cannot be used.
 
 from __future__ import annotations
 
-import watcher.cli.httpxlib  # noqa: F401  (first: httpx without its command line, rich and pygments)
+import watcher.cli.httpxlib  # first: httpx without its command line (rich, pygments)
 import watcher.cli.sqlitelib  # noqa: F401  (first: sqlite-utils without numpy, 12 MB less)
 from watcher.cli.app import main
 

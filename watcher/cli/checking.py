@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 import click
+
 from alerts.outbox import deliver_due
 from alerts.render import safe
 from watcher.cli.app import EXIT_FAILED, EXIT_UNDELIVERED, Settings, main, select_sources
