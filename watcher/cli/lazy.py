@@ -1,7 +1,8 @@
 """A click group that imports each command's module only when that command is wanted.
 
 `regwatch check` needs the checking code, not the history browser, the Slack test or the
-scheduler: importing all 14 command modules up front cost every run ~0.3 s of CPU. The
+scheduler: importing all 14 command modules up front cost every run ~8% of the instructions
+of a one-source check (callgrind, bench/README.md round 4). The
 group knows each command's name and module (`COMMANDS` in `watcher.cli.commands`); the
 module is imported when the command is looked up, and registers itself on the group as it
 always did (`@main.command()`). `list_commands` still names every command, so `--help`
