@@ -70,6 +70,21 @@ class Vocabulary:
                     self._common.add(stem_)
         return {s: self._df[s] for s in terms}
 
+    def holders(self, query: str, cost: int) -> int:
+        """How many items match an identifier's FTS5 expression (at most DF_CAP), given its
+        rarest token's count `cost` (an upper bound: when that is already capped, so is this,
+        and the count is not made: it would read that token's long postings)."""
+        if cost <= 1 or cost >= DF_CAP:
+            return cost
+        key = "\x00" + query  # no stem starts with NUL
+        if key not in self._df:
+            row = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
+                [query, DF_CAP],
+            ).fetchone()
+            self._df[key] = int(row[0])
+        return self._df[key]
+
     def idf(self, df: int, *, at_least: int = 0) -> float:
         """BM25's idf, never below a small floor (a term in every item still says a little);
         `at_least`: count the index as at least this many items."""
@@ -123,6 +138,7 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
         # not change a single development-half ranking: not worth its milliseconds).
         cost = min((df.get(t, DF_CAP) for t in ident.tokens), default=DF_CAP)
         rarest = vocab.idf(cost) if ranking.idf_words else 1.0
+        holders = vocab.holders(query, cost) if ranking.proceeding_holders and len(ident.tokens) > 1 else cost
         boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
         result.append(
             Feature(
@@ -134,6 +150,8 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
                 cost,
                 ident.reason,
                 near=ident.near,
+                holders=holders,
+                scheme=ident.kind,
             )
         )
     title_lower = title.lower()

@@ -30,6 +30,9 @@ MATCH_TEXT = 6000
 FALLBACK_RECENT = 20_000
 TITLE_BONUS = 0.5
 TITLE_SHARE = 0.3
+#: Identifier kinds that can name one proceeding or document (a docket, a RIN, a file or case
+#: code, a cited FR document); a CFR part or an EU act is cited by every rule under it.
+PROCEEDING_SCHEMES = frozenset({"docket", "rin", "code", "fr-doc", "fr-cite", "circular", "gazette"})
 BM25_WEIGHT = 0.1
 DATE_DECAY = 0.15
 #: Reciprocal rank fusion: 1 / (RRF_K + rank) per list, the sum scaled to at most FUSION_WEIGHT.
@@ -56,6 +59,7 @@ class Candidate:
     evidence: float = 0.0  # matched identifier weight
     rarity: float = 0.0  # of its rarest matched feature: idf(df) / idf(1), 1 = unique to the two
     identifier_rarity: float = 0.0  # the same, of its rarest matched identifier
+    proceeding: bool = False  # shares an identifier of one proceeding (Ranking.proceeding_holders)
 
 
 def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
@@ -180,14 +184,22 @@ def score(
             candidate.rarity = max(candidate.rarity, rarity)
             if feature.kind == "identifier":
                 candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
+                candidate.proceeding |= (
+                    feature.scheme in PROCEEDING_SCHEMES and 1 < feature.holders <= ranking.proceeding_holders
+                )
             bonus = (
                 TITLE_BONUS
                 if ranking.title_bonus and _in_title(feature, title_stems, candidate.title)
                 else 0.0
             )
             value += feature.weight * (1.0 + bonus)
-        result = value / total
-        if ranking.title_coverage:
+        candidate.score = value / total
+    # A candidate of the same proceeding makes identifiers the evidence: title words shared
+    # with the candidate's title then mostly mark the same template (see Ranking).
+    title_share = ranking.title_coverage and not any(c.proceeding for c in candidates)
+    for candidate in candidates:
+        result = candidate.score
+        if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
             share = _title_share(candidate.title, doc_stems, title_weights)
