@@ -198,5 +198,29 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
             cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
             label = f"{first} {second}"
             result.append(Feature(label, "phrase", phrase([first, second]), weight, pair, cost, label))
+        for first, second in _key_phrases(text, seen, df, ranking.body_phrases):
+            pair = (stem(first), stem(second))
+            weight = PHRASE_BOOST * (idf(pair[0]) + idf(pair[1])) / 2
+            cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
+            label = f"{first} {second}"
+            result.append(Feature(label, "phrase", phrase([first, second]), weight, pair, cost, label))
     result.sort(key=lambda f: -f.weight)
     return result
+
+
+def _key_phrases(
+    text: str, seen: set[tuple[str, str]], df: Mapping[str, int], limit: int
+) -> list[tuple[str, str]]:
+    """The document's own key phrases beyond its title: its most frequent pairs of adjacent
+    content words whose both words were counted (first occurrence first among equals)."""
+    if limit <= 0:
+        return []
+    counts: Counter[tuple[str, str]] = Counter()
+    surface: dict[tuple[str, str], tuple[str, str]] = {}
+    for first, second in itertools.pairwise(words(text)):
+        if is_content_word(first) and is_content_word(second):
+            pair = (stem(first), stem(second))
+            if pair not in seen and pair[0] in df and pair[1] in df:
+                counts[pair] += 1
+                surface.setdefault(pair, (first, second))
+    return [surface[pair] for pair, _ in counts.most_common(limit)]
