@@ -21,6 +21,10 @@ from watcher.related.text import is_content_word, stem, stems, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
 CANDIDATES = 25
+#: When too many of the best matches were filtered out (other dates, the same source), the
+#: ranking is read again this many times wider. Every read scores all matches again (BM25
+#: needs them all to sort), so few wide reads cost less than many narrow ones.
+WIDEN = 16
 RETRIEVAL_BUDGET = 2000
 #: Candidates are matched on their title, summary and this much of their followed text.
 MATCH_TEXT = 6000
@@ -121,10 +125,10 @@ def retrieve(
     )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
     limit = CANDIDATES * 4
+    rows: dict[int, tuple] = {}  # fetched rows, kept when the ranking is read again wider
     while True:
         ranked = db.execute(ranked_sql, [expression, since_rowid, limit]).fetchall()
-        rows: dict[int, tuple] = {}
-        ids = [r[0] for r in ranked]
+        ids = [r[0] for r in ranked if r[0] not in rows]
         for chunk in range(0, len(ids), 500):
             part = ids[chunk : chunk + 500]
             marks = ",".join("?" for _ in part)
@@ -148,7 +152,7 @@ def retrieve(
                 return candidates
         if len(ranked) < limit:
             return candidates
-        limit *= 4
+        limit *= WIDEN
 
 
 def score(
