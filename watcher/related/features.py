@@ -142,7 +142,6 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
         # not change a single development-half ranking: not worth its milliseconds).
         cost = min((df.get(t, DF_CAP) for t in ident.tokens), default=DF_CAP)
         rarest = vocab.idf(cost) if ranking.idf_words else 1.0
-        holders = vocab.holders(query, cost) if ranking.proceeding_holders and len(ident.tokens) > 1 else cost
         boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
         result.append(
             Feature(
@@ -154,7 +153,6 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
                 cost,
                 ident.reason,
                 near=ident.near,
-                holders=holders,
                 scheme=ident.kind,
             )
         )

@@ -188,9 +188,7 @@ def score(
             candidate.rarity = max(candidate.rarity, rarity)
             if feature.kind == "identifier":
                 candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
-                candidate.proceeding |= (
-                    feature.scheme in PROCEEDING_SCHEMES and 1 < feature.holders <= ranking.proceeding_holders
-                )
+                candidate.proceeding |= _names_proceeding(feature, vocab, ranking.proceeding_holders)
             bonus = (
                 TITLE_BONUS
                 if ranking.title_bonus and _in_title(feature, title_stems, candidate.title)
@@ -287,6 +285,17 @@ class Shared:
         if feature.kind == "phrase":
             return (feature.stems[0], feature.stems[1]) in self.pairs
         return feature.stems[0] in self.stems
+
+
+def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:
+    """Is a shared identifier one proceeding's: of a proceeding kind and held by at most `most`
+    items (the document and the candidate at least)? Counted only for identifiers a candidate
+    shares, and not at all when its rarest token is already that rare."""
+    if not most or feature.scheme not in PROCEEDING_SCHEMES:
+        return False
+    if feature.cost <= most or len(feature.stems) == 1:
+        return 1 < feature.cost <= most
+    return 1 < vocab.holders(feature.query, feature.cost) <= most
 
 
 def _in_order(tokens: Sequence[str], wanted: Sequence[str], near: int) -> bool:

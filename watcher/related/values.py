@@ -87,7 +87,6 @@ class Feature:
     aliases: tuple[str, ...] = ()  # an act's spellings, lowercase
     near: int = 0  # an identifier's tokens may have this many others between them
     df: int = 0  # items that contain it, when known better than `cost`
-    holders: int = 0  # an identifier's own count of items (the document included), when counted
     scheme: str = ""  # an identifier's kind: "docket", "cfr", "eu", ... (identifiers.REASONS)
 
 
