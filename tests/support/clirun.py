@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import warmcli
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,10 +53,14 @@ def write_config(
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `regwatch` command line in a subprocess."""
+    """Run the real `regwatch` command line in a process of its own (forked from a warm helper
+    that has imported it already, tests/support/warmcli.py, or else a plain subprocess)."""
     # The caller's REGWATCH_* never leak in; a test passes its own through `env`.
     inherited = {k: v for k, v in os.environ.items() if k not in ("REGWATCH_CONFIG", "REGWATCH_DB")}
     full_env = {**inherited, "PYTHONPATH": str(ROOT), **(env or {})}
+    warm = warmcli.run([os.fspath(a) for a in args], cwd=cwd, env=full_env, timeout=timeout)
+    if warm is not None:
+        return warm
     return subprocess.run(
         [sys.executable, "-m", "watcher", *args],
         cwd=cwd,

@@ -1,0 +1,288 @@
+"""A warm `python -m watcher` for the tests: one helper process imports the command line once,
+then forks a fresh child process for every run. Each run is still its own process (its own
+pid, exit code, signals, environment, working directory, stdout/stderr files, `os._exit`,
+interpreter shutdown); only the import of the command line (~1.5 s, more on a loaded
+machine) is paid once per test session instead of once per run.
+
+Run as a script, this file is that helper (the "zygote"): it reads one JSON request a line on
+stdin, forks, answers the child's pid, and answers its exit code when it ends. Imported, it
+is the client: `run` (what `clirun.run_cli` uses) and `start` (a Popen-like handle, what
+`servicerun.Service` uses). Both return None when the run must go through a plain subprocess:
+when its environment changes what the interpreter reads at start-up (PYTHON*, locale).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_PREFIXES = ("PYTHON", "LC_", "LANG")  # read by the interpreter before any of our code
+
+
+def _startup_env(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES)}
+
+
+def _helper_env() -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if k not in ("REGWATCH_CONFIG", "REGWATCH_DB")}
+    return {**inherited, "PYTHONPATH": str(ROOT)}
+
+
+# ---- the client (imported by clirun and servicerun) ---------------------------------------
+
+
+class _Zygote:
+    """The helper process of this test session (one per pytest process, so one per xdist
+    worker), with a thread reading its answers."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+        )
+        self.changed = threading.Condition()
+        self.asking = threading.Lock()
+        self.forked: dict[int, int] = {}  # request number -> pid
+        self.exits: dict[int, int] = {}  # pid -> exit code (as Popen.returncode)
+        self.requests = 0
+        self.dead = False
+        threading.Thread(target=self._read, daemon=True, name="warmcli").start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            answer = json.loads(line)
+            with self.changed:
+                if "returncode" in answer:
+                    self.exits[answer["pid"]] = answer["returncode"]
+                else:
+                    self.forked[answer["request"]] = answer["pid"]
+                self.changed.notify_all()
+        with self.changed:
+            self.dead = True
+            self.changed.notify_all()
+
+    def alive(self) -> bool:
+        return not self.dead and self.proc.poll() is None
+
+    def spawn(self, request: dict[str, Any]) -> int:
+        """Fork a child for `request`; its pid."""
+        assert self.proc.stdin is not None
+        with self.asking:
+            self.requests += 1
+            number = self.requests
+            self.proc.stdin.write(json.dumps({**request, "request": number}).encode() + b"\n")
+            self.proc.stdin.flush()
+        with self.changed:
+            if not self.changed.wait_for(lambda: number in self.forked or self.dead, 60) or self.dead:
+                raise RuntimeError("the warm regwatch helper process did not fork")
+            return self.forked.pop(number)
+
+    def exit_code(self, pid: int, timeout: float | None) -> int | None:
+        """The child's exit code once it ended; None if `timeout` passes first."""
+        with self.changed:
+            self.changed.wait_for(lambda: pid in self.exits or self.dead, timeout)
+            if pid not in self.exits and self.dead:
+                raise RuntimeError("the warm regwatch helper process died")
+            return self.exits.get(pid)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+_zygote: _Zygote | None = None
+_starting = threading.Lock()
+
+
+def is_warmable(env: dict[str, str]) -> bool:
+    """Whether a run with `env` can be forked from the helper (started with this process's own
+    environment): only when the variables the interpreter reads at start-up are the same."""
+    return _startup_env(env) == _startup_env(_helper_env())
+
+
+def _helper() -> _Zygote:
+    global _zygote
+    with _starting:
+        if _zygote is None or not _zygote.alive():
+            _zygote = _Zygote(_helper_env())
+        return _zygote
+
+
+class WarmProcess:
+    """What tests use of `subprocess.Popen` (pid, returncode, poll, wait, send_signal, kill,
+    terminate), for a child of the helper."""
+
+    def __init__(self, helper: _Zygote, pid: int, args: list[str]) -> None:
+        self.helper = helper
+        self.pid = pid
+        self.args = args
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.helper.exit_code(self.pid, 0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self.returncode = self.helper.exit_code(self.pid, timeout)
+            if self.returncode is None:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def start(
+    args: list[str], *, cwd: Path | None, env: dict[str, str], stdout: Path, stderr: Path
+) -> WarmProcess | None:
+    """Start `python -m watcher *args` with its output going to the files `stdout` and `stderr`;
+    None when it must be a plain subprocess."""
+    if not is_warmable(env):
+        return None
+    helper = _helper()
+    request = {
+        "args": args,
+        "cwd": str(cwd if cwd is not None else Path.cwd()),
+        "env": env,
+        "stdout": str(stdout),
+        "stderr": str(stderr),
+    }
+    return WarmProcess(helper, helper.spawn(request), [sys.executable, "-m", "watcher", *args])
+
+
+def _decode(data: bytes) -> str:
+    # as subprocess.run(text=True) does: the locale's encoding, universal newlines
+    import locale
+
+    text = data.decode(locale.getpreferredencoding(False))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def run(
+    args: list[str], *, cwd: Path | None, env: dict[str, str], timeout: float | None
+) -> subprocess.CompletedProcess[str] | None:
+    """`python -m watcher *args` as subprocess.run(capture_output=True, text=True, timeout=...)
+    returns it; None when it must be a plain subprocess."""
+    with tempfile.TemporaryDirectory(prefix="warmcli-") as scratch:
+        out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
+        out.touch()
+        err.touch()
+        process = start(args, cwd=cwd, env=env, stdout=out, stderr=err)
+        if process is None:
+            return None
+        try:
+            code = process.wait(timeout)
+        except subprocess.TimeoutExpired:  # as subprocess.run does: kill, wait, raise
+            process.kill()
+            process.wait()
+            raise subprocess.TimeoutExpired(
+                process.args, timeout or 0, out.read_bytes(), err.read_bytes()
+            ) from None
+        return subprocess.CompletedProcess(
+            process.args, code, _decode(out.read_bytes()), _decode(err.read_bytes())
+        )
+
+
+# ---- the helper (run as a script) ----------------------------------------------------------
+
+
+def _serve() -> dict[str, Any]:
+    """Fork a child per request and report on it; returns only in a child, with its request."""
+    import watcher.cli  # noqa: F401  (the expensive import, done once, before any fork)
+
+    assert threading.active_count() == 1, "no threads may run in the helper when it forks"
+    gc.freeze()  # the imported modules stay shared with the children, not copied by the collector
+    children: dict[int, int] = {}  # pidfd -> pid
+    pending = b""
+
+    def answer(message: dict[str, Any]) -> None:
+        os.write(1, json.dumps(message).encode() + b"\n")
+
+    while True:
+        ready, _, _ = select.select([0, *children], [], [])
+        for fd in ready:
+            if fd != 0:
+                pid = children.pop(fd)
+                os.close(fd)
+                _, status = os.waitpid(pid, 0)
+                answer({"pid": pid, "returncode": os.waitstatus_to_exitcode(status)})
+                continue
+            chunk = os.read(0, 65536)
+            if not chunk:  # the test session ended
+                sys.exit(0)
+            pending += chunk
+            while b"\n" in pending:
+                line, _, pending = pending.partition(b"\n")
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    for other in children:
+                        os.close(other)
+                    return request
+                children[os.pidfd_open(pid)] = pid
+                answer({"request": request["request"], "pid": pid})
+
+
+def _become(request: dict[str, Any]) -> None:
+    """In the forked child: take the run's directory, environment and output files, then run
+    `python -m watcher` as the interpreter would (SystemExit ends it with a normal shutdown)."""
+    import importlib
+    import runpy
+
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    time.tzset()
+    for fd, path, flags in (
+        (0, os.devnull, os.O_RDONLY),
+        (1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+        (2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+    ):
+        opened = os.open(path, flags, 0o644)
+        os.dup2(opened, fd)
+        os.close(opened)
+    sys.path[0] = os.getcwd()  # what `python -m` puts first on the path
+    # the one module that reads the environment when it is imported (the tests' crash points)
+    from watcher.db import crashpoints
+
+    importlib.reload(crashpoints)
+    sys.argv = ["-m", *request["args"]]
+    runpy.run_module("watcher", run_name="__main__", alter_sys=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    sys.path[0] = os.getcwd()  # not tests/support: the command line must not see the test helpers
+    _become(_serve())
