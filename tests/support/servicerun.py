@@ -7,8 +7,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -54,20 +52,9 @@ class Service:
         self.out_path.write_text("")
         self.err_path.write_text("")
         # forked from the warm helper that has the command line imported (tests/support/warmcli.py)
-        warm = warmcli.start(
+        self.proc = warmcli.start(
             command, cwd=config.parent, env=full_env, stdout=self.out_path, stderr=self.err_path
         )
-        if warm is not None:
-            self.proc: subprocess.Popen[bytes] | warmcli.WarmProcess = warm
-            return
-        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "watcher", *command],
-                stdout=out,
-                stderr=err,
-                env=full_env,
-                cwd=config.parent,
-            )
 
     @property
     def stdout(self) -> str:

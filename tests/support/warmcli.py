@@ -6,9 +6,10 @@ machine) is paid once per test session instead of once per run.
 
 Run as a script, this file is that helper (the "zygote"): it reads one JSON request a line on
 stdin, forks, answers the child's pid, and answers its exit code when it ends. Imported, it
-is the client: `run` (what `clirun.run_cli` uses) and `start` (a Popen-like handle, what
-`servicerun.Service` uses). Both return None when the run must go through a plain subprocess:
-when its environment changes what the interpreter reads at start-up (PYTHON*, locale).
+is the client: `run` (what `clirun.run_cli` and `run_remind` use) and `start` (a Popen-like
+handle, what `servicerun.Service` uses). The variables the interpreter reads before any of our
+code (PYTHON*, locale) are those the helper started with: a run that sets them differently gets
+a helper of its own (`run_remind`'s bare environment has one).
 """
 
 from __future__ import annotations
@@ -34,9 +35,8 @@ def _startup_env(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES)}
 
 
-def _helper_env() -> dict[str, str]:
-    inherited = {k: v for k, v in os.environ.items() if k not in ("REGWATCH_CONFIG", "REGWATCH_DB")}
-    return {**inherited, "PYTHONPATH": str(ROOT)}
+def _startup_key(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(_startup_env(env).items()))
 
 
 # ---- the client (imported by clirun and servicerun) ---------------------------------------
@@ -113,22 +113,19 @@ class _Zygote:
                 self.proc.wait()
 
 
-_zygote: _Zygote | None = None
+_zygotes: dict[tuple[tuple[str, str], ...], _Zygote] = {}  # by the start-up variables they run with
 _starting = threading.Lock()
 
 
-def is_warmable(env: dict[str, str]) -> bool:
-    """Whether a run with `env` can be forked from the helper (started with this process's own
-    environment): only when the variables the interpreter reads at start-up are the same."""
-    return _startup_env(env) == _startup_env(_helper_env())
-
-
-def _helper() -> _Zygote:
-    global _zygote
+def _helper(env: dict[str, str]) -> _Zygote:
+    """The helper whose interpreter started with `env`'s start-up variables."""
+    key = _startup_key(env)
     with _starting:
-        if _zygote is None or not _zygote.alive():
-            _zygote = _Zygote(_helper_env())
-        return _zygote
+        helper = _zygotes.get(key)
+        if helper is None or not helper.alive():
+            rest = {k: v for k, v in os.environ.items() if not k.startswith(STARTUP_PREFIXES)}
+            helper = _zygotes[key] = _Zygote({**rest, **dict(key)})
+        return helper
 
 
 class WarmProcess:
@@ -165,21 +162,27 @@ class WarmProcess:
 
 
 def start(
-    args: list[str], *, cwd: Path | None, env: dict[str, str], stdout: Path, stderr: Path
-) -> WarmProcess | None:
-    """Start `python -m watcher *args` with its output going to the files `stdout` and `stderr`;
-    None when it must be a plain subprocess."""
-    if not is_warmable(env):
-        return None
-    helper = _helper()
+    args: list[str],
+    *,
+    cwd: Path | None,
+    env: dict[str, str],
+    stdout: Path,
+    stderr: Path,
+    script: Path | None = None,
+) -> WarmProcess:
+    """Start `python -m watcher *args` (or `python script *args`) with its output going to the
+    files `stdout` and `stderr`."""
+    helper = _helper(env)
     request = {
         "args": args,
+        "script": None if script is None else str(script),
         "cwd": str(cwd if cwd is not None else Path.cwd()),
         "env": env,
         "stdout": str(stdout),
         "stderr": str(stderr),
     }
-    return WarmProcess(helper, helper.spawn(request), [sys.executable, "-m", "watcher", *args])
+    command = [sys.executable, *(["-m", "watcher"] if script is None else [str(script)]), *args]
+    return WarmProcess(helper, helper.spawn(request), command)
 
 
 def _decode(data: bytes) -> str:
@@ -191,17 +194,20 @@ def _decode(data: bytes) -> str:
 
 
 def run(
-    args: list[str], *, cwd: Path | None, env: dict[str, str], timeout: float | None
-) -> subprocess.CompletedProcess[str] | None:
-    """`python -m watcher *args` as subprocess.run(capture_output=True, text=True, timeout=...)
-    returns it; None when it must be a plain subprocess."""
+    args: list[str],
+    *,
+    cwd: Path | None,
+    env: dict[str, str],
+    timeout: float | None,
+    script: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m watcher *args` (or `python script *args`) as subprocess.run(capture_output=True,
+    text=True, timeout=...) returns it."""
     with tempfile.TemporaryDirectory(prefix="warmcli-") as scratch:
         out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
         out.touch()
         err.touch()
-        process = start(args, cwd=cwd, env=env, stdout=out, stderr=err)
-        if process is None:
-            return None
+        process = start(args, cwd=cwd, env=env, stdout=out, stderr=err, script=script)
         try:
             code = process.wait(timeout)
         except subprocess.TimeoutExpired:  # as subprocess.run does: kill, wait, raise
@@ -273,13 +279,19 @@ def _become(request: dict[str, Any]) -> None:
         opened = os.open(path, flags, 0o644)
         os.dup2(opened, fd)
         os.close(opened)
-    sys.path[0] = os.getcwd()  # what `python -m` puts first on the path
     # the one module that reads the environment when it is imported (the tests' crash points)
     from watcher.db import crashpoints
 
     importlib.reload(crashpoints)
-    sys.argv = ["-m", *request["args"]]
-    runpy.run_module("watcher", run_name="__main__", alter_sys=True)
+    script = request["script"]
+    if script is None:
+        sys.path[0] = os.getcwd()  # what `python -m` puts first on the path
+        sys.argv = ["-m", *request["args"]]
+        runpy.run_module("watcher", run_name="__main__", alter_sys=True)
+    else:
+        sys.path[0] = os.path.dirname(script)  # what `python script` puts first
+        sys.argv = [script, *request["args"]]
+        runpy.run_path(script, run_name="__main__")
     sys.exit(0)
 
 
