@@ -48,11 +48,13 @@ class _Zygote:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
+        # the helper's own stderr: why it died, if it does
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115  (open for the helper's whole life)
         self.proc = subprocess.Popen(
             [sys.executable, __file__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log,
             env=env,
             cwd=ROOT,
         )
@@ -81,6 +83,11 @@ class _Zygote:
     def alive(self) -> bool:
         return not self.dead and self.proc.poll() is None
 
+    def failure(self, what: str) -> RuntimeError:
+        self.log.seek(0)
+        said = self.log.read().decode("utf-8", "replace")
+        return RuntimeError(f"the warm regwatch helper process {what}:\n{said}")
+
     def spawn(self, request: dict[str, Any]) -> int:
         """Fork a child for `request`; its pid."""
         assert self.proc.stdin is not None
@@ -91,7 +98,7 @@ class _Zygote:
             self.proc.stdin.flush()
         with self.changed:
             if not self.changed.wait_for(lambda: number in self.forked or self.dead, 60) or self.dead:
-                raise RuntimeError("the warm regwatch helper process did not fork")
+                raise self.failure("did not fork")
             return self.forked.pop(number)
 
     def exit_code(self, pid: int, timeout: float | None) -> int | None:
@@ -99,7 +106,7 @@ class _Zygote:
         with self.changed:
             self.changed.wait_for(lambda: pid in self.exits or self.dead, timeout)
             if pid not in self.exits and self.dead:
-                raise RuntimeError("the warm regwatch helper process died")
+                raise self.failure("died")
             return self.exits.get(pid)
 
     def close(self) -> None:
@@ -111,6 +118,7 @@ class _Zygote:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log.close()
 
 
 _zygotes: dict[tuple[tuple[str, str], ...], _Zygote] = {}  # by the start-up variables they run with
