@@ -4,7 +4,7 @@
     python bench/related_eval.py --ablation   # what each part of the ranking adds (dev only)
     python bench/related_eval.py -v --split dev   # every update with its top 3 (+ right, ? maybe)
 
-The set (tests/related/fr2024/set.json, built by bench/related_set.py, see SOURCE.md
+The set (tests/related/evalset/set.json, built by bench/related_set.py, see SOURCE.md
 there) is indexed in a real SQLite database through the real Store: every candidate is an
 item of the `us-federal-register` feed (role "related"), each update a real change of its
 agency's watched source whose new item carries the document's text. Updates are linked
@@ -62,6 +62,8 @@ ABLATIONS: dict[str, Ranking] = {
     "- identifiers": Ranking(identifiers=False),
     "- named acts": Ranking(acts=False),
     "- title phrases": Ranking(phrases=False),
+    "- body key phrases": Ranking(body_phrases=0),
+    "- proceeding rule": Ranking(proceeding_holders=0),
     "- date decay": Ranking(date_decay=False),
     "- rarity rule for shown links": Ranking(rarity=0.0),
     "+ rank fusion (RRF)": Ranking(fusion=True),

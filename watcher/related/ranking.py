@@ -21,6 +21,10 @@ from watcher.related.text import is_content_word, stem, stems, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
 CANDIDATES = 25
+#: When too many of the best matches were filtered out (other dates, the same source), the
+#: ranking is read again this many times wider. Every read scores all matches again (BM25
+#: needs them all to sort), so few wide reads cost less than many narrow ones.
+WIDEN = 16
 RETRIEVAL_BUDGET = 2000
 #: Candidates are matched on their title, summary and this much of their followed text.
 MATCH_TEXT = 6000
@@ -30,6 +34,9 @@ MATCH_TEXT = 6000
 FALLBACK_RECENT = 20_000
 TITLE_BONUS = 0.5
 TITLE_SHARE = 0.3
+#: Identifier kinds that can name one proceeding or document (a docket, a RIN, a file or case
+#: code, a cited FR document); a CFR part or an EU act is cited by every rule under it.
+PROCEEDING_SCHEMES = frozenset({"docket", "rin", "code", "fr-doc", "fr-cite", "circular", "gazette"})
 BM25_WEIGHT = 0.1
 DATE_DECAY = 0.15
 #: Reciprocal rank fusion: 1 / (RRF_K + rank) per list, the sum scaled to at most FUSION_WEIGHT.
@@ -56,6 +63,7 @@ class Candidate:
     evidence: float = 0.0  # matched identifier weight
     rarity: float = 0.0  # of its rarest matched feature: idf(df) / idf(1), 1 = unique to the two
     identifier_rarity: float = 0.0  # the same, of its rarest matched identifier
+    proceeding: bool = False  # shares an identifier of one proceeding (Ranking.proceeding_holders)
 
 
 def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
@@ -117,10 +125,10 @@ def retrieve(
     )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
     limit = CANDIDATES * 4
+    rows: dict[int, tuple] = {}  # fetched rows, kept when the ranking is read again wider
     while True:
         ranked = db.execute(ranked_sql, [expression, since_rowid, limit]).fetchall()
-        rows: dict[int, tuple] = {}
-        ids = [r[0] for r in ranked]
+        ids = [r[0] for r in ranked if r[0] not in rows]
         for chunk in range(0, len(ids), 500):
             part = ids[chunk : chunk + 500]
             marks = ",".join("?" for _ in part)
@@ -144,7 +152,7 @@ def retrieve(
                 return candidates
         if len(ranked) < limit:
             return candidates
-        limit *= 4
+        limit *= WIDEN
 
 
 def score(
@@ -180,14 +188,20 @@ def score(
             candidate.rarity = max(candidate.rarity, rarity)
             if feature.kind == "identifier":
                 candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
+                candidate.proceeding |= _names_proceeding(feature, vocab, ranking.proceeding_holders)
             bonus = (
                 TITLE_BONUS
                 if ranking.title_bonus and _in_title(feature, title_stems, candidate.title)
                 else 0.0
             )
             value += feature.weight * (1.0 + bonus)
-        result = value / total
-        if ranking.title_coverage:
+        candidate.score = value / total
+    # A candidate of the same proceeding makes identifiers the evidence: title words shared
+    # with the candidate's title then mostly mark the same template (see Ranking).
+    title_share = ranking.title_coverage and not any(c.proceeding for c in candidates)
+    for candidate in candidates:
+        result = candidate.score
+        if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
             share = _title_share(candidate.title, doc_stems, title_weights)
@@ -271,6 +285,17 @@ class Shared:
         if feature.kind == "phrase":
             return (feature.stems[0], feature.stems[1]) in self.pairs
         return feature.stems[0] in self.stems
+
+
+def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:
+    """Is a shared identifier one proceeding's: of a proceeding kind and held by at most `most`
+    items (the document and the candidate at least)? Counted only for identifiers a candidate
+    shares, and not at all when its rarest token is already that rare."""
+    if not most or feature.scheme not in PROCEEDING_SCHEMES:
+        return False
+    if feature.cost <= most or len(feature.stems) == 1:
+        return 1 < feature.cost <= most
+    return 1 < vocab.holders(feature.query, feature.cost) <= most
 
 
 def _in_order(tokens: Sequence[str], wanted: Sequence[str], near: int) -> bool:

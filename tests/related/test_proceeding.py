@@ -1,0 +1,75 @@
+"""A candidate of the same proceeding (a shared docket or file number held by a handful of
+items) makes identifiers the evidence: the candidate-title share, which favours notices of
+the same template, is then not used. Real Federal Register documents from the evaluation
+set's development half: an SEC filing, its withdrawal (the same file number), and other
+filings of the same exchange (another matter, the same title template)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bench.related_eval import load
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.store import Store
+from watcher.model import FetchResult, Item, Snapshot, Source
+from watcher.related.linking import LinkTarget, Ranking, rank
+
+NOW = datetime(2024, 1, 10, 12, tzinfo=UTC)
+FILING, WITHDRAWAL = "2023-29007", "2024-00082"  # SR-MEMX-2023-40
+SIBLINGS = ("2024-00079", "2024-00080")  # other MEMX fee filings
+
+
+def _save(store: Store, source_id: str, role: str, entries: list[dict]) -> None:
+    source = Source(
+        id=source_id, url=f"https://{source_id}.example.org/", kind="json", name=source_id, role=role
+    )
+    store.sync_sources([source], NOW)
+    items = tuple(Item(e["id"], e["title"], e["link"], e["date"], summary=e["text"]) for e in entries)
+    store.save_baseline(
+        source,
+        FetchResult(source.url, source.url, 200),
+        Snapshot(items=items),
+        NOW,
+        duration=0,
+        body_hash="",
+        config_hash="",
+        health=HealthPolicy(),
+    )
+
+
+def _scores(tmp_path, doc_id: str, candidate_ids: tuple[str, ...], ranking: Ranking) -> dict[str, float]:
+    by_id = {c["id"]: c for c in load()["candidates"]}
+    store = Store(tmp_path / f"{doc_id}-{ranking.proceeding_holders}-{ranking.title_coverage}.sqlite")
+    try:
+        _save(store, "us-federal-register", "related", [by_id[c] for c in candidate_ids])
+        doc = by_id[doc_id]
+        _save(store, "us-fr-sec", "watch", [doc])  # the document is indexed, as in a real change
+        target = LinkTarget(
+            doc["id"], doc["title"], doc["text"], "us-fr-sec", date.fromisoformat(doc["date"])
+        )
+        links = rank(store.db, target, detected=NOW, ranking=ranking)
+        return {link.link.rstrip("/").rsplit("/", 2)[-2]: link.score for link in links}
+    finally:
+        store.close()
+
+
+def test_a_shared_file_number_turns_the_title_share_off(tmp_path):
+    defaults = _scores(tmp_path, FILING, (WITHDRAWAL, *SIBLINGS), Ranking())
+    always = _scores(tmp_path, FILING, (WITHDRAWAL, *SIBLINGS), Ranking(proceeding_holders=0))
+    never = _scores(tmp_path, FILING, (WITHDRAWAL, *SIBLINGS), Ranking(title_coverage=""))
+    assert set(defaults) == {WITHDRAWAL, *SIBLINGS}
+    assert defaults == never  # identifiers decide: the same scores as with the title share off
+
+    def lead(scores: dict[str, float]) -> float:
+        return scores[WITHDRAWAL] - max(scores[s] for s in SIBLINGS)
+
+    # With the title share, the template siblings close in on the withdrawal.
+    assert lead(defaults) > lead(always) > 0
+
+
+def test_without_a_shared_proceeding_the_title_share_stays(tmp_path):
+    """The siblings share the exchange's title template with the filing, not its file number."""
+    defaults = _scores(tmp_path, FILING, SIBLINGS, Ranking())
+    always = _scores(tmp_path, FILING, SIBLINGS, Ranking(proceeding_holders=0))
+    never = _scores(tmp_path, FILING, SIBLINGS, Ranking(title_coverage=""))
+    assert defaults == always != never
