@@ -168,6 +168,7 @@ class Regwatch:
             ]
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        compile_checkout()
         for key in ("REGWATCH_CONFIG", "REGWATCH_DB", "SLACK_BOT_TOKEN"):
             self.env.pop(key, None)
 
@@ -244,6 +245,16 @@ class Urlwatch:
 
 
 TOOLS = {"regwatch": Regwatch, "urlwatch": Urlwatch}
+
+
+def compile_checkout() -> None:
+    """Byte-compile regwatch's packages in the checkout, as `pip install` does for an installed
+    package (and did for urlwatch in its virtualenv). Without it, a machine that sets
+    PYTHONDONTWRITEBYTECODE (this one does) compiles ~160 modules from source on every run:
+    ~0.15 s of CPU that no installed regwatch spends. Stale files are never used: Python
+    checks each source file's size and time against its bytecode."""
+    packages = [str(ROOT / name) for name in ("watcher", "sources", "alerts")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], check=True, capture_output=True)
 
 
 def ensure_urlwatch() -> None:

@@ -10,7 +10,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
-from sources.links import absolute, canonical, without_tracking
+from sources.links import PLAIN_URL, absolute, canonical, without_tracking
 from sources.text import clean_line
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -184,8 +184,15 @@ def is_document(link: str) -> bool:
     each revision but the document stays the same."""
     if not link:
         return False
-    path = urlsplit(link).path.lower()
-    return path.endswith(DOCUMENT_SUFFIXES)
+    if PLAIN_URL.fullmatch(link):
+        # A plain URL ends with its path, which starts with "/" (no query or fragment), and no
+        # suffix contains "/": the link ends with a suffix exactly when its path does.
+        return link.lower().endswith(DOCUMENT_SUFFIXES)
+    return _is_document_parsed(link)
+
+
+def _is_document_parsed(link: str) -> bool:
+    return urlsplit(link).path.lower().endswith(DOCUMENT_SUFFIXES)
 
 
 def _first(element, css: str | None):

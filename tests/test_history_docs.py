@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
 import pytest
 
 from watcher.cli import main
@@ -51,5 +52,5 @@ def test_every_table_view_and_column_is_documented(tmp_path):
 
 @pytest.mark.parametrize("command", ["history", "show", "snapshot", "search", "export", "vacuum", "ui"])
 def test_history_commands_are_in_the_readme(command):
-    assert command in main.commands
+    assert command in main.list_commands(click.Context(main))
     assert f"`regwatch {command}" in DOCS

@@ -64,7 +64,7 @@ def build_dataclass(
     """Build a frozen dataclass from a TOML table, checking keys and types by annotation."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, got {data!r}")
-    fields = {config_key(f): f for f in dataclasses.fields(cls)}
+    fields, required = _fields(cls)
     hints = _type_hints(cls)
     values: dict[str, Any] = {}
     for key, value in data.items():
@@ -75,14 +75,7 @@ def build_dataclass(
             values[name] = value
         else:
             values[name] = _coerce(value, hints[name], f"{where}: {key}")
-    missing = [
-        key
-        for key, f in fields.items()
-        if f.init
-        and f.name not in values
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-    ]
+    missing = [key for key in required if fields[key].name not in values]
     if missing:
         raise ConfigError(f"{where}: missing required key {missing[0]!r}")
     try:
@@ -92,14 +85,46 @@ def build_dataclass(
 
 
 @functools.cache
+def _fields(cls: type) -> tuple[dict[str, dataclasses.Field], tuple[str, ...]]:
+    """A config dataclass's fields by config key, and the keys it requires (in field order).
+
+    Worked out once per class: a config of 10,000 sources builds 20,000 dataclasses."""
+    fields = {config_key(f): f for f in dataclasses.fields(cls)}
+    required = tuple(
+        key
+        for key, f in fields.items()
+        if f.init and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
+    return fields, required
+
+
+def _shape(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    """`typing.get_origin` and `typing.get_args` of an annotation, worked out once per annotation."""
+    try:
+        return _shape_of(hint)
+    except TypeError:  # an annotation that cannot be hashed
+        return typing.get_origin(hint), typing.get_args(hint)
+
+
+@functools.cache
+def _shape_of(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    return typing.get_origin(hint), typing.get_args(hint)
+
+
+#: Annotations checked by `expect` alone (the last branch of `_coerce`, taken at once).
+SCALARS = (str, int, float, bool)
+
+
+@functools.cache
 def _type_hints(cls: type) -> dict[str, Any]:
     """Resolved annotations of a config dataclass (resolving them costs ~0.3 ms per source)."""
     return typing.get_type_hints(cls)
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
+    if hint in SCALARS:
+        return expect(value, hint, where)
+    origin, args = _shape(hint)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None

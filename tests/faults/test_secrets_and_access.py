@@ -391,9 +391,11 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def has_run_command() -> bool:
+    import click
+
     from watcher.cli import main
 
-    run = main.commands.get("run")
+    run = main.get_command(click.Context(main), "run")
     return run is not None and any("--health-port" in p.opts for p in run.params)
 
 

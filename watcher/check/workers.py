@@ -1,4 +1,4 @@
-"""Extract off the event loop: a process pool, sized to the cores, behind `Context.extract`.
+"""Extract off the event loop: worker processes, as many as cores but one, behind `Context.extract`.
 
 Parsing a 60 KB listing and reading its 50 items costs several milliseconds of CPU in
 lxml and Python; done on the event loop it stalls every fetch in flight, and one core
@@ -13,25 +13,33 @@ What it keeps: the same `kind.extract` runs, so snapshots are identical; an
 
 What it bounds: each extraction in a worker has a hard deadline (the source's
 `check_timeout`, else `timeout`). Past it, or when the check awaiting it is cancelled
-(its check deadline, or shutdown), the worker is killed and replaced (pebble's
-`ProcessPool` does this per task) and the source fails with reason `timeout`; the event
+(its check deadline, or shutdown), the worker is killed and replaced and the
+source fails with reason `timeout`; the event
 loop never waits on a runaway page. A worker that dies (a crash in a parser, the OOM
 killer) is replaced and the extraction tried once more in a fresh worker; a second death
 fails the source (reason `crash`), never the service.
+
+The workers are plain child processes (`watcher.check.extractworker`: pickles over a pipe),
+not a multiprocessing pool: spawning through multiprocessing also starts its resource
+tracker, a third Python process of ~14 MB, and loads the pool's machinery in each worker.
+Each worker serves one task at a time; a blocking call per task runs in a thread, so the
+event loop never waits on a pipe, and a worker outlives event loops (one per pass).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import multiprocessing
 import os
-from collections.abc import Coroutine
+import pickle
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
-from pebble import ProcessExpired, ProcessPool
-
 from sources.base import SourceKind
+from watcher.check.extractworker import BOOTSTRAP, read_frame, write_frame
 from watcher.errors import ExtractError, FetchError, Reason
 from watcher.model import FetchResult, Snapshot, Source
 
@@ -42,11 +50,7 @@ MIN_BYTES = 16 * 1024
 
 
 def extract(kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
-    """What a worker runs (a module-level function, so the pool can pickle it by name).
-
-    The snapshot's fingerprint is computed here too: it is cached on the instance and
-    pickled back with it, so the main process does not hash it again.
-    """
+    """Extract inline, computing the fingerprint as a worker does (it is cached on the instance)."""
     snapshot = kind.extract(fetched, source)
     _ = snapshot.fingerprint
     return snapshot
@@ -62,6 +66,55 @@ def default_workers() -> int:
     return cores - 1 if cores > 1 else 0
 
 
+class WorkerDied(Exception):
+    """The worker process ended before it answered (a crash in a parser, the OOM killer, a kill)."""
+
+    def __init__(self, exitcode: int | None) -> None:
+        super().__init__(f"the extraction worker ended (exit code {exitcode})")
+        self.exitcode = exitcode
+
+
+class Worker:
+    """One worker process and its two pipes; one task at a time."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", BOOTSTRAP], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.tasks, self.answers = self.process.stdin, self.process.stdout
+        write_frame(self.tasks, pickle.dumps(sys.path))
+
+    def call(self, payload: bytes) -> tuple[bool, Any]:
+        """Send one task and wait for its answer (blocking: run it in a thread)."""
+        try:
+            write_frame(self.tasks, payload)
+            frame = read_frame(self.answers)
+        except (OSError, ValueError):  # a broken or closed pipe: the worker is gone
+            frame = None
+        if frame is None:
+            self.stop()
+            raise WorkerDied(self.process.returncode)
+        answer: tuple[bool, Any] = pickle.loads(frame)
+        return answer
+
+    def kill(self) -> None:
+        """Stop it now; a `call` waiting on it then ends with `WorkerDied` and reaps it."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+    def stop(self) -> None:
+        """Close its input (it exits at end of input), wait briefly, kill if it lingers."""
+        for pipe in (self.tasks, self.answers):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.process.wait()
+
+
 class ProcessExtractor:
     """An `Extractor` for `Context.extract` that parses big bodies in worker processes."""
 
@@ -71,7 +124,9 @@ class ProcessExtractor:
         self.workers = default_workers() if workers is None else workers
         self.min_bytes = min_bytes
         self.timeout = timeout
-        self._pool: ProcessPool | None = None
+        self._pool: list[Worker] | None = None  # every started worker; None until the first
+        self._idle: list[Worker] = []
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     def __call__(
         self, kind: SourceKind, fetched: FetchResult, source: Source
@@ -82,42 +137,72 @@ class ProcessExtractor:
 
     async def _in_worker(self, kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
         limit = _deadline(source, self.timeout)
-        for attempt in (1, 2):
-            pool = self._pool or self._start()
-            future = pool.schedule(extract, args=(kind, fetched, source), timeout=limit)
-            try:
-                # Cancelling this await (check deadline, shutdown) cancels the task: pebble
-                # then kills the worker running it and starts a fresh one.
-                return await asyncio.wrap_future(future)
-            except TimeoutError as exc:
-                raise FetchError(
-                    f"extraction of {fetched.final_url} took longer than {limit:g}s;"
-                    " the worker was stopped (a page built to be slow to read, or a runaway"
-                    " `ignore` pattern)",
-                    reason=Reason.TIMEOUT,
-                ) from exc
-            except ProcessExpired as exc:
-                if attempt == 2:
-                    raise ExtractError(
-                        f"the extraction worker died twice reading {fetched.final_url}"
-                        f" (exit code {exc.exitcode}; out of memory?)",
-                        reason=Reason.CRASH,
+        payload = pickle.dumps((kind, fetched, source), protocol=pickle.HIGHEST_PROTOCOL)
+        async with self._slot():
+            for attempt in (1, 2):
+                worker = self._take()
+                try:
+                    ok, value = await asyncio.wait_for(asyncio.to_thread(worker.call, payload), limit)
+                except TimeoutError as exc:
+                    self._discard(worker)
+                    raise FetchError(
+                        f"extraction of {fetched.final_url} took longer than {limit:g}s;"
+                        " the worker was stopped (a page built to be slow to read, or a runaway"
+                        " `ignore` pattern)",
+                        reason=Reason.TIMEOUT,
                     ) from exc
-                logger.warning("an extraction worker died reading %s; trying a fresh one", source.id)
+                except WorkerDied as exc:
+                    self._discard(worker)
+                    if attempt == 2:
+                        raise ExtractError(
+                            f"the extraction worker died twice reading {fetched.final_url}"
+                            f" (exit code {exc.exitcode}; out of memory?)",
+                            reason=Reason.CRASH,
+                        ) from exc
+                    logger.warning("an extraction worker died reading %s; trying a fresh one", source.id)
+                    continue
+                except BaseException:
+                    # Cancelled (check deadline, shutdown): the worker may still be reading the
+                    # page; kill it rather than wait, a fresh one takes its place.
+                    self._discard(worker)
+                    raise
+                self._idle.append(worker)
+                if ok:
+                    return value  # type: ignore[no-any-return]
+                raise value
         raise AssertionError("unreachable")
 
-    def _start(self) -> ProcessPool:
-        # spawn: fresh interpreters that import only what extraction needs, instead of
-        # forked copies of a parent holding 10,000 sources (and its threads and sockets).
-        self._pool = ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("spawn"))
-        return self._pool
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """At most `workers` tasks at once (a semaphore belongs to one event loop: one per loop)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.workers))
+        async with self._slots[1]:
+            yield
+
+    def _take(self) -> Worker:
+        if self._idle:
+            return self._idle.pop()
+        worker = Worker()
+        if self._pool is None:
+            self._pool = []
+        self._pool.append(worker)
+        return worker
+
+    def _discard(self, worker: Worker) -> None:
+        worker.kill()
+        if self._pool is not None and worker in self._pool:
+            self._pool.remove(worker)
 
     def close(self) -> None:
-        """Stop the workers (a stuck one is killed, not waited for)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.stop()
-            pool.join()
+        """Stop the workers (a busy one is killed, not waited for)."""
+        workers, self._pool, idle, self._idle = self._pool or [], None, self._idle, []
+        for worker in workers:
+            if worker in idle:
+                worker.stop()
+            else:
+                worker.kill()
 
     def __enter__(self) -> ProcessExtractor:
         return self

@@ -11,18 +11,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from watcher import __version__
+from watcher.cli.commands import COMMANDS
+from watcher.cli.lazy import LazyGroup
 from watcher.config import Config, load_config
 from watcher.db.store import Store
 from watcher.db.trouble import explain
 from watcher.db.waiting import WaitingChannel
 from watcher.errors import ConfigError, DatabaseError, UnknownName, WatchError
 from watcher.settings import resolve
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # also a database that cannot be used: restarting will not fix either
@@ -79,11 +83,13 @@ def hoist_global_options(args: Sequence[str], commands: Sequence[str]) -> list[s
     return hoisted + head + tail
 
 
-class RegwatchGroup(click.Group):
-    """Turns regwatch errors into one clear line and an exit code."""
+class RegwatchGroup(LazyGroup):
+    """Turns regwatch errors into one clear line and an exit code; loads commands lazily."""
+
+    lazy_commands = COMMANDS
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, hoist_global_options(args, list(self.commands)))
+        return super().parse_args(ctx, hoist_global_options(args, self.list_commands(ctx)))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -247,6 +253,8 @@ def main(
 
 def console() -> Console:
     """A rich console that never interprets page text as markup (callers pass markup=False)."""
+    from rich.console import Console  # only the commands that print tables load rich
+
     return Console(highlight=False, soft_wrap=True)
 
 

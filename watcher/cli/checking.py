@@ -9,15 +9,6 @@ import sys
 from collections.abc import Callable, Iterator
 
 import click
-from rich.console import Console as RichConsole
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from alerts.outbox import deliver_due
 from alerts.render import safe
@@ -59,6 +50,17 @@ def progress_for(total: int) -> Iterator[Callable[[Outcome], None]]:
     if not sys.stderr.isatty():
         yield lambda outcome: click.echo(outcome_line(outcome), err=True)
         return
+    # rich only for a live bar on a terminal: a piped or scheduled run never loads it.
+    from rich.console import Console as RichConsole
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = RichConsole(stderr=True, highlight=False, markup=False, emoji=False)
     with Progress(
         SpinnerColumn(),

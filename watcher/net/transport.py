@@ -49,9 +49,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self.max_connections = max_connections
         self.keepalive_expiry = keepalive_expiry
-        self.ssl_context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify)
+        self._verify = verify
+        self._ssl_context = verify if isinstance(verify, ssl.SSLContext) else None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """httpx's context (its CA bundle), made on the first https request: loading the bundle
+        costs ~60 ms of CPU that a pass over http:// pages only would spend for nothing."""
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context(self._verify)
+        return self._ssl_context
 
     def _session_for_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -61,7 +70,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 limit=self.max_connections,
                 limit_per_host=0,  # the fetcher enforces per-host limits itself
                 keepalive_timeout=self.keepalive_expiry,
-                ssl=self.ssl_context,
                 resolver=PinnedResolver(),
                 use_dns_cache=False,
             )
@@ -82,6 +90,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout", {})
         body = await request.aread()
         url = URL(str(request.url), encoded=True)
+        # Every TLS connection uses httpx's context, given per request so that it is made only
+        # when an https URL is fetched (the connector never connects on its own).
+        tls = {"ssl": self.ssl_context} if url.scheme == "https" else {}
         try:
             response = await session.request(
                 request.method,
@@ -90,6 +101,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,
                 compress=None,
+                **tls,  # type: ignore[arg-type]
                 timeout=aiohttp.ClientTimeout(
                     total=None,
                     sock_connect=timeouts.get("connect"),

@@ -10,15 +10,19 @@ with the whole state again.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from alerts.base import Channel
-from alerts.slack import Slack
 from watcher.db.store import Store
 from watcher.db.workstate import Action
 from watcher.errors import DeliveryError, WatchError
 from watcher.model import Alert, WorkState
+
+if TYPE_CHECKING:
+    from alerts.slack import Slack
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +38,12 @@ class Applied:
 
 def slack_of(channel: Channel) -> Slack | None:
     """The channel as a Slack channel, if it is one with buttons."""
-    return channel if isinstance(channel, Slack) and channel.has_buttons else None
+    # Until a Slack channel is built its module is not loaded (the channel registry imports
+    # a channel's module when its kind is configured), and then no channel can be one.
+    module = sys.modules.get("alerts.slack")
+    if module is None or not isinstance(channel, module.Slack):
+        return None
+    return channel if channel.has_buttons else None
 
 
 @dataclass(frozen=True)

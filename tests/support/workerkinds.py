@@ -1,0 +1,30 @@
+"""Source kinds that report on the extraction worker they run in (tests of watcher.check.workers).
+
+They must live in an importable module: a worker unpickles a kind by its module and name.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from sources.base import SourceKind
+from watcher.model import FetchResult, Snapshot, Source
+
+
+class Crashing(SourceKind):
+    """Ends its process at once, as a crash in a C parser or the OOM killer would."""
+
+    kind = "crashing"
+
+    def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
+        os._exit(70)
+
+
+class Introspecting(SourceKind):
+    """Answers with the modules loaded in the process that extracted, and its pid."""
+
+    kind = "introspecting"
+
+    def extract(self, fetched: FetchResult, source: Source) -> Snapshot:
+        return Snapshot(blocks=(str(os.getpid()), *sorted(sys.modules)))

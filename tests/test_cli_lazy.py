@@ -1,0 +1,64 @@
+"""The command line loads only the module of the command it runs, and still knows every command."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from watcher.cli import main
+from watcher.cli.commands import COMMANDS, MODULES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_registered_command_is_in_the_lazy_list():
+    for module in MODULES:
+        importlib.import_module(module)
+    ctx = click.Context(main)
+    registered = {name: command.callback.__module__ for name, command in main.commands.items()}
+    assert registered == COMMANDS
+    assert main.list_commands(ctx) == sorted(COMMANDS)
+
+
+def _modules_loaded_by(args: list[str], tmp_path: Path) -> tuple[set[str], subprocess.CompletedProcess]:
+    """The modules `python -m watcher ARGS` has imported when it exits (written by an atexit hook)."""
+    probe = tmp_path / "probe.py"
+    out = tmp_path / "modules.json"
+    probe.write_text(
+        "import atexit, json, runpy, sys\n"
+        f"atexit.register(lambda: open({str(out)!r}, 'w').write(json.dumps(sorted(sys.modules))))\n"
+        f"sys.argv = ['regwatch', *{args!r}]\n"
+        "runpy.run_module('watcher', run_name='__main__')\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for key in ("REGWATCH_CONFIG", "REGWATCH_DB"):
+        env.pop(key, None)
+    done = subprocess.run(
+        [sys.executable, str(probe)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    return set(json.loads(out.read_text(encoding="utf-8"))), done
+
+
+def test_a_command_loads_its_own_module_and_not_the_others(tmp_path):
+    loaded, done = _modules_loaded_by(["kinds"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "listing" in done.stdout
+    assert "watcher.cli.setup" in loaded
+    others = {m for m in MODULES if m != "watcher.cli.setup"}
+    assert not others & loaded
+
+
+def test_help_lists_every_command_with_its_help(tmp_path):
+    loaded, done = _modules_loaded_by(["--help"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    listed = [line.split()[0] for line in done.stdout.split("Commands:", 1)[1].splitlines() if line.strip()]
+    assert listed == sorted(COMMANDS)
+    assert "One pass over all (or the given) sources" in done.stdout
+    assert set(MODULES) <= loaded

@@ -1,0 +1,38 @@
+"""Bot-wall markers are found in a page's bytes exactly when they are in its casefolded text."""
+
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from watcher.net import botwall
+from watcher.net.botwall import Folded
+
+
+def test_the_characters_that_fold_into_ascii_are_all_listed():
+    folding = [
+        chr(c)
+        for c in range(128, sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF and any(ord(x) < 128 for x in chr(c).casefold() + chr(c).lower())
+    ]
+    assert folding
+    assert sorted(botwall.FOLDS_TO_ASCII) == folding
+
+
+MARKERS = [*botwall.STRONG_MARKERS, *botwall.WALL_MARKERS, "captcha", "ss", "st", "fi", "k", "i", "ABC", "é"]
+PIECES = st.one_of(
+    st.sampled_from(MARKERS),
+    st.sampled_from([m.upper() for m in MARKERS]),
+    st.sampled_from(["ß", "İ", "ſ", "\u212a", "ﬁ", "ﬅ", "—", "›", "Σ", "é", "\u0307", "&#32;", "<b>", " "]),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(PIECES, max_size=12).map("".join), st.sampled_from(MARKERS))
+def test_a_marker_is_in_folded_exactly_when_in_the_casefolded_text(text, marker):
+    folded = Folded(text)
+    assert (marker.casefold() in folded) == (marker.casefold() in text.casefold())
+    assert (marker in folded) == (marker in text.casefold())
