@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import warmcli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,18 +52,12 @@ def write_config(
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `regwatch` command line in a subprocess."""
+    """Run the real `regwatch` command line in a process of its own (forked from a warm helper
+    that has imported it already, tests/support/warmcli.py)."""
     # The caller's REGWATCH_* never leak in; a test passes its own through `env`.
     inherited = {k: v for k, v in os.environ.items() if k not in ("REGWATCH_CONFIG", "REGWATCH_DB")}
     full_env = {**inherited, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "watcher", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return warmcli.run([os.fspath(a) for a in args], cwd=cwd, env=full_env, timeout=timeout)
 
 
 def run_remind(
@@ -75,12 +70,12 @@ def run_remind(
     full_env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", **(env or {})}
     if crash:
         full_env["REGWATCH_CRASH_AT"] = crash
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "tests/support/remindrun.py"), str(config), moment, *more],
+    result = warmcli.run(
+        [str(config), moment, *more],
+        cwd=None,
         env=full_env,
-        capture_output=True,
-        text=True,
         timeout=120,
+        script=ROOT / "tests/support/remindrun.py",
     )
     assert (result.returncode == 137) == bool(crash), result.stderr
     return result

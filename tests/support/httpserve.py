@@ -50,7 +50,9 @@ class _Server(ThreadingHTTPServer):
 class LocalServer:
     """Serves `respond` on 127.0.0.1 (a free port unless `port` is given) until `close()`."""
 
-    def __init__(self, respond: Responder, *, port: int = 0, poll_interval: float = 0.5) -> None:
+    # close() waits for serve_forever to notice the shutdown: at most one poll interval, which
+    # every test using a server pays in its teardown (socketserver's default is 0.5 s).
+    def __init__(self, respond: Responder, *, port: int = 0, poll_interval: float = 0.05) -> None:
         self.respond = respond
         self.server = _Server(("127.0.0.1", port), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, args=(poll_interval,), daemon=True)

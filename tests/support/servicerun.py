@@ -7,14 +7,14 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import warmcli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,14 +48,13 @@ class Service:
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
         full_env.pop("REGWATCH_CONFIG", None)
         full_env.pop("REGWATCH_DB", None)
-        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "watcher", "--config", str(config), *options, "run", *args],
-                stdout=out,
-                stderr=err,
-                env=full_env,
-                cwd=config.parent,
-            )
+        command = ["--config", str(config), *options, "run", *args]
+        self.out_path.write_text("")
+        self.err_path.write_text("")
+        # forked from the warm helper that has the command line imported (tests/support/warmcli.py)
+        self.proc = warmcli.start(
+            command, cwd=config.parent, env=full_env, stdout=self.out_path, stderr=self.err_path
+        )
 
     @property
     def stdout(self) -> str:
