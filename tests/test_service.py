@@ -236,13 +236,17 @@ def test_retry_after_holds_the_next_check_even_across_a_restart(site, config_fil
     db = tmp_path / "regwatch.db"
     first = start_service(config, name="first").wait_started()
     wait_for(lambda: check_count(db, "news", "failed") == 1, 10, "the 429")
+    # The check's row (with the hold) commits first, the service's planned next run just
+    # after it; wait until the plan is written after the hold, then check the plan honours it.
     held, planned = wait_for(
         lambda: [
-            r for r in db_rows(db, "SELECT retry_after_until, next_run_at FROM sources") if r[0] and r[1]
+            r
+            for r in db_rows(db, "SELECT retry_after_until, next_run_at, last_check_at FROM sources")
+            if r[0] and r[1] and r[2] and r[1] > r[2]
         ],
         5,
-        "the hold to be recorded",
-    )[0]
+        "the hold and the next run after it to be recorded",
+    )[0][:2]
     assert planned >= held  # the next run waits for Retry-After, not for `every = 1s`
     assert first.stop(timeout=10) == 0
 

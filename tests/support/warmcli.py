@@ -234,7 +234,15 @@ def run(
 
 def _serve() -> dict[str, Any]:
     """Fork a child per request and report on it; returns only in a child, with its request."""
+    import importlib
+
     import watcher.cli  # noqa: F401  (the expensive import, done once, before any fork)
+    from watcher.cli.commands import COMMANDS
+
+    # The command line loads a command's module only when it runs (watcher/cli/lazy.py); the
+    # helper loads them all once, so no child pays for the module of the command it runs.
+    for module in sorted(set(COMMANDS.values())):
+        importlib.import_module(module)
 
     assert threading.active_count() == 1, "no threads may run in the helper when it forks"
     gc.freeze()  # the imported modules stay shared with the children, not copied by the collector
