@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bench.related_eval import load
-from watcher.check.sourcehealth import HealthPolicy
+from tests.support.evalitems import save_entries
 from watcher.db.store import Store
-from watcher.model import FetchResult, Item, Snapshot, Source
 from watcher.related.features import Vocabulary, features
 from watcher.related.linking import LinkTarget, Ranking
 
@@ -21,21 +20,7 @@ def _phrases(tmp_path, ranking: Ranking) -> list[str]:
     data = load()
     store = Store(tmp_path / f"phrases-{ranking.body_phrases}.sqlite")
     try:
-        source = Source(id="feed", url="https://feed.example.org/", kind="json", name="feed", role="related")
-        store.sync_sources([source], NOW)
-        items = tuple(
-            Item(c["id"], c["title"], c["link"], c["date"], summary=c["text"]) for c in data["candidates"]
-        )
-        store.save_baseline(
-            source,
-            FetchResult(source.url, source.url, 200),
-            Snapshot(items=items),
-            NOW,
-            duration=0,
-            body_hash="",
-            config_hash="",
-            health=HealthPolicy(),
-        )
+        save_entries(store, "feed", "related", data["candidates"], NOW)
         doc = next(c for c in data["candidates"] if c["id"] == ORDER)
         target = LinkTarget(
             doc["id"], doc["title"], doc["text"], "us-fr-fcc", date.fromisoformat(doc["date"])

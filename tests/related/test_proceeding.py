@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bench.related_eval import load
-from watcher.check.sourcehealth import HealthPolicy
+from tests.support.evalitems import save_entries
 from watcher.db.store import Store
-from watcher.model import FetchResult, Item, Snapshot, Source
 from watcher.related.linking import LinkTarget, Ranking, rank
 
 NOW = datetime(2024, 1, 10, 12, tzinfo=UTC)
@@ -19,31 +18,13 @@ FILING, WITHDRAWAL = "2023-29007", "2024-00082"  # SR-MEMX-2023-40
 SIBLINGS = ("2024-00079", "2024-00080")  # other MEMX fee filings
 
 
-def _save(store: Store, source_id: str, role: str, entries: list[dict]) -> None:
-    source = Source(
-        id=source_id, url=f"https://{source_id}.example.org/", kind="json", name=source_id, role=role
-    )
-    store.sync_sources([source], NOW)
-    items = tuple(Item(e["id"], e["title"], e["link"], e["date"], summary=e["text"]) for e in entries)
-    store.save_baseline(
-        source,
-        FetchResult(source.url, source.url, 200),
-        Snapshot(items=items),
-        NOW,
-        duration=0,
-        body_hash="",
-        config_hash="",
-        health=HealthPolicy(),
-    )
-
-
 def _scores(tmp_path, doc_id: str, candidate_ids: tuple[str, ...], ranking: Ranking) -> dict[str, float]:
     by_id = {c["id"]: c for c in load()["candidates"]}
     store = Store(tmp_path / f"{doc_id}-{ranking.proceeding_holders}-{ranking.title_coverage}.sqlite")
     try:
-        _save(store, "us-federal-register", "related", [by_id[c] for c in candidate_ids])
+        save_entries(store, "us-federal-register", "related", [by_id[c] for c in candidate_ids], NOW)
         doc = by_id[doc_id]
-        _save(store, "us-fr-sec", "watch", [doc])  # the document is indexed, as in a real change
+        save_entries(store, "us-fr-sec", "watch", [doc], NOW)  # the document is indexed, as in a real change
         target = LinkTarget(
             doc["id"], doc["title"], doc["text"], "us-fr-sec", date.fromisoformat(doc["date"])
         )

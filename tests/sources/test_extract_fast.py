@@ -13,19 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sources import listing, text
+from tests.support.urlgen import PATH, origins
 
-# Plain URLs as in test_links_fast.py.
-LABEL = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
-HOST = st.lists(LABEL, min_size=1, max_size=4).map(".".join)
-SEGMENT = st.from_regex(r"[A-Za-z0-9_~-][A-Za-z0-9_~.-]{0,12}", fullmatch=True)
-PATH = st.builds(
-    lambda segments, slash: "/" + "/".join(segments) + ("/" if slash and segments else ""),
-    st.lists(SEGMENT, max_size=5),
-    st.booleans(),
-)
-ORIGIN = st.builds(
-    lambda scheme, host: f"{scheme}://{host}", st.sampled_from(["http", "https", "HTTP"]), HOST
-)
+ORIGIN = origins(("http", "https", "HTTP"), ports=False)
 PLAIN = st.builds(str.__add__, ORIGIN, PATH)
 
 SUFFIX = st.sampled_from(["", *listing.DOCUMENT_SUFFIXES, ".PDF", ".Docx", ".html", "pdf", ".pdf/"])

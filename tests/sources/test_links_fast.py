@@ -12,21 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sources import links
+from tests.support.urlgen import PATH, origins
 
-LABEL = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
-HOST = st.lists(LABEL, min_size=1, max_size=4).map(".".join)
-PORT = st.one_of(
-    st.just(""), st.integers(1, 99999).filter(lambda p: p not in (80, 443)).map(lambda p: f":{p}")
-)
-SEGMENT = st.from_regex(r"[A-Za-z0-9_~-][A-Za-z0-9_~.-]{0,12}", fullmatch=True)
-PATH = st.builds(
-    lambda segments, slash: "/" + "/".join(segments) + ("/" if slash and segments else ""),
-    st.lists(SEGMENT, max_size=5),
-    st.booleans(),
-)
-ORIGIN = st.builds(
-    lambda scheme, host, port: f"{scheme}://{host}{port}", st.sampled_from(["http", "https"]), HOST, PORT
-)
+ORIGIN = origins(("http", "https"), ports=True)
 PLAIN = st.builds(str.__add__, ORIGIN, PATH)
 REST = st.sampled_from(["", "/x/y.html", "/x?q=1", "#top", "?a=b#c", "/"])
 
