@@ -111,8 +111,14 @@ def unsent(db: Path) -> list[tuple[Any, ...]]:
 
 
 def wait_until_due(db: Path, limit: float = 5.0) -> None:
-    """Sleep until the earliest unsent row may be tried again (bounded by `limit`)."""
-    due = [datetime.fromisoformat(row[4]) for row in unsent(db)]
+    """Sleep until a channel's first unsent row may be tried again (bounded by `limit`).
+
+    Only the head of each channel's queue counts: later rows wait in order behind it, so
+    their own (past) due times say nothing about when a delivery run can send."""
+    heads: dict[str, tuple[Any, ...]] = {}
+    for row in unsent(db):  # in id order
+        heads.setdefault(row[1], row)
+    due = [datetime.fromisoformat(row[4]) for row in heads.values()]
     if due:
         wait = (min(due) - datetime.now(min(due).tzinfo)).total_seconds()
         time.sleep(min(max(wait, 0.0) + 0.05, limit))
