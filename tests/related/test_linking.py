@@ -202,3 +202,28 @@ def test_hostile_titles_never_break_the_query(tmp_path, title):
     links = rank(store.db, target, detected=NOW)
     assert isinstance(links, list)
     store.close()
+
+
+def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_path):
+    """With no selective feature, candidates are the newest items holding its two most
+    selective words, read without FTS5's bm25(): that counts each phrase's items over the
+    whole index before ranking a row, a cost that grew with every item of the history."""
+    from watcher.related.features import DF_CAP
+
+    store = Store(tmp_path / "db.sqlite")
+    common = [
+        Item(f"n{i}", f"Privacy notice {i}", f"https://fr.example/n{i}", "2025-01-06", "privacy notice")
+        for i in range(DF_CAP + 20)
+    ]
+    index(store, "us-fr", common)
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    target = LinkTarget("k", "Privacy notice", "privacy notice", "us-hhs-guidance", date(2025, 1, 14))
+    links = rank(store.db, target, detected=NOW)
+    store.db.conn.set_trace_callback(None)
+    assert len(links) == Ranking().keep
+    assert {link.link for link in links} <= {
+        f"https://fr.example/n{i}" for i in range(DF_CAP - 5, DF_CAP + 20)
+    }
+    assert not [s for s in statements if "bm25(" in s]
+    store.close()
