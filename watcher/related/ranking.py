@@ -184,23 +184,25 @@ def score(
     marks = ",".join("?" for _ in candidates)
     sql = f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items WHERE id IN ({marks})"
     texts = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, [c.id for c in candidates]).fetchall()}
-    stems(w for c in candidates for w in words(f"{c.title}\n{texts.get(c.id, '')}"))  # one batch
+    tokens = {c.id: words(f"{c.title}\n{texts.get(c.id, '')}") for c in candidates}
+    known = stems(w for found in tokens.values() for w in found)  # one batch
     doc_stems = {stem(w) for w in words(f"{target.title}\n{target.text[:20_000]}")}
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
     unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
+    rarities = [vocab.idf(max(f.df or f.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique for f in feats]
     for candidate in candidates:
-        shared = Shared.of(candidate.title, texts.get(candidate.id, ""), feats)
+        found = tokens[candidate.id]
+        shared = Shared.of(candidate.title, texts.get(candidate.id, ""), feats, tokens=found, known=known)
         title_stems = {stem(w) for w in words(candidate.title)}
         value = 0.0
-        for feature in feats:
+        for feature, rarity in zip(feats, rarities, strict=True):
             if not shared.has(feature):
                 continue
             candidate.matched.append(feature)
             if feature.kind == "identifier":
                 candidate.evidence += feature.weight
-            rarity = vocab.idf(max(feature.df or feature.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique
             candidate.rarity = max(candidate.rarity, rarity)
             if feature.kind == "identifier":
                 candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
@@ -274,13 +276,23 @@ class Shared:
     lowered: str
 
     @classmethod
-    def of(cls, title: str, text: str, feats: Sequence[Feature]) -> Shared:
+    def of(
+        cls,
+        title: str,
+        text: str,
+        feats: Sequence[Feature],
+        *,
+        tokens: list[str] | None = None,
+        known: Mapping[str, str] | None = None,
+    ) -> Shared:
         """Only what the document's features can match is looked for. An identifier matches
         as FTS5 found it: its tokens in order, with at most `near` tokens between (no
-        pattern runs over the candidate's text: that cost grows with every candidate)."""
+        pattern runs over the candidate's text: that cost grows with every candidate).
+        `tokens` (the words of title and text) and `known` (their stems), when the caller
+        has them already."""
         whole = f"{title}\n{text}"
-        tokens = words(whole)
-        known = stems(tokens)
+        tokens = words(whole) if tokens is None else tokens
+        known = stems(tokens) if known is None else known
         sequence = [known[t] for t in tokens]
         raw = set(tokens)
         wanted = [f for f in feats if f.kind == "identifier" and set(f.stems) <= raw]
