@@ -193,10 +193,17 @@ def find_acts(text: str, identifiers: Iterable[Identifier] = ()) -> list[str]:
     """Known acts mentioned in `text` (by alias or by number), canonical names."""
     lowered = text.lower()
     acts = known_acts()
-    found = [name for name, act in acts.items() if act.pattern.search(lowered)]
+    # Most documents name no act: one search for any alias (an act's own search matches
+    # only where this one does) spares them one search per act, ten times its cost.
+    none_named = all(act.aliases for act in acts.values()) and not _any_alias(acts).search(lowered)
+    found = [] if none_named else [name for name, act in acts.items() if act.pattern.search(lowered)]
     labels = {i.label for i in identifiers}
     found += [name for name, act in acts.items() if name not in found and labels & set(act.numbers)]
     return found
+
+
+def _any_alias(acts: Mapping[str, Act]) -> re.Pattern[str]:
+    return alias_pattern(tuple(alias for act in acts.values() for alias in act.aliases))
 
 
 def act_words(acts: Iterable[Act]) -> frozenset[str]:
