@@ -210,20 +210,28 @@ def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_pa
     whole index before ranking a row, a cost that grew with every item of the history."""
     from watcher.related.features import DF_CAP
 
+    def notices(count):
+        return [
+            Item(f"n{i}", f"Privacy notice {i}", f"https://fr.example/n{i}", "2025-01-06", "privacy notice")
+            for i in range(count)
+        ]
+
+    target = LinkTarget("k", "Privacy notice", "privacy notice", "us-hhs-guidance", date(2025, 1, 14))
     store = Store(tmp_path / "db.sqlite")
-    common = [
-        Item(f"n{i}", f"Privacy notice {i}", f"https://fr.example/n{i}", "2025-01-06", "privacy notice")
-        for i in range(DF_CAP + 20)
-    ]
-    index(store, "us-fr", common)
+    index(store, "us-fr", notices(DF_CAP + 20))
     statements: list[str] = []
     store.db.conn.set_trace_callback(statements.append)
-    target = LinkTarget("k", "Privacy notice", "privacy notice", "us-hhs-guidance", date(2025, 1, 14))
     links = rank(store.db, target, detected=NOW)
     store.db.conn.set_trace_callback(None)
     assert len(links) == Ranking().keep
-    assert {link.link for link in links} <= {
-        f"https://fr.example/n{i}" for i in range(DF_CAP - 5, DF_CAP + 20)
-    }
+    newest = {f"https://fr.example/n{i}" for i in range(DF_CAP - 5, DF_CAP + 20)}
+    assert {link.link for link in links} <= newest
     assert not [s for s in statements if "bm25(" in s]
     store.close()
+    # BM25 unknown counts as the best: an item scores as it does where BM25 ranks (in a
+    # small index the words are selective, and every item here has the best BM25).
+    small = Store(tmp_path / "small.sqlite")
+    index(small, "us-fr", notices(30))
+    ranked = rank(small.db, target, detected=NOW)
+    assert links[0].score == pytest.approx(ranked[0].score)
+    small.close()

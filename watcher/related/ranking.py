@@ -34,6 +34,7 @@ MATCH_TEXT = 6000
 #: (`retrieve(newest=True)`), not by BM25: FTS5's bm25() counts the items holding each
 #: phrase over the WHOLE index before it ranks one row (whatever the rowid bound), so two
 #: common words cost 5 ms per query at 50,000 items and 15 ms at 500,000; the score ranks.
+#: Development half with every document forced onto this path: the same figures either way.
 FALLBACK_RECENT = 20_000
 TITLE_BONUS = 0.5
 TITLE_SHARE = 0.3
@@ -127,16 +128,17 @@ def retrieve(
     itself when the query matches thousands of items: the best matches are read from the
     index alone, then their rows are fetched and filtered; more are read only when too many
     were filtered out. The result is the same as one filtered `ORDER BY bm25, id` query.
-    With `newest`, matches are read newest first and get BM25 0 (see FALLBACK_RECENT).
+    With `newest`, matches are read newest first, each with BM25 -1: unknown, so every one
+    counts as the best (see FALLBACK_RECENT).
     """
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     ranked_sql = (
         f"SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts WHERE items_fts MATCH ?"
         " AND rowid > ? ORDER BY bm, rowid LIMIT ?"
     )
-    if newest:  # the newest matches first, with no BM25 (see FALLBACK_RECENT)
+    if newest:  # the newest matches first, without bm25() (see FALLBACK_RECENT)
         ranked_sql = (
-            "SELECT rowid, 0.0 FROM items_fts WHERE items_fts MATCH ?"
+            "SELECT rowid, -1.0 FROM items_fts WHERE items_fts MATCH ?"
             " AND rowid > ? ORDER BY rowid DESC LIMIT ?"
         )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
