@@ -10,7 +10,7 @@ import itertools
 import math
 import weakref
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlite_utils import Database
 
@@ -115,13 +115,15 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
         acts += [a for a in defined_acts(whole) if not set(a.aliases) & named]
 
     title_words = [w for w in words(title) if is_content_word(w)]
-    stems(words(whole))  # one batch: the calls below hit the cache
+    text_words = words(text)
+    known = stems([*words(title), *text_words])  # one batch (the words of `whole`)
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
-    for word in words(text):
+    for word in text_words:
         if is_content_word(word):
-            counts[stem(word)] += 1
-            surface.setdefault(stem(word), word)
+            stem_ = known[word]
+            counts[stem_] += 1
+            surface.setdefault(stem_, word)
     for word in title_words:
         counts[stem(word)] += TITLE_TF
         surface.setdefault(stem(word), word)
@@ -196,7 +198,7 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
             cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
             label = f"{first} {second}"
             result.append(Feature(label, "phrase", phrase([first, second]), weight, pair, cost, label))
-        for first, second in _key_phrases(text, seen, df, ranking.body_phrases):
+        for first, second in _key_phrases(text_words, seen, df, ranking.body_phrases):
             pair = (stem(first), stem(second))
             weight = PHRASE_BOOST * (idf(pair[0]) + idf(pair[1])) / 2
             cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
@@ -207,7 +209,7 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
 
 
 def _key_phrases(
-    text: str, seen: set[tuple[str, str]], df: Mapping[str, int], limit: int
+    text_words: Sequence[str], seen: set[tuple[str, str]], df: Mapping[str, int], limit: int
 ) -> list[tuple[str, str]]:
     """The document's own key phrases beyond its title: its most frequent pairs of adjacent
     content words whose both words were counted (first occurrence first among equals)."""
@@ -215,7 +217,7 @@ def _key_phrases(
         return []
     counts: Counter[tuple[str, str]] = Counter()
     surface: dict[tuple[str, str], tuple[str, str]] = {}
-    for first, second in itertools.pairwise(words(text)):
+    for first, second in itertools.pairwise(text_words):
         if is_content_word(first) and is_content_word(second):
             pair = (stem(first), stem(second))
             if pair not in seen and pair[0] in df and pair[1] in df:
