@@ -63,6 +63,7 @@ ABLATIONS: dict[str, Ranking] = {
     "- named acts": Ranking(acts=False),
     "- title phrases": Ranking(phrases=False),
     "- body key phrases": Ranking(body_phrases=0),
+    "- topical phrases (2nd query)": Ranking(topical=0),
     "- proceeding rule": Ranking(proceeding_holders=0),
     "- date decay": Ranking(date_decay=False),
     "- rarity rule for shown links": Ranking(rarity=0.0),

@@ -47,6 +47,7 @@ from watcher.related.ranking import (
     window,
 )
 from watcher.related.text import stem, words
+from watcher.related.topical import with_topical
 from watcher.related.values import DEFAULT_RANKING, Feature, Link, LinkTarget, Ranking
 
 __all__ = [
@@ -81,6 +82,7 @@ def rank(
     start, end = window(target, detected, ranking)
     since_rowid = 0 if selective else recent_rowid(db, FALLBACK_RECENT)
     candidates = retrieve(db, expression, target, start, end, since_rowid)
+    candidates = with_topical(db, candidates, feats, target, start, end, ranking.topical)
     if not candidates:
         return []
     if ranking.rerank:

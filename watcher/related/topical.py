@@ -1,0 +1,59 @@
+"""A second, small retrieval for documents whose topic is written in common words.
+
+In a large history a page's topical words ("council", "tax", "passport") are each in more
+than DF_CAP items, so the budgeted retrieval query (`ranking.retrieval_query`) holds only the
+document's rarest words, often incidental ones ("postcode", "potential donors"), and the
+items on the same topic are never candidates. The topic is still selective as a phrase: the
+document's own phrases of two words ("council tax", "adult passport") are held by far fewer
+items than either word. For a phrase FTS5 reads both words' postings (cheap) but ranks only
+the items that hold the phrase (what costs: about a microsecond per match), so the cost
+follows the phrase's own frequency, not its words'.
+
+Reads the index through `ranking.retrieve`; no other I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlite_utils import Database
+
+from watcher.related.ranking import Candidate, retrieve, selective
+from watcher.related.values import Feature, LinkTarget
+
+#: Candidates the topical query adds at most (beyond those the retrieval query found).
+SUPPLEMENT = 10
+
+
+def topical_query(feats: Sequence[Feature], limit: int) -> str | None:
+    """The OR of the document's `limit` heaviest phrases that the retrieval query left out
+    (their words are common, or the budget went to rarer features), title phrases first
+    among equals; None when there are none."""
+    if limit <= 0:
+        return None
+    chosen = {id(f) for f in selective(feats)}
+    left_out = sorted(
+        (f for f in feats if f.kind == "phrase" and id(f) not in chosen), key=lambda f: -f.weight
+    )
+    if not left_out:
+        return None
+    return " OR ".join(f"({f.query})" for f in left_out[:limit])
+
+
+def with_topical(
+    db: Database,
+    candidates: list[Candidate],
+    feats: Sequence[Feature],
+    target: LinkTarget,
+    start: str,
+    end: str,
+    limit: int,
+) -> list[Candidate]:
+    """`candidates` followed by the best items of the topical query not already among them
+    (at most SUPPLEMENT; one read of the ranking, never widened: its matches are few)."""
+    expression = topical_query(feats, limit)
+    if expression is None:
+        return candidates
+    known = {c.id for c in candidates}
+    extra = retrieve(db, expression, target, start, end, count=SUPPLEMENT + len(known), widen=False)
+    return candidates + [c for c in extra if c.id not in known][:SUPPLEMENT]
