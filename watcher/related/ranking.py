@@ -121,6 +121,7 @@ def retrieve(
     since_rowid: int = 0,
     count: int = CANDIDATES,
     widen: bool = True,
+    newest: int = 0,
 ) -> list[Candidate]:
     """The best `count` items by BM25 that match `expression`, are of another source, are
     not the document itself nor share its link, and fall in the date window; best first
@@ -130,13 +131,20 @@ def retrieve(
     itself when the query matches thousands of items: the best matches are read from the
     index alone, then their rows are fetched and filtered; more are read only when too many
     were filtered out (and `widen`). The result is the same as one filtered `ORDER BY bm25, id`
-    query (with `widen` false: over its first `4 * count` matches).
+    query (with `widen` false: over its first `4 * count` matches; with `newest`, over the
+    `newest` most recently indexed matches only, which bounds the cost of a common query).
     """
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     ranked_sql = (
         f"SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts WHERE items_fts MATCH ?"
         " AND rowid > ? ORDER BY bm, rowid LIMIT ?"
     )
+    if newest:  # rank only the newest matches: FTS5 reads them newest first and stops
+        ranked_sql = (
+            f"SELECT rowid, bm FROM (SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts"
+            f" WHERE items_fts MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT {int(newest)})"
+            " ORDER BY bm, rowid LIMIT ?"
+        )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
     limit = count * 4
     rows: dict[int, tuple] = {}  # fetched rows, kept when the ranking is read again wider
