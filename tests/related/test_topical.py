@@ -21,6 +21,7 @@ from tests.support.evalitems import save_entries
 from watcher.db.store import Store
 from watcher.related.features import Vocabulary, features
 from watcher.related.linking import LinkTarget, Ranking, rank
+from watcher.related.ranking import retrieve
 from watcher.related.topical import topical_query
 
 NOW = datetime(2016, 1, 1, tzinfo=UTC)
@@ -94,5 +95,26 @@ def test_without_common_words_nothing_is_left_out(tmp_path):
     try:
         feats = features(_target(updates["/report-stray-dog"]), Vocabulary(store.db))
         assert topical_query(feats, 3) is None
+    finally:
+        store.close()
+
+
+def test_the_topical_read_ranks_only_the_newest_matches(tmp_path):
+    """A common phrase costs no more than a rare one: only its `newest` most recently indexed
+    matches are ranked (FTS5 reads them newest first and stops)."""
+    store, updates = _index(tmp_path)
+    try:
+        target = _target(updates["/council-tax-bands"])
+        matching = [
+            row[0]
+            for row in store.db.execute(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH '\"council\"' ORDER BY rowid DESC"
+            ).fetchall()
+        ]
+        assert len(matching) > 6
+        everything = retrieve(store.db, '"council"', target, "0000", "9999", count=50)
+        newest = retrieve(store.db, '"council"', target, "0000", "9999", count=50, newest=5)
+        assert {c.id for c in newest} <= set(matching[:5]) and newest
+        assert {c.id for c in everything} - set(matching[:5])
     finally:
         store.close()
