@@ -40,6 +40,9 @@ class Ranking:
     #: a second, small query looks for (0: off): see topical.py.
     topical: int = 3
     idf_words: bool = True
+    #: Tell common words apart (spread.py): a word above the Vocabulary's cap weighs by an
+    #: estimate of its real frequency instead of the cap's.
+    spread: bool = True
     title_bonus: bool = True
     #: The share of the candidate's own title the document uses: "plain", "idf" or "" (off).
     #: "plain" paid on the development half once it held GOV.UK items (recall@3 0.766 ->
