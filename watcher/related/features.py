@@ -1,7 +1,8 @@
 """The salient features of a document, weighed against the index it is linked in:
 identifiers, named acts (from the data file and those the document defines), title
 phrases and tf-idf words, each with the FTS5 query that finds it and the reason a match
-gives. Document frequencies come from the index itself, counted up to DF_CAP.
+gives. Document frequencies come from the index itself, counted up to DF_CAP (those that
+reach it are estimated beyond it by spread.py).
 """
 
 from __future__ import annotations
