@@ -68,3 +68,16 @@ def test_a_pages_topic_outweighs_its_generic_words(store):
     assert spread_out["council"] > spread_out["find"]
     assert spread_out["council"] > spread_out["tax"]  # "tax": corporation tax, VAT, ... pages
     assert spread_out["band"] == flat["band"]  # a word under the cap is unchanged
+
+
+def test_an_estimate_is_kept_until_the_index_grows(store):
+    """Estimates are cached per connection and made again once the index has grown by a
+    tenth: the same pages indexed again by a second source double the count."""
+    govuk = [c for c in load()["candidates"] if c["source"] == "uk-govuk"]
+    df = {"council": CAP}
+    before = Vocabulary(store.db).total
+    first = spread(store.db, df, {"council": "council"}, CAP, before)
+    save_entries(store, "uk-govuk-mirror", "related", govuk, NOW)
+    grown = Vocabulary(store.db).total
+    assert spread(store.db, df, {"council": "council"}, CAP, before + 10) == first  # under a tenth more
+    assert spread(store.db, df, {"council": "council"}, CAP, grown)["council"] == 2 * first["council"]
