@@ -16,13 +16,16 @@ import pytest
 
 import watcher.related.features as features_module
 import watcher.related.ranking as ranking_module
+import watcher.related.topical as topical_module
 from bench.related_eval import load
 from tests.support.evalitems import save_entries
 from watcher.db.store import Store
 from watcher.related.features import Vocabulary, features
 from watcher.related.linking import LinkTarget, Ranking, rank
 from watcher.related.ranking import retrieve
+from watcher.related.text import stem
 from watcher.related.topical import topical_query
+from watcher.related.values import Feature
 
 NOW = datetime(2016, 1, 1, tzinfo=UTC)
 CASES = {
@@ -36,6 +39,7 @@ CASES = {
 def small_cap(monkeypatch):
     monkeypatch.setattr(features_module, "DF_CAP", 10)
     monkeypatch.setattr(ranking_module, "DF_CAP", 10)
+    monkeypatch.setattr(topical_module, "DF_CAP", 10)
 
 
 def _index(tmp_path) -> tuple[Store, dict[str, dict]]:
@@ -116,5 +120,48 @@ def test_the_topical_read_ranks_only_the_newest_matches(tmp_path):
         newest = retrieve(store.db, '"council"', target, "0000", "9999", count=50, newest=5)
         assert {c.id for c in newest} <= set(matching[:5]) and newest
         assert {c.id for c in everything} - set(matching[:5])
+    finally:
+        store.close()
+
+
+def _word(label: str, weight: float, cost: int) -> Feature:
+    return Feature(label, "word", f'"{label}"', weight, (stem(label),), cost, label)
+
+
+def test_a_left_out_title_word_is_looked_for_in_titles_when_its_frequency_is_known():
+    """ "Find a job with Universal Jobmatch": the retrieval query spends its budget on rarer
+    words; the heaviest title word left out is searched in items' titles, but only when its
+    count is known (under the cap, or estimated above it) and within the retrieval budget."""
+    rare = [_word("jobmatch", 9.0, 3), _word("jobseekers", 8.0, 40)]
+    title = "Find a job with Universal Jobmatch"
+    estimated = topical_query([*rare, _word("job", 7.0, 1500), _word("find", 5.0, 900)], 3, title)
+    assert estimated == '({title} : "job")'  # the heaviest, not the commonest
+    capped = topical_query([*rare, _word("job", 7.0, features_module.DF_CAP)], 3, title)
+    assert capped is None  # a bare capped count: how common it is is unknown
+    costly = topical_query([*rare, _word("job", 7.0, ranking_module.RETRIEVAL_BUDGET + 1)], 3, title)
+    assert costly is None
+    body_only = topical_query([*rare, _word("skills", 7.0, 900)], 3, title)
+    assert body_only is None  # not a title word
+    assert topical_query([*rare, _word("job", 7.0, 1500)], 3, "") is None
+
+
+def test_the_title_word_finds_a_page_titled_with_it(tmp_path, monkeypatch):
+    """With a cap of 20, "find" (in 46 of the set's GOV.UK pages) is left out of the
+    retrieval query; in titles it finds "Find an apprenticeship", which the job search page
+    links editorially."""
+    monkeypatch.setattr(features_module, "DF_CAP", 20)
+    monkeypatch.setattr(ranking_module, "DF_CAP", 20)
+    monkeypatch.setattr(topical_module, "DF_CAP", 20)
+    store, updates = _index(tmp_path)
+    try:
+        target = _target(updates["/jobsearch"])
+        assert "/apply-apprenticeship" in updates["/jobsearch"]["related"]
+
+        def top3(ranking: Ranking) -> list[str]:
+            links = rank(store.db, target, detected=NOW, ranking=ranking)[:3]
+            return [link.link.split("gov.uk", 1)[1] for link in links]
+
+        assert "/apply-apprenticeship" not in top3(Ranking(topical_title=False))
+        assert "/apply-apprenticeship" in top3(Ranking())
     finally:
         store.close()

@@ -83,7 +83,9 @@ def rank(
     start, end = window(target, detected, ranking)
     since_rowid = 0 if selective else recent_rowid(db, FALLBACK_RECENT)
     candidates = retrieve(db, expression, target, start, end, since_rowid)
-    candidates = with_topical(db, candidates, feats, target, start, end, ranking.topical)
+    candidates = with_topical(
+        db, candidates, feats, target, start, end, ranking.topical, ranking.topical_title
+    )
     if not candidates:
         return []
     if ranking.rerank:

@@ -44,7 +44,7 @@ def spread(
                 "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid > ?",
                 [f'"{surface[stem_]}"', total - sample],
             ).fetchone()
-            estimate, size = max(cap, round(int(row[0]) * total / max(sample, 1))), total
+            estimate, size = max(cap + 1, round(int(row[0]) * total / max(sample, 1))), total
             known[stem_] = (estimate, size)
         result[stem_] = estimate
     return result

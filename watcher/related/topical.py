@@ -9,6 +9,11 @@ items than either word. For a phrase FTS5 reads both words' postings (cheap) but
 the items that hold the phrase (what costs: about a microsecond per match), so the cost
 follows the phrase's own frequency, not its words'.
 
+A page whose title has one topical word ("FRANK", "Passport") has no phrase for it: its
+heaviest left-out title word is looked for in items' titles only, when the word's frequency
+is known (under DF_CAP, or estimated by spread.py; a bare capped count is unknown) and
+within the retrieval budget, so FTS5 reads at most that many postings for it.
+
 Reads the index through `ranking.retrieve`; no other I/O.
 """
 
@@ -18,7 +23,9 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-from watcher.related.ranking import Candidate, retrieve, selective
+from watcher.related.features import DF_CAP
+from watcher.related.ranking import RETRIEVAL_BUDGET, Candidate, retrieve, selective
+from watcher.related.text import stem, words
 from watcher.related.values import Feature, LinkTarget
 
 #: Candidates the topical query adds at most (beyond those the retrieval query found).
@@ -29,19 +36,28 @@ SUPPLEMENT = 10
 NEWEST = 2000
 
 
-def topical_query(feats: Sequence[Feature], limit: int) -> str | None:
+def topical_query(feats: Sequence[Feature], limit: int, title: str = "") -> str | None:
     """The OR of the document's `limit` heaviest phrases that the retrieval query left out
     (their words are common, or the budget went to rarer features), title phrases first
-    among equals; None when there are none."""
+    among equals, and of its heaviest left-out `title` word in items' titles when that
+    word's frequency is known and within RETRIEVAL_BUDGET (see module doc); None when there
+    is nothing left out."""
     if limit <= 0:
         return None
     chosen = {id(f) for f in selective(feats)}
-    left_out = sorted(
-        (f for f in feats if f.kind == "phrase" and id(f) not in chosen), key=lambda f: -f.weight
-    )
-    if not left_out:
-        return None
-    return " OR ".join(f"({f.query})" for f in left_out[:limit])
+    left_out = sorted((f for f in feats if id(f) not in chosen), key=lambda f: -f.weight)
+    parts = [f"({f.query})" for f in left_out if f.kind == "phrase"][:limit]
+    if title:
+        title_stems = {stem(w) for w in words(title)}
+        parts += [
+            f"({{title}} : {f.query})"
+            for f in left_out
+            if f.kind == "word"
+            and f.stems[0] in title_stems
+            and f.cost != DF_CAP
+            and f.cost <= RETRIEVAL_BUDGET
+        ][:1]
+    return " OR ".join(parts) or None
 
 
 def with_topical(
@@ -52,11 +68,12 @@ def with_topical(
     start: str,
     end: str,
     limit: int,
+    title_word: bool = True,
 ) -> list[Candidate]:
     """`candidates` followed by the topical query's best SUPPLEMENT items not already among
     them (one read of its ranking, never widened: reading more costs more than it finds;
     development half at 100k: reading 35 instead of 10 found nothing more)."""
-    expression = topical_query(feats, limit)
+    expression = topical_query(feats, limit, target.title if title_word else "")
     if expression is None:
         return candidates
     known = {c.id for c in candidates}

@@ -39,6 +39,8 @@ class Ranking:
     #: Phrases the retrieval query left out (their words are common in a large history) that
     #: a second, small query looks for (0: off): see topical.py.
     topical: int = 3
+    #: With `topical`, also the heaviest left-out title word, in items' titles (topical.py).
+    topical_title: bool = True
     idf_words: bool = True
     #: Tell common words apart (spread.py): a word above the Vocabulary's cap weighs by an
     #: estimate of its real frequency instead of the cap's.
