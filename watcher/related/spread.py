@@ -30,7 +30,8 @@ def spread(
     db: Database, df: Mapping[str, int], surface: Mapping[str, str], cap: int, total: int
 ) -> dict[str, int]:
     """`df` with each count that reached `cap` replaced by an estimate from the newest SAMPLE
-    items (never below `cap`); `surface` gives a word for each stem, as FTS5 will read it."""
+    items, always above `cap` (a count of exactly `cap` stays "capped, unknown");
+    `surface` gives a word for each stem, as FTS5 will read it."""
     capped = [s for s, n in df.items() if n >= cap]
     if not capped:
         return dict(df)
