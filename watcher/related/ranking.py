@@ -31,7 +31,7 @@ MATCH_TEXT = 6000
 #: With no selective feature (only common words), candidates come from this many newest
 #: items: scoring every match of two common words would grow with the whole history, and
 #: a link resting on common words alone is weak evidence anyway. They are read newest first
-#: (`retrieve(newest=True)`), not by BM25: FTS5's bm25() counts the items holding each
+#: (`retrieve(recent_first=True)`), not by BM25: FTS5's bm25() counts the items holding each
 #: phrase over the WHOLE index before it ranks one row (whatever the rowid bound), so two
 #: common words cost 5 ms per query at 50,000 items and 15 ms at 500,000; the score ranks.
 #: Development half with every document forced onto this path: the same figures either way.
@@ -80,19 +80,25 @@ def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
     When even the most selective one is common, the two most selective must both match
     (and the caller searches only the most recent items: see FALLBACK_RECENT).
     """
+    chosen = selective(feats)
+    if chosen:
+        return " OR ".join(f"({f.query})" for f in chosen), True
     ordered = sorted(feats, key=lambda f: (f.cost, -f.weight))
+    if len(ordered) > 1:
+        return f"({ordered[0].query}) AND ({ordered[1].query})", False
+    return ordered[0].query, False
+
+
+def selective(feats: Sequence[Feature]) -> list[Feature]:
+    """The features the retrieval query holds: the most selective, within RETRIEVAL_BUDGET."""
     chosen: list[Feature] = []
     spent = 0
-    for feature in ordered:
+    for feature in sorted(feats, key=lambda f: (f.cost, -f.weight)):
         if feature.cost >= DF_CAP or spent + feature.cost > RETRIEVAL_BUDGET:
             break  # a capped count means "common": its real cost is unknown and large
         chosen.append(feature)
         spent += feature.cost
-    if chosen:
-        return " OR ".join(f"({f.query})" for f in chosen), True
-    if len(ordered) > 1:
-        return f"({ordered[0].query}) AND ({ordered[1].query})", False
-    return ordered[0].query, False
+    return chosen
 
 
 def window(target: LinkTarget, detected: datetime, ranking: Ranking) -> tuple[str, str]:
@@ -117,32 +123,43 @@ def retrieve(
     start: str,
     end: str,
     since_rowid: int = 0,
+    count: int = CANDIDATES,
+    widen: bool = True,
+    newest: int = 0,
     *,
-    newest: bool = False,
+    recent_first: bool = False,
 ) -> list[Candidate]:
-    """The best CANDIDATES items by BM25 that match `expression`, are of another source, are
+    """The best `count` items by BM25 that match `expression`, are of another source, are
     not the document itself nor share its link, and fall in the date window; best first
     (equal BM25: lower id first).
 
     In two steps, because a join evaluated for every match costs as much as the ranking
     itself when the query matches thousands of items: the best matches are read from the
     index alone, then their rows are fetched and filtered; more are read only when too many
-    were filtered out. The result is the same as one filtered `ORDER BY bm25, id` query.
-    With `newest`, matches are read newest first, each with BM25 -1: unknown, so every one
-    counts as the best (see FALLBACK_RECENT).
+    were filtered out (and `widen`). The result is the same as one filtered `ORDER BY bm25, id`
+    query (with `widen` false: over its first `4 * count` matches; with `newest`, over the
+    `newest` most recently indexed matches only, which bounds the cost of a common query).
+    With `recent_first`, matches are read newest first without bm25(), each with BM25 -1:
+    unknown, so every one counts as the best (see FALLBACK_RECENT).
     """
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     ranked_sql = (
         f"SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts WHERE items_fts MATCH ?"
         " AND rowid > ? ORDER BY bm, rowid LIMIT ?"
     )
-    if newest:  # the newest matches first, without bm25() (see FALLBACK_RECENT)
+    if recent_first:  # the newest matches first, without bm25() (see FALLBACK_RECENT)
         ranked_sql = (
             "SELECT rowid, -1.0 FROM items_fts WHERE items_fts MATCH ?"
             " AND rowid > ? ORDER BY rowid DESC LIMIT ?"
         )
+    elif newest:  # rank only the newest matches: FTS5 reads them newest first and stops
+        ranked_sql = (
+            f"SELECT rowid, bm FROM (SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts"
+            f" WHERE items_fts MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT {int(newest)})"
+            " ORDER BY bm, rowid LIMIT ?"
+        )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
-    limit = CANDIDATES * 4
+    limit = count * 4
     rows: dict[int, tuple] = {}  # fetched rows, kept when the ranking is read again wider
     while True:
         ranked = db.execute(ranked_sql, [expression, since_rowid, limit]).fetchall()
@@ -166,9 +183,9 @@ def retrieve(
             if when is None or not start <= when <= end:
                 continue
             candidates.append(Candidate(item_id, source_id, title, link, day, seen, bm))
-            if len(candidates) == CANDIDATES:
+            if len(candidates) == count:
                 return candidates
-        if len(ranked) < limit:
+        if len(ranked) < limit or not widen:
             return candidates
         limit *= WIDEN
 
