@@ -207,7 +207,8 @@ def test_hostile_titles_never_break_the_query(tmp_path, title):
 def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_path):
     """With no selective feature, candidates are the newest items holding its two most
     selective words, read without FTS5's bm25(): that counts each phrase's items over the
-    whole index before ranking a row, a cost that grew with every item of the history."""
+    whole index before ranking a row, a cost that grew with every item of the history. Nor
+    does the topical query run: the document's phrases are of common words too."""
     from watcher.related.features import DF_CAP
 
     def notices(count):
@@ -221,8 +222,7 @@ def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_pa
     index(store, "us-fr", notices(DF_CAP + 20))
     statements: list[str] = []
     store.db.conn.set_trace_callback(statements.append)
-    first_query_only = Ranking(topical=0)  # the topical query (topical.py) is another matter
-    links = rank(store.db, target, detected=NOW, ranking=first_query_only)
+    links = rank(store.db, target, detected=NOW)  # nor the topical query (topical.py)
     store.db.conn.set_trace_callback(None)
     assert len(links) == Ranking().keep
     newest = {f"https://fr.example/n{i}" for i in range(DF_CAP - 5, DF_CAP + 20)}
@@ -233,6 +233,6 @@ def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_pa
     # small index the words are selective, and every item here has the best BM25).
     small = Store(tmp_path / "small.sqlite")
     index(small, "us-fr", notices(30))
-    ranked = rank(small.db, target, detected=NOW, ranking=first_query_only)
+    ranked = rank(small.db, target, detected=NOW, ranking=Ranking(topical=0))
     assert links[0].score == pytest.approx(ranked[0].score)
     small.close()

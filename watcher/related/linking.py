@@ -16,8 +16,8 @@ How the ranking works (README "Related articles" says the same for users):
    detection time), ordered by BM25 (title 4, summary 2, text 1); the best 25, and the best
    10 of a second query for the phrases the first left out (topical.py). A document with
    only common words takes the newest items holding its two most selective words instead
-   of the first query's BM25 order (ranking.FALLBACK_RECENT: BM25 over common words reads
-   the whole index).
+   of the first query's BM25 order, and no second query (ranking.FALLBACK_RECENT: BM25
+   over common words, and their phrases, reads the whole index).
 3. **Score**: the share of the document's feature weight a candidate matches (more when in
    its title), the share of the candidate's own title the document uses, a little BM25, a
    mild date decay. A reciprocal-rank-fusion bonus from BM25's, the score's and identifier
@@ -86,9 +86,10 @@ def rank(
     start, end = window(target, detected, ranking)
     since_rowid = 0 if selective else recent_rowid(db, FALLBACK_RECENT)
     candidates = retrieve(db, expression, target, start, end, since_rowid, recent_first=not selective)
-    candidates = with_topical(
-        db, candidates, feats, target, start, end, ranking.topical, ranking.topical_title
-    )
+    if selective:  # with only common words, its phrases are common too (see FALLBACK_RECENT)
+        candidates = with_topical(
+            db, candidates, feats, target, start, end, ranking.topical, ranking.topical_title
+        )
     if not candidates:
         return []
     if ranking.rerank:

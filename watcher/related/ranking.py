@@ -35,6 +35,9 @@ MATCH_TEXT = 6000
 #: phrase over the WHOLE index before it ranks one row (whatever the rowid bound), so two
 #: common words cost 5 ms per query at 50,000 items and 15 ms at 500,000; the score ranks.
 #: Development half with every document forced onto this path: the same figures either way.
+#: Nor does the topical query run for such a document (linking.rank): its phrases are of
+#: common words too, 12-20 ms per query at 51,000 items and ~55 ms at 511,000 on the bench;
+#: development half at 100k (related_scale.py): the same or better figures without it.
 FALLBACK_RECENT = 20_000
 TITLE_BONUS = 0.5
 TITLE_SHARE = 0.3
