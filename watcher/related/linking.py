@@ -85,8 +85,14 @@ def rank(
     expression, selective = retrieval_query(feats)
     start, end = window(target, detected, ranking)
     since_rowid = 0 if selective else recent_rowid(db, FALLBACK_RECENT)
+    # With only common words, candidates are the newest matches, not BM25's best: FTS5's
+    # bm25() counts the items holding each phrase over the WHOLE index before it ranks one
+    # row (whatever the rowid bound), 5 ms per query at 51,000 items and 15 ms at 511,000 on
+    # the bench. Nor does the topical query run: the phrases are of common words too (12-20
+    # ms and ~55 ms). Development half forced onto this path: the same figures as with BM25;
+    # at 100k (bench/related_scale.py) the same or better without the topical query.
     candidates = retrieve(db, expression, target, start, end, since_rowid, recent_first=not selective)
-    if selective:  # with only common words, its phrases are common too (see FALLBACK_RECENT)
+    if selective:
         candidates = with_topical(
             db, candidates, feats, target, start, end, ranking.topical, ranking.topical_title
         )

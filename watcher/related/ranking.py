@@ -30,14 +30,8 @@ RETRIEVAL_BUDGET = 2000
 MATCH_TEXT = 6000
 #: With no selective feature (only common words), candidates come from this many newest
 #: items: scoring every match of two common words would grow with the whole history, and
-#: a link resting on common words alone is weak evidence anyway. They are read newest first
-#: (`retrieve(recent_first=True)`), not by BM25: FTS5's bm25() counts the items holding each
-#: phrase over the WHOLE index before it ranks one row (whatever the rowid bound), so two
-#: common words cost 5 ms per query at 50,000 items and 15 ms at 500,000; the score ranks.
-#: Development half with every document forced onto this path: the same figures either way.
-#: Nor does the topical query run for such a document (linking.rank): its phrases are of
-#: common words too, 12-20 ms per query at 51,000 items and ~55 ms at 511,000 on the bench;
-#: development half at 100k (related_scale.py): the same or better figures without it.
+#: a link resting on common words alone is weak evidence anyway. They are read newest first,
+#: not by BM25 (`retrieve(recent_first=True)`; why: linking.rank).
 FALLBACK_RECENT = 20_000
 TITLE_BONUS = 0.5
 TITLE_SHARE = 0.3
