@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from watcher.db import crashpoints
+from watcher.db import crashpoints, ftspending
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class BatchWrites:
                 yield
                 if own:
                     self._reach("before_commit")
+                    self.index_pending()
         except BaseException:
             self._changes = mark  # rolled back: those changes will never be committed
             raise
@@ -124,6 +125,7 @@ class BatchWrites:
             return
         self._reach("before_commit")
         try:
+            self.index_pending()
             self.db.conn.execute("COMMIT")
         except BaseException:
             self._changes = 0
@@ -131,6 +133,11 @@ class BatchWrites:
                 self.db.conn.rollback()
             raise
         self._reach("after_commit")
+
+    def index_pending(self) -> int:
+        """Full-text index the items inserted since the last time, in the open transaction
+        (watcher/db/ftspending.py): before a commit, and before reading `items_fts`."""
+        return ftspending.index_pending(self.db.conn)
 
     @contextmanager
     def durable(self) -> Iterator[None]:

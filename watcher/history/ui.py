@@ -21,6 +21,7 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from watcher.db.ftspending import index_pending_file
 from watcher.model import Snapshot
 
 SOURCE_FACETS: list[Any] = ["source_id", {"array": "tags"}, "jurisdiction", "regulator"]
@@ -219,6 +220,7 @@ def build(db_path: str | Path) -> Datasette:
     """A Datasette instance over the database, read-only (`mode=ro`), with regwatch's metadata."""
     _register()
     path = Path(db_path)
+    index_pending_file(path)  # items a script inserted: searchable in the UI too
     return Datasette(
         [str(path)],
         metadata=metadata(path.stem),
