@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from watcher.db.ftspending import index_pending_file
+from watcher.db.snapcodec import unpack
 from watcher.model import Snapshot
 
 SOURCE_FACETS: list[Any] = ["source_id", {"array": "tags"}, "jurisdiction", "regulator"]
@@ -201,7 +201,7 @@ def metadata(db_name: str) -> dict[str, Any]:
 def _snapshot_text(data: bytes | None) -> str | None:
     if data is None:
         return None
-    return Snapshot.from_dict(json.loads(zlib.decompress(data))).text
+    return Snapshot.from_dict(json.loads(unpack(data))).text
 
 
 @hookimpl
