@@ -17,6 +17,8 @@ What does not move:
   the same changes again and alerts them once;
 - the crash points `before_commit` / `after_commit` (watcher/db/crashpoints.py) fire once
   per change in a commit, just before and just after the commit that makes it durable;
+- the items a batch inserted are full-text indexed in bulk in the same transaction, just
+  before its commit (watcher/db/ftspending.py): what is committed is indexed;
 - nothing that acts on the outside world reads an uncommitted row: `durable()` (claims and
   acknowledgements of outbox rows, stored model answers) commits the open batch first and
   then writes in a transaction of its own, and every other connection (WAL) sees only
