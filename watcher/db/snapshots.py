@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from watcher.db.compression import pack, unpack
 from watcher.db.reads import ChangeReads
-from watcher.db.snapcodec import pack, unpack
 from watcher.db.values import (
     iso,
 )

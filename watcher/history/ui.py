@@ -20,8 +20,8 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from watcher.db.compression import unpack
 from watcher.db.ftspending import index_pending_file
-from watcher.db.snapcodec import unpack
 from watcher.model import Snapshot
 
 SOURCE_FACETS: list[Any] = ["source_id", {"array": "tags"}, "jurisdiction", "regulator"]

@@ -1,4 +1,4 @@
-"""Snapshots are stored zstandard-compressed; older zlib rows still read (watcher/db/snapcodec.py).
+"""Snapshots are stored zstandard-compressed; older zlib rows still read (watcher/db/compression.py).
 
 Real SQLite files; the snapshot is the real `listing` kind's reading of a bench page.
 """
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.db.snapcodec import ZSTD_MAGIC
+from watcher.db.compression import ZSTD_MAGIC
 from watcher.db.store import Store
 from watcher.history.ui import _snapshot_text
 
