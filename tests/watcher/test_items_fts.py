@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -307,4 +308,25 @@ def test_a_database_with_indexed_rows_migrates_in_place(tmp_path):
         store.close()
     assert lost.title in found(path, lost.title)
     assert document(9).title in found(path, document(9).title)
+    assert_index_equals_rebuilt(path)
+
+
+def test_a_reader_does_not_wait_long_on_a_writer_holding_the_lock(tmp_path, caplog):
+    path = tmp_path / "r.db"
+    new_store(path).close()
+    script = sqlite3.connect(path)
+    script.execute(RAW_INSERT, raw_row(1))
+    script.commit()
+    writer = sqlite3.connect(path)
+    writer.execute("BEGIN IMMEDIATE")  # a pass's open batch: it indexes what waits before it commits
+    try:
+        started = time.monotonic()
+        assert found(path, "tariffs") == []  # not indexed yet, and the reader went on
+        assert time.monotonic() - started < 20  # bounded: the wait is WRITE_WAIT, not 30 s
+        assert "waiting to be full-text indexed were left" in caplog.text
+    finally:
+        writer.rollback()
+        writer.close()
+        script.close()
+    assert found(path, "tariffs") == ["Carrier Automated Tariffs"]
     assert_index_equals_rebuilt(path)

@@ -21,6 +21,9 @@ import sqlite3
 
 logger = logging.getLogger(__name__)
 
+#: Seconds a read-only reader waits for the write lock to index what waits.
+WRITE_WAIT = 2.0
+
 INDEX = (
     "INSERT INTO items_fts (rowid, title, summary, text)"
     " SELECT i.id, i.title, i.summary, i.text FROM items_fts_pending p JOIN items i ON i.id = p.item_id"
@@ -64,8 +67,8 @@ def index_pending_file(path: str | os.PathLike[str], reader: sqlite3.Connection 
 
     `reader` (a read-only connection to the file; one is opened when not given) checks
     first, so nothing writable is opened when nothing waits. A file the process may not
-    write is left as it is (its waiting rows are not found by full-text search until a
-    writer opens it), with a warning.
+    write, or whose write lock stays taken, is left as it is (its waiting rows are not found
+    by full-text search until a writer opens it or commits), with a warning.
     """
     if reader is None:
         try:
@@ -81,7 +84,9 @@ def index_pending_file(path: str | os.PathLike[str], reader: sqlite3.Connection 
     if not waiting:
         return 0
     try:
-        conn = sqlite3.connect(str(path), timeout=30)
+        # A short wait: a writer holding the lock (a pass's open batch, perhaps in this very
+        # process) indexes what waits itself before it commits.
+        conn = sqlite3.connect(str(path), timeout=WRITE_WAIT)
     except sqlite3.Error as exc:
         logger.warning("%s: items waiting to be full-text indexed were left: %s", path, exc)
         return 0
