@@ -11,6 +11,7 @@ Federal Register API response (tests/pages/federal-register-api-json).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -22,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database, Migrations
 
+from watcher.check.enrich import Enrichment, enrich
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db.migrations import STEPS, m015_fts_pending
 from watcher.db.store import Store
@@ -329,4 +331,77 @@ def test_a_reader_does_not_wait_long_on_a_writer_holding_the_lock(tmp_path, capl
         writer.close()
         script.close()
     assert found(path, "tariffs") == ["Carrier Automated Tariffs"]
+    assert_index_equals_rebuilt(path)
+
+
+def test_linking_inside_an_open_batch_finds_the_items_stored_earlier_in_it(tmp_path):
+    """Related-article linking reads items_fts before the batch commits: the documents other
+    checks of the same batch stored must be indexed by then (check/enrich.py's hook)."""
+    path = tmp_path / "r.db"
+    store = Store(path)
+    news = Source(id="hhs-news", url="https://e.gov/news", kind="listing", name="HHS news")
+    rules = Source(id="fr-rules", url="https://e.gov/fr", kind="listing", name="FR", role="related")
+    store.sync_sources([news, rules], NOW)
+    first = Item("n1", "HHS settles HIPAA case with Acme Health", link="https://e.gov/news/1")
+    nprm = Item(
+        "fr-2024-30983",
+        "HIPAA Security Rule To Strengthen the Cybersecurity of Electronic Protected Health Information",
+        link="https://e.gov/fr/2024-30983",
+        summary="Proposed modifications to the HIPAA Security Rule (45 CFR 164) on cybersecurity.",
+    )
+    added = Item(
+        "n2",
+        "HHS proposes changes to the HIPAA Security Rule to strengthen cybersecurity",
+        link="https://e.gov/news/2",
+        summary="The proposed rule would modify the Security Rule at 45 CFR 164 to protect electronic health information.",
+    )
+    try:
+        store.save_baseline(
+            news,
+            FETCHED,
+            Snapshot(items=(first,)),
+            NOW,
+            duration=0,
+            body_hash="a",
+            config_hash="c",
+            health=HEALTH,
+        )
+        later = NOW + timedelta(hours=1)
+        with store.batching(max_checks=50, max_seconds=60):
+            with store.unit():  # the related source's new document, earlier in the batch
+                store.save_baseline(
+                    rules,
+                    FETCHED,
+                    Snapshot(items=(nprm,)),
+                    later,
+                    duration=0,
+                    body_hash="b",
+                    config_hash="c",
+                    health=HEALTH,
+                )
+            after = Snapshot(items=(added, first))
+            change = Change(news.id, Snapshot(items=(first,)).fingerprint, after.fingerprint, added=(added,))
+            outcome = store.save_change(
+                news,
+                FETCHED,
+                after,
+                change,
+                ["console"],
+                later,
+                duration=0,
+                body_hash="c",
+                config_hash="c",
+                health=HEALTH,
+            )
+            change_id = store.db.execute("SELECT max(id) FROM changes").fetchone()[0]
+            assert outcome.status == "changed"
+            asyncio.run(
+                enrich(change_id, news, fetcher=None, store=store, clock=lambda: later, settings=Enrichment())
+            )
+            linked = [
+                r[0] for r in store.db.execute("SELECT link FROM related WHERE change_id = ?", [change_id])
+            ]
+        assert nprm.link in linked
+    finally:
+        store.close()
     assert_index_equals_rebuilt(path)
