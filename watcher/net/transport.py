@@ -26,6 +26,10 @@ import socket
 import ssl
 from collections.abc import AsyncIterator
 
+# First: aiohttp without the TLS contexts it would build at import and regwatch never uses.
+import watcher.net.aiohttplib  # noqa: F401
+
+# isort: split
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
