@@ -1,0 +1,129 @@
+"""The fetcher's own client without httpx's client layers: the same request on the wire.
+
+A `Fetcher` that made its own client (`make_client`: httpx's API over aiohttp's pool,
+`transport.py`) hands its GETs straight to the transport instead of going through
+`httpx.AsyncClient.stream`. httpx's client builds a `Request` (three header merges),
+runs its auth, redirect and cookie layers on every request and wraps the answer in a
+`Response`: about a third of the CPU of a 304 on loopback, which is most of a no-change
+pass (bench/README.md, round 5). What this path keeps from httpx, exactly:
+
+- the URL as `httpx.URL` normalises it, and its errors (`httpx.InvalidURL`);
+- the header lines httpx's client sends: its defaults (`Connection: keep-alive`) under
+  the fetcher's own, `Host` first, names lowercased (`request_lines`, checked against
+  `AsyncClient.build_request` by hypothesis); a header that is not ASCII takes httpx's
+  path and gets its error;
+- the cookie jar: the client's own `httpx.Cookies`. While it holds no cookie, a request
+  carries none; once it holds one, requests go through httpx's client again (it adds the
+  `Cookie` header); a response that sets a cookie is fed to the jar as httpx does;
+- the response headers as `httpx.Headers.items()` gives them (`response_headers`:
+  names lowercased, repeated fields joined with ", ", decoded as httpx decodes them);
+- the transport's timeouts, errors (httpx's), body chunks, and the connection released
+  after a read body or closed after an unread one; httpx's INFO log line per request.
+
+Anything else (a client the caller gave, a closed client) goes through httpx as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+import aiohttp
+import httpx
+
+from watcher.net.transport import AiohttpTransport, body_chunks, finish
+
+#: httpx's logger: the same INFO line per request as httpx's client writes.
+httpx_logger = logging.getLogger("httpx")
+
+SETS_COOKIE = (b"set-cookie", b"set-cookie2")
+
+
+class DirectResponse:
+    """What the fetcher reads of a response: status, headers (`response_headers`), raw body."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status_code = response.status
+        self.headers: Mapping[str, str] = response_headers(response.raw_headers)
+        self.complete = False
+
+    async def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The body as sent (still compressed), in the transport's pieces."""
+        async for chunk in body_chunks(self._response):
+            yield chunk
+        self.complete = True
+
+
+class DirectClient:
+    """GETs through `transport` as `client` (the httpx client over it) would send them."""
+
+    def __init__(self, client: httpx.AsyncClient, transport: AiohttpTransport) -> None:
+        self.client = client
+        self.transport = transport
+        self.defaults = client.headers.multi_items()
+        self.connect = client.timeout.connect
+        self.read = client.timeout.read
+
+    @asynccontextmanager
+    async def stream(
+        self, url: str, headers: Mapping[str, str]
+    ) -> AsyncIterator[DirectResponse | httpx.Response]:
+        """Like `client.stream("GET", url, headers=headers)`."""
+        jar = self.client.cookies
+        target = httpx.URL(url)
+        lines = None if jar or self.client.is_closed else request_lines(self.defaults, headers, target)
+        if lines is None:
+            async with self.client.stream("GET", url, headers=headers) as through_httpx:
+                yield through_httpx
+            return
+        raw = await self.transport.open("GET", str(target), lines, connect=self.connect, read=self.read)
+        response = DirectResponse(raw)
+        try:
+            reason = raw.reason or httpx.codes.get_reason_phrase(raw.status)
+            httpx_logger.info('HTTP Request: GET %s "HTTP/1.1 %d %s"', target, raw.status, reason)
+            if any(key.lower() in SETS_COOKIE for key, _ in raw.raw_headers):
+                sent = httpx.Request("GET", target, headers=lines)
+                jar.extract_cookies(httpx.Response(raw.status, headers=raw.raw_headers, request=sent))
+            yield response
+        finally:
+            finish(raw, complete=response.complete)
+
+
+def request_lines(
+    defaults: list[tuple[str, str]], headers: Mapping[str, str], url: httpx.URL
+) -> list[tuple[str, str]] | None:
+    """The header lines httpx's client sends for a GET of `url` with `headers` (no cookies),
+    or None when a name or value is not ASCII (httpx's path raises its own error for it)."""
+    keys = set()
+    for key, value in headers.items():
+        if not (key.isascii() and value.isascii()):
+            return None
+        keys.add(key.lower())
+    lines = [(key, value) for key, value in defaults if key not in keys]
+    lines += [(key.lower(), value) for key, value in headers.items()]
+    if url.host and not any(key == "host" for key, _ in lines):
+        lines.insert(0, ("host", url.netloc.decode("ascii")))
+    return lines
+
+
+def response_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """`dict(httpx.Headers(raw).items())`: names lowercased, a repeated field's values joined
+    with ", ", all decoded as ASCII, else UTF-8, else ISO-8859-1 (httpx's choice for a whole
+    header block)."""
+    encoding = "ascii"
+    if not all(key.isascii() and value.isascii() for key, value in raw):
+        try:
+            for key, value in raw:
+                key.decode("utf-8")
+                value.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "iso-8859-1"
+    merged: dict[str, str] = {}
+    for key, value in raw:
+        name = key.lower().decode(encoding)
+        text = value.decode(encoding)
+        merged[name] = f"{merged[name]}, {text}" if name in merged else text
+    return merged
