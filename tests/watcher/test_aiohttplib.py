@@ -24,7 +24,8 @@ def make_contexts():  # another thread making contexts while aiohttp loads
 
 thread = threading.Thread(target=make_contexts)
 thread.start()
-import watcher.net.transport
+from watcher.net.fetch import Fetcher
+Fetcher()  # as a check makes its client: aiohttp is imported here
 stop.set()
 thread.join()
 import aiohttp.connector as connector

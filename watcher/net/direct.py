@@ -28,11 +28,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import aiohttp
 import httpx
 
 from watcher.net.transport import AiohttpTransport, body_chunks, finish
+
+if TYPE_CHECKING:
+    import aiohttp  # loaded by transport.py first (aiohttplib.py)
 
 #: httpx's logger: the same INFO line per request as httpx's client writes.
 httpx_logger = logging.getLogger("httpx")
