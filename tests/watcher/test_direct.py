@@ -40,6 +40,25 @@ ANSWERS = {
     "/short": b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n<html>only",
     "/junk": b"NOT HTTP AT ALL\r\n\r\n",
 }
+#: Odd redirect targets: httpx's client reads a Location even with redirects off, and fails on some.
+LOCATIONS = [
+    b"javascript:alert(1)",
+    b"http://[::1",
+    b"http:///nohost",
+    b"ftp://example.org/file",
+    b"  /plain  ",
+    b"/plain#part",
+    b"http://exa mple.org/",
+    b"http://127.0.0.1:99999/",
+    b"http://127.0.0.1:1/",
+    b"%zz",
+    b"caf\xe9",
+    b"",
+]
+for index, location in enumerate(LOCATIONS):
+    ANSWERS[f"/to-{index}"] = (
+        b"HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" % location
+    )
 
 
 class RecordingServer:
@@ -152,6 +171,14 @@ def test_cookies_headers_and_gzip_as_httpx_reads_them(server: RecordingServer):
     assert direct[0]["headers"]["x-dup"] == "a, b" and direct[0]["headers"]["x-latin"] == "café"
     assert sent_direct == sent_through_httpx
     assert b"cookie: session=abc" in sent_direct[1].lower()  # the jar got the first answer's cookie
+
+
+def test_odd_redirect_targets_fail_alike(server: RecordingServer):
+    requests = [Request(server.url(f"/to-{index}"), allow_private=True) for index in range(len(LOCATIONS))]
+    through_httpx, sent_through_httpx, direct, sent_direct = both_paths(server, requests)
+    assert direct == through_httpx
+    assert sent_direct == sent_through_httpx
+    assert {r[3] for r in direct if isinstance(r, tuple)} >= {"redirect"}
 
 
 def test_a_refused_connection_and_a_timeout_fail_alike():

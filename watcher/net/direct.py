@@ -15,6 +15,8 @@ pass (bench/README.md, round 5). What this path keeps from httpx, exactly:
 - the cookie jar: the client's own `httpx.Cookies`. While it holds no cookie, a request
   carries none; once it holds one, requests go through httpx's client again (it adds the
   `Cookie` header); a response that sets a cookie is fed to the jar as httpx does;
+- a redirect's `Location` read by httpx's client code, which fails on some even with
+  redirects off;
 - the response headers as `httpx.Headers.items()` gives them (`response_headers`:
   names lowercased, repeated fields joined with ", ", decoded as httpx decodes them);
 - the transport's timeouts, errors (httpx's), body chunks, and the connection released
@@ -40,7 +42,8 @@ if TYPE_CHECKING:
 #: httpx's logger: the same INFO line per request as httpx's client writes.
 httpx_logger = logging.getLogger("httpx")
 
-SETS_COOKIE = (b"set-cookie", b"set-cookie2")
+SETS_COOKIE = {b"set-cookie", b"set-cookie2"}
+REDIRECTS = {301, 302, 303, 307, 308}  # httpx's `Response.has_redirect_location`
 
 
 class DirectResponse:
@@ -74,9 +77,12 @@ class DirectClient:
         self, url: str, headers: Mapping[str, str]
     ) -> AsyncIterator[DirectResponse | httpx.Response]:
         """Like `client.stream("GET", url, headers=headers)`."""
-        jar = self.client.cookies
         target = httpx.URL(url)
-        lines = None if jar or self.client.is_closed else request_lines(self.defaults, headers, target)
+        lines = (
+            None
+            if self.client.cookies or self.client.is_closed
+            else request_lines(self.defaults, headers, target)
+        )
         if lines is None:
             async with self.client.stream("GET", url, headers=headers) as through_httpx:
                 yield through_httpx
@@ -86,9 +92,15 @@ class DirectClient:
         try:
             reason = raw.reason or httpx.codes.get_reason_phrase(raw.status)
             httpx_logger.info('HTTP Request: GET %s "HTTP/1.1 %d %s"', target, raw.status, reason)
-            if any(key.lower() in SETS_COOKIE for key, _ in raw.raw_headers):
+            keys = {key.lower() for key, _ in raw.raw_headers}
+            if not keys.isdisjoint(SETS_COOKIE) or (raw.status in REDIRECTS and b"location" in keys):
                 sent = httpx.Request("GET", target, headers=lines)
-                jar.extract_cookies(httpx.Response(raw.status, headers=raw.raw_headers, request=sent))
+                answer = httpx.Response(raw.status, headers=raw.raw_headers, request=sent)
+                self.client.cookies.extract_cookies(answer)
+                if answer.has_redirect_location:
+                    # httpx's client reads a redirect's Location even with redirects off, and
+                    # fails on some (httpx.InvalidURL, RemoteProtocolError): the same code here.
+                    self.client._build_redirect_request(sent, answer)
             yield response
         finally:
             finish(raw, complete=response.complete)
