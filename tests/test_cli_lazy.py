@@ -62,3 +62,28 @@ def test_help_lists_every_command_with_its_help(tmp_path):
     assert listed == sorted(COMMANDS)
     assert "One pass over all (or the given) sources" in done.stdout
     assert set(MODULES) <= loaded
+
+
+def _check_config(tmp_path: Path, extra: str = "") -> Path:
+    config = tmp_path / "regwatch.toml"
+    config.write_text(
+        f'database = "{tmp_path / "regwatch.db"}"\nallow_private = true\n\n'
+        '[[channels]]\nid = "console"\nkind = "console"\n\n'
+        '[[sources]]\nid = "refused"\nurl = "http://127.0.0.1:1/"\nkind = "listing"\n'
+        f'select = "li"\n{extra}',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_check_without_cron_schedules_loads_no_scheduler(tmp_path):
+    """apscheduler is loaded by the first cron schedule (or a held digest), not by every check."""
+    loaded, done = _modules_loaded_by(["--config", str(_check_config(tmp_path)), "check"], tmp_path)
+    assert "refused: FAILED" in done.stderr
+    assert "watcher.net.transport" in loaded  # it did fetch
+    assert not {m for m in loaded if m.startswith("apscheduler")}
+    loaded, done = _modules_loaded_by(
+        ["--config", str(_check_config(tmp_path, 'cron = "0 9 * * 1-5"\n')), "check"], tmp_path
+    )
+    assert "refused: FAILED" in done.stderr
+    assert "apscheduler.triggers.cron" in loaded
