@@ -87,3 +87,38 @@ def test_a_check_without_cron_schedules_loads_no_scheduler(tmp_path):
     )
     assert "refused: FAILED" in done.stderr
     assert "apscheduler.triggers.cron" in loaded
+
+
+def test_start_up_runs_without_the_garbage_collector_and_the_command_with_it(tmp_path):
+    """`python -m watcher` pauses the collector while it loads, and the command runs with it on,
+    start-up's objects frozen (watcher/startup.py)."""
+    probe = tmp_path / "gcprobe.py"
+    out = tmp_path / "gc.json"
+    probe.write_text(
+        "import atexit, gc, json, runpy, sys\n"
+        "seen = []\n"
+        "gc.callbacks.append(lambda phase, info: seen.append(phase))\n"
+        "def done():\n"
+        "    state = {'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),\n"
+        "             'collections': len(seen), 'early': loaded_at}\n"
+        f"    open({str(out)!r}, 'w').write(json.dumps(state))\n"
+        "atexit.register(done)\n"
+        "import watcher.startup\n"
+        "loaded_at = None\n"
+        "real_resume = watcher.startup.resume\n"
+        "def resume():\n"
+        "    global loaded_at\n"
+        "    if loaded_at is None:\n"
+        "        loaded_at = len(seen)\n"
+        "    real_resume()\n"
+        "watcher.startup.resume = resume\n"
+        f"sys.argv = ['regwatch', '--config', {str(_check_config(tmp_path))!r}, 'check']\n"
+        "runpy.run_module('watcher', run_name='__main__')\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(probe)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert "refused: FAILED" in done.stderr
+    state = json.loads(out.read_text(encoding="utf-8"))
+    assert state["early"] == 0  # no collection while the command line and `check` loaded
+    assert state["enabled"] and state["frozen"] > 10_000  # then on, with start-up frozen
