@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from urlgen import PATH, origins
 
 from watcher.errors import FetchError
-from watcher.net.direct import request_lines, response_headers
+from watcher.net.direct import plain_target, request_lines, response_headers
 from watcher.net.fetch import Fetcher, FetchPolicy, Request, make_client
 
 PAGE = b"<html><body>" + b"<p>rule 12</p>" * 200 + b"</body></html>"
@@ -222,13 +222,14 @@ def test_request_lines_are_the_lines_httpxs_client_builds(origin: str, path: str
     client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
     url = origin + path
     expected = client.build_request("GET", url, headers=headers).headers.multi_items()
-    assert request_lines(client.headers.multi_items(), headers, httpx.URL(url)) == expected
+    netloc = httpx.URL(url).netloc.decode("ascii")
+    assert request_lines(client.headers.multi_items(), headers, netloc) == expected
     assert client.headers.multi_items() == DEFAULTS
 
 
 def test_a_header_that_is_not_ascii_takes_httpxs_path():
-    assert request_lines(DEFAULTS, {"X-Name": "café"}, httpx.URL("http://a.example/")) is None
-    assert request_lines(DEFAULTS, {"X-Namé": "cafe"}, httpx.URL("http://a.example/")) is None
+    assert request_lines(DEFAULTS, {"X-Name": "café"}, "a.example") is None
+    assert request_lines(DEFAULTS, {"X-Namé": "cafe"}, "a.example") is None
 
 
 FIELD = st.one_of(
@@ -241,3 +242,38 @@ FIELD = st.one_of(
 @given(st.lists(st.tuples(FIELD, FIELD), max_size=10))
 def test_response_headers_are_httpxs_items(raw: list[tuple[bytes, bytes]]):
     assert list(response_headers(raw).items()) == list(httpx.Headers(raw).items())
+
+
+ODD = st.text(st.sampled_from("hts:/.%?#@[]:0189aAzé-_~ "), max_size=30)
+PORTS = st.sampled_from(["", ":80", ":443", ":8080", ":0", ":080", ":65535", ":65536", ":99999"])
+DOTS = st.sampled_from(["", "/.", "/..", "/./x", "/../x", "/x/..", "/.x", "/..x", "//"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    url=st.one_of(
+        st.builds(
+            lambda origin, port, path, dots: origin + port + path + dots,
+            origins(("http", "https"), ports=False),
+            PORTS,
+            PATH,
+            DOTS,
+        ),
+        st.builds(
+            lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://", "HTTP://"]), ODD
+        ),
+    )
+)
+def test_a_plain_url_is_one_httpx_leaves_as_it_is(url: str):
+    """When `plain_target` takes the shortcut, httpx would have given the same URL and Host."""
+    host = plain_target(url)
+    if host is not None:
+        parsed = httpx.URL(url)
+        assert str(parsed) == url and parsed.netloc.decode("ascii") == host
+
+
+@given(origin=origins(("http", "https"), ports=True), path=PATH)
+def test_the_shortcut_is_taken_for_plain_urls(origin: str, path: str):
+    port = origin.rpartition(":")[2]
+    expected = None if port.isdigit() and int(port) > 65535 else httpx.URL(origin + path).netloc.decode()
+    assert plain_target(origin + path) == expected

@@ -28,6 +28,7 @@ Anything else (a client the caller gave, a closed client) goes through httpx as 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -77,24 +78,29 @@ class DirectClient:
         self, url: str, headers: Mapping[str, str]
     ) -> AsyncIterator[DirectResponse | httpx.Response]:
         """Like `client.stream("GET", url, headers=headers)`."""
-        target = httpx.URL(url)
+        plain = plain_target(url)
+        if plain is None:
+            parsed = httpx.URL(url)
+            target, netloc = str(parsed), parsed.netloc.decode("ascii") if parsed.host else ""
+        else:
+            target, netloc = url, plain
         lines = (
             None
             if self.client.cookies or self.client.is_closed
-            else request_lines(self.defaults, headers, target)
+            else request_lines(self.defaults, headers, netloc)
         )
         if lines is None:
             async with self.client.stream("GET", url, headers=headers) as through_httpx:
                 yield through_httpx
             return
-        raw = await self.transport.open("GET", str(target), lines, connect=self.connect, read=self.read)
+        raw = await self.transport.open("GET", target, lines, connect=self.connect, read=self.read)
         response = DirectResponse(raw)
         try:
             reason = raw.reason or httpx.codes.get_reason_phrase(raw.status)
             httpx_logger.info('HTTP Request: GET %s "HTTP/1.1 %d %s"', target, raw.status, reason)
             keys = {key.lower() for key, _ in raw.raw_headers}
             if not keys.isdisjoint(SETS_COOKIE) or (raw.status in REDIRECTS and b"location" in keys):
-                sent = httpx.Request("GET", target, headers=lines)
+                sent = httpx.Request("GET", httpx.URL(target), headers=lines)
                 answer = httpx.Response(raw.status, headers=raw.raw_headers, request=sent)
                 self.client.cookies.extract_cookies(answer)
                 if answer.has_redirect_location:
@@ -106,11 +112,37 @@ class DirectClient:
             finish(raw, complete=response.complete)
 
 
+#: An URL httpx leaves as it is: http(s), a lowercase ASCII host (names or IPv4), a port that
+#: is not the scheme's default and has no leading zero, a path of unreserved characters with
+#: no dot segments, no query or fragment (bench pages and most regulator pages).
+PLAIN_URL = re.compile(
+    r"(?:http://(?P<host>{host})(?::(?!80/)(?P<port>[1-9][0-9]{{0,4}}))?"
+    r"|https://(?P<shost>{host})(?::(?!443/)(?P<sport>[1-9][0-9]{{0,4}}))?)"
+    r"(?!.*/\.\.?(?:/|$))/[A-Za-z0-9_~./-]*".format(
+        host=r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    )
+)
+
+
+def plain_target(url: str) -> str | None:
+    """The `Host` of an URL httpx would leave unchanged (`str(httpx.URL(url)) == url`), or None
+    for any other URL (it goes through `httpx.URL`); hypothesis-checked against httpx."""
+    match = PLAIN_URL.fullmatch(url)
+    if match is None:
+        return None
+    host = match["host"] or match["shost"]
+    port = match["port"] or match["sport"]
+    if port is not None and int(port) > 65535:
+        return None
+    return f"{host}:{port}" if port else host
+
+
 def request_lines(
-    defaults: list[tuple[str, str]], headers: Mapping[str, str], url: httpx.URL
+    defaults: list[tuple[str, str]], headers: Mapping[str, str], netloc: str
 ) -> list[tuple[str, str]] | None:
-    """The header lines httpx's client sends for a GET of `url` with `headers` (no cookies),
-    or None when a name or value is not ASCII (httpx's path raises its own error for it)."""
+    """The header lines httpx's client sends for a GET with `headers` (no cookies) to an URL
+    whose host and port are `netloc` (httpx's `URL.netloc`; "" for none), or None when a name
+    or value is not ASCII (httpx's path raises its own error for it)."""
     keys = set()
     for key, value in headers.items():
         if not (key.isascii() and value.isascii()):
@@ -118,8 +150,8 @@ def request_lines(
         keys.add(key.lower())
     lines = [(key, value) for key, value in defaults if key not in keys]
     lines += [(key.lower(), value) for key, value in headers.items()]
-    if url.host and not any(key == "host" for key, _ in lines):
-        lines.insert(0, ("host", url.netloc.decode("ascii")))
+    if netloc and not any(key == "host" for key, _ in lines):
+        lines.insert(0, ("host", netloc))
     return lines
 
 

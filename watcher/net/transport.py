@@ -57,6 +57,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._ssl_context = verify if isinstance(verify, ssl.SSLContext) else None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
     @property
     def ssl_context(self) -> ssl.SSLContext:
@@ -140,13 +141,21 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 compress=None,
                 **tls,  # type: ignore[arg-type]
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read),
+                timeout=self._timeout(connect, read),
             )
         except Exception as exc:
             mapped = _translate(exc, request)
             if mapped is exc:
                 raise
             raise mapped from exc
+
+    def _timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        """aiohttp's (frozen) timeout for these limits, made once: the fetcher's are the same each time."""
+        timeout = self._timeouts.get((connect, read))
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+            self._timeouts[(connect, read)] = timeout
+        return timeout
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
