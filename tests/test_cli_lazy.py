@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from watcher.cli import main
 from watcher.cli.commands import COMMANDS, MODULES
@@ -89,36 +90,46 @@ def test_a_check_without_cron_schedules_loads_no_scheduler(tmp_path):
     assert "apscheduler.triggers.cron" in loaded
 
 
-def test_start_up_runs_without_the_garbage_collector_and_the_command_with_it(tmp_path):
-    """`python -m watcher` pauses the collector while it loads, and the command runs with it on,
-    start-up's objects frozen (watcher/startup.py)."""
-    probe = tmp_path / "gcprobe.py"
+GC_PROBE = """
+import atexit, gc, json, sys
+seen = []
+gc.callbacks.append(lambda phase, info: seen.append(phase))
+import watcher.startup
+loaded_at = None
+real_resume = watcher.startup.resume
+def resume():
+    global loaded_at
+    if loaded_at is None:
+        loaded_at = len(seen)
+    real_resume()
+watcher.startup.resume = resume
+def done():
+    state = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "early": loaded_at}
+    open(OUT, "w").write(json.dumps(state))
+atexit.register(done)
+"""
+
+
+@pytest.mark.parametrize("entry", ["python -m watcher", "regwatch"])
+def test_start_up_runs_without_the_garbage_collector_and_the_command_with_it(tmp_path, entry):
+    """The program pauses the collector while it loads, and the command runs with it on,
+    start-up's objects frozen (watcher/startup.py): as `python -m watcher` and as the
+    `regwatch` console script (a script of that name, as pip writes it)."""
     out = tmp_path / "gc.json"
-    probe.write_text(
-        "import atexit, gc, json, runpy, sys\n"
-        "seen = []\n"
-        "gc.callbacks.append(lambda phase, info: seen.append(phase))\n"
-        "def done():\n"
-        "    state = {'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),\n"
-        "             'collections': len(seen), 'early': loaded_at}\n"
-        f"    open({str(out)!r}, 'w').write(json.dumps(state))\n"
-        "atexit.register(done)\n"
-        "import watcher.startup\n"
-        "loaded_at = None\n"
-        "real_resume = watcher.startup.resume\n"
-        "def resume():\n"
-        "    global loaded_at\n"
-        "    if loaded_at is None:\n"
-        "        loaded_at = len(seen)\n"
-        "    real_resume()\n"
-        "watcher.startup.resume = resume\n"
-        f"sys.argv = ['regwatch', '--config', {str(_check_config(tmp_path))!r}, 'check']\n"
-        "runpy.run_module('watcher', run_name='__main__')\n",
-        encoding="utf-8",
-    )
+    args = ["--config", str(_check_config(tmp_path)), "check"]
+    if entry == "regwatch":
+        script = tmp_path / "bin" / "regwatch"
+        script.parent.mkdir()
+        run = "from watcher.cli import main\nsys.exit(main())\n"
+        command = [sys.executable, str(script), *args]
+    else:
+        script = tmp_path / "probe.py"
+        run = f"sys.argv = ['regwatch', *{args!r}]\nimport runpy\nrunpy.run_module('watcher', run_name='__main__')\n"
+        command = [sys.executable, str(script)]
+    script.write_text(f"OUT = {str(out)!r}\n" + GC_PROBE + run, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, str(probe)], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert "refused: FAILED" in done.stderr
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert "refused: FAILED" in done.stderr, done.stderr
     state = json.loads(out.read_text(encoding="utf-8"))
     assert state["early"] == 0  # no collection while the command line and `check` loaded
     assert state["enabled"] and state["frozen"] > 10_000  # then on, with start-up frozen
