@@ -69,9 +69,6 @@ class DirectClient:
     def __init__(self, client: httpx.AsyncClient, transport: AiohttpTransport) -> None:
         self.client = client
         self.transport = transport
-        self.defaults = client.headers.multi_items()
-        self.connect = client.timeout.connect
-        self.read = client.timeout.read
 
     @asynccontextmanager
     async def stream(
@@ -87,13 +84,14 @@ class DirectClient:
         lines = (
             None
             if self.client.cookies or self.client.is_closed
-            else request_lines(self.defaults, headers, netloc)
+            else request_lines(self.client.headers.multi_items(), headers, netloc)
         )
         if lines is None:
             async with self.client.stream("GET", url, headers=headers) as through_httpx:
                 yield through_httpx
             return
-        raw = await self.transport.open("GET", target, lines, connect=self.connect, read=self.read)
+        timeout = self.client.timeout  # read per request, as httpx does: the client's, now
+        raw = await self.transport.open("GET", target, lines, connect=timeout.connect, read=timeout.read)
         response = DirectResponse(raw)
         try:
             reason = raw.reason or httpx.codes.get_reason_phrase(raw.status)
