@@ -1,7 +1,8 @@
 """The salient features of a document, weighed against the index it is linked in:
 identifiers, named acts (from the data file and those the document defines), title
 phrases and tf-idf words, each with the FTS5 query that finds it and the reason a match
-gives. Document frequencies come from the index itself, counted up to DF_CAP.
+gives. Document frequencies come from the index itself, counted up to DF_CAP (those that
+reach it are estimated beyond it by spread.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from watcher.related.identifiers import (
     find_identifiers,
     known_acts,
 )
+from watcher.related.spread import spread
 from watcher.related.text import is_content_word, near, phrase, stem, stems, words
 from watcher.related.values import DEFAULT_RANKING, Feature, LinkTarget, Ranking
 
@@ -131,6 +133,8 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
     for act in acts:
         wanted.update({stem(w): w for alias in act.aliases for w in words(alias)})
     df = vocab.df(wanted)
+    if ranking.spread:
+        df = spread(vocab.db, df, wanted, DF_CAP, vocab.total)
 
     def idf(stem_: str) -> float:
         return vocab.idf(df.get(stem_, 0)) if ranking.idf_words else 1.0

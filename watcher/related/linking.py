@@ -13,7 +13,8 @@ How the ranking works (README "Related articles" says the same for users):
 2. **Candidates** (ranking.py): one FTS5 query, the OR of the most selective features, over
    items of other sources (never the document itself nor an item with its link) dated
    within the window (default 120 days before to 365 days after the document's date, or its
-   detection time), ordered by BM25 (title 4, summary 2, text 1); the best 25.
+   detection time), ordered by BM25 (title 4, summary 2, text 1); the best 25, and the best
+   10 of a second query for the phrases the first left out (topical.py).
 3. **Score**: the share of the document's feature weight a candidate matches (more when in
    its title), the share of the candidate's own title the document uses, a little BM25, a
    mild date decay. A reciprocal-rank-fusion bonus from BM25's, the score's and identifier
@@ -47,6 +48,7 @@ from watcher.related.ranking import (
     window,
 )
 from watcher.related.text import stem, words
+from watcher.related.topical import with_topical
 from watcher.related.values import DEFAULT_RANKING, Feature, Link, LinkTarget, Ranking
 
 __all__ = [
@@ -81,6 +83,9 @@ def rank(
     start, end = window(target, detected, ranking)
     since_rowid = 0 if selective else recent_rowid(db, FALLBACK_RECENT)
     candidates = retrieve(db, expression, target, start, end, since_rowid)
+    candidates = with_topical(
+        db, candidates, feats, target, start, end, ranking.topical, ranking.topical_title
+    )
     if not candidates:
         return []
     if ranking.rerank:

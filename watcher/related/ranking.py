@@ -76,19 +76,25 @@ def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
     When even the most selective one is common, the two most selective must both match
     (and the caller searches only the most recent items: see FALLBACK_RECENT).
     """
+    chosen = selective(feats)
+    if chosen:
+        return " OR ".join(f"({f.query})" for f in chosen), True
     ordered = sorted(feats, key=lambda f: (f.cost, -f.weight))
+    if len(ordered) > 1:
+        return f"({ordered[0].query}) AND ({ordered[1].query})", False
+    return ordered[0].query, False
+
+
+def selective(feats: Sequence[Feature]) -> list[Feature]:
+    """The features the retrieval query holds: the most selective, within RETRIEVAL_BUDGET."""
     chosen: list[Feature] = []
     spent = 0
-    for feature in ordered:
+    for feature in sorted(feats, key=lambda f: (f.cost, -f.weight)):
         if feature.cost >= DF_CAP or spent + feature.cost > RETRIEVAL_BUDGET:
             break  # a capped count means "common": its real cost is unknown and large
         chosen.append(feature)
         spent += feature.cost
-    if chosen:
-        return " OR ".join(f"({f.query})" for f in chosen), True
-    if len(ordered) > 1:
-        return f"({ordered[0].query}) AND ({ordered[1].query})", False
-    return ordered[0].query, False
+    return chosen
 
 
 def window(target: LinkTarget, detected: datetime, ranking: Ranking) -> tuple[str, str]:
@@ -107,24 +113,40 @@ def recent_rowid(db: Database, recent: int) -> int:
 
 
 def retrieve(
-    db: Database, expression: str, target: LinkTarget, start: str, end: str, since_rowid: int = 0
+    db: Database,
+    expression: str,
+    target: LinkTarget,
+    start: str,
+    end: str,
+    since_rowid: int = 0,
+    count: int = CANDIDATES,
+    widen: bool = True,
+    newest: int = 0,
 ) -> list[Candidate]:
-    """The best CANDIDATES items by BM25 that match `expression`, are of another source, are
+    """The best `count` items by BM25 that match `expression`, are of another source, are
     not the document itself nor share its link, and fall in the date window; best first
     (equal BM25: lower id first).
 
     In two steps, because a join evaluated for every match costs as much as the ranking
     itself when the query matches thousands of items: the best matches are read from the
     index alone, then their rows are fetched and filtered; more are read only when too many
-    were filtered out. The result is the same as one filtered `ORDER BY bm25, id` query.
+    were filtered out (and `widen`). The result is the same as one filtered `ORDER BY bm25, id`
+    query (with `widen` false: over its first `4 * count` matches; with `newest`, over the
+    `newest` most recently indexed matches only, which bounds the cost of a common query).
     """
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     ranked_sql = (
         f"SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts WHERE items_fts MATCH ?"
         " AND rowid > ? ORDER BY bm, rowid LIMIT ?"
     )
+    if newest:  # rank only the newest matches: FTS5 reads them newest first and stops
+        ranked_sql = (
+            f"SELECT rowid, bm FROM (SELECT rowid, bm25(items_fts, {weights}) AS bm FROM items_fts"
+            f" WHERE items_fts MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT {int(newest)})"
+            " ORDER BY bm, rowid LIMIT ?"
+        )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
-    limit = CANDIDATES * 4
+    limit = count * 4
     rows: dict[int, tuple] = {}  # fetched rows, kept when the ranking is read again wider
     while True:
         ranked = db.execute(ranked_sql, [expression, since_rowid, limit]).fetchall()
@@ -148,9 +170,9 @@ def retrieve(
             if when is None or not start <= when <= end:
                 continue
             candidates.append(Candidate(item_id, source_id, title, link, day, seen, bm))
-            if len(candidates) == CANDIDATES:
+            if len(candidates) == count:
                 return candidates
-        if len(ranked) < limit:
+        if len(ranked) < limit or not widen:
             return candidates
         limit *= WIDEN
 

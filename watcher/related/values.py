@@ -36,7 +36,15 @@ class Ranking:
     #: half, 0/3/6/10: shown precision 0.274/0.291/0.294/0.287, quiet 0.680/0.701/0.707/0.714,
     #: related updates without a shown link 5/5/5/6; rank figures unchanged.
     body_phrases: int = 6
+    #: Phrases the retrieval query left out (their words are common in a large history) that
+    #: a second, small query looks for (0: off): see topical.py.
+    topical: int = 3
+    #: With `topical`, also the heaviest left-out title word, in items' titles (topical.py).
+    topical_title: bool = True
     idf_words: bool = True
+    #: Tell common words apart (spread.py): a word above the Vocabulary's cap weighs by an
+    #: estimate of its real frequency instead of the cap's.
+    spread: bool = True
     title_bonus: bool = True
     #: The share of the candidate's own title the document uses: "plain", "idf" or "" (off).
     #: "plain" paid on the development half once it held GOV.UK items (recall@3 0.766 ->
