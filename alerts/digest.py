@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from apscheduler.triggers.cron import CronTrigger
-
 SCHEDULES = {
     "hourly": "0 * * * *",  # on the hour
     "daily": "0 9 * * *",  # 09:00 UTC
@@ -26,6 +24,9 @@ def digest_cron(spec: str) -> str:
 
 def next_digest_at(spec: str, after: datetime) -> datetime:
     """The first time at or after `after` when a digest with this schedule goes out."""
+    # Loaded when a digest is held, not whenever the outbox is imported (every `regwatch check`).
+    from apscheduler.triggers.cron import CronTrigger
+
     trigger = CronTrigger.from_crontab(digest_cron(spec), timezone=UTC)
     moment = trigger.get_next_fire_time(None, after.astimezone(UTC))
     assert moment is not None  # a valid crontab always fires again

@@ -103,6 +103,7 @@ def build(path: Path, n_items: int, seed: int = 8) -> None:
             print(f"  indexed {index + 1:,} items", file=sys.stderr)
     if batch:
         _insert(store, batch)
+    store.index_pending()  # rows inserted here wait for the bulk full-text index (m015)
     store.db.execute("INSERT INTO items_fts(items_fts) VALUES ('optimize')")
     store.close()
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from watcher.cli import main
 from watcher.cli.commands import COMMANDS, MODULES
@@ -62,3 +63,73 @@ def test_help_lists_every_command_with_its_help(tmp_path):
     assert listed == sorted(COMMANDS)
     assert "One pass over all (or the given) sources" in done.stdout
     assert set(MODULES) <= loaded
+
+
+def _check_config(tmp_path: Path, extra: str = "") -> Path:
+    config = tmp_path / "regwatch.toml"
+    config.write_text(
+        f'database = "{tmp_path / "regwatch.db"}"\nallow_private = true\n\n'
+        '[[channels]]\nid = "console"\nkind = "console"\n\n'
+        '[[sources]]\nid = "refused"\nurl = "http://127.0.0.1:1/"\nkind = "listing"\n'
+        f'select = "li"\n{extra}',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_check_without_cron_schedules_loads_no_scheduler(tmp_path):
+    """apscheduler is loaded by the first cron schedule (or a held digest), not by every check."""
+    loaded, done = _modules_loaded_by(["--config", str(_check_config(tmp_path)), "check"], tmp_path)
+    assert "refused: FAILED" in done.stderr
+    assert "watcher.net.transport" in loaded  # it did fetch
+    assert not {m for m in loaded if m.startswith("apscheduler")}
+    loaded, done = _modules_loaded_by(
+        ["--config", str(_check_config(tmp_path, 'cron = "0 9 * * 1-5"\n')), "check"], tmp_path
+    )
+    assert "refused: FAILED" in done.stderr
+    assert "apscheduler.triggers.cron" in loaded
+
+
+GC_PROBE = """
+import atexit, gc, json, sys
+seen = []
+gc.callbacks.append(lambda phase, info: seen.append(phase))
+import watcher.startup
+loaded_at = None
+real_resume = watcher.startup.resume
+def resume():
+    global loaded_at
+    if loaded_at is None:
+        loaded_at = len(seen)
+    real_resume()
+watcher.startup.resume = resume
+def done():
+    state = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "early": loaded_at}
+    open(OUT, "w").write(json.dumps(state))
+atexit.register(done)
+"""
+
+
+@pytest.mark.parametrize("entry", ["python -m watcher", "regwatch"])
+def test_start_up_runs_without_the_garbage_collector_and_the_command_with_it(tmp_path, entry):
+    """The program pauses the collector while it loads, and the command runs with it on,
+    start-up's objects frozen (watcher/startup.py): as `python -m watcher` and as the
+    `regwatch` console script (a script of that name, as pip writes it)."""
+    out = tmp_path / "gc.json"
+    args = ["--config", str(_check_config(tmp_path)), "check"]
+    if entry == "regwatch":
+        script = tmp_path / "bin" / "regwatch"
+        script.parent.mkdir()
+        run = "from watcher.cli import main\nsys.exit(main())\n"
+        command = [sys.executable, str(script), *args]
+    else:
+        script = tmp_path / "probe.py"
+        run = f"sys.argv = ['regwatch', *{args!r}]\nimport runpy\nrunpy.run_module('watcher', run_name='__main__')\n"
+        command = [sys.executable, str(script)]
+    script.write_text(f"OUT = {str(out)!r}\n" + GC_PROBE + run, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert "refused: FAILED" in done.stderr, done.stderr
+    state = json.loads(out.read_text(encoding="utf-8"))
+    assert state["early"] == 0  # no collection while the command line and `check` loaded
+    assert state["enabled"] and state["frozen"] > 10_000  # then on, with start-up frozen

@@ -7,12 +7,14 @@ import asyncio
 import json
 import sqlite3
 import time
+import zlib
 from datetime import UTC, datetime, timedelta
 
 from analyst_history import invoke
 from localsite import LISTING_SOURCE, listing_page
 
 from watcher.config import load_config
+from watcher.db.compression import unpack
 from watcher.db.migrations.m005_history_views import _backfill_version_text
 from watcher.db.store import Store
 from watcher.service.runner import run_pass
@@ -173,6 +175,11 @@ def test_backfill_of_version_text_matches_what_the_store_writes(tmp_path):
     store = Store(history.db)
     written = sorted(store.db.execute("SELECT snapshot, text FROM version_text").fetchall())
     store.db.execute("DELETE FROM version_text")
+    # Before m005 every snapshot was zlib-compressed (zstandard since issue 18's round 5).
+    for fingerprint, data in store.db.execute("SELECT hash, data FROM snapshots").fetchall():
+        store.db.execute(
+            "UPDATE snapshots SET data = ? WHERE hash = ?", [zlib.compress(unpack(data), 6), fingerprint]
+        )
     _backfill_version_text(store.db)
     assert sorted(store.db.execute("SELECT snapshot, text FROM version_text").fetchall()) == written
     hits = store.db.execute(

@@ -100,6 +100,7 @@ async def enrich(
                 followed = sum(1 for r in results if r.ok)
                 failed = len(results) - followed
             if source.role != "related":
+                store.index_pending()  # linking reads items_fts: this batch's new items too
                 found = link_change(store.db, change_id, now=clock(), ranking=settings.ranking)
                 store.replace_related(change_id, [link.row() for link in found], clock())
                 links = sum(1 for link in found if link.shown)

@@ -10,8 +10,12 @@ cannot be used.
 
 from __future__ import annotations
 
-import watcher.cli.httpxlib  # first: httpx without its command line (rich, pygments)
-import watcher.cli.sqlitelib  # noqa: F401  (first: sqlite-utils without numpy, 12 MB less)
-from watcher.cli.app import main
+from watcher import startup
+
+startup.pause_for("regwatch")  # the console script: no garbage collection while it loads
+
+import watcher.cli.httpxlib  # noqa: E402  (first: httpx without its command line (rich, pygments))
+import watcher.cli.sqlitelib  # noqa: E402, F401  (first: sqlite-utils without numpy, 12 MB less)
+from watcher.cli.app import main  # noqa: E402
 
 __all__ = ["main"]

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import click
 
+from watcher import startup
+
 
 class LazyGroup(click.Group):
     """A `click.Group` whose commands may live in modules not imported yet."""
@@ -30,4 +32,5 @@ class LazyGroup(click.Group):
         module = self.lazy_commands.get(cmd_name)
         if cmd_name not in self.commands and module is not None:
             importlib.import_module(module)
+        startup.resume()  # the command is loaded: start-up is over (watcher/startup.py)
         return super().get_command(ctx, cmd_name)

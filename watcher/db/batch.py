@@ -17,6 +17,8 @@ What does not move:
   the same changes again and alerts them once;
 - the crash points `before_commit` / `after_commit` (watcher/db/crashpoints.py) fire once
   per change in a commit, just before and just after the commit that makes it durable;
+- the items a batch inserted are full-text indexed in bulk in the same transaction, just
+  before its commit (watcher/db/ftspending.py): what is committed is indexed;
 - nothing that acts on the outside world reads an uncommitted row: `durable()` (claims and
   acknowledgements of outbox rows, stored model answers) commits the open batch first and
   then writes in a transaction of its own, and every other connection (WAL) sees only
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from watcher.db import crashpoints
+from watcher.db import crashpoints, ftspending
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ class BatchWrites:
                 yield
                 if own:
                     self._reach("before_commit")
+                    self.index_pending()
         except BaseException:
             self._changes = mark  # rolled back: those changes will never be committed
             raise
@@ -124,6 +127,7 @@ class BatchWrites:
             return
         self._reach("before_commit")
         try:
+            self.index_pending()
             self.db.conn.execute("COMMIT")
         except BaseException:
             self._changes = 0
@@ -131,6 +135,11 @@ class BatchWrites:
                 self.db.conn.rollback()
             raise
         self._reach("after_commit")
+
+    def index_pending(self) -> int:
+        """Full-text index the items inserted since the last time, in the open transaction
+        (watcher/db/ftspending.py): before a commit, and before reading `items_fts`."""
+        return ftspending.index_pending(self.db.conn)
 
     @contextmanager
     def durable(self) -> Iterator[None]:

@@ -179,7 +179,7 @@ class CheckRecords(VersionRows, BatchWrites):
         summary: str | None = None,
     ) -> Outcome:
         """The first snapshot of a source (or the first under a new config): remember it, alert nobody."""
-        with self.db.atomic():
+        with self.unit():  # its commit full-text indexes the items (watcher/db/ftspending.py)
             fingerprint = self._put_snapshot(snapshot, now)
             self._new_version(source.id, fingerprint, now)
             self._upsert_items(source.id, snapshot.items, now, change_id=None)

@@ -35,12 +35,11 @@ class Rebaselines(CheckRecords):
         fingerprint: str | None = None,
     ) -> Outcome:
         """Store `snapshot` as the source's reference, with its items; no change, no alert."""
-        with self.db.atomic():
+        with self.unit():  # its commit full-text indexes the items (watcher/db/ftspending.py)
             fingerprint = self._put_snapshot(snapshot, now, fingerprint)
             self._new_version(source.id, fingerprint, now)
             self._rekey_items(source.id, renamed)
-            for item in snapshot.items:
-                self._upsert_item(source.id, item, now, change_id=None)
+            self._upsert_items(source.id, snapshot.items, now, change_id=None)
             listed = {item.key for item in snapshot.items}
             for (key,) in self.db.execute(
                 "SELECT key FROM items WHERE source_id = ? AND removed_at IS NULL", [source.id]

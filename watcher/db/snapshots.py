@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import zlib
 from datetime import datetime
 
+from watcher.db.compression import pack, unpack
 from watcher.db.reads import ChangeReads
 from watcher.db.values import (
     iso,
@@ -41,7 +41,7 @@ class SnapshotRows(ChangeReads):
         rows = list(self.db.query("SELECT data FROM snapshots WHERE hash = ?", [fingerprint]))
         if not rows:
             return None
-        snapshot = Snapshot.from_dict(json.loads(zlib.decompress(rows[0]["data"])))
+        snapshot = Snapshot.from_dict(json.loads(unpack(rows[0]["data"])))
         # Stored under its fingerprint: seed the cache instead of hashing it again.
         snapshot.__dict__["fingerprint"] = fingerprint
         return snapshot
@@ -58,7 +58,7 @@ class SnapshotRows(ChangeReads):
         payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
-            [fingerprint, iso(now), len(payload), zlib.compress(payload, 6)],
+            [fingerprint, iso(now), len(payload), pack(payload)],
         )
         if cursor.rowcount == 1:
             before = self.snapshot(previous) if previous else None

@@ -17,6 +17,7 @@ from watcher.db.changesummaries import ChangeSummaryRows
 from watcher.db.docdates import DocumentDateRows
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.evidence import EvidenceRows
+from watcher.db.ftspending import index_pending, index_pending_file
 from watcher.db.migrations import migrations
 from watcher.db.quietrows import QuietRows
 from watcher.db.rebaseline import Rebaselines
@@ -71,6 +72,9 @@ class Store(
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 self.db.execute("PRAGMA foreign_keys = ON")
                 migrations.apply(self.db)
+                index_pending(conn)  # items a script inserted since: searchable from here on
+            else:
+                index_pending_file(self.path, conn)
         except BaseException:
             conn.close()
             raise

@@ -84,10 +84,8 @@ class VersionRows(AlertAssembly):
 
     def _apply_items(self, source_id: str, change: Change, change_id: int, now: datetime) -> None:
         self._rekey_items(source_id, change.renamed)
-        for item in change.added:
-            self._upsert_item(source_id, item, now, change_id=change_id)
-        for pair in change.changed:
-            self._upsert_item(source_id, pair.after, now, change_id=None)
+        self._upsert_items(source_id, change.added, now, change_id=change_id)
+        self._upsert_items(source_id, [pair.after for pair in change.changed], now, change_id=None)
         for item in change.removed + change.aged_out:
             self.db.execute(
                 "UPDATE items SET removed_at = ? WHERE source_id = ? AND key = ?",
@@ -112,9 +110,6 @@ class VersionRows(AlertAssembly):
                 " AND NOT EXISTS (SELECT 1 FROM items WHERE source_id = ? AND key = ?)",
                 [new_key, source_id, old_key, source_id, new_key],
             )
-
-    def _upsert_item(self, source_id: str, item: Item, now: datetime, *, change_id: int | None) -> None:
-        self._upsert_items(source_id, (item,), now, change_id=change_id)
 
     def _upsert_items(
         self, source_id: str, items: Sequence[Item], now: datetime, *, change_id: int | None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from watcher.db.compression import unpack
+from watcher.db.ftspending import index_pending_file
 from watcher.model import Snapshot
 
 SOURCE_FACETS: list[Any] = ["source_id", {"array": "tags"}, "jurisdiction", "regulator"]
@@ -200,7 +201,7 @@ def metadata(db_name: str) -> dict[str, Any]:
 def _snapshot_text(data: bytes | None) -> str | None:
     if data is None:
         return None
-    return Snapshot.from_dict(json.loads(zlib.decompress(data))).text
+    return Snapshot.from_dict(json.loads(unpack(data))).text
 
 
 @hookimpl
@@ -219,6 +220,7 @@ def build(db_path: str | Path) -> Datasette:
     """A Datasette instance over the database, read-only (`mode=ro`), with regwatch's metadata."""
     _register()
     path = Path(db_path)
+    index_pending_file(path)  # items a script inserted: searchable in the UI too
     return Datasette(
         [str(path)],
         metadata=metadata(path.stem),

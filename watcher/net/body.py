@@ -5,8 +5,8 @@ no requests are made here."""
 from __future__ import annotations
 
 import zlib
-
-import httpx
+from collections.abc import AsyncIterator, Mapping
+from typing import Protocol
 
 from watcher.errors import FetchError, Reason
 from watcher.net.failures import too_large
@@ -14,7 +14,16 @@ from watcher.net.failures import too_large
 CHUNK = 64 * 1024
 
 
-async def read_capped(response: httpx.Response, cap: int) -> bytes:
+class RawBody(Protocol):
+    """What is read of a response: its headers and its raw body (an `httpx.Response` is one)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]: ...
+
+
+async def read_capped(response: RawBody, cap: int) -> bytes:
     """Read and decompress the body, failing as soon as the *decompressed* size passes `cap`."""
     encoding = response.headers.get("content-encoding", "identity").lower().strip()
     decoders = [e.strip() for e in encoding.split(",") if e.strip() and e.strip() != "identity"]
@@ -41,7 +50,7 @@ async def read_capped(response: httpx.Response, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_head(response: httpx.Response, limit: int = 256 * 1024) -> bytes:
+async def read_head(response: RawBody, limit: int = 256 * 1024) -> bytes:
     """The start of an error response's body, as evidence of a bot wall ("" if too big or corrupt)."""
     try:
         return await read_capped(response, limit)

@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import httpx
@@ -33,6 +34,10 @@ from watcher.net.body import read_capped, read_head
 from watcher.net.failures import bot_wall_error, http_error, too_large, transport_error
 from watcher.net.origin import may_carry_headers
 from watcher.net.pacing import HostPacer, host_key
+
+if TYPE_CHECKING:
+    from watcher.net.direct import DirectClient
+    from watcher.net.transport import AiohttpTransport
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +110,11 @@ class Fetcher:
         self.resolve = resolve
         self.address_allowed = address_allowed
         self._own_client = client is None
-        self.client = client or make_client(self.policy)
+        # Its own client's GETs skip httpx's client layers (same request on the wire: direct.py).
+        self._direct: DirectClient | None = None
+        if client is None:
+            client, self._direct = _own_client(self.policy)
+        self.client = client
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.pacer = HostPacer(self.policy.host_delay)
@@ -235,7 +244,12 @@ class Fetcher:
         self, url: str, headers: dict[str, str], cap: int, markers: tuple[str, ...] = ()
     ) -> _Result:
         try:
-            async with self.client.stream("GET", url, headers=headers) as response:
+            opened = (
+                self._direct.stream(url, headers)
+                if self._direct is not None
+                else self.client.stream("GET", url, headers=headers)
+            )
+            async with opened as response:
                 status = response.status_code
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
                 if status in REDIRECTS:
@@ -296,7 +310,7 @@ def redirect_target(url: str, location: str) -> str:
         ) from exc
 
 
-def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
+def make_client(policy: FetchPolicy, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The shared client: redirects off (handled per hop), pooled keep-alive connections.
 
     The transport is aiohttp's pool behind httpx's API (watcher/net/transport.py): httpx's own
@@ -305,14 +319,23 @@ def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         follow_redirects=False,
         timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
-        transport=_aiohttp_transport(max_connections=max(policy.concurrency, 1), keepalive_expiry=30),
+        transport=transport or _aiohttp_transport(policy),
         trust_env=False,
     )
 
 
-def _aiohttp_transport(**kwargs: object) -> httpx.AsyncBaseTransport:
+def _aiohttp_transport(policy: FetchPolicy) -> AiohttpTransport:
     # Imported when a client is made, not at start-up: aiohttp is most of the import time of
     # commands that never fetch (history, search, show).
     from watcher.net.transport import AiohttpTransport
 
-    return AiohttpTransport(**kwargs)  # type: ignore[arg-type]
+    return AiohttpTransport(max_connections=max(policy.concurrency, 1), keepalive_expiry=30)
+
+
+def _own_client(policy: FetchPolicy) -> tuple[httpx.AsyncClient, DirectClient]:
+    """A fetcher's own client, and its direct path to the same transport (direct.py)."""
+    from watcher.net.direct import DirectClient
+
+    transport = _aiohttp_transport(policy)
+    client = make_client(policy, transport)
+    return client, DirectClient(client, transport)

@@ -26,6 +26,10 @@ import socket
 import ssl
 from collections.abc import AsyncIterator
 
+# First: aiohttp without the TLS contexts it would build at import and regwatch never uses.
+import watcher.net.aiohttplib  # noqa: F401
+
+# isort: split
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -53,6 +57,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._ssl_context = verify if isinstance(verify, ssl.SSLContext) else None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
     @property
     def ssl_context(self) -> ssl.SSLContext:
@@ -86,33 +91,17 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._session_for_loop()
         timeouts = request.extensions.get("timeout", {})
         body = await request.aread()
-        url = URL(str(request.url), encoded=True)
-        # Every TLS connection uses httpx's context, given per request so that it is made only
-        # when an https URL is fetched (the connector never connects on its own).
-        tls = {"ssl": self.ssl_context} if url.scheme == "https" else {}
-        try:
-            response = await session.request(
-                request.method,
-                url,
-                headers=request.headers.multi_items(),
-                data=body or None,
-                allow_redirects=False,
-                compress=None,
-                **tls,  # type: ignore[arg-type]
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    sock_connect=timeouts.get("connect"),
-                    sock_read=timeouts.get("read"),
-                ),
-            )
-        except Exception as exc:
-            mapped = _translate(exc, request)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+        response = await self.open(
+            request.method,
+            str(request.url),
+            request.headers.multi_items(),
+            body=body or None,
+            connect=timeouts.get("connect"),
+            read=timeouts.get("read"),
+            request=request,
+        )
         extensions = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
@@ -123,6 +112,50 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             request=request,
             extensions=extensions,
         )
+
+    async def open(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        *,
+        body: bytes | None = None,
+        connect: float | None,
+        read: float | None,
+        request: httpx.Request | None = None,
+    ) -> aiohttp.ClientResponse:
+        """Send one request as given (`url` already normalised, `headers` the exact lines) and
+        return aiohttp's response with its body unread; faults become httpx's errors. Callers
+        end it with `finish`. `handle_async_request` and the fetcher's direct path both use it."""
+        session = self._session_for_loop()
+        target = URL(url, encoded=True)
+        # Every TLS connection uses httpx's context, given per request so that it is made only
+        # when an https URL is fetched (the connector never connects on its own).
+        tls = {"ssl": self.ssl_context} if target.scheme == "https" else {}
+        try:
+            return await session.request(
+                method,
+                target,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                compress=None,
+                **tls,  # type: ignore[arg-type]
+                timeout=self._timeout(connect, read),
+            )
+        except Exception as exc:
+            mapped = _translate(exc, request)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    def _timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        """aiohttp's (frozen) timeout for these limits, made once: the fetcher's are the same each time."""
+        timeout = self._timeouts.get((connect, read))
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+            self._timeouts[(connect, read)] = timeout
+        return timeout
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
@@ -164,32 +197,46 @@ class PinnedResolver(AbstractResolver):
 
 
 class _ResponseStream(httpx.AsyncByteStream):
-    CHUNK = 64 * 1024
-
     def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
         self._response = response
         self._request = request
         self._complete = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._response.content.iter_chunked(self.CHUNK):
-                yield chunk
-        except Exception as exc:
-            mapped = _translate(exc, self._request)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+        async for chunk in body_chunks(self._response, self._request):
+            yield chunk
         self._complete = True
 
     async def aclose(self) -> None:
-        if self._complete or self._response.content.at_eof():
-            self._response.release()  # the body was read: the connection goes back to the pool
-        else:
-            self._response.close()  # unread bytes would poison a reused connection
+        finish(self._response, complete=self._complete)
 
 
-def _translate(exc: Exception, request: httpx.Request) -> Exception:
+CHUNK = 64 * 1024
+
+
+async def body_chunks(
+    response: aiohttp.ClientResponse, request: httpx.Request | None = None
+) -> AsyncIterator[bytes]:
+    """The body as it arrives, in pieces of at most 64 KB; faults become httpx's errors."""
+    try:
+        async for chunk in response.content.iter_chunked(CHUNK):
+            yield chunk
+    except Exception as exc:
+        mapped = _translate(exc, request)
+        if mapped is exc:
+            raise
+        raise mapped from exc
+
+
+def finish(response: aiohttp.ClientResponse, *, complete: bool) -> None:
+    """End a response: its connection goes back to the pool only when the body was read."""
+    if complete or response.content.at_eof():
+        response.release()
+    else:
+        response.close()  # unread bytes would poison a reused connection
+
+
+def _translate(exc: Exception, request: httpx.Request | None) -> Exception:
     """The httpx exception httpx's own transport raises for the same fault."""
     message = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ConnectionTimeoutError):

@@ -26,6 +26,7 @@ from watcher.db.migrations import (
     m012_workflow,
     m013_related_reason,
     m014_change_summaries,
+    m015_fts_pending,
 )
 
 STEPS = (
@@ -42,6 +43,7 @@ STEPS = (
     m012_workflow,
     m008_documents,
     m014_change_summaries,
+    m015_fts_pending,
 )
 
 migrations = Migrations("regwatch")

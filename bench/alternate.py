@@ -1,0 +1,96 @@
+"""Compare two regwatch checkouts on the same pass, runs taking turns (the machine is shared).
+
+    python bench/alternate.py --base /tmp/regwatch-main --runs 5            # no-change, N = 1,000
+    python bench/alternate.py --base /tmp/regwatch-main --pass some-changed
+
+Generates N pages, serves them (nginx or the Python fallback), stores their baselines once
+with this checkout, then runs `regwatch check` of the wanted pass alternately from the base
+checkout and from this one against copies of the same database (each run starts from the
+same state). Prints CPU-s per 1,000 pages and pages/s of every run and the medians, with
+the machine's load; figures as in `bench/run.py` (wall from spawn to exit, CPU of the child
+and its descendants). Both checkouts must read the same database schema: a branch that
+adds a migration is compared after its database is migrated (the first run of each does it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import pages  # noqa: E402
+from run import Regwatch, measure  # noqa: E402
+from server import Server  # noqa: E402
+
+MUTATION = {"no-change": 0.0, "some-changed": 0.1, "all-changed": 1.0}
+
+
+def compile_tree(root: Path) -> None:
+    packages = [str(root / name) for name in ("watcher", "sources", "alerts")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], check=True, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--base", type=Path, required=True, help="the other checkout (e.g. main)")
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--pass", dest="pass_name", choices=sorted(MUTATION), default="no-change")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each checkout")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--work", type=Path, default=BENCH / "work")
+    args = parser.parse_args()
+    work = args.work.resolve()
+    site = work / f"alternate-site-{args.n}"
+    shutil.rmtree(site, ignore_errors=True)
+    pages.generate(site, args.n)
+    checkouts = {"base": args.base.resolve(), "this": ROOT}
+    for root in checkouts.values():
+        compile_tree(root)
+    figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in checkouts}
+    with Server(site, work) as server:
+        tool = Regwatch(work / "alternate", server.base, args.n, args.concurrency)
+        subprocess.run(tool.command(), env=tool.env, cwd=ROOT, capture_output=True, check=True)
+        fraction = MUTATION[args.pass_name]
+        if fraction:
+            pages.mutate(site, fraction, 1)
+            time.sleep(1.1)
+        database = tool.dir / "regwatch.db"
+        pristine = tool.dir / "pristine.db"
+        shutil.copyfile(database, pristine)
+        for run in range(args.runs):
+            for name, root in checkouts.items():
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{database}{suffix}").unlink(missing_ok=True)
+                shutil.copyfile(pristine, database)
+                env = {**tool.env, "PYTHONPATH": str(root)}
+                load = os.getloadavg()[0]
+                out = work / f"alternate-{name}-{run}"
+                wall, cpu, _peak, code = measure(tool.command(), env=env, cwd=root, out=out)
+                figures[name].append((wall, cpu, load))
+                print(
+                    f"{name:5} run {run + 1}: {wall:6.2f} s wall, {args.n / wall:5.0f} pages/s,"
+                    f" {cpu * 1000 / args.n:5.2f} CPU-s per 1,000, exit {code}, load {load:.1f}",
+                    flush=True,
+                )
+    for name, rows in figures.items():
+        walls = [w for w, _, _ in rows]
+        cpus = [c * 1000 / args.n for _, c, _ in rows]
+        print(
+            f"{name:5} median: {args.n / statistics.median(walls):5.0f} pages/s,"
+            f" {statistics.median(cpus):5.2f} CPU-s per 1,000 (min {min(cpus):.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""The fetcher's direct path to the aiohttp transport (watcher/net/direct.py) is httpx's client,
+request for request: the same bytes on the wire, the same results and the same errors.
+
+`Fetcher(policy)` makes its own client and takes the direct path; `Fetcher(policy,
+client=make_client(policy))` is the same client and transport given from outside, which goes
+through httpx's `AsyncClient.stream` as before. Both run against one raw socket server on
+127.0.0.1 that records every request's bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import threading
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from urlgen import PATH, origins
+
+from watcher.errors import FetchError
+from watcher.net.direct import plain_target, request_lines, response_headers
+from watcher.net.fetch import Fetcher, FetchPolicy, Request, make_client
+
+PAGE = b"<html><body>" + b"<p>rule 12</p>" * 200 + b"</body></html>"
+ANSWERS = {
+    "/ok": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+    b'ETag: "v1"\r\nLast-Modified: Sun, 06 Dec 2026 10:00:00 GMT\r\nX-Dup: a\r\nx-dup: b\r\n'
+    b"X-Latin: caf\xe9\r\nSet-Cookie: session=abc; Path=/\r\nContent-Length: %d\r\n"
+    b"Connection: close\r\n\r\n" % len(gzip.compress(PAGE)) + gzip.compress(PAGE),
+    "/plain": b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\n<p>hi!</p>\n",
+    "/nm": b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nConnection: close\r\n\r\n',
+    "/moved": b"HTTP/1.1 302 Found\r\nLocation: /plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    "/gone": b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot here\n",
+    "/busy": b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nContent-Length: 4\r\n"
+    b"Connection: close\r\n\r\nbusy",
+    "/big": b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n" + b"x" * 5000,
+    "/short": b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n<html>only",
+    "/junk": b"NOT HTTP AT ALL\r\n\r\n",
+}
+#: Odd redirect targets: httpx's client reads a Location even with redirects off, and fails on some.
+LOCATIONS = [
+    b"javascript:alert(1)",
+    b"http://[::1",
+    b"http:///nohost",
+    b"ftp://example.org/file",
+    b"  /plain  ",
+    b"/plain#part",
+    b"http://exa mple.org/",
+    b"http://127.0.0.1:99999/",
+    b"http://127.0.0.1:1/",
+    b"%zz",
+    b"caf\xe9",
+    b"",
+]
+for index, location in enumerate(LOCATIONS):
+    ANSWERS[f"/to-{index}"] = (
+        b"HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" % location
+    )
+
+
+class RecordingServer:
+    """Answers each connection's request from ANSWERS by path, records the request bytes, closes."""
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    piece = conn.recv(65536)
+                    if not piece:
+                        break
+                    data += piece
+                self.requests.append(data)
+                path = data.split(b" ", 2)[1].decode() if data.count(b" ") >= 2 else "/"
+                try:
+                    conn.sendall(ANSWERS.get(path, ANSWERS["/gone"]))
+                except OSError:
+                    pass
+
+
+@pytest.fixture
+def server():
+    server = RecordingServer()
+    yield server
+    server.sock.close()
+
+
+def outcome(result: object) -> object:
+    if isinstance(result, FetchError):
+        return ("error", type(result), str(result), result.reason, result.status, result.retryable)
+    return {k: v for k, v in vars(result).items() if k != "elapsed"}
+
+
+def run(requests: list[Request], *, direct: bool, policy: FetchPolicy) -> list[object]:
+    async def go() -> list[object]:
+        client = None if direct else make_client(policy)
+        async with Fetcher(policy, client) as fetcher:
+            assert (fetcher._direct is not None) is direct
+            results = []
+            for request in requests:
+                try:
+                    results.append(outcome(await fetcher.fetch(request)))
+                except FetchError as exc:
+                    results.append(outcome(exc))
+            if client is not None:
+                await client.aclose()
+            return results
+
+    return asyncio.run(go())
+
+
+def both_paths(server: RecordingServer, requests: list[Request], policy: FetchPolicy | None = None):
+    policy = policy or FetchPolicy()
+    through_httpx = run(requests, direct=False, policy=policy)
+    sent_through_httpx, server.requests = server.requests, []
+    direct = run(requests, direct=True, policy=policy)
+    return through_httpx, sent_through_httpx, direct, server.requests
+
+
+def test_the_same_requests_results_and_errors_as_httpxs_client(server: RecordingServer):
+    custom = (("X-Api-Key", "k-42"), ("Accept-Language", "en"))
+    requests = [
+        Request(server.url(path), allow_private=True)
+        for path in ("/plain", "/moved", "/gone", "/busy", "/short", "/junk", "/missing")
+    ] + [
+        Request(
+            server.url("/nm"),
+            etag='"v1"',
+            last_modified="Sun, 06 Dec 2026 10:00:00 GMT",
+            accept="text/html",
+            headers=custom,
+            allow_private=True,
+        ),
+        Request(server.url("/big"), max_bytes=1000, allow_private=True),
+    ]
+    through_httpx, sent_through_httpx, direct, sent_direct = both_paths(server, requests)
+    assert direct == through_httpx
+    assert sent_direct == sent_through_httpx
+    assert [r[3] for r in direct if isinstance(r, tuple)] == [
+        "http", "http", "network", "network", "http", "too_large"
+    ]  # fmt: skip
+    assert b"x-api-key: k-42\r\n" in sent_direct[-2] and b'if-none-match: "v1"\r\n' in sent_direct[-2]
+
+
+def test_cookies_headers_and_gzip_as_httpx_reads_them(server: RecordingServer):
+    requests = [
+        Request(server.url("/ok"), allow_private=True),
+        Request(server.url("/plain"), allow_private=True),
+    ]
+    through_httpx, sent_through_httpx, direct, sent_direct = both_paths(server, requests)
+    assert direct == through_httpx
+    assert direct[0]["body"] == PAGE
+    assert direct[0]["headers"]["x-dup"] == "a, b" and direct[0]["headers"]["x-latin"] == "café"
+    assert sent_direct == sent_through_httpx
+    assert b"cookie: session=abc" in sent_direct[1].lower()  # the jar got the first answer's cookie
+
+
+def test_odd_redirect_targets_fail_alike(server: RecordingServer):
+    requests = [Request(server.url(f"/to-{index}"), allow_private=True) for index in range(len(LOCATIONS))]
+    through_httpx, sent_through_httpx, direct, sent_direct = both_paths(server, requests)
+    assert direct == through_httpx
+    assert sent_direct == sent_through_httpx
+    assert {r[3] for r in direct if isinstance(r, tuple)} >= {"redirect"}
+
+
+def test_a_refused_connection_and_a_timeout_fail_alike():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # accepts, never answers
+    try:
+        requests = [
+            Request(f"http://127.0.0.1:{port}/", allow_private=True),
+            Request(f"http://127.0.0.1:{silent.getsockname()[1]}/", allow_private=True),
+        ]
+        policy = FetchPolicy(timeout=0.3)
+        direct = run(requests, direct=True, policy=policy)
+        assert direct == run(requests, direct=False, policy=policy)
+    finally:
+        silent.close()
+    assert [r[3] for r in direct] == ["connect", "timeout"]
+
+
+# -- the two pure pieces, against httpx itself ---------------------------------------------
+
+TOKEN = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,15}", fullmatch=True)
+NAME = st.one_of(
+    TOKEN,
+    st.sampled_from(["Accept", "accept", "User-Agent", "CONNECTION", "Host", "Accept-Encoding", "Cookie"]),
+)
+VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
+DEFAULTS = make_client(FetchPolicy()).headers.multi_items()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    origin=origins(("http", "https"), ports=True),
+    path=PATH,
+    headers=st.dictionaries(NAME, VALUE, max_size=8),
+)
+def test_request_lines_are_the_lines_httpxs_client_builds(origin: str, path: str, headers: dict[str, str]):
+    client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+    url = origin + path
+    expected = client.build_request("GET", url, headers=headers).headers.multi_items()
+    netloc = httpx.URL(url).netloc.decode("ascii")
+    assert request_lines(client.headers.multi_items(), headers, netloc) == expected
+    assert client.headers.multi_items() == DEFAULTS
+
+
+def test_a_header_that_is_not_ascii_takes_httpxs_path():
+    assert request_lines(DEFAULTS, {"X-Name": "café"}, "a.example") is None
+    assert request_lines(DEFAULTS, {"X-Namé": "cafe"}, "a.example") is None
+
+
+FIELD = st.one_of(
+    st.binary(max_size=12),
+    st.sampled_from([b"ETag", b"etag", b"Set-Cookie", b"Location", b"caf\xe9", b"\xc3\xa9t\xc3\xa9"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(FIELD, FIELD), max_size=10))
+def test_response_headers_are_httpxs_items(raw: list[tuple[bytes, bytes]]):
+    assert list(response_headers(raw).items()) == list(httpx.Headers(raw).items())
+
+
+ODD = st.text(st.sampled_from("hts:/.%?#@[]:0189aAzé-_~ "), max_size=30)
+PORTS = st.sampled_from(["", ":80", ":443", ":8080", ":0", ":080", ":65535", ":65536", ":99999"])
+DOTS = st.sampled_from(["", "/.", "/..", "/./x", "/../x", "/x/..", "/.x", "/..x", "//"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    url=st.one_of(
+        st.builds(
+            lambda origin, port, path, dots: origin + port + path + dots,
+            origins(("http", "https"), ports=False),
+            PORTS,
+            PATH,
+            DOTS,
+        ),
+        st.builds(
+            lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://", "HTTP://"]), ODD
+        ),
+    )
+)
+def test_a_plain_url_is_one_httpx_leaves_as_it_is(url: str):
+    """When `plain_target` takes the shortcut, httpx would have given the same URL and Host."""
+    host = plain_target(url)
+    if host is not None:
+        parsed = httpx.URL(url)
+        assert str(parsed) == url and parsed.netloc.decode("ascii") == host
+
+
+@given(origin=origins(("http", "https"), ports=True), path=PATH)
+def test_the_shortcut_is_taken_for_plain_urls(origin: str, path: str):
+    port = origin.rpartition(":")[2]
+    expected = None if port.isdigit() and int(port) > 65535 else httpx.URL(origin + path).netloc.decode()
+    assert plain_target(origin + path) == expected
