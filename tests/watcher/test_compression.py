@@ -14,7 +14,7 @@ from pathlib import Path
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db.compression import ZSTD_MAGIC
 from watcher.db.store import Store
-from watcher.history.ui import _snapshot_text
+from watcher.history.snapshottext import snapshot_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import batch_store  # bench/: the bench pages, read by the real listing kind
@@ -47,6 +47,6 @@ def test_new_snapshots_are_zstandard_and_old_zlib_ones_still_read(tmp_path):
         assert len(data) < len(payload) / 3
         assert store.snapshot(snapshot.fingerprint) == snapshot
         assert store.snapshot(older.fingerprint) == older
-        assert _snapshot_text(data) == snapshot.text  # the UI's snapshot_text(data)
+        assert snapshot_text(data) == snapshot.text  # the UI's SQL function snapshot_text(data)
     finally:
         store.close()

@@ -10,7 +10,6 @@ a stored (compressed) snapshot, so "the page as it was" works in the browser.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,8 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from watcher.db.compression import unpack
 from watcher.db.ftspending import index_pending_file
-from watcher.model import Snapshot
+from watcher.history.snapshottext import snapshot_text
 
 SOURCE_FACETS: list[Any] = ["source_id", {"array": "tags"}, "jurisdiction", "regulator"]
 QUERIES: dict[str, dict[str, Any]] = {
@@ -198,16 +196,10 @@ def metadata(db_name: str) -> dict[str, Any]:
     }
 
 
-def _snapshot_text(data: bytes | None) -> str | None:
-    if data is None:
-        return None
-    return Snapshot.from_dict(json.loads(unpack(data))).text
-
-
 @hookimpl
 def prepare_connection(conn: Any) -> None:
     """Datasette hook: the SQL functions regwatch's canned queries use."""
-    conn.create_function("snapshot_text", 1, _snapshot_text, deterministic=True)
+    conn.create_function("snapshot_text", 1, snapshot_text, deterministic=True)
 
 
 def _register() -> None:
