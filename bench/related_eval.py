@@ -274,15 +274,21 @@ class Bench:
     def evaluate(self, ranking: Ranking, split: str | None = None) -> Report:
         report = Report()
         for change in changes_of(self.data, split):
-            change_id, item_ids = self.store_change(change)
-            try:
-                links = link_change(self.store.db, change_id, now=moment(change["date"]), ranking=ranking)
-            finally:
-                self.remove_items(item_ids)
-            mine = [link for link in links if link.item_key == change["id"]]
-            ranked = [(self.ids.get(link.link, link.link), link.score, link.shown) for link in mine]
-            report.results.append(self._result(change, ranked, [link.reason for link in mine]))
+            ranked, reasons = self.rank_change(change, ranking)
+            report.results.append(self._result(change, ranked, reasons))
         return report
+
+    def rank_change(self, change: dict, ranking: Ranking) -> tuple[list[tuple[str, float, bool]], list[str]]:
+        """Store one update as a change, link it, remove it again: its ranked links
+        (candidate id, score, shown) and their reasons."""
+        change_id, item_ids = self.store_change(change)
+        try:
+            links = link_change(self.store.db, change_id, now=moment(change["date"]), ranking=ranking)
+        finally:
+            self.remove_items(item_ids)
+        mine = [link for link in links if link.item_key == change["id"]]
+        ranked = [(self.ids.get(link.link, link.link), link.score, link.shown) for link in mine]
+        return ranked, [link.reason for link in mine]
 
     def evaluate_bm25(
         self, split: str | None = None, before_days: int = 120, after_days: int = 365

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.related_eval import FIGURES, Bench, Report, _row, changes_of, load, moment  # noqa: E402
-from watcher.related.linking import Ranking, link_change  # noqa: E402
+from bench.related_eval import FIGURES, Bench, Report, _row, changes_of, load  # noqa: E402
+from watcher.related.linking import Ranking  # noqa: E402
 
 SPLIT = "dev"  # the test half is never linked here
 
@@ -34,14 +34,8 @@ def run(path: Path, data: dict, ranking: Ranking) -> tuple[Report, dict[str, tup
     report, lists = Report(), {}
     try:
         for change in changes_of(data, SPLIT):
-            change_id, item_ids = bench.store_change(change)
-            try:
-                links = link_change(bench.store.db, change_id, now=moment(change["date"]), ranking=ranking)
-            finally:
-                bench.remove_items(item_ids)
-            mine = [link for link in links if link.item_key == change["id"]]
-            ranked = [(bench.ids.get(link.link, link.link), link.score, link.shown) for link in mine]
-            report.results.append(bench._result(change, ranked, [link.reason for link in mine]))
+            ranked, reasons = bench.rank_change(change, ranking)
+            report.results.append(bench._result(change, ranked, reasons))
             lists[change["id"]] = ([r[0] for r in ranked[:3]], {r[0] for r in ranked if r[2]})
     finally:
         bench.close()

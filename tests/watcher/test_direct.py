@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
-import threading
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rawserver import RawServer
 from urlgen import PATH, origins
 
 from watcher.errors import FetchError
@@ -61,46 +61,17 @@ for index, location in enumerate(LOCATIONS):
     )
 
 
-class RecordingServer:
-    """Answers each connection's request from ANSWERS by path, records the request bytes, closes."""
-
-    def __init__(self) -> None:
-        self.requests: list[bytes] = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    piece = conn.recv(65536)
-                    if not piece:
-                        break
-                    data += piece
-                self.requests.append(data)
-                path = data.split(b" ", 2)[1].decode() if data.count(b" ") >= 2 else "/"
-                try:
-                    conn.sendall(ANSWERS.get(path, ANSWERS["/gone"]))
-                except OSError:
-                    pass
+def answer(request: bytes) -> bytes:
+    """ANSWERS' reply for the request's path (the "/gone" answer for any other)."""
+    path = request.split(b" ", 2)[1].decode() if request.count(b" ") >= 2 else "/"
+    return ANSWERS.get(path, ANSWERS["/gone"])
 
 
 @pytest.fixture
 def server():
-    server = RecordingServer()
+    server = RawServer(answer)
     yield server
-    server.sock.close()
+    server.close()
 
 
 def outcome(result: object) -> object:
@@ -127,7 +98,7 @@ def run(requests: list[Request], *, direct: bool, policy: FetchPolicy) -> list[o
     return asyncio.run(go())
 
 
-def both_paths(server: RecordingServer, requests: list[Request], policy: FetchPolicy | None = None):
+def both_paths(server: RawServer, requests: list[Request], policy: FetchPolicy | None = None):
     policy = policy or FetchPolicy()
     through_httpx = run(requests, direct=False, policy=policy)
     sent_through_httpx, server.requests = server.requests, []
@@ -135,7 +106,7 @@ def both_paths(server: RecordingServer, requests: list[Request], policy: FetchPo
     return through_httpx, sent_through_httpx, direct, server.requests
 
 
-def test_the_same_requests_results_and_errors_as_httpxs_client(server: RecordingServer):
+def test_the_same_requests_results_and_errors_as_httpxs_client(server: RawServer):
     custom = (("X-Api-Key", "k-42"), ("Accept-Language", "en"))
     requests = [
         Request(server.url(path), allow_private=True)
@@ -160,7 +131,7 @@ def test_the_same_requests_results_and_errors_as_httpxs_client(server: Recording
     assert b"x-api-key: k-42\r\n" in sent_direct[-2] and b'if-none-match: "v1"\r\n' in sent_direct[-2]
 
 
-def test_cookies_headers_and_gzip_as_httpx_reads_them(server: RecordingServer):
+def test_cookies_headers_and_gzip_as_httpx_reads_them(server: RawServer):
     requests = [
         Request(server.url("/ok"), allow_private=True),
         Request(server.url("/plain"), allow_private=True),
@@ -173,7 +144,7 @@ def test_cookies_headers_and_gzip_as_httpx_reads_them(server: RecordingServer):
     assert b"cookie: session=abc" in sent_direct[1].lower()  # the jar got the first answer's cookie
 
 
-def test_odd_redirect_targets_fail_alike(server: RecordingServer):
+def test_odd_redirect_targets_fail_alike(server: RawServer):
     requests = [Request(server.url(f"/to-{index}"), allow_private=True) for index in range(len(LOCATIONS))]
     through_httpx, sent_through_httpx, direct, sent_direct = both_paths(server, requests)
     assert direct == through_httpx

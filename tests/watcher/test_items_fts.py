@@ -217,18 +217,7 @@ def test_the_store_through_batches_changes_and_followed_text_equals_a_rebuilt_in
             removed=(document(0),),
             summary="1 new, 1 changed, 1 removed",
         )
-        store.save_change(
-            sources[0],
-            FETCHED,
-            after,
-            change,
-            ["console"],
-            later,
-            duration=0,
-            body_hash="b",
-            config_hash="c",
-            health=HEALTH,
-        )
+        new_version(store, sources[0], after, change, later, "b")
         new_id = store.db.execute("SELECT id FROM items WHERE key = ?", [added.key]).fetchone()[0]
         store.set_item_text(new_id, "The followed document: a notice on retention schedules.", later)
     finally:
@@ -334,6 +323,38 @@ def test_a_reader_does_not_wait_long_on_a_writer_holding_the_lock(tmp_path, capl
     assert_index_equals_rebuilt(path)
 
 
+def new_version(
+    store: Store, source: Source, after: Snapshot, change: Change, when: datetime, body_hash: str
+) -> Any:
+    """A source's new version with its change (alerted to the console), stored as a check does."""
+    return store.save_change(
+        source,
+        FETCHED,
+        after,
+        change,
+        ["console"],
+        when,
+        duration=0,
+        body_hash=body_hash,
+        config_hash="c",
+        health=HEALTH,
+    )
+
+
+def first_version(store: Store, source: Source, item: Item, when: datetime) -> None:
+    """A source's first version holding one item, stored as a check does."""
+    store.save_baseline(
+        source,
+        FETCHED,
+        Snapshot(items=(item,)),
+        when,
+        duration=0,
+        body_hash=item.key,
+        config_hash="c",
+        health=HEALTH,
+    )
+
+
 def test_linking_inside_an_open_batch_finds_the_items_stored_earlier_in_it(tmp_path):
     """Related-article linking reads items_fts before the batch commits: the documents other
     checks of the same batch stored must be indexed by then (check/enrich.py's hook)."""
@@ -356,43 +377,14 @@ def test_linking_inside_an_open_batch_finds_the_items_stored_earlier_in_it(tmp_p
         summary="The proposed rule would modify the Security Rule at 45 CFR 164 to protect electronic health information.",
     )
     try:
-        store.save_baseline(
-            news,
-            FETCHED,
-            Snapshot(items=(first,)),
-            NOW,
-            duration=0,
-            body_hash="a",
-            config_hash="c",
-            health=HEALTH,
-        )
+        first_version(store, news, first, NOW)
         later = NOW + timedelta(hours=1)
         with store.batching(max_checks=50, max_seconds=60):
             with store.unit():  # the related source's new document, earlier in the batch
-                store.save_baseline(
-                    rules,
-                    FETCHED,
-                    Snapshot(items=(nprm,)),
-                    later,
-                    duration=0,
-                    body_hash="b",
-                    config_hash="c",
-                    health=HEALTH,
-                )
+                first_version(store, rules, nprm, later)
             after = Snapshot(items=(added, first))
             change = Change(news.id, Snapshot(items=(first,)).fingerprint, after.fingerprint, added=(added,))
-            outcome = store.save_change(
-                news,
-                FETCHED,
-                after,
-                change,
-                ["console"],
-                later,
-                duration=0,
-                body_hash="c",
-                config_hash="c",
-                health=HEALTH,
-            )
+            outcome = new_version(store, news, after, change, later, "c")
             change_id = store.db.execute("SELECT max(id) FROM changes").fetchone()[0]
             assert outcome.status == "changed"
             asyncio.run(

@@ -10,43 +10,11 @@ import time
 
 import pytest
 from localsite import Site
+from rawserver import RawServer
 
 from watcher.errors import FetchError
 from watcher.net.fetch import Fetcher, FetchPolicy, Request, make_client
 from watcher.net.transport import AiohttpTransport
-
-
-class RawServer:
-    """A socket server that answers every connection with `reply(request_bytes) -> bytes`, then closes."""
-
-    def __init__(self, reply) -> None:
-        self.reply = reply
-        self.connections = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            with conn:
-                data = conn.recv(65536)
-                try:
-                    conn.sendall(self.reply(data))
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def fetch(url: str, policy: FetchPolicy | None = None, **request) -> object:
