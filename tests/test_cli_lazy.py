@@ -95,24 +95,17 @@ import atexit, gc, json, sys
 seen = []
 gc.callbacks.append(lambda phase, info: seen.append(phase))
 import watcher.startup
-loaded_at = None
-real_resume = watcher.startup.resume
-def resume():
-    global loaded_at
-    if loaded_at is None:
-        loaded_at = len(seen)
-    real_resume()
-watcher.startup.resume = resume
-paused_at = None
-real_pause = watcher.startup.pause
-def pause():
-    global paused_at
-    if paused_at is None:
-        paused_at = len(seen)
-    real_pause()
-watcher.startup.pause = pause
+at = {}  # "pause"/"resume": how many collection phases had been seen when first called
+def noting(name):
+    real = getattr(watcher.startup, name)
+    def wrapper():
+        at.setdefault(name, len(seen))
+        real()
+    setattr(watcher.startup, name, wrapper)
+noting("pause")
+noting("resume")
 def done():
-    early = None if paused_at is None or loaded_at is None else loaded_at - paused_at
+    early = at["resume"] - at["pause"] if len(at) == 2 else None
     state = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "early": early}
     open(OUT, "w").write(json.dumps(state))
 atexit.register(done)
