@@ -191,18 +191,13 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
 
     if ranking.phrases:
         seen: set[tuple[str, str]] = set()
+        pairs: list[tuple[str, str]] = []  # the title's phrases, then the body's key phrases
         for first, second in itertools.pairwise(words(title)):
-            if not (is_content_word(first) and is_content_word(second)):
-                continue
-            pair = (stem(first), stem(second))
-            if pair in seen:
-                continue
-            seen.add(pair)
-            weight = PHRASE_BOOST * (idf(pair[0]) + idf(pair[1])) / 2
-            cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
-            label = f"{first} {second}"
-            result.append(Feature(label, "phrase", phrase([first, second]), weight, pair, cost, label))
-        for first, second in _key_phrases(text_words, seen, df, ranking.body_phrases):
+            if is_content_word(first) and is_content_word(second) and (stem(first), stem(second)) not in seen:
+                seen.add((stem(first), stem(second)))
+                pairs.append((first, second))
+        pairs += _key_phrases(text_words, seen, df, ranking.body_phrases)
+        for first, second in pairs:
             pair = (stem(first), stem(second))
             weight = PHRASE_BOOST * (idf(pair[0]) + idf(pair[1])) / 2
             cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
