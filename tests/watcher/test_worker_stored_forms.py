@@ -15,7 +15,7 @@ from passes import make_config
 
 import watcher.blobs
 from sources.registry import kind_for
-from watcher.blobs import stored_form
+from watcher.blobs import packed_body, stored_form
 from watcher.check.pipeline import extract_inline
 from watcher.check.workers import MIN_BYTES, ProcessExtractor, extract
 from watcher.db.store import Store
@@ -81,16 +81,23 @@ def test_the_worker_path_stores_the_bytes_the_inline_path_stores(site: Site, tmp
     assert len(rows(tmp_path / "worker" / "regwatch.db", "SELECT 1 FROM snapshots")) == 6
 
 
-def test_the_main_process_does_not_make_the_stored_form_of_a_snapshot_read_in_a_worker(
+def test_the_main_process_compresses_neither_a_new_snapshot_nor_a_first_body_read_in_a_worker(
     site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    def not_here(snapshot):
-        raise AssertionError("the stored form was made in the main process")
+    def not_here(*args: object) -> None:
+        raise AssertionError("compressed in the main process")
 
     with ProcessExtractor(1) as extractor:
         monkeypatch.setattr(watcher.blobs, "_make", not_here)  # in this process only
+        monkeypatch.setattr(watcher.blobs, "pack", not_here)
         run_passes(site, tmp_path / "regwatch.db", extractor)
-    assert len(rows(tmp_path / "regwatch.db", "SELECT 1 FROM changes")) == 3
+    db = tmp_path / "regwatch.db"
+    assert len(rows(db, "SELECT 1 FROM changes")) == 3
+    # The first bodies are whole (made in the worker), the second ones deltas against them.
+    assert (
+        sorted(codec for (codec,) in rows(db, "SELECT codec FROM evidence_bodies"))
+        == ["zstd"] * 3 + ["zstd-delta"] * 3
+    )
 
 
 def test_a_stored_form_is_taken_once_then_made_again_the_same():
@@ -109,3 +116,6 @@ def test_a_stored_form_is_taken_once_then_made_again_the_same():
     first, again, made_here = stored_form(from_worker), stored_form(from_worker), stored_form(inline)
     assert first == again == made_here and first is not again  # taken, then made again
     assert "Décision n° 0/2024".encode() in zstandard.ZstdDecompressor().decompress(first.data)
+    # The body's whole compressed form came back too, handed to the response it was read from.
+    assert "_packed_body" in fetched.__dict__
+    assert packed_body(fetched) == packed_body(fetched) == zstandard.ZstdCompressor(level=3).compress(body)

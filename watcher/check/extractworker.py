@@ -58,7 +58,7 @@ def run_task(frame: bytes) -> bytes:
         kind, fetched, source = pickle.loads(frame)
         snapshot = kind.extract(fetched, source)
         _ = snapshot.fingerprint  # cached on the instance and pickled back with it
-        prepare(snapshot)  # its stored form too (watcher/blobs.py): the store writes it as is
+        prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
         answer: tuple[bool, Any] = (True, snapshot)
     except Exception as exc:
         answer = (False, exc)

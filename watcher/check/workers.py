@@ -44,6 +44,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from sources.base import SourceKind
+from watcher.blobs import hand_over_body
 from watcher.check.workerpipe import Task, TimedOut, Worker, WorkerDied
 from watcher.errors import ExtractError, FetchError, Reason
 from watcher.model import FetchResult, Snapshot, Source
@@ -132,6 +133,7 @@ class ProcessExtractor:
                 self._abandon(task)
                 raise
             if ok:
+                hand_over_body(value, fetched)  # the evidence may keep it whole
                 return value  # type: ignore[no-any-return]
             raise value
         raise AssertionError("unreachable")
