@@ -147,3 +147,17 @@ def test_at_most_depth_pages_wait_in_one_worker_s_pipe():
             assert len({pid(s) for s in await asyncio.wait_for(asyncio.gather(*tasks), GUARD)}) == 1
 
     asyncio.run(go())
+
+
+def test_closing_the_extractor_cancels_the_checks_still_waiting_for_it():
+    async def go():
+        extractor = ProcessExtractor(1, min_bytes=0, timeout=600, depth=1)
+        await extract(extractor, "")
+        reading, waiting = extract(extractor, "sleep=600"), extract(extractor, "")
+        await asyncio.sleep(0)
+        extractor.close()  # as the service does at shutdown
+        for task in (reading, waiting):
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(task, GUARD)
+
+    asyncio.run(go())

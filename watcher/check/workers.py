@@ -223,14 +223,19 @@ class ProcessExtractor:
                 return
 
     def close(self) -> None:
-        """Stop the workers (a busy one is killed, not waited for)."""
+        """Stop the workers (a busy one is killed, not waited for); a check still waiting for
+        an extraction is cancelled rather than left waiting for an answer that cannot come."""
         workers, self._pool = self._pool or [], None
+        tasks = [*self._waiting, *(task for worker in workers for task in worker.tasks)]
         self._waiting.clear()
         for worker in workers:
             if worker.load:
                 worker.kill()
             else:
                 worker.stop()
+        for task in tasks:
+            if not task.future.done() and not task.future.get_loop().is_closed():
+                task.future.cancel()
 
     def __enter__(self) -> ProcessExtractor:
         return self
