@@ -65,6 +65,7 @@ ABLATIONS: dict[str, Ranking] = {
     "- body key phrases": Ranking(body_phrases=0),
     "- topical phrases (2nd query)": Ranking(topical=0),
     "- topical title word": Ranking(topical_title=False),
+    "- feedback (best candidate's title)": Ranking(feedback=0),
     "- common words told apart": Ranking(spread=False),
     "- proceeding rule": Ranking(proceeding_holders=0),
     "- date decay": Ranking(date_decay=False),
