@@ -27,8 +27,10 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+
+from sqlite_utils import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -39,19 +41,19 @@ from watcher.db.store import Store  # noqa: E402
 from watcher.related.linking import Link, link_change  # noqa: E402
 
 
-def least_cpu(run: Callable[[], list[Link]], repeat: int) -> tuple[float, list[Link]]:
-    """The least CPU milliseconds of `repeat` runs, and what the last run returned."""
+def least_cpu(db: Database, change_id: int, now: datetime, repeat: int) -> tuple[float, list[Link]]:
+    """The least CPU milliseconds of `repeat` linkings of a change, and the last one's links."""
     best, links = float("inf"), []
     for _ in range(repeat):
         started = time.process_time()
-        links = run()
+        links = link_change(db, change_id, now=now)
         best = min(best, (time.process_time() - started) * 1000)
     return best, links
 
 
 def fingerprint(links: list[tuple[object, Link]], digits: int | None) -> str:
     rows = [
-        [key, link.item_key, link.related_item_id, repr(link.score if digits is None else round(link.score, digits)),
+        [key, link.item_key, link.related_item_id, repr(round(link.score, digits) if digits else link.score),
          list(link.terms), link.rank, link.shown, link.reason]
         for key, link in links
     ]  # fmt: skip
@@ -65,7 +67,7 @@ def bench_changes(path: Path, limit: int, repeat: int) -> tuple[list[float], lis
         times, links = [], []
         for change_id, detected in rows[:limit] if limit else rows:
             now = moment(detected[:10])
-            spent, found = least_cpu(lambda: link_change(store.db, change_id, now=now), repeat)
+            spent, found = least_cpu(store.db, change_id, now, repeat)
             times.append(spent)
             links += [(change_id, link) for link in found]
         return times, links
@@ -83,7 +85,7 @@ def eval_changes(path: Path, limit: int, repeat: int) -> tuple[list[float], list
             change_id, item_ids = bench.store_change(change)
             try:
                 now = moment(change["date"])
-                spent, found = least_cpu(lambda: link_change(bench.store.db, change_id, now=now), repeat)
+                spent, found = least_cpu(bench.store.db, change_id, now, repeat)
             finally:
                 bench.remove_items(item_ids)
             times.append(spent)
