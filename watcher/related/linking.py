@@ -38,7 +38,7 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
-from watcher.related.features import Vocabulary, features
+from watcher.related.features import MAX_TEXT, Vocabulary, features
 from watcher.related.identifiers import find_acts, find_identifiers
 from watcher.related.ranking import (
     FALLBACK_RECENT,
@@ -50,7 +50,7 @@ from watcher.related.ranking import (
     score,
     window,
 )
-from watcher.related.text import stem, words
+from watcher.related.text import DocumentWords, stem, words
 from watcher.related.topical import with_topical
 from watcher.related.values import DEFAULT_RANKING, Feature, Link, LinkTarget, Ranking
 
@@ -79,7 +79,8 @@ def rank(
 ) -> list[Link]:
     """The best related items of other sources for one document, best first (at most `keep`)."""
     vocab = vocab or Vocabulary(db)
-    feats = features(target, vocab, ranking)
+    doc = DocumentWords.of(target.title or "", (target.text or "")[:MAX_TEXT])  # split once, read twice
+    feats = features(target, vocab, ranking, doc=doc)
     if not feats:
         return []
     expression, selective = retrieval_query(feats)
@@ -99,7 +100,7 @@ def rank(
     if not candidates:
         return []
     if ranking.rerank:
-        score(db, candidates, feats, target, target.date or detected.date(), ranking, vocab)
+        score(db, candidates, feats, target, target.date or detected.date(), ranking, vocab, doc=doc)
     else:
         best = min(c.bm25 for c in candidates) or -1.0
         for candidate in candidates:

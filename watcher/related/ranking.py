@@ -8,16 +8,15 @@ Reads the index (`items`, `items_fts`) of the connection it is given; no other I
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
-from watcher.related.features import DF_CAP, Vocabulary
-from watcher.related.identifiers import alias_pattern
-from watcher.related.text import is_content_word, stem, stems, words
+from watcher.related.features import DF_CAP, MAX_TEXT, Vocabulary
+from watcher.related.matching import Matcher, in_title
+from watcher.related.text import DocumentWords, is_content_word, stem, stems, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
 CANDIDATES = 25
@@ -171,27 +170,35 @@ def score(
     center: date,
     ranking: Ranking,
     vocab: Vocabulary,
+    *,
+    doc: DocumentWords | None = None,
 ) -> None:
-    """Score candidates by the document features they share, then fuse orders (see linking)."""
+    """Score candidates by the document features they share, then fuse orders (see linking).
+    `doc`: the document's words, when the caller has them already (linking.rank)."""
     marks = ",".join("?" for _ in candidates)
     sql = f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items WHERE id IN ({marks})"
     texts = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, [c.id for c in candidates]).fetchall()}
-    tokens = {c.id: words(f"{c.title}\n{texts.get(c.id, '')}") for c in candidates}
-    known = stems(w for found in tokens.values() for w in found)  # one batch
-    doc_stems = {stem(w) for w in words(f"{target.title}\n{target.text[:20_000]}")}
+    # Each candidate's words: its title's, then its text's (as words() splits "title\ntext").
+    title_words = {c.id: words(c.title) for c in candidates}
+    tokens = {c.id: title_words[c.id] + words(texts.get(c.id, "")) for c in candidates}
+    known = stems(set().union(*tokens.values()))  # one batch
+    doc = doc or DocumentWords.of(target.title, target.text[:MAX_TEXT])
+    doc_stems = doc.stem_set()
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
     unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
     rarities = [vocab.idf(max(f.df or f.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique for f in feats]
+    matcher = Matcher(feats)  # the features prepared once for every candidate
+    content_stems: dict[int, set[str]] = {}  # of each candidate's title (for its title share)
     for candidate in candidates:
         found = tokens[candidate.id]
-        shared = Shared.of(candidate.title, texts.get(candidate.id, ""), feats, tokens=found, known=known)
-        title_stems = {stem(w) for w in words(candidate.title)}
+        shared = matcher.shared(candidate.title, texts.get(candidate.id, ""), found, known)
+        title_stems = {known[w] for w in title_words[candidate.id]}
+        content_stems[candidate.id] = {known[w] for w in title_words[candidate.id] if is_content_word(w)}
         value = 0.0
-        for feature, rarity in zip(feats, rarities, strict=True):
-            if not shared.has(feature):
-                continue
+        for index in matcher.matching(shared):
+            feature, rarity = feats[index], rarities[index]
             candidate.matched.append(feature)
             if feature.kind == "identifier":
                 candidate.evidence += feature.weight
@@ -201,7 +208,7 @@ def score(
                 candidate.proceeding |= _names_proceeding(feature, vocab, ranking.proceeding_holders)
             bonus = (
                 TITLE_BONUS
-                if ranking.title_bonus and _in_title(feature, title_stems, candidate.title)
+                if ranking.title_bonus and in_title(feature, title_stems, candidate.title)
                 else 0.0
             )
             value += feature.weight * (1.0 + bonus)
@@ -214,7 +221,7 @@ def score(
         if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            share = _title_share(candidate.title, doc_stems, title_weights)
+            share = _title_share(content_stems[candidate.id], doc_stems, title_weights)
             result = (1 - TITLE_SHARE) * result + TITLE_SHARE * share
         result += BM25_WEIGHT * (candidate.bm25 / best)
         if ranking.date_decay:
@@ -258,55 +265,6 @@ def reason(matched: Sequence[Feature], limit: int = 3) -> str:
     return "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class Shared:
-    """What a candidate offers for matching: its stems, stem pairs, identifiers and text."""
-
-    stems: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
-    identifiers: frozenset[str]
-    lowered: str
-
-    @classmethod
-    def of(
-        cls,
-        title: str,
-        text: str,
-        feats: Sequence[Feature],
-        *,
-        tokens: list[str] | None = None,
-        known: Mapping[str, str] | None = None,
-    ) -> Shared:
-        """Only what the document's features can match is looked for. An identifier matches
-        as FTS5 found it: its tokens in order, with at most `near` tokens between (no
-        pattern runs over the candidate's text: that cost grows with every candidate).
-        `tokens` (the words of title and text) and `known` (their stems), when the caller
-        has them already."""
-        whole = f"{title}\n{text}"
-        tokens = words(whole) if tokens is None else tokens
-        known = stems(tokens) if known is None else known
-        sequence = [known[t] for t in tokens]
-        raw = set(tokens)
-        wanted = [f for f in feats if f.kind == "identifier" and set(f.stems) <= raw]
-        labels = frozenset(f.label for f in wanted if _in_order(tokens, f.stems, f.near))
-        acts = any(f.kind == "act" for f in feats)
-        return cls(
-            frozenset(sequence),
-            frozenset(itertools.pairwise(sequence)),
-            labels,
-            whole.lower() if acts else "",
-        )
-
-    def has(self, feature: Feature) -> bool:
-        if feature.kind == "identifier":
-            return feature.label in self.identifiers
-        if feature.kind == "act":
-            return _mentions(self.lowered, feature.aliases)
-        if feature.kind == "phrase":
-            return (feature.stems[0], feature.stems[1]) in self.pairs
-        return feature.stems[0] in self.stems
-
-
 def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:
     """Is a shared identifier one proceeding's: of a proceeding kind and held by at most `most`
     items (the document and the candidate at least)? Counted only for identifiers a candidate
@@ -318,52 +276,17 @@ def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:
     return 1 < vocab.holders(feature.query, feature.cost) <= most
 
 
-def _in_order(tokens: Sequence[str], wanted: Sequence[str], near: int) -> bool:
-    """Do `wanted` tokens occur in order in `tokens`, with at most `near` others between them
-    in all (0: as a phrase)? Occurrences of the first token are found by list.index (C speed:
-    this runs for every candidate)."""
-    first, rest = wanted[0], wanted[1:]
-    sequence = tokens if isinstance(tokens, list) else list(tokens)
-    start = -1
-    while True:
-        try:
-            start = sequence.index(first, start + 1)
-        except ValueError:
-            return False
-        position, gaps = start, 0
-        for needed in rest:
-            window = sequence[position + 1 : position + 2 + near - gaps]
-            if needed not in window:
-                break
-            step = window.index(needed)
-            gaps += step
-            position += step + 1
-        else:
-            return True
-
-
-def _mentions(lowered: str, aliases: Sequence[str]) -> bool:
-    return bool(aliases) and bool(alias_pattern(tuple(aliases)).search(lowered))
-
-
 def _title_weights(candidates: list[Candidate], vocab: Vocabulary) -> dict[str, float]:
     terms = {stem(w): w for c in candidates for w in words(c.title) if is_content_word(w)}
     return {s: vocab.idf(df) for s, df in vocab.df(terms).items()}
 
 
-def _title_share(title: str, doc_stems: set[str], weights: Mapping[str, float] | None) -> float:
-    """The share of a title's content words (idf-weighted, or each alike) the document also uses."""
-    title_stems = {stem(w) for w in words(title) if is_content_word(w)}
+def _title_share(title_stems: set[str], doc_stems: set[str], weights: Mapping[str, float] | None) -> float:
+    """The share of a title's content stems (idf-weighted, or each alike) in `doc_stems`."""
     if not title_stems:
         return 0.0
     weight = {s: (weights.get(s, 1.0) if weights is not None else 1.0) for s in title_stems}
     return sum(w for s, w in weight.items() if s in doc_stems) / sum(weight.values())
-
-
-def _in_title(feature: Feature, title_stems: set[str], title: str) -> bool:
-    if feature.kind == "act":
-        return _mentions(title.lower(), feature.aliases)
-    return all(s in title_stems for s in feature.stems)
 
 
 def _as_date(text: str | None) -> date | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 _STOP_TEXT = """
     a about above after again against all also am an and any are as at be because been before
@@ -92,6 +93,25 @@ def stems(tokens: Iterable[str]) -> dict[str, str]:
 def words(text: str) -> list[str]:
     """Lowercase tokens as FTS5's unicode61 tokenizer splits them."""
     return WORD.findall(text.lower())
+
+
+@dataclass(frozen=True)
+class DocumentWords:
+    """A document's words, split and stemmed once for every step that reads them (its
+    features, the score of its candidates)."""
+
+    title: tuple[str, ...]  # every word of the title, as `words` splits it
+    text: tuple[str, ...]  # every word of the text (cut by the caller)
+    stems: Mapping[str, str]  # word -> stem, for every word of both
+
+    @classmethod
+    def of(cls, title: str, text: str) -> DocumentWords:
+        title_words, text_words = words(title), words(text)
+        return cls(tuple(title_words), tuple(text_words), stems([*title_words, *text_words]))
+
+    def stem_set(self) -> set[str]:
+        """The stems of all its words (as `words("title\\ntext")` would give them)."""
+        return set(self.stems.values())
 
 
 def is_content_word(word: str) -> bool:
