@@ -59,12 +59,21 @@ class Stemmer:
     def stems(self, tokens: Iterable[str]) -> dict[str, str]:
         """token -> stem for lowercase tokens (as `words` splits them)."""
         wanted = set(tokens)
-        missing = [t for t in wanted if t not in self._cache]
-        if missing:
-            with self._lock:
+        cache = self._cache
+        if not wanted.difference(cache):  # set minus dict keys, at C speed: the usual case
+            try:
+                return dict(zip(wanted, map(cache.__getitem__, wanted), strict=True))
+            except KeyError:  # another thread emptied the cache meanwhile
+                pass
+        with self._lock:
+            missing = list(wanted.difference(cache))
+            if len(cache) + len(missing) > self.MAX_CACHE:
+                # Emptied before this batch, not in the middle of it: every word wanted is
+                # stemmed again, none is lost between stemming and reading.
+                cache.clear()
+                missing = list(wanted)
+            if missing:
                 conn = self._connection()
-                if len(self._cache) > self.MAX_CACHE:
-                    self._cache.clear()
                 conn.execute("DELETE FROM words")
                 conn.executemany("INSERT INTO words (rowid, w) VALUES (?, ?)", enumerate(missing))
                 found: dict[int, str] = {}
@@ -72,8 +81,8 @@ class Stemmer:
                     if offset == 0:
                         found[doc] = term
                 for index, token in enumerate(missing):
-                    self._cache[token] = found.get(index, token)
-        return {t: self._cache[t] for t in wanted}
+                    cache[token] = found.get(index, token)
+            return dict(zip(wanted, map(cache.__getitem__, wanted), strict=True))
 
 
 _stemmer = Stemmer()
