@@ -190,12 +190,10 @@ def score(
     unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
     rarities = [vocab.idf(max(f.df or f.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique for f in feats]
     matcher = Matcher(feats)  # the features prepared once for every candidate
-    content_stems: dict[int, set[str]] = {}  # of each candidate's title (for its title share)
     for candidate in candidates:
         found = tokens[candidate.id]
         shared = matcher.shared(candidate.title, texts.get(candidate.id, ""), found, known)
         title_stems = {known[w] for w in title_words[candidate.id]}
-        content_stems[candidate.id] = {known[w] for w in title_words[candidate.id] if is_content_word(w)}
         value = 0.0
         for index in matcher.matching(shared):
             feature, rarity = feats[index], rarities[index]
@@ -216,12 +214,14 @@ def score(
     # A candidate of the same proceeding makes identifiers the evidence: title words shared
     # with the candidate's title then mostly mark the same template (see Ranking).
     title_share = ranking.title_coverage and not any(c.proceeding for c in candidates)
+    content = {w for w in set().union(*title_words.values()) if is_content_word(w)} if title_share else set()
     for candidate in candidates:
         result = candidate.score
         if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            share = _title_share(content_stems[candidate.id], doc_stems, title_weights)
+            content_stems = {known[w] for w in title_words[candidate.id] if w in content}
+            share = _title_share(content_stems, doc_stems, title_weights)
             result = (1 - TITLE_SHARE) * result + TITLE_SHARE * share
         result += BM25_WEIGHT * (candidate.bm25 / best)
         if ranking.date_decay:
