@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from watcher.related.text import phrase, words
@@ -156,7 +156,13 @@ class Act:
         return " OR ".join(dict.fromkeys(phrases)) or phrase(words(self.name) or ["_"])
 
 
-@cache
+#: Patterns kept compiled: the catalog's acts and those of recent documents. Bounded: every
+#: document that defines an act ("... Act (EPCA)") makes one more (~1 KB), for as long as a
+#: service runs.
+ALIAS_PATTERNS = 2048
+
+
+@lru_cache(maxsize=ALIAS_PATTERNS)
 def alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w-])")
 
