@@ -18,7 +18,8 @@ updates with at least one related candidate:
 - MRR: mean of 1 / rank of the first related candidate (0 when none is linked);
 - shown precision / recall: of the links alerts show (at most 3, above the threshold);
 - zero-link: updates with a related candidate for which nothing is shown (target 0);
-- quiet: share of updates with no related candidate for which nothing is shown.
+- quiet: share of updates with no related candidate for which nothing is shown;
+- margin and AP@10 (mean average precision over the best 10): development diagnostics.
 Plain BM25 is FTS5 bm25() over title, summary and text of the same index, queried with the
 OR of every word of the update's title and text, the best 3 always shown.
 """
@@ -53,6 +54,7 @@ FIGURES = (
     "zero-link",
     "quiet",
     "margin",
+    "AP@10",
 )
 EVAL_SET = ROOT / "tests" / "related" / "evalset" / "set.json"
 SPLITS = ("dev", "test")
@@ -65,6 +67,7 @@ ABLATIONS: dict[str, Ranking] = {
     "- body key phrases": Ranking(body_phrases=0),
     "- topical phrases (2nd query)": Ranking(topical=0),
     "- topical title word": Ranking(topical_title=False),
+    "- feedback (3rd query)": Ranking(feedback=0),
     "- common words told apart": Ranking(spread=False),
     "- proceeding rule": Ranking(proceeding_holders=0),
     "- date decay": Ranking(date_decay=False),
@@ -151,6 +154,20 @@ class Report:
                 gaps.append((min(right) - (max(wrong) if wrong else 0.0)) / top)
         return self._mean(gaps)
 
+    @property
+    def average_precision(self) -> float:
+        """Mean average precision over the best 10 links (a development diagnostic: recall@3
+        cannot see a related item move from 5th to 4th, nor past the 3rd of 6 related)."""
+        values = []
+        for r in self.answered:
+            hits, total = 0, 0.0
+            for position, (c, _, _) in enumerate(r.ranked[:10], 1):
+                if c in r.relevant:
+                    hits += 1
+                    total += hits / position
+            values.append(total / min(len(r.relevant), 10))
+        return self._mean(values)
+
     def only(self, change_ids: set[str]) -> Report:
         """The same figures over some updates (one corpus)."""
         return Report([r for r in self.results if r.change_id in change_ids])
@@ -165,6 +182,7 @@ class Report:
             "zero-link": float(self.zero_link),
             "quiet": self.quiet,
             "margin": self.margin,
+            "AP@10": self.average_precision,
         }
 
 

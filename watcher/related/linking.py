@@ -14,9 +14,11 @@ How the ranking works (README "Related articles" says the same for users):
    items of other sources (never the document itself nor an item with its link) dated
    within the window (default 120 days before to 365 days after the document's date, or its
    detection time), ordered by BM25 (title 4, summary 2, text 1); the best 25, and the best
-   10 of a second query for the phrases the first left out (topical.py). A document with
+   10 of a second query for the phrases the first left out (topical.py), and once the best
+   candidate scores at least 0.5, the best 10 items whose titles share a phrase of its
+   title (feedback.py: related items resemble each other). A document with
    only common words takes the newest items holding its two most selective words instead
-   of the first query's BM25 order, and no second query (ranking.FALLBACK_RECENT: BM25
+   of the first query's BM25 order, and no second or third query (ranking.FALLBACK_RECENT: BM25
    over common words, and their phrases, reads the whole index).
 3. **Score**: the share of the document's feature weight a candidate matches (more when in
    its title), the share of the candidate's own title the document uses, a little BM25, a
@@ -39,6 +41,7 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from watcher.related.features import MAX_TEXT, Vocabulary, features
+from watcher.related.feedback import with_feedback
 from watcher.related.identifiers import find_acts, find_identifiers
 from watcher.related.ranking import (
     FALLBACK_RECENT,
@@ -106,6 +109,11 @@ def rank(
         for candidate in candidates:
             candidate.score = candidate.bm25 / best
     candidates.sort(key=lambda c: (-c.score, c.bm25, c.id))
+    if ranking.rerank and selective:
+        center = target.date or detected.date()
+        candidates = with_feedback(
+            db, candidates, feats, target, (start, end), center, ranking, vocab, doc=doc
+        )
     bar = lead_bar(candidates, ranking)
     return [
         Link(

@@ -63,6 +63,9 @@ class Ranking:
     #: Reciprocal rank fusion of BM25, feature score and identifier matches: measured, did not
     #: pay on the development half (lower margin and quieter hard negatives without it).
     fusion: bool = False
+    #: Pseudo-relevance feedback (feedback.py): up to this many items whose titles share a
+    #: phrase of the best candidate's title join the candidates when the best is strong (0: off).
+    feedback: int = 10
 
 
 DEFAULT_RANKING = Ranking()
