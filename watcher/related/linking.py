@@ -20,10 +20,11 @@ How the ranking works (README "Related articles" says the same for users):
    only common words takes the newest items holding its two most selective words instead
    of the first query's BM25 order, and no second or third query (ranking.FALLBACK_RECENT: BM25
    over common words, and their phrases, reads the whole index).
-3. **Score**: the share of the document's feature weight a candidate matches (more when in
-   its title), the share of the candidate's own title the document uses, a little BM25, a
-   mild date decay. A reciprocal-rank-fusion bonus from BM25's, the score's and identifier
-   matches' orders was measured on the development half and is off by default (`Ranking`).
+3. **Score** (matching.py finds the features a candidate shares): the share of the
+   document's feature weight a candidate matches (more when in its title), the share of
+   the candidate's own title the document uses, a little BM25, a mild date decay. A
+   reciprocal-rank-fusion bonus from BM25's, the score's and identifier matches' orders
+   was measured on the development half and is off by default (`Ranking`).
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
    analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`)
