@@ -1,7 +1,10 @@
 """What committing whole checks in batches saves when storing (watcher/db/batch.py).
 
 Stores the first versions (baselines, 50 items each, FTS5-indexed) of N bench pages, then
-N unchanged checks, through the real `Store` the way a pass does (`Store.unit()` per check,
+N unchanged checks, then N changed checks (one new item at the top of each page, as the
+bench's changed passes make them: the source's state and previous version read back, the
+decision with its diff, the change, its items and its outbox row stored; no linking, no
+evidence), through the real `Store` the way a pass does (`Store.unit()` per check,
 inside `Store.batching(k)`), once with every check committing alone (k = 1) and once per
 batch size given. The pages are bench/pages.py's, read by the real `listing` kind before
 the clock starts; each repetition uses a fresh database file; the minimum of the
@@ -27,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pages
 
 from sources.registry import kind_for
+from watcher.check.decide import Changed, decide
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.config import parse_source
 from watcher.db.store import Store
@@ -35,8 +39,9 @@ from watcher.model import FetchResult, Snapshot, Source
 NOW = datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
 
 
-def prepared(n: int) -> list[tuple[Source, FetchResult, Snapshot]]:
-    """N bench pages, fetched (in memory) and read by the real listing kind."""
+def prepared(n: int, *, changed: bool = False) -> list[tuple[Source, FetchResult, Snapshot]]:
+    """N bench pages, fetched (in memory) and read by the real listing kind; `changed`: each
+    with one new item at the top (bench/pages.py `mutate`)."""
     out = []
     for index in range(n):
         url = f"http://127.0.0.1{pages.url_path(index)}"
@@ -53,7 +58,11 @@ def prepared(n: int) -> list[tuple[Source, FetchResult, Snapshot]]:
             },
             "bench",
         )
-        body = pages.render(index, pages.initial_items(index, 7), 7).encode()
+        items = pages.initial_items(index, 7)
+        if changed:
+            newest = pages.date.fromisoformat(items[0]["date"]) + pages.timedelta(days=1)
+            items.insert(0, pages._item(pages.random.Random(f"7:{index}:new:1"), index, 1001, newest))
+        body = pages.render(index, items, 7).encode()
         fetched = FetchResult(
             url=url, final_url=url, status=200, headers={"content-type": "text/html"}, body=body, etag='"e"'
         )
@@ -67,7 +76,11 @@ def timed(work: Callable[[], None]) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def one_run(checks: list[tuple[Source, FetchResult, Snapshot]], size: int) -> dict[str, tuple[float, float]]:
+def one_run(
+    checks: list[tuple[Source, FetchResult, Snapshot]],
+    after: list[tuple[Source, FetchResult, Snapshot]],
+    size: int,
+) -> dict[str, tuple[float, float]]:
     health = HealthPolicy()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "regwatch.db")
@@ -95,8 +108,30 @@ def one_run(checks: list[tuple[Source, FetchResult, Snapshot]], size: int) -> di
                     with store.unit():
                         store.record_unchanged(source, not_modified, NOW, duration=0.01, health=health)
 
+        def changes() -> None:
+            with store.batching(size, 3600):
+                for source, fetched, snapshot in after:
+                    state = store.state(source.id)
+                    previous = store.snapshot(state.latest)
+                    decision = decide(state, fetched, snapshot, source, config_hash="c", previous=previous)
+                    assert isinstance(decision, Changed)
+                    with store.unit(), store.db.atomic():
+                        store.save_change(
+                            source,
+                            fetched,
+                            snapshot,
+                            decision.change,
+                            ["console"],
+                            NOW,
+                            duration=0.1,
+                            body_hash=fetched.body_hash,
+                            config_hash="c",
+                            health=health,
+                            fingerprint=snapshot.fingerprint,
+                        )
+
         try:
-            return {"baseline": timed(baselines), "unchanged": timed(unchanged)}
+            return {"baseline": timed(baselines), "unchanged": timed(unchanged), "changed": timed(changes)}
         finally:
             store.close()
 
@@ -109,12 +144,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,50")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    checks = prepared(args.n)
+    checks, after = prepared(args.n), prepared(args.n, changed=True)
+    for _, _, snapshot in after:  # a pass gets the fingerprint from the worker with the snapshot
+        _ = snapshot.fingerprint
     sizes = [int(s) for s in args.sizes.split(",")]
     best: dict[tuple[str, int], tuple[float, float]] = {}
     for _ in range(args.repeat):
         for size in sizes:  # interleaved, so a burst of load hits every size alike
-            for what, (cpu, wall) in one_run(checks, size).items():
+            for what, (cpu, wall) in one_run(checks, after, size).items():
                 old = best.get((what, size), (float("inf"), float("inf")))
                 best[(what, size)] = (min(old[0], cpu), min(old[1], wall))
     print(f"N = {args.n} checks, min of {args.repeat}; ms per check")

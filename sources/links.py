@@ -140,6 +140,13 @@ def identity(key: str) -> str:
     leading `www.` or a trailing slash (`//fda.gov/news`); any other key as it is."""
     if not key.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
         return key
+    if PLAIN_URL.fullmatch(key):  # its own canonical form: no parsing (every stored key of a diff)
+        host, _, path = key.partition("://")[2].partition("/")
+        return "//" + host.removeprefix("www.") + ("/" + path).rstrip("/")
+    return _identity_parsed(key)
+
+
+def _identity_parsed(key: str) -> str:
     base, mark, ordinal = key.rpartition("#")
     if mark and ordinal.isdigit():  # `key#2`: the second item sharing a key (sources/keys.py)
         return identity(base) + "#" + ordinal

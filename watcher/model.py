@@ -132,13 +132,15 @@ class Item:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Item:
+        # Positional, fields only when there are some: a changed page reads its 50 stored items back.
+        fields = data.get("fields")
         return cls(
-            key=data["key"],
-            title=data.get("title", ""),
-            link=data.get("link", ""),
-            date=data.get("date"),
-            summary=data.get("summary", ""),
-            fields=tuple(sorted((data.get("fields") or {}).items())),
+            data["key"],
+            data.get("title", ""),
+            data.get("link", ""),
+            data.get("date"),
+            data.get("summary", ""),
+            tuple(sorted(fields.items())) if fields else (),
         )
 
 

@@ -25,6 +25,17 @@ def test_plain_urls_are_their_own_canonical_form(url):
     assert links.PLAIN_URL.fullmatch(url)
     assert links.canonical(url) == links._canonical_parsed(url)
     assert links.without_tracking(url) == links._without_tracking_parsed(url)
+    assert links.identity(url) == links._identity_parsed(url)
+    assert links.identity(url + "#2") == links._identity_parsed(url + "#2")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://www.e.gov/", "http://www.e.gov/a/b/", "https://e.gov:8080/a", "https://www/a", "http://e.gov/"],
+)
+def test_plain_urls_have_the_identity_the_parsing_path_gives(url):
+    assert links.PLAIN_URL.fullmatch(url)
+    assert links.identity(url) == links._identity_parsed(url)
 
 
 @settings(max_examples=400, deadline=None)

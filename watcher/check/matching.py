@@ -40,6 +40,8 @@ def match_items(previous: tuple[Item, ...], current: tuple[Item, ...]) -> Matche
 
 
 def same_content(a: Item, b: Item) -> bool:
+    if a == b:  # most matched pairs: equal fields are equal content, no field compared twice
+        return True
     return (
         a.title == b.title
         and a.date == b.date

@@ -1,0 +1,66 @@
+"""A stored version reads back as exactly what was stored: its items (with and without
+structured fields, a date or none), its text blocks, its fingerprint, and what a diff
+against it finds. Items from a real Federal Register API response (tests/pages/
+federal-register-api-json/SOURCE.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from watcher.check.diff import diff
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.store import Store
+from watcher.model import FetchResult, Item, Snapshot, Source
+
+NOW = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)
+SOURCE = Source(id="fr", url="https://www.federalregister.gov/api/v1/documents.json", kind="json", name="FR")
+SAMPLE = Path(__file__).resolve().parents[1] / "pages" / "federal-register-api-json" / "documents-sample.json"
+
+
+def real_items() -> tuple[Item, ...]:
+    items = []
+    for index, doc in enumerate(json.loads(SAMPLE.read_text(encoding="utf-8"))["results"]):
+        fields = {"type": doc["type"], "action": doc.get("action") or ""}
+        if doc.get("comments_close_on"):
+            fields["comments_close_on"] = doc["comments_close_on"]
+        items.append(
+            Item(
+                key=doc["html_url"],
+                title=doc["title"],
+                link=doc.get("pdf_url") or "",
+                date=doc["publication_date"] if index % 3 else None,
+                summary=doc.get("abstract") or "",
+                fields=tuple(sorted(fields.items())) if index % 2 else (),
+            )
+        )
+    return tuple(items)
+
+
+def test_a_stored_version_reads_back_exactly(tmp_path):
+    items = real_items()
+    assert (
+        any(i.fields for i in items)
+        and any(not i.fields for i in items)
+        and any(i.date is None for i in items)
+    )
+    snapshot = Snapshot(blocks=("Federal Register", "Documents"), items=items)
+    store = Store(tmp_path / "r.db")
+    store.sync_sources([SOURCE], NOW)
+    fetched = FetchResult(url=SOURCE.url, final_url=SOURCE.url, status=200, body=b"{}")
+    store.save_baseline(
+        SOURCE, fetched, snapshot, NOW, duration=0, body_hash="b", config_hash="c", health=HealthPolicy()
+    )
+    fingerprint = snapshot.fingerprint
+    store.close()
+
+    reopened = Store(tmp_path / "r.db")  # nothing cached: decoded from the stored row
+    back = reopened.snapshot(fingerprint)
+    assert back == snapshot
+    assert [i.to_dict() for i in back.items] == [i.to_dict() for i in items]
+    assert Snapshot(blocks=back.blocks, items=back.items).fingerprint == fingerprint
+    assert diff("fr", back, Snapshot(blocks=snapshot.blocks, items=items[1:])).removed == (items[0],)
+    for item in items:
+        assert Item.from_dict(item.to_dict()) == item
+    reopened.close()
