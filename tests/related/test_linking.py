@@ -10,6 +10,7 @@ import pytest
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db.store import Store
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
+from watcher.related.identifiers import ALIAS_PATTERNS, alias_pattern
 from watcher.related.linking import (
     LinkTarget,
     Ranking,
@@ -59,6 +60,14 @@ def test_named_acts_by_alias_and_number():
     assert find_acts(text, find_identifiers(text)) == ["HIPAA", "AI Act"]
     assert find_acts("Digital Personal Data Protection Rules") == ["DPDP"]
     assert find_acts("privacy marketing campaign") == []
+
+
+def test_compiled_act_patterns_are_bounded():
+    """Each document that defines an act compiles a pattern for it: a service that runs for
+    months keeps only the most recent ones."""
+    for number in range(ALIAS_PATTERNS + 100):
+        assert alias_pattern((f"act{number}", f"the act number {number}")).search(f"under act{number}")
+    assert alias_pattern.cache_info().currsize <= ALIAS_PATTERNS
 
 
 def test_stemming_matches_the_index(tmp_path):
