@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.evalitems import save_items
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db.store import Store
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
+from watcher.related.identifiers import ALIAS_PATTERNS, alias_pattern
 from watcher.related.linking import (
     LinkTarget,
     Ranking,
@@ -61,6 +63,14 @@ def test_named_acts_by_alias_and_number():
     assert find_acts("privacy marketing campaign") == []
 
 
+def test_compiled_act_patterns_are_bounded():
+    """Each document that defines an act compiles a pattern for it: a service that runs for
+    months keeps only the most recent ones."""
+    for number in range(ALIAS_PATTERNS + 100):
+        assert alias_pattern((f"act{number}", f"the act number {number}")).search(f"under act{number}")
+    assert alias_pattern.cache_info().currsize <= ALIAS_PATTERNS
+
+
 def test_stemming_matches_the_index(tmp_path):
     """The ranker's stems are the FTS5 porter tokenizer's (else idf and matching drift)."""
     from bench.related_eval import load
@@ -84,18 +94,7 @@ def source(source_id, role="related"):
 
 
 def index(store, source_id, items):
-    src = source(source_id)
-    store.sync_sources([src], NOW)
-    store.save_baseline(
-        src,
-        FetchResult(src.url, src.url, 200),
-        Snapshot(items=tuple(items)),
-        NOW,
-        duration=0,
-        body_hash="",
-        config_hash="",
-        health=HealthPolicy(),
-    )
+    save_items(store, source_id, items, NOW, kind="listing")
 
 
 def add_change(store, item, text, source_id="us-hhs-guidance"):

@@ -3,6 +3,7 @@ opens no database. Documents are real Federal Register text (tests/related/evals
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -70,6 +71,12 @@ def test_a_shared_docket_is_the_reason_stored_and_shown(tmp_path):
     assert shown.reason == links[0].reason
     assert "— same docket FEMA-3600-EM" in console_line(shown)
     assert "— same docket FEMA-3600-EM" in slack_line(shown)
+    rows = store.related_rows(outcome.change_id)  # every link stored as ranked, shown or not
+    assert [
+        (r["related_item_id"], r["rank"], r["shown"], json.loads(r["terms"]), r["reason"]) for r in rows
+    ] == [(link.related_item_id, link.rank, int(link.shown), list(link.terms), link.reason) for link in links]
+    store.replace_related(outcome.change_id, [links[1].row()], NOW)  # linking again replaces them all
+    assert [r["related_item_id"] for r in store.related_rows(outcome.change_id)] == [links[1].related_item_id]
     store.close()
 
 

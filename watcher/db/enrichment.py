@@ -49,29 +49,33 @@ class EnrichmentRows(OutboxQueue):
 
     def replace_related(self, change_id: int, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
         """Replace all related links of a change at once (re-linking is idempotent)."""
+        created = iso(now)
+        values = [
+            (
+                change_id,
+                row["item_key"],
+                row["related_item_id"],
+                row["source_id"],
+                row["title"],
+                row["link"],
+                row["date"],
+                row["score"],
+                _dumps(list(row["terms"])),
+                row["rank"],
+                1 if row["shown"] else 0,
+                created,
+                row.get("reason", ""),
+            )
+            for row in rows
+        ]
         with self.db.atomic():
             self.db.execute("DELETE FROM related WHERE change_id = ?", [change_id])
-            for row in rows:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO related (change_id, item_key, related_item_id, source_id,"
-                    " title, link, date, score, terms, rank, shown, created_at, reason)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        change_id,
-                        row["item_key"],
-                        row["related_item_id"],
-                        row["source_id"],
-                        row["title"],
-                        row["link"],
-                        row["date"],
-                        row["score"],
-                        _dumps(list(row["terms"])),
-                        row["rank"],
-                        1 if row["shown"] else 0,
-                        iso(now),
-                        row.get("reason", ""),
-                    ],
-                )
+            self.db.conn.executemany(  # one statement prepared once for every link
+                "INSERT OR REPLACE INTO related (change_id, item_key, related_item_id, source_id,"
+                " title, link, date, score, terms, rank, shown, created_at, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
 
     def related_rows(self, change_id: int) -> list[dict[str, Any]]:
         """Every stored link of a change (shown or not), per document, best first."""

@@ -24,7 +24,7 @@ from watcher.related.identifiers import (
     known_acts,
 )
 from watcher.related.spread import spread
-from watcher.related.text import is_content_word, near, phrase, stem, stems, words
+from watcher.related.text import DocumentWords, is_content_word, near, phrase, stem, stems, words
 from watcher.related.values import DEFAULT_RANKING, Feature, LinkTarget, Ranking
 
 TITLE_TF = 3
@@ -98,10 +98,18 @@ class Vocabulary:
         return max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
 
 
-def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_RANKING) -> list[Feature]:
-    """The salient features of a document, heaviest first."""
+def features(
+    target: LinkTarget,
+    vocab: Vocabulary,
+    ranking: Ranking = DEFAULT_RANKING,
+    *,
+    doc: DocumentWords | None = None,
+) -> list[Feature]:
+    """The salient features of a document, heaviest first. `doc`: its words (of its title
+    and its text cut at MAX_TEXT), when the caller has them already."""
     title = target.title or ""
     text = (target.text or "")[:MAX_TEXT]
+    doc = doc or DocumentWords.of(title, text)
     whole = f"{title}\n{text}"
     identifiers = find_identifiers(whole) if ranking.identifiers else []
     title_idents = {i.label for i in find_identifiers(title)} if ranking.identifiers else set()
@@ -116,9 +124,9 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
         named = {a.name.lower() for a in acts} | {alias for a in acts for alias in a.aliases}
         acts += [a for a in defined_acts(whole) if not set(a.aliases) & named]
 
-    title_words = [w for w in words(title) if is_content_word(w)]
-    text_words = words(text)
-    known = stems([*words(title), *text_words])  # one batch (the words of `whole`)
+    title_words = [w for w in doc.title if is_content_word(w)]
+    text_words = doc.text
+    known = doc.stems  # the stems of every word of `whole`, made in one batch
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
     for word in text_words:
@@ -127,10 +135,10 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
             counts[stem_] += 1
             surface.setdefault(stem_, word)
     for word in title_words:
-        counts[stem(word)] += TITLE_TF
-        surface.setdefault(stem(word), word)
+        counts[known[word]] += TITLE_TF
+        surface.setdefault(known[word], word)
     wanted = {s: surface[s] for s, _ in counts.most_common(3 * MAX_WORDS)}
-    wanted.update({stem(w): w for w in title_words})
+    wanted.update({known[w]: w for w in title_words})
     wanted.update({t: t for i in identifiers for t in i.tokens})
     for act in acts:
         wanted.update({stem(w): w for alias in act.aliases for w in words(alias)})
@@ -181,7 +189,7 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
             weight *= 0.3  # unknown to the index: cannot retrieve anything, may still match a title
         scored.append((weight, stem_))
     scored.sort(reverse=True)
-    title_stems = {stem(w) for w in title_words}
+    title_stems = {known[w] for w in title_words}
     for weight, stem_ in scored[:MAX_WORDS]:
         word = surface[stem_]
         factor = 1.3 if stem_ in title_stems else 1.0
@@ -192,13 +200,17 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
     if ranking.phrases:
         seen: set[tuple[str, str]] = set()
         pairs: list[tuple[str, str]] = []  # the title's phrases, then the body's key phrases
-        for first, second in itertools.pairwise(words(title)):
-            if is_content_word(first) and is_content_word(second) and (stem(first), stem(second)) not in seen:
-                seen.add((stem(first), stem(second)))
+        for first, second in itertools.pairwise(doc.title):
+            if (
+                is_content_word(first)
+                and is_content_word(second)
+                and (known[first], known[second]) not in seen
+            ):
+                seen.add((known[first], known[second]))
                 pairs.append((first, second))
-        pairs += _key_phrases(text_words, seen, df, ranking.body_phrases)
+        pairs += _key_phrases(text_words, seen, df, ranking.body_phrases, known)
         for first, second in pairs:
-            pair = (stem(first), stem(second))
+            pair = (known[first], known[second])
             weight = PHRASE_BOOST * (idf(pair[0]) + idf(pair[1])) / 2
             cost = min(df.get(pair[0], DF_CAP), df.get(pair[1], DF_CAP))
             label = f"{first} {second}"
@@ -208,17 +220,24 @@ def features(target: LinkTarget, vocab: Vocabulary, ranking: Ranking = DEFAULT_R
 
 
 def _key_phrases(
-    text_words: Sequence[str], seen: set[tuple[str, str]], df: Mapping[str, int], limit: int
+    text_words: Sequence[str],
+    seen: set[tuple[str, str]],
+    df: Mapping[str, int],
+    limit: int,
+    known: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """The document's own key phrases beyond its title: its most frequent pairs of adjacent
-    content words whose both words were counted (first occurrence first among equals)."""
+    content words whose both words were counted (first occurrence first among equals).
+    `known`: the words' stems, when the caller has them."""
     if limit <= 0:
         return []
+    known = stems(text_words) if known is None else known
+    content = {w for w in set(text_words) if is_content_word(w)}  # each distinct word asked once
     counts: Counter[tuple[str, str]] = Counter()
     surface: dict[tuple[str, str], tuple[str, str]] = {}
     for first, second in itertools.pairwise(text_words):
-        if is_content_word(first) and is_content_word(second):
-            pair = (stem(first), stem(second))
+        if first in content and second in content:
+            pair = (known[first], known[second])
             if pair not in seen and pair[0] in df and pair[1] in df:
                 counts[pair] += 1
                 surface.setdefault(pair, (first, second))

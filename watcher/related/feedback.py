@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from watcher.related.features import Vocabulary
 from watcher.related.ranking import Candidate, retrieve, score
-from watcher.related.text import is_content_word, phrase, words
+from watcher.related.text import DocumentWords, is_content_word, phrase, words
 from watcher.related.topical import NEWEST
 from watcher.related.values import Feature, LinkTarget, Ranking
 
@@ -56,11 +56,13 @@ def with_feedback(
     center: date,
     ranking: Ranking,
     vocab: Vocabulary,
+    *,
+    doc: DocumentWords | None = None,
 ) -> list[Candidate]:
     """`candidates` (scored, best first) with the best `ranking.feedback` items of the
     feedback query that are not among them, scored, all best first again; `candidates`
     unchanged when the best is weak, a proceeding's identifier is the evidence, or the
-    feature is off."""
+    feature is off. `doc`: the document's words, when the caller has them."""
     if not ranking.feedback or not candidates or candidates[0].score < GATE:
         return candidates
     if any(c.proceeding for c in candidates):
@@ -74,5 +76,5 @@ def with_feedback(
     extra = [c for c in found if c.id not in known]
     if not extra:
         return candidates
-    score(db, extra, feats, target, center, ranking, vocab)
+    score(db, extra, feats, target, center, ranking, vocab, doc=doc)
     return sorted(candidates + extra, key=lambda c: (-c.score, c.bm25, c.id))

@@ -20,10 +20,11 @@ How the ranking works (README "Related articles" says the same for users):
    only common words takes the newest items holding its two most selective words instead
    of the first query's BM25 order, and no second or third query (ranking.FALLBACK_RECENT: BM25
    over common words, and their phrases, reads the whole index).
-3. **Score**: the share of the document's feature weight a candidate matches (more when in
-   its title), the share of the candidate's own title the document uses, a little BM25, a
-   mild date decay. A reciprocal-rank-fusion bonus from BM25's, the score's and identifier
-   matches' orders was measured on the development half and is off by default (`Ranking`).
+3. **Score** (matching.py finds the features a candidate shares): the share of the
+   document's feature weight a candidate matches (more when in its title), the share of
+   the candidate's own title the document uses, a little BM25, a mild date decay. A
+   reciprocal-rank-fusion bonus from BM25's, the score's and identifier matches' orders
+   was measured on the development half and is off by default (`Ranking`).
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
    analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`)
@@ -40,7 +41,7 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
-from watcher.related.features import Vocabulary, features
+from watcher.related.features import MAX_TEXT, Vocabulary, features
 from watcher.related.feedback import with_feedback
 from watcher.related.identifiers import find_acts, find_identifiers
 from watcher.related.ranking import (
@@ -53,7 +54,7 @@ from watcher.related.ranking import (
     score,
     window,
 )
-from watcher.related.text import stem, words
+from watcher.related.text import DocumentWords, stem, words
 from watcher.related.topical import with_topical
 from watcher.related.values import DEFAULT_RANKING, Feature, Link, LinkTarget, Ranking
 
@@ -82,7 +83,8 @@ def rank(
 ) -> list[Link]:
     """The best related items of other sources for one document, best first (at most `keep`)."""
     vocab = vocab or Vocabulary(db)
-    feats = features(target, vocab, ranking)
+    doc = DocumentWords.of(target.title or "", (target.text or "")[:MAX_TEXT])  # split once, read twice
+    feats = features(target, vocab, ranking, doc=doc)
     if not feats:
         return []
     expression, selective = retrieval_query(feats)
@@ -102,7 +104,7 @@ def rank(
     if not candidates:
         return []
     if ranking.rerank:
-        score(db, candidates, feats, target, target.date or detected.date(), ranking, vocab)
+        score(db, candidates, feats, target, target.date or detected.date(), ranking, vocab, doc=doc)
     else:
         best = min(c.bm25 for c in candidates) or -1.0
         for candidate in candidates:
@@ -110,7 +112,9 @@ def rank(
     candidates.sort(key=lambda c: (-c.score, c.bm25, c.id))
     if ranking.rerank and selective:
         center = target.date or detected.date()
-        candidates = with_feedback(db, candidates, feats, target, (start, end), center, ranking, vocab)
+        candidates = with_feedback(
+            db, candidates, feats, target, (start, end), center, ranking, vocab, doc=doc
+        )
     bar = lead_bar(candidates, ranking)
     return [
         Link(

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 _STOP_TEXT = """
     a about above after again against all also am an and any are as at be because been before
@@ -58,12 +59,21 @@ class Stemmer:
     def stems(self, tokens: Iterable[str]) -> dict[str, str]:
         """token -> stem for lowercase tokens (as `words` splits them)."""
         wanted = set(tokens)
-        missing = [t for t in wanted if t not in self._cache]
-        if missing:
-            with self._lock:
+        cache = self._cache
+        if not wanted.difference(cache):  # set minus dict keys, at C speed: the usual case
+            try:
+                return dict(zip(wanted, map(cache.__getitem__, wanted), strict=True))
+            except KeyError:  # another thread emptied the cache meanwhile
+                pass
+        with self._lock:
+            missing = list(wanted.difference(cache))
+            if len(cache) + len(missing) > self.MAX_CACHE:
+                # Emptied before this batch, not in the middle of it: every word wanted is
+                # stemmed again, none is lost between stemming and reading.
+                cache.clear()
+                missing = list(wanted)
+            if missing:
                 conn = self._connection()
-                if len(self._cache) > self.MAX_CACHE:
-                    self._cache.clear()
                 conn.execute("DELETE FROM words")
                 conn.executemany("INSERT INTO words (rowid, w) VALUES (?, ?)", enumerate(missing))
                 found: dict[int, str] = {}
@@ -71,8 +81,8 @@ class Stemmer:
                     if offset == 0:
                         found[doc] = term
                 for index, token in enumerate(missing):
-                    self._cache[token] = found.get(index, token)
-        return {t: self._cache[t] for t in wanted}
+                    cache[token] = found.get(index, token)
+            return dict(zip(wanted, map(cache.__getitem__, wanted), strict=True))
 
 
 _stemmer = Stemmer()
@@ -92,6 +102,25 @@ def stems(tokens: Iterable[str]) -> dict[str, str]:
 def words(text: str) -> list[str]:
     """Lowercase tokens as FTS5's unicode61 tokenizer splits them."""
     return WORD.findall(text.lower())
+
+
+@dataclass(frozen=True)
+class DocumentWords:
+    """A document's words, split and stemmed once for every step that reads them (its
+    features, the score of its candidates)."""
+
+    title: tuple[str, ...]  # every word of the title, as `words` splits it
+    text: tuple[str, ...]  # every word of the text (cut by the caller)
+    stems: Mapping[str, str]  # word -> stem, for every word of both
+
+    @classmethod
+    def of(cls, title: str, text: str) -> DocumentWords:
+        title_words, text_words = words(title), words(text)
+        return cls(tuple(title_words), tuple(text_words), stems([*title_words, *text_words]))
+
+    def stem_set(self) -> set[str]:
+        """The stems of all its words (as `words("title\\ntext")` would give them)."""
+        return set(self.stems.values())
 
 
 def is_content_word(word: str) -> bool:

@@ -1,0 +1,139 @@
+"""Which of a document's features a candidate shares: what the candidate offers for matching
+(`Shared`: its stems, stem pairs, identifiers and text), and the features prepared once per
+document (`Matcher`) so each candidate is tested against all of them in one pass.
+
+Pure: the caller gives each candidate's words and their stems (ranking.score reads them).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from watcher.related.identifiers import alias_pattern
+from watcher.related.text import stems, words
+from watcher.related.values import Feature
+
+_STEMS, _PAIRS, _IDENTIFIERS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What a candidate offers for matching: its stems, stem pairs, identifiers and text."""
+
+    stems: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+    identifiers: frozenset[str]
+    lowered: str
+
+    @classmethod
+    def of(
+        cls,
+        title: str,
+        text: str,
+        feats: Sequence[Feature],
+        *,
+        tokens: list[str] | None = None,
+        known: Mapping[str, str] | None = None,
+    ) -> Shared:
+        """Only what the document's features can match is looked for. An identifier matches
+        as FTS5 found it: its tokens in order, with at most `near` tokens between (no
+        pattern runs over the candidate's text: that cost grows with every candidate).
+        `tokens` (the words of title and text) and `known` (their stems), when the caller
+        has them already."""
+        tokens = words(f"{title}\n{text}") if tokens is None else tokens
+        return Matcher(feats).shared(title, text, tokens, stems(tokens) if known is None else known)
+
+    def has(self, feature: Feature) -> bool:
+        if feature.kind == "identifier":
+            return feature.label in self.identifiers
+        if feature.kind == "act":
+            return mentions(self.lowered, feature.aliases)
+        if feature.kind == "phrase":
+            return (feature.stems[0], feature.stems[1]) in self.pairs
+        return feature.stems[0] in self.stems
+
+
+class Matcher:
+    """A document's features, prepared once for all its candidates: per feature the set of a
+    `Shared` to look in and the key to look for (acts apart: a pattern over the text)."""
+
+    def __init__(self, feats: Sequence[Feature]) -> None:
+        self.feats = list(feats)
+        self._lookups: list[tuple[int, int, object]] = []
+        self._acts: list[tuple[int, tuple[str, ...]]] = []
+        for index, feature in enumerate(self.feats):
+            if feature.kind == "identifier":
+                self._lookups.append((index, _IDENTIFIERS, feature.label))
+            elif feature.kind == "act":
+                self._acts.append((index, feature.aliases))
+            elif feature.kind == "phrase":
+                self._lookups.append((index, _PAIRS, (feature.stems[0], feature.stems[1])))
+            else:
+                self._lookups.append((index, _STEMS, feature.stems[0]))
+        self._identifiers = [(f, frozenset(f.stems)) for f in self.feats if f.kind == "identifier"]
+        self._phrases = any(f.kind == "phrase" for f in self.feats)
+
+    def shared(self, title: str, text: str, tokens: list[str], known: Mapping[str, str]) -> Shared:
+        """What a candidate (its `title` and `text`, their words `tokens` and those words'
+        stems `known`) offers for matching; only what the features can match is made."""
+        sequence = list(map(known.__getitem__, tokens))
+        labels: frozenset[str] = frozenset()
+        if self._identifiers:
+            raw = set(tokens)
+            labels = frozenset(
+                f.label
+                for f, needed in self._identifiers
+                if needed <= raw and _in_order(tokens, f.stems, f.near)
+            )
+        return Shared(
+            frozenset(sequence),
+            frozenset(itertools.pairwise(sequence)) if self._phrases else frozenset(),
+            labels,
+            f"{title}\n{text}".lower() if self._acts else "",
+        )
+
+    def matching(self, shared: Shared) -> list[int]:
+        """The indexes of the features `shared` matches, in the features' order."""
+        pools: tuple[frozenset, ...] = (shared.stems, shared.pairs, shared.identifiers)
+        found = [index for index, pool, key in self._lookups if key in pools[pool]]
+        if self._acts:
+            found += [index for index, aliases in self._acts if mentions(shared.lowered, aliases)]
+            found.sort()
+        return found
+
+
+def in_title(feature: Feature, title_stems: set[str], title: str) -> bool:
+    """Is a feature in a candidate's title (`title_stems`: the stems of all its words)?"""
+    if feature.kind == "act":
+        return mentions(title.lower(), feature.aliases)
+    return title_stems.issuperset(feature.stems)
+
+
+def mentions(lowered: str, aliases: Sequence[str]) -> bool:
+    return bool(aliases) and bool(alias_pattern(tuple(aliases)).search(lowered))
+
+
+def _in_order(tokens: Sequence[str], wanted: Sequence[str], near: int) -> bool:
+    """Do `wanted` tokens occur in order in `tokens`, with at most `near` others between them
+    in all (0: as a phrase)? Occurrences of the first token are found by list.index (C speed:
+    this runs for every candidate)."""
+    first, rest = wanted[0], wanted[1:]
+    sequence = tokens if isinstance(tokens, list) else list(tokens)
+    start = -1
+    while True:
+        try:
+            start = sequence.index(first, start + 1)
+        except ValueError:
+            return False
+        position, gaps = start, 0
+        for needed in rest:
+            window = sequence[position + 1 : position + 2 + near - gaps]
+            if needed not in window:
+                break
+            step = window.index(needed)
+            gaps += step
+            position += step + 1
+        else:
+            return True
