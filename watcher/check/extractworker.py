@@ -23,6 +23,8 @@ import struct
 import sys
 from typing import IO, Any
 
+from watcher.blobs import prepare
+
 HEADER = struct.Struct(">I")
 
 #: What the parent runs: read the path frame before importing anything of regwatch's.
@@ -56,6 +58,7 @@ def run_task(frame: bytes) -> bytes:
         kind, fetched, source = pickle.loads(frame)
         snapshot = kind.extract(fetched, source)
         _ = snapshot.fingerprint  # cached on the instance and pickled back with it
+        prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
         answer: tuple[bool, Any] = (True, snapshot)
     except Exception as exc:
         answer = (False, exc)

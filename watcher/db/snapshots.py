@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from watcher.db.compression import pack, unpack
+from watcher.blobs import stored_form
+from watcher.db.compression import unpack
 from watcher.db.reads import ChangeReads
 from watcher.db.values import (
     iso,
@@ -55,10 +56,10 @@ class SnapshotRows(ChangeReads):
         """Store a snapshot once (content-addressed); a new one also gets its searchable text,
         the lines it introduced since `previous` (the fingerprint of the version before)."""
         fingerprint = fingerprint or snapshot.fingerprint
-        payload = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        stored = stored_form(snapshot)  # made in the extraction worker when it read the page
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO snapshots (hash, created_at, size, data) VALUES (?, ?, ?, ?)",
-            [fingerprint, iso(now), len(payload), pack(payload)],
+            [fingerprint, iso(now), stored.size, stored.data],
         )
         if cursor.rowcount == 1:
             before = self.snapshot(previous) if previous else None

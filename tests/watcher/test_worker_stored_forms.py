@@ -1,0 +1,121 @@
+"""A snapshot read in a worker comes back with its stored form (compressed JSON) made there; the
+store writes those bytes, and they are the bytes the inline path writes (watcher/blobs.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import zstandard
+from localsite import LISTING_SOURCE, Site, listing_page
+from passes import make_config
+
+import watcher.blobs
+from sources.registry import kind_for
+from watcher.blobs import packed_body, stored_form
+from watcher.check.pipeline import extract_inline
+from watcher.check.workers import MIN_BYTES, ProcessExtractor, extract
+from watcher.db.store import Store
+from watcher.model import FetchResult
+from watcher.service.runner import run_pass
+
+# Titles as regulators write them (accents, section signs, typographic quotes): the stored JSON
+# keeps them as UTF-8, not escapes, on both paths.
+TITLES = ("Décision n° {n}/2024 relative à l’hébergement de données de santé",
+          "Guidance on § {n} “minimum necessary” requirements", "Circular {n}/2024 on data sharing")  # fmt: skip
+
+
+def notices(start: int, count: int) -> str:
+    items = [(f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}", TITLES[n % 3].format(n=n), f"/notice/{n}")
+             for n in range(start, start + count)]  # fmt: skip
+    return listing_page(items)
+
+
+def serve(site: Site, shift: int) -> list[dict[str, object]]:
+    sources = []
+    for index in range(3):
+        site.set(f"/news/{index}", notices(index * 1000 + shift, 120))
+        sources.append({**LISTING_SOURCE, "id": f"us-test-news-{index}", "url": f"{site.base}/news/{index}"})
+    return sources
+
+
+def run_passes(site: Site, db: Path, extractor) -> None:
+    moment = datetime(2024, 10, 18, 9, 0, tzinfo=UTC)
+    for shift in (0, 3):  # a baseline, then three items in and three out on every page
+        config = make_config(db.parent, serve(site, shift), database=str(db))
+        store = Store(db)
+        try:
+            asyncio.run(run_pass(config, store, clock=lambda at=moment: at, deliver=False, extract=extractor))
+        finally:
+            store.close()
+        moment += timedelta(minutes=1)
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_the_worker_path_stores_the_bytes_the_inline_path_stores(site: Site, tmp_path: Path):
+    (tmp_path / "worker").mkdir()
+    (tmp_path / "inline").mkdir()
+    assert len(notices(0, 120).encode()) >= MIN_BYTES  # these pages go to a worker
+    with ProcessExtractor(1) as extractor:
+        run_passes(site, tmp_path / "worker" / "regwatch.db", extractor)
+        assert extractor._pool  # it really went to a worker
+    run_passes(site, tmp_path / "inline" / "regwatch.db", extract_inline)
+    for sql in (
+        "SELECT hash, size, data FROM snapshots ORDER BY hash",
+        "SELECT snapshot, text FROM version_text ORDER BY snapshot",
+        "SELECT sha256, size, codec, base, depth, data FROM evidence_bodies ORDER BY sha256",
+        "SELECT source_id, before, after, added, removed FROM changes ORDER BY source_id, id",
+    ):
+        worker, inline = (
+            rows(tmp_path / "worker" / "regwatch.db", sql),
+            rows(tmp_path / "inline" / "regwatch.db", sql),
+        )
+        assert worker == inline and worker, sql
+    assert len(rows(tmp_path / "worker" / "regwatch.db", "SELECT 1 FROM snapshots")) == 6
+
+
+def test_the_main_process_compresses_neither_a_new_snapshot_nor_a_first_body_read_in_a_worker(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    def not_here(*args: object) -> None:
+        raise AssertionError("compressed in the main process")
+
+    with ProcessExtractor(1) as extractor:
+        monkeypatch.setattr(watcher.blobs, "_make", not_here)  # in this process only
+        monkeypatch.setattr(watcher.blobs, "pack", not_here)
+        run_passes(site, tmp_path / "regwatch.db", extractor)
+    db = tmp_path / "regwatch.db"
+    assert len(rows(db, "SELECT 1 FROM changes")) == 3
+    # The first bodies are whole (made in the worker), the second ones deltas against them.
+    assert (
+        sorted(codec for (codec,) in rows(db, "SELECT codec FROM evidence_bodies"))
+        == ["zstd"] * 3 + ["zstd-delta"] * 3
+    )
+
+
+def test_a_stored_form_is_taken_once_then_made_again_the_same():
+    body = notices(0, 120).encode()
+    fetched = FetchResult(url="https://example.gov/news", final_url="https://example.gov/news", status=200,
+                          headers={"content-type": "text/html; charset=utf-8"}, body=body)  # fmt: skip
+    source = make_config(Path("/nonexistent"), [{**LISTING_SOURCE, "id": "t", "url": fetched.url}]).sources[0]
+
+    async def in_worker():
+        with ProcessExtractor(1, min_bytes=0) as extractor:
+            return await extractor(kind_for("listing"), fetched, source)  # type: ignore[misc]
+
+    from_worker = asyncio.run(in_worker())
+    inline = extract(kind_for("listing"), fetched, source)
+    assert from_worker == inline
+    first, again, made_here = stored_form(from_worker), stored_form(from_worker), stored_form(inline)
+    assert first == again == made_here and first is not again  # taken, then made again
+    assert "Décision n° 0/2024".encode() in zstandard.ZstdDecompressor().decompress(first.data)
+    # The body's whole compressed form came back too, handed to the response it was read from.
+    assert "_packed_body" in fetched.__dict__
+    assert packed_body(fetched) == packed_body(fetched) == zstandard.ZstdCompressor(level=3).compress(body)
