@@ -29,7 +29,10 @@ GENERIC = (
     ("links", {"select": "a[href]"}),
     ("links-by-title", {"select": "a[href]", "identity": "title"}),
     ("list", {"select": "li", "title": "a", "link": "a", "date": "time", "summary": "p"}),
-    ("rows", {"select": "tr", "title": "td", "link": "a[href]", "date": "td + td", "summary": "td + td + td"}),
+    (
+        "rows",
+        {"select": "tr", "title": "td", "link": "a[href]", "date": "td + td", "summary": "td + td + td"},
+    ),
     ("blocks", {"select": "p, li, h2, h3, dd, td", "date": "span, time, em", "identity": "link"}),
     ("headings", {"select": "h1, h2, h3, h4", "summary": "a", "date": "*"}),
     ("ignoring", {"select": "li, p", "summary": "a", "ignore": [r"\\d+", "(?i)the "]}),
@@ -49,14 +52,24 @@ def cases(extra: tuple[Path, ...] = ()) -> list[tuple[str, bytes, str, dict, str
             url = f"https://{path.stem}.example.gov/news/index.html"
             entry = catalog.get(path.stem)
             if entry is not None:
-                found.append((f"{folder.name}/{path.name}:catalog", body, entry["url"], entry["options"], entry["j"]))
+                found.append(
+                    (f"{folder.name}/{path.name}:catalog", body, entry["url"], entry["options"], entry["j"])
+                )
             for name, options in GENERIC:
                 for jurisdiction in JURISDICTIONS:
-                    found.append((f"{folder.name}/{path.name}:{name}:{jurisdiction}", body, url, options, jurisdiction))
+                    found.append(
+                        (f"{folder.name}/{path.name}:{name}:{jurisdiction}", body, url, options, jurisdiction)
+                    )
     sys.path.insert(0, str(ROOT / "bench"))
     import pages
 
-    bench = {"select": pages.SELECT, "title": "h3 a", "link": "h3 a", "date": "time[datetime]", "summary": "p.summary"}
+    bench = {
+        "select": pages.SELECT,
+        "title": "h3 a",
+        "link": "h3 a",
+        "date": "time[datetime]",
+        "summary": "p.summary",
+    }
     for index in range(BENCH_PAGES):
         body = pages.render(index, pages.initial_items(index, 7), 7).encode()
         url = f"http://127.0.0.1:8080{pages.url_path(index)}"
@@ -87,10 +100,16 @@ def digest(body: bytes, url: str, options: dict, jurisdiction: str) -> str:
     if "exclude" in values:
         values["exclude"] = tuple(values["exclude"])
     source = Source(
-        id="us-test-listing", url=url, kind="listing", options=ListingOptions(**values), jurisdiction=jurisdiction,
+        id="us-test-listing",
+        url=url,
+        kind="listing",
+        options=ListingOptions(**values),
+        jurisdiction=jurisdiction,
         ignore=ignore,
     )
-    fetched = FetchResult(url=url, final_url=url, status=200, headers={"content-type": "text/html"}, body=body)
+    fetched = FetchResult(
+        url=url, final_url=url, status=200, headers={"content-type": "text/html"}, body=body
+    )
     try:
         snapshot = Listing().extract(fetched, source)
     except ExtractError as exc:
