@@ -23,3 +23,25 @@ def test_snapshots_equal_the_frozen_ones():
     assert {name: value for name, value in found.items() if value != EXPECTED[name]} == {}
     # the cases read thousands of items, not a handful
     assert sum(int(value.split()[0]) for value in found.values() if not value.startswith("error")) > 4000
+
+
+TRICKY = (
+    "<div>a<!-- note --><b>b</b>c<?pi x?>d<script>e</script><span hidden>f</span>g&amp;&nbsp;h"
+    "<p>i<br>j</p>k<template>l</template><svg><text>m</text></svg>n\x0co<![CDATA[p]]>q</div>"
+)
+
+
+def test_inline_text_is_every_text_node_of_the_element():
+    """`inline_text` reads the XPath string-value; on every element of every page it is the
+    text `itertext()` joins, as it was read before."""
+    from sources import html
+
+    pages = [case[1] for case in listingcases.cases() if not case[0].startswith("bench/")]
+    elements = 0
+    for body in [*dict.fromkeys(pages), TRICKY.encode()]:
+        root = html.parse_text(body.decode("utf-8", "replace"), "https://example.gov/")
+        for element in root.iter():
+            if isinstance(element.tag, str):
+                elements += 1
+                assert html.inline_text(element) == " ".join("".join(element.itertext()).split())
+    assert elements > 3000
