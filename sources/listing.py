@@ -128,8 +128,14 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     link_node = first(options.link or "a[href]")
     if link_node is None and element.tag == "a":
         link_node = element
+    plain = False
     if link_node is not None:
-        link = without_tracking(absolute(base, link_node.get("href")))
+        link = absolute(base, link_node.get("href"))
+        # A plain URL (most links) is its own link without tracking and its own canonical
+        # form: one check here instead of one in each of the three helpers.
+        plain = PLAIN_URL.fullmatch(link) is not None
+        if not plain:
+            link = without_tracking(link)
     date = None
     if options.date:
         date_node = first(options.date)
@@ -142,11 +148,14 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
             summary = clean_line(html.inline_text(summary_node), ignore)
     if not title and not link:
         return None
-    by_title = options.identity == "title" or (options.identity == "auto" and is_document(link))
+    document = link.lower().endswith(DOCUMENT_SUFFIXES) if plain else is_document(link)
+    by_title = options.identity == "title" or (options.identity == "auto" and document)
     if by_title and title:
         key = "title:" + title.casefold()
+    elif link:
+        key = link if plain else canonical(link)
     else:
-        key = canonical(link) if link else "title:" + title.casefold()
+        key = "title:" + title.casefold()
     return Item(key=key, title=title or link, link=link, date=date, summary=summary)
 
 
