@@ -140,9 +140,17 @@ def _plausible_cp1252(body: bytes) -> str | None:
     return text if plausible / len(special) >= 0.8 else None
 
 
+#: The characters of CONTROL that are ASCII, for `bytes.translate` to delete.
+ASCII_CONTROL = bytes(c for c in range(128) if CONTROL.match(chr(c)))
+
+
 def fold(text: str) -> str:
     """Collapse runs of whitespace and drop control characters."""
     # str.split() and regex \s agree on what whitespace is (both use Py_UNICODE_ISSPACE).
+    if text.isascii():  # most text: the control characters deleted by one pass in C
+        raw = text.encode("ascii")
+        kept = raw.translate(None, ASCII_CONTROL)
+        return " ".join((text if len(kept) == len(raw) else kept.decode("ascii")).split())
     return " ".join(CONTROL.sub("", text).split())
 
 

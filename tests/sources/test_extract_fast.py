@@ -151,3 +151,12 @@ def test_strip_volatile_equals_every_pattern_applied(value):
 def test_tokens_without_digits_or_with_them_are_stripped(value):
     assert text.strip_volatile(value) != value
     assert text.strip_volatile(value) == every_pattern(value)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(alphabet=st.characters(max_codepoint=0x2070), max_size=40)
+    | st.text(alphabet="a \t\n\x00\x0b\x1c\x1f\x7f\x85\u200b", max_size=20)
+)
+def test_fold_equals_the_control_pattern_then_split(value):
+    assert text.fold(value) == " ".join(text.CONTROL.sub("", value).split())
