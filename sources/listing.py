@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from sources import html
 from sources.base import SourceKind
+from sources.cssfirst import first_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
 from sources.links import PLAIN_URL, absolute, canonical, without_tracking
@@ -207,5 +208,8 @@ def _is_document_parsed(link: str) -> bool:
 def _first(element, css: str | None):
     if not css:
         return None
+    finder = first_finder(html.selector(css).path)
+    if finder is not None:  # a simple selector: a walk in C instead of an XPath call
+        return finder(element)
     found = html.select(element, css)
     return found[0] if found else None
