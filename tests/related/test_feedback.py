@@ -12,7 +12,7 @@ framework). Real pages from the set's development half."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,7 +20,7 @@ import watcher.related.features as features_module
 import watcher.related.ranking as ranking_module
 import watcher.related.topical as topical_module
 from bench.related_eval import load
-from tests.support.evalitems import save_entries
+from tests.support.evalitems import govuk_dev, target_of
 from watcher.db.store import Store
 from watcher.related.feedback import GATE, feedback_query
 from watcher.related.linking import LinkTarget, Ranking, rank
@@ -41,25 +41,9 @@ def small_cap(monkeypatch):
 
 @pytest.fixture
 def govuk(tmp_path):
-    data = load()
     store = Store(tmp_path / "govuk.sqlite")
-    save_entries(
-        store, "uk-govuk", "related", [c for c in data["candidates"] if c["source"] == "uk-govuk"], NOW
-    )
-    updates = {c["id"]: c for c in data["changes"] if c["split"] == "dev"}
-    yield store, updates
+    yield store, govuk_dev(store, load(), NOW)
     store.close()
-
-
-def _target(update: dict) -> LinkTarget:
-    return LinkTarget(
-        update["id"],
-        update["title"],
-        update["text"],
-        update["source"],
-        date.fromisoformat(update["date"]),
-        link=update["link"],
-    )
 
 
 def _linked(store: Store, target: LinkTarget, ranking: Ranking) -> list[str]:
@@ -68,7 +52,7 @@ def _linked(store: Store, target: LinkTarget, ranking: Ranking) -> list[str]:
 
 def test_the_best_candidates_title_finds_a_page_the_document_alone_misses(govuk, small_cap):
     store, updates = govuk
-    target = _target(updates[UPDATE])
+    target = target_of(updates[UPDATE])
     alone = _linked(store, target, Ranking(topical=0, feedback=0))
     assert alone[0] == BEST
     assert FOUND not in alone
@@ -80,7 +64,7 @@ def test_a_page_found_by_feedback_is_scored_against_the_document(govuk, small_ca
     """The feedback query's items are scored like the others, by what they share with the
     document (not with the best candidate), and the links stay in score order."""
     store, updates = govuk
-    target = _target(updates[UPDATE])
+    target = target_of(updates[UPDATE])
     links = rank(store.db, target, detected=NOW, ranking=Ranking(topical=0))
     scores = [link.score for link in links]
     assert scores == sorted(scores, reverse=True)
@@ -114,7 +98,7 @@ def test_no_feedback_from_a_weak_best_or_a_shared_proceeding(govuk, small_cap, m
     """Below GATE the best candidate is no evidence; with a shared proceeding identifier the
     best candidate's title is a template's, shared by every notice of its kind."""
     store, updates = govuk
-    target = _target(updates[UPDATE])
+    target = target_of(updates[UPDATE])
     monkeypatch.setattr("watcher.related.feedback.GATE", 10.0)
     assert FOUND not in _linked(store, target, Ranking(topical=0))
     monkeypatch.setattr("watcher.related.feedback.GATE", GATE)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.evalitems import save_items
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db.store import Store
 from watcher.model import Change, FetchResult, Item, Snapshot, Source
@@ -93,18 +94,7 @@ def source(source_id, role="related"):
 
 
 def index(store, source_id, items):
-    src = source(source_id)
-    store.sync_sources([src], NOW)
-    store.save_baseline(
-        src,
-        FetchResult(src.url, src.url, 200),
-        Snapshot(items=tuple(items)),
-        NOW,
-        duration=0,
-        body_hash="",
-        config_hash="",
-        health=HealthPolicy(),
-    )
+    save_items(store, source_id, items, NOW, kind="listing")
 
 
 def add_change(store, item, text, source_id="us-hhs-guidance"):

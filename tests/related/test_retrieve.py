@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from watcher.check.sourcehealth import HealthPolicy
+from tests.support.evalitems import save_items
 from watcher.db.store import Store
-from watcher.model import FetchResult, Item, Snapshot, Source
+from watcher.model import Item
 from watcher.related.ranking import COLUMN_WEIGHTS, retrieve
 from watcher.related.values import LinkTarget
 
@@ -20,18 +20,7 @@ DOCUMENT = LinkTarget(
 
 
 def _index(store: Store, source_id: str, items: list[Item]) -> None:
-    source = Source(id=source_id, url=f"https://{source_id}.example.org/", kind="listing", name=source_id)
-    store.sync_sources([source], NOW)
-    store.save_baseline(
-        source,
-        FetchResult(source.url, source.url, 200),
-        Snapshot(items=tuple(items)),
-        NOW,
-        duration=0,
-        body_hash="",
-        config_hash="",
-        health=HealthPolicy(),
-    )
+    save_items(store, source_id, items, NOW, role="watch", kind="listing")
     store.index_pending()
 
 

@@ -10,7 +10,7 @@ database, bench/README.md "Round 3"). Real pages from the set's development half
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,10 +18,10 @@ import watcher.related.features as features_module
 import watcher.related.ranking as ranking_module
 import watcher.related.topical as topical_module
 from bench.related_eval import load
-from tests.support.evalitems import save_entries
+from tests.support.evalitems import govuk_dev, target_of
 from watcher.db.store import Store
 from watcher.related.features import Vocabulary, features
-from watcher.related.linking import LinkTarget, Ranking, rank
+from watcher.related.linking import Ranking, rank
 from watcher.related.ranking import retrieve
 from watcher.related.text import stem
 from watcher.related.topical import topical_query
@@ -43,30 +43,15 @@ def small_cap(monkeypatch):
 
 
 def _index(tmp_path) -> tuple[Store, dict[str, dict]]:
-    data = load()
     store = Store(tmp_path / "govuk.sqlite")
-    save_entries(
-        store, "uk-govuk", "related", [c for c in data["candidates"] if c["source"] == "uk-govuk"], NOW
-    )
-    return store, {c["id"]: c for c in data["changes"] if c["split"] == "dev"}
-
-
-def _target(update: dict) -> LinkTarget:
-    return LinkTarget(
-        update["id"],
-        update["title"],
-        update["text"],
-        update["source"],
-        date.fromisoformat(update["date"]),
-        link=update["link"],
-    )
+    return store, govuk_dev(store, load(), NOW)
 
 
 @pytest.mark.parametrize("update_id", sorted(CASES))
 def test_left_out_phrases_find_the_topic(tmp_path, small_cap, update_id):
     store, updates = _index(tmp_path)
     try:
-        target = _target(updates[update_id])
+        target = target_of(updates[update_id])
 
         def linked(ranking: Ranking) -> list[str]:
             return [
@@ -85,7 +70,7 @@ def test_left_out_phrases_find_the_topic(tmp_path, small_cap, update_id):
 def test_the_topical_query_holds_only_left_out_phrases(tmp_path, small_cap):
     store, updates = _index(tmp_path)
     try:
-        feats = features(_target(updates["/council-tax-bands"]), Vocabulary(store.db))
+        feats = features(target_of(updates["/council-tax-bands"]), Vocabulary(store.db))
         query = topical_query(feats, 3)
         assert query is not None and '("council tax")' in query
         assert query.count(" OR ") <= 2
@@ -99,7 +84,7 @@ def test_without_common_words_nothing_is_left_out(tmp_path):
     """With the real cap, the set's small index leaves no phrase of this page out."""
     store, updates = _index(tmp_path)
     try:
-        feats = features(_target(updates["/report-stray-dog"]), Vocabulary(store.db))
+        feats = features(target_of(updates["/report-stray-dog"]), Vocabulary(store.db))
         assert topical_query(feats, 3) is None
     finally:
         store.close()
@@ -110,7 +95,7 @@ def test_the_topical_read_ranks_only_the_newest_matches(tmp_path):
     matches are ranked (FTS5 reads them newest first and stops)."""
     store, updates = _index(tmp_path)
     try:
-        target = _target(updates["/council-tax-bands"])
+        target = target_of(updates["/council-tax-bands"])
         matching = [
             row[0]
             for row in store.db.execute(
@@ -156,7 +141,7 @@ def test_the_title_word_finds_a_page_titled_with_it(tmp_path, monkeypatch):
     monkeypatch.setattr(topical_module, "DF_CAP", 20)
     store, updates = _index(tmp_path)
     try:
-        target = _target(updates["/jobsearch"])
+        target = target_of(updates["/jobsearch"])
         assert "/apply-apprenticeship" in updates["/jobsearch"]["related"]
 
         def top3(ranking: Ranking) -> list[str]:
