@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from sources import html
 from sources.base import SourceKind
+from sources.cssfirst import first_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
 from sources.links import PLAIN_URL, absolute, canonical, without_tracking
@@ -128,8 +129,14 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     link_node = first(options.link or "a[href]")
     if link_node is None and element.tag == "a":
         link_node = element
+    plain = False
     if link_node is not None:
-        link = without_tracking(absolute(base, link_node.get("href")))
+        link = absolute(base, link_node.get("href"))
+        # A plain URL (most links) is its own link without tracking and its own canonical
+        # form: one check here instead of one in each of the three helpers.
+        plain = PLAIN_URL.fullmatch(link) is not None
+        if not plain:
+            link = without_tracking(link)
     date = None
     if options.date:
         date_node = first(options.date)
@@ -142,11 +149,14 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
             summary = clean_line(html.inline_text(summary_node), ignore)
     if not title and not link:
         return None
-    by_title = options.identity == "title" or (options.identity == "auto" and is_document(link))
+    document = link.lower().endswith(DOCUMENT_SUFFIXES) if plain else is_document(link)
+    by_title = options.identity == "title" or (options.identity == "auto" and document)
     if by_title and title:
         key = "title:" + title.casefold()
+    elif link:
+        key = link if plain else canonical(link)
     else:
-        key = canonical(link) if link else "title:" + title.casefold()
+        key = "title:" + title.casefold()
     return Item(key=key, title=title or link, link=link, date=date, summary=summary)
 
 
@@ -198,5 +208,8 @@ def _is_document_parsed(link: str) -> bool:
 def _first(element, css: str | None):
     if not css:
         return None
+    finder = first_finder(html.selector(css).path)
+    if finder is not None:  # a simple selector: a walk in C instead of an XPath call
+        return finder(element)
     found = html.select(element, css)
     return found[0] if found else None

@@ -140,9 +140,17 @@ def _plausible_cp1252(body: bytes) -> str | None:
     return text if plausible / len(special) >= 0.8 else None
 
 
+#: The characters of CONTROL that are ASCII, for `bytes.translate` to delete.
+ASCII_CONTROL = bytes(c for c in range(128) if CONTROL.match(chr(c)))
+
+
 def fold(text: str) -> str:
     """Collapse runs of whitespace and drop control characters."""
     # str.split() and regex \s agree on what whitespace is (both use Py_UNICODE_ISSPACE).
+    if text.isascii():  # most text: the control characters deleted by one pass in C
+        raw = text.encode("ascii")
+        kept = raw.translate(None, ASCII_CONTROL)
+        return " ".join((text if len(kept) == len(raw) else kept.decode("ascii")).split())
     return " ".join(CONTROL.sub("", text).split())
 
 
@@ -168,7 +176,28 @@ def _keep_separator(match: re.Match[str]) -> str:
     return match.group(1) if match.groups() and match.group(1) else ""
 
 
+#: Every VOLATILE match contains a digit, `:`, `=` or `#`, except a render timing, whose number
+#: may be only `.` or `,` after "in" and whitespace ("rendered in . s"). In ASCII text one
+#: `bytes.translate` (a pass in C) turns those signs into `#` and whitespace into a space;
+#: a text then without `#`, ` .` or ` ,` (most titles and summaries) contains no token.
+_SIGNS = bytes(
+    ord("#") if chr(c) in "0123456789:=#" else ord(" ") if chr(c).isspace() else c for c in range(256)
+)
+#: The same condition for any text (`\d` and IGNORECASE as in VOLATILE): slower, for non-ASCII.
+VOLATILE_SIGN = re.compile(r"[\d:=#]|in\s++[.,]", re.IGNORECASE)
+
+
+def _may_be_volatile(text: str) -> bool:
+    if text.isascii():
+        signs = text.encode("ascii").translate(_SIGNS)
+        return b"#" in signs or b" ." in signs or b" ," in signs
+    return VOLATILE_SIGN.search(text) is not None
+
+
 def strip_volatile(text: str) -> str:
+    """`text` without the VOLATILE tokens (each pattern in turn); `text` itself if it has none."""
+    if not _may_be_volatile(text):
+        return text
     if not text.isascii():
         for pattern in VOLATILE:
             text = pattern.sub(_keep_separator, text)

@@ -80,3 +80,83 @@ FIELD = st.lists(st.one_of(WORDS, st.text(alphabet="abcVIEW=:?&0123 .-_", max_si
 @given(FIELD)
 def test_strip_volatile_with_the_word_check_equals_the_regex_check(value):
     assert text.strip_volatile(value) == general_strip(value)
+
+
+def every_pattern(value: str) -> str:
+    """`strip_volatile` without any shortcut: every pattern in turn."""
+    for pattern in text.VOLATILE:
+        value = pattern.sub(text._keep_separator, value)
+    return value
+
+
+SPACE = st.sampled_from([" ", "\t", "\x1c", "  "])
+TIMING = st.tuples(
+    st.sampled_from(["built", "Rendered", "page served", "x"]),
+    SPACE,
+    st.sampled_from(["in", "IN", "\u0131n", "on"]),
+    SPACE,
+    st.text(alphabet=".,", min_size=1, max_size=3),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["ms", "s", "seconds", "s."]),
+).map("".join)
+SIGNED = st.lists(
+    st.one_of(
+        WORDS,
+        TIMING,
+        st.sampled_from(
+            [
+                "rendered in .5 s",
+                "served in\x1c,3 ms",
+                "in .",
+                "IN\t,",
+                "\u0131n .",
+                "s\u0131d=abc",
+                "٣",
+                "K",
+                "ſid=x",
+                "built",
+                "Rendered",
+                " in",
+                " ",
+                "\x1c",
+                ".",
+                ",",
+                "ms",
+                "seconds",
+                " s.",
+            ]
+        ),
+        st.text(alphabet="abcinVIEW=:#?&0123 \t\x1c.,-_\u0130\u0131\u017f\u212a\u0663", max_size=12),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(SIGNED)
+def test_strip_volatile_equals_every_pattern_applied(value):
+    assert text.strip_volatile(value) == every_pattern(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Generated in . seconds",
+        "page rendered in ,, ms",
+        "Built in\x1c. s",
+        "Views: 12 \u2014 hits 3",
+        "csrf_token=abcdefgh12",
+    ],
+)
+def test_tokens_without_digits_or_with_them_are_stripped(value):
+    assert text.strip_volatile(value) != value
+    assert text.strip_volatile(value) == every_pattern(value)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(alphabet=st.characters(max_codepoint=0x2070), max_size=40)
+    | st.text(alphabet="a \t\n\x00\x0b\x1c\x1f\x7f\x85\u200b", max_size=20)
+)
+def test_fold_equals_the_control_pattern_then_split(value):
+    assert text.fold(value) == " ".join(text.CONTROL.sub("", value).split())

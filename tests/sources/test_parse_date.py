@@ -7,8 +7,11 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sources.dates import parse_date
+from sources import dates
+from sources.dates import parse_date, parse_date_general
 
 
 @pytest.mark.parametrize(
@@ -27,3 +30,48 @@ def test_zone_names_never_warn(text: str, expected: str | None) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert parse_date(text) == expected
+
+
+DIGITS = st.integers(min_value=0, max_value=99).map("{:02d}".format)
+ISO_DATETIMES = st.tuples(
+    st.sampled_from(["1949", "1950", "2024", "2100", "2101", "0000", "9999"]),
+    st.sampled_from(["-01-", "-02-", "-10-", "-12-", "-13-", "-00-"]),
+    st.sampled_from(["01", "05", "12", "13", "29", "30", "31", "32", "00"]),
+    st.sampled_from(["T", "T", "t", " "]),
+    DIGITS,
+    st.sampled_from([":"]),
+    DIGITS,
+    st.sampled_from(["", ":00", ":59", ":60", ":07.5", ":07.123456", ":07.1234567", ":7"]),
+    st.sampled_from(
+        ["", "Z", "z", "+05:30", "-04:00", "+00:00", "-00:00", "+23:59", "+24:00", "+0530", " GMT"]
+    ),
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(ISO_DATETIMES, st.booleans())
+def test_iso_shortcuts_read_what_dateutil_reads(text: str, dayfirst: bool) -> None:
+    """The ISO shortcuts give exactly what the general path gives (which dateutil decides)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for value in (text, text[:10]):
+            assert outcome(parse_date, value, dayfirst) == outcome(parse_date_general, value, dayfirst)
+
+
+def outcome(parse, text: str, dayfirst: bool) -> str | None:
+    """What `parse` gives, or the error it raises (dateutil lets `+24:00` through to a
+    ValueError when the time is formatted: both paths must do the same)."""
+    try:
+        return parse(text, dayfirst=dayfirst)
+    except ValueError as exc:
+        return f"raises {exc}"
+
+
+def test_iso_datetimes_are_read_by_the_shortcut() -> None:
+    """`<time datetime>` values take the shortcut (dateutil is not asked) and keep their zone."""
+    assert dates._iso_datetime("2019-05-03T19:21:28Z") == "2019-05-03T19:21:28+00:00"
+    assert parse_date("2019-05-03T19:21:28Z") == "2019-05-03T19:21:28+00:00"
+    assert parse_date("2024-10-18T11:17+05:30") == "2024-10-18T11:17:00+05:30"
+    assert parse_date("2024-10-05T12:00:00", dayfirst=True) == parse_date_general(
+        "2024-10-05T12:00:00", dayfirst=True
+    )
