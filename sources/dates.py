@@ -88,11 +88,12 @@ def parse_date_general(text: str, *, dayfirst: bool = False) -> str | None:
         parsed = dateparser.parse(
             text, dayfirst=dayfirst, fuzzy=True, default=datetime(1900, 1, 1), tzinfos=zone
         )
+        if parsed is None or parsed.year < 1950 or parsed.year > 2100:
+            return None
+        has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
+        if not has_time and parsed.tzinfo is None:
+            return date(parsed.year, parsed.month, parsed.day).isoformat()
+        # An offset of a day or more (`+24:00`) is read, then refused when the time is written.
+        return parsed.isoformat()
     except (ValueError, OverflowError, TypeError):
         return None
-    if parsed is None or parsed.year < 1950 or parsed.year > 2100:
-        return None
-    has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
-    if not has_time and parsed.tzinfo is None:
-        return date(parsed.year, parsed.month, parsed.day).isoformat()
-    return parsed.isoformat()

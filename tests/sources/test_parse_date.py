@@ -75,3 +75,14 @@ def test_iso_datetimes_are_read_by_the_shortcut() -> None:
     assert parse_date("2024-10-05T12:00:00", dayfirst=True) == parse_date_general(
         "2024-10-05T12:00:00", dayfirst=True
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-10-05T12:00+24:00", "2024-10-05 12:00 +2400", "5 Oct 2024 12:00 -24:00"]
+)
+@pytest.mark.parametrize("dayfirst", [False, True])
+def test_an_offset_of_a_day_is_no_date_not_an_error(text: str, dayfirst: bool) -> None:
+    """A page's `+24:00` (no real zone has it) leaves the item undated; it used to raise
+    ValueError out of the item's reading and fail the whole source's extraction."""
+    assert parse_date(text, dayfirst=dayfirst) is None
+    assert parse_date_general(text, dayfirst=dayfirst) is None
