@@ -20,6 +20,8 @@ ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
 )
+#: Year, month, day with hyphens: never day first.
+YEAR_FIRST = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![0-9])")
 DAY_FIRST_JURISDICTIONS = {"IN", "EU", "UK", "GB", "AU", "NZ"}
 NOISE = re.compile(r"^(?:posted|published|updated|date|issued|last updated)\s*(?:on)?\s*:?\s*", re.IGNORECASE)
 
@@ -41,7 +43,7 @@ def parse_date(text: str | None, *, dayfirst: bool = False) -> str | None:
         return None
     if ISO_DAY.fullmatch(text):  # no space or noise to remove: the same as below, sooner
         return _iso_day(text)
-    if not dayfirst and ISO_DATETIME.fullmatch(text):
+    if ISO_DATETIME.fullmatch(text):
         found = _iso_datetime(text)
         if found is not None:
             return found
@@ -60,9 +62,8 @@ def _iso_day(text: str) -> str | None:
 
 def _iso_datetime(text: str) -> str | None:
     """What dateutil reads from an ISO datetime (`datetime` attributes, APIs), ~30x sooner;
-    None to leave anything unusual (a 24:00, an offset of a day) to dateutil. Not under
-    dayfirst: there dateutil reads `2024-10-05T12:00` as 10 May, and a snapshot keeps
-    what it read before."""
+    None to leave anything unusual (a 24:00, an offset of a day) to dateutil. Year first
+    whatever the jurisdiction (see `parse_date_general`)."""
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -77,6 +78,11 @@ def parse_date_general(text: str, *, dayfirst: bool = False) -> str | None:
         return None
     if ISO_DAY.fullmatch(text):
         return _iso_day(text)
+    if YEAR_FIRST.match(text):
+        # `2024-10-05T12:00`, `2024-10-05 12:00`: ISO order is year, month, day in every
+        # jurisdiction; dateutil with dayfirst reads it as 10 May (a UK page's
+        # `<time datetime>` was read so until this was found).
+        dayfirst = False
     match = DRUPAL.match(text)
     if match:
         month, day, year, hour, minute = (int(g) for g in match.groups())

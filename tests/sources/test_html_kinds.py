@@ -53,6 +53,22 @@ def test_listing_reads_title_link_date_summary():
     assert second.date == "2024-10-18T11:17:00"
 
 
+@pytest.mark.parametrize("jurisdiction", ["US", "UK", "EU", "IN"])
+def test_listing_reads_iso_datetimes_year_first_in_every_jurisdiction(jurisdiction):
+    """A `<time datetime>` with a time (GOV.UK and EU pages write them so) is year, month,
+    day wherever the source is: a day-first jurisdiction read 2024-10-05T09:30 as 10 May."""
+    page = USWDS.replace('datetime="2024-10-31"', 'datetime="2024-10-05T09:30:00+01:00"')
+    source = Source(
+        id="t",
+        url=BASE,
+        kind="listing",
+        jurisdiction=jurisdiction,
+        options=ListingOptions(select="li.usa-collection__item", title="h3", link="h3 a", date="time"),
+    )
+    first = Listing().extract(fetched(page), source).items[0]
+    assert first.date == "2024-10-05T09:30:00+01:00"
+
+
 def test_listing_selector_matching_nothing_is_an_error():
     with pytest.raises(ExtractError) as info:
         Listing().extract(fetched(USWDS), listing(select="div.redesigned"))

@@ -86,3 +86,21 @@ def test_an_offset_of_a_day_is_no_date_not_an_error(text: str, dayfirst: bool) -
     ValueError out of the item's reading and fail the whole source's extraction."""
     assert parse_date(text, dayfirst=dayfirst) is None
     assert parse_date_general(text, dayfirst=dayfirst) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-10-05T12:00:00+01:00", "2024-10-05T12:00:00+01:00"),  # a `<time datetime>` value
+        ("2024-10-05T12:00", "2024-10-05T12:00:00"),
+        ("2024-10-05 09:30", "2024-10-05T09:30:00"),
+        ("Published: 2024-10-05 09:30", "2024-10-05T09:30:00"),
+        ("05/10/2024", "2024-10-05"),  # written day first: still day first
+        ("5.10.2024 10:00", "2024-10-05T10:00:00"),
+    ],
+)
+def test_year_first_dates_are_never_read_day_first(text: str, expected: str) -> None:
+    """In a day-first jurisdiction (UK, EU, IN) an ISO date with a time is still year, month,
+    day: dateutil with dayfirst read `2024-10-05T12:00` as 10 May."""
+    assert parse_date(text, dayfirst=True) == expected
+    assert parse_date_general(text, dayfirst=True) == expected
