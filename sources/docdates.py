@@ -28,6 +28,8 @@ from typing import Literal
 
 from dateutil import parser as dateutil_parser
 
+from sources.dates import YEAR_FIRST
+
 DateKind = Literal["comment", "effective"]
 
 MAX_TEXT = 20_000
@@ -98,6 +100,8 @@ def sentences(text: str) -> list[str]:
 def read_date(written: str, *, dayfirst: bool = False) -> date | None:
     """One date as written (`February 1, 2024`, `2 August 2026`, `01.04.2024`), or None."""
     written = written.replace(".", " ") if not NUMERIC.match(written) else written
+    if YEAR_FIRST.match(written):  # `2024-10-05`: year, month, day in every jurisdiction
+        dayfirst = False
     try:
         parsed = dateutil_parser.parse(written, dayfirst=dayfirst, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError):

@@ -90,3 +90,13 @@ def test_hostile_text_is_bounded() -> None:
     find_dates("comments by effective " * 200_000 + "1, 2024 " * 50_000)
     find_dates("January " * 300_000)
     assert time.monotonic() - started < 10  # generous: linear patterns on capped input
+
+
+def test_a_year_first_date_is_not_read_day_first() -> None:
+    """A UK, EU or IN document (day first) that writes an ISO date still means year, month,
+    day: `2024-10-05` is 5 October, not 10 May."""
+    found = find_dates("Comments must be received on or before 2024-10-05.", dayfirst=True)
+    assert [(f.kind, f.on) for f in found] == [("comment", date(2024, 10, 5))]
+    assert find_dates("Comments must be received on or before 05/10/2024.", dayfirst=True)[0].on == date(
+        2024, 10, 5
+    )
