@@ -48,6 +48,21 @@ def test_a_worker_gives_the_same_snapshot_as_inline():
     assert len(in_worker.items) == len(ITEMS)
 
 
+def test_a_worker_serves_one_event_loop_after_another():
+    """The service runs each pass in its own event loop and keeps its extractor: the worker
+    started in one pass reads pages in the next (its pipes move to the new loop)."""
+    source, result = listing_source(), fetched(listing_page(ITEMS))
+    inline = extract(kind_for("listing"), result, source)
+    with ProcessExtractor(1, min_bytes=0) as extractor:
+        first = run_in_pool(extractor, source, result)
+        assert extractor._pool is not None
+        (worker,) = extractor._pool
+        second = run_in_pool(extractor, source, result)
+        third = run_in_pool(extractor, source, result)
+        assert extractor._pool == [worker]  # the same process, not a replacement
+    assert first == second == third == inline
+
+
 def test_an_extract_error_in_a_worker_reaches_the_pipeline_as_itself():
     source, result = listing_source(select="ul.nothing-here > li"), fetched(listing_page(ITEMS))
     with ProcessExtractor(1, min_bytes=0) as extractor, pytest.raises(ExtractError) as caught:
