@@ -71,6 +71,23 @@ def _iso_datetime(text: str) -> str | None:
     return parsed.isoformat() if 1950 <= parsed.year <= 2100 else None
 
 
+#: A year-first datetime as `parse_date` writes it: the month and the day, each two digits.
+_WRITTEN_DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(T.*)")
+
+
+def read_day_first_before(written: str | None) -> str | None:
+    """How a day-first source stored this year-first datetime before it was read in ISO order
+    (`2024-10-05T09:30:00` was stored as `2024-05-10T09:30:00`), or None when that reading
+    gave the same value or none. For matching versions stored before the fix."""
+    match = _WRITTEN_DATETIME.fullmatch(written or "")
+    if match is None:
+        return None
+    year, month, day, rest = match.groups()
+    if month == day or int(day) > 12:
+        return None
+    return f"{year}-{day}-{month}{rest}"
+
+
 def parse_date_general(text: str, *, dayfirst: bool = False) -> str | None:
     """`parse_date` without the ISO shortcuts (tests/sources/test_parse_date.py compares them)."""
     text = NOISE.sub("", " ".join(text.split())).strip()

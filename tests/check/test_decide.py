@@ -107,3 +107,26 @@ def test_a_difference_the_diff_does_not_report_keeps_a_pending_confirmation():
 )
 def test_must_read(state, fetched, config_hash, expected):
     assert must_read(state, fetched, config_hash) is expected
+
+
+def test_a_date_once_read_day_first_is_no_change_and_a_real_change_still_is():
+    """A UK/EU/IN listing's `<time datetime="2024-10-05T09:30:00">` was stored as 10 May
+    before year-first dates were read in ISO order: the corrected reading is not an alert,
+    while a real edit beside it is, without the corrected date."""
+    uk = Source(id="uk-x-news", url="https://e.gov/news", kind="listing", jurisdiction="UK")
+    was = Snapshot(
+        items=(Item("1", "One", date="2024-05-10T09:30:00"), Item("2", "Two", date="2024-03-02T10:00:00"))
+    )
+    now = Snapshot(
+        items=(Item("1", "One", date="2024-10-05T09:30:00"), Item("2", "Two", date="2024-02-03T10:00:00"))
+    )
+    state = SourceState(latest=was.fingerprint, config_hash="cfg", body_hash="old")
+    assert decide(state, FETCHED, now, uk, config_hash="cfg", previous=was) == Unchanged(clear_pending=False)
+
+    edited = Snapshot(items=(now.items[0], Item("2", "Two, corrected", date="2024-02-03T10:00:00")))
+    decision = decide(state, FETCHED, edited, uk, config_hash="cfg", previous=was)
+    assert isinstance(decision, Changed)
+    assert [(c.before.title, c.after.title) for c in decision.change.changed] == [("Two", "Two, corrected")]
+    # Any other date move is a change.
+    moved = Snapshot(items=(Item("1", "One", date="2024-10-06T09:30:00"), now.items[1]))
+    assert isinstance(decide(state, FETCHED, moved, uk, config_hash="cfg", previous=was), Changed)

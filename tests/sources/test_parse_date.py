@@ -104,3 +104,15 @@ def test_year_first_dates_are_never_read_day_first(text: str, expected: str) -> 
     day: dateutil with dayfirst read `2024-10-05T12:00` as 10 May."""
     assert parse_date(text, dayfirst=True) == expected
     assert parse_date_general(text, dayfirst=True) == expected
+
+
+def test_the_day_first_reading_of_a_year_first_datetime_is_known() -> None:
+    """What a day-first source stored before the fix, so that stored versions still match."""
+    from sources.dates import read_day_first_before
+
+    assert read_day_first_before("2024-10-05T09:30:00") == "2024-05-10T09:30:00"
+    assert read_day_first_before("2024-10-05T09:30:00+01:00") == "2024-05-10T09:30:00+01:00"
+    assert read_day_first_before("2024-10-15T09:30:00") is None  # day 15: no month 15, read right
+    assert read_day_first_before("2024-10-10T09:30:00") is None  # the same either way
+    assert read_day_first_before("2024-10-05") is None  # ISO days were always read year first
+    assert read_day_first_before(None) is None and read_day_first_before("") is None

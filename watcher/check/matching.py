@@ -5,13 +5,16 @@ scheme move (http -> https), a `www.` alias, a default port and a trailing slash
 stored by older versions keep matching. Content is title, date, summary, the link (by the
 same identity) and the item's structured fields, where an absent field and "false" are
 the same ("not set"), so a flag first recorded when it flips is a change and an older
-snapshot that left false flags out is not.
+snapshot that left false flags out is not. A date stored as a day-first source once read a
+year-first datetime (`2024-05-10T09:30` for `2024-10-05T09:30`) is the same date: the
+corrected reading is no change to alert (it is stored with the item's next real change).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sources.dates import read_day_first_before
 from sources.links import identity, legacy_identity
 from watcher.model import Item, ItemChange
 
@@ -44,7 +47,7 @@ def same_content(a: Item, b: Item) -> bool:
         return True
     return (
         a.title == b.title
-        and a.date == b.date
+        and (a.date == b.date or a.date == read_day_first_before(b.date))
         and a.summary == b.summary
         and identity(a.link) == identity(b.link)
         and comparable_fields(a) == comparable_fields(b)
