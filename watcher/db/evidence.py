@@ -22,7 +22,7 @@ from typing import Any
 import zstandard
 
 from watcher.blobs import packed_body
-from watcher.db.compression import ZSTD_LEVEL, pack  # level 3 for whole bodies and deltas
+from watcher.db.compression import ZSTD_LEVEL  # level 3 for whole bodies and deltas
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.values import iso, parse_iso
 from watcher.model import FetchResult
@@ -65,7 +65,7 @@ class EvidenceRows(EnrichmentRows):
         sha = fetched.body_hash
         with self.db.atomic():
             if self.db.execute("SELECT 1 FROM evidence_bodies WHERE sha256 = ?", [sha]).fetchone() is None:
-                self._put_body(source_id, sha, fetched.body, fetched)
+                self._put_body(source_id, fetched)
             cursor = self.db.execute(
                 "INSERT INTO evidence (source_id, fetched_at, kind, change_id, snapshot, method, url,"
                 " final_url, status, request_headers, headers, body_sha256)"
@@ -86,10 +86,11 @@ class EvidenceRows(EnrichmentRows):
             )
         return int(cursor.lastrowid or 0)
 
-    def _put_body(self, source_id: str, sha: str, body: bytes, fetched: FetchResult | None = None) -> None:
+    def _put_body(self, source_id: str, fetched: FetchResult) -> None:
         """Whole for a source's first body or after MAX_DEPTH deltas, else a zstd delta
         against the last whole body (the previous body's base, or that body when whole).
         A whole body's compressed form may come made by the extraction worker (watcher/blobs.py)."""
+        sha, body = fetched.body_hash, fetched.body
         previous = self.db.execute(
             "SELECT b.sha256, b.depth, b.codec, b.base FROM evidence e"
             " JOIN evidence_bodies b ON b.sha256 = e.body_sha256"
@@ -103,7 +104,7 @@ class EvidenceRows(EnrichmentRows):
                 "zstd",
                 None,
                 0,
-                packed_body(fetched) if fetched is not None else pack(body),
+                packed_body(fetched),
             ]
         else:
             base = previous[3] if previous[2] == "zstd-delta" else previous[0]
