@@ -84,6 +84,9 @@ SHORT_TEXT = 4000
 # 22 empty comments took 1.4 s and each one more doubled it).
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b", re.I)
 TAG = re.compile(r"<[^<>]++>")
+#: A run of text that `is_short` counts: right after a `>`, at least 24 characters with no `<`,
+#: `>` or `&` (shorter runs are left out of its lower bound; they cost a match each).
+TEXT_RUN = re.compile(r">([^<>&]{24,})")
 #: The end tag of a script or style element (`strip_tags` skips to the first one).
 CLOSING = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style")}
 #: `<` tried one by one for a closing tag before one search does the rest (bounded work).
@@ -244,14 +247,17 @@ def short_visible_text(text: str, limit: int = SHORT_TEXT, chunk: int = SHORT_CH
     """`visible_text(text)` when it is at most `limit` characters long, else None, mostly
     without reading the whole page.
 
-    The page is read in pieces cut just after a `>` or where a script or style element
+    The page is read in pieces that end just after a `>` or where a script or style element
     starts (the element is skipped as `strip_tags` skips it), counting the characters that
-    are not whitespace once tags are gone and entities decoded: no tag, entity reference or
-    whitespace run straddles such a cut differently than in the whole text (a tag ends at
-    its first `>`, entity names hold no `>`), so the count is the whole visible text's,
-    less its separating spaces: a lower bound of its length. Once it passes `limit` the
-    page is long (for a 60 KB listing that is ~8 KB of markup in, after its head's styles
-    and scripts); a page that never passes it is measured whole.
+    are not whitespace in its long runs of text (`TEXT_RUN`: after a `>`, free of `<`, `>`
+    and `&`). Each of them stands, as it is, in the visible text: it is outside every tag
+    (a tag holding it would hold the `>` before it), no entity reference starts in the run,
+    and in a named one that started before the `>` what follows the `>` is kept verbatim
+    by `html.unescape` (entity names hold no `>`). The count is thus a lower bound of the
+    visible text's length; once it passes `limit` the page is long (for a 60 KB listing
+    that is ~10 KB of markup in, after its head's styles and scripts). A page that never
+    passes it is measured whole. One regex match per long run of text rather than one per
+    tag: this is most of what the bot-wall check costs on a long page.
     """
     position, end, seen = 0, len(text), 0
     while position < end:
@@ -261,7 +267,7 @@ def short_visible_text(text: str, limit: int = SHORT_TEXT, chunk: int = SHORT_CH
         # the element a search of the whole text would, if it starts before the cut.
         found = SCRIPT_OR_STYLE.search(text, position, piece_end)
         stop = piece_end if found is None else found.start()
-        seen += len("".join(html.unescape(TAG.sub(" ", text[position:stop])).split()))
+        seen += len("".join(" ".join(TEXT_RUN.findall(text, position, stop)).split()))
         if seen > limit:
             return None
         position = stop if found is None else _element_end(text, found)
