@@ -135,7 +135,7 @@ def detect(status: int, headers: Mapping[str, str], body: bytes, markers: Sequen
     if not is_html and not markers:
         return None
     text = decode(head, _charset(lowered.get("content-type", "")))
-    folded = Folded(text)
+    folded = Folded(text, head if _is_utf8_of(text, head) else None)
     for marker in markers:
         if marker and marker.casefold() in folded:
             return Wall("marker", f"matched bot_markers entry {marker!r}")
@@ -179,8 +179,10 @@ class Folded:
     its non-ASCII bytes only.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, utf8: bytes | None = None) -> None:
+        """`utf8`: the text's UTF-8 bytes when the caller has them (it decoded them)."""
         self.text = text
+        self._utf8 = utf8
         self._bytes: bytes | None = None
         self._folded: str | None = None
         self._folds_to_ascii: bool | None = None
@@ -188,7 +190,8 @@ class Folded:
     def __contains__(self, marker: str) -> bool:
         if marker.isascii():
             if self._bytes is None:
-                self._bytes = self.text.encode("utf-8", "surrogatepass").lower()
+                utf8 = self._utf8 if self._utf8 is not None else self.text.encode("utf-8", "surrogatepass")
+                self._bytes = utf8.lower()
             if marker.encode("ascii") in self._bytes:
                 return True
             if not self._has_folds_to_ascii(self._bytes):
@@ -207,6 +210,18 @@ class Folded:
             )
             self._folds_to_ascii = any(c in rest for c in FOLDS_TO_ASCII)
         return self._folds_to_ascii
+
+
+def _is_utf8_of(text: str, data: bytes) -> bool:
+    """Whether `data` is `text` in UTF-8, so that it serves instead of encoding `text` again:
+    decoding a page's bytes and comparing costs a third of encoding a text that is not ASCII
+    (an ASCII text encodes as fast as it is copied: False, not worth asking)."""
+    if text.isascii():
+        return False
+    try:
+        return data.decode("utf-8") == text
+    except UnicodeDecodeError:
+        return False
 
 
 def visible_text(text: str) -> str:
