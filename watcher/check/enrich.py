@@ -39,7 +39,7 @@ from watcher.db.store import Store
 from watcher.model import Change, Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
-from watcher.related.linking import Ranking, link_change
+from watcher.related.values import Ranking
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +101,9 @@ async def enrich(
                 failed = len(results) - followed
             if source.role != "related":
                 store.index_pending()  # linking reads items_fts: this batch's new items too
+                # Imported at the first change: a pass without one never loads linking (~15 ms).
+                from watcher.related.linking import link_change
+
                 found = link_change(store.db, change_id, now=clock(), ranking=settings.ranking)
                 store.replace_related(change_id, [link.row() for link in found], clock())
                 links = sum(1 for link in found if link.shown)
