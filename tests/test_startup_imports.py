@@ -39,6 +39,8 @@ SELECTORS = {
 }
 #: Loaded only to link a change to related articles (watcher/check/enrich.py imports it then).
 LINKING = "watcher.related.linking"
+#: Loaded only when `[summary]` is configured (the model's summaries of changes).
+SUMMARIES = ("watcher.check.summarize", "watcher.summary.client")
 
 
 def _check(config: Path, tmp_path: Path) -> tuple[set[str], str]:
@@ -63,6 +65,7 @@ def _check(config: Path, tmp_path: Path) -> tuple[set[str], str]:
 
 
 def test_a_pass_where_nothing_changed_loads_no_linking_and_a_change_does(tmp_path):
+    """Nor does any check load the summary client without `[summary]`."""
     page = PAGE.read_text(encoding="utf-8")
     site = Site()
     try:
@@ -89,6 +92,7 @@ def test_a_pass_where_nothing_changed_loads_no_linking_and_a_change_does(tmp_pat
             m for m in loaded if m.startswith("watcher.related.") and m != "watcher.related.values"
         )
         assert linking == []
+        assert not set(SUMMARIES) & loaded
 
         # The regulator posts one more item (written as the page writes its items): the change
         # is linked to related articles, so linking is loaded then.
@@ -105,6 +109,7 @@ def test_a_pass_where_nothing_changed_loads_no_linking_and_a_change_does(tmp_pat
         loaded, stderr = _check(config, tmp_path)
         assert "us-hhs-hipaa-news: CHANGED" in stderr, stderr
         assert LINKING in loaded, stderr
+        assert not set(SUMMARIES) & loaded  # no [summary] in this config: no model client
     finally:
         site.close()
 
