@@ -28,6 +28,13 @@ def migrate(db: Database) -> None:
     `'delete'` (which must name exactly the indexed values), and a `'rebuild'` while rows
     wait leaves nothing to index twice. Rows missing from the index are queued, so the
     first flush makes the index whole.
+
+    Also `items_au` (m015) again, with one guard: its `INSERT OR IGNORE` into the pending
+    table is overridden by the conflict policy of the statement that fired it, and the
+    store's item upsert has one, so an item still waiting to be indexed whose title or
+    summary changed in the same transaction (a re-baseline after a baseline in one batch)
+    failed the whole check with "UNIQUE constraint failed: items_fts_pending.item_id". It
+    now notes only a row that is not waiting already, as `version_text_au` does here.
     """
     db.executescript(
         """
@@ -35,7 +42,9 @@ def migrate(db: Database) -> None:
 
         DROP TRIGGER IF EXISTS version_text_ai;
         CREATE TRIGGER version_text_ai AFTER INSERT ON version_text BEGIN
-          INSERT OR IGNORE INTO version_text_fts_pending (text_id) VALUES (new.rowid);
+          INSERT OR IGNORE INTO version_text_fts_pending (text_id)
+            SELECT new.rowid
+            WHERE NOT EXISTS (SELECT 1 FROM version_text_fts_pending WHERE text_id = new.rowid);
         END;
 
         DROP TRIGGER IF EXISTS version_text_au;
@@ -43,7 +52,8 @@ def migrate(db: Database) -> None:
         WHEN old.rowid IS NOT new.rowid OR old.text IS NOT new.text
         BEGIN
           INSERT OR IGNORE INTO version_text_fts_pending (text_id)
-            SELECT new.rowid WHERE NOT EXISTS (SELECT 1 FROM version_text_fts_docsize WHERE id = old.rowid);
+            SELECT new.rowid WHERE NOT EXISTS (SELECT 1 FROM version_text_fts_docsize WHERE id = old.rowid)
+              AND NOT EXISTS (SELECT 1 FROM version_text_fts_pending WHERE text_id = new.rowid);
           INSERT INTO version_text_fts (version_text_fts, rowid, text)
             SELECT 'delete', old.rowid, old.text
             WHERE EXISTS (SELECT 1 FROM version_text_fts_docsize WHERE id = old.rowid);
@@ -63,5 +73,22 @@ def migrate(db: Database) -> None:
 
         INSERT OR IGNORE INTO version_text_fts_pending (text_id)
           SELECT rowid FROM version_text WHERE rowid NOT IN (SELECT id FROM version_text_fts_docsize);
+
+        DROP TRIGGER IF EXISTS items_au;
+        CREATE TRIGGER items_au AFTER UPDATE OF id, title, summary, text ON items
+        WHEN old.rowid IS NOT new.rowid OR old.title IS NOT new.title
+          OR old.summary IS NOT new.summary OR old.text IS NOT new.text
+        BEGIN
+          INSERT OR IGNORE INTO items_fts_pending (item_id)
+            SELECT new.rowid WHERE NOT EXISTS (SELECT 1 FROM items_fts_docsize WHERE id = old.rowid)
+              AND NOT EXISTS (SELECT 1 FROM items_fts_pending WHERE item_id = new.rowid);
+          INSERT INTO items_fts (items_fts, rowid, title, summary, text)
+            SELECT 'delete', old.rowid, old.title, old.summary, old.text
+            WHERE EXISTS (SELECT 1 FROM items_fts_docsize WHERE id = old.rowid);
+          INSERT INTO items_fts (rowid, title, summary, text)
+            SELECT new.rowid, new.title, new.summary, new.text
+            WHERE NOT EXISTS (SELECT 1 FROM items_fts_pending WHERE item_id = new.rowid);
+          DELETE FROM items_fts_pending WHERE item_id = old.rowid AND old.rowid IS NOT new.rowid;
+        END;
         """
     )
