@@ -44,11 +44,13 @@ def attach_dates(snapshot: Snapshot, source: Source) -> None:
     dates cannot be worked out is left without (the store tries again, and fails as before)."""
     jurisdiction = source.jurisdiction
     info = _info(source)
+    undated = (jurisdiction, NO_DATES)  # one object for all of them: the pickle refers to it
     for item in snapshot.items:
         try:
-            item.__dict__[_KEY] = (jurisdiction, work_out(item, info))
-        except Exception:
+            dated = work_out(item, info)
+        except Exception:  # the store's own attempt reports it, in the check it belongs to
             continue
+        item.__dict__[_KEY] = undated if dated is NO_DATES else (jurisdiction, dated)
 
 
 def dates_of(item: Item, source: Source | SourceInfo, text: str = "") -> Dated:
