@@ -17,7 +17,7 @@ document's text, has its dates worked out again, as before (`dates_of`).
 
 from __future__ import annotations
 
-from watcher.dates.facts import facts_for
+from watcher.dates.facts import facts_for, is_plain
 from watcher.model import Item, Snapshot, Source, SourceInfo
 
 #: (kind, ISO day, from_text) of one date.
@@ -32,6 +32,8 @@ NO_DATES: Dated = ("", "", ())
 
 def work_out(item: Item, source: Source | SourceInfo, text: str = "") -> Dated:
     """The item's type, abstract and dates, as `facts_for` gives them."""
+    if is_plain(item, text):
+        return NO_DATES  # most items, decided without building their (empty) facts
     facts = facts_for(item, _info(source), text)
     dates = facts.dates
     if not dates:
