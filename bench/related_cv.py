@@ -1,7 +1,11 @@
 """Cross-validated re-rankers over the ranker's own parts, on the development half only.
 
     python bench/related_cv.py                # every variant, 5 folds by update (dev only)
-    python bench/related_cv.py --folds 5 -v   # also each fold's figures and what moved
+    python bench/related_cv.py -v             # also what moved and fold 0's weights
+    python bench/related_cv.py --nested       # learned re-rankers, L2 chosen inside the training folds
+    python bench/related_cv.py --constants    # the ranker's BM25 weight x title share, chosen per fold
+    python bench/related_cv.py --show         # learned show rules for links the ranker leaves unshown
+    (--cache FILE keeps the linked updates between runs; --only NAME picks variants)
 
 Each development update is linked once with the real ranker (`related_eval.Bench`, every
 candidate kept), and the parts of each candidate's score are recorded (the feature share,
@@ -461,9 +465,11 @@ def cross_validate_show(
             if gain > best:
                 best_t, best = t, gain
         chosen.append(best_t)
-        merged.results.extend(
-            with_shown(held, lambda u, i, r, m=model, t=best_t: i <= top and m(r.parts) >= t).results
-        )
+
+        def rule(update: Update, position: int, row: Row, m: Model = model, t: float = best_t) -> bool:
+            return position <= top and m(row.parts) >= t
+
+        merged.results.extend(with_shown(held, rule).results)
     order = {u.id: i for i, u in enumerate(updates)}
     merged.results.sort(key=lambda r: order[r.change_id])
     return merged, chosen
