@@ -17,7 +17,9 @@ class Clock:
         return self.now
 
 
-def test_lines_are_held_until_the_interval_passes_then_written_in_order(capsys: pytest.CaptureFixture[str]) -> None:
+def test_lines_are_held_until_the_interval_passes_then_written_in_order(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     clock = Clock()
     lines = PipedLines(clock)
     lines(Outcome("fr-hipaa", "baseline", summary="42 items"))
