@@ -1,11 +1,13 @@
-"""The cross-validation of bench/related_cv.py: it links only the development half, keeps
-copies of one page in one fold, and a setting chosen for a fold is chosen without it."""
+"""The cross-validation of bench/related_cv.py (related_cv_data.py, related_cv_learn.py): it
+links only the development half, keeps copies of one page in one fold, and a setting chosen
+for a fold is chosen without it."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.related_cv import Row, Update, collect, fit, folds, nested_choice, report_of
+from bench.related_cv_data import Row, Update, collect, folds, report_of
+from bench.related_cv_learn import fit, nested_choice
 from bench.related_eval import EVAL_SET, Report, Result, changes_of, load
 from watcher.related.values import Ranking
 
