@@ -12,7 +12,7 @@ from sources.cssfirst import first_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
 from sources.links import PLAIN_URL, absolute, canonical, without_tracking
-from sources.text import clean_line
+from sources.text import clean_text
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
 
@@ -124,7 +124,7 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
         return found[css]
 
     title_node = first(options.title) if options.title else element
-    title = clean_line(html.inline_text(title_node), ignore) if title_node is not None else ""
+    title = clean_text(html.string_value(title_node), ignore) if title_node is not None else ""
     link = ""
     link_node = first(options.link or "a[href]")
     if link_node is None and element.tag == "a":
@@ -146,7 +146,7 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     if options.summary:
         summary_node = first(options.summary)
         if summary_node is not None:
-            summary = clean_line(html.inline_text(summary_node), ignore)
+            summary = clean_text(html.string_value(summary_node), ignore)
     if not title and not link:
         return None
     document = link.lower().endswith(DOCUMENT_SUFFIXES) if plain else is_document(link)
