@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from sources import html
@@ -104,7 +106,8 @@ class Listing(SourceKind):
         if not elements:
             raise ExtractError(f"selector {options.select!r} matched nothing", reason=Reason.SELECTOR)
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
-        read = [read_item(element, options, base, source.ignore, dayfirst) for element in elements]
+        finders = field_finders(options)
+        read = [read_item(element, options, base, source.ignore, dayfirst, finders) for element in elements]
         items = unique_keys([item for item in read if item is not None], options)
         if not items:
             raise ExtractError(
@@ -115,12 +118,30 @@ class Listing(SourceKind):
         return Snapshot(items=tuple(items))
 
 
-def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: bool) -> Item | None:
+Finder = Callable[[Any], Any]
+
+
+def field_finders(options: ListingOptions) -> dict[str, Finder]:
+    """Per selector of an item's fields, what finds its first match in an item: looked up
+    once per page rather than for each field of each item."""
+    fields = (options.title, options.link or "a[href]", options.date, options.summary)
+    return {css: _finder(css) for css in fields if css}
+
+
+def read_item(
+    element,
+    options: ListingOptions,
+    base: str,
+    ignore,
+    dayfirst: bool,
+    finders: dict[str, Finder] | None = None,
+) -> Item | None:
+    find = finders if finders is not None else field_finders(options)
     found: dict[str | None, object] = {}  # title and link often share a selector ("h3 a"): select once
 
-    def first(css: str | None):
+    def first(css: str):
         if css not in found:
-            found[css] = _first(element, css)
+            found[css] = find[css](element)
         return found[css]
 
     title_node = first(options.title) if options.title else element
@@ -205,11 +226,8 @@ def _is_document_parsed(link: str) -> bool:
     return urlsplit(link).path.lower().endswith(DOCUMENT_SUFFIXES)
 
 
-def _first(element, css: str | None):
-    if not css:
-        return None
+def _finder(css: str) -> Finder:
     finder = first_finder(html.selector(css).path)
     if finder is not None:  # a simple selector: a walk in C instead of an XPath call
-        return finder(element)
-    found = html.select(element, css)
-    return found[0] if found else None
+        return finder
+    return lambda element: next(iter(html.select(element, css)), None)
