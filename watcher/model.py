@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
+
 from watcher.facts import (  # noqa: F401  re-exported: `from watcher.model import DocumentFacts` works
     ChangeSummary,
     DocumentDate,
@@ -172,8 +174,7 @@ class Snapshot:
         not a field, so equality and `dataclasses.replace` ignore it.
         """
         items = sorted(_sorted_json(i) for i in self.items)
-        payload = json.dumps({"b": list(self.blocks), "i": items}, ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return hashlib.sha256(_fingerprint_payload(self.blocks, items)).hexdigest()
 
     @property
     def text(self) -> str:
@@ -201,6 +202,20 @@ def _sorted_json(item: Item) -> str:
         f'{{"date": {"null" if date is None else _ESCAPE(date)}, "key": {_ESCAPE(key)},'
         f' "link": {_ESCAPE(link)}, "summary": {_ESCAPE(summary)}, "title": {_ESCAPE(title)}}}'
     )
+
+
+def _fingerprint_payload(blocks: tuple[str, ...], items: list[str]) -> bytes:
+    """`json.dumps({"b": list(blocks), "i": items}, ensure_ascii=False).encode()`, each string
+    written by orjson (the same escapes, as UTF-8: a quarter of the time for 50 items); a
+    value orjson refuses (a lone surrogate) goes through `json`, which then raises as before."""
+    try:
+        return b'{"b": [%s], "i": [%s]}' % (b", ".join(map(_orjson, blocks)), b", ".join(map(_orjson, items)))
+    except TypeError:
+        return json.dumps({"b": list(blocks), "i": items}, ensure_ascii=False).encode("utf-8")
+
+
+def _orjson(value: str) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,11 @@ def test_a_lone_surrogate_fails_as_it_did():
         stored_json_before({"blocks": ["\ud800"]})
     with pytest.raises(UnicodeEncodeError):
         snapshot_json({"blocks": ["\ud800"]})
+
+
+def test_a_lone_surrogate_in_a_block_fails_the_fingerprint_as_it_did():
+    snapshot = Snapshot(blocks=("\udc80",))
+    with pytest.raises(UnicodeEncodeError):
+        fingerprint_before(snapshot)
+    with pytest.raises(UnicodeEncodeError):
+        _ = snapshot.fingerprint
