@@ -1,14 +1,14 @@
 """Stored forms of blobs: zstandard compression, a new snapshot's stored JSON, a whole body, made once.
 
-A leaf module (the shared values and zstandard only), so the extraction worker can make
-them beside the snapshot (watcher/check/extractworker.py) and the store writes those bytes
-instead of making them again on the event loop's thread (issue 18: the main process, not
-the worker, limits the first and the changed passes): a new snapshot's compressed JSON
+A leaf module (the shared values, orjson and zstandard only), so the extraction worker can
+make them beside the snapshot (watcher/check/extractworker.py) and the store writes those
+bytes instead of making them again on the event loop's thread (issue 18: the main process,
+not the worker, limits the first and the changed passes): a new snapshot's compressed JSON
 (watcher/db/snapshots.py) and the compressed response body, which the evidence keeps
 whole for a source's first body (watcher/db/evidence.py; a later body is kept as a delta,
-and its whole form made in the worker is dropped). The bytes are the same wherever they
-are made: the same JSON of the same snapshot, the same compressor at the same level.
-`watcher/db/compression.py` reads them back.
+so the check says so with `expect_delta` and the worker does not compress it whole). The
+bytes are the same wherever they are made: the same JSON of the same snapshot, the same
+compressor at the same level. `watcher/db/compression.py` reads them back.
 """
 
 from __future__ import annotations
