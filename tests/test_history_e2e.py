@@ -182,6 +182,9 @@ def test_backfill_of_version_text_matches_what_the_store_writes(tmp_path):
         )
     _backfill_version_text(store.db)
     assert sorted(store.db.execute("SELECT snapshot, text FROM version_text").fetchall()) == written
+    store.db.conn.commit()
+    store.close()
+    store = Store(history.db)  # rows written outside the store are indexed when it opens (m016)
     hits = store.db.execute(
         "SELECT count(*) FROM version_text_fts WHERE version_text_fts MATCH 'addressable'"
     ).fetchone()[0]

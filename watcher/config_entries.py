@@ -6,6 +6,7 @@ Also the value checks they share (interval, cron, URL). Errors name the entry an
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
             + f"; known kinds: {', '.join(sorted(KINDS))}"
         )
     kind = KINDS[kind_name]
-    option_names = {f.name for f in dataclasses.fields(kind.Options)}
+    option_names, kind_summary = _option_fields(kind.Options)
     common = {k: v for k, v in raw.items() if k in SOURCE_KEYS}
     specific = {k: v for k, v in raw.items() if k not in SOURCE_KEYS}
     unknown = [k for k in specific if k not in option_names]
@@ -100,7 +101,6 @@ def parse_source(raw: Mapping[str, Any], entry: str, *, allow_private: bool = Fa
             re.compile(pattern)
         except re.error as exc:
             raise ConfigError(f"{entry}: ignore pattern {pattern!r} is not a valid regex: {exc}") from exc
-    kind_summary = {f.name: f.type for f in dataclasses.fields(kind.Options)}.get("summary")
     if isinstance(specific.get("summary"), bool) and kind_summary not in ("bool", bool):
         raise ConfigError(
             f"{entry}: summary is the {kind_name} kind's own option ({kind_summary}); to turn the"
@@ -254,6 +254,14 @@ def check_offsets(offsets: tuple[str, ...]) -> None:
     for offset in offsets:
         if parse_duration(offset).total_seconds() <= 0:
             raise ValueError(f"reminder offset {offset!r} must be a positive duration such as 3d")
+
+
+@functools.cache
+def _option_fields(options: type) -> tuple[frozenset[str], Any]:
+    """A kind's option names and the annotation of its own `summary` option (None: it has none),
+    worked out once per kind rather than twice per source."""
+    fields = dataclasses.fields(options)
+    return frozenset(f.name for f in fields), {f.name: f.type for f in fields}.get("summary")
 
 
 def _options(kind_name: str, specific: Mapping[str, Any], entry: str, *, channel: bool = False) -> Any:

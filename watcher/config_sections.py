@@ -25,7 +25,7 @@ from watcher.db.batch import BATCH_CHECKS, BATCH_SECONDS, MAX_BATCH_CHECKS, MAX_
 from watcher.errors import ConfigError
 from watcher.model import Source
 from watcher.net.fetch import DEFAULT_USER_AGENT, FetchPolicy
-from watcher.related.linking import Ranking
+from watcher.related.values import Ranking
 
 
 @dataclass(frozen=True)

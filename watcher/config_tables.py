@@ -62,7 +62,7 @@ def build_dataclass(
     raw_fields: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> Any:
     """Build a frozen dataclass from a TOML table, checking keys and types by annotation."""
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # a parsed table is a dict: no ABC check
         raise ConfigError(f"{where}: expected a table, got {data!r}")
     fields, required = _fields(cls)
     hints = _type_hints(cls)

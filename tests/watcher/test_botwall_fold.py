@@ -33,6 +33,16 @@ PIECES = st.one_of(
 @settings(max_examples=500, deadline=None)
 @given(st.lists(PIECES, max_size=12).map("".join), st.sampled_from(MARKERS))
 def test_a_marker_is_in_folded_exactly_when_in_the_casefolded_text(text, marker):
-    folded = Folded(text)
-    assert (marker.casefold() in folded) == (marker.casefold() in text.casefold())
-    assert (marker in folded) == (marker in text.casefold())
+    for folded in (Folded(text), Folded(text, text.encode("utf-8", "surrogatepass"))):
+        assert (marker.casefold() in folded) == (marker.casefold() in text.casefold())
+        assert (marker in folded) == (marker in text.casefold())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=12).map("".join), st.sampled_from(["utf-8", "latin-1", "utf-16"]))
+def test_a_page_s_bytes_stand_for_its_text_only_when_they_are_its_utf8(text, encoding):
+    data = text.encode(encoding, "replace")
+    decoded = data.decode(encoding, "replace")
+    assert botwall._is_utf8_of(decoded, data) == (
+        not decoded.isascii() and decoded.encode("utf-8", "surrogatepass") == data
+    )

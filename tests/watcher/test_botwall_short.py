@@ -44,6 +44,13 @@ PIECES = st.one_of(
             "\xa0",
             "word",
             "é",
+            # runs of text long enough for the lower bound to count (botwall.TEXT_RUN)
+            "a run of text long enough to count",
+            "  spaced   out  run \n of   text  here  ",
+            "&amp; a run with a reference in it, not counted",
+            "&foo>a run after a named reference's >",
+            ">&#0000000000000000000000000000065;",
+            ">&#32;&#32;&#32;&#32;&#32;&#32;&#32;&#32;",
         ]
     ),
     st.text(max_size=5),

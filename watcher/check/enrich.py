@@ -32,14 +32,17 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from watcher.check.follow import FollowPolicy, follow_items
-from watcher.check.summarize import SummaryStage, summarize_change
 from watcher.db.store import Store
 from watcher.model import Change, Source
 from watcher.net.fetch import Fetcher
 from watcher.net.robots import Robots
-from watcher.related.linking import Ranking, link_change
+from watcher.related.values import Ranking
+
+if TYPE_CHECKING:
+    from watcher.check.summarize import SummaryStage
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +104,9 @@ async def enrich(
                 failed = len(results) - followed
             if source.role != "related":
                 store.index_pending()  # linking reads items_fts: this batch's new items too
+                # Imported at the first change: a pass without one never loads linking (~15 ms).
+                from watcher.related.linking import link_change
+
                 found = link_change(store.db, change_id, now=clock(), ranking=settings.ranking)
                 store.replace_related(change_id, [link.row() for link in found], clock())
                 links = sum(1 for link in found if link.shown)
@@ -109,6 +115,9 @@ async def enrich(
         if settings.summaries is not None and source.role != "related":
             try:  # after following: a new document is summarised from its main text
                 store.commit_batch()  # the change is durable before the model is asked
+                # Imported when summaries are on: a check without `[summary]` never loads the client.
+                from watcher.check.summarize import summarize_change
+
                 await summarize_change(change_id, source, store=store, clock=clock, stage=settings.summaries)
             except Exception:  # the alert goes out without its summary
                 logger.exception("bug while summarising change %s of %s", change_id, source.id)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import click
@@ -44,11 +45,43 @@ def outcome_line(outcome: Outcome) -> str:
     return safe(line, 2000)
 
 
+#: Seconds a piped run holds its finished sources' lines before writing them together.
+PIPED_EVERY = 0.2
+
+
+class PipedLines:
+    """Outcome lines for a piped stderr, written together at most every `PIPED_EVERY` seconds.
+
+    One write per line was ~2% of a first pass's CPU at 1,000 sources (a system call and
+    click's checks each time); what is held is written when the pass ends, however it ends.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._held: list[str] = []
+        self._written = clock()
+
+    def __call__(self, outcome: Outcome) -> None:
+        self._held.append(outcome_line(outcome))
+        if self._clock() - self._written >= PIPED_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._held:
+            click.echo("\n".join(self._held), err=True)
+            self._held.clear()
+        self._written = self._clock()
+
+
 @contextlib.contextmanager
 def progress_for(total: int) -> Iterator[Callable[[Outcome], None]]:
-    """Per-source progress as checks end: a live bar on a terminal, one line each when piped."""
+    """Per-source progress as checks end: a live bar on a terminal, lines when piped."""
     if not sys.stderr.isatty():
-        yield lambda outcome: click.echo(outcome_line(outcome), err=True)
+        lines = PipedLines()
+        try:
+            yield lines
+        finally:
+            lines.flush()
         return
     # rich only for a live bar on a terminal: a piped or scheduled run never loads it.
     from rich.console import Console as RichConsole

@@ -17,8 +17,9 @@ What does not move:
   the same changes again and alerts them once;
 - the crash points `before_commit` / `after_commit` (watcher/db/crashpoints.py) fire once
   per change in a commit, just before and just after the commit that makes it durable;
-- the items a batch inserted are full-text indexed in bulk in the same transaction, just
-  before its commit (watcher/db/ftspending.py): what is committed is indexed;
+- the items and version text a batch inserted are full-text indexed in bulk in the same
+  transaction, just before its commit (watcher/db/ftspending.py): what is committed is
+  indexed;
 - nothing that acts on the outside world reads an uncommitted row: `durable()` (claims and
   acknowledgements of outbox rows, stored model answers) commits the open batch first and
   then writes in a transaction of its own, and every other connection (WAL) sees only
@@ -137,7 +138,7 @@ class BatchWrites:
         self._reach("after_commit")
 
     def index_pending(self) -> int:
-        """Full-text index the items inserted since the last time, in the open transaction
+        """Full-text index the items and version text inserted since the last time, in the open transaction
         (watcher/db/ftspending.py): before a commit, and before reading `items_fts`."""
         return ftspending.index_pending(self.db.conn)
 

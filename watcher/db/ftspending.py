@@ -1,10 +1,13 @@
-"""Full-text indexing of items in bulk: the rows waiting in `items_fts_pending` (m015).
+"""Full-text indexing in bulk: the rows waiting in `items_fts_pending` (m015) and
+`version_text_fts_pending` (m016).
 
-Whoever inserts an item (the store, a script, a test's raw SQL), the `items_ai` trigger
-only notes its rowid in `items_fts_pending`; `index_pending` indexes all of them with one
-`INSERT INTO items_fts ... SELECT` and empties the table, in the caller's transaction when
-one is open (so a crash loses both or neither), else in one of its own. One statement
-for a batch of pages costs ~1.1 ms per 50 items where the per-row trigger cost ~2.7 ms.
+Whoever inserts an item or a version's text (the store, a script, a test's raw SQL), the
+insert trigger only notes its rowid in the pending table; `index_pending` indexes all of
+them with one `INSERT INTO ..._fts ... SELECT` per index and empties the pending tables, in
+the caller's transaction when one is open (so a crash loses both or neither), else in one
+of its own. One statement for a batch of pages costs ~1.1 ms per 50 items where the
+per-row trigger cost ~2.7 ms; a version's text, indexed row by row inside each check's
+savepoint, made one small FTS5 segment per check (bench/README.md, "Round 7: ftsdefer").
 
 When it runs, so nothing ever reads an index that lacks a row:
 - the store, before every commit it makes (watcher/db/batch.py) and when it opens;
@@ -29,30 +32,51 @@ INDEX = (
     " SELECT i.id, i.title, i.summary, i.text FROM items_fts_pending p JOIN items i ON i.id = p.item_id"
     " WHERE NOT EXISTS (SELECT 1 FROM items_fts_docsize d WHERE d.id = p.item_id)"
 )
+INDEX_TEXT = (
+    "INSERT INTO version_text_fts (rowid, text)"
+    " SELECT v.rowid, v.text FROM version_text_fts_pending p JOIN version_text v ON v.rowid = p.text_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM version_text_fts_docsize d WHERE d.id = p.text_id)"
+)
+#: Each pending table and the statement that indexes what it holds.
+PENDING = (("items_fts_pending", INDEX), ("version_text_fts_pending", INDEX_TEXT))
+
+
+def waiting(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The pending tables that hold rows, with their indexing statements (a table a
+    database not migrated that far yet lacks holds nothing)."""
+    found = []
+    for table, index in PENDING:
+        try:
+            if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                found.append((table, index))
+        except sqlite3.OperationalError:  # not migrated to m015 / m016 yet: nothing waits
+            pass
+    return found
 
 
 def has_pending(conn: sqlite3.Connection) -> bool:
-    """Whether any item waits to be indexed (False when the table does not exist yet)."""
-    try:
-        return conn.execute("SELECT 1 FROM items_fts_pending LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:  # a database not migrated to m015 yet: nothing waits
-        return False
+    """Whether any item or version text waits to be indexed."""
+    return bool(waiting(conn))
 
 
 def index_pending(conn: sqlite3.Connection) -> int:
-    """Index every waiting item in one statement and forget them; how many were indexed.
+    """Index every waiting row in one statement per index and forget them; how many were
+    indexed.
 
     Inside an open transaction the work joins it; otherwise it is a transaction of its own.
     A row already indexed (after a `'rebuild'`) is skipped, never indexed twice.
     """
-    if not has_pending(conn):
+    found = waiting(conn)
+    if not found:
         return 0
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN IMMEDIATE")
     try:
-        indexed = conn.execute(INDEX).rowcount
-        conn.execute("DELETE FROM items_fts_pending")
+        indexed = 0
+        for table, index in found:
+            indexed += conn.execute(index).rowcount
+            conn.execute(f"DELETE FROM {table}")
     except BaseException:
         if own:
             conn.rollback()

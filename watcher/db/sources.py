@@ -29,32 +29,42 @@ class SourceRows:
     # -- sources ------------------------------------------------------------------------
 
     def sync_sources(self, sources: Sequence[Source], now: datetime) -> None:
-        """Record configured sources (metadata only; state is kept); mark others inactive."""
+        """Record configured sources (metadata only; state is kept); mark others inactive.
+
+        One statement for all of them, and a row is written only when its metadata differs
+        (the upsert's `WHERE`): every pass of an unchanged config writes no page."""
+        created = iso(now)
+        rows = [
+            (
+                source.id,
+                source.name,
+                source.url,
+                source.kind,
+                source.role,
+                json.dumps(list(source.tags)),
+                source.jurisdiction,
+                source.regulator,
+                created,
+            )
+            for source in sources
+        ]
         with self.db.atomic():
+            self.db.conn.executemany(
+                "INSERT INTO sources (id, name, url, kind, role, tags, jurisdiction, regulator,"
+                " active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET"
+                " name=excluded.name, url=excluded.url, kind=excluded.kind, role=excluded.role,"
+                " tags=excluded.tags, jurisdiction=excluded.jurisdiction,"
+                " regulator=excluded.regulator, active=1"
+                " WHERE (name, url, kind, role, tags, jurisdiction, regulator, active)"
+                " IS NOT (excluded.name, excluded.url, excluded.kind, excluded.role, excluded.tags,"
+                " excluded.jurisdiction, excluded.regulator, 1)",
+                rows,
+            )
             ids = [s.id for s in sources]
-            for source in sources:
-                row = {
-                    "id": source.id,
-                    "name": source.name,
-                    "url": source.url,
-                    "kind": source.kind,
-                    "role": source.role,
-                    "tags": json.dumps(list(source.tags)),
-                    "jurisdiction": source.jurisdiction,
-                    "regulator": source.regulator,
-                    "active": 1,
-                }
-                self.db.execute(
-                    "INSERT INTO sources (id, name, url, kind, role, tags, jurisdiction, regulator,"
-                    " active, created_at) VALUES (:id, :name, :url, :kind, :role, :tags,"
-                    " :jurisdiction, :regulator, 1, :now) ON CONFLICT(id) DO UPDATE SET"
-                    " name=excluded.name, url=excluded.url, kind=excluded.kind, role=excluded.role,"
-                    " tags=excluded.tags, jurisdiction=excluded.jurisdiction,"
-                    " regulator=excluded.regulator, active=1",
-                    {**row, "now": iso(now)},
-                )
             placeholders = ",".join("?" for _ in ids) or "''"
-            self.db.execute(f"UPDATE sources SET active = 0 WHERE id NOT IN ({placeholders})", ids)
+            self.db.execute(
+                f"UPDATE sources SET active = 0 WHERE active != 0 AND id NOT IN ({placeholders})", ids
+            )
 
     def state(self, source_id: str) -> SourceState:
         rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))

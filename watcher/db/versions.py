@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from watcher.db.assembly import AlertAssembly
+from watcher.db.multirow import insert_rows
 from watcher.db.values import ContentUpdate, _dumps, iso
 from watcher.model import Change, CheckStatus, FetchResult, Item
 
@@ -114,15 +115,13 @@ class VersionRows(AlertAssembly):
     def _upsert_items(
         self, source_id: str, items: Sequence[Item], now: datetime, *, change_id: int | None
     ) -> None:
-        """Insert or refresh items, one statement for all (a baseline writes 50 at once)."""
+        """Insert or refresh items, a few multi-row statements for all (a baseline writes 50
+        at once; watcher/db/multirow.py says why not `executemany`)."""
         at = iso(now)
-        self.db.conn.executemany(
+        insert_rows(
+            self.db.conn,
             "INSERT INTO items (source_id, key, title, link, date, summary, fields, first_seen,"
-            " last_seen, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(source_id, key) DO UPDATE SET title = excluded.title, link = excluded.link,"
-            " date = excluded.date, summary = excluded.summary, fields = excluded.fields,"
-            " last_seen = excluded.last_seen, removed_at = NULL,"
-            " change_id = coalesce(excluded.change_id, items.change_id)",
+            " last_seen, change_id)",
             [
                 (
                     source_id,
@@ -138,6 +137,10 @@ class VersionRows(AlertAssembly):
                 )
                 for item in items
             ],
+            " ON CONFLICT(source_id, key) DO UPDATE SET title = excluded.title, link = excluded.link,"
+            " date = excluded.date, summary = excluded.summary, fields = excluded.fields,"
+            " last_seen = excluded.last_seen, removed_at = NULL,"
+            " change_id = coalesce(excluded.change_id, items.change_id)",
         )
 
     def _enqueue(

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from alerts.base import Channel
 from alerts.outbox import DeliveryReport, deliver_due
@@ -17,7 +18,6 @@ from alerts.routing import Routes
 from watcher.check.enrich import Enrichment, recover
 from watcher.check.pipeline import Context, Extractor, check, extract_inline
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.check.summarize import ChannelModel, SummaryStage
 from watcher.check.workers import ProcessExtractor
 from watcher.config import Config, Limits
 from watcher.db.store import Store
@@ -27,6 +27,9 @@ from watcher.net.fetch import Fetcher, FetchPolicy
 from watcher.net.robots import Robots
 from watcher.service.notices import enqueue_due_notices
 from watcher.workflow.reminders import schedule_notices
+
+if TYPE_CHECKING:
+    from watcher.check.summarize import SummaryStage
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +83,8 @@ def summary_stage(config: Config) -> SummaryStage | None:
     """The summary step as `[summary]` and the channels configure it (None: no `[summary]`)."""
     if config.summary is None:
         return None
+    from watcher.check.summarize import ChannelModel, SummaryStage  # only with [summary]
+
     channels = {c.id: ChannelModel(c.summarize, c.important_when) for c in config.channels}
     return SummaryStage(config.summary, channels, os.environ)  # the key is read per call, never kept
 

@@ -27,6 +27,7 @@ from watcher.db.migrations import (
     m013_related_reason,
     m014_change_summaries,
     m015_fts_pending,
+    m016_version_text_pending,
 )
 
 STEPS = (
@@ -44,6 +45,7 @@ STEPS = (
     m008_documents,
     m014_change_summaries,
     m015_fts_pending,
+    m016_version_text_pending,
 )
 
 migrations = Migrations("regwatch")

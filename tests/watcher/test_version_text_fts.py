@@ -1,0 +1,268 @@
+"""The full-text index of versions' text, indexed in bulk (migration m016, watcher/db/ftspending.py).
+
+A new version's text waits in `version_text_fts_pending` and is indexed in one statement
+before the store commits (no longer row by row inside each check's savepoint). Whatever
+writes `version_text` (the store through batches, raw SQL, retention's deletes), the index
+ends equal to one rebuilt from the table, compared through FTS5's own `fts5vocab` table; a
+search right after a check finds the new text; a kill between storing a version and
+indexing it loses nothing; a database indexed by the old trigger migrates in place. Real
+HTTP on 127.0.0.1, real SQLite files; titles from a real Federal Register API response.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import run_cli, write_config
+from localsite import LISTING_SOURCE, Site, listing_page
+from sqlite_utils import Database, Migrations
+
+from watcher.check.sourcehealth import HealthPolicy
+from watcher.db.crashpoints import EXIT_CODE
+from watcher.db.migrations import STEPS, m016_version_text_pending
+from watcher.db.store import Store
+from watcher.history.queries import Filters
+from watcher.history.search import search
+from watcher.model import FetchResult, Item, Snapshot, Source
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = json.loads((ROOT / "pages/federal-register-api-json/documents-sample.json").read_text())[
+    "results"
+]
+NOW = datetime(2024, 1, 31, 12, 0, tzinfo=UTC)
+HEALTH = HealthPolicy()
+LISTS = 4
+
+
+def index_state(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vt_vocab USING fts5vocab(main, version_text_fts, instance)"
+    )
+    instances = conn.execute(
+        "SELECT term, doc, col, offset FROM temp.vt_vocab ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+    return instances, conn.execute("SELECT id, sz FROM version_text_fts_docsize ORDER BY id").fetchall()
+
+
+def assert_index_whole(path: Path) -> None:
+    """Nothing waits, and the index as it is equals the index rebuilt from the table."""
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM version_text_fts_pending").fetchone()[0] == 0
+        conn.execute("INSERT INTO version_text_fts (version_text_fts) VALUES ('integrity-check')")
+        as_is = index_state(conn)
+        assert len(as_is[1]) == conn.execute("SELECT count(*) FROM version_text").fetchone()[0]
+        conn.execute("INSERT INTO version_text_fts (version_text_fts) VALUES ('rebuild')")
+        assert index_state(conn) == as_is
+        conn.rollback()
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+
+
+def versions_found(path: Path, words: str) -> list[str]:
+    """Snapshots whose text `regwatch search --in versions` finds, read-only, as its command opens the store."""
+    store = Store(path, readonly=True)
+    try:
+        return [hit.snapshot for hit in search(store.db, words, Filters(), scopes=("versions",), limit=50)]
+    finally:
+        store.close()
+
+
+def matched(path: Path, words: str) -> list[str]:
+    """Snapshots whose text matches `words` (a phrase), read-only, as a reader opens the store."""
+    store = Store(path, readonly=True)
+    try:
+        phrase = '"' + words.replace('"', '""') + '"'
+        return sorted(
+            row[0]
+            for row in store.db.execute(
+                "SELECT vt.snapshot FROM version_text_fts JOIN version_text vt ON vt.rowid = version_text_fts.rowid"
+                " WHERE version_text_fts MATCH ?",
+                [phrase],
+            ).fetchall()
+        )
+    finally:
+        store.close()
+
+
+def source(n: int) -> Source:
+    return Source(id=f"us-fr-{n}", url=f"https://e.gov/fr/{n}", kind="listing", name=f"Federal Register {n}")
+
+
+def snapshot(n: int, count: int) -> Snapshot:
+    docs = [DOCUMENTS[(5 * n + k) % len(DOCUMENTS)] for k in range(count)]
+    return Snapshot(
+        blocks=tuple(doc["title"] for doc in docs),
+        items=tuple(Item(doc["document_number"], doc["title"], link=doc["html_url"]) for doc in docs),
+    )
+
+
+def test_a_version_stored_in_a_batch_is_found_right_after_and_the_index_equals_a_rebuilt_one(tmp_path):
+    path = tmp_path / "r.db"
+    store = Store(path)
+    store.sync_sources([source(n) for n in range(LISTS)], NOW)
+    fetched = FetchResult(url="https://e.gov/fr", final_url="https://e.gov/fr", status=200, body=b"x")
+    with store.batching(50, 3600):
+        for n in range(LISTS):
+            with store.unit():
+                store.save_baseline(
+                    source(n),
+                    fetched,
+                    snapshot(n, 3),
+                    NOW,
+                    duration=0,
+                    body_hash="a",
+                    config_hash="c",
+                    health=HEALTH,
+                )
+        # Inside the open batch the rows wait; they are indexed with the commit.
+        assert store.db.execute("SELECT count(*) FROM version_text_fts_pending").fetchone()[0] == LISTS
+    store.close()
+    assert_index_whole(path)
+    newest = snapshot(2, 3).blocks[-1]
+    assert snapshot(2, 3).fingerprint in versions_found(path, newest)
+
+
+def test_updates_and_deletes_of_waiting_and_of_indexed_rows_keep_the_index_whole(tmp_path):
+    path = tmp_path / "r.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    rows = [(f"s{n}", DOCUMENTS[n]["title"]) for n in range(6)]
+    conn.executemany(
+        "INSERT INTO snapshots (hash, created_at, size, data) VALUES (?, 'x', 0, x'')",
+        [(h,) for h, _ in rows],
+    )
+    conn.executemany("INSERT INTO version_text (snapshot, text) VALUES (?, ?)", rows[:3])
+    conn.commit()
+    Store(path).close()  # indexes the first three
+    conn.executemany("INSERT INTO version_text (snapshot, text) VALUES (?, ?)", rows[3:])  # these wait
+    conn.execute("UPDATE version_text SET text = 'enforcement discretion' WHERE snapshot IN ('s0', 's3')")
+    conn.execute(
+        "UPDATE version_text SET snapshot = snapshot WHERE snapshot IN ('s1', 's4')"
+    )  # text as it was
+    conn.execute("DELETE FROM version_text WHERE snapshot IN ('s2', 's5')")
+    conn.commit()
+    conn.close()
+    Store(path).close()
+    assert_index_whole(path)
+    assert matched(path, "enforcement discretion") == ["s0", "s3"]
+
+
+def test_a_database_indexed_by_the_old_trigger_migrates_in_place(tmp_path):
+    path = tmp_path / "r.db"
+    before = Migrations("regwatch")  # the schema as it was before m016
+    for step in STEPS[: STEPS.index(m016_version_text_pending)]:
+        before(name=step.__name__.rsplit(".", 1)[1])(step.migrate)
+    db = Database(path)
+    before.apply(db)
+    db.conn.executemany(
+        "INSERT INTO snapshots (hash, created_at, size, data) VALUES (?, 'x', 0, x'')",
+        [(f"s{n}",) for n in range(5)],
+    )
+    db.conn.executemany(  # indexed row by row by the old trigger
+        "INSERT INTO version_text (snapshot, text) VALUES (?, ?)",
+        [(f"s{n}", DOCUMENTS[n]["title"]) for n in range(4)],
+    )
+    db.execute(  # a row the old index lacks: the migration queues it
+        "INSERT INTO version_text_fts (version_text_fts, rowid, text)"
+        " SELECT 'delete', rowid, text FROM version_text WHERE snapshot = 's3'"
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    try:
+        triggers = dict(
+            store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        )
+        assert "version_text_fts_pending" in triggers["version_text_ai"]
+        assert "version_text_fts (rowid" not in triggers["version_text_ai"]
+        store.db.execute(
+            "INSERT INTO version_text (snapshot, text) VALUES ('s4', ?)", [DOCUMENTS[4]["title"]]
+        )
+        store.db.conn.commit()
+    finally:
+        store.close()
+    assert "s3" in matched(path, DOCUMENTS[3]["title"])
+    assert "s4" in matched(path, DOCUMENTS[4]["title"])
+    assert_index_whole(path)
+
+
+def test_retention_deleting_versions_keeps_the_index_whole(tmp_path):
+    path = tmp_path / "r.db"
+    store = Store(path)
+    store.sync_sources([source(0)], NOW)
+    fetched = FetchResult(url="https://e.gov/fr", final_url="https://e.gov/fr", status=200, body=b"x")
+    store.save_baseline(
+        source(0), fetched, snapshot(0, 2), NOW, duration=0, body_hash="a", config_hash="c", health=HEALTH
+    )
+    with store.batching(50, 3600), store.unit():  # a second version, waiting in the open batch when deleted
+        store.save_rebaseline(
+                source(0), fetched, snapshot(0, 3), NOW + timedelta(minutes=1), duration=0,
+                body_hash="b", config_hash="c2", health=HEALTH,
+            )  # fmt: skip
+        store.db.execute("DELETE FROM version_text WHERE snapshot = ?", [snapshot(0, 3).fingerprint])
+    store.db.execute("DELETE FROM version_text WHERE snapshot = ?", [snapshot(0, 2).fingerprint])  # indexed
+    store.db.conn.commit()
+    store.close()
+    assert_index_whole(path)
+
+
+# -- the real command, killed between storing a version and indexing it ---------------------
+
+
+def titles(n: int, count: int) -> list[str]:
+    return [DOCUMENTS[(5 * n + k) % len(DOCUMENTS)]["title"] for k in range(count)]
+
+
+def serve(site: Site, count: int) -> list[dict[str, Any]]:
+    for n in range(LISTS):
+        rows = [
+            (f"2024-01-{k + 2:02d}", title, f"/fr/{n}/{k}.html") for k, title in enumerate(titles(n, count))
+        ]
+        site.set(f"/list/{n}", listing_page(rows))
+    return [
+        {"id": f"list-{n}", "name": f"List {n}", "url": site.url(f"/list/{n}"), **LISTING_SOURCE}
+        for n in range(LISTS)
+    ]
+
+
+def check(config: Path, crash_at: str = "") -> None:
+    env = {"REGWATCH_CRASH_AT": crash_at} if crash_at else {}
+    result = run_cli("--config", str(config), "check", env=env, timeout=90)
+    assert result.returncode == (EXIT_CODE if crash_at else 0), result.stderr
+
+
+def searched(config: Path, words: str) -> int:
+    result = run_cli("--config", str(config), "search", words, "--in", "versions", "--json", "-n", "100")
+    assert result.returncode in (0, 1), result.stderr
+    return len(json.loads(result.stdout or "[]"))
+
+
+@pytest.mark.parametrize(
+    "crash_at", ["after_extract:4", "before_commit:1", "before_commit:3", "after_commit:1"]
+)
+def test_a_kill_between_storing_a_version_and_indexing_it_loses_nothing(site, tmp_path, crash_at):
+    db = tmp_path / "regwatch.db"
+    config = write_config(
+        tmp_path / "regwatch.toml", sources=serve(site, 2), limits={"batch_checks": 2, "batch_seconds": 10}
+    )
+    if crash_at.startswith("after_extract"):  # a first pass: two baselines committed, one in the open batch
+        check(config, crash_at)
+        assert_index_whole(db)
+        check(config)
+    else:
+        check(config)
+        serve(site, 3)  # one new document on every list
+        check(config, crash_at)
+        assert_index_whole(db)
+        check(config)  # the restart finds the lost changes again
+    assert_index_whole(db)
+    for n in range(LISTS):
+        newest = titles(n, 3 if not crash_at.startswith("after_extract") else 2)[-1]
+        assert searched(config, newest) >= 1
