@@ -12,7 +12,7 @@ from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
 
 from sources.links import absolute
-from sources.text import decode
+from sources.text import decode_utf8
 from watcher.errors import ConfigError, ExtractError, Reason
 from watcher.model import FetchResult
 
@@ -93,18 +93,22 @@ def parse(fetched: FetchResult) -> html.HtmlElement:
     """Decode and parse an HTML response; content removed by `DROP` is gone from the tree."""
     if not fetched.body.strip():
         raise ExtractError("the response body is empty", reason=Reason.EMPTY)
-    text = decode(fetched.body, fetched.charset)
-    return parse_text(text, fetched.final_url)
+    text, utf8 = decode_utf8(fetched.body, fetched.charset)
+    # Well-formed UTF-8 is its own encoding of the text: not encoded again (~0.03 ms a page).
+    return parse_bytes(fetched.body if utf8 else text.encode("utf-8", errors="replace"), fetched.final_url)
 
 
 def parse_text(text: str, base_url: str = "") -> html.HtmlElement:
+    return parse_bytes(text.encode("utf-8", errors="replace"), base_url)
+
+
+def parse_bytes(data: bytes, base_url: str = "") -> html.HtmlElement:
+    """Parse UTF-8 HTML (a text's UTF-8, as `parse_text` makes it); drop what `DROP` selects."""
     parser = html.HTMLParser(
         encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
     )
     try:
-        root = html.document_fromstring(
-            text.encode("utf-8", errors="replace"), parser=parser, base_url=base_url or None
-        )
+        root = html.document_fromstring(data, parser=parser, base_url=base_url or None)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"could not parse HTML: {exc}", reason=Reason.PARSE) from exc
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
@@ -115,9 +119,32 @@ def parse_text(text: str, base_url: str = "") -> html.HtmlElement:
             " there and its text cannot be read (a broken or hostile page)",
             reason=Reason.TOO_DEEP,
         )
-    for node in DROP(root):
+    for node in _dropped(root):
         _remove(node)
     return root
+
+
+#: What `DROP` selects, split in two: the tags, found by one walk in C (lxml's `iter`), and
+#: the hidden elements, by an XPath a third as costly as DROP's own (`//@hidden/..` walks
+#: attributes, `//*[@hidden]` every element). DROP itself costs ~0.2 ms a page: ten walks.
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    etree.Comment,
+    etree.ProcessingInstruction,
+)
+DROP_HIDDEN = XPath("//@hidden/.. | //input[@type='hidden' or @type='HIDDEN']")
+
+
+def _dropped(root: html.HtmlElement) -> list[etree._Element]:
+    """The nodes DROP selects (a node twice when both halves select it; `_remove` leaves a
+    removed node alone). Removing them in this order leaves the tree removing them in
+    document order leaves: a removed node's tail joins the text before it either way."""
+    return [*root.iter(*DROP_TAGS), *DROP_HIDDEN(root)]
 
 
 def base_href(root: html.HtmlElement, url: str) -> str:
@@ -173,9 +200,18 @@ def text_blocks(node: html.HtmlElement) -> list[str]:
 STRING_VALUE = XPath("string()", smart_strings=False)
 
 
+def string_value(node: html.HtmlElement) -> str:
+    """An element's XPath string-value, all its text as written. A leaf (no child element:
+    most titles, links and summaries) holds only text nodes, which its `.text` joins at a
+    thirtieth of the cost of an XPath call (0.14 against 4 µs)."""
+    if not len(node):
+        return node.text or ""
+    return STRING_VALUE(node)  # type: ignore[no-any-return]
+
+
 def inline_text(node: html.HtmlElement) -> str:
     """An element's text on one line: all its text, whitespace folded."""
-    return " ".join(STRING_VALUE(node).split())
+    return " ".join(string_value(node).split())
 
 
 def _walk(node: html.HtmlElement, out: list[str]) -> None:

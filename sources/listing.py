@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from sources import html
@@ -12,7 +14,7 @@ from sources.cssfirst import first_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
 from sources.links import PLAIN_URL, absolute, canonical, without_tracking
-from sources.text import clean_line
+from sources.text import clean_text
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
 
@@ -104,7 +106,8 @@ class Listing(SourceKind):
         if not elements:
             raise ExtractError(f"selector {options.select!r} matched nothing", reason=Reason.SELECTOR)
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
-        read = [read_item(element, options, base, source.ignore, dayfirst) for element in elements]
+        finders = field_finders(options)
+        read = [read_item(element, options, base, source.ignore, dayfirst, finders) for element in elements]
         items = unique_keys([item for item in read if item is not None], options)
         if not items:
             raise ExtractError(
@@ -115,16 +118,34 @@ class Listing(SourceKind):
         return Snapshot(items=tuple(items))
 
 
-def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: bool) -> Item | None:
+Finder = Callable[[Any], Any]
+
+
+def field_finders(options: ListingOptions) -> dict[str, Finder]:
+    """Per selector of an item's fields, what finds its first match in an item: looked up
+    once per page rather than for each field of each item."""
+    fields = (options.title, options.link or "a[href]", options.date, options.summary)
+    return {css: _finder(css) for css in fields if css}
+
+
+def read_item(
+    element,
+    options: ListingOptions,
+    base: str,
+    ignore,
+    dayfirst: bool,
+    finders: dict[str, Finder] | None = None,
+) -> Item | None:
+    find = finders if finders is not None else field_finders(options)
     found: dict[str | None, object] = {}  # title and link often share a selector ("h3 a"): select once
 
-    def first(css: str | None):
+    def first(css: str):
         if css not in found:
-            found[css] = _first(element, css)
+            found[css] = find[css](element)
         return found[css]
 
     title_node = first(options.title) if options.title else element
-    title = clean_line(html.inline_text(title_node), ignore) if title_node is not None else ""
+    title = clean_text(html.string_value(title_node), ignore) if title_node is not None else ""
     link = ""
     link_node = first(options.link or "a[href]")
     if link_node is None and element.tag == "a":
@@ -146,7 +167,7 @@ def read_item(element, options: ListingOptions, base: str, ignore, dayfirst: boo
     if options.summary:
         summary_node = first(options.summary)
         if summary_node is not None:
-            summary = clean_line(html.inline_text(summary_node), ignore)
+            summary = clean_text(html.string_value(summary_node), ignore)
     if not title and not link:
         return None
     document = link.lower().endswith(DOCUMENT_SUFFIXES) if plain else is_document(link)
@@ -205,11 +226,8 @@ def _is_document_parsed(link: str) -> bool:
     return urlsplit(link).path.lower().endswith(DOCUMENT_SUFFIXES)
 
 
-def _first(element, css: str | None):
-    if not css:
-        return None
+def _finder(css: str) -> Finder:
     finder = first_finder(html.selector(css).path)
     if finder is not None:  # a simple selector: a walk in C instead of an XPath call
-        return finder(element)
-    found = html.select(element, css)
-    return found[0] if found else None
+        return finder
+    return lambda element: next(iter(html.select(element, css)), None)

@@ -83,9 +83,15 @@ def decode(body: bytes, declared: str | None = None) -> str:
     """Decode bytes to text: BOM, then the declared charset, then meta/XML declaration,
     then UTF-8 (with its few bad bytes replaced if it is mostly UTF-8), then detection.
     Never raises; undecodable bytes become U+FFFD."""
+    return decode_utf8(body, declared)[0]
+
+
+def decode_utf8(body: bytes, declared: str | None = None) -> tuple[str, bool]:
+    """`decode`, and whether it read the body as well-formed UTF-8 (then the text's UTF-8
+    is the body itself, and the HTML parser can be given the body instead of an encoding)."""
     for bom, codec in BOMS:
         if body.startswith(bom):
-            return body.decode(codec, errors="replace")
+            return body.decode(codec, errors="replace"), False
     head = body[:4096]
     candidates = [codec_name(declared)]
     for pattern in (META_CHARSET, XML_DECL):
@@ -97,23 +103,23 @@ def decode(body: bytes, declared: str | None = None) -> str:
         if candidate is None:
             continue
         try:
-            return body.decode(candidate)
+            return body.decode(candidate), candidate == "utf-8"
         except (UnicodeDecodeError, LookupError):
             continue
     if _mostly_utf8(body):
         # A UTF-8 page with a few bad bytes: spoil those bytes only, not every accent.
-        return body.decode("utf-8", errors="replace")
+        return body.decode("utf-8", errors="replace"), False
     western = _plausible_cp1252(body)
     if western is not None:
-        return western
+        return western, False
     # Imported only here, for the rare page that is neither UTF-8 nor plausible windows-1252:
     # charset-normalizer costs every process ~4 MB and ~15 ms to import.
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
-        return body.decode(best.encoding, errors="replace")
-    return body.decode("utf-8", errors="replace")
+        return body.decode(best.encoding, errors="replace"), False
+    return body.decode("utf-8", errors="replace"), False
 
 
 def _mostly_utf8(body: bytes) -> bool:
@@ -229,6 +235,28 @@ def clean_blocks(blocks: Iterable[str], ignore: Sequence[str] = ()) -> tuple[str
         if text:
             result.append(text)
     return tuple(result)
+
+
+#: Per byte of ASCII text: 0 for the characters of CONTROL (`fold` deletes them), else as
+#: `_SIGNS`. One `bytes.translate` then tells both whether a text needs more than its
+#: whitespace folded and whether it may hold a VOLATILE token.
+_CLEAN_SIGNS = bytes(0 if c in ASCII_CONTROL else _SIGNS[c] for c in range(256))
+
+
+def clean_text(raw: str, ignore: Sequence[str] = ()) -> str:
+    """`clean_line(" ".join(raw.split()), ignore)`: an element's text as one cleaned field.
+
+    Most fields (ASCII, no control character, no digit or other sign a VOLATILE token
+    needs) are then their text with its whitespace folded, and are folded once instead of
+    three times (the text, `fold`, `strip_volatile`'s test): a listing reads two per item.
+    Folding keeps every character but whitespace and turns a run of whitespace into one
+    space, so a folded text holds a sign, ` .` or ` ,` only if `raw` does.
+    """
+    if not ignore and raw.isascii():
+        signs = raw.encode("ascii").translate(_CLEAN_SIGNS)
+        if b"\x00" not in signs and b"#" not in signs and b" ." not in signs and b" ," not in signs:
+            return " ".join(raw.split())
+    return clean_line(" ".join(raw.split()), ignore)
 
 
 def clean_line(text: str, ignore: Sequence[str] = ()) -> str:

@@ -50,6 +50,12 @@ NOW = datetime(2025, 1, 20, 12, tzinfo=UTC)
         # Not identifiers: dates, phone numbers, fiscal years.
         ("Fri, 10/18/2024 - 11:17 and 2024-10-18", []),
         ("Call 1-800-368-1019 for FY 2023-24", []),
+        # Financial years with a slash (real GOV.UK text of the evaluation set), not EU acts:
+        ("taken drugs in 2003/04 (when FRANK was created)", []),
+        ("traineeship opportunities for 2008/09 to 2014/15 year-to-date", []),
+        # ... unless an act's name leads the number; other YYYY/N numbers stay identifiers.
+        ("Regulation (EU) 2016/17 and Decision 2019/20", ["2016/17", "2019/20"]),
+        ("Accounting Practice Regulations 2004 (SI 2004/3271)", ["2004/3271"]),
     ],
 )
 def test_identifiers_are_found_and_normalised(text, labels):

@@ -15,7 +15,7 @@ import socket
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rawserver import RawServer
 from urlgen import PATH, origins
@@ -244,7 +244,21 @@ def test_a_plain_url_is_one_httpx_leaves_as_it_is(url: str):
 
 
 @given(origin=origins(("http", "https"), ports=True), path=PATH)
+@example(origin="http://0.0.0.300", path="/")
+@example(origin="https://0.0.0.00:8080", path="/a")
+@example(origin="http://1.2.3.4", path="/")
 def test_the_shortcut_is_taken_for_plain_urls(origin: str, path: str):
     port = origin.rpartition(":")[2]
-    expected = None if port.isdigit() and int(port) > 65535 else httpx.URL(origin + path).netloc.decode()
+    try:
+        netloc = httpx.URL(origin + path).netloc.decode()
+    except httpx.InvalidURL:
+        netloc = None  # httpx's own error: the URL takes httpx's path to get it
+    expected = None if port.isdigit() and int(port) > 65535 else netloc
     assert plain_target(origin + path) == expected
+
+
+def test_an_address_httpx_refuses_gets_httpx_error_not_a_request():
+    for url in ("http://0.0.0.300/", "http://01.2.3.4/x", "https://256.1.1.1/"):
+        assert plain_target(url) is None
+        with pytest.raises(httpx.InvalidURL):
+            httpx.URL(url)

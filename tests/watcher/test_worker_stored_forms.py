@@ -14,8 +14,9 @@ from localsite import LISTING_SOURCE, Site, listing_page
 from passes import make_config
 
 import watcher.blobs
+import watcher.db.evidence
 from sources.registry import kind_for
-from watcher.blobs import packed_body, stored_form
+from watcher.blobs import expect_delta, packed_body, stored_form
 from watcher.check.pipeline import extract_inline
 from watcher.check.workers import MIN_BYTES, ProcessExtractor, extract
 from watcher.db.store import Store
@@ -42,9 +43,9 @@ def serve(site: Site, shift: int) -> list[dict[str, object]]:
     return sources
 
 
-def run_passes(site: Site, db: Path, extractor) -> None:
+def run_passes(site: Site, db: Path, extractor, shifts: tuple[int, ...] = (0, 3)) -> None:
     moment = datetime(2024, 10, 18, 9, 0, tzinfo=UTC)
-    for shift in (0, 3):  # a baseline, then three items in and three out on every page
+    for shift in shifts:  # a baseline, then three items in and three out on every page
         config = make_config(db.parent, serve(site, shift), database=str(db))
         store = Store(db)
         try:
@@ -119,3 +120,44 @@ def test_a_stored_form_is_taken_once_then_made_again_the_same():
     # The body's whole compressed form came back too, handed to the response it was read from.
     assert "_packed_body" in fetched.__dict__
     assert packed_body(fetched) == packed_body(fetched) == zstandard.ZstdCompressor(level=3).compress(body)
+
+
+def test_a_body_kept_as_a_delta_is_not_compressed_whole_in_the_worker():
+    body = notices(0, 120).encode()
+    fetched = FetchResult(url="https://example.gov/news", final_url="https://example.gov/news", status=200,
+                          headers={"content-type": "text/html; charset=utf-8"}, body=body)  # fmt: skip
+    source = make_config(Path("/nonexistent"), [{**LISTING_SOURCE, "id": "t", "url": fetched.url}]).sources[0]
+    expect_delta(fetched)  # what the check says when the source has stored a version before
+
+    async def in_worker():
+        with ProcessExtractor(1, min_bytes=0) as extractor:
+            return await extractor(kind_for("listing"), fetched, source)  # type: ignore[misc]
+
+    snapshot = asyncio.run(in_worker())
+    assert "_packed_body" not in fetched.__dict__ and "_packed_body" not in snapshot.__dict__
+    assert stored_form(snapshot) == stored_form(extract(kind_for("listing"), fetched, source))
+    # Wanted whole after all: made here, the same bytes.
+    assert packed_body(fetched) == zstandard.ZstdCompressor(level=3).compress(body)
+
+
+def test_a_body_wanted_whole_after_deltas_is_stored_as_the_inline_path_stores_it(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """After MAX_DEPTH deltas a body is kept whole although the check expected a delta: the
+    main process compresses it then, into the bytes the inline path stores."""
+    monkeypatch.setattr(watcher.db.evidence, "MAX_DEPTH", 1)
+    for name, extractor in (("worker", ProcessExtractor(1)), ("inline", extract_inline)):
+        (tmp_path / name).mkdir()
+        db = tmp_path / name / "regwatch.db"
+        run_passes(site, db, extractor, shifts=(0, 3, 6, 9))
+        if isinstance(extractor, ProcessExtractor):
+            assert extractor._pool
+            extractor.close()
+    sql = "SELECT sha256, size, codec, base, depth, data FROM evidence_bodies ORDER BY sha256"
+    worker, inline = (
+        rows(tmp_path / "worker" / "regwatch.db", sql),
+        rows(tmp_path / "inline" / "regwatch.db", sql),
+    )
+    assert worker == inline
+    # whole, delta, whole (depth 1 reached), delta for each of the three sources
+    assert sorted(row[2] for row in worker) == ["zstd"] * 6 + ["zstd-delta"] * 6

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sources.base import SourceKind
 from sources.registry import KINDS
+from watcher.blobs import expect_delta
 from watcher.check.decide import is_same_shape
 from watcher.db.values import SourceState
 from watcher.model import FetchResult, Snapshot, Source
@@ -56,6 +57,7 @@ async def extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ct
         seen.add(next_url)
         await ensure_allowed(source, next_url, ctx)
         page = await ctx.fetcher.fetch(request_for(source, kind, next_url))
+        expect_delta(page)  # only the first page is kept as evidence: never compressed whole
         pages.append(await extract(kind, page, source, ctx))
         next_url = kind.next_page(page, source)
     return kind.merge(pages)

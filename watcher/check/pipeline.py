@@ -12,6 +12,7 @@ from typing import Any
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
+from watcher.blobs import expect_delta
 from watcher.check import fetching
 from watcher.check.deadline import past_deadline, within_rest_of
 from watcher.check.decide import (
@@ -118,6 +119,8 @@ async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome,
                 source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
             )
         return outcome, None
+    if state.latest is not None:  # its evidence keeps this body as a delta: not compressed whole
+        expect_delta(fetched)
     snapshot = await fetching.extract_all(kind, fetched, source, ctx)  # follows pagination up to the cap
     crashpoints.reached("after_extract")
     changed = state.latest is not None and snapshot.fingerprint != state.latest

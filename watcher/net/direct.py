@@ -27,6 +27,7 @@ Anything else (a client the caller gave, a closed client) goes through httpx as 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -121,6 +122,18 @@ PLAIN_URL = re.compile(
     )
 )
 
+#: Hosts httpx reads as IPv4 addresses and validates (its `IPv4_STYLE_HOSTNAME`).
+IPV4_SHAPED = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def valid_ipv4(host: str) -> bool:
+    """Whether httpx takes this IPv4-shaped host (it validates it with `ipaddress`)."""
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
+
 
 def plain_target(url: str) -> str | None:
     """The `Host` of an URL httpx would leave unchanged (`str(httpx.URL(url)) == url`), or None
@@ -132,6 +145,8 @@ def plain_target(url: str) -> str | None:
     port = match["port"] or match["sport"]
     if port is not None and int(port) > 65535:
         return None
+    if IPV4_SHAPED.fullmatch(host) and not valid_ipv4(host):
+        return None  # httpx checks an address's numbers (0.0.0.300, 01.2.3.4 are InvalidURL)
     return f"{host}:{port}" if port else host
 
 

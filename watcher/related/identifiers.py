@@ -109,6 +109,8 @@ def find_identifiers(text: str) -> list[Identifier]:
     for match in _EU_NEW.finditer(text) if slash else ():
         if text[match.end() : match.end() + 1] == "/":  # part of a directive number, handled above
             continue
+        if _is_financial_year(text, match):
+            continue
         add(Identifier(f"{match.group(1)}/{match.group(2)}", (match.group(1), match.group(2)), 0, "eu"))
     for match in _EU_OLD.finditer(text):
         add(Identifier(f"{match.group(1)}/{match.group(2)}", (match.group(1), match.group(2)), 0, "eu"))
@@ -135,6 +137,19 @@ def find_identifiers(text: str) -> list[Identifier]:
 
 def _is_date_like(tokens: tuple[str, ...]) -> bool:
     return all(t.isdigit() for t in tokens) and len(tokens) == 3
+
+
+#: Words that make "2016/17" an act's number rather than a year: "Regulation (EU) 2016/17".
+_ACT_BEFORE = re.compile(r"(?:\(EU\)|\(EC\)|regulation|directive|decision|no\.?)\s*$", re.IGNORECASE)
+
+
+def _is_financial_year(text: str, match: re.Match[str]) -> bool:
+    """Is a "YYYY/NN" match a financial or academic year ("2011/12": the year and the next
+    year's last two digits), not an act's number? Not when an act's name leads it."""
+    year, number = match.group(1), match.group(2)
+    if len(number) != 2 or int(number) != (int(year) + 1) % 100:
+        return False
+    return not _ACT_BEFORE.search(text[max(0, match.start() - 20) : match.start()])
 
 
 # -- named acts -------------------------------------------------------------------------------
