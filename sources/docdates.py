@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from dateutil import parser as dateutil_parser
-
 from sources.dates import YEAR_FIRST
 
 DateKind = Literal["comment", "effective"]
@@ -102,6 +100,10 @@ def read_date(written: str, *, dayfirst: bool = False) -> date | None:
     written = written.replace(".", " ") if not NUMERIC.match(written) else written
     if YEAR_FIRST.match(written):  # `2024-10-05`: year, month, day in every jurisdiction
         dayfirst = False
+    # Loaded with the first date written out: a worker reading ISO dates (and plain items,
+    # whose dates it works out: watcher/dates/carried.py) never loads it.
+    from dateutil import parser as dateutil_parser
+
     try:
         parsed = dateutil_parser.parse(written, dayfirst=dayfirst, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError):

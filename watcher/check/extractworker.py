@@ -24,6 +24,7 @@ import sys
 from typing import IO, Any
 
 from watcher.blobs import prepare
+from watcher.dates.carried import attach_dates
 
 HEADER = struct.Struct(">I")
 
@@ -59,6 +60,7 @@ def run_task(frame: bytes) -> bytes:
         snapshot = kind.extract(fetched, source)
         _ = snapshot.fingerprint  # cached on the instance and pickled back with it
         prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
+        attach_dates(snapshot, source)  # and the documents' dates (watcher/dates/carried.py)
         answer: tuple[bool, Any] = (True, snapshot)
     except Exception as exc:
         answer = (False, exc)

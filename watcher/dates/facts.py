@@ -72,6 +72,12 @@ def structured_day(value: str) -> str | None:
     return parsed[:10] if parsed else None
 
 
+def is_plain(item: Item, text: str = "") -> bool:
+    """A plain news item: no recorded fields, and no words that may state a date (its facts
+    are empty)."""
+    return not item.fields and not may_state_dates(item.summary) and not may_state_dates(text)
+
+
 def facts_for(item: Item, source: SourceInfo, text: str = "") -> DocumentFacts:
     """The facts of one document; empty values where unknown.
 
@@ -79,7 +85,7 @@ def facts_for(item: Item, source: SourceInfo, text: str = "") -> DocumentFacts:
     references, a date, or an abstract field); otherwise the result is empty, and alerts
     look as they did (a feed item's summary and source are shown elsewhere already).
     """
-    if not item.fields and not may_state_dates(item.summary) and not may_state_dates(text):
+    if is_plain(item, text):
         return DocumentFacts()  # the common case of a plain news item, decided cheaply
     fields = dict(item.fields)
     abstract = first_of(fields, ABSTRACT_FIELDS) or " ".join(item.summary.split()) or first_paragraph(text)

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.dates.carried import dates_of
 from watcher.dates.deadlines import Deadline
-from watcher.dates.facts import facts_for
 from watcher.dates.reminders import DateRow, Planned
 from watcher.db.values import iso, parse_iso
 from watcher.model import Alert, DocumentDate, Item, Reminder, Source, SourceInfo
@@ -29,6 +29,7 @@ def record_document_dates(
 ) -> int:
     """Store the dates of these documents (from their fields, else their words and the
     followed `texts` by item key); a date that moved keeps its old value in `previous_on`.
+    An item read in a worker brings its dates along (watcher/dates/carried.py).
     Call inside the caller's transaction. Returns how many rows changed."""
     info = SourceInfo(
         id=source.id,
@@ -39,8 +40,8 @@ def record_document_dates(
     )
     written = 0
     for item in items:
-        facts = facts_for(item, info, (texts or {}).get(item.key, ""))
-        for when in facts.dates:
+        type_, abstract, dates = dates_of(item, info, texts.get(item.key, "") if texts else "")
+        for kind, on, from_text in dates:
             cursor = db.execute(
                 "INSERT INTO document_dates (source_id, item_key, kind, on_date, from_text, title, link,"
                 " type, abstract, change_id, first_seen, updated_at)"
@@ -58,13 +59,13 @@ def record_document_dates(
                 [
                     source.id,
                     item.key,
-                    when.kind,
-                    when.on,
-                    int(when.from_text),
+                    kind,
+                    on,
+                    int(from_text),
                     item.title,
                     item.link,
-                    facts.type,
-                    facts.abstract,
+                    type_,
+                    abstract,
                     change_id,
                     iso(now),
                     iso(now),
