@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ftsindex import assert_index_whole
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database, Migrations
@@ -50,34 +51,6 @@ def document(n: int) -> Item:
 def raw_row(n: int) -> list[Any]:
     item = document(n)
     return [SOURCE.id, item.key, item.title, item.link, item.summary, "2024-01-31", "2024-01-31"]
-
-
-def index_state(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
-    """Everything the index holds: each token instance, and each document's size."""
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.items_vocab USING fts5vocab(main, items_fts, instance)"
-    )
-    instances = conn.execute(
-        "SELECT term, doc, col, offset FROM temp.items_vocab ORDER BY 1, 2, 3, 4"
-    ).fetchall()
-    sizes = conn.execute("SELECT id, sz FROM items_fts_docsize ORDER BY id").fetchall()
-    return instances, sizes
-
-
-def assert_index_equals_rebuilt(path: Path) -> None:
-    """The index as it is equals the index rebuilt from the table; nothing waits."""
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("SELECT count(*) FROM items_fts_pending").fetchone()[0] == 0
-        conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
-        as_is = index_state(conn)
-        assert len(as_is[1]) == conn.execute("SELECT count(*) FROM items").fetchone()[0]
-        conn.execute("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
-        assert index_state(conn) == as_is
-        conn.rollback()
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
 
 
 def found(path: Path, words: str) -> list[str]:
@@ -113,7 +86,7 @@ def test_rows_a_script_inserts_wait_and_are_found_once_regwatch_opens_the_file(t
     assert (waiting, in_index) == (4, 0)  # the insert trigger only noted them: cheap
     # The read-only search indexes what waits before it reads (a short write of its own).
     assert found(path, "tariffs") == ["Carrier Automated Tariffs"]
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 def test_a_writable_store_indexes_what_waits_when_it_opens_and_before_it_commits(tmp_path):
@@ -135,7 +108,7 @@ def test_a_writable_store_indexes_what_waits_when_it_opens_and_before_it_commits
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'salaries'").fetchone()[0] == 1
     conn.close()
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 def test_updates_and_deletes_of_waiting_and_of_indexed_rows_keep_the_index_whole(tmp_path):
@@ -163,7 +136,7 @@ def test_updates_and_deletes_of_waiting_and_of_indexed_rows_keep_the_index_whole
     assert found(path, "renamed") == ["Renamed: HIPAA Security Rule"] * 2
     assert found(path, "ransomware") == [document(10).title]
     assert document(1).title not in found(path, document(1).title)  # deleted
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 def test_a_rebuild_while_rows_wait_indexes_nothing_twice(tmp_path):
@@ -176,7 +149,7 @@ def test_a_rebuild_while_rows_wait_indexes_nothing_twice(tmp_path):
     script.commit()
     script.close()
     assert found(path, "tariffs") == sorted([document(0).title, document(1).title])
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 def test_the_store_through_batches_changes_and_followed_text_equals_a_rebuilt_index(tmp_path):
@@ -223,7 +196,7 @@ def test_the_store_through_batches_changes_and_followed_text_equals_a_rebuilt_in
     finally:
         store.close()
     assert found(path, "retention") == sorted([added.title, "Refreshed: data retention"])
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 OPS = st.lists(
@@ -264,7 +237,7 @@ def test_any_sequence_of_writes_ends_equal_to_a_rebuilt_index(tmp_path_factory, 
     finally:
         conn.close()
     Store(path).close()
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 def test_a_database_with_indexed_rows_migrates_in_place(tmp_path):
@@ -299,7 +272,7 @@ def test_a_database_with_indexed_rows_migrates_in_place(tmp_path):
         store.close()
     assert lost.title in found(path, lost.title)
     assert document(9).title in found(path, document(9).title)
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 def test_a_reader_does_not_wait_long_on_a_writer_holding_the_lock(tmp_path, caplog):
@@ -320,7 +293,7 @@ def test_a_reader_does_not_wait_long_on_a_writer_holding_the_lock(tmp_path, capl
         writer.close()
         script.close()
     assert found(path, "tariffs") == ["Carrier Automated Tariffs"]
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")
 
 
 def new_version(
@@ -396,4 +369,4 @@ def test_linking_inside_an_open_batch_finds_the_items_stored_earlier_in_it(tmp_p
         assert nprm.link in linked
     finally:
         store.close()
-    assert_index_equals_rebuilt(path)
+    assert_index_whole(path, fts="items_fts", table="items")

@@ -14,62 +14,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 from clirun import run_cli, write_config
-from localsite import LISTING_SOURCE, Site, listing_page
-
-from watcher.db.crashpoints import EXIT_CODE
-
-ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = json.loads((ROOT / "pages/federal-register-api-json/documents-sample.json").read_text())[
-    "results"
-]
-LISTS = 4
-
-
-def titles(n: int, count: int) -> list[str]:
-    return [DOCUMENTS[(5 * n + k) % len(DOCUMENTS)]["title"] for k in range(count)]
-
-
-def serve(site: Site, count: int) -> list[dict[str, Any]]:
-    for n in range(LISTS):
-        rows = [
-            (f"2024-01-{k + 2:02d}", title, f"/fr/{n}/{k}.html") for k, title in enumerate(titles(n, count))
-        ]
-        site.set(f"/list/{n}", listing_page(rows))
-    return [
-        {"id": f"list-{n}", "name": f"List {n}", "url": site.url(f"/list/{n}"), **LISTING_SOURCE}
-        for n in range(LISTS)
-    ]
-
-
-def check(config: Path, crash_at: str = "") -> None:
-    env = {"REGWATCH_CRASH_AT": crash_at} if crash_at else {}
-    result = run_cli("--config", str(config), "check", env=env, timeout=90)
-    assert result.returncode == (EXIT_CODE if crash_at else 0), result.stderr
+from ftsindex import LISTS, assert_index_whole, check, serve, titles
 
 
 def searched(config: Path, words: str) -> list[str]:
     result = run_cli("--config", str(config), "search", words, "--in", "items", "--json", "-n", "100")
     assert result.returncode in (0, 1), result.stderr
     return [hit["title"] for hit in json.loads(result.stdout or "[]")]
-
-
-def assert_index_whole(db: Path) -> None:
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("SELECT count(*) FROM items_fts_pending").fetchone()[0] == 0
-        conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, items_fts, instance)")
-        state = "SELECT term, doc, col, offset FROM temp.v ORDER BY 1, 2, 3, 4"
-        as_is = conn.execute(state).fetchall()
-        conn.execute("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
-        assert conn.execute(state).fetchall() == as_is
-        conn.rollback()
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
 
 
 def test_a_kill_mid_batch_of_baselines_leaves_the_index_whole_and_the_restart_indexes_all(site, tmp_path):
@@ -81,9 +35,9 @@ def test_a_kill_mid_batch_of_baselines_leaves_the_index_whole_and_the_restart_in
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2 * 3
     conn.close()
-    assert_index_whole(db)
+    assert_index_whole(db, fts="items_fts", table="items")
     check(config)
-    assert_index_whole(db)
+    assert_index_whole(db, fts="items_fts", table="items")
     for n in range(LISTS):
         for title in titles(n, 3):
             assert title in searched(config, title)
@@ -98,9 +52,9 @@ def test_a_kill_between_storing_new_items_and_indexing_them_loses_nothing(site, 
     check(config)
     serve(site, 3)  # one new document on every list
     check(config, crash_at)
-    assert_index_whole(db)
+    assert_index_whole(db, fts="items_fts", table="items")
     check(config)  # the restart finds the lost changes again
-    assert_index_whole(db)
+    assert_index_whole(db, fts="items_fts", table="items")
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM changes").fetchone()[0] == LISTS
     conn.close()

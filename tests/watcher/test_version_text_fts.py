@@ -15,54 +15,21 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from clirun import run_cli, write_config
-from localsite import LISTING_SOURCE, Site, listing_page
+from ftsindex import DOCUMENTS, LISTS, assert_index_whole, check, serve, titles
 from sqlite_utils import Database, Migrations
 
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.db.crashpoints import EXIT_CODE
 from watcher.db.migrations import STEPS, m016_version_text_pending
 from watcher.db.store import Store
 from watcher.history.queries import Filters
 from watcher.history.search import search
 from watcher.model import FetchResult, Item, Snapshot, Source
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = json.loads((ROOT / "pages/federal-register-api-json/documents-sample.json").read_text())[
-    "results"
-]
 NOW = datetime(2024, 1, 31, 12, 0, tzinfo=UTC)
 HEALTH = HealthPolicy()
-LISTS = 4
-
-
-def index_state(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vt_vocab USING fts5vocab(main, version_text_fts, instance)"
-    )
-    instances = conn.execute(
-        "SELECT term, doc, col, offset FROM temp.vt_vocab ORDER BY 1, 2, 3, 4"
-    ).fetchall()
-    return instances, conn.execute("SELECT id, sz FROM version_text_fts_docsize ORDER BY id").fetchall()
-
-
-def assert_index_whole(path: Path) -> None:
-    """Nothing waits, and the index as it is equals the index rebuilt from the table."""
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("SELECT count(*) FROM version_text_fts_pending").fetchone()[0] == 0
-        conn.execute("INSERT INTO version_text_fts (version_text_fts) VALUES ('integrity-check')")
-        as_is = index_state(conn)
-        assert len(as_is[1]) == conn.execute("SELECT count(*) FROM version_text").fetchone()[0]
-        conn.execute("INSERT INTO version_text_fts (version_text_fts) VALUES ('rebuild')")
-        assert index_state(conn) == as_is
-        conn.rollback()
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
 
 
 def versions_found(path: Path, words: str) -> list[str]:
@@ -124,7 +91,7 @@ def test_a_version_stored_in_a_batch_is_found_right_after_and_the_index_equals_a
         # Inside the open batch the rows wait; they are indexed with the commit.
         assert store.db.execute("SELECT count(*) FROM version_text_fts_pending").fetchone()[0] == LISTS
     store.close()
-    assert_index_whole(path)
+    assert_index_whole(path, fts="version_text_fts", table="version_text")
     newest = snapshot(2, 3).blocks[-1]
     assert snapshot(2, 3).fingerprint in versions_found(path, newest)
 
@@ -150,7 +117,7 @@ def test_updates_and_deletes_of_waiting_and_of_indexed_rows_keep_the_index_whole
     conn.commit()
     conn.close()
     Store(path).close()
-    assert_index_whole(path)
+    assert_index_whole(path, fts="version_text_fts", table="version_text")
     assert matched(path, "enforcement discretion") == ["s0", "s3"]
 
 
@@ -190,7 +157,7 @@ def test_a_database_indexed_by_the_old_trigger_migrates_in_place(tmp_path):
         store.close()
     assert "s3" in matched(path, DOCUMENTS[3]["title"])
     assert "s4" in matched(path, DOCUMENTS[4]["title"])
-    assert_index_whole(path)
+    assert_index_whole(path, fts="version_text_fts", table="version_text")
 
 
 def test_retention_deleting_versions_keeps_the_index_whole(tmp_path):
@@ -210,32 +177,10 @@ def test_retention_deleting_versions_keeps_the_index_whole(tmp_path):
     store.db.execute("DELETE FROM version_text WHERE snapshot = ?", [snapshot(0, 2).fingerprint])  # indexed
     store.db.conn.commit()
     store.close()
-    assert_index_whole(path)
+    assert_index_whole(path, fts="version_text_fts", table="version_text")
 
 
 # -- the real command, killed between storing a version and indexing it ---------------------
-
-
-def titles(n: int, count: int) -> list[str]:
-    return [DOCUMENTS[(5 * n + k) % len(DOCUMENTS)]["title"] for k in range(count)]
-
-
-def serve(site: Site, count: int) -> list[dict[str, Any]]:
-    for n in range(LISTS):
-        rows = [
-            (f"2024-01-{k + 2:02d}", title, f"/fr/{n}/{k}.html") for k, title in enumerate(titles(n, count))
-        ]
-        site.set(f"/list/{n}", listing_page(rows))
-    return [
-        {"id": f"list-{n}", "name": f"List {n}", "url": site.url(f"/list/{n}"), **LISTING_SOURCE}
-        for n in range(LISTS)
-    ]
-
-
-def check(config: Path, crash_at: str = "") -> None:
-    env = {"REGWATCH_CRASH_AT": crash_at} if crash_at else {}
-    result = run_cli("--config", str(config), "check", env=env, timeout=90)
-    assert result.returncode == (EXIT_CODE if crash_at else 0), result.stderr
 
 
 def searched(config: Path, words: str) -> int:
@@ -254,15 +199,15 @@ def test_a_kill_between_storing_a_version_and_indexing_it_loses_nothing(site, tm
     )
     if crash_at.startswith("after_extract"):  # a first pass: two baselines committed, one in the open batch
         check(config, crash_at)
-        assert_index_whole(db)
+        assert_index_whole(db, fts="version_text_fts", table="version_text")
         check(config)
     else:
         check(config)
         serve(site, 3)  # one new document on every list
         check(config, crash_at)
-        assert_index_whole(db)
+        assert_index_whole(db, fts="version_text_fts", table="version_text")
         check(config)  # the restart finds the lost changes again
-    assert_index_whole(db)
+    assert_index_whole(db, fts="version_text_fts", table="version_text")
     for n in range(LISTS):
         newest = titles(n, 3 if not crash_at.startswith("after_extract") else 2)[-1]
         assert searched(config, newest) >= 1

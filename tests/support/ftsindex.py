@@ -1,0 +1,72 @@
+"""Helpers for the full-text index tests: the index compared with a rebuilt one, and the
+real `regwatch check` over listing pages of real Federal Register titles (killed or not)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from clirun import run_cli
+from localsite import LISTING_SOURCE, Site, listing_page
+
+from watcher.db.crashpoints import EXIT_CODE
+
+TESTS = Path(__file__).resolve().parents[1]
+DOCUMENTS = json.loads((TESTS / "pages/federal-register-api-json/documents-sample.json").read_text())[
+    "results"
+]
+LISTS = 4
+
+
+def index_state(conn: sqlite3.Connection, fts: str) -> tuple[list[tuple], list[tuple]]:
+    """Everything the index `fts` holds: each token instance, and each document's size."""
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{fts}_vocab USING fts5vocab(main, {fts}, instance)"
+    )
+    instances = conn.execute(
+        f"SELECT term, doc, col, offset FROM temp.{fts}_vocab ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+    return instances, conn.execute(f"SELECT id, sz FROM {fts}_docsize ORDER BY id").fetchall()
+
+
+def assert_index_whole(path: Path, *, fts: str, table: str) -> None:
+    """Nothing waits in `<fts>_pending`, the index holds a row per row of `table`, and it
+    equals the index rebuilt from the table."""
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute(f"SELECT count(*) FROM {fts}_pending").fetchone()[0] == 0
+        conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('integrity-check')")
+        as_is = index_state(conn, fts)
+        assert len(as_is[1]) == conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
+        assert index_state(conn, fts) == as_is
+        conn.rollback()
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+
+
+def titles(n: int, count: int) -> list[str]:
+    return [DOCUMENTS[(5 * n + k) % len(DOCUMENTS)]["title"] for k in range(count)]
+
+
+def serve(site: Site, count: int) -> list[dict[str, Any]]:
+    """`LISTS` listing pages of `count` real titles each; their sources' config entries."""
+    for n in range(LISTS):
+        rows = [
+            (f"2024-01-{k + 2:02d}", title, f"/fr/{n}/{k}.html") for k, title in enumerate(titles(n, count))
+        ]
+        site.set(f"/list/{n}", listing_page(rows))
+    return [
+        {"id": f"list-{n}", "name": f"List {n}", "url": site.url(f"/list/{n}"), **LISTING_SOURCE}
+        for n in range(LISTS)
+    ]
+
+
+def check(config: Path, crash_at: str = "") -> None:
+    """The real `regwatch check`, killed at `crash_at` when given."""
+    env = {"REGWATCH_CRASH_AT": crash_at} if crash_at else {}
+    result = run_cli("--config", str(config), "check", env=env, timeout=90)
+    assert result.returncode == (EXIT_CODE if crash_at else 0), result.stderr
