@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -77,3 +78,18 @@ def source_for(kind: str, url: str = "https://example.gov/x", **options: Any) ->
     from watcher.config import parse_source
 
     return parse_source({"id": "t", "url": url, "kind": kind, **options}, "test")
+
+
+def stored_pass(config: Config, db: Path, at: datetime, extract: Any) -> None:
+    """One pass at `at` through `extract` (a worker or inline) into `db`, nothing delivered."""
+    store = Store(db)
+    try:
+        asyncio.run(run_pass(config, store, clock=lambda: at, deliver=False, extract=extract))
+    finally:
+        store.close()
+
+
+def db_rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """What `sql` reads from the SQLite file `db`."""
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()

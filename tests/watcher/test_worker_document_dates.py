@@ -4,26 +4,22 @@ process; a followed text or another jurisdiction still has them worked out there
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from frfacts import PAGES, fr_source, page
-from passes import make_config
+from passes import db_rows, make_config, stored_pass
 
 import watcher.dates.carried
 from sources.registry import kind_for
 from watcher.check.pipeline import extract_inline
 from watcher.check.workers import MIN_BYTES, ProcessExtractor
 from watcher.dates.carried import attach_dates, dates_of, work_out
-from watcher.db.store import Store
 from watcher.model import FetchResult, Snapshot
-from watcher.service.runner import run_pass
 
 #: 1,000 real Federal Register documents (type, DATES paragraph, comment and effective days).
 DOCUMENTS = json.loads(
@@ -52,17 +48,11 @@ def run_passes(site, db: Path, extractor) -> None:
     for results in pages():
         site.set("/api/documents.json", page(results), content_type="application/json")
         config = make_config(db.parent, [fr_source(site.url("/api/documents.json"))], database=str(db))
-        store = Store(db)
-        try:
-            asyncio.run(run_pass(config, store, clock=lambda at=moment: at, deliver=False, extract=extractor))
-        finally:
-            store.close()
+        stored_pass(config, db, moment, extractor)
         moment += timedelta(minutes=1)
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
+rows = db_rows
 
 
 def test_the_worker_path_stores_the_document_dates_the_inline_path_stores(site, tmp_path: Path):

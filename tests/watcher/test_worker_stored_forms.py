@@ -4,14 +4,13 @@ store writes those bytes, and they are the bytes the inline path writes (watcher
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import zstandard
 from localsite import LISTING_SOURCE, Site, listing_page
-from passes import make_config
+from passes import db_rows, make_config, stored_pass
 
 import watcher.blobs
 import watcher.db.evidence
@@ -19,9 +18,7 @@ from sources.registry import kind_for
 from watcher.blobs import expect_delta, packed_body, stored_form
 from watcher.check.pipeline import extract_inline
 from watcher.check.workers import MIN_BYTES, ProcessExtractor, extract
-from watcher.db.store import Store
 from watcher.model import FetchResult
-from watcher.service.runner import run_pass
 
 # Titles as regulators write them (accents, section signs, typographic quotes): the stored JSON
 # keeps them as UTF-8, not escapes, on both paths.
@@ -47,17 +44,11 @@ def run_passes(site: Site, db: Path, extractor, shifts: tuple[int, ...] = (0, 3)
     moment = datetime(2024, 10, 18, 9, 0, tzinfo=UTC)
     for shift in shifts:  # a baseline, then three items in and three out on every page
         config = make_config(db.parent, serve(site, shift), database=str(db))
-        store = Store(db)
-        try:
-            asyncio.run(run_pass(config, store, clock=lambda at=moment: at, deliver=False, extract=extractor))
-        finally:
-            store.close()
+        stored_pass(config, db, moment, extractor)
         moment += timedelta(minutes=1)
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
+rows = db_rows
 
 
 def test_the_worker_path_stores_the_bytes_the_inline_path_stores(site: Site, tmp_path: Path):
