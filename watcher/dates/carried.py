@@ -34,7 +34,7 @@ def work_out(item: Item, source: Source | SourceInfo, text: str = "") -> Dated:
     """The item's type, abstract and dates, as `facts_for` gives them."""
     if is_plain(item, text):
         return NO_DATES  # most items, decided without building their (empty) facts
-    facts = facts_for(item, _info(source), text)
+    facts = facts_for(item, source_info(source), text)
     dates = facts.dates
     if not dates:
         return NO_DATES
@@ -45,7 +45,7 @@ def attach_dates(snapshot: Snapshot, source: Source) -> None:
     """In a worker: work out each item's dates and keep them on the item. An item whose
     dates cannot be worked out is left without (the store tries again, and fails as before)."""
     jurisdiction = source.jurisdiction
-    info = _info(source)
+    info = source_info(source)
     undated = (jurisdiction, NO_DATES)  # one object for all of them: the pickle refers to it
     for item in snapshot.items:
         try:
@@ -66,7 +66,8 @@ def dates_of(item: Item, source: Source | SourceInfo, text: str = "") -> Dated:
     return work_out(item, source, text)
 
 
-def _info(source: Source | SourceInfo) -> SourceInfo:
+def source_info(source: Source | SourceInfo) -> SourceInfo:
+    """What a document's facts read of its source (a configured `Source` or its `SourceInfo`)."""
     if isinstance(source, SourceInfo):
         return source
     return SourceInfo(

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from watcher.dates.carried import dates_of
+from watcher.dates.carried import dates_of, source_info
 from watcher.dates.deadlines import Deadline
 from watcher.dates.reminders import DateRow, Planned
 from watcher.db.values import iso, parse_iso
@@ -31,13 +31,7 @@ def record_document_dates(
     followed `texts` by item key); a date that moved keeps its old value in `previous_on`.
     An item read in a worker brings its dates along (watcher/dates/carried.py).
     Call inside the caller's transaction. Returns how many rows changed."""
-    info = SourceInfo(
-        id=source.id,
-        name=source.name,
-        url=source.url,
-        jurisdiction=source.jurisdiction,
-        regulator=source.regulator,
-    )
+    info = source_info(source)
     written = 0
     for item in items:
         type_, abstract, dates = dates_of(item, info, texts.get(item.key, "") if texts else "")
