@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from watcher.blobs import prepare
 from watcher.dates.carried import attach_dates
+from watcher.net.wallcheck import detect_deferred
 
 HEADER = struct.Struct(">I")
 
@@ -54,9 +55,14 @@ def write_frame(stream: IO[bytes], payload: bytes) -> None:
 
 
 def run_task(frame: bytes) -> bytes:
-    """Extract one page; any exception travels back as itself (or as its text if it cannot)."""
+    """Extract one page; any exception travels back as itself (or as its text if it cannot).
+    A page its fetch left unchecked for a bot wall is checked first: a wall is answered as
+    `(True, Wall)`, and the page is not read (watcher/net/wallcheck.py)."""
     try:
         kind, fetched, source = pickle.loads(frame)
+        wall = detect_deferred(fetched)
+        if wall is not None:
+            return pickle.dumps((True, wall), protocol=pickle.HIGHEST_PROTOCOL)
         snapshot = kind.extract(fetched, source)
         _ = snapshot.fingerprint  # cached on the instance and pickled back with it
         prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
