@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sources.base import SourceKind
 from sources.registry import KINDS
-from watcher.blobs import expect_delta
+from watcher.blobs import delta_expected, expect_delta, send_delta_base
 from watcher.check.decide import is_same_shape, must_read
 from watcher.db.values import SourceState
 from watcher.model import FetchResult, Snapshot, Source
@@ -60,6 +60,11 @@ async def fetch_source(
 
 async def extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
     """Extract the first page and, for paginating kinds, the following pages up to the cap."""
+    if delta_expected(fetched) and _worker_checks(ctx, fetched, source):
+        # The worker makes the evidence's delta beside the snapshot (watcher/blobs.py).
+        base = ctx.store.delta_base(source.id)
+        if base is not None:
+            send_delta_base(fetched, base)
     pages = [await extract(kind, fetched, source, ctx)]
     seen = {fetched.final_url}
     next_url = kind.next_page(fetched, source)
