@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -70,10 +70,12 @@ def pack(payload: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class StoredSnapshot:
-    """What `snapshots` keeps of a snapshot: the JSON's length and the compressed JSON."""
+    """What `snapshots` keeps of a snapshot: the JSON's length and the compressed JSON; and,
+    made in a worker, its readable text (`Snapshot.text`, which `version_text` keeps)."""
 
     size: int
     data: bytes
+    text: str | None = field(default=None, compare=False)
 
 
 def stored_form(snapshot: Snapshot) -> StoredSnapshot:
@@ -142,7 +144,7 @@ def prepare(snapshot: Snapshot, fetched: FetchResult | None = None) -> None:
     """In a worker: make the snapshot's stored form and the body's whole compressed form
     (unless `expect_delta` said it is not wanted), or its delta against a base sent with it
     (`send_delta_base`), and keep them on the snapshot, which carries them back to the parent."""
-    snapshot.__dict__[_STORED] = _make(snapshot)
+    snapshot.__dict__[_STORED] = _make(snapshot, text=True)
     if fetched is None:
         return
     if not fetched.__dict__.get(_DELTA_EXPECTED):
@@ -183,9 +185,9 @@ def delta_body(fetched: FetchResult, base: str, whole: Callable[[], bytes]) -> b
     return delta(fetched.body, whole())
 
 
-def _make(snapshot: Snapshot) -> StoredSnapshot:
+def _make(snapshot: Snapshot, *, text: bool = False) -> StoredSnapshot:
     payload = snapshot_json(snapshot.to_dict())
-    return StoredSnapshot(len(payload), pack(payload))
+    return StoredSnapshot(len(payload), pack(payload), snapshot.text if text else None)
 
 
 def snapshot_json(data: dict[str, Any]) -> bytes:
