@@ -111,6 +111,9 @@ class DeltaBase:
     sha256: str
     size: int
     data: bytes
+    #: The fingerprint of the source's current version: a page that reads the same is not
+    #: kept as evidence (nothing changed), so the worker makes no delta for it.
+    current: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,11 +138,6 @@ def delta(body: bytes, base: bytes) -> bytes:
     return zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary).compress(body)
 
 
-def delta_expected(fetched: FetchResult) -> bool:
-    """Whether `expect_delta` said the evidence keeps this body as a delta."""
-    return bool(fetched.__dict__.get(_DELTA_EXPECTED))
-
-
 def prepare(snapshot: Snapshot, fetched: FetchResult | None = None) -> None:
     """In a worker: make the snapshot's stored form and the body's whole compressed form
     (unless `expect_delta` said it is not wanted), or its delta against a base sent with it
@@ -150,7 +148,7 @@ def prepare(snapshot: Snapshot, fetched: FetchResult | None = None) -> None:
     if not fetched.__dict__.get(_DELTA_EXPECTED):
         snapshot.__dict__[_PACKED_BODY] = PackedBody(fetched.body_hash, pack(fetched.body))
     base = fetched.__dict__.get(_DELTA_BASE)
-    if isinstance(base, DeltaBase):
+    if isinstance(base, DeltaBase) and snapshot.fingerprint != base.current:
         whole = contexts.decompressor.decompress(base.data, max_output_size=base.size)
         snapshot.__dict__[_PACKED_DELTA] = PackedDelta(
             fetched.body_hash, base.sha256, delta(fetched.body, whole)

@@ -4,19 +4,24 @@ the bytes the inline path writes, and the main process neither unpacks the base 
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import zstandard
 from localsite import LISTING_SOURCE, Site, listing_page
 from passes import db_rows, make_config, stored_pass
 
 import watcher.blobs
 import watcher.db.evidence
-from watcher.blobs import DeltaBase, delta
+from sources.registry import kind_for
+from watcher.blobs import DeltaBase, delta, delta_body, expect_delta, send_delta_base
 from watcher.check.pipeline import extract_inline
 from watcher.check.workers import MIN_BYTES, ProcessExtractor
 from watcher.db.store import Store
+from watcher.model import FetchResult
 
 # Titles as regulators write them: accents, section signs, typographic quotes.
 TITLES = ("Délibération n° {n}/2024 portant avis sur un projet de décret", "Guidance on § {n} “minimum necessary”",
@@ -102,3 +107,39 @@ def test_no_base_is_sent_when_the_next_body_is_kept_whole(
         assert store.delta_base("fr-test-news-0") is None  # one delta deep: the next body is whole
     finally:
         store.close()
+
+
+def test_no_delta_is_made_for_a_page_that_reads_as_the_current_version(site: Site, tmp_path: Path):
+    """Other bytes, the same items (a token in the page changed): nothing is kept, so the
+    worker makes no delta; against another version it does, the bytes made here."""
+    db = tmp_path / "regwatch.db"
+    run_passes(site, db, extract_inline, (0,))
+    store = Store(db)
+    try:
+        base = store.delta_base("fr-test-news-0")
+    finally:
+        store.close()
+    assert base is not None
+    config = make_config(tmp_path, serve(site, 0), database=str(db))
+    source, kind = config.sources[0], kind_for("listing")
+    body = site.routes["/news/0"].body.encode().replace(b"</body>", b"<!-- token 81f3 --></body>")
+
+    def read(current: str | None) -> FetchResult:
+        fetched = FetchResult(url=source.url, final_url=source.url, status=200,
+                              headers={"content-type": "text/html; charset=utf-8"}, body=body)  # fmt: skip
+        expect_delta(fetched)
+        send_delta_base(fetched, dataclasses.replace(base, current=current))
+
+        async def in_worker() -> None:
+            with ProcessExtractor(1) as extractor:
+                await extractor(kind, fetched, source)  # type: ignore[misc]
+
+        asyncio.run(in_worker())
+        return fetched
+
+    fingerprint = extract_inline(kind, read(None), source).fingerprint
+    assert "_packed_delta" not in read(fingerprint).__dict__  # reads as the current version
+    other = read("another version")
+    whole = zstandard.ZstdDecompressor().decompress(base.data, max_output_size=base.size)
+    assert delta_body(other, base.sha256, lambda: b"unused") == delta(body, whole)
+    assert "_packed_delta" not in other.__dict__  # taken

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sources.base import SourceKind
 from sources.registry import KINDS
-from watcher.blobs import delta_expected, expect_delta, send_delta_base
+from watcher.blobs import expect_delta, send_delta_base
 from watcher.check.decide import is_same_shape, must_read
 from watcher.db.values import SourceState
 from watcher.model import FetchResult, Snapshot, Source
@@ -38,7 +38,8 @@ async def fetch_source(
 
     A 304 without a stored version cannot be trusted: then it is fetched in full.
     A body that will be read in an extraction worker is checked for a bot wall there
-    (watcher/net/wallcheck.py); any other is checked here, as the fetch would have.
+    (watcher/net/wallcheck.py); any other is checked here, as the fetch would have. A body
+    going to a worker after a stored version goes with the evidence's delta base.
     """
     same_shape = is_same_shape(state, config_hash)
     request = dataclasses.replace(
@@ -51,20 +52,19 @@ async def fetch_source(
     fetched = await fetch(request, source, ctx)
     if fetched.not_modified and state.latest is None:
         fetched = await fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
-    if wallcheck.unchecked(fetched) is not None and not (
-        must_read(state, fetched, config_hash) and _worker_checks(ctx, fetched, source)
-    ):
+    to_worker = must_read(state, fetched, config_hash) and _worker_checks(ctx, fetched, source)
+    if wallcheck.unchecked(fetched) is not None and not to_worker:
         check_deferred(fetched)
+    if to_worker and state.latest is not None:
+        # Its evidence is kept as a delta: the worker makes it beside the snapshot (watcher/blobs.py).
+        base = ctx.store.delta_base(source.id)
+        if base is not None:
+            send_delta_base(fetched, dataclasses.replace(base, current=state.latest))
     return fetched
 
 
 async def extract_all(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
     """Extract the first page and, for paginating kinds, the following pages up to the cap."""
-    if delta_expected(fetched) and _worker_checks(ctx, fetched, source):
-        # The worker makes the evidence's delta beside the snapshot (watcher/blobs.py).
-        base = ctx.store.delta_base(source.id)
-        if base is not None:
-            send_delta_base(fetched, base)
     pages = [await extract(kind, fetched, source, ctx)]
     seen = {fetched.final_url}
     next_url = kind.next_page(fetched, source)
