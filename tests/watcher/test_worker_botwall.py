@@ -28,7 +28,7 @@ from watcher.service.runner import fetch_policy, run_pass
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 #: A real 23 KB page the check takes for a challenge (a reCAPTCHA form, little text): big
 #: enough to be read in a worker with the extractor's usual threshold.
-RECAPTCHA = (PAGES / "html-trafilatura" / "womencantalksports.com.top10.html").read_bytes()
+RECAPTCHA = (PAGES / "botwall" / "womencantalksports.com.top10.html").read_bytes()
 #: A real 54 KB public-sector page, watched with a configured marker it contains.
 BRANDENBURG = (PAGES / "html-trafilatura" / "brandenburg.de.homo-brandenburgensis.html").read_bytes()
 
