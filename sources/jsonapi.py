@@ -23,6 +23,10 @@ FIELD_LIMIT = 500
 # A tag cannot contain "<": with `[^>]*`, "<a<a<a…" rescanned the rest of the text from every "<".
 MARKUP = re.compile(r"<[a-zA-Z/!][^<>]*+>")
 DATETIME_ATTR = re.compile(r"""<time\b[^<>]*?\bdatetime\s*+=\s*+["']([^"'<>]++)["']""", re.I)
+#: A JSON escape of a UTF-16 surrogate (`\ud83d`): `json.loads` joins a pair into one
+#: character and leaves a lone one as it is, which no UTF-8 (the store's JSON, SQLite) takes.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,9 @@ def load(fetched: FetchResult) -> Any:
         raise ExtractError("the response body is empty, not JSON", reason=Reason.NOT_JSON)
     text = decode(body, fetched.charset)
     try:
-        return json.loads(text)
+        data = json.loads(text)
+        if SURROGATE_ESCAPE.search(text):
+            data = without_lone_surrogates(data)
     except (json.JSONDecodeError, RecursionError) as exc:
         start = text.lstrip()[:1]
         if start == "<":
@@ -149,6 +155,19 @@ def load(fetched: FetchResult) -> Any:
         raise ExtractError(
             f"expected JSON from {fetched.final_url} but got {what}{detail}", reason=Reason.NOT_JSON
         ) from exc
+    return data
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with each lone surrogate a JSON string held (`"\\ud800"`) replaced by U+FFFD,
+    as a broken byte of a page is: the record is kept, the rest of its words too."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def lookup(data: Any, path: str) -> Any:

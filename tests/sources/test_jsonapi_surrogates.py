@@ -1,0 +1,50 @@
+"""A JSON API whose strings hold a lone UTF-16 surrogate (`"\\ud800"`, valid JSON that
+`json.loads` keeps as it is, and no UTF-8 takes) is stored and alerted with U+FFFD in its
+place, like a broken byte of a page: the check neither fails as a bug on every pass nor
+loses the record's other words. Real Federal Register records, served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from passes import Passes, make_config
+
+from watcher.db.store import Store
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+FR = json.loads((PAGES / "federal-register-api-json/documents-sample.json").read_text(encoding="utf-8"))
+
+
+def test_a_lone_surrogate_in_a_record_is_stored_as_a_replacement_character(site, tmp_path):
+    first = FR["results"][:3]
+    site.set("/api/docs.json", json.dumps({"results": first}), content_type="application/json")
+    source = {"id": "us-fr-hhs", "url": site.url("/api/docs.json"), "kind": "json", "fields": ["type"]}
+    passes = Passes(make_config(tmp_path, [source]), tmp_path / "regwatch.db")
+    assert passes.one().status == "baseline"
+
+    hostile = dict(
+        FR["results"][3],
+        title="Privacy \ud800Rule \ud83d\ude00 of \udfff2024",  # two lone halves and one real pair
+        abstract="Comments due \udc00 May 1",
+        type="Rule\ud800",
+    )
+    served = json.dumps({"results": [*first, hostile]})  # ensure_ascii: the escapes as a server writes them
+    assert "\\ud800" in served
+    site.set("/api/docs.json", served, content_type="application/json")
+    changed = passes.one()
+    assert changed.status == "changed", changed
+    assert passes.one().status == "unchanged"  # stored as read: the next pass finds no change
+
+    store = Store(tmp_path / "regwatch.db")  # read back from the file, not from memory
+    try:
+        stored = store.latest_snapshot("us-fr-hhs")
+    finally:
+        store.close()
+    assert stored is not None
+    item = next(i for i in stored.items if i.key == f"document_number:{hostile['document_number']}")
+    assert item.title == "Privacy \ufffdRule \U0001f600 of \ufffd2024"
+    assert item.summary == "Comments due \ufffd May 1"
+    assert dict(item.fields)["type"] == "Rule\ufffd"
+    (added,) = passes.changes()[-1].added
+    assert added.title == item.title
