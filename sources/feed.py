@@ -29,6 +29,8 @@ HTML_START = re.compile(
     re.I | re.S,
 )
 SUMMARY_LIMIT = 1000
+#: A numeric character reference; its digits are possessive, so a long run is read once.
+NUMERIC_REF = re.compile(rb"&#(?:[xX]0*+([0-9a-fA-F]++)|0*+([0-9]++))")
 TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 
 
@@ -78,7 +80,7 @@ class Feed(SourceKind):
 
         # A stream, never bytes or str: feedparser treats a str as a URL or a file name.
         parsed = feedparser.parse(
-            io.BytesIO(body),
+            io.BytesIO(without_invalid_refs(body)),
             response_headers=headers,
             resolve_relative_uris=True,
             sanitize_html=True,
@@ -105,6 +107,22 @@ class Feed(SourceKind):
                 f"the feed has {len(entries)} entries but none has an id, link or title", reason=Reason.PARSE
             )
         return Snapshot(items=tuple(items), warnings=tuple(warnings))
+
+
+def without_invalid_refs(body: bytes) -> bytes:
+    """`body` with each reference to a character that cannot be (`&#xD800;`, a UTF-16
+    surrogate; `&#1114112;`, past U+10FFFF) made `&#xFFFD;`, as a broken byte is:
+    feedparser's loose parser raises UnicodeEncodeError, ValueError or OverflowError on
+    them, which failed the whole feed."""
+    return NUMERIC_REF.sub(_replace_invalid_ref, body) if b"&#" in body else body
+
+
+def _replace_invalid_ref(match: re.Match[bytes]) -> bytes:
+    digits = match[1] or match[2]
+    if len(digits) > 8:
+        return b"&#xFFFD"
+    value = int(digits, 16 if match[1] else 10)
+    return b"&#xFFFD" if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF else match[0]
 
 
 def read_entry(entry: Any, base: str, ignore, options: FeedOptions, dayfirst: bool) -> Item | None:
