@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,7 +137,7 @@ def load(fetched: FetchResult) -> Any:
         raise ExtractError("the response body is empty, not JSON", reason=Reason.NOT_JSON)
     text = decode(body, fetched.charset)
     try:
-        data = json.loads(text)
+        data = parse(text)
         if SURROGATE_ESCAPE.search(text):
             data = without_lone_surrogates(data)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -156,6 +157,21 @@ def load(fetched: FetchResult) -> Any:
             f"expected JSON from {fetched.final_url} but got {what}{detail}", reason=Reason.NOT_JSON
         ) from exc
     return data
+
+
+def parse(text: str) -> Any:
+    """`json.loads(text)`, but an integer longer than Python turns into an int (4,300 digits:
+    `json.loads` raises ValueError, which failed the source as a bug) is kept as its digits."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # only the digit limit: json.loads raises JSONDecodeError for the rest
+        return json.loads(text, parse_int=_integer)
+
+
+def _integer(digits: str) -> int | str:
+    return int(digits) if len(digits.lstrip("-")) <= sys.get_int_max_str_digits() else digits
 
 
 def without_lone_surrogates(value: Any) -> Any:

@@ -1,7 +1,9 @@
-"""A JSON API whose strings hold a lone UTF-16 surrogate (`"\\ud800"`, valid JSON that
-`json.loads` keeps as it is, and no UTF-8 takes) is stored and alerted with U+FFFD in its
-place, like a broken byte of a page: the check neither fails as a bug on every pass nor
-loses the record's other words. Real Federal Register records, served on 127.0.0.1."""
+"""Hostile values in a JSON API's records, valid JSON all: a lone UTF-16 surrogate
+(`"\\ud800"`, which `json.loads` keeps as it is and no UTF-8 takes) is stored and alerted
+with U+FFFD in its place, like a broken byte of a page; an integer longer than Python reads
+(4,300 digits), NaN and infinities are kept as text. The check never fails as a bug on
+every pass, nor loses the record's other words. Real Federal Register records, served on
+127.0.0.1, checked into a real SQLite file."""
 
 from __future__ import annotations
 
@@ -48,3 +50,33 @@ def test_a_lone_surrogate_in_a_record_is_stored_as_a_replacement_character(site,
     assert dict(item.fields)["type"] == "Rule\ufffd"
     (added,) = passes.changes()[-1].added
     assert added.title == item.title
+
+
+def test_numbers_json_reads_as_bugs_are_kept_as_text(site, tmp_path):
+    first = FR["results"][:3]
+    site.set("/api/docs.json", json.dumps({"results": first}), content_type="application/json")
+    source = {
+        "id": "us-fr-hhs",
+        "url": site.url("/api/docs.json"),
+        "kind": "json",
+        "fields": ["page_length", "start_page", "end_page"],
+    }
+    passes = Passes(make_config(tmp_path, [source]), tmp_path / "regwatch.db")
+    assert passes.one().status == "baseline"
+    record = json.dumps(dict(FR["results"][3], page_length=1, start_page=2, end_page=3))
+    hostile = (
+        record.replace('"page_length": 1', '"page_length": -' + "9" * 5000)
+        .replace('"start_page": 2', '"start_page": NaN')
+        .replace('"end_page": 3', '"end_page": 1e400')
+    )
+    assert "9" * 5000 in hostile and "NaN" in hostile and "1e400" in hostile
+    served = json.dumps({"results": first})[:-2] + ", " + hostile + "]}"
+    site.set("/api/docs.json", served, content_type="application/json")
+    changed = passes.one()
+    assert changed.status == "changed", changed
+    assert passes.one().status == "unchanged"
+    (added,) = passes.changes()[-1].added
+    fields = dict(added.fields)
+    assert fields["page_length"] == "-" + "9" * 499  # a field keeps its first 500 characters
+    assert (fields["start_page"], fields["end_page"]) == ("nan", "inf")
+    assert added.title == FR["results"][3]["title"]
