@@ -1,17 +1,22 @@
 """Hostile values in a JSON API's records, valid JSON all: a lone UTF-16 surrogate
 (`"\\ud800"`, which `json.loads` keeps as it is and no UTF-8 takes) is stored and alerted
 with U+FFFD in its place, like a broken byte of a page; an integer longer than Python reads
-(4,300 digits), NaN and infinities are kept as text. The check never fails as a bug on
-every pass, nor loses the record's other words. Real Federal Register records, served on
+(4,300 digits), NaN and infinities are kept as text; a field nested hundreds deep reads as
+"…", inline and in a worker alike. The check never fails as a bug on every pass, nor loses
+the record's other words. Real Federal Register records, served on
 127.0.0.1, checked into a real SQLite file."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from passes import Passes, make_config
+import pytest
+from passes import Passes, db_rows, make_config, stored_pass
 
+from watcher.check.pipeline import extract_inline
+from watcher.check.workers import ProcessExtractor
 from watcher.db.store import Store
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
@@ -80,3 +85,30 @@ def test_numbers_json_reads_as_bugs_are_kept_as_text(site, tmp_path):
     assert fields["page_length"] == "-" + "9" * 499  # a field keeps its first 500 characters
     assert (fields["start_page"], fields["end_page"]) == ("nan", "inf")
     assert added.title == FR["results"][3]["title"]
+
+
+@pytest.mark.parametrize("in_worker", [False, True], ids=["inline", "worker"])
+def test_a_field_nested_hundreds_deep_reads_as_an_ellipsis_on_any_stack(site, tmp_path, in_worker):
+    """A field of lists 400 deep (json.loads reads it) failed the source as a bug: its text was
+    worked out by recursion, 3 frames a level. Now, inline or in a worker: the same rows."""
+    first = FR["results"][:3]
+    site.set("/api/docs.json", json.dumps({"results": first}), content_type="application/json")
+    db = tmp_path / "regwatch.db"
+    config = make_config(
+        tmp_path,
+        [{"id": "us-fr-hhs", "url": site.url("/api/docs.json"), "kind": "json", "fields": ["type", "x"]}],
+    )
+    deep = json.dumps(dict(FR["results"][3], x="DEEP")).replace('"DEEP"', "[" * 400 + '"word"' + "]" * 400)
+    moment = datetime(2024, 10, 18, 9, 0, tzinfo=UTC)
+    with ProcessExtractor(1, min_bytes=0) as worker:
+        for body in ({"results": first}, None, None):
+            served = json.dumps(body) if body else json.dumps({"results": first})[:-2] + ", " + deep + "]}"
+            site.set("/api/docs.json", served, content_type="application/json")
+            stored_pass(config, db, moment, worker if in_worker else extract_inline)
+            moment += timedelta(minutes=1)
+    assert db_rows(db, "SELECT status, error FROM checks ORDER BY id") == [
+        ("baseline", None), ("changed", None), ("unchanged", None)
+    ]  # fmt: skip
+    key = f"document_number:{FR['results'][3]['document_number']}"  # digits and a hyphen
+    (fields,) = db_rows(db, f"SELECT fields FROM items WHERE key = '{key}'")
+    assert json.loads(fields[0]) == {"type": FR["results"][3]["type"], "x": "…"}
