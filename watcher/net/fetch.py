@@ -226,9 +226,9 @@ class Fetcher:
             "Accept": request.accept,
             "Accept-Encoding": "gzip, deflate",
         }
-        if request.etag:
+        if request.etag and sendable(request.etag):
             headers["If-None-Match"] = request.etag
-        if request.last_modified:
+        if request.last_modified and sendable(request.last_modified):
             headers["If-Modified-Since"] = request.last_modified
         if request.headers and may_carry_headers(
             request.headers_origin or request.url, url, request.headers_hosts
@@ -297,6 +297,14 @@ class _Result:
     headers: Mapping[str, str]
     body: bytes
     location: str | None = None
+
+
+def sendable(validator: str) -> bool:
+    """Whether a validator the server gave (its ETag, its Last-Modified) can go back to it as
+    a header: ASCII and printable. One that is not (`"r\u00e9gle"`, read from Latin-1 or
+    UTF-8 bytes) made httpx raise UnicodeEncodeError, and the stored validator failed every
+    later check of the source as a bug; without it the fetch is unconditional, and correct."""
+    return validator.isascii() and validator.isprintable()
 
 
 def redirect_target(url: str, location: str) -> str:
