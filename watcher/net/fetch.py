@@ -34,6 +34,7 @@ from watcher.net.body import read_capped, read_head
 from watcher.net.failures import bot_wall_error, http_error, too_large, transport_error
 from watcher.net.origin import may_carry_headers
 from watcher.net.pacing import HostPacer, host_key
+from watcher.net.sendback import drop_unsendable_cookies, sendable
 
 if TYPE_CHECKING:
     from watcher.net.direct import DirectClient
@@ -250,6 +251,8 @@ class Fetcher:
                 else self.client.stream("GET", url, headers=headers)
             )
             async with opened as response:
+                if self.client.cookies:  # both paths put a response's cookies in the jar by now
+                    drop_unsendable_cookies(self.client.cookies)
                 status = response.status_code
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
                 if status in REDIRECTS:
@@ -297,14 +300,6 @@ class _Result:
     headers: Mapping[str, str]
     body: bytes
     location: str | None = None
-
-
-def sendable(validator: str) -> bool:
-    """Whether a validator the server gave (its ETag, its Last-Modified) can go back to it as
-    a header: ASCII and printable. One that is not (`"r\u00e9gle"`, read from Latin-1 or
-    UTF-8 bytes) made httpx raise UnicodeEncodeError, and the stored validator failed every
-    later check of the source as a bug; without it the fetch is unconditional, and correct."""
-    return validator.isascii() and validator.isprintable()
 
 
 def redirect_target(url: str, location: str) -> str:
