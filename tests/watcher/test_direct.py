@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from rawserver import RawServer
 from urlgen import PATH, origins
@@ -321,6 +321,7 @@ VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=
 DEFAULTS = make_client(FetchPolicy()).headers.multi_items()
 
 
+@example(origin="http://0.0.0.00", path="/", headers={})  # found by hypothesis in a full run
 @settings(max_examples=300, deadline=None)
 @given(
     origin=origins(("http", "https"), ports=True),
@@ -330,7 +331,11 @@ DEFAULTS = make_client(FetchPolicy()).headers.multi_items()
 def test_request_lines_are_the_lines_httpxs_client_builds(origin: str, path: str, headers: dict[str, str]):
     client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
     url = origin + path
-    expected = client.build_request("GET", url, headers=headers).headers.multi_items()
+    try:
+        expected = client.build_request("GET", url, headers=headers).headers.multi_items()
+    except httpx.InvalidURL:  # an IPv4-shaped host httpx refuses (0.0.0.00): never sent directly
+        assert plain_target(url) is None
+        assume(False)
     netloc = httpx.URL(url).netloc.decode("ascii")
     assert request_lines(client.headers.multi_items(), headers, netloc) == expected
     assert client.headers.multi_items() == DEFAULTS
