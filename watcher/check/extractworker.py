@@ -21,6 +21,7 @@ import pickle
 import signal
 import struct
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 from watcher.blobs import prepare
@@ -70,8 +71,8 @@ def run_task(frame: bytes) -> bytes:
         return pickle.dumps((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
 
 
-def serve() -> None:
-    """The worker's loop, until the parent closes its end."""
+def serve(run: Callable[[bytes], bytes] = run_task) -> None:
+    """The worker's loop, until the parent closes its end (`run` answers one task frame)."""
     # Ctrl-C in a terminal reaches the whole process group: the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tasks = sys.stdin.buffer
@@ -80,4 +81,4 @@ def serve() -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     while (frame := read_frame(tasks)) is not None:
-        write_frame(answers, run_task(frame))
+        write_frame(answers, run(frame))

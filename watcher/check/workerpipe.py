@@ -79,11 +79,12 @@ class Worker:
         requeue: Callable[[list[Task]], None],
         retire: Callable[[Worker], None],
         ready: Callable[[], None],
+        bootstrap: str = BOOTSTRAP,
     ) -> None:
         self.depth = depth
         self._requeue, self._retire, self._ready = requeue, retire, ready
         self.process = subprocess.Popen(
-            [sys.executable, "-c", BOOTSTRAP], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-c", bootstrap], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._stdin, self._stdout = self.process.stdin, self.process.stdout
