@@ -28,7 +28,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from watcher.check.extractworker import BOOTSTRAP, HEADER, write_frame
+from watcher.check.extractworker import BOOTSTRAP
+from watcher.check.frames import HEADER, write_frame
 
 #: What a worker answers: (True, snapshot) or (False, the exception the extraction raised).
 Answer = tuple[bool, Any]
