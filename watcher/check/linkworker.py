@@ -39,6 +39,9 @@ class Reader:
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         self.conn = sqlite3.connect(uri, uri=True, timeout=30)
         self.conn.execute("PRAGMA busy_timeout = 30000")
+        # Another connection's commit empties the page cache at the next read anyway; a
+        # small one is as fast here (2.6-2.7 ms per bench change) and ~1.5 MB smaller.
+        self.conn.execute("PRAGMA cache_size = -512")
 
     def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
         return self.conn.execute(sql) if parameters is None else self.conn.execute(sql, parameters)
