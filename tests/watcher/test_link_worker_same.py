@@ -152,3 +152,33 @@ def test_a_pass_with_workers_links_in_the_linking_worker(site: Site, tmp_path: P
     stored_rows = db_rows(db, f"SELECT {', '.join(columns)}, shown FROM related ORDER BY item_key, rank")
     inline_rows = sorted((*(link.row()[c] for c in columns), int(link.shown)) for link in found)
     assert sorted(stored_rows) == inline_rows
+
+
+def test_a_pass_of_small_pages_links_inline(site: Site, tmp_path: Path, monkeypatch):
+    """No extraction worker started (every body under MIN_BYTES): no linking worker either."""
+    data = load()
+    updates = sorted(changes_of(data, "dev"), key=lambda c: c["date"], reverse=True)
+    site.set("/related", listing(data["candidates"], 20))
+    site.set("/watch", listing(updates[2:], 10))
+    assert len(listing(updates, 12).encode()) < MIN_BYTES
+    sources = [
+        {**LISTING_SOURCE, "id": "eu-related-news", "url": site.url("/related"), "role": "related"},
+        {**LISTING_SOURCE, "id": "us-watched-updates", "url": site.url("/watch")},
+    ]
+    db = tmp_path / "regwatch.db"
+    config = make_config(tmp_path, sources, database=str(db))
+    moment = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    linked: list[int] = []
+
+    def spy(db, change_id, **kwargs):
+        linked.append(change_id)
+        return link_change(db, change_id, **kwargs)
+
+    with ProcessExtractor(1) as extractor:
+        stored_pass(config, db, moment, extractor)
+        site.set("/watch", listing(updates, 12))
+        monkeypatch.setattr(watcher.related.linking, "link_change", spy)
+        stored_pass(config, db, moment + timedelta(minutes=1), extractor)
+        assert not extractor.running
+    assert linked == [row[0] for row in db_rows(db, "SELECT id FROM changes")]
+    assert db_rows(db, "SELECT enrichment FROM changes") == [("done",)]
