@@ -14,7 +14,7 @@ from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.keys import unique_items
 from sources.links import absolute, canonical, without_tracking
 from sources.markup import html_to_text
-from sources.text import clean_line, decode
+from sources.text import XML_DECL, clean_line, codec_name, decode, mostly_utf8
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
 
@@ -29,6 +29,8 @@ HTML_START = re.compile(
     re.I | re.S,
 )
 SUMMARY_LIMIT = 1000
+#: A numeric character reference; its digits are possessive, so a long run is read once.
+NUMERIC_REF = re.compile(rb"&#(?:[xX]0*+([0-9a-fA-F]++)|0*+([0-9]++))")
 TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 
 
@@ -78,7 +80,7 @@ class Feed(SourceKind):
 
         # A stream, never bytes or str: feedparser treats a str as a URL or a file name.
         parsed = feedparser.parse(
-            io.BytesIO(body),
+            io.BytesIO(without_invalid_refs(repaired_utf8(body, fetched.charset))),
             response_headers=headers,
             resolve_relative_uris=True,
             sanitize_html=True,
@@ -105,6 +107,41 @@ class Feed(SourceKind):
                 f"the feed has {len(entries)} entries but none has an id, link or title", reason=Reason.PARSE
             )
         return Snapshot(items=tuple(items), warnings=tuple(warnings))
+
+
+def repaired_utf8(body: bytes, declared: str | None) -> bytes:
+    """A UTF-8 feed with a few bad bytes (a stray byte in one entry) with those bytes made
+    U+FFFD, as a page's are (sources/text.py `decode`): feedparser would read the whole feed
+    as windows-1252, every accent of every entry mojibake, and each such entry "updated".
+    A feed declared in another encoding, or that is not mostly UTF-8, is left as it is."""
+    if body.isascii():
+        return body
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    found = XML_DECL.match(body[:4096])
+    label = declared or (found.group(1).decode("ascii") if found else None)
+    if (label and codec_name(label) != "utf-8") or not mostly_utf8(body):
+        return body
+    return body.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def without_invalid_refs(body: bytes) -> bytes:
+    """`body` with each reference to a character that cannot be (`&#xD800;`, a UTF-16
+    surrogate; `&#1114112;`, past U+10FFFF) made `&#xFFFD;`, as a broken byte is:
+    feedparser's loose parser raises UnicodeEncodeError, ValueError or OverflowError on
+    them, which failed the whole feed."""
+    return NUMERIC_REF.sub(_replace_invalid_ref, body) if b"&#" in body else body
+
+
+def _replace_invalid_ref(match: re.Match[bytes]) -> bytes:
+    digits = match[1] or match[2]
+    if len(digits) > 8:
+        return b"&#xFFFD"
+    value = int(digits, 16 if match[1] else 10)
+    return b"&#xFFFD" if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF else match[0]
 
 
 def read_entry(entry: Any, base: str, ignore, options: FeedOptions, dayfirst: bool) -> Item | None:

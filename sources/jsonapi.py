@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,15 @@ from watcher.model import FetchResult, Item, Snapshot, Source
 JSON_ACCEPT = "application/json, text/json;q=0.9, */*;q=0.5"
 SUMMARY_LIMIT = 1000
 FIELD_LIMIT = 500
+#: Lists and objects within one field nested deeper than this read as "…" (`as_text`).
+MAX_FIELD_DEPTH = 32
 # A tag cannot contain "<": with `[^>]*`, "<a<a<a…" rescanned the rest of the text from every "<".
 MARKUP = re.compile(r"<[a-zA-Z/!][^<>]*+>")
 DATETIME_ATTR = re.compile(r"""<time\b[^<>]*?\bdatetime\s*+=\s*+["']([^"'<>]++)["']""", re.I)
+#: A JSON escape of a UTF-16 surrogate (`\ud83d`): `json.loads` joins a pair into one
+#: character and leaves a lone one as it is, which no UTF-8 (the store's JSON, SQLite) takes.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,9 @@ def load(fetched: FetchResult) -> Any:
         raise ExtractError("the response body is empty, not JSON", reason=Reason.NOT_JSON)
     text = decode(body, fetched.charset)
     try:
-        return json.loads(text)
+        data = parse(text)
+        if SURROGATE_ESCAPE.search(text):
+            data = without_lone_surrogates(data)
     except (json.JSONDecodeError, RecursionError) as exc:
         start = text.lstrip()[:1]
         if start == "<":
@@ -149,6 +158,44 @@ def load(fetched: FetchResult) -> Any:
         raise ExtractError(
             f"expected JSON from {fetched.final_url} but got {what}{detail}", reason=Reason.NOT_JSON
         ) from exc
+    return data
+
+
+def parse(text: str) -> Any:
+    """`json.loads(text)`, but an integer longer than Python turns into an int (4,300 digits:
+    `json.loads` raises ValueError, which failed the source as a bug) is kept as its digits."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # only the digit limit: json.loads raises JSONDecodeError for the rest
+        return json.loads(text, parse_int=_integer)
+
+
+def _integer(digits: str) -> int | str:
+    return int(digits) if len(digits.lstrip("-")) <= sys.get_int_max_str_digits() else digits
+
+
+def without_lone_surrogates(data: Any) -> Any:
+    """`data` with each lone surrogate its strings hold (`"\\ud800"`) replaced by U+FFFD, as a
+    broken byte of a page is: the record is kept, the rest of its words too. In place and
+    without recursion, so a deep document reads the same on any stack."""
+    if isinstance(data, str):
+        return LONE_SURROGATE.sub("\ufffd", data)
+    stack = [data] if isinstance(data, dict | list) else []
+    while stack:
+        node = stack.pop()
+        pairs: list[tuple[Any, Any]] = list(node.items() if isinstance(node, dict) else enumerate(node))
+        for key, value in pairs:
+            if isinstance(value, str):
+                node[key] = LONE_SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+        if isinstance(node, dict) and any(LONE_SURROGATE.search(key) for key in node):
+            fixed = [(LONE_SURROGATE.sub("\ufffd", key), value) for key, value in node.items()]
+            node.clear()
+            node.update(fixed)
+    return data
 
 
 def lookup(data: Any, path: str) -> Any:
@@ -171,8 +218,12 @@ def lookup(data: Any, path: str) -> Any:
     return current
 
 
-def as_text(value: Any) -> str:
-    """A JSON value as one line of text: scalars as-is, lists joined, objects by their name."""
+def as_text(value: Any, depth: int = 0) -> str:
+    """A JSON value as one line of text: scalars as-is, lists joined, objects by their name.
+
+    Lists and objects nested more than `MAX_FIELD_DEPTH` deep are "…": no regulator's field
+    is, and reading one must not depend on the stack's depth (a RecursionError failed the
+    source as a bug, sooner on the event loop's deeper stack than in an extraction worker)."""
     if value is None or value is False:
         return ""
     if value is True:
@@ -182,15 +233,31 @@ def as_text(value: Any) -> str:
     if isinstance(value, str):
         return field_text(value)
     if isinstance(value, list):
-        return ", ".join(t for t in (as_text(v) for v in value) if t)
+        if depth >= MAX_FIELD_DEPTH:
+            return "…"
+        return ", ".join(t for t in (as_text(v, depth + 1) for v in value) if t)
     if isinstance(value, dict):
         if isinstance(value.get("title"), int) and value.get("part"):  # a CFR reference
             return f"{value['title']} CFR {value['part']}"
         for key in ("name", "title", "raw_name", "label", "value", "id"):
             if key in value and not isinstance(value[key], dict | list):
-                return as_text(value[key])
+                return as_text(value[key], depth + 1)
+        if nested_deeper(value, MAX_FIELD_DEPTH - depth):
+            return "…"
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def nested_deeper(value: dict | list, limit: int) -> bool:
+    """Whether lists and objects nest in `value` (itself one level) more than `limit` deep."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def link_value(value: Any, base: str) -> str:

@@ -81,5 +81,16 @@ def _read(reader_class: type, body: bytes, max_pages: int) -> list[str]:
     for number, page in enumerate(reader.pages):
         if number >= max_pages:
             break
-        pages.append(page.extract_text() or "")
+        pages.append(whole_characters(page.extract_text() or ""))
     return pages
+
+
+def whole_characters(text: str) -> str:
+    """`text` with UTF-16 surrogates made characters: pypdf decodes a font's ToUnicode map
+    with "surrogatepass", so a glyph mapped to half a pair (`<D800>`) is a lone surrogate,
+    which no UTF-8 takes (storing the snapshot failed as a bug on every pass), and an emoji
+    mapped glyph by glyph is two. A pair becomes its character, a lone half U+FFFD, as a
+    broken byte of a page does."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

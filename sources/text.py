@@ -106,7 +106,7 @@ def decode_utf8(body: bytes, declared: str | None = None) -> tuple[str, bool]:
             return body.decode(candidate), candidate == "utf-8"
         except (UnicodeDecodeError, LookupError):
             continue
-    if _mostly_utf8(body):
+    if mostly_utf8(body):
         # A UTF-8 page with a few bad bytes: spoil those bytes only, not every accent.
         return body.decode("utf-8", errors="replace"), False
     western = _plausible_cp1252(body)
@@ -122,7 +122,7 @@ def decode_utf8(body: bytes, declared: str | None = None) -> tuple[str, bool]:
     return body.decode("utf-8", errors="replace"), False
 
 
-def _mostly_utf8(body: bytes) -> bool:
+def mostly_utf8(body: bytes) -> bool:
     """Invalid UTF-8 that is still mostly UTF-8: at least as many well-formed multi-byte
     characters as bad bytes. Other encodings almost never form valid UTF-8 sequences."""
     text = body.decode("utf-8", errors="replace")

@@ -91,13 +91,20 @@ PORT = Count(1, 65535, "a TCP port")
 
 @dataclass(frozen=True)
 class HeaderText:
-    """Text sent in an HTTP header (the user agent): no control characters such as CR or LF."""
+    """Text sent in an HTTP header (the user agent): no control characters such as CR or LF,
+    and ASCII only (httpx writes header text as ASCII: an accent failed every request)."""
 
     def check(self, value: Any, where: str) -> None:
         if isinstance(value, str) and CONTROL.search(value):
             raise ConfigError(
                 f"{where} contains a control character ({_first_control(value)}); "
                 "header text must be one line without CR, LF or other control characters"
+            )
+        if isinstance(value, str) and not value.isascii():
+            other = next(c for c in value if not c.isascii())
+            raise ConfigError(
+                f"{where} contains {other!r} (U+{ord(other):04X}), which an HTTP header cannot"
+                " carry; header text must be ASCII (write it without accents)"
             )
 
 

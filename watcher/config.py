@@ -168,7 +168,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         data = tomli.loads(found.read_text(encoding="utf-8"))
     except tomli.TOMLDecodeError as exc:
         raise ConfigError(f"{found}: not valid TOML: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # where, as TOML errors say it: a line, not a byte offset
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{found}: not UTF-8 at line {line} (byte {exc.object[exc.start]:#04x}); save the file as UTF-8"
+        ) from exc
+    except OSError as exc:
         raise ConfigError(f"{found}: cannot read: {exc}") from exc
     return parse_config(data, path=found)
 

@@ -116,3 +116,41 @@ def make_flate_bomb(pages: int = 3, inflated: int = 200 * 1024 * 1024) -> bytes:
         out += b"%010d 00000 n \n" % offsets[number]
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (count, xref)
     return bytes(out)
+
+
+def make_mapped_pdf(lines: list[str], to_unicode: dict[str, str]) -> bytes:
+    """A one-page PDF (Helvetica) whose font has a ToUnicode map sending each character of
+    `to_unicode` to the UTF-16 code units given in hex (`{"B": "D800"}`: half a pair, as a
+    broken or hostile PDF maps a glyph), so a reader's text holds what the map says."""
+    entries = b" ".join(b"<%02X> <%s>" % (ord(k), v.encode()) for k, v in to_unicode.items())
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Mapped def"
+        b" 1 begincodespacerange <00> <FF> endcodespacerange"
+        b" %d beginbfchar %s endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
+        % (len(to_unicode), entries)
+    )
+    content = (
+        b"BT /F1 11 Tf 14 TL 72 760 Td "
+        + b" ".join(b"(%s) Tj T*" % _escape(x).encode("latin-1") for x in lines)
+        + b" ET"
+    )
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
+        4: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R"
+        b" /Resources << /Font << /F1 3 0 R >> >> >>",
+        5: b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        6: b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    }
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for number in sorted(objects):
+        out += b"%010d 00000 n \n" % offsets[number]
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

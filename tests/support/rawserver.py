@@ -1,20 +1,22 @@
 """A socket server on 127.0.0.1 that answers each connection with raw bytes, then closes.
 
 For tests that need answers no HTTP library would write (a lying Content-Length, bytes
-that are not HTTP, odd `Location` lines) or the exact request bytes a client sent.
+that are not HTTP, odd `Location` lines) or the exact request bytes a client sent. An
+answer given as an iterable of pieces is sent piece by piece (a server that trickles, or
+never ends), until it ends or the client hangs up.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 
 class RawServer:
     """Reads each connection's request head, records it, answers `reply(request_bytes)`, closes."""
 
-    def __init__(self, reply: Callable[[bytes], bytes]) -> None:
+    def __init__(self, reply: Callable[[bytes], bytes | Iterable[bytes]]) -> None:
         self.reply = reply
         self.connections = 0
         self.requests: list[bytes] = []
@@ -42,8 +44,10 @@ class RawServer:
                         break
                     data += piece
                 self.requests.append(data)
+                answer = self.reply(data)
                 try:
-                    conn.sendall(self.reply(data))
+                    for piece in [answer] if isinstance(answer, bytes) else answer:
+                        conn.sendall(piece)
                 except OSError:
                     pass
 

@@ -2,8 +2,10 @@
 (watcher/net/botwall.py `detect`, issue 18): the earlier code is kept here, whole, and both
 are run over every page in tests/pages and the shared corpus (as 200, 403, 404 and 503
 answers, whole and cut short, with and without configured markers), over the bench's
-generated pages, and over hypothesis-made pages built from the markers, titles, scripts,
-entities and characters the check treats specially."""
+generated pages, over hypothesis-made pages built from the markers, titles, scripts,
+entities and characters the check treats specially, and over hostile pages past the scanned
+size (runs of `<`, `&` or whitespace, deep nesting, scripts only, hidden text), each read in
+bounded time."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import html
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -295,3 +298,53 @@ PIECES = st.one_of(
 )
 def test_the_same_verdicts_on_made_pages(text, status, headers, markers, encoding):
     same(status, headers, text.encode(encoding, "replace"), markers)
+
+
+#: Pages built to be slow or confusing to read, each past SCAN_BYTES: runs of one character
+#: the check's regexes treat specially, markup nested deep, scripts and styles only (closed
+#: or not), text hidden from readers, markers scattered through a long page.
+N = SCAN_BYTES + 10_000
+HOSTILE = {
+    "spaces": b"<html><title>x</title>" + b" " * N,
+    "no-break spaces": b"<html><p>" + "\xa0".encode() * (N // 2),
+    "zero-width": b"<html><p>" + "\u200b".encode() * (N // 3),
+    "lt": b"<html>" + b"<" * N,
+    "gt": b"<html>" + b">" * N,
+    "amp": b"<html>" + b"&" * N,
+    "entities": b"<html>" + b"&amp;" * (N // 5),
+    "half entities": b"<html>" + b"&#" * (N // 2),
+    "named no semicolon": b"<html>" + b"&nbsp" * (N // 5),
+    "nested": b"<html>" + b"<div>" * (N // 5),
+    "unclosed scripts": b"<html>" + b"<script>" * (N // 8),
+    "closed scripts": b"<html>" + b"<script>x</script>" * (N // 18),
+    "script of lt": b"<html><script>" + b"<" * N,
+    "script of near closings": b"<html><script>" + b"</scrip" * (N // 7),
+    "script closings with whitespace": b"<html>" + b"<script\n>" * (N // 9) + b"</script\t>",
+    "style only": b"<html><style>" + b"a{b:c}" * (N // 6) + b"</style>",
+    "hidden text": b"<html><title>Access Denied</title><div style='display:none'>"
+    + b"word " * (N // 5)
+    + b"</div>",
+    "comments": b"<!---->" * (N // 7) + b"<html>",
+    "open comments": b"<!--" * (N // 4),
+    "unclosed title": b"<html><title>" + b"a" * N,
+    "titles": b"<html>" + b"<title>" * (N // 7),
+    "text runs": b"<html>" + (b">" + b"a" * 23) * (N // 24),
+    "short runs": b"<html>" + b"<b>abc</b>" * (N // 10),
+    "nul": b"<html>" + b"\x00" * N,
+    "scattered markers": b"<html><title>x</title>" + b"reference #" * (N // 11),
+    "long soft 404": b"<html><title>Page not found</title>" + b"<p>word</p>" * (N // 10),
+    "folding characters": b"<html><title>x</title>" + "ß".encode() * (N // 2),
+    "utf-16": ("<html><title>Just a moment</title>" + "x" * (N // 2)).encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_the_same_verdicts_on_hostile_pages_in_bounded_time(name):
+    body = HOSTILE[name]
+    for status in (200, 403, 503):
+        for headers in ({"content-type": "text/html; charset=utf-8"}, {}):
+            for markers in ((), ("needle",)):
+                started = time.monotonic()
+                verdict = detect(status, headers, body, markers)
+                assert time.monotonic() - started < 2.0, name  # ~50 ms at most on this machine
+                assert verdict == old_detect(status, headers, body, markers), (name, status, headers)

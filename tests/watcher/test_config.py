@@ -120,3 +120,13 @@ def test_embedded_default_adds_slack_from_the_environment(monkeypatch, tmp_path)
     assert slack.options.slack_channel == "#compliance"
     assert slack.options.api_url == "http://127.0.0.1:9/api/"
     assert len(config.sources) >= 20  # the whole built-in catalog
+
+
+def test_a_config_that_is_not_utf8_names_file_and_line(tmp_path):
+    """A config saved in Latin-1 (an accent in a source's name) says where, as a TOML error does."""
+    path = tmp_path / "regwatch.toml"
+    text = '[[sources]]\nid = "fr-cnil-news"\nurl = "https://www.cnil.fr/fr/actualites"\nkind = "page"\n'
+    path.write_bytes((text + 'name = "CNIL - Actualités"\n').encode("latin-1"))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"{path}: not UTF-8 at line 5 (byte 0xe9)" in str(info.value)

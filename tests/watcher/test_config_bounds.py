@@ -2,7 +2,8 @@
 
 Each bad value below used to hang `check` (concurrency/per_host 0), end in a traceback
 (`concurrency = -1`, `health_port = 70000`, `every = nan` under `run`), busy-loop
-(`deliver_every = 0`) or be accepted and break every check later (CR/LF in headers).
+(`deliver_every = 0`) or be accepted and break every check later (CR/LF in headers, an
+accent in the contact, user agent or a header).
 Now `regwatch check` and `regwatch run` both refuse it the same way: exit 2 and a message
 naming the key and the allowed range. The real command runs in a subprocess with a real file.
 """
@@ -50,6 +51,10 @@ BAD: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("source-max-bytes-negative", {}, {"max_bytes": -5}, "max_bytes = -5 is out of range"),
     ("user-agent-crlf", {"user_agent": f"regwatch{CRLF}X-Evil: 1"}, {}, "user_agent contains a control"),
     ("header-crlf", {}, {"headers": {"Accept": f"text/html{CRLF}Cookie: a=b"}}, "headers.Accept contains"),
+    # An accent in header text failed every check as a bug (httpx writes headers as ASCII).
+    ("contact-accent", {"contact": "Zoë Müller <zoe@example.org>"}, {}, "contact contains 'ë' (U+00EB)"),
+    ("user-agent-accent", {"user_agent": "regwatch-für-datenschutz"}, {}, "user_agent contains 'ü'"),
+    ("header-accent", {}, {"headers": {"X-Team": "Équipe conformité"}}, "headers.X-Team contains 'É'"),
 ]
 
 

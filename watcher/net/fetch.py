@@ -34,6 +34,7 @@ from watcher.net.body import read_capped, read_head
 from watcher.net.failures import bot_wall_error, http_error, too_large, transport_error
 from watcher.net.origin import may_carry_headers
 from watcher.net.pacing import HostPacer, host_key
+from watcher.net.sendback import drop_unsendable_cookies, sendable
 
 if TYPE_CHECKING:
     from watcher.net.direct import DirectClient
@@ -226,9 +227,9 @@ class Fetcher:
             "Accept": request.accept,
             "Accept-Encoding": "gzip, deflate",
         }
-        if request.etag:
+        if request.etag and sendable(request.etag):
             headers["If-None-Match"] = request.etag
-        if request.last_modified:
+        if request.last_modified and sendable(request.last_modified):
             headers["If-Modified-Since"] = request.last_modified
         if request.headers and may_carry_headers(
             request.headers_origin or request.url, url, request.headers_hosts
@@ -250,6 +251,8 @@ class Fetcher:
                 else self.client.stream("GET", url, headers=headers)
             )
             async with opened as response:
+                if self.client.cookies:  # both paths put a response's cookies in the jar by now
+                    drop_unsendable_cookies(self.client.cookies)
                 status = response.status_code
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
                 if status in REDIRECTS:
