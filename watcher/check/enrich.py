@@ -15,6 +15,9 @@ transaction":
    change is committed before following or asking the model: nothing waits on the
    network with its change uncommitted. Linking alone waits on nothing; its rows go in
    the batch, and a kill loses them with the change, which the next pass finds again.
+   In a pass with extraction workers, a change that needs only linking is not enriched
+   here: `watcher.check.linkstage` links it in a worker process once its batch is
+   committed, then stores the links and releases it the same way, while the check goes on.
 3. A crash during 2 leaves the rows 'enriching': `recover` (run at the start of every
    pass) enriches such a change again (following only links not tried yet) and releases
    it, or, once it is older than `give_up`, releases it as it is ('expired'). Even if

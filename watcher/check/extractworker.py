@@ -16,18 +16,13 @@ one retry after a crash) in `watcher.check.workers`.
 
 from __future__ import annotations
 
-import os
 import pickle
-import signal
-import struct
-import sys
-from typing import IO, Any
+from typing import Any
 
 from watcher.blobs import prepare
+from watcher.check.frames import serve_frames
 from watcher.dates.carried import attach_dates
 from watcher.net.wallcheck import detect_deferred
-
-HEADER = struct.Struct(">I")
 
 #: What the parent runs: read the path frame before importing anything of regwatch's.
 BOOTSTRAP = (
@@ -37,21 +32,6 @@ BOOTSTRAP = (
     "from watcher.check.extractworker import serve\n"
     "serve()\n"
 )
-
-
-def read_frame(stream: IO[bytes]) -> bytes | None:
-    """One frame, or None at the end of the stream (also when it ends inside a frame)."""
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    size = HEADER.unpack(header)[0]
-    data = stream.read(size)
-    return data if len(data) == size else None
-
-
-def write_frame(stream: IO[bytes], payload: bytes) -> None:
-    stream.write(HEADER.pack(len(payload)) + payload)
-    stream.flush()
 
 
 def run_task(frame: bytes) -> bytes:
@@ -78,12 +58,4 @@ def run_task(frame: bytes) -> bytes:
 
 def serve() -> None:
     """The worker's loop, until the parent closes its end."""
-    # Ctrl-C in a terminal reaches the whole process group: the parent decides, and stops us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    tasks = sys.stdin.buffer
-    # Answers go to a private copy of stdout; anything a library prints goes to stderr and
-    # cannot corrupt a frame.
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    while (frame := read_frame(tasks)) is not None:
-        write_frame(answers, run_task(frame))
+    serve_frames(run_task)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sources.base import SourceKind
 from sources.registry import KINDS, kind_for
@@ -37,6 +37,9 @@ from watcher.errors import Reason, SourceError
 from watcher.model import FetchResult, Outcome, Snapshot, Source
 from watcher.net.fetch import Fetcher, Request
 from watcher.net.robots import Robots
+
+if TYPE_CHECKING:
+    from watcher.check.linkstage import ProcessLinker
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,8 @@ class Context:
     check_timeout: float | None = None
     #: Seconds within which one document seen by several sources is alerted once per channel.
     dedupe_window: float = 86400.0
+    #: Links changes that need only linking in a worker process, without waiting (None: inline).
+    linker: ProcessLinker | None = None
 
 
 async def check(source: Source, ctx: Context) -> Outcome:
@@ -242,6 +247,9 @@ class Found:
 async def enrich_found(found: Found, ctx: Context) -> None:
     """The enrichment stage: follow and link, then release the change's alerts. Never raises."""
     if ctx.enrichment is None:
+        return
+    if ctx.linker is not None and ctx.linker.takes(found.source, ctx.enrichment):
+        ctx.linker.submit(found.change_id, found.source)  # linked and released off this check
         return
     await enrich(
         found.change_id,

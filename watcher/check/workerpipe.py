@@ -28,7 +28,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from watcher.check.extractworker import BOOTSTRAP, HEADER, write_frame
+from watcher.check.extractworker import BOOTSTRAP
+from watcher.check.frames import HEADER, write_frame
 
 #: What a worker answers: (True, snapshot) or (False, the exception the extraction raised).
 Answer = tuple[bool, Any]
@@ -67,6 +68,8 @@ class Task:
 class Worker:
     """A worker process and the tasks in its pipe (at most `depth`; the first is being read).
 
+    It runs `python <flags> -c <bootstrap>` (the extraction worker's by default).
+
     `requeue` takes back tasks that never started when the worker ends; `retire` hears
     that the worker ended (killed, timed out or died) and must leave the pool; `ready`
     hears that it answered and has room for another task.
@@ -79,11 +82,13 @@ class Worker:
         requeue: Callable[[list[Task]], None],
         retire: Callable[[Worker], None],
         ready: Callable[[], None],
+        bootstrap: str = BOOTSTRAP,
+        flags: tuple[str, ...] = (),
     ) -> None:
         self.depth = depth
         self._requeue, self._retire, self._ready = requeue, retire, ready
         self.process = subprocess.Popen(
-            [sys.executable, "-c", BOOTSTRAP], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, *flags, "-c", bootstrap], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._stdin, self._stdout = self.process.stdin, self.process.stdout

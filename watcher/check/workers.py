@@ -97,6 +97,11 @@ class ProcessExtractor:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pumping = self._again = False
 
+    @property
+    def running(self) -> bool:
+        """Has a worker started in this pass or before (a body big enough came)?"""
+        return bool(self._pool)
+
     def __call__(
         self, kind: SourceKind, fetched: FetchResult, source: Source
     ) -> Snapshot | Coroutine[Any, Any, Snapshot]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -68,6 +68,7 @@ class BatchWrites:
     _batch: _Batch | None = None
     _depth = 0  # units open (nested units are savepoints of the outermost one)
     _changes = 0  # changes written in the open transaction whose commit points have not fired
+    _commit_hooks: tuple[Callable[[], None], ...] = ()  # told after each commit of units (on_commit)
 
     @contextmanager
     def batching(self, max_checks: int = BATCH_CHECKS, max_seconds: float = BATCH_SECONDS) -> Iterator[None]:
@@ -107,6 +108,7 @@ class BatchWrites:
             self._depth -= 1
         if own:
             self._reach("after_commit")
+            self._committed()
         elif batch is not None:
             batch.units += 1
             if batch.units >= batch.max_checks or time.monotonic() - (batch.began or 0) >= batch.max_seconds:
@@ -136,6 +138,22 @@ class BatchWrites:
                 self.db.conn.rollback()
             raise
         self._reach("after_commit")
+        self._committed()
+
+    def on_commit(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Call `hook` after every commit of units (a batch, or a unit of its own) until the
+        returned function is called: what a unit wrote is then visible to other connections
+        (the linking worker reads changes only once they are committed, watcher/check/linkstage.py)."""
+        self._commit_hooks = (*self._commit_hooks, hook)
+
+        def forget() -> None:
+            self._commit_hooks = tuple(h for h in self._commit_hooks if h is not hook)
+
+        return forget
+
+    def _committed(self) -> None:
+        for hook in self._commit_hooks:
+            hook()
 
     def index_pending(self) -> int:
         """Full-text index the items and version text inserted since the last time, in the open transaction

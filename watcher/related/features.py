@@ -12,8 +12,10 @@ import math
 import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
+    from sqlite_utils import Database
 
 from watcher.related.identifiers import (
     Act,

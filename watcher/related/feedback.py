@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
+    from sqlite_utils import Database
 
 from watcher.related.features import Vocabulary
 from watcher.related.ranking import Candidate, retrieve, score

@@ -38,8 +38,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
+    from sqlite_utils import Database
 
 from watcher.related.features import MAX_TEXT, Vocabulary, features
 from watcher.related.feedback import with_feedback

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
+    from sqlite_utils import Database
 
 #: Items counted (the most recently indexed); the estimate scales their count to the index.
 SAMPLE = 20_000

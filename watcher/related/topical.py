@@ -20,8 +20,10 @@ Reads the index through `ranking.retrieve`; no other I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
+    from sqlite_utils import Database
 
 from watcher.related.features import DF_CAP
 from watcher.related.ranking import RETRIEVAL_BUDGET, Candidate, retrieve, selective

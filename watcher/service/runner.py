@@ -16,6 +16,7 @@ from alerts.outbox import DeliveryReport, deliver_due
 from alerts.registry import CHANNELS
 from alerts.routing import Routes
 from watcher.check.enrich import Enrichment, recover
+from watcher.check.linkstage import pass_linker
 from watcher.check.pipeline import Context, Extractor, check, extract_inline
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.check.workers import ProcessExtractor
@@ -168,7 +169,13 @@ async def check_sources(
     slots = min(len(sources), max(1, 2 * ctx.fetcher.policy.concurrency))
     batch = batch or Limits()
     with ctx.store.batching(batch.batch_checks, batch.batch_seconds):
-        await asyncio.gather(*(checker() for _ in range(slots)))
+        try:
+            await asyncio.gather(*(checker() for _ in range(slots)))
+            if ctx.linker is not None:  # changes linked in its worker are released before the pass ends
+                await ctx.linker.drain()
+        finally:
+            if ctx.linker is not None:
+                await ctx.linker.cancel()
     return [found[index] for index in range(len(sources))]
 
 
@@ -195,11 +202,16 @@ async def run_pass(
     fetcher = fetcher or Fetcher(fetch_policy(config))
     own_extractor = extract is None
     extractor = ProcessExtractor(timeout=config.limits.check_timeout) if extract is None else extract
+    linker = None
     try:
         ctx = make_context(config, store, fetcher, clock, extract=extractor)
         await recover_enrichment(ctx, config.sources)
+        linker = pass_linker(store, ctx.enrichment, clock, extractor, config.limits.check_timeout)
+        ctx = dataclasses.replace(ctx, linker=linker)
         outcomes = await check_sources(chosen, ctx, on_outcome, batch=config.limits)
     finally:
+        if linker is not None:
+            linker.close()
         if own_fetcher:
             await fetcher.aclose()
         if own_extractor and isinstance(extractor, ProcessExtractor):
