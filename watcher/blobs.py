@@ -6,19 +6,16 @@ bytes instead of making them again on the event loop's thread (issue 18: the mai
 not the worker, limits the first and the changed passes): a new snapshot's compressed JSON
 (watcher/db/snapshots.py) and the compressed response body, which the evidence keeps
 whole for a source's first body (watcher/db/evidence.py; a later body is kept as a delta,
-so the check says so with `expect_delta` and the worker does not compress it whole, but
-makes the delta instead when the store sent the base with the body: `send_delta_base`). The
+so the check says so with `expect_delta` and the worker does not compress it whole). The
 bytes are the same wherever they are made: the same JSON of the same snapshot, the same
-compressor at the same level and with the same dictionary. `watcher/db/compression.py`
-reads them back.
+compressor at the same level. `watcher/db/compression.py` reads them back.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -45,10 +42,6 @@ _DELTA_EXPECTED = "_delta_expected"
 #: Where a whole body's compressed form waits: on the snapshot coming back from a worker,
 #: then on the parent's `FetchResult` it was read from (beside its cached `body_hash`).
 _PACKED_BODY = "_packed_body"
-#: Set on a `FetchResult` going to a worker: the whole body its evidence delta is made against.
-_DELTA_BASE = "_delta_base"
-#: Where a body's delta waits, as `_PACKED_BODY` does.
-_PACKED_DELTA = "_packed_delta"
 
 
 class _Contexts(threading.local):
@@ -70,12 +63,10 @@ def pack(payload: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class StoredSnapshot:
-    """What `snapshots` keeps of a snapshot: the JSON's length and the compressed JSON; and,
-    made in a worker, its readable text (`Snapshot.text`, which `version_text` keeps)."""
+    """What `snapshots` keeps of a snapshot: the JSON's length and the compressed JSON."""
 
     size: int
     data: bytes
-    text: str | None = field(default=None, compare=False)
 
 
 def stored_form(snapshot: Snapshot) -> StoredSnapshot:
@@ -103,56 +94,13 @@ def expect_delta(fetched: FetchResult) -> None:
     fetched.__dict__[_DELTA_EXPECTED] = True
 
 
-@dataclass(frozen=True)
-class DeltaBase:
-    """The whole body a source's next evidence body is kept as a delta against: its sha256,
-    its size and its stored form (one zstd frame), as `evidence_bodies` holds them."""
-
-    sha256: str
-    size: int
-    data: bytes
-    #: The fingerprint of the source's current version: a page that reads the same is not
-    #: kept as evidence (nothing changed), so the worker makes no delta for it.
-    current: str | None = None
-
-
-@dataclass(frozen=True)
-class PackedDelta:
-    """A response body as a delta against the whole body `base` (both named by sha256)."""
-
-    sha256: str
-    base: str
-    data: bytes
-
-
-def send_delta_base(fetched: FetchResult, base: DeltaBase) -> None:
-    """Send the evidence's delta base with a body going to a worker, which makes the delta
-    there (`prepare`), so the parent does not unpack the base and compress against it."""
-    fetched.__dict__[_DELTA_BASE] = base
-
-
-def delta(body: bytes, base: bytes) -> bytes:
-    """`body` as the evidence keeps a later body: zstd with the whole body `base` as a
-    raw-content dictionary (watcher/db/evidence.py), the same bytes in a worker and here."""
-    dictionary = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
-    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary).compress(body)
-
-
 def prepare(snapshot: Snapshot, fetched: FetchResult | None = None) -> None:
     """In a worker: make the snapshot's stored form and the body's whole compressed form
-    (unless `expect_delta` said it is not wanted), or its delta against a base sent with it
-    (`send_delta_base`), and keep them on the snapshot, which carries them back to the parent."""
-    snapshot.__dict__[_STORED] = _make(snapshot, text=True)
-    if fetched is None:
-        return
-    if not fetched.__dict__.get(_DELTA_EXPECTED):
+    (unless `expect_delta` said it is not wanted), and keep them on the snapshot, which
+    carries them back to the parent."""
+    snapshot.__dict__[_STORED] = _make(snapshot)
+    if fetched is not None and not fetched.__dict__.get(_DELTA_EXPECTED):
         snapshot.__dict__[_PACKED_BODY] = PackedBody(fetched.body_hash, pack(fetched.body))
-    base = fetched.__dict__.get(_DELTA_BASE)
-    if isinstance(base, DeltaBase) and snapshot.fingerprint != base.current:
-        whole = contexts.decompressor.decompress(base.data, max_output_size=base.size)
-        snapshot.__dict__[_PACKED_DELTA] = PackedDelta(
-            fetched.body_hash, base.sha256, delta(fetched.body, whole)
-        )
 
 
 def hand_over_body(snapshot: Snapshot, fetched: FetchResult) -> None:
@@ -160,10 +108,6 @@ def hand_over_body(snapshot: Snapshot, fetched: FetchResult) -> None:
     packed = snapshot.__dict__.pop(_PACKED_BODY, None)
     if isinstance(packed, PackedBody) and packed.sha256 == fetched.body_hash:
         fetched.__dict__[_PACKED_BODY] = packed
-    fetched.__dict__.pop(_DELTA_BASE, None)  # sent; not kept in the parent any longer
-    packed_delta = snapshot.__dict__.pop(_PACKED_DELTA, None)
-    if isinstance(packed_delta, PackedDelta) and packed_delta.sha256 == fetched.body_hash:
-        fetched.__dict__[_PACKED_DELTA] = packed_delta
 
 
 def packed_body(fetched: FetchResult) -> bytes:
@@ -174,18 +118,9 @@ def packed_body(fetched: FetchResult) -> bytes:
     return pack(fetched.body)
 
 
-def delta_body(fetched: FetchResult, base: str, whole: Callable[[], bytes]) -> bytes:
-    """The body as a delta against the whole body `base`: the one made in the worker against
-    that very base (taken), else made now against `whole()`."""
-    packed = fetched.__dict__.pop(_PACKED_DELTA, None)
-    if isinstance(packed, PackedDelta) and packed.sha256 == fetched.body_hash and packed.base == base:
-        return packed.data
-    return delta(fetched.body, whole())
-
-
-def _make(snapshot: Snapshot, *, text: bool = False) -> StoredSnapshot:
+def _make(snapshot: Snapshot) -> StoredSnapshot:
     payload = snapshot_json(snapshot.to_dict())
-    return StoredSnapshot(len(payload), pack(payload), snapshot.text if text else None)
+    return StoredSnapshot(len(payload), pack(payload))
 
 
 def snapshot_json(data: dict[str, Any]) -> bytes:

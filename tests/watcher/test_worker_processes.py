@@ -82,7 +82,4 @@ def test_one_child_per_worker_and_the_worker_loads_only_extraction():
     assert "watcher.check.extractworker" in modules
     heavy = ("watcher.cli", "watcher.db", "watcher.net", "watcher.service", "watcher.config", "alerts",
              "sqlite_utils", "aiohttp", "httpx", "multiprocessing", "pebble", "asyncio")  # fmt: skip
-    # The bot-wall check its pages' fetches leave to it (watcher/net/wallcheck.py): that much
-    # of watcher.net (regular expressions and the shared values), and no more of it.
-    wall_check = {"watcher.net", "watcher.net.botwall", "watcher.net.wallcheck"}
-    assert not sorted(m for m in modules - wall_check if m.startswith(heavy))
+    assert not sorted(m for m in modules if m.startswith(heavy))

@@ -14,7 +14,6 @@ from passes import db_rows, make_config, stored_pass
 
 import watcher.blobs
 import watcher.db.evidence
-import watcher.model
 from sources.registry import kind_for
 from watcher.blobs import expect_delta, packed_body, stored_form
 from watcher.check.pipeline import extract_inline
@@ -153,20 +152,3 @@ def test_a_body_wanted_whole_after_deltas_is_stored_as_the_inline_path_stores_it
     assert worker == inline
     # whole, delta, whole (depth 1 reached), delta for each of the three sources
     assert sorted(row[2] for row in worker) == ["zstd"] * 6 + ["zstd-delta"] * 6
-
-
-def test_the_main_process_does_not_render_the_text_of_a_first_version_read_in_a_worker(
-    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """The version's searchable text comes back with its stored form, made in the worker."""
-
-    def not_here(self: object) -> str:
-        raise AssertionError("a snapshot's text rendered in the main process")
-
-    with ProcessExtractor(1) as extractor:
-        monkeypatch.setattr(watcher.model.Snapshot, "text", property(not_here))  # in this process only
-        run_passes(site, tmp_path / "regwatch.db", extractor, shifts=(0,))
-    [(text,)] = rows(
-        tmp_path / "regwatch.db", "SELECT text FROM version_text WHERE text LIKE '%n° 1002/2024%'"
-    )
-    assert "Décision n° 1002/2024 relative à l’hébergement de données de santé" in text

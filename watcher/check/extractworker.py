@@ -22,7 +22,6 @@ from typing import Any
 from watcher.blobs import prepare
 from watcher.check.frames import serve_frames
 from watcher.dates.carried import attach_dates
-from watcher.net.wallcheck import detect_deferred
 
 #: What the parent runs: read the path frame before importing anything of regwatch's.
 BOOTSTRAP = (
@@ -35,14 +34,9 @@ BOOTSTRAP = (
 
 
 def run_task(frame: bytes) -> bytes:
-    """Extract one page; any exception travels back as itself (or as its text if it cannot).
-    A page its fetch left unchecked for a bot wall is checked first: a wall is answered as
-    `(True, Wall)`, and the page is not read (watcher/net/wallcheck.py)."""
+    """Extract one page; any exception travels back as itself (or as its text if it cannot)."""
     try:
         kind, fetched, source = pickle.loads(frame)
-        wall = detect_deferred(fetched)
-        if wall is not None:
-            return pickle.dumps((True, wall), protocol=pickle.HIGHEST_PROTOCOL)
         snapshot = kind.extract(fetched, source)
         _ = snapshot.fingerprint  # cached on the instance and pickled back with it
         prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is

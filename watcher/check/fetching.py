@@ -10,18 +10,15 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sources.base import SourceKind
 from sources.registry import KINDS
-from watcher.blobs import expect_delta, send_delta_base
-from watcher.check.decide import is_same_shape, must_read
+from watcher.blobs import expect_delta
+from watcher.check.decide import is_same_shape
 from watcher.db.values import SourceState
 from watcher.model import FetchResult, Snapshot, Source
-from watcher.net import wallcheck
 from watcher.net.browser import BrowserRenderer
-from watcher.net.failures import check_deferred
 from watcher.net.fetch import Request
 from watcher.net.origin import may_carry_headers
 
@@ -37,29 +34,17 @@ async def fetch_source(
     """Fetch the source's URL, conditionally when the stored version is comparable.
 
     A 304 without a stored version cannot be trusted: then it is fetched in full.
-    A body that will be read in an extraction worker is checked for a bot wall there
-    (watcher/net/wallcheck.py); any other is checked here, as the fetch would have. A body
-    going to a worker after a stored version goes with the evidence's delta base.
     """
     same_shape = is_same_shape(state, config_hash)
     request = dataclasses.replace(
         request_for(source, kind, source.url),
         etag=state.etag if same_shape else None,
         last_modified=state.last_modified if same_shape else None,
-        defer_wall_check=_checks_walls(ctx) is not None and source.render != "browser",
     )
     await ensure_allowed(source, source.url, ctx)
     fetched = await fetch(request, source, ctx)
     if fetched.not_modified and state.latest is None:
         fetched = await fetch(dataclasses.replace(request, etag=None, last_modified=None), source, ctx)
-    to_worker = must_read(state, fetched, config_hash) and _worker_checks(ctx, fetched, source)
-    if wallcheck.unchecked(fetched) is not None and not to_worker:
-        check_deferred(fetched)
-    if to_worker and state.latest is not None:
-        # Its evidence is kept as a delta: the worker makes it beside the snapshot (watcher/blobs.py).
-        base = ctx.store.delta_base(source.id)
-        if base is not None:
-            send_delta_base(fetched, dataclasses.replace(base, current=state.latest))
     return fetched
 
 
@@ -131,23 +116,5 @@ async def ensure_allowed(source: Source, url: str, ctx: Context) -> None:
 
 
 async def extract(kind: SourceKind, fetched: FetchResult, source: Source, ctx: Context) -> Snapshot:
-    if wallcheck.unchecked(fetched) is not None and not _worker_checks(ctx, fetched, source):
-        check_deferred(fetched)  # the extractor would not check it: here, before it is read
-    try:
-        snapshot = ctx.extract(kind, fetched, source)
-        return await snapshot if inspect.isawaitable(snapshot) else snapshot
-    finally:
-        # A worker found no wall, or gave no verdict (timed out, crashed, cancelled): the
-        # fetch itself went well. (A wall it found was settled with its error.)
-        wallcheck.settle(fetched)
-
-
-def _checks_walls(ctx: Context) -> Callable[[FetchResult, Source], bool] | None:
-    """The extractor's `checks_walls(fetched, source)`: whether it runs the bot-wall check of a
-    page the fetch left unchecked (watcher/check/workers.py), if it can run it at all."""
-    return getattr(ctx.extract, "checks_walls", None)
-
-
-def _worker_checks(ctx: Context, fetched: FetchResult, source: Source) -> bool:
-    checks = _checks_walls(ctx)
-    return checks is not None and checks(fetched, source)
+    snapshot = ctx.extract(kind, fetched, source)
+    return await snapshot if inspect.isawaitable(snapshot) else snapshot

@@ -48,8 +48,6 @@ from watcher.blobs import hand_over_body
 from watcher.check.workerpipe import Task, TimedOut, Worker, WorkerDied
 from watcher.errors import ExtractError, FetchError, Reason
 from watcher.model import FetchResult, Snapshot, Source
-from watcher.net.botwall import Wall
-from watcher.net.failures import deferred_wall_error
 
 logger = logging.getLogger(__name__)
 
@@ -105,14 +103,9 @@ class ProcessExtractor:
     def __call__(
         self, kind: SourceKind, fetched: FetchResult, source: Source
     ) -> Snapshot | Coroutine[Any, Any, Snapshot]:
-        if not self.checks_walls(fetched, source):
+        if self.workers < 1 or (len(fetched.body) < self.min_bytes and not source.ignore):
             return extract(kind, fetched, source)
         return self._in_worker(kind, fetched, source)
-
-    def checks_walls(self, fetched: FetchResult, source: Source) -> bool:
-        """Whether the page goes to a worker, which then runs the bot-wall check its fetch
-        left for later (watcher/net/wallcheck.py) before it reads the page."""
-        return self.workers >= 1 and (len(fetched.body) >= self.min_bytes or bool(source.ignore))
 
     async def _in_worker(self, kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
         limit = _deadline(source, self.timeout)
@@ -145,8 +138,6 @@ class ProcessExtractor:
                 self._abandon(task)
                 raise
             if ok:
-                if isinstance(value, Wall):  # the deferred bot-wall check found one
-                    raise deferred_wall_error(fetched, value)
                 hand_over_body(value, fetched)  # the evidence may keep it whole
                 return value  # type: ignore[no-any-return]
             raise value

@@ -21,7 +21,8 @@ from typing import Any
 
 import zstandard
 
-from watcher.blobs import DeltaBase, delta_body, packed_body
+from watcher.blobs import packed_body
+from watcher.db.compression import ZSTD_LEVEL  # level 3 for whole bodies and deltas
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.values import iso, parse_iso
 from watcher.model import FetchResult
@@ -90,7 +91,12 @@ class EvidenceRows(EnrichmentRows):
         against the last whole body (the previous body's base, or that body when whole).
         A whole body's compressed form may come made by the extraction worker (watcher/blobs.py)."""
         sha, body = fetched.body_hash, fetched.body
-        previous = self._previous_body(source_id)
+        previous = self.db.execute(
+            "SELECT b.sha256, b.depth, b.codec, b.base FROM evidence e"
+            " JOIN evidence_bodies b ON b.sha256 = e.body_sha256"
+            " WHERE e.source_id = ? ORDER BY e.id DESC LIMIT 1",
+            [source_id],
+        ).fetchone()
         if previous is None or previous[1] >= MAX_DEPTH:
             values = [
                 sha,
@@ -102,37 +108,15 @@ class EvidenceRows(EnrichmentRows):
             ]
         else:
             base = previous[3] if previous[2] == "zstd-delta" else previous[0]
-            delta = delta_body(fetched, base, lambda: self.evidence_body(base))
+            dictionary = zstandard.ZstdCompressionDict(
+                self.evidence_body(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+            )
+            delta = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary).compress(body)
             values = [sha, len(body), "zstd-delta", base, previous[1] + 1, delta]
         self.db.execute(
             "INSERT INTO evidence_bodies (sha256, size, codec, base, depth, data) VALUES (?, ?, ?, ?, ?, ?)",
             values,
         )
-
-    def _previous_body(self, source_id: str) -> tuple[str, int, str, Any] | None:
-        """(sha256, depth, codec, base) of the body of the source's last kept response."""
-        row = self.db.execute(
-            "SELECT b.sha256, b.depth, b.codec, b.base FROM evidence e"
-            " JOIN evidence_bodies b ON b.sha256 = e.body_sha256"
-            " WHERE e.source_id = ? ORDER BY e.id DESC LIMIT 1",
-            [source_id],
-        ).fetchone()
-        return None if row is None else (row[0], row[1], row[2], row[3])
-
-    def delta_base(self, source_id: str) -> DeltaBase | None:
-        """The whole body the source's next kept body would be a delta against, as stored, for
-        a worker to make the delta (watcher/blobs.py); None when that body would be kept
-        whole, or its base is not one zstd frame (an older zlib row)."""
-        previous = self._previous_body(source_id)
-        if previous is None or previous[1] >= MAX_DEPTH:
-            return None
-        base = previous[3] if previous[2] == "zstd-delta" else previous[0]
-        row = self.db.execute(
-            "SELECT codec, size, data FROM evidence_bodies WHERE sha256 = ?", [base]
-        ).fetchone()
-        if row is None or row[0] != "zstd":
-            return None
-        return DeltaBase(str(base), int(row[1]), bytes(row[2]))
 
     def evidence_body(self, sha256: str) -> bytes:
         """The body as received (following its deltas back to a whole body)."""

@@ -63,9 +63,8 @@ class SnapshotRows(ChangeReads):
         )
         if cursor.rowcount == 1:
             before = self.snapshot(previous) if previous else None
-            text = stored.text if stored.text is not None else snapshot.text  # the worker's, if made there
             self.db.execute(
                 "INSERT OR IGNORE INTO version_text (snapshot, text) VALUES (?, ?)",
-                [fingerprint, introduced_text(text, before.text if before else None)],
+                [fingerprint, introduced_text(snapshot.text, before.text if before else None)],
             )
         return fingerprint

@@ -9,8 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from watcher.errors import FetchError, Reason
-from watcher.model import FetchResult
-from watcher.net import botwall, wallcheck
+from watcher.net import botwall
 from watcher.retry_after import parse_retry_after
 
 
@@ -21,11 +20,6 @@ def bot_wall_error(
     wall = botwall.detect(status, headers, body, markers)
     if wall is None:
         return None
-    return wall_error(wall, status, headers, url)
-
-
-def wall_error(wall: botwall.Wall, status: int, headers: Mapping[str, str], url: str) -> FetchError:
-    """The FetchError(reason="bot_wall") for a response recognised as `wall`."""
     retry_after = parse_retry_after(headers.get("retry-after"))
     return FetchError(
         f"bot wall at {url}: HTTP {status}, {wall.describe()}; not content, nothing compared",
@@ -34,22 +28,6 @@ def wall_error(wall: botwall.Wall, status: int, headers: Mapping[str, str], url:
         retryable=True,
         retry_after=retry_after,
     )
-
-
-def check_deferred(fetched: FetchResult) -> None:
-    """Run now, in this process, the bot-wall check the fetch of `fetched` left for later
-    (watcher/net/wallcheck.py): raise the FetchError the fetch would have raised."""
-    wall = wallcheck.detect_deferred(fetched)
-    if wall is not None:
-        raise deferred_wall_error(fetched, wall)
-    wallcheck.settle(fetched)
-
-
-def deferred_wall_error(fetched: FetchResult, wall: botwall.Wall) -> FetchError:
-    """The error the fetch of `fetched` would have raised for `wall` (its hooks are told)."""
-    error = wall_error(wall, fetched.status, fetched.headers, fetched.final_url)
-    wallcheck.settle(fetched, error)
-    return error
 
 
 def too_large(cap: int, what: str) -> FetchError:

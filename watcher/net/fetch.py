@@ -28,7 +28,7 @@ import httpx
 from watcher import __version__
 from watcher.errors import FetchError, Reason
 from watcher.model import FetchResult
-from watcher.net import botwall, wallcheck
+from watcher.net import botwall
 from watcher.net.addresses import PINNED, IPAddress, Resolve, http_target, is_public, system_resolve, vet
 from watcher.net.body import read_capped, read_head
 from watcher.net.failures import bot_wall_error, http_error, too_large, transport_error
@@ -76,9 +76,6 @@ class Request:
     #: `headers` go only to this URL's origin (default: `url`'s) and to `headers_hosts`.
     headers_origin: str | None = None
     headers_hosts: tuple[str, ...] = ()
-    #: Leave the bot-wall check of a fetched body to whoever takes the result (an extraction
-    #: worker, or the check): watcher/net/wallcheck.py. Error answers are checked here still.
-    defer_wall_check: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,14 +157,7 @@ class Fetcher:
         except FetchError as exc:
             self._tell(FetchEvent(request.url, False, time.monotonic() - started, exc.reason))
             raise
-        seconds = time.monotonic() - started
-        mark = wallcheck.unchecked(result)
-        if mark is None:
-            self._tell(FetchEvent(request.url, True, seconds))
-        else:  # the hooks hear of it with the verdict (wallcheck.settle)
-            mark.tell = lambda error: self._tell(
-                FetchEvent(request.url, error is None, seconds, None if error is None else error.reason)
-            )
+        self._tell(FetchEvent(request.url, True, time.monotonic() - started))
         return result
 
     def _tell(self, event: FetchEvent) -> None:
@@ -194,7 +184,7 @@ class Fetcher:
                     )
                 url = target
                 continue
-            result = FetchResult(
+            return FetchResult(
                 url=request.url,
                 final_url=url,
                 status=response.status,
@@ -205,9 +195,6 @@ class Fetcher:
                 last_modified=response.headers.get("last-modified"),
                 elapsed=time.monotonic() - started,
             )
-            if response.wall_deferred:
-                wallcheck.defer(result, request.bot_markers)
-            return result
         raise FetchError(
             f"too many redirects (more than {self.policy.max_redirects}) starting at {request.url}",
             reason=Reason.REDIRECT,
@@ -250,17 +237,12 @@ class Fetcher:
             headers.update(dict(request.headers))
         cap = min(request.max_bytes or self.policy.max_bytes, self.policy.max_bytes)
         try:
-            return await self._stream(url, headers, cap, request.bot_markers, request.defer_wall_check)
+            return await self._stream(url, headers, cap, request.bot_markers)
         finally:
             self.pacer.done(host)
 
     async def _stream(
-        self,
-        url: str,
-        headers: dict[str, str],
-        cap: int,
-        markers: tuple[str, ...] = (),
-        defer_wall_check: bool = False,
+        self, url: str, headers: dict[str, str], cap: int, markers: tuple[str, ...] = ()
     ) -> _Result:
         try:
             opened = (
@@ -288,8 +270,6 @@ class Fetcher:
                 if declared and declared.isdigit() and int(declared) > cap * 20:
                     raise too_large(cap, f"the server announced {int(declared):,} bytes")
                 body = await read_capped(response, cap)
-                if defer_wall_check:
-                    return _Result(url, status, response_headers, body, wall_deferred=True)
                 wall = bot_wall_error(status, response_headers, body, markers, url)
                 if wall is not None:
                     raise wall
@@ -320,7 +300,6 @@ class _Result:
     headers: Mapping[str, str]
     body: bytes
     location: str | None = None
-    wall_deferred: bool = False  # not checked for a bot wall yet (watcher/net/wallcheck.py)
 
 
 def redirect_target(url: str, location: str) -> str:
