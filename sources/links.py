@@ -38,8 +38,13 @@ TRACKING_NAMES = {
 FORMERLY_STRIPPED = ("source", "ref", "cid", "sid", "campaign")
 #: `canonical` and `identity` are pure and costly (w3lib's canonical form, ~40 µs): a diff
 #: asks for the identity of every stored and every read key and link, mostly the same
-#: strings, and a service asks again on every check of a source. Bounded (~10 MB at most).
-CACHED_URLS = 1 << 15
+#: strings, and a service asks again on every check of a source. Bounded: ~2.5 MB full
+#: (keys, results and the cache's links; 32,768 entries held ~10 MB, a tenth of the main
+#: process at 10,000 sources). A service of up to ~150 sources of 50 items keeps its keys
+#: between checks; a pass over more keys than this cycles through an LRU cache larger
+#: than itself and finds nothing in it whatever its size (a plain URL key, most stored
+#: keys, takes the short path in `identity` anyway).
+CACHED_URLS = 1 << 13
 
 # A *plain* URL (lowercase http(s) host of plain labels, an optional non-default port, a
 # path of unreserved characters without empty or dot segments, no query or fragment) is
