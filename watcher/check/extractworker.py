@@ -16,11 +16,10 @@ one retry after a crash) in `watcher.check.workers`.
 
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 from watcher.blobs import prepare
-from watcher.check.frames import serve_frames
+from watcher.check.frames import answer, serve_frames
 from watcher.dates.carried import attach_dates
 
 #: What the parent runs: read the path frame before importing anything of regwatch's.
@@ -35,19 +34,16 @@ BOOTSTRAP = (
 
 def run_task(frame: bytes) -> bytes:
     """Extract one page; any exception travels back as itself (or as its text if it cannot)."""
-    try:
-        kind, fetched, source = pickle.loads(frame)
-        snapshot = kind.extract(fetched, source)
-        _ = snapshot.fingerprint  # cached on the instance and pickled back with it
-        prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
-        attach_dates(snapshot, source)  # and the documents' dates (watcher/dates/carried.py)
-        answer: tuple[bool, Any] = (True, snapshot)
-    except Exception as exc:
-        answer = (False, exc)
-    try:
-        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an exception that cannot be pickled
-        return pickle.dumps((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
+    return answer(_extract, frame)
+
+
+def _extract(task: tuple[Any, Any, Any]) -> Any:
+    kind, fetched, source = task
+    snapshot = kind.extract(fetched, source)
+    _ = snapshot.fingerprint  # cached on the instance and pickled back with it
+    prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
+    attach_dates(snapshot, source)  # and the documents' dates (watcher/dates/carried.py)
+    return snapshot
 
 
 def serve() -> None:

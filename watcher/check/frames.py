@@ -8,11 +8,12 @@ It imports nothing of regwatch's, so each worker loads only what its own tasks n
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import struct
 import sys
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
 HEADER = struct.Struct(">I")
 
@@ -30,6 +31,19 @@ def read_frame(stream: IO[bytes]) -> bytes | None:
 def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.write(HEADER.pack(len(payload)) + payload)
     stream.flush()
+
+
+def answer(work: Callable[[Any], Any], frame: bytes) -> bytes:
+    """`work` done on one task frame (unpickled), answered as `(True, result)` or
+    `(False, the exception it raised)`; an exception that cannot be pickled travels as its text."""
+    try:
+        result: tuple[bool, Any] = (True, work(pickle.loads(frame)))
+    except Exception as exc:
+        result = (False, exc)
+    try:
+        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an exception that cannot be pickled
+        return pickle.dumps((False, RuntimeError(f"{type(result[1]).__name__}: {result[1]} ({exc})")))
 
 
 def serve_frames(run: Callable[[bytes], bytes]) -> None:

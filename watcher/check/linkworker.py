@@ -16,13 +16,12 @@ It never writes: the connection is opened `mode=ro`.
 
 from __future__ import annotations
 
-import pickle
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from watcher.check.frames import serve_frames
+from watcher.check.frames import answer, serve_frames
 from watcher.related.linking import link_change
 from watcher.related.values import Link, Ranking
 
@@ -71,15 +70,7 @@ def link(path: str, change_id: int, now: datetime, ranking: Ranking) -> list[Lin
 
 def run_task(frame: bytes) -> bytes:
     """Link one change; any exception travels back as itself (or as its text if it cannot)."""
-    try:
-        path, change_id, now, ranking = pickle.loads(frame)
-        answer: tuple[bool, Any] = (True, link(path, change_id, now, ranking))
-    except Exception as exc:
-        answer = (False, exc)
-    try:
-        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an exception that cannot be pickled
-        return pickle.dumps((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
+    return answer(lambda task: link(*task), frame)
 
 
 def serve() -> None:
