@@ -110,6 +110,15 @@ def _source(source_id: str) -> Source:
 # -- a whole pass ------------------------------------------------------------------------
 
 
+def watched_and_related(site: Site, tmp_path: Path, db: Path):
+    """A config of two listings on `site`: /watch (alerted) and /related (role "related")."""
+    sources = [
+        {**LISTING_SOURCE, "id": "eu-related-news", "url": site.url("/related"), "role": "related"},
+        {**LISTING_SOURCE, "id": "us-watched-updates", "url": site.url("/watch")},
+    ]
+    return make_config(tmp_path, sources, database=str(db))
+
+
 def listing(entries: list[dict], count: int) -> str:
     return listing_page([(e["date"], e["title"], f"/doc/{e['id']}") for e in entries[:count]])
 
@@ -121,12 +130,8 @@ def test_a_pass_with_workers_links_in_the_linking_worker(site: Site, tmp_path: P
     site.set("/related", listing(candidates, 300))
     site.set("/watch", listing(updates[8:], 150))
     assert len(listing(updates[8:], 150).encode()) >= MIN_BYTES  # these pages go to a worker
-    sources = [
-        {**LISTING_SOURCE, "id": "eu-related-news", "url": site.url("/related"), "role": "related"},
-        {**LISTING_SOURCE, "id": "us-watched-updates", "url": site.url("/watch")},
-    ]
     db = tmp_path / "regwatch.db"
-    config = make_config(tmp_path, sources, database=str(db))
+    config = watched_and_related(site, tmp_path, db)
     moment = datetime(2026, 1, 2, 9, tzinfo=UTC)
     with ProcessExtractor(1) as extractor:
         stored_pass(config, db, moment, extractor)  # the baselines
@@ -161,12 +166,8 @@ def test_a_pass_of_small_pages_links_inline(site: Site, tmp_path: Path, monkeypa
     site.set("/related", listing(data["candidates"], 20))
     site.set("/watch", listing(updates[2:], 10))
     assert len(listing(updates, 12).encode()) < MIN_BYTES
-    sources = [
-        {**LISTING_SOURCE, "id": "eu-related-news", "url": site.url("/related"), "role": "related"},
-        {**LISTING_SOURCE, "id": "us-watched-updates", "url": site.url("/watch")},
-    ]
     db = tmp_path / "regwatch.db"
-    config = make_config(tmp_path, sources, database=str(db))
+    config = watched_and_related(site, tmp_path, db)
     moment = datetime(2026, 1, 2, 9, tzinfo=UTC)
     linked: list[int] = []
 
