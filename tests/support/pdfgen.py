@@ -25,6 +25,23 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
+def assemble(objects: dict[int, bytes], trailer: bytes = b"") -> bytes:
+    """A PDF file of `objects` (numbered 1 to n, 1 the catalog): header, objects, the
+    cross-reference table and the trailer, with `trailer` added to its dictionary."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    count = max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % count
+    for number in range(1, count):
+        out += b"%010d 00000 n \n" % offsets[number]
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (count, trailer, xref)
+    return bytes(out)
+
+
 def make_pdf(pages: list[list[str]], *, title: str = "Test document") -> bytes:
     """A valid PDF 1.4 with one page per list of lines (Helvetica 11pt, latin-1 text)."""
     font_id = 3
@@ -59,22 +76,7 @@ def make_pdf(pages: list[list[str]], *, title: str = "Test document") -> bytes:
         info_id: f"<< /Title ({_escape(title)}) /Producer (regwatch tests) >>".encode(),
     }
     objects_by_id.update(dict(page_objects))
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = {}
-    for number in sorted(objects_by_id):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects_by_id[number] + b"\nendobj\n"
-    xref = len(out)
-    count = max(objects_by_id) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % count
-    for number in range(1, count):
-        out += b"%010d 00000 n \n" % offsets[number]
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        count,
-        info_id,
-        xref,
-    )
-    return bytes(out)
+    return assemble(objects_by_id, b" /Info %d 0 R" % info_id)
 
 
 def make_flate_bomb(pages: int = 3, inflated: int = 200 * 1024 * 1024) -> bytes:
@@ -104,18 +106,7 @@ def make_flate_bomb(pages: int = 3, inflated: int = 200 * 1024 * 1024) -> bytes:
     objects_by_id[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects_by_id[2] = f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode()
     objects_by_id[3] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = {}
-    for number in sorted(objects_by_id):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects_by_id[number] + b"\nendobj\n"
-    xref = len(out)
-    count = max(objects_by_id) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % count
-    for number in range(1, count):
-        out += b"%010d 00000 n \n" % offsets[number]
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (count, xref)
-    return bytes(out)
+    return assemble(objects_by_id)
 
 
 def make_mapped_pdf(lines: list[str], to_unicode: dict[str, str]) -> bytes:
@@ -143,14 +134,4 @@ def make_mapped_pdf(lines: list[str], to_unicode: dict[str, str]) -> bytes:
         5: b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         6: b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
     }
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for number in sorted(objects):
-        out += b"%010d 00000 n \n" % offsets[number]
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble(objects)
