@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.related_cv_data import PARTS, SPLIT, STANDING, Update, collect, folds, report_of  # noqa: E402
+from bench.related_cv_data import PARTS, SPLIT, STANDING, Update, collect, report_of, splits  # noqa: E402
 from bench.related_cv_learn import (  # noqa: E402
     L2_GRID,
     Scorer,
@@ -127,10 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         f" {args.folds} folds by update (grouped), {args.seeds} fold draws"
     )
     print(f"{'variant':<46} " + " ".join(f"{k[:8]:>8}" for k in FIGS) + "    n   fold-wise P@1 (first draw)")
-    base_folds = [
-        report_of([u for u, g in zip(updates, folds(updates, args.folds, 0), strict=True) if g == f], None)
-        for f in range(args.folds)
-    ]
+    base_folds = [report_of(held, None) for _, held in splits(updates, args.folds, 0)]
     print(f"{'ranker (as is)':<46} {_fmt(base)}   " + " ".join(f"{r.precision_at_1:.2f}" for r in base_folds))
     for name, variant in VARIANTS.items():
         if args.only not in name:

@@ -199,6 +199,18 @@ def folds(updates: Sequence[Update], k: int, seed: int = 0) -> list[int]:
 Scorer = Callable[[dict[str, float]], float]
 
 
+def splits(updates: Sequence[Update], k: int, seed: int = 0) -> list[tuple[list[Update], list[Update]]]:
+    """Per fold of `folds`, in fold order: (the training updates, the held-out ones)."""
+    fold = folds(updates, k, seed)
+    return [
+        (
+            [u for u, g in zip(updates, fold, strict=True) if g != f],
+            [u for u, g in zip(updates, fold, strict=True) if g == f],
+        )
+        for f in range(k)
+    ]
+
+
 def report_of(updates: Sequence[Update], scorer: Scorer | None) -> Report:
     """Figures of the updates re-ordered by `scorer` (None: the ranker's own order). Shown
     links keep the ranker's decision (a re-ranker moves them, it does not show more)."""

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.related_cv_data import Row, Scorer, Update, folds, report_of  # noqa: E402
+from bench.related_cv_data import Row, Scorer, Update, report_of, splits  # noqa: E402
 from bench.related_eval import Report, Result  # noqa: E402
 
 
@@ -104,25 +104,28 @@ def cross_validate(
 ) -> tuple[Report, list[Report], list[Model]]:
     """The variant's figures over all updates (each scored by weights fitted without its
     fold), each fold's, and the fitted models."""
-    fold = folds(updates, k, seed)
     merged = Report()
     per_fold: list[Report] = []
     models: list[Model] = []
-    for f in range(k):
-        held = [u for u, g in zip(updates, fold, strict=True) if g == f]
+    for train, held in splits(updates, k, seed):
         if callable(variant):
             scorer: Scorer = variant
         else:
             names, pairwise = variant
-            model = fit([u for u, g in zip(updates, fold, strict=True) if g != f], names, l2, pairwise)
+            model = fit(train, names, l2, pairwise)
             models.append(model)
             scorer = model
         part = report_of(held, scorer)
         per_fold.append(part)
         merged.results.extend(part.results)
-    order = {u.id: i for i, u in enumerate(updates)}
-    merged.results.sort(key=lambda r: order[r.change_id])
+    in_order(merged, updates)
     return merged, per_fold, models
+
+
+def in_order(report: Report, updates: Sequence[Update]) -> None:
+    """Sort a report merged from held-out folds back into the updates' order."""
+    order = {u.id: i for i, u in enumerate(updates)}
+    report.results.sort(key=lambda r: order[r.change_id])
 
 
 L2_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
@@ -140,12 +143,9 @@ def nested_lr(
 ) -> tuple[Report, list[float]]:
     """Logistic regression whose L2 strength is chosen by an inner cross-validation on the
     training folds only (MRR of the inner held-out folds), then fitted on all training folds."""
-    fold = folds(updates, k, seed)
     merged = Report()
     chosen: list[float] = []
-    for f in range(k):
-        train = [u for u, g in zip(updates, fold, strict=True) if g != f]
-        held = [u for u, g in zip(updates, fold, strict=True) if g == f]
+    for train, held in splits(updates, k, seed):
         best_l2, best = L2_GRID[0], -math.inf
         for l2 in L2_GRID:
             inner, _, _ = cross_validate(train, (tuple(names), pairwise), k - 1, l2, seed + 1)
@@ -153,8 +153,7 @@ def nested_lr(
                 best_l2, best = l2, inner.mrr
         chosen.append(best_l2)
         merged.results.extend(report_of(held, fit(train, names, best_l2, pairwise)).results)
-    order = {u.id: i for i, u in enumerate(updates)}
-    merged.results.sort(key=lambda r: order[r.change_id])
+    in_order(merged, updates)
     return merged, chosen
 
 
@@ -163,17 +162,14 @@ def nested_choice(
 ) -> tuple[Report, list[str]]:
     """Per outer fold, the configuration whose training folds score best (`objective`), and
     its figures on the held-out fold: what choosing a setting on this half is worth."""
-    fold = folds(updates, k, seed)
     merged = Report()
     chosen: list[str] = []
-    for f in range(k):
-        train_ids = {u.id for u, g in zip(updates, fold, strict=True) if g != f}
-        held_ids = {u.id for u, g in zip(updates, fold, strict=True) if g == f}
+    for train, held in splits(updates, k, seed):
+        train_ids, held_ids = {u.id for u in train}, {u.id for u in held}
         name = max(configs, key=lambda c: (objective(configs[c].only(train_ids)), c == next(iter(configs))))
         chosen.append(name)
         merged.results.extend(configs[name].only(held_ids).results)
-    order = {u.id: i for i, u in enumerate(updates)}
-    merged.results.sort(key=lambda r: order[r.change_id])
+    in_order(merged, updates)
     return merged, chosen
 
 
@@ -219,12 +215,9 @@ def cross_validate_show(
 ) -> tuple[Report, list[float]]:
     """A learned show rule, fitted and its threshold chosen (largest net gain on the training
     folds, none when no threshold gains) without the fold it is scored on."""
-    fold = folds(updates, k, seed)
     merged = Report()
     chosen: list[float] = []
-    for f in range(k):
-        train = [u for u, g in zip(updates, fold, strict=True) if g != f]
-        held = [u for u, g in zip(updates, fold, strict=True) if g == f]
+    for train, held in splits(updates, k, seed):
         model = fit_show(train, names, l2, top)
         values = sorted({model(r.parts) for u in train for r in u.rows[:top] if not r.shown})
         best_t, best = math.inf, 0
@@ -238,6 +231,5 @@ def cross_validate_show(
             return position <= top and m(row.parts) >= t
 
         merged.results.extend(with_shown(held, rule).results)
-    order = {u.id: i for i, u in enumerate(updates)}
-    merged.results.sort(key=lambda r: order[r.change_id])
+    in_order(merged, updates)
     return merged, chosen
