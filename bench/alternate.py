@@ -2,13 +2,15 @@
 
     python bench/alternate.py --base /tmp/regwatch-main --runs 5            # no-change, N = 1,000
     python bench/alternate.py --base /tmp/regwatch-main --pass some-changed
+    python bench/alternate.py --base /tmp/regwatch-main --pass first --runs 3
 
 Generates N pages, serves them (nginx or the Python fallback), stores their baselines once
 with this checkout, then runs `regwatch check` of the wanted pass alternately from the base
 checkout and from this one against copies of the same database (each run starts from the
 same state). Prints CPU-s per 1,000 pages and pages/s of every run and the medians, with
 the machine's load; figures as in `bench/run.py` (wall from spawn to exit, CPU of the child
-and its descendants). Both checkouts must read the same database schema: a branch that
+and its descendants), with each run's CPU split by process (main, extraction worker, linking
+worker: read from /proc every 20 ms). Both checkouts must read the same database schema: a branch that
 adds a migration is compared after its database is migrated (the first run of each does it).
 """
 
@@ -31,7 +33,7 @@ import pages  # noqa: E402
 from run import Regwatch, measure  # noqa: E402
 from server import Server  # noqa: E402
 
-MUTATION = {"no-change": 0.0, "some-changed": 0.1, "all-changed": 1.0}
+MUTATION = {"first": None, "no-change": 0.0, "some-changed": 0.1, "all-changed": 1.0}
 
 
 def compile_tree(root: Path) -> None:
@@ -60,14 +62,19 @@ def main() -> None:
     figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in checkouts}
     with Server(site, work) as server:
         tool = Regwatch(work / "alternate", server.base, args.n, args.concurrency)
-        subprocess.run(tool.command(), env=tool.env, cwd=ROOT, capture_output=True, check=True)
         fraction = MUTATION[args.pass_name]
+        if fraction is not None:  # every pass but the first starts from stored baselines
+            subprocess.run(tool.command(), env=tool.env, cwd=ROOT, capture_output=True, check=True)
         if fraction:
             pages.mutate(site, fraction, 1)
             time.sleep(1.1)
         database = tool.dir / "regwatch.db"
         pristine = tool.dir / "pristine.db"
-        shutil.copyfile(database, pristine)
+        if fraction is None:
+            database.unlink(missing_ok=True)
+            pristine.write_bytes(b"")  # the first pass starts from an empty database file
+        else:
+            shutil.copyfile(database, pristine)
         for run in range(args.runs):
             for name, root in checkouts.items():
                 for suffix in ("-wal", "-shm"):
@@ -76,11 +83,15 @@ def main() -> None:
                 env = {**tool.env, "PYTHONPATH": str(root)}
                 load = os.getloadavg()[0]
                 out = work / f"alternate-{name}-{run}"
-                wall, cpu, _peak, code = measure(tool.command(), env=env, cwd=root, out=out)
+                split: dict[str, float] = {}
+                wall, cpu, _peak, code = measure(tool.command(), env=env, cwd=root, out=out, split=split)
                 figures[name].append((wall, cpu, load))
+                roles = ", ".join(
+                    f"{role} {seconds * 1000 / args.n:.2f}" for role, seconds in sorted(split.items())
+                )
                 print(
                     f"{name:5} run {run + 1}: {wall:6.2f} s wall, {args.n / wall:5.0f} pages/s,"
-                    f" {cpu * 1000 / args.n:5.2f} CPU-s per 1,000, exit {code}, load {load:.1f}",
+                    f" {cpu * 1000 / args.n:5.2f} CPU-s per 1,000 ({roles}), exit {code}, load {load:.1f}",
                     flush=True,
                 )
     for name, rows in figures.items():

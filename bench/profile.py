@@ -2,6 +2,7 @@
 
     python bench/profile.py --n 1000 --pass no-change
     python bench/profile.py --n 1000 --pass all-changed
+    python bench/profile.py --n 1000 --pass first --by-process   # one summary per process
 
 Generates N pages, serves them (nginx or the Python fallback), runs the passes needed to
 reach the wanted state unprofiled, then runs the wanted pass under `py-spy record`
@@ -31,24 +32,57 @@ STEPS = {"first": [], "no-change": ["first"], "some-changed": ["first"], "all-ch
 MUTATION = {"first": None, "no-change": None, "some-changed": 0.1, "all-changed": 1.0}
 
 
-def summarize(collapsed: Path, top: int) -> str:
+def records(collapsed: Path) -> list[str]:
+    """The raw file's 'stack count' records: a worker's process frame holds its `python -c`
+    bootstrap, newlines and all, so one record can span several lines."""
+    found: list[str] = []
+    pending = ""
+    for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
+        pending = f"{pending}\n{line}" if pending else line
+        _, _, count_text = line.rpartition(" ")
+        if count_text.isdigit() and ";" in line:
+            found.append(pending)
+            pending = ""
+    return found
+
+
+def role(process_frame: str) -> str:
+    """Which process of regwatch's tree a py-spy 'process N:"command"' frame names."""
+    command = process_frame.partition(":")[2]
+    if " -m watcher" in command:
+        return "main"
+    if " -S " in command:
+        return "linking worker"  # watcher/check/linkworker.py runs under `python -S`
+    return "extraction worker"
+
+
+def summarize(collapsed: Path, top: int, only: str | None = None) -> str:
+    """Own and inclusive time of the functions with the most samples; `only` keeps the
+    samples of one process role (main, extraction worker, linking worker)."""
     own: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
     total = 0
-    for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in records(collapsed):
         stack, _, count_text = line.rpartition(" ")
         if not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [_short(f) for f in stack.split(";") if f]
-        if not frames or frames[0].startswith("process"):
-            frames = frames[1:] if frames else frames
+        raw = [f for f in stack.split(";") if f]
+        processes = 0  # a worker's stacks start with its parent's process frame, then its own
+        while processes < len(raw) and raw[processes].startswith("process "):
+            processes += 1
+        if only is not None and (not processes or role(raw[processes - 1]) != only):
+            continue
+        raw = raw[processes:]
+        frames = [_short(f) for f in raw]
         total += count
         if frames:
             own[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
-    lines = [f"{total} samples"]
+    if not total:
+        return f"no samples{f' of the {only}' if only else ''}"
+    lines = [f"{total} samples{f' of the {only}' if only else ''}"]
     lines.append("\nby own time:")
     lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in own.most_common(top)]
     lines.append("\nby inclusive time:")
@@ -76,6 +110,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--work", type=Path, default=BENCH / "work")
+    parser.add_argument(
+        "--by-process",
+        action="store_true",
+        help="one summary per process: main, extraction and linking workers",
+    )
     args = parser.parse_args()
     if not shutil.which("py-spy"):
         sys.exit("bench: py-spy is not installed (pip install py-spy)")
@@ -100,7 +139,12 @@ def main() -> None:
         )  # fmt: skip
         wall = time.perf_counter() - started
     print(f"{args.pass_name} pass of {args.n} pages under py-spy: {wall:.2f}s wall (sampling slows it)")
-    print(summarize(out, args.top))
+    if args.by_process:
+        for name in ("main", "extraction worker", "linking worker"):
+            print(f"\n== {name}")
+            print(summarize(out, args.top, only=name))
+    else:
+        print(summarize(out, args.top))
 
 
 if __name__ == "__main__":

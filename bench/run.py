@@ -106,9 +106,40 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path) -> tuple[float, float, float, int]:
-    """Run cmd; return (wall s, CPU s, peak tree RSS MB, exit code). Output goes to `out`.*"""
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_and_role(pid: int, root: int) -> tuple[float, str] | None:
+    """(user+system CPU s so far, role) of one process of the tree, from /proc; None once gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+    except OSError:
+        return None
+    cpu = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime: fields 14 and 15 of stat
+    if pid == root:
+        role = "main"
+    elif b"-S" in argv:
+        role = "linking worker"  # watcher/check/linkworker.py runs under `python -S`
+    elif b"-c" in argv:
+        role = "extraction worker"
+    else:
+        role = "other"
+    return cpu, role
+
+
+def measure(
+    cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path, split: dict[str, float] | None = None
+) -> tuple[float, float, float, int]:
+    """Run cmd; return (wall s, CPU s, peak tree RSS MB, exit code). Output goes to `out`.*
+
+    With `split`, it also receives the CPU seconds of each role in the tree (main, extraction
+    worker, linking worker), as last seen in /proc every 20 ms (each within ~20 ms).
+    """
     peak = 0
+    last: dict[int, tuple[float, str]] = {}
     with open(out.with_suffix(".out"), "wb") as stdout, open(out.with_suffix(".err"), "wb") as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=stdout, stderr=stderr)
@@ -118,6 +149,16 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path) -> tup
             nonlocal peak
             while not done.is_set():
                 peak = max(peak, _tree_rss(process.pid))
+                if split is not None:
+                    stack = [process.pid]
+                    while stack:
+                        pid = stack.pop()
+                        seen = _cpu_and_role(pid, process.pid)
+                        if seen is not None:
+                            # a worker that has exited (a zombie) shows no command line: keep its role
+                            role = last[pid][1] if pid in last and seen[1] == "other" else seen[1]
+                            last[pid] = (seen[0], role)
+                            stack.extend(_children(pid))
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -127,6 +168,9 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path) -> tup
         done.set()
         sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
+    if split is not None:
+        for cpu, role in last.values():
+            split[role] = split.get(role, 0.0) + cpu
     # ru_maxrss is not used: on Linux it inherits the RSS of the forking parent (this script).
     return wall, usage.ru_utime + usage.ru_stime, peak / 1e6, process.returncode
 
