@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from watcher.db.docdates import record_text_dates
+from watcher.db.multirow import insert_rows
 from watcher.db.queue import OutboxQueue
 from watcher.db.values import (
     StoredItem,
@@ -70,10 +71,12 @@ class EnrichmentRows(OutboxQueue):
         ]
         with self.db.atomic():
             self.db.execute("DELETE FROM related WHERE change_id = ?", [change_id])
-            self.db.conn.executemany(  # one statement prepared once for every link
+            # A few multi-row statements (watcher/db/multirow.py): one statement journal per
+            # chunk, not per link; the same rows in the same order, replaced the same way.
+            insert_rows(
+                self.db.conn,
                 "INSERT OR REPLACE INTO related (change_id, item_key, related_item_id, source_id,"
-                " title, link, date, score, terms, rank, shown, created_at, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " title, link, date, score, terms, rank, shown, created_at, reason)",
                 values,
             )
 
