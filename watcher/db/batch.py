@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from watcher.db import crashpoints, ftspending
+from watcher.db.savepoint import atomic
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class BatchWrites:
         mark = self._changes
         self._depth += 1
         try:
-            with self.db.atomic():
+            with atomic(self.db):
                 yield
                 if own:
                     self._reach("before_commit")
@@ -190,7 +191,7 @@ class BatchWrites:
     def durable(self) -> Iterator[None]:
         """A transaction of its own, committed when the block ends (the open batch first)."""
         self.commit_batch()
-        with self.db.atomic():
+        with atomic(self.db):
             yield
 
     def _begin(self, batch: _Batch) -> None:

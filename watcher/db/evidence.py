@@ -24,6 +24,7 @@ import zstandard
 from watcher.blobs import packed_body
 from watcher.db.compression import ZSTD_LEVEL  # level 3 for whole bodies and deltas
 from watcher.db.enrichment import EnrichmentRows
+from watcher.db.savepoint import atomic
 from watcher.db.values import iso, parse_iso
 from watcher.model import FetchResult
 
@@ -63,7 +64,7 @@ class EvidenceRows(EnrichmentRows):
     ) -> int:
         """Store the response (body deduplicated by sha256); the evidence row id."""
         sha = fetched.body_hash
-        with self.db.atomic():
+        with atomic(self.db):
             if self.db.execute("SELECT 1 FROM evidence_bodies WHERE sha256 = ?", [sha]).fetchone() is None:
                 self._put_body(source_id, fetched)
             cursor = self.db.execute(
