@@ -21,7 +21,7 @@ from typing import Any
 
 import zstandard
 
-from watcher.blobs import packed_body
+from watcher.blobs import contexts, packed_body
 from watcher.db.compression import ZSTD_LEVEL  # level 3 for whole bodies and deltas
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.savepoint import atomic
@@ -129,8 +129,8 @@ class EvidenceRows(EnrichmentRows):
         codec, base, size, data = row
         if codec == "zlib":
             return zlib.decompress(data)
-        if codec == "zstd":
-            return zstandard.ZstdDecompressor().decompress(data, max_output_size=size)
+        if codec == "zstd":  # the thread's decompressor (watcher/blobs.py): not one made per body
+            return contexts.decompressor.decompress(data, max_output_size=size)
         dictionary = zstandard.ZstdCompressionDict(
             self.evidence_body(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
         )
