@@ -1,7 +1,8 @@
 """The shortcuts of scoring give what the plain way gives: a document's words split and
 stemmed once (`DocumentWords`) are those of its title and text split together, and a
-`Matcher` finds exactly the features `Shared.has` finds, one by one. Real updates of the
-evaluation set's development half and its real candidate articles."""
+`Matcher` finds exactly the features `Shared.has` finds, one by one (also without building
+a `Shared`: `Matcher.found`). Real updates of the evaluation set's development half and its
+real candidate articles."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ def test_a_matcher_finds_what_shared_has_finds(tmp_path, data, updates):
                 assert shared == Shared.of(candidate["title"], candidate["text"], feats)
                 expected = [i for i, f in enumerate(feats) if shared.has(f)]
                 assert matcher.matching(shared) == expected
+                # The shortcut ranking.score takes: no Shared built, the same features.
+                assert matcher.found(candidate["title"], candidate["text"], found, known) == expected
                 kinds.update(feats[i].kind for i in expected)
                 title_stems = {stem(w) for w in words(candidate["title"])}
                 for feature in feats:

@@ -74,6 +74,12 @@ class Matcher:
                 self._lookups.append((index, _STEMS, feature.stems[0]))
         self._identifiers = [(f, frozenset(f.stems)) for f in self.feats if f.kind == "identifier"]
         self._phrases = any(f.kind == "phrase" for f in self.feats)
+        # For `found`: key -> the indexes of the features looking for it, per set.
+        self._keys: tuple[dict, dict] = ({}, {})
+        for index, pool, key in self._lookups:
+            if pool != _IDENTIFIERS:
+                self._keys[pool].setdefault(key, []).append(index)
+        self._labels = [(i, f.label) for i, f in enumerate(self.feats) if f.kind == "identifier"]
 
     def shared(self, title: str, text: str, tokens: list[str], known: Mapping[str, str]) -> Shared:
         """What a candidate (its `title` and `text`, their words `tokens` and those words'
@@ -93,6 +99,29 @@ class Matcher:
             labels,
             f"{title}\n{text}".lower() if self._acts else "",
         )
+
+    def found(self, title: str, text: str, tokens: list[str], known: Mapping[str, str]) -> list[int]:
+        """`matching(shared(title, text, tokens, known))` without building the `Shared`: the
+        features' stems and stem pairs are looked up in the candidate's (a set intersection)."""
+        sequence = list(map(known.__getitem__, tokens))
+        stems_ = set(sequence)
+        words_, pairs = self._keys
+        indexes = [i for key in stems_.intersection(words_) for i in words_[key]]
+        if pairs:
+            indexes += [i for key in pairs.keys() & set(itertools.pairwise(sequence)) for i in pairs[key]]
+        if self._identifiers:
+            raw = set(tokens)
+            labels = {
+                f.label
+                for f, needed in self._identifiers
+                if needed <= raw and _in_order(tokens, f.stems, f.near)
+            }
+            indexes += [index for index, label in self._labels if label in labels]
+        if self._acts:
+            lowered = f"{title}\n{text}".lower()
+            indexes += [index for index, aliases in self._acts if mentions(lowered, aliases)]
+        indexes.sort()
+        return indexes
 
     def matching(self, shared: Shared) -> list[int]:
         """The indexes of the features `shared` matches, in the features' order."""
