@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~
     from sqlite_utils import Database
 
 from watcher.related.features import DF_CAP, MAX_TEXT, Vocabulary
-from watcher.related.matching import Matcher, in_title
-from watcher.related.text import DocumentWords, is_content_word, stem, stems, words
+from watcher.related.matching import CANDIDATE_WORDS, Matcher, in_title
+from watcher.related.text import DocumentWords, is_content_word, stem, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
 CANDIDATES = 25
@@ -199,10 +199,10 @@ def score(
             f" WHERE id IN ({','.join('?' for _ in unread)})"
         )
         texts.update({row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, unread).fetchall()})
-    # Each candidate's words: its title's, then its text's (as words() splits "title\ntext").
-    title_words = {c.id: words(c.title) for c in candidates}
-    tokens = {c.id: title_words[c.id] + words(texts.get(c.id, "")) for c in candidates}
-    known = stems(set().union(*tokens.values()))  # one batch
+    # Each candidate's words (its title's, then its text's, as words() splits "title\ntext")
+    # and their stems, split once per title and text and kept for later documents.
+    split = CANDIDATE_WORDS.words_of([(c.title, texts.get(c.id, "")) for c in candidates])
+    found_words = {c.id: words_ for c, words_ in zip(candidates, split, strict=True)}
     doc = doc or DocumentWords.of(target.title, target.text[:MAX_TEXT])
     doc_stems = doc.stem_set()
     total = sum(f.weight for f in feats) or 1.0
@@ -219,9 +219,9 @@ def score(
     in_titles = [None if f.kind == "act" else frozenset(f.stems) for f in feats]
     identifier = [f.kind == "identifier" for f in feats]
     for candidate in candidates:
-        found = tokens[candidate.id]
-        indexes = matcher.found(candidate.title, texts.get(candidate.id, ""), found, known)
-        title_stems = set(map(known.__getitem__, title_words[candidate.id]))
+        candidate_words = found_words[candidate.id]
+        indexes = matcher.found_in(candidate_words.sequence, candidate.title, texts.get(candidate.id, ""))
+        title_stems = candidate_words.title_stems
         value = 0.0
         for index in indexes:
             feature, rarity = feats[index], rarities[index]
@@ -242,14 +242,12 @@ def score(
     # A candidate of the same proceeding makes identifiers the evidence: title words shared
     # with the candidate's title then mostly mark the same template (see Ranking).
     title_share = ranking.title_coverage and not any(c.proceeding for c in candidates)
-    content = {w for w in set().union(*title_words.values()) if is_content_word(w)} if title_share else set()
     for candidate in candidates:
         result = candidate.score
         if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            content_stems = {known[w] for w in title_words[candidate.id] if w in content}
-            share = _title_share(content_stems, doc_stems, title_weights)
+            share = _title_share(found_words[candidate.id].content_stems, doc_stems, title_weights)
             result = (1 - TITLE_SHARE) * result + TITLE_SHARE * share
         result += BM25_WEIGHT * (candidate.bm25 / best)
         if ranking.date_decay:
@@ -309,7 +307,9 @@ def _title_weights(candidates: list[Candidate], vocab: Vocabulary) -> dict[str, 
     return {s: vocab.idf(df) for s, df in vocab.df(terms).items()}
 
 
-def _title_share(title_stems: set[str], doc_stems: set[str], weights: Mapping[str, float] | None) -> float:
+def _title_share(
+    title_stems: set[str] | frozenset[str], doc_stems: set[str], weights: Mapping[str, float] | None
+) -> float:
     """The share of a title's content stems (idf-weighted, or each alike) in `doc_stems`."""
     if not title_stems:
         return 0.0
