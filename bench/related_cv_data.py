@@ -169,7 +169,11 @@ def collect(bench: Bench, ranking: Ranking) -> list[Update]:
 
 def group_of(change: dict) -> str:
     """Copies of one page and documents of one proceeding share a group: their title's first
-    five content words, without punctuation."""
+    five content words, without punctuation. A GDPRhub page is a group of its own: its title
+    ("Garante per la protezione dei dati personali (Italy) - 9870832") begins with the
+    authority's name, so its first words name the regulator, not the matter."""
+    if change.get("corpus") == "eu-gdprhub":
+        return change["id"]
     return " ".join([w for w in words(change["title"]) if is_content_word(w)][:5])
 
 

@@ -6,8 +6,10 @@
 
 The set (tests/related/evalset/set.json, built by bench/related_set.py, see SOURCE.md
 there) is indexed in a real SQLite database through the real Store: every candidate is an
-item of the `us-federal-register` feed (role "related"), each update a real change of its
-agency's watched source whose new item carries the document's text. Updates are linked
+item of its corpus's feed (`us-federal-register`, `uk-govuk`, `eu-gdprhub`; role "related"),
+each update a real change of its agency's or authority's watched source whose new item
+carries the document's text. `--corpora us-fr,uk-govuk` indexes and links only those
+corpora (the set of rounds 1-5, before the EU corpus). Updates are linked
 with the real `watcher.related.linking.link_change`, then removed from the index.
 
 Protocol: candidates labelled *maybe* are dropped from every ranked list; candidates more
@@ -30,6 +32,7 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -58,6 +61,10 @@ FIGURES = (
 )
 EVAL_SET = ROOT / "tests" / "related" / "evalset" / "set.json"
 SPLITS = ("dev", "test")
+#: Each corpus of the set and the feed its candidates are items of.
+CORPUS_FEEDS = {"us-fr": "us-federal-register", "uk-govuk": "uk-govuk", "eu-gdprhub": "eu-gdprhub"}
+#: The set before the EU corpus was added (rounds 1-5 measured it): its floors stand on it.
+FIRST_CORPORA = ("us-fr", "uk-govuk")
 
 ABLATIONS: dict[str, Ranking] = {
     "ranking": Ranking(),
@@ -186,8 +193,20 @@ class Report:
         }
 
 
-def load(path: Path = EVAL_SET) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def load(path: Path = EVAL_SET, corpora: Sequence[str] | None = None) -> dict:
+    """The set; with `corpora`, only those corpora's updates and candidates (the index a
+    measurement of those corpora alone is made on)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if corpora is None:
+        return data
+    unknown = set(corpora) - set(CORPUS_FEEDS)
+    if unknown:
+        raise ValueError(f"no such corpus: {sorted(unknown)}")
+    feeds = {CORPUS_FEEDS[c] for c in corpora}
+    return {
+        "changes": [c for c in data["changes"] if c["corpus"] in corpora],
+        "candidates": [c for c in data["candidates"] if c["source"] in feeds],
+    }
 
 
 def changes_of(data: dict, split: str | None) -> list[dict]:
@@ -339,10 +358,12 @@ def evaluate(
     split: str | None = None,
     path: Path = EVAL_SET,
     workdir: Path | None = None,
+    corpora: Sequence[str] | None = None,
 ) -> Report:
-    """Index the set in a fresh SQLite file and evaluate one ranking on one half (or all)."""
+    """Index the set (or some corpora of it) in a fresh SQLite file and evaluate one ranking
+    on one half (or all)."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        bench = Bench(load(path), Path(tmp) / "eval.db")
+        bench = Bench(load(path, corpora), Path(tmp) / "eval.db")
         try:
             return bench.evaluate(ranking, split)
         finally:
@@ -361,10 +382,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ablation", action="store_true", help="measure the ranking without each part (dev)")
     parser.add_argument("--split", choices=SPLITS, default=None, help="only this half")
-    parser.add_argument("--by-corpus", action="store_true", help="also each corpus (US FR, UK GOV.UK) apart")
+    parser.add_argument(
+        "--by-corpus", action="store_true", help="also each corpus (US FR, UK GOV.UK, EU GDPRhub) apart"
+    )
+    parser.add_argument(
+        "--corpora",
+        default=None,
+        help="index and link only these corpora, comma-separated (us-fr,uk-govuk: the set of rounds 1-5)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print each update's top 3")
     args = parser.parse_args(argv)
-    data = load()
+    data = load(corpora=args.corpora.split(",") if args.corpora else None)
     header = f"{'ranking':<30} " + " ".join(f"{k[:9]:>9}" for k in FIGURES)
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(data, Path(tmp) / "eval.db")

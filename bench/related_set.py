@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import related_govuk  # noqa: E402
+from bench import related_gdprhub, related_govuk  # noqa: E402
 
 CORPUS = Path("/work/shared/corpus/federal-register-api-json/documents_2024_page1_per1000_allfields.json")
 OUT = ROOT / "tests" / "related" / "evalset" / "set.json"
@@ -130,12 +130,12 @@ def build(docs: list[dict]) -> dict:
     generic: set[str] = set()
 
     def label(a: str, b: str, value: str, why: str) -> None:
-        if grade[a].get(b) == "related":
+        if grade[a].get(b) in ("related", value):  # the first evidence of a grade stands
             return
         grade[a][b] = value
         evidence[a][b] = why
 
-    for ident, held in holders.items():
+    for ident, held in sorted(holders.items()):  # sorted: the same evidence whatever the hash seed
         if len(held) < 2:
             continue
         if len(held) > GENERIC_ABOVE:
@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--govuk", type=Path, default=related_govuk.RAW, help="extracted GOV.UK examples")
+    parser.add_argument("--gdprhub", type=Path, default=related_gdprhub.RAW, help="extracted GDPRhub pages")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     docs = json.loads(args.corpus.read_text(encoding="utf-8"))["results"]
@@ -202,8 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         updates, candidates = related_govuk.build(json.load(raw))
     data["changes"] += updates
     data["candidates"] += candidates
+    with gzip.open(args.gdprhub, "rt", encoding="utf-8") as raw:
+        updates, candidates = related_gdprhub.build(json.load(raw))
+    data["changes"] += updates
+    data["candidates"] += candidates
     args.out.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    for corpus in ("us-fr", "uk-govuk"):
+    for corpus in ("us-fr", "uk-govuk", "eu-gdprhub"):
         for split in ("dev", "test"):
             part = [c for c in data["changes"] if c["split"] == split and c["corpus"] == corpus]
             print(

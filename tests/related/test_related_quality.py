@@ -1,17 +1,27 @@
 """The ranker's quality on the held-out test half of the evaluation set (real Federal
 Register documents labelled from their dockets, RINs and corrections; real GOV.UK content
-items labelled from their editorial links), through the real Store, SQLite and linking.
+items labelled from their editorial links; real GDPRhub pages on EU data protection
+decisions labelled from the links between them), through the real Store, SQLite and linking.
+
 Floors are set just under the figures measured on the test half with the defaults chosen
-on the development half (measured: precision@1 0.839, recall@3 0.948, MRR 0.909, quiet
-0.619, one related update without a link; plain BM25 0.548 / 0.852 / 0.712; see
-bench/README.md); never raise them by tuning on this half. The targets of issue 17 that the
-test half does not reach are strict expected failures: they fail loudly once reached."""
+on the development half; never raise them by tuning on this half. The targets of issue 17
+that the test half does not reach are strict expected failures: they fail loudly once
+reached.
+
+- The US and UK corpora alone (the set of rounds 1-5, indexed without the EU corpus): the
+  floors of those rounds, unchanged (measured: precision@1 0.839, recall@3 0.948, MRR 0.909,
+  quiet 0.619, one related update without a link; plain BM25 0.548 / 0.852 / 0.712).
+- The whole set, the EU corpus among its candidates, and the EU corpus apart (never tuned
+  on: the first reading of how the linking generalises; measured: whole set 0.691 / 0.829 /
+  0.779, quiet 0.701, 21 related updates without a link, plain BM25 0.660 / 0.853 / 0.770;
+  EU 0.635 / 0.770 / 0.723, quiet 0.844, 20 without a link, plain BM25 0.746 / 0.857 / 0.812;
+  see bench/README.md, "The EU corpus")."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.related_eval import EVAL_SET, Bench, load
+from bench.related_eval import EVAL_SET, FIRST_CORPORA, Bench, load
 
 
 def test_evaluation_set_is_real_big_enough_and_split_once_by_time():
@@ -26,27 +36,52 @@ def test_evaluation_set_is_real_big_enough_and_split_once_by_time():
         assert set(change["related"]) <= set(change["evidence"]), change["id"]  # every label has evidence
     dev = [c for c in changes if c["split"] == "dev"]
     test = [c for c in changes if c["split"] == "test"]
-    assert (len(dev), len(test)) == (176, 178)  # fixed: the split is made once, not redrawn
-    assert sum(1 for c in test if c["related"]) == 31
-    for corpus, halves in (("us-fr", (82, 83)), ("uk-govuk", (94, 95))):  # by time within each corpus
+    assert (len(dev), len(test)) == (316, 318)  # fixed: the split is made once, not redrawn
+    assert sum(1 for c in test if c["related"]) == 94
+    # by time within each corpus; the US and UK halves are those of rounds 1-5
+    for corpus, halves, answered in (
+        ("us-fr", (82, 83), 18),
+        ("uk-govuk", (94, 95), 13),
+        ("eu-gdprhub", (140, 140), 63),
+    ):
         mine_dev = [c for c in dev if c["corpus"] == corpus]
         mine_test = [c for c in test if c["corpus"] == corpus]
         assert (len(mine_dev), len(mine_test)) == halves
+        assert sum(1 for c in mine_test if c["related"]) == answered
         assert max((c["date"], c["id"]) for c in mine_dev) < min((c["date"], c["id"]) for c in mine_test)
+    first = load(EVAL_SET, FIRST_CORPORA)
+    assert (len(first["changes"]), len(first["candidates"])) == (354, 1568)
+
+
+def test_the_eu_corpus_is_labelled_from_links_and_its_hard_negatives_share_a_regulator():
+    data = load(EVAL_SET, ("eu-gdprhub",))
+    eu = data["changes"]
+    for change in eu:
+        assert change["source"].startswith("eu-dpa-"), change["id"]
+        for other in change["related"]:
+            assert change["evidence"][other].startswith(("links to: ", "linked from: ")), change["id"]
+    by_source: dict[str, list[dict]] = {}
+    for change in eu:
+        by_source.setdefault(change["source"], []).append(change)
+    without = [c for c in eu if not c["related"]]
+    assert len(without) >= 100
+    for change in without:  # another decision of an authority that has a related update
+        assert any(c["related"] for c in by_source[change["source"]]), change["id"]
 
 
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    bench = Bench(load(EVAL_SET), tmp_path_factory.mktemp("eval") / "eval.db")
+def first_bench(tmp_path_factory):
+    """The US and UK corpora alone: the index rounds 1-5 measured."""
+    bench = Bench(load(EVAL_SET, FIRST_CORPORA), tmp_path_factory.mktemp("eval") / "first.db")
     yield bench
     bench.close()
 
 
 @pytest.fixture(scope="module")
-def test_half(bench):
+def test_half(first_bench):
     from watcher.related.values import Ranking
 
-    return bench.evaluate(Ranking(), "test").figures(), bench.evaluate_bm25("test").figures()
+    return first_bench.evaluate(Ranking(), "test").figures(), first_bench.evaluate_bm25("test").figures()
 
 
 def test_test_half_floors_and_plain_bm25(test_half):
@@ -85,14 +120,100 @@ def test_target_no_related_update_without_a_link(test_half):
     assert ours["zero-link"] == 0, ours
 
 
-def test_links_that_clearly_lead_are_shown_below_the_threshold(bench):
+@pytest.fixture(scope="module")
+def whole_test_half(tmp_path_factory):
+    """The whole set's test half, the EU corpus among the candidates: (ranking, plain BM25,
+    the EU updates' ids)."""
+    from watcher.related.values import Ranking
+
+    data = load(EVAL_SET)
+    bench = Bench(data, tmp_path_factory.mktemp("eval") / "whole.db")
+    try:
+        ours, bm25 = bench.evaluate(Ranking(), "test"), bench.evaluate_bm25("test")
+    finally:
+        bench.close()
+    eu = {c["id"] for c in data["changes"] if c["corpus"] == "eu-gdprhub" and c["split"] == "test"}
+    return ours, bm25, eu
+
+
+def test_whole_set_test_half_floors_and_plain_bm25(whole_test_half):
+    report, bm25_report, _ = whole_test_half
+    ours, bm25 = report.figures(), bm25_report.figures()
+    assert ours["precision@1"] >= 0.69, ours
+    assert ours["precision@1"] >= bm25["precision@1"], (ours, bm25)
+    assert ours["recall@3"] >= 0.82, ours
+    assert ours["MRR"] >= 0.77, ours
+    assert ours["MRR"] >= bm25["MRR"], (ours, bm25)
+    assert ours["quiet"] >= 0.70, ours
+    assert ours["zero-link"] <= 21, ours
+    assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
+
+
+def test_eu_corpus_test_half_floors(whole_test_half):
+    """GDPRhub pages, never tuned on: the linking shows fewer, mostly right links (shown
+    precision far above plain BM25's, quiet on most hard negatives) but ranks below plain
+    BM25 (see the strict expected failures below)."""
+    report, bm25_report, eu = whole_test_half
+    ours, bm25 = report.only(eu).figures(), bm25_report.only(eu).figures()
+    assert ours["precision@1"] >= 0.63, ours
+    assert ours["recall@3"] >= 0.76, ours
+    assert ours["MRR"] >= 0.72, ours
+    assert ours["quiet"] >= 0.84, ours
+    assert ours["zero-link"] <= 20, ours
+    assert ours["shown precision"] >= 0.63, ours
+    assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 17 target not reached on the whole test half: 0.829 vs 0.853 + 0.10"
+)
+def test_target_whole_set_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
+    report, bm25_report, _ = whole_test_half
+    assert report.recall_at_3 >= bm25_report.recall_at_3 + 0.10
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: MRR 0.779")
+def test_target_whole_set_mrr(whole_test_half):
+    assert whole_test_half[0].mrr >= 0.95
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: 21 unlinked")
+def test_target_whole_set_no_related_update_without_a_link(whole_test_half):
+    assert whole_test_half[0].zero_link == 0
+
+
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: precision@1 0.635, plain BM25 0.746")
+def test_target_eu_precision_at_1_at_least_plain_bm25(whole_test_half):
+    report, bm25_report, eu = whole_test_half
+    assert report.only(eu).precision_at_1 >= bm25_report.only(eu).precision_at_1
+
+
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: recall@3 0.770 vs plain BM25 0.857 + 0.10")
+def test_target_eu_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
+    report, bm25_report, eu = whole_test_half
+    assert report.only(eu).recall_at_3 >= bm25_report.only(eu).recall_at_3 + 0.10
+
+
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: MRR 0.723")
+def test_target_eu_mrr(whole_test_half):
+    report, _, eu = whole_test_half
+    assert report.only(eu).mrr >= 0.95
+
+
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: 20 of 63 related updates unlinked")
+def test_target_eu_no_related_update_without_a_link(whole_test_half):
+    report, _, eu = whole_test_half
+    assert report.only(eu).zero_link == 0
+
+
+def test_links_that_clearly_lead_are_shown_below_the_threshold(first_bench):
     """The lead rule (chosen on the development half): a few candidates far ahead of the
     rest are shown although they score under the threshold, so fewer related updates go
     without a link; template notices, which match many items about equally, stay quiet."""
     from watcher.related.values import Ranking
 
-    with_lead = bench.evaluate(Ranking(), "dev").figures()
-    without = bench.evaluate(Ranking(lead=0.0), "dev").figures()
+    with_lead = first_bench.evaluate(Ranking(), "dev").figures()
+    without = first_bench.evaluate(Ranking(lead=0.0), "dev").figures()
     assert with_lead["zero-link"] <= without["zero-link"] - 5, (with_lead, without)
     assert with_lead["shown precision"] > without["shown precision"], (with_lead, without)
     assert with_lead["quiet"] >= 0.6, with_lead

@@ -2,7 +2,8 @@
 never its alert; a killed check leaves its change held for recovery (watcher/check/linkstage.py).
 
 Real material: the related evaluation set's candidates and development updates
-(tests/related/evalset), stored as changes whose alerts are held ('enriching').
+(tests/related/evalset; its US and UK corpora, the material these tests were written on),
+stored as changes whose alerts are held ('enriching').
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from localsite import LISTING_SOURCE, Site, listing_page
 
-from bench.related_eval import Bench, changes_of, load, moment
+from bench.related_eval import FIRST_CORPORA, Bench, changes_of, load, moment
 from watcher.check.linkstage import ProcessLinker
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.check.workers import MIN_BYTES
@@ -32,7 +33,7 @@ NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)
 def held_changes(path: Path, count: int) -> list[tuple[int, object]]:
     """The set's candidates indexed, and `count` development updates saved as changes whose
     alert (to the console) waits in 'enriching'."""
-    data = load()
+    data = load(corpora=FIRST_CORPORA)
     bench = Bench(data, path)
     found = []
     try:
@@ -149,7 +150,7 @@ def test_a_crash_with_links_pending_loses_nothing(site: Site, config_file, cli, 
     """Kill `regwatch check` (a pass with extraction workers) right after its change is
     committed, its links not stored yet: the next check links it (inline, `recover`) and
     sends its alert, once."""
-    data = load()
+    data = load(corpora=FIRST_CORPORA)
     candidates = sorted(data["candidates"], key=lambda c: c["date"], reverse=True)[:300]
     updates = sorted(changes_of(data, "dev"), key=lambda c: c["date"], reverse=True)
 

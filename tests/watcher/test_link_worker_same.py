@@ -1,12 +1,12 @@
 """Linking in the worker process stores exactly the links inline linking stores (watcher/check/linkstage.py).
 
 The same database state, real material: the related evaluation set's candidates and the
-development half's updates (tests/related/evalset, provenance in its SOURCE.md), each
-update stored as a change with its text, linked inline in the main process on one copy of
-the file and through `ProcessLinker` (a worker process reading the file read-only) on
-another; every stored `related` row is compared. And a whole pass over real HTTP pages
-whose extraction runs in a worker links its change in the linking worker, not in the main
-process, with the rows inline linking gives for the same rows.
+development half's updates (tests/related/evalset, its US and UK corpora; provenance in its
+SOURCE.md), each update stored as a change with its text, linked inline in the main process
+on one copy of the file and through `ProcessLinker` (a worker process reading the file
+read-only) on another; every stored `related` row is compared. And a whole pass over real HTTP
+pages whose extraction runs in a worker links its change in the linking worker, not in the
+main process, with the rows inline linking gives for the same rows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from localsite import LISTING_SOURCE, Site, listing_page
 from passes import db_rows, make_config, stored_pass
 
 import watcher.related.linking
-from bench.related_eval import Bench, changes_of, load
+from bench.related_eval import FIRST_CORPORA, Bench, changes_of, load
 from watcher.check import linkworker
 from watcher.check.linkstage import ProcessLinker
 from watcher.check.workers import MIN_BYTES, ProcessExtractor
@@ -38,7 +38,7 @@ RELATED = "SELECT * FROM related ORDER BY change_id, item_key, rank"
 def evalset_db(tmp_path_factory) -> tuple[Path, dict[int, str]]:
     """A database holding the set's candidates and every development update as a change."""
     path = tmp_path_factory.mktemp("evalset") / "base.db"
-    data = load()
+    data = load(corpora=FIRST_CORPORA)
     bench = Bench(data, path)
     try:
         changes = {bench.store_change(c)[0]: c["source"] for c in changes_of(data, "dev")}
@@ -124,7 +124,7 @@ def listing(entries: list[dict], count: int) -> str:
 
 
 def test_a_pass_with_workers_links_in_the_linking_worker(site: Site, tmp_path: Path, monkeypatch):
-    data = load()
+    data = load(corpora=FIRST_CORPORA)
     candidates = sorted(data["candidates"], key=lambda c: c["date"], reverse=True)
     updates = sorted(changes_of(data, "dev"), key=lambda c: c["date"], reverse=True)
     site.set("/related", listing(candidates, 300))
@@ -161,7 +161,7 @@ def test_a_pass_with_workers_links_in_the_linking_worker(site: Site, tmp_path: P
 
 def test_a_pass_of_small_pages_links_inline(site: Site, tmp_path: Path, monkeypatch):
     """No extraction worker started (every body under MIN_BYTES): no linking worker either."""
-    data = load()
+    data = load(corpora=FIRST_CORPORA)
     updates = sorted(changes_of(data, "dev"), key=lambda c: c["date"], reverse=True)
     site.set("/related", listing(data["candidates"], 20))
     site.set("/watch", listing(updates[2:], 10))
