@@ -3,7 +3,8 @@
 The tree's element classes chosen in C (`html.ELEMENT_CLASSES`) instead of by lxml.html's
 Python lookup: the same tree, the same classes but for the five form controls, which are
 plain `HtmlElement`s. Compared on every HTML page of tests/pages, the listing cases and, where
-present, the held-out corpus (/work/shared/corpus/html-trafilatura).
+present, the held-out corpus (/work/shared/corpus/html-trafilatura). `may_state_dates`
+ruling out text without a "1" or a "2" before its regex: the same answer on every text.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import listingcases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
-from sources import html
+from sources import docdates, html
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 CORPUS = Path("/work/shared/corpus/html-trafilatura")
@@ -66,3 +69,34 @@ def test_form_controls_are_plain_html_elements():
     controls = [root.find(f".//{tag}") for tag in ("form", "label", "input", "select", "textarea")]
     assert [type(node) for node in controls] == [lxml_html.HtmlElement] * 5
     assert [node.text_content() for node in controls] == ["Lot", "L", "", "o", "t"]
+
+
+def may_state_dates_as_it_was(text: str) -> bool:
+    text = text[: docdates.MAX_TEXT]
+    if docdates.ANY_YEAR.search(text) is None:
+        return False
+    lowered = text.lower()
+    return any(cue in lowered for cue in docdates.CUES)
+
+
+YEARS = st.sampled_from(["1999", "2024", "19", "20", "1", "2", "٢٠٢٤", "effective", "Comment", "w.e.f", " "])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(YEARS, st.text(max_size=5)), max_size=12).map("".join))
+def test_may_state_dates_answers_as_the_regex_alone(text):
+    assert docdates.may_state_dates(text) is may_state_dates_as_it_was(text)
+    long = "x" * (docdates.MAX_TEXT - 2) + text  # a year cut by MAX_TEXT is not read
+    assert docdates.may_state_dates(long) is may_state_dates_as_it_was(long)
+
+
+def test_may_state_dates_on_every_element_text_and_item_summary():
+    texts = 0
+    for body in bodies():
+        root = html.parse_text(body.decode("utf-8", "replace"), "https://example.gov/")
+        for element in root.iter():
+            if isinstance(element.tag, str):
+                value = html.string_value(element)
+                texts += 1
+                assert docdates.may_state_dates(value) is may_state_dates_as_it_was(value)
+    assert texts > 20_000
