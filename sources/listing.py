@@ -13,7 +13,7 @@ from sources.base import SourceKind
 from sources.cssfirst import first_finder, firsts_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
-from sources.links import PLAIN_URL, absolute, canonical, without_tracking
+from sources.links import PLAIN_URL, absolute_plain, canonical, without_tracking
 from sources.text import clean_text
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -166,10 +166,9 @@ def read_item(
         link_node = element
     plain = False
     if link_node is not None:
-        link = absolute(base, link_node.get("href"))
         # A plain URL (most links) is its own link without tracking and its own canonical
         # form: one check here instead of one in each of the three helpers.
-        plain = PLAIN_URL.fullmatch(link) is not None
+        link, plain = absolute_plain(base, link_node.get("href"))
         if not plain:
             link = without_tracking(link)
     date = None
