@@ -1,7 +1,8 @@
 """The shortcuts of scoring give what the plain way gives: a document's words split and
 stemmed once (`DocumentWords`) are those of its title and text split together, and a
-`Matcher` finds exactly the features `Shared.has` finds, one by one. Real updates of the
-evaluation set's development half and its real candidate articles."""
+`Matcher` finds exactly the features `Shared.has` finds, one by one (also without building
+a `Shared`: `Matcher.found`). Real updates of the evaluation set's development half and its
+real candidate articles."""
 
 from __future__ import annotations
 
@@ -11,12 +12,21 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bench.related_eval import load
-from tests.support.evalitems import save_entries
+from tests.support.evalitems import save_entries, save_items
 from watcher.db.store import Store
+from watcher.model import Item
 from watcher.related.features import MAX_TEXT, Vocabulary, features
-from watcher.related.matching import Matcher, Shared, in_title
+from watcher.related.matching import (
+    CANDIDATE_WORDS,
+    CandidateCache,
+    CandidateWords,
+    Matcher,
+    Shared,
+    in_title,
+)
+from watcher.related.ranking import MATCH_TEXT, retrieve, score
 from watcher.related.text import DocumentWords, stem, stems, words
-from watcher.related.values import LinkTarget
+from watcher.related.values import DEFAULT_RANKING, LinkTarget
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 EDGES = [
@@ -78,6 +88,8 @@ def test_a_matcher_finds_what_shared_has_finds(tmp_path, data, updates):
                 assert shared == Shared.of(candidate["title"], candidate["text"], feats)
                 expected = [i for i, f in enumerate(feats) if shared.has(f)]
                 assert matcher.matching(shared) == expected
+                # The shortcut ranking.score takes: no Shared built, the same features.
+                assert matcher.found(candidate["title"], candidate["text"], found, known) == expected
                 kinds.update(feats[i].kind for i in expected)
                 title_stems = {stem(w) for w in words(candidate["title"])}
                 for feature in feats:
@@ -87,3 +99,62 @@ def test_a_matcher_finds_what_shared_has_finds(tmp_path, data, updates):
     finally:
         store.close()
     assert all(kinds[kind] for kind in ("identifier", "act", "phrase", "word")), kinds
+
+
+def test_candidate_words_kept_are_those_made_afresh(data):
+    cache = CandidateCache()
+    pairs = [(c["title"], c["text"][:MATCH_TEXT]) for c in data["candidates"][:200]]
+    first = cache.words_of(pairs)
+    again = cache.words_of(pairs)  # all held now
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    for (title, text), kept in zip(pairs, again, strict=True):
+        assert kept == CandidateWords.of(title, text)
+        assert list(kept.sequence) == [stem(w) for w in words(f"{title}\n{text}")]
+
+
+def test_the_candidate_cache_is_bounded_oldest_out_first():
+    cache = CandidateCache(entries=3, stems_held=10)
+    cache.words_of([(f"title {i}", "") for i in range(5)])
+    assert len(cache) == 3
+    held = cache.words_of([("title 2", ""), ("title 3", ""), ("title 4", "")])
+    assert len(cache) == 3 and all(h is not None for h in held)
+    cache.words_of([("a title of twelve words: one two three four five six seven eight nine", "")])
+    assert len(cache) == 3  # longer than everything it may hold: not kept
+    cache.words_of([("six words in this title here", ""), ("five words in this title", "")])
+    assert len(cache) == 1  # 6 + 5 stems > 10: the older one went
+
+
+def test_an_item_whose_text_changed_is_matched_on_its_new_text(tmp_path):
+    """Linking keeps each candidate's words for later documents; an item whose text changed
+    between two linkings is split again, never matched on what it said before."""
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        items = [
+            Item("a", "Privacy notice", "https://a.example/1", "2025-01-02", "about breach notification"),
+            Item("b", "Privacy notice two", "https://a.example/2", "2025-01-03", "about consent"),
+        ]
+        save_items(store, "other", items, NOW, role="watch", kind="listing")
+        store.index_pending()
+        target = LinkTarget("doc", "Privacy notice", "ransomware recovery plans", "us-hhs", date(2025, 1, 5))
+        start, end = "2024-09-01", "2026-01-01\uffff"
+        before = _scored(store, target, start, end)
+        assert "ransomware" not in before["b"]
+        item_id = store.db.execute("SELECT id FROM items WHERE key = 'b'").fetchone()[0]
+        store.set_item_text(item_id, "ransomware recovery plans for hospitals", NOW)
+        store.index_pending()
+        after = _scored(store, target, start, end)
+        assert "ransomware" in after["b"] and "recovery plans" in after["b"]
+        CANDIDATE_WORDS.clear()
+        assert _scored(store, target, start, end) == after  # as if never seen before
+    finally:
+        store.close()
+
+
+def _scored(store: Store, target: LinkTarget, start: str, end: str) -> dict[str, list[str]]:
+    """Each candidate's key -> the labels of the features it matched (score, as rank runs it)."""
+    vocab = Vocabulary(store.db)
+    feats = features(target, vocab)
+    found = retrieve(store.db, " OR ".join(f"({f.query})" for f in feats), target, start, end)
+    score(store.db, found, feats, target, target.date, DEFAULT_RANKING, vocab)
+    keys = dict(store.db.execute("SELECT id, key FROM items").fetchall())
+    return {keys[c.id]: [f.label for f in c.matched] for c in found}

@@ -5,13 +5,15 @@ date window) and when only the first matches may be looked at (`widen=False`).""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 from tests.support.evalitems import save_items
 from watcher.db.store import Store
 from watcher.model import Item
-from watcher.related.ranking import COLUMN_WEIGHTS, retrieve
-from watcher.related.values import LinkTarget
+from watcher.related.features import Vocabulary, features
+from watcher.related.ranking import COLUMN_WEIGHTS, MATCH_TEXT, retrieve, score
+from watcher.related.values import DEFAULT_RANKING, LinkTarget
 
 NOW = datetime(2025, 1, 20, 12, tzinfo=UTC)
 DOCUMENT = LinkTarget(
@@ -106,5 +108,49 @@ def test_newest_first_without_bm25(tmp_path):
         ]
         assert [c.id for c in found] == newest[:7]
         assert {c.bm25 for c in found} == {-1.0}
+    finally:
+        store.close()
+
+
+def test_newest_first_candidates_carry_the_text_score_matches(tmp_path):
+    """Read newest first, a candidate brings its summary and text (cut at MATCH_TEXT) with its
+    row, and `score` then gives exactly what it gives reading them itself."""
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        items = [
+            Item(
+                f"n{i}",
+                f"Ransomware notice {i}",
+                f"https://n.example/{i}",
+                "2025-01-02",
+                f"risk analysis {i}",
+            )
+            for i in range(12)
+        ]
+        _index(store, "us-ok", items)
+        rows = store.db.execute("SELECT id FROM items ORDER BY id").fetchall()
+        long_text = "ransomware risk analysis security incident " * 400  # longer than MATCH_TEXT
+        store.set_item_text(rows[-1][0], long_text, NOW)
+        store.set_item_text(rows[-2][0], "a short text on ransomware", NOW)
+        store.index_pending()
+        start, end = "2024-09-16", "2026-01-14\uffff"
+        found = retrieve(store.db, '"ransomware"', DOCUMENT, start, end, count=10, recent_first=True)
+        assert len(found) == 10
+        for candidate in found:
+            summary, text = store.db.execute(
+                "SELECT summary, text FROM items WHERE id = ?", [candidate.id]
+            ).fetchone()
+            assert candidate.text == f"{summary}\n{(text or '')[:MATCH_TEXT]}"
+        assert found[0].text == f"risk analysis 11\n{long_text[:MATCH_TEXT]}"  # the newest: cut
+        target = LinkTarget(
+            "doc", "Ransomware risk analysis", "security incident", "us-hhs", date(2025, 1, 14)
+        )
+        vocab = Vocabulary(store.db)
+        feats = features(target, vocab)
+        unread = [dataclasses.replace(c, text=None) for c in found]
+        score(store.db, found, feats, target, date(2025, 1, 14), DEFAULT_RANKING, vocab)
+        score(store.db, unread, feats, target, date(2025, 1, 14), DEFAULT_RANKING, vocab)
+        assert [(c.id, c.score, c.matched) for c in found] == [(c.id, c.score, c.matched) for c in unread]
+        assert any(c.score > 0 for c in found)
     finally:
         store.close()

@@ -4,7 +4,14 @@ KeyError once a long-running service had stemmed MAX_CACHE words)."""
 
 from __future__ import annotations
 
-from watcher.related.text import Stemmer
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from watcher.related.text import WORD, Stemmer, words
+
+ASCII = string.printable + "\x00\x7f"
 
 
 def test_a_full_cache_is_emptied_before_a_batch_not_during_it():
@@ -21,3 +28,26 @@ def test_a_full_cache_is_emptied_before_a_batch_not_during_it():
     # The cache is full; a batch of a cached word and a new one gets both.
     assert stemmer.stems(["running", "guidance"]) == {"running": "run", "guidance": "guidanc"}
     assert stemmer.stems(["guidance"]) == {"guidance": "guidanc"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.text(alphabet=ASCII, max_size=60))
+def test_words_of_ascii_text_are_those_of_the_unicode_pattern(text):
+    """`words` takes a plain [a-z0-9] pattern for ASCII text: the tokens the Unicode pattern
+    (letters and digits of every script, "_" a separator) gives, for any text."""
+    assert words(text) == WORD.findall(text.lower())
+
+
+def test_words_edges():
+    assert words("45 CFR 164.308(a)(1)_ii HIPAA-Privacy") == [
+        "45",
+        "cfr",
+        "164",
+        "308",
+        "a",
+        "1",
+        "ii",
+        "hipaa",
+        "privacy",
+    ]
+    assert words("İstanbul ΟΔΟΣ café") == WORD.findall("İstanbul ΟΔΟΣ café".lower())

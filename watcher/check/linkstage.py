@@ -50,6 +50,7 @@ import watcher
 from watcher.check.enrich import Enrichment
 from watcher.check.workerpipe import Task, TimedOut, Worker, WorkerDied
 from watcher.check.workers import ProcessExtractor
+from watcher.db.savepoint import atomic
 from watcher.db.store import Store
 from watcher.model import Source
 from watcher.related.values import Link, Ranking
@@ -194,7 +195,7 @@ class ProcessLinker:
         try:
             with self.store.unit():  # the links and the release, as `enrich` writes them
                 try:
-                    with self.store.db.atomic():
+                    with atomic(self.store.db):
                         self.store.replace_related(change_id, [link.row() for link in found], self.clock())
                 except Exception:
                     logger.exception("bug while enriching change %s of %s", change_id, source.id)

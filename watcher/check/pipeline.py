@@ -31,6 +31,7 @@ from watcher.check.enrich import Enrichment, enrich, needs_enrichment
 from watcher.check.evidence import capture
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db import crashpoints
+from watcher.db.savepoint import atomic
 from watcher.db.store import Store
 from watcher.db.values import ContentUpdate, Failure
 from watcher.errors import Reason, SourceError
@@ -165,7 +166,7 @@ def _record(
     store = ctx.store
     match decision:
         case Baseline():
-            with store.db.atomic():  # the version and the response that produced it (evidence)
+            with atomic(store.db):  # the version and the response that produced it (evidence)
                 outcome = store.save_baseline(
                     source, fetched, snapshot, now, body_hash=body_hash, config_hash=config_hash, **common
                 )
@@ -174,7 +175,7 @@ def _record(
         case Rebaseline():
             # The extraction settings changed: what they extract now is the new reference,
             # recorded as "configuration changed" in the check history, with its evidence.
-            with store.db.atomic():
+            with atomic(store.db):
                 outcome = store.save_rebaseline(
                     source,
                     fetched,
@@ -215,7 +216,7 @@ def _record(
             alerted = not change.is_empty  # a change of only aged-out items is recorded, not alerted
             hold = alerted and ctx.enrichment is not None and needs_enrichment(source, change, ctx.enrichment)
             fingerprint = snapshot.fingerprint
-            with store.db.atomic():  # the change and the response that produced it (evidence)
+            with atomic(store.db):  # the change and the response that produced it (evidence)
                 outcome = store.save_change(
                     source,
                     fetched,

@@ -14,6 +14,7 @@ from typing import Any
 from watcher.db.batch import BatchWrites
 from watcher.db.docdates import record_document_dates
 from watcher.db.documents import DEFAULT_WINDOW
+from watcher.db.savepoint import atomic
 from watcher.db.values import (
     ContentUpdate,
     Failure,
@@ -121,7 +122,7 @@ class CheckRecords(VersionRows, BatchWrites):
         """Nothing changed. `content` is None when the content was not read (304, same bytes)."""
         if fetched.not_modified:
             status = "not_modified"
-        with self.db.atomic():
+        with atomic(self.db):
             row = self.db.execute("SELECT latest FROM sources WHERE id = ?", [source.id]).fetchone()
             latest = row[0] if row is not None else None
             self._check_row(
@@ -159,7 +160,7 @@ class CheckRecords(VersionRows, BatchWrites):
         outcome = Outcome(
             source.id, "pending", duration, fetched.status, summary=summary, warnings=tuple(warnings)
         )
-        with self.db.atomic():
+        with atomic(self.db):
             return self._record_read(
                 source, fetched, now, content, outcome, fingerprint=fingerprint, health=health
             )
@@ -263,7 +264,7 @@ class CheckRecords(VersionRows, BatchWrites):
     ) -> Outcome:
         """A failed check: recorded and counted; the health rules say when it breaks the source
         (and raise one "source broken" alert). Nothing already stored is touched."""
-        with self.db.atomic():
+        with atomic(self.db):
             transition = health.after_failure(
                 source.id,
                 self._health_state(source.id),

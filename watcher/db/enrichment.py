@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from watcher.db.docdates import record_text_dates
+from watcher.db.multirow import insert_rows
 from watcher.db.queue import OutboxQueue
+from watcher.db.savepoint import atomic
 from watcher.db.values import (
     StoredItem,
     _dumps,
@@ -32,7 +34,7 @@ class EnrichmentRows(OutboxQueue):
 
     def set_item_text(self, item_id: int, text: str, now: datetime) -> None:
         """Store a followed document's main text (indexed by items_fts through its triggers)."""
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.execute(
                 "UPDATE items SET text = ?, text_fetched_at = ?, text_error = NULL WHERE id = ?",
                 [text, iso(now), item_id],
@@ -41,7 +43,7 @@ class EnrichmentRows(OutboxQueue):
 
     def set_item_error(self, item_id: int, error: str, now: datetime) -> None:
         """Following an item's link failed: say why on the item (its text stays as it was)."""
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.execute(
                 "UPDATE items SET text_fetched_at = ?, text_error = ? WHERE id = ?",
                 [iso(now), error[:1000], item_id],
@@ -68,12 +70,14 @@ class EnrichmentRows(OutboxQueue):
             )
             for row in rows
         ]
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.execute("DELETE FROM related WHERE change_id = ?", [change_id])
-            self.db.conn.executemany(  # one statement prepared once for every link
+            # A few multi-row statements (watcher/db/multirow.py): one statement journal per
+            # chunk, not per link; the same rows in the same order, replaced the same way.
+            insert_rows(
+                self.db.conn,
                 "INSERT OR REPLACE INTO related (change_id, item_key, related_item_id, source_id,"
-                " title, link, date, score, terms, rank, shown, created_at, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " title, link, date, score, terms, rank, shown, created_at, reason)",
                 values,
             )
 
@@ -89,7 +93,7 @@ class EnrichmentRows(OutboxQueue):
 
     def finish_enrichment(self, change_id: int, now: datetime, *, state: str = "done") -> int:
         """Mark a change's enrichment finished and release its held alerts; returns rows released."""
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.execute(
                 "UPDATE changes SET enrichment = ? WHERE id = ? AND enrichment = 'pending'",
                 [state, change_id],

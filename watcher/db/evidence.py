@@ -21,9 +21,10 @@ from typing import Any
 
 import zstandard
 
-from watcher.blobs import packed_body
+from watcher.blobs import contexts, packed_body
 from watcher.db.compression import ZSTD_LEVEL  # level 3 for whole bodies and deltas
 from watcher.db.enrichment import EnrichmentRows
+from watcher.db.savepoint import atomic
 from watcher.db.values import iso, parse_iso
 from watcher.model import FetchResult
 
@@ -63,7 +64,7 @@ class EvidenceRows(EnrichmentRows):
     ) -> int:
         """Store the response (body deduplicated by sha256); the evidence row id."""
         sha = fetched.body_hash
-        with self.db.atomic():
+        with atomic(self.db):
             if self.db.execute("SELECT 1 FROM evidence_bodies WHERE sha256 = ?", [sha]).fetchone() is None:
                 self._put_body(source_id, fetched)
             cursor = self.db.execute(
@@ -128,8 +129,8 @@ class EvidenceRows(EnrichmentRows):
         codec, base, size, data = row
         if codec == "zlib":
             return zlib.decompress(data)
-        if codec == "zstd":
-            return zstandard.ZstdDecompressor().decompress(data, max_output_size=size)
+        if codec == "zstd":  # the thread's decompressor (watcher/blobs.py): not one made per body
+            return contexts.decompressor.decompress(data, max_output_size=size)
         dictionary = zstandard.ZstdCompressionDict(
             self.evidence_body(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
         )

@@ -22,11 +22,13 @@ from typing import Any
 
 #: Rows in the largest chunk (64 rows x 10 columns = 640 parameters, under 999).
 MAX_ROWS = 64
+#: SQLite's limit on bound parameters before 3.32.
+MAX_PARAMETERS = 999
 
 
-def chunk_sizes(count: int) -> Iterator[int]:
-    """Power-of-two chunk sizes, largest first, adding up to `count`."""
-    size = MAX_ROWS
+def chunk_sizes(count: int, largest: int = MAX_ROWS) -> Iterator[int]:
+    """Power-of-two chunk sizes, `largest` (a power of two) first, adding up to `count`."""
+    size = largest
     while count > 0:
         while size > count:
             size //= 2
@@ -44,8 +46,11 @@ def insert_rows(conn: sqlite3.Connection, head: str, rows: Sequence[Sequence[Any
         return
     width = len(rows[0])
     one = "(" + ", ".join("?" * width) + ")"
+    largest = MAX_ROWS
+    while largest > 1 and largest * width > MAX_PARAMETERS:  # wide rows: smaller chunks
+        largest //= 2
     start = 0
-    for size in chunk_sizes(len(rows)):
+    for size in chunk_sizes(len(rows), largest):
         chunk = rows[start : start + size]
         start += size
         sql = f"{head} VALUES {', '.join([one] * size)}{tail}"

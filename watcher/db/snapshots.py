@@ -39,10 +39,10 @@ class SnapshotRows(ChangeReads):
         return found
 
     def _read_snapshot(self, fingerprint: str) -> Snapshot | None:
-        rows = list(self.db.query("SELECT data FROM snapshots WHERE hash = ?", [fingerprint]))
-        if not rows:
+        row = self.db.conn.execute("SELECT data FROM snapshots WHERE hash = ?", [fingerprint]).fetchone()
+        if row is None:
             return None
-        snapshot = Snapshot.from_dict(json.loads(unpack(rows[0]["data"])))
+        snapshot = Snapshot.from_dict(json.loads(unpack(row[0])))
         # Stored under its fingerprint: seed the cache instead of hashing it again.
         snapshot.__dict__["fingerprint"] = fingerprint
         return snapshot

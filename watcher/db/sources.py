@@ -67,23 +67,28 @@ class SourceRows:
             )
 
     def state(self, source_id: str) -> SourceState:
-        rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
-        if not rows:
+        # The connection's own `execute`: a plain read needs none of the savepoint
+        # `Database.query` wraps around every statement (three statements per check).
+        row = self.db.conn.execute(
+            "SELECT latest, etag, last_modified, body_hash, config_hash, pending, pending_count, state,"
+            " failures, last_check_at, retry_after_until, failing_since FROM sources WHERE id = ?",
+            [source_id],
+        ).fetchone()
+        if row is None:
             return SourceState()
-        row = rows[0]
         return SourceState(
-            latest=row["latest"],
-            etag=row["etag"],
-            last_modified=row["last_modified"],
-            body_hash=row["body_hash"],
-            config_hash=row["config_hash"],
-            pending=row["pending"],
-            pending_count=row["pending_count"],
-            state=row["state"],
-            failures=row["failures"],
-            last_check_at=parse_iso(row["last_check_at"]),
-            retry_after_until=parse_iso(row["retry_after_until"]),
-            failing_since=parse_iso(row["failing_since"]),
+            latest=row[0],
+            etag=row[1],
+            last_modified=row[2],
+            body_hash=row[3],
+            config_hash=row[4],
+            pending=row[5],
+            pending_count=row[6],
+            state=row[7],
+            failures=row[8],
+            last_check_at=parse_iso(row[9]),
+            retry_after_until=parse_iso(row[10]),
+            failing_since=parse_iso(row[11]),
         )
 
     def last_checks(self) -> dict[str, datetime]:

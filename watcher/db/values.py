@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ from watcher.model import (
 ENRICH_TIMEOUT = timedelta(minutes=30)
 
 
+@functools.lru_cache(maxsize=16)
 def iso(moment: datetime) -> str:
-    """Aware UTC datetime -> sortable ISO-8601 text (what the database stores)."""
+    """Aware UTC datetime -> sortable ISO-8601 text (what the database stores).
+
+    Remembered for the last few moments: a check writes its one `now` into ~10 columns. The
+    text depends only on the instant (equal datetimes, whatever their zone, give equal text),
+    and datetimes are immutable."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

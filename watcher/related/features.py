@@ -58,6 +58,7 @@ class Vocabulary:
         row = db.execute("SELECT max(rowid) FROM items").fetchone()
         self.total = max(int(row[0]) if row and row[0] else 0, 1)
         self._df: dict[str, int] = {}
+        self._idf: dict[tuple[int, int], float] = {}
         # Items are never deleted (a delisted one gets `removed_at`), so a count that reached
         # DF_CAP stays there: such words are remembered per database for later linking runs.
         self._common = _COMMON.setdefault(db, set())
@@ -97,7 +98,10 @@ class Vocabulary:
         """BM25's idf, never below a small floor (a term in every item still says a little);
         `at_least`: count the index as at least this many items."""
         total = max(self.total, at_least)
-        return max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
+        found = self._idf.get((df, total))
+        if found is None:  # a linking run asks for a few dozen counts, most of them often
+            found = self._idf[df, total] = max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
+        return found
 
 
 def features(
@@ -131,10 +135,14 @@ def features(
     known = doc.stems  # the stems of every word of `whole`, made in one batch
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
-    for word in text_words:
+    # Each distinct word once, in order of first appearance (a Counter keeps it), so stems
+    # are counted, and their first surface word kept, as word by word.
+    content: set[str] = set()
+    for word, tf in Counter(text_words).items():
         if is_content_word(word):
+            content.add(word)
             stem_ = known[word]
-            counts[stem_] += 1
+            counts[stem_] += tf
             surface.setdefault(stem_, word)
     for word in title_words:
         counts[known[word]] += TITLE_TF
@@ -210,7 +218,7 @@ def features(
             ):
                 seen.add((known[first], known[second]))
                 pairs.append((first, second))
-        pairs += _key_phrases(text_words, seen, df, ranking.body_phrases, known)
+        pairs += _key_phrases(text_words, seen, df, ranking.body_phrases, known, content)
         for first, second in pairs:
             pair = (known[first], known[second])
             weight = PHRASE_BOOST * (idf(pair[0]) + idf(pair[1])) / 2
@@ -227,14 +235,16 @@ def _key_phrases(
     df: Mapping[str, int],
     limit: int,
     known: Mapping[str, str] | None = None,
+    content: set[str] | None = None,
 ) -> list[tuple[str, str]]:
     """The document's own key phrases beyond its title: its most frequent pairs of adjacent
     content words whose both words were counted (first occurrence first among equals).
-    `known`: the words' stems, when the caller has them."""
+    `known`: the words' stems, `content`: its content words, when the caller has them."""
     if limit <= 0:
         return []
     known = stems(text_words) if known is None else known
-    content = {w for w in set(text_words) if is_content_word(w)}  # each distinct word asked once
+    if content is None:
+        content = {w for w in set(text_words) if is_content_word(w)}  # each distinct word asked once
     counts: Counter[tuple[str, str]] = Counter()
     surface: dict[tuple[str, str], tuple[str, str]] = {}
     for first, second in itertools.pairwise(text_words):

@@ -200,6 +200,8 @@ def defined_acts(text: str) -> list[Act]:
     """Names the text defines with an acronym ("Energy Policy and Conservation Act (EPCA)"):
     both spellings then count as one feature, and match a candidate that uses either."""
     acts: dict[str, Act] = {}
+    if "(" not in text:  # the acronym is in brackets: without one, no match (and no scan)
+        return []
     for match in _DEFINED.finditer(text):
         acronym = match.group(2)
         long_words = match.group(1).split()
@@ -222,12 +224,21 @@ def find_acts(text: str, identifiers: Iterable[Identifier] = ()) -> list[str]:
     none_named = all(act.aliases for act in acts.values()) and not _any_alias(acts).search(lowered)
     found = [] if none_named else [name for name, act in acts.items() if act.pattern.search(lowered)]
     labels = {i.label for i in identifiers}
-    found += [name for name, act in acts.items() if name not in found and labels & set(act.numbers)]
+    if labels:  # without identifiers no act is named by its number
+        found += [name for name, act in acts.items() if name not in found and labels & set(act.numbers)]
     return found
 
 
 def _any_alias(acts: Mapping[str, Act]) -> re.Pattern[str]:
-    return alias_pattern(tuple(alias for act in acts.values() for alias in act.aliases))
+    if _ANY_ALIAS and _ANY_ALIAS[0] is acts:  # the catalog's (known_acts is cached): made once
+        return _ANY_ALIAS[1]
+    pattern = alias_pattern(tuple(alias for act in acts.values() for alias in act.aliases))
+    _ANY_ALIAS[:] = [acts, pattern]
+    return pattern
+
+
+#: The last acts mapping `_any_alias` was asked for and its pattern.
+_ANY_ALIAS: list = []
 
 
 def act_words(acts: Iterable[Act]) -> frozenset[str]:

@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~
     from sqlite_utils import Database
 
 from watcher.related.features import DF_CAP, MAX_TEXT, Vocabulary
-from watcher.related.matching import Matcher, in_title
-from watcher.related.text import DocumentWords, is_content_word, stem, stems, words
+from watcher.related.matching import CANDIDATE_WORDS, Matcher, in_title
+from watcher.related.text import DocumentWords, is_content_word, stem, words
 from watcher.related.values import Feature, LinkTarget, Ranking
 
 CANDIDATES = 25
@@ -62,6 +62,9 @@ class Candidate:
     rarity: float = 0.0  # of its rarest matched feature: idf(df) / idf(1), 1 = unique to the two
     identifier_rarity: float = 0.0  # the same, of its rarest matched identifier
     proceeding: bool = False  # shares an identifier of one proceeding (Ranking.proceeding_holders)
+    #: Its summary and text as `score` matches them ("summary\ntext" cut at MATCH_TEXT), when
+    #: `retrieve` read them with its row (newest first: no sort holds them); else `score` reads it.
+    text: str | None = field(default=None, repr=False)
 
 
 def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
@@ -150,17 +153,28 @@ def retrieve(
         matches = f"SELECT * FROM ({matches} ORDER BY rowid DESC LIMIT {int(newest)})"
     if not widen:
         matches = f"SELECT * FROM ({matches} ORDER BY {order} LIMIT {4 * int(count)})"
+    # Newest first, the rows come straight from FTS5's order and only the `count` kept are
+    # read: their text comes along (score reads it), sparing a second read of the same rows.
+    # Sorted by BM25, every row that passes would carry its text into the sort: read apart.
+    text = f", i.summary, substr(coalesce(i.text, ''), 1, {MATCH_TEXT})" if recent_first else ""
     sql = (
-        f"SELECT m.rowid, m.bm, i.source_id, i.title, i.link, i.date, i.first_seen FROM ({matches}) AS m"
+        f"SELECT m.rowid, m.bm, i.source_id, i.title, i.link, i.date, i.first_seen{text}"
+        f" FROM ({matches}) AS m"
         " JOIN items AS i ON i.id = m.rowid WHERE i.source_id IS NOT ? AND i.id IS NOT ?"
         " AND i.link IS NOT ? AND coalesce(i.date, i.first_seen) BETWEEN ? AND ?"
         f" ORDER BY {', '.join('m.' + part for part in order.split(', '))} LIMIT ?"
     )
     exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
     params = [expression, since_rowid, target.source_id, exclude_id, exclude_link, start, end, count]
+    rows = db.execute(sql, params).fetchall()
+    if recent_first:
+        return [
+            Candidate(item_id, source_id, title, link, day, seen, bm, text=f"{summary}\n{body}")
+            for item_id, bm, source_id, title, link, day, seen, summary, body in rows
+        ]
     return [
         Candidate(item_id, source_id, title, link, day, seen, bm)
-        for item_id, bm, source_id, title, link, day, seen in db.execute(sql, params).fetchall()
+        for item_id, bm, source_id, title, link, day, seen in rows
     ]
 
 
@@ -177,13 +191,18 @@ def score(
 ) -> None:
     """Score candidates by the document features they share, then fuse orders (see linking).
     `doc`: the document's words, when the caller has them already (linking.rank)."""
-    marks = ",".join("?" for _ in candidates)
-    sql = f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items WHERE id IN ({marks})"
-    texts = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, [c.id for c in candidates]).fetchall()}
-    # Each candidate's words: its title's, then its text's (as words() splits "title\ntext").
-    title_words = {c.id: words(c.title) for c in candidates}
-    tokens = {c.id: title_words[c.id] + words(texts.get(c.id, "")) for c in candidates}
-    known = stems(set().union(*tokens.values()))  # one batch
+    texts = {c.id: c.text for c in candidates if c.text is not None}
+    unread = [c.id for c in candidates if c.text is None]
+    if unread:
+        sql = (
+            f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items"
+            f" WHERE id IN ({','.join('?' for _ in unread)})"
+        )
+        texts.update({row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, unread).fetchall()})
+    # Each candidate's words (its title's, then its text's, as words() splits "title\ntext")
+    # and their stems, split once per title and text and kept for later documents.
+    split = CANDIDATE_WORDS.words_of([(c.title, texts.get(c.id, "")) for c in candidates])
+    found_words = {c.id: words_ for c, words_ in zip(candidates, split, strict=True)}
     doc = doc or DocumentWords.of(target.title, target.text[:MAX_TEXT])
     doc_stems = doc.stem_set()
     total = sum(f.weight for f in feats) or 1.0
@@ -192,38 +211,43 @@ def score(
     unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
     rarities = [vocab.idf(max(f.df or f.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique for f in feats]
     matcher = Matcher(feats)  # the features prepared once for every candidate
+    # Per feature, what a match adds, prepared once: its weight with and without the title
+    # bonus, whether it is an identifier, and the stems a title must hold for the bonus
+    # (None: an act, whose aliases are looked for in the title's text).
+    plain = [f.weight * (1.0 + 0.0) for f in feats]
+    bonused = [f.weight * (1.0 + TITLE_BONUS) for f in feats] if ranking.title_bonus else plain
+    in_titles = [None if f.kind == "act" else frozenset(f.stems) for f in feats]
+    identifier = [f.kind == "identifier" for f in feats]
     for candidate in candidates:
-        found = tokens[candidate.id]
-        shared = matcher.shared(candidate.title, texts.get(candidate.id, ""), found, known)
-        title_stems = {known[w] for w in title_words[candidate.id]}
+        candidate_words = found_words[candidate.id]
+        indexes = matcher.found_in(candidate_words.sequence, candidate.title, texts.get(candidate.id, ""))
+        title_stems = candidate_words.title_stems
         value = 0.0
-        for index in matcher.matching(shared):
+        for index in indexes:
             feature, rarity = feats[index], rarities[index]
             candidate.matched.append(feature)
-            if feature.kind == "identifier":
+            if identifier[index]:
                 candidate.evidence += feature.weight
-            candidate.rarity = max(candidate.rarity, rarity)
-            if feature.kind == "identifier":
                 candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
                 candidate.proceeding |= _names_proceeding(feature, vocab, ranking.proceeding_holders)
-            bonus = (
-                TITLE_BONUS
-                if ranking.title_bonus and in_title(feature, title_stems, candidate.title)
-                else 0.0
-            )
-            value += feature.weight * (1.0 + bonus)
+            stems_ = in_titles[index]
+            if stems_ is None:
+                titled = in_title(feature, title_stems, candidate.title)
+            else:
+                titled = title_stems.issuperset(stems_)
+            value += bonused[index] if titled else plain[index]
+        if indexes:
+            candidate.rarity = max(candidate.rarity, *(rarities[i] for i in indexes))
         candidate.score = value / total
     # A candidate of the same proceeding makes identifiers the evidence: title words shared
     # with the candidate's title then mostly mark the same template (see Ranking).
     title_share = ranking.title_coverage and not any(c.proceeding for c in candidates)
-    content = {w for w in set().union(*title_words.values()) if is_content_word(w)} if title_share else set()
     for candidate in candidates:
         result = candidate.score
         if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            content_stems = {known[w] for w in title_words[candidate.id] if w in content}
-            share = _title_share(content_stems, doc_stems, title_weights)
+            share = _title_share(found_words[candidate.id].content_stems, doc_stems, title_weights)
             result = (1 - TITLE_SHARE) * result + TITLE_SHARE * share
         result += BM25_WEIGHT * (candidate.bm25 / best)
         if ranking.date_decay:
@@ -283,10 +307,14 @@ def _title_weights(candidates: list[Candidate], vocab: Vocabulary) -> dict[str, 
     return {s: vocab.idf(df) for s, df in vocab.df(terms).items()}
 
 
-def _title_share(title_stems: set[str], doc_stems: set[str], weights: Mapping[str, float] | None) -> float:
+def _title_share(
+    title_stems: set[str] | frozenset[str], doc_stems: set[str], weights: Mapping[str, float] | None
+) -> float:
     """The share of a title's content stems (idf-weighted, or each alike) in `doc_stems`."""
     if not title_stems:
         return 0.0
+    if weights is None:  # each alike: the same quotient as the sums of ones below
+        return len(title_stems & doc_stems) / len(title_stems)
     weight = {s: (weights.get(s, 1.0) if weights is not None else 1.0) for s in title_stems}
     return sum(w for s, w in weight.items() if s in doc_stems) / sum(weight.values())
 

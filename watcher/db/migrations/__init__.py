@@ -28,6 +28,7 @@ from watcher.db.migrations import (
     m014_change_summaries,
     m015_fts_pending,
     m016_version_text_pending,
+    m017_drop_items_date,
 )
 
 STEPS = (
@@ -46,6 +47,7 @@ STEPS = (
     m014_change_summaries,
     m015_fts_pending,
     m016_version_text_pending,
+    m017_drop_items_date,
 )
 
 migrations = Migrations("regwatch")
