@@ -185,7 +185,9 @@ CUES = (
 
 def may_state_dates(text: str) -> bool:
     text = text[:MAX_TEXT]
-    if ANY_YEAR.search(text) is None:
+    # A year starts with "1" or "2": two scans in C (0.1 µs each) rule out most news items'
+    # text before the regex scans it (0.9 µs for a 200-character summary).
+    if ("1" not in text and "2" not in text) or ANY_YEAR.search(text) is None:
         return False
     lowered = text.lower()
     return any(cue in lowered for cue in CUES)

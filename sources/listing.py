@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 from sources import html
 from sources.base import SourceKind
-from sources.cssfirst import first_finder
+from sources.cssfirst import first_finder, firsts_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
-from sources.links import PLAIN_URL, absolute, canonical, without_tracking
+from sources.links import PLAIN_URL, absolute_plain, canonical, without_tracking
 from sources.text import clean_text
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -119,13 +119,33 @@ class Listing(SourceKind):
 
 
 Finder = Callable[[Any], Any]
+#: What finds the first match of each field's selector in an item, by selector.
+Fields = Callable[[Any], dict[str, Any]]
 
 
-def field_finders(options: ListingOptions) -> dict[str, Finder]:
-    """Per selector of an item's fields, what finds its first match in an item: looked up
-    once per page rather than for each field of each item."""
-    fields = (options.title, options.link or "a[href]", options.date, options.summary)
-    return {css: _finder(css) for css in fields if css}
+def field_finders(options: ListingOptions) -> Fields:
+    """What finds, by selector, the first match of each selector of an item's fields in an
+    item: made once per page rather than for each field of each item. The simple selectors
+    (most: `h3 a`, `time[datetime]`, `p.summary`) are found together in one walk of the
+    item (sources/cssfirst.py), any other by its XPath."""
+    fields = dict.fromkeys(
+        css for css in (options.title, options.link or "a[href]", options.date, options.summary) if css
+    )
+    simple = tuple((css, html.selector(css).path) for css in fields if first_finder(html.selector(css).path))
+    together = firsts_finder(simple) if simple else None
+    others = {css: _finder(css) for css in fields if css not in dict(simple)}
+    if together is None:
+        return lambda element: {css: find(element) for css, find in others.items()}
+    if not others:
+        return together
+
+    def find_all(element: Any) -> dict[str, Any]:
+        found = together(element)
+        for css, find in others.items():
+            found[css] = find(element)
+        return found
+
+    return find_all
 
 
 def read_item(
@@ -134,38 +154,31 @@ def read_item(
     base: str,
     ignore,
     dayfirst: bool,
-    finders: dict[str, Finder] | None = None,
+    finders: Fields | None = None,
 ) -> Item | None:
-    find = finders if finders is not None else field_finders(options)
-    found: dict[str | None, object] = {}  # title and link often share a selector ("h3 a"): select once
-
-    def first(css: str):
-        if css not in found:
-            found[css] = find[css](element)
-        return found[css]
-
-    title_node = first(options.title) if options.title else element
+    # Every field's first match, found at once (title and link often share a selector: "h3 a").
+    first = (finders if finders is not None else field_finders(options))(element)
+    title_node = first[options.title] if options.title else element
     title = clean_text(html.string_value(title_node), ignore) if title_node is not None else ""
     link = ""
-    link_node = first(options.link or "a[href]")
+    link_node = first[options.link or "a[href]"]
     if link_node is None and element.tag == "a":
         link_node = element
     plain = False
     if link_node is not None:
-        link = absolute(base, link_node.get("href"))
         # A plain URL (most links) is its own link without tracking and its own canonical
         # form: one check here instead of one in each of the three helpers.
-        plain = PLAIN_URL.fullmatch(link) is not None
+        link, plain = absolute_plain(base, link_node.get("href"))
         if not plain:
             link = without_tracking(link)
     date = None
     if options.date:
-        date_node = first(options.date)
+        date_node = first[options.date]
         if date_node is not None:
             date = parse_date(machine_date(date_node) or html.inline_text(date_node), dayfirst=dayfirst)
     summary = ""
     if options.summary:
-        summary_node = first(options.summary)
+        summary_node = first[options.summary]
         if summary_node is not None:
             summary = clean_text(html.string_value(summary_node), ignore)
     if not title and not link:

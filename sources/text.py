@@ -237,10 +237,15 @@ def clean_blocks(blocks: Iterable[str], ignore: Sequence[str] = ()) -> tuple[str
     return tuple(result)
 
 
-#: Per byte of ASCII text: 0 for the characters of CONTROL (`fold` deletes them), else as
-#: `_SIGNS`. One `bytes.translate` then tells both whether a text needs more than its
-#: whitespace folded and whether it may hold a VOLATILE token.
-_CLEAN_SIGNS = bytes(0 if c in ASCII_CONTROL else _SIGNS[c] for c in range(256))
+#: Per byte of ASCII text: 0 for the characters of CONTROL (`fold` deletes them) and for the
+#: signs of `_SIGNS` (both need the general path), a space for whitespace, `.` for `.` and
+#: `,`, else the byte. One `bytes.translate` then tells both whether a text needs more than
+#: its whitespace folded and whether it may hold a VOLATILE token, in two scans (a 0, or
+#: ` .`) instead of four (a 0, `#`, ` .`, ` ,`: 0.5 µs of a summary's 2.3).
+_CLEAN_SIGNS = bytes(
+    0 if c in ASCII_CONTROL or _SIGNS[c] == ord("#") else ord(".") if c == ord(",") else _SIGNS[c]
+    for c in range(256)
+)
 
 
 def clean_text(raw: str, ignore: Sequence[str] = ()) -> str:
@@ -254,7 +259,7 @@ def clean_text(raw: str, ignore: Sequence[str] = ()) -> str:
     """
     if not ignore and raw.isascii():
         signs = raw.encode("ascii").translate(_CLEAN_SIGNS)
-        if b"\x00" not in signs and b"#" not in signs and b" ." not in signs and b" ," not in signs:
+        if b"\x00" not in signs and b" ." not in signs:
             return " ".join(raw.split())
     return clean_line(" ".join(raw.split()), ignore)
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sources import html
-from sources.cssfirst import first_finder
+from sources.cssfirst import first_finder, firsts_finder
 
 SIMPLE = [
     "a",
@@ -105,3 +105,44 @@ def test_generated_trees(forest, css):
     assert finder is not None
     for element in root.iter():
         assert finder(element) is reference(element, css)
+
+
+def together(selectors):
+    return firsts_finder(tuple((css, html.selector(css).path) for css in selectors))
+
+
+def test_simple_selectors_found_together_are_what_xpath_finds_on_every_element_of_the_pages():
+    find = together(SIMPLE)
+    assert find is not None
+    bodies = dict.fromkeys(case[1] for case in listingcases.cases())
+    checked = 0
+    for body in bodies:
+        root = html.parse_text(body.decode("utf-8", "replace"), "https://example.gov/")
+        for element in root.iter():
+            if isinstance(element.tag, str):
+                found = find(element)
+                assert list(found) == SIMPLE
+                for css in SIMPLE:
+                    assert found[css] is reference(element, css), css
+                checked += 1
+    assert checked > 5000
+
+
+@pytest.mark.parametrize("css", GENERAL)
+def test_other_selectors_are_not_found_together(css):
+    assert together(["h3 a", css]) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(trees(), min_size=1, max_size=3),
+    st.lists(st.sampled_from([*SIMPLE, "div.x", "span.date", "* .x", "a[datetime]"]), min_size=1, max_size=5),
+)
+def test_generated_trees_together(forest, selectors):
+    selectors = list(dict.fromkeys(selectors))
+    root = html.parse_text("<html><body>" + "".join(forest) + "</body></html>")
+    find = together(selectors)
+    assert find is not None
+    for element in root.iter():
+        found = find(element)
+        assert {css: found[css] for css in selectors} == {css: reference(element, css) for css in selectors}

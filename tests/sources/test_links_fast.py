@@ -83,3 +83,22 @@ def test_near_plain_urls_take_the_general_path(url):
 )
 def test_near_plain_links_resolve_like_urljoin(base, href):
     assert links.absolute(base, href) == links._absolute_parsed(base, href)
+
+
+HREFS = st.one_of(
+    PATH,
+    st.sampled_from(
+        ["", " ", None, " /a ", "/a/../b", "//other.gov/a", "/a?x=1", "a.html", "#top", "javascript:x"]
+    ),
+)
+BASES = st.one_of(
+    st.builds(str.__add__, ORIGIN, REST),
+    st.sampled_from(["https://e.gov:443/x", "HTTPS://e.gov/x", "javascript:void(0)", "", "https://e.gov"]),
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(BASES, HREFS)
+def test_absolute_plain_is_absolute_and_whether_it_is_plain(base, href):
+    link = links.absolute(base, href)
+    assert links.absolute_plain(base, href) == (link, links.PLAIN_URL.fullmatch(link) is not None)
