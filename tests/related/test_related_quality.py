@@ -209,14 +209,17 @@ def test_target_eu_no_related_update_without_a_link(whole_test_half):
 def test_links_that_clearly_lead_are_shown_below_the_threshold(first_bench):
     """The lead rule (chosen on the development half): a few candidates far ahead of the
     rest are shown although they score under the threshold, so fewer related updates go
-    without a link; template notices, which match many items about equally, stay quiet."""
+    without a link; template notices, which match many items about equally, mostly stay
+    quiet. Round 7 lowered the bar (lead 1.3 -> 1.15, floor 0.5 -> 0.3: show up to 3 unless
+    the evidence is weak), trading shown precision (US/UK dev 0.254 without the rule, 0.192
+    with it) and quiet (0.830 -> 0.517) for shown recall (0.408 -> 0.730; zero-link 16 -> 4)."""
     from watcher.related.values import Ranking
 
     with_lead = first_bench.evaluate(Ranking(), "dev").figures()
     without = first_bench.evaluate(Ranking(lead=0.0), "dev").figures()
-    assert with_lead["zero-link"] <= without["zero-link"] - 5, (with_lead, without)
-    assert with_lead["shown precision"] > without["shown precision"], (with_lead, without)
-    assert with_lead["quiet"] >= 0.6, with_lead
+    assert with_lead["zero-link"] <= without["zero-link"] - 10, (with_lead, without)
+    assert with_lead["shown recall"] >= without["shown recall"] + 0.25, (with_lead, without)
+    assert with_lead["quiet"] >= 0.5, with_lead
 
 
 def test_lead_bar_is_a_multiple_of_a_lower_rank_and_never_below_the_floor():
