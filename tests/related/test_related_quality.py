@@ -8,14 +8,21 @@ on the development half; never raise them by tuning on this half. The targets of
 that the test half does not reach are strict expected failures: they fail loudly once
 reached.
 
-- The US and UK corpora alone (the set of rounds 1-5, indexed without the EU corpus): the
-  floors of those rounds, unchanged (measured: precision@1 0.839, recall@3 0.948, MRR 0.909,
-  quiet 0.619, one related update without a link; plain BM25 0.548 / 0.852 / 0.712).
-- The whole set, the EU corpus among its candidates, and the EU corpus apart (never tuned
-  on: the first reading of how the linking generalises; measured: whole set 0.691 / 0.829 /
-  0.779, quiet 0.701, 21 related updates without a link, plain BM25 0.660 / 0.853 / 0.770;
-  EU 0.635 / 0.770 / 0.723, quiet 0.844, 20 without a link, plain BM25 0.746 / 0.857 / 0.812;
-  see bench/README.md, "The EU corpus")."""
+Floors are those of round 7 (bench/README.md "Related round 7": the pool discount, the
+candidate-title share off, the lower lead bar, chosen on the development half of all three
+corpora; the test half read once). The show rule now shows up to 3 links unless the
+evidence is weak, so the quiet floors (and the EU shown-precision floor) set in rounds 1-6
+no longer hold and were lowered to the measured figures, stated here and in the README:
+
+- The US and UK corpora alone (the set of rounds 1-5, indexed without the EU corpus):
+  measured precision@1 0.871, recall@3 0.955, MRR 0.923, quiet 0.415 (rounds 1-5: 0.839 /
+  0.948 / 0.909, quiet 0.619, floor 0.61), one related update without a link; plain BM25
+  0.548 / 0.852 / 0.712.
+- The whole set, the EU corpus among its candidates: 0.745 / 0.873 / 0.825, quiet 0.384
+  (round 6: 0.691 / 0.829 / 0.779, quiet 0.701, floor 0.70), 3 related updates without a link
+  (21); plain BM25 0.660 / 0.853 / 0.770. The EU corpus apart: 0.698 / 0.833 / 0.785, quiet
+  0.416 (0.844, floor 0.84), shown precision 0.351 (0.633, floor 0.63), 3 without a link
+  (20); plain BM25 0.746 / 0.857 / 0.812: still below it on the EU corpus."""
 
 from __future__ import annotations
 
@@ -86,27 +93,26 @@ def test_half(first_bench):
 
 def test_test_half_floors_and_plain_bm25(test_half):
     ours, bm25 = test_half
-    assert ours["precision@1"] >= 0.83, ours
+    assert ours["precision@1"] >= 0.86, ours
     assert ours["precision@1"] >= bm25["precision@1"], (ours, bm25)
-    assert ours["recall@3"] >= 0.94, ours
-    assert ours["recall@3"] >= bm25["recall@3"] + 0.09, (ours, bm25)
-    assert ours["MRR"] >= 0.90, ours
+    assert ours["recall@3"] >= 0.95, ours
+    assert ours["MRR"] >= 0.92, ours
     assert ours["MRR"] > bm25["MRR"], (ours, bm25)
     # Fewer than three links when the evidence is weak: template notices of the same agency
-    # (the hard negatives) often stay quiet; one related update goes without a link (see the
-    # strict expected failure below).
-    assert ours["quiet"] >= 0.61, ours
+    # (the hard negatives) stay quiet less often since round 7 (0.619 -> 0.415); one related
+    # update goes without a link (see the strict expected failure below).
+    assert ours["quiet"] >= 0.41, ours
     assert ours["zero-link"] <= 1, ours
     assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the test half: 0.948 vs 0.852 + 0.10")
 def test_target_recall_at_3_beats_plain_bm25_by_a_tenth(test_half):
+    """Reached in round 7, narrowly (0.955 vs 0.852 + 0.10)."""
     ours, bm25 = test_half
     assert ours["recall@3"] >= bm25["recall@3"] + 0.10, (ours, bm25)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the test half: MRR 0.909")
+@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the test half: MRR 0.923")
 def test_target_mrr(test_half):
     ours, _ = test_half
     assert ours["MRR"] >= 0.95, ours
@@ -139,68 +145,70 @@ def whole_test_half(tmp_path_factory):
 def test_whole_set_test_half_floors_and_plain_bm25(whole_test_half):
     report, bm25_report, _ = whole_test_half
     ours, bm25 = report.figures(), bm25_report.figures()
-    assert ours["precision@1"] >= 0.69, ours
+    assert ours["precision@1"] >= 0.74, ours
     assert ours["precision@1"] >= bm25["precision@1"], (ours, bm25)
-    assert ours["recall@3"] >= 0.82, ours
-    assert ours["MRR"] >= 0.77, ours
+    assert ours["recall@3"] >= 0.87, ours
+    assert ours["recall@3"] >= bm25["recall@3"], (ours, bm25)
+    assert ours["MRR"] >= 0.82, ours
     assert ours["MRR"] >= bm25["MRR"], (ours, bm25)
-    assert ours["quiet"] >= 0.70, ours
-    assert ours["zero-link"] <= 21, ours
+    assert ours["quiet"] >= 0.38, ours  # round 6: 0.701 (floor 0.70)
+    assert ours["zero-link"] <= 3, ours
     assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
 
 
 def test_eu_corpus_test_half_floors(whole_test_half):
-    """GDPRhub pages, never tuned on: the linking shows fewer, mostly right links (shown
-    precision far above plain BM25's, quiet on most hard negatives) but ranks below plain
-    BM25 (see the strict expected failures below)."""
+    """GDPRhub pages (their development half tuned on since round 7): the linking shows up
+    to 3 links unless the evidence is weak (shown precision twice plain BM25's, quiet on
+    about 40% of hard negatives) but still ranks below plain BM25 (see the strict expected
+    failures below)."""
     report, bm25_report, eu = whole_test_half
     ours, bm25 = report.only(eu).figures(), bm25_report.only(eu).figures()
-    assert ours["precision@1"] >= 0.63, ours
-    assert ours["recall@3"] >= 0.76, ours
-    assert ours["MRR"] >= 0.72, ours
-    assert ours["quiet"] >= 0.84, ours
-    assert ours["zero-link"] <= 20, ours
-    assert ours["shown precision"] >= 0.63, ours
+    assert ours["precision@1"] >= 0.69, ours
+    assert ours["recall@3"] >= 0.83, ours
+    assert ours["MRR"] >= 0.78, ours
+    assert ours["quiet"] >= 0.41, ours  # round 6: 0.844 (floor 0.84)
+    assert ours["zero-link"] <= 3, ours
+    assert ours["shown precision"] >= 0.35, ours  # round 6: 0.633 (floor 0.63)
     assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 17 target not reached on the whole test half: 0.829 vs 0.853 + 0.10"
+    strict=True, reason="issue 17 target not reached on the whole test half: 0.873 vs 0.853 + 0.10"
 )
 def test_target_whole_set_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
     report, bm25_report, _ = whole_test_half
     assert report.recall_at_3 >= bm25_report.recall_at_3 + 0.10
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: MRR 0.779")
+@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: MRR 0.825")
 def test_target_whole_set_mrr(whole_test_half):
     assert whole_test_half[0].mrr >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: 21 unlinked")
+@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: 3 unlinked")
 def test_target_whole_set_no_related_update_without_a_link(whole_test_half):
     assert whole_test_half[0].zero_link == 0
 
 
-@pytest.mark.xfail(strict=True, reason="EU corpus, test half: precision@1 0.635, plain BM25 0.746")
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: precision@1 0.698, plain BM25 0.746")
 def test_target_eu_precision_at_1_at_least_plain_bm25(whole_test_half):
     report, bm25_report, eu = whole_test_half
     assert report.only(eu).precision_at_1 >= bm25_report.only(eu).precision_at_1
 
 
-@pytest.mark.xfail(strict=True, reason="EU corpus, test half: recall@3 0.770 vs plain BM25 0.857 + 0.10")
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: recall@3 0.833 vs plain BM25 0.857 + 0.10")
 def test_target_eu_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
     report, bm25_report, eu = whole_test_half
     assert report.only(eu).recall_at_3 >= bm25_report.only(eu).recall_at_3 + 0.10
 
 
-@pytest.mark.xfail(strict=True, reason="EU corpus, test half: MRR 0.723")
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: MRR 0.785")
 def test_target_eu_mrr(whole_test_half):
     report, _, eu = whole_test_half
     assert report.only(eu).mrr >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="EU corpus, test half: 20 of 63 related updates unlinked")
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: 3 of 63 related updates unlinked")
 def test_target_eu_no_related_update_without_a_link(whole_test_half):
     report, _, eu = whole_test_half
     assert report.only(eu).zero_link == 0
@@ -209,14 +217,17 @@ def test_target_eu_no_related_update_without_a_link(whole_test_half):
 def test_links_that_clearly_lead_are_shown_below_the_threshold(first_bench):
     """The lead rule (chosen on the development half): a few candidates far ahead of the
     rest are shown although they score under the threshold, so fewer related updates go
-    without a link; template notices, which match many items about equally, stay quiet."""
+    without a link; template notices, which match many items about equally, mostly stay
+    quiet. Round 7 lowered the bar (lead 1.3 -> 1.15, floor 0.5 -> 0.3: show up to 3 unless
+    the evidence is weak), trading shown precision (US/UK dev 0.254 without the rule, 0.192
+    with it) and quiet (0.830 -> 0.517) for shown recall (0.408 -> 0.730; zero-link 16 -> 4)."""
     from watcher.related.values import Ranking
 
     with_lead = first_bench.evaluate(Ranking(), "dev").figures()
     without = first_bench.evaluate(Ranking(lead=0.0), "dev").figures()
-    assert with_lead["zero-link"] <= without["zero-link"] - 5, (with_lead, without)
-    assert with_lead["shown precision"] > without["shown precision"], (with_lead, without)
-    assert with_lead["quiet"] >= 0.6, with_lead
+    assert with_lead["zero-link"] <= without["zero-link"] - 10, (with_lead, without)
+    assert with_lead["shown recall"] >= without["shown recall"] + 0.25, (with_lead, without)
+    assert with_lead["quiet"] >= 0.5, with_lead
 
 
 def test_lead_bar_is_a_multiple_of_a_lower_rank_and_never_below_the_floor():

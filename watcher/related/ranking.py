@@ -8,7 +8,7 @@ Reads the index (`items`, `items_fts`) of the connection it is given; no other I
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -40,6 +40,8 @@ DATE_DECAY = 0.15
 #: Reciprocal rank fusion: 1 / (RRF_K + rank) per list, the sum scaled to at most FUSION_WEIGHT.
 RRF_K = 5
 FUSION_WEIGHT = 0.3
+#: Candidates a document needs before shares among them weigh features (Ranking.pool).
+POOL_MIN = 5
 #: Rarity counts the index as at least this many items: in a young history, a feature shared
 #: by a handful of items is still rare although a handful is a large share of it.
 RARITY_MIN_ITEMS = 1000
@@ -218,10 +220,15 @@ def score(
     bonused = [f.weight * (1.0 + TITLE_BONUS) for f in feats] if ranking.title_bonus else plain
     in_titles = [None if f.kind == "act" else frozenset(f.stems) for f in feats]
     identifier = [f.kind == "identifier" for f in feats]
+    hits = {
+        c.id: matcher.found_in(found_words[c.id].sequence, c.title, texts.get(c.id, "")) for c in candidates
+    }
+    factors = _pool_factors(hits.values(), len(feats), ranking.pool)
+    if factors is not None:
+        total = sum(f.weight * factor for f, factor in zip(feats, factors, strict=True)) or 1.0
     for candidate in candidates:
-        candidate_words = found_words[candidate.id]
-        indexes = matcher.found_in(candidate_words.sequence, candidate.title, texts.get(candidate.id, ""))
-        title_stems = candidate_words.title_stems
+        indexes = hits[candidate.id]
+        title_stems = found_words[candidate.id].title_stems
         value = 0.0
         for index in indexes:
             feature, rarity = feats[index], rarities[index]
@@ -235,20 +242,28 @@ def score(
                 titled = in_title(feature, title_stems, candidate.title)
             else:
                 titled = title_stems.issuperset(stems_)
-            value += bonused[index] if titled else plain[index]
+            added = bonused[index] if titled else plain[index]
+            value += added * factors[index] if factors is not None else added
         if indexes:
             candidate.rarity = max(candidate.rarity, *(rarities[i] for i in indexes))
         candidate.score = value / total
     # A candidate of the same proceeding makes identifiers the evidence: title words shared
     # with the candidate's title then mostly mark the same template (see Ranking).
     title_share = ranking.title_coverage and not any(c.proceeding for c in candidates)
+    pooled = None
+    if title_share and ranking.pool and len(candidates) >= POOL_MIN:
+        pooled = _pool_title_weights([found_words[c.id].content_stems for c in candidates], ranking.pool)
     for candidate in candidates:
         result = candidate.score
         if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            share = _title_share(found_words[candidate.id].content_stems, doc_stems, title_weights)
-            result = (1 - TITLE_SHARE) * result + TITLE_SHARE * share
+            content_stems = found_words[candidate.id].content_stems
+            if pooled is not None:  # a title of words most candidates' titles hold explains little
+                share = sum(pooled[s] for s in content_stems if s in doc_stems) / (len(content_stems) or 1)
+            else:
+                share = _title_share(content_stems, doc_stems, title_weights)
+            result = (1 - ranking.title_share) * result + ranking.title_share * share
         result += BM25_WEIGHT * (candidate.bm25 / best)
         if ranking.date_decay:
             when = _as_date(candidate.date) or _as_date(candidate.seen)
@@ -257,10 +272,32 @@ def score(
                 result *= 1.0 - DATE_DECAY * min(years, 1.5)
         candidate.score = result
     if ranking.fusion:
-        fuse(candidates)
+        fuse(candidates, ranking.fusion_weight)
 
 
-def fuse(candidates: list[Candidate]) -> None:
+def _pool_factors(hits: Iterable[list[int]], count: int, pool: float) -> list[float] | None:
+    """Each feature's weight factor: 1 - pool x the share of the candidates that match it
+    (None when off or too few candidates to tell)."""
+    matched = list(hits)
+    if not pool or len(matched) < POOL_MIN:
+        return None
+    df = [0] * count
+    for indices in matched:
+        for index in set(indices):
+            df[index] += 1
+    return [1.0 - pool * n / len(matched) for n in df]
+
+
+def _pool_title_weights(titles: Sequence[Iterable[str]], pool: float) -> dict[str, float]:
+    """Each candidate-title stem's weight: 1 - pool x the share of candidate titles holding it."""
+    df: dict[str, int] = {}
+    for title in titles:
+        for stem_ in title:
+            df[stem_] = df.get(stem_, 0) + 1
+    return {s: max(1e-3, 1.0 - pool * n / len(titles)) for s, n in df.items()}
+
+
+def fuse(candidates: list[Candidate], weight: float = FUSION_WEIGHT) -> None:
     """Reciprocal rank fusion of three orders: BM25, the feature score, and the weight of
     matched identifiers (only candidates with one). Added to the score as a bonus of at most
     FUSION_WEIGHT, so the score stays comparable with the threshold."""
@@ -275,7 +312,7 @@ def fuse(candidates: list[Candidate]) -> None:
             fused[candidate.id] += 1.0 / (RRF_K + position)
     top = len(orders) / (RRF_K + 1)
     for candidate in candidates:
-        candidate.score += FUSION_WEIGHT * fused[candidate.id] / top
+        candidate.score += weight * fused[candidate.id] / top
 
 
 def reason(matched: Sequence[Feature], limit: int = 3) -> str:
