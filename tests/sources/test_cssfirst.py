@@ -51,18 +51,23 @@ def reference(node, css):
     return found[0] if found else None
 
 
+def page_elements():
+    """Every element of every distinct page of the listing cases."""
+    for body in dict.fromkeys(case[1] for case in listingcases.cases()):
+        root = html.parse_text(body.decode("utf-8", "replace"), "https://example.gov/")
+        for element in root.iter():
+            if isinstance(element.tag, str):
+                yield element
+
+
 @pytest.mark.parametrize("css", SIMPLE)
 def test_simple_selectors_find_what_xpath_finds_on_every_element_of_the_pages(css):
     finder = first_finder(html.selector(css).path)
     assert finder is not None
-    bodies = dict.fromkeys(case[1] for case in listingcases.cases())
     checked = 0
-    for body in bodies:
-        root = html.parse_text(body.decode("utf-8", "replace"), "https://example.gov/")
-        for element in root.iter():
-            if isinstance(element.tag, str):
-                assert finder(element) is reference(element, css)
-                checked += 1
+    for element in page_elements():
+        assert finder(element) is reference(element, css)
+        checked += 1
     assert checked > 5000
 
 
@@ -114,17 +119,13 @@ def together(selectors):
 def test_simple_selectors_found_together_are_what_xpath_finds_on_every_element_of_the_pages():
     find = together(SIMPLE)
     assert find is not None
-    bodies = dict.fromkeys(case[1] for case in listingcases.cases())
     checked = 0
-    for body in bodies:
-        root = html.parse_text(body.decode("utf-8", "replace"), "https://example.gov/")
-        for element in root.iter():
-            if isinstance(element.tag, str):
-                found = find(element)
-                assert list(found) == SIMPLE
-                for css in SIMPLE:
-                    assert found[css] is reference(element, css), css
-                checked += 1
+    for element in page_elements():
+        found = find(element)
+        assert list(found) == SIMPLE
+        for css in SIMPLE:
+            assert found[css] is reference(element, css), css
+        checked += 1
     assert checked > 5000
 
 
