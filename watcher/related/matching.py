@@ -89,18 +89,10 @@ class Matcher:
         """What a candidate (its `title` and `text`, their words `tokens` and those words'
         stems `known`) offers for matching; only what the features can match is made."""
         sequence = list(map(known.__getitem__, tokens))
-        labels: frozenset[str] = frozenset()
-        if self._identifiers:
-            raw = set(tokens)
-            labels = frozenset(
-                f.label
-                for f, needed in self._identifiers
-                if needed <= raw and _in_order(tokens, f.stems, f.near)
-            )
         return Shared(
             frozenset(sequence),
             frozenset(itertools.pairwise(sequence)) if self._phrases else frozenset(),
-            labels,
+            self._identifier_labels(tokens) if self._identifiers else frozenset(),
             f"{title}\n{text}".lower() if self._acts else "",
         )
 
@@ -123,18 +115,21 @@ class Matcher:
         if pairs:
             indexes += [i for key in pairs.keys() & itertools.pairwise(sequence) for i in pairs[key]]
         if self._identifiers and tokens is not None:
-            raw = set(tokens)
-            labels = {
-                f.label
-                for f, needed in self._identifiers
-                if needed <= raw and _in_order(tokens, f.stems, f.near)
-            }
+            labels = self._identifier_labels(tokens)
             indexes += [index for index, label in self._labels if label in labels]
         if self._acts:
             lowered = f"{title}\n{text}".lower()
             indexes += [index for index, aliases in self._acts if mentions(lowered, aliases)]
         indexes.sort()
         return indexes
+
+    def _identifier_labels(self, tokens: list[str]) -> frozenset[str]:
+        """The labels of the identifiers among the features that the candidate's words hold:
+        their tokens in order, at most `near` tokens apart, as FTS5 found them."""
+        raw = set(tokens)
+        return frozenset(
+            f.label for f, needed in self._identifiers if needed <= raw and _in_order(tokens, f.stems, f.near)
+        )
 
     def matching(self, shared: Shared) -> list[int]:
         """The indexes of the features `shared` matches, in the features' order."""
