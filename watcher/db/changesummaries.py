@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from watcher.db.savepoint import atomic
 from watcher.db.values import iso
 from watcher.model import ChangeSummary
 
@@ -62,7 +63,7 @@ class ChangeSummaryRows:
 
     def save_answer(self, change_id: int, channel: str, answer: StoredAnswer, now: datetime) -> None:
         """Store the answer for (change, channel) ('' = the summary); a later one replaces it."""
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.execute(
                 "INSERT OR REPLACE INTO change_summaries (change_id, channel, input_hash, model,"
                 " prompt_version, status, text, important, reason, error, called, created_at)"
@@ -119,7 +120,7 @@ class ChangeSummaryRows:
         if not channels:
             return 0
         marks = ",".join("?" for _ in channels)
-        with self.db.atomic():
+        with atomic(self.db):
             cursor = self.db.execute(
                 f"UPDATE outbox SET status = 'held', triaged = 1 WHERE change_id = ? AND kind = 'change'"
                 f" AND status = 'enriching' AND channel IN ({marks})",

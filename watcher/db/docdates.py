@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from watcher.dates.carried import dates_of, source_info
 from watcher.dates.deadlines import Deadline
 from watcher.dates.reminders import DateRow, Planned
+from watcher.db.savepoint import atomic
 from watcher.db.values import iso, parse_iso
 from watcher.model import Alert, DocumentDate, Item, Reminder, Source, SourceInfo
 
@@ -145,7 +146,7 @@ class DocumentDateRows:
     def refresh_document_dates(self, source: Source, items: Sequence[Item], now: datetime) -> int:
         """Dates of listed documents whose fields changed though the documents did not (a
         comment period extended): the row moves, so reminders follow the new date."""
-        with self.db.atomic():
+        with atomic(self.db):
             return record_document_dates(self.db, source, items, now, change_id=None)
 
     def reminder_dates(self, today: date) -> list[DateRow]:
@@ -174,7 +175,7 @@ class DocumentDateRows:
     def enqueue_planned(self, planned: Sequence[Planned], now: datetime) -> int:
         """Outbox rows for planned reminders; ones already written are left alone."""
         added = 0
-        with self.db.atomic():
+        with atomic(self.db):
             for p in planned:
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO outbox (subject, kind, change_id, source_id, channel, status,"

@@ -8,6 +8,7 @@ from typing import Any
 
 from watcher.db import crashpoints
 from watcher.db.checks import CheckRecords
+from watcher.db.savepoint import atomic
 from watcher.db.values import (
     ENRICH_TIMEOUT,
     Delivery,
@@ -130,7 +131,7 @@ class OutboxQueue(CheckRecords):
 
     def requeue_delivery(self, delivery_id: int, now: datetime) -> dict[str, Any]:
         """`regwatch alerts retry`: send a failed row again (now). Returns the row as it was."""
-        with self.db.atomic():
+        with atomic(self.db):
             row = self.db.execute("SELECT status FROM outbox WHERE id = ?", [delivery_id]).fetchone()
             if row is None:
                 raise WatchError(f"no alert delivery with id {delivery_id} (see `regwatch alerts`)")
@@ -165,7 +166,7 @@ class OutboxQueue(CheckRecords):
         """Change alerts of digest channels wait ('held') for their digest; a channel that is
         no longer a digest channel gets its held rows back as pending."""
         marks = ",".join("?" for _ in digest_channels) or "''"
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.execute(
                 "UPDATE outbox SET status = 'held' WHERE status = 'pending' AND kind = 'change'"
                 f" AND attempts = 0 AND channel IN ({marks})",
@@ -190,7 +191,7 @@ class OutboxQueue(CheckRecords):
         One transaction: the digest row and the members' `batch_id`, so each held alert
         belongs to exactly one digest. Returns the digest row id (None if nothing held).
         """
-        with self.db.atomic():
+        with atomic(self.db):
             members = [
                 r[0]
                 for r in self.db.execute(

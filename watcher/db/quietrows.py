@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from watcher.db.savepoint import atomic
 from watcher.db.values import iso, parse_iso
 
 HISTORY = 50  # the most recent changes a source's cadence is learnt from (watcher/service/quiet.py)
@@ -46,7 +47,7 @@ class QuietRows:
         self, source_id: str, state: str, reason: str, now: datetime, channels: Sequence[str]
     ) -> None:
         """The event and one health outbox row per channel, in one transaction."""
-        with self.db.atomic():
+        with atomic(self.db):
             cursor = self.db.execute(
                 "INSERT INTO events (source_id, at, state, reason, failures) VALUES (?, ?, ?, ?, 0)",
                 [source_id, iso(now), state, reason[:2000]],

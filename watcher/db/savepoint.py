@@ -1,6 +1,7 @@
 """All-or-nothing blocks on the store's connection: sqlite-utils' `Database.atomic()`, cheaper.
 
-The same behaviour: outside a transaction a block is a transaction (BEGIN ... COMMIT,
+Every all-or-nothing block of the store and its history goes through `atomic` here. The
+same behaviour as sqlite-utils: outside a transaction a block is a transaction (BEGIN ... COMMIT,
 rolled back when it raises), inside one a savepoint (released, or rolled back to and
 released when it raises; not touched when the error already ended the transaction). What
 differs is the savepoint's name. sqlite-utils names each one with 16 random bytes, so every

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.db.savepoint import atomic
 from watcher.db.values import (
     SourceState,
     iso,
@@ -48,7 +49,7 @@ class SourceRows:
             )
             for source in sources
         ]
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.conn.executemany(
                 "INSERT INTO sources (id, name, url, kind, role, tags, jurisdiction, regulator,"
                 " active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET"
@@ -103,7 +104,7 @@ class SourceRows:
 
     def set_next_run(self, source_id: str, at: datetime | None) -> None:
         """The service's next scheduled check of a source (shown by `regwatch status`)."""
-        with self.db.atomic():
+        with atomic(self.db):
             self.db.execute(
                 "UPDATE sources SET next_run_at = ? WHERE id = ?", [iso(at) if at else None, source_id]
             )

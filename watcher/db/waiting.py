@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from watcher.db.savepoint import atomic
 from watcher.db.values import iso, parse_iso
 
 WAITING = "status IN ('pending', 'sending') AND next_attempt_at > ?"
@@ -98,6 +99,6 @@ class WaitingAlerts:
             marks = ",".join("?" for _ in channels) or "''"
             sql += f" AND channel IN ({marks})"
             params.extend(channels)
-        with self.db.atomic():
+        with atomic(self.db):
             cursor = self.db.execute(sql, params)
         return cursor.rowcount

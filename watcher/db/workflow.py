@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from watcher.db.enrichment import EnrichmentRows
+from watcher.db.savepoint import atomic
 from watcher.db.values import iso, parse_iso
 from watcher.db.workstate import Action, fold
 from watcher.model import Alert, WorkState
@@ -20,7 +21,7 @@ ACTION_COLUMNS = (
 class WorkflowRows(EnrichmentRows):
     def record_action(self, action: Action) -> int:
         """Append one action to the audit trail (never updated or deleted); its row id."""
-        with self.db.atomic():
+        with atomic(self.db):
             cursor = self.db.execute(
                 f"INSERT INTO alert_actions ({ACTION_COLUMNS}) VALUES"
                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -189,7 +190,7 @@ class NoticeRows(WorkflowRows):
     def add_notices(self, change_id: int, subject: str, channels: Sequence[str], now: datetime) -> int:
         """One notice row per channel that showed the change; 0 for a channel that has it already."""
         marks = ",".join("?" for _ in channels) or "''"
-        with self.db.atomic():
+        with atomic(self.db):
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO outbox (subject, kind, change_id, source_id, channel, status,"
                 " next_attempt_at, created_at)"

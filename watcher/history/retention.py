@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from watcher.db.savepoint import atomic
 from watcher.db.store import iso
 
 COMPACTABLE = ("unchanged", "not_modified")
@@ -65,10 +66,10 @@ def prune(
             compacted = _count_mergeable(db, iso(now - compact_after), cutoff)
         orphans = db.execute(f"SELECT count(*) FROM ({UNREFERENCED})").fetchone()[0]
         return RetentionReport(deleted, compacted, orphans, before, before, dry_run=True)
-    with db.atomic():
+    with atomic(db):
         deleted = db.execute("DELETE FROM checks WHERE at < ?", [cutoff]).rowcount
     compacted = compact_checks(db, now - compact_after, cutoff) if compact_after is not None else 0
-    with db.atomic():
+    with atomic(db):
         orphans = [row[0] for row in db.execute(UNREFERENCED)]
         for start in range(0, len(orphans), 500):
             chunk = orphans[start : start + 500]
@@ -91,7 +92,7 @@ def compact_checks(db: Database, older_than: datetime, floor: str = "") -> int:
         runs = _runs(db, source_id, iso(older_than), floor)
         if not runs:
             continue
-        with db.atomic():
+        with atomic(db):
             for run in runs:
                 total = sum(r[4] for r in run)
                 mean = round(sum((r[5] or 0) * r[4] for r in run) / total)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from watcher.config import Config
+from watcher.db.savepoint import atomic
 from watcher.db.store import Store
 from watcher.db.values import iso
 
@@ -31,7 +32,7 @@ def enqueue_summaries(store: Store, config: Config, now: datetime) -> int:
     if store.db.execute("SELECT 1 FROM checks WHERE at < ? LIMIT 1", [iso(end)]).fetchone() is None:
         return 0  # nothing was watched that week
     added = 0
-    with store.db.atomic():
+    with atomic(store.db):
         for channel in chosen:
             cursor = store.db.execute(
                 "INSERT OR IGNORE INTO outbox (subject, kind, source_id, channel, status, next_attempt_at,"
