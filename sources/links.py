@@ -65,25 +65,31 @@ def absolute(base: str, href: str | None) -> str:
     if not href:
         return ""
     href = href.strip()
-    if PLAIN_PATH.fullmatch(href):
-        origin = PLAIN_BASE.match(base)
-        if origin:
-            return origin.group(1) + href
-    return _absolute_parsed(base, href)
+    joined = _plain_joined(base, href)
+    return joined if joined is not None else _absolute_parsed(base, href)
 
 
 def absolute_plain(base: str, href: str | None) -> tuple[str, bool]:
     """`absolute(base, href)`, and whether that link is a plain URL (`PLAIN_URL`): a plain
     path joined to a plain origin is one (the two patterns joined), known without matching
     the link again (a listing reads ~50 links a page)."""
-    if href:
-        path = href.strip()
-        if PLAIN_PATH.fullmatch(path):
-            origin = _plain_origin(base)
-            if origin:
-                return origin + path, True
-    link = absolute(base, href)
+    if not href:
+        return "", False
+    href = href.strip()
+    joined = _plain_joined(base, href)
+    if joined is not None:
+        return joined, True
+    link = _absolute_parsed(base, href)
     return link, PLAIN_URL.fullmatch(link) is not None
+
+
+def _plain_joined(base: str, href: str) -> str | None:
+    """A plain path (stripped) on a plain base's origin, joined without parsing; else None."""
+    if PLAIN_PATH.fullmatch(href):
+        origin = _plain_origin(base)
+        if origin:
+            return origin + href
+    return None
 
 
 @lru_cache(maxsize=64)
