@@ -131,9 +131,10 @@ def field_finders(options: ListingOptions) -> Fields:
     fields = dict.fromkeys(
         css for css in (options.title, options.link or "a[href]", options.date, options.summary) if css
     )
-    simple = tuple((css, html.selector(css).path) for css in fields if first_finder(html.selector(css).path))
+    paths = {css: html.selector(css).path for css in fields}
+    simple = tuple((css, path) for css, path in paths.items() if first_finder(path) is not None)
     together = firsts_finder(simple) if simple else None
-    others = {css: _finder(css) for css in fields if css not in dict(simple)}
+    others = {css: _finder(css) for css, path in paths.items() if first_finder(path) is None}
     if together is None:
         return lambda element: {css: find(element) for css, find in others.items()}
     if not others:
