@@ -63,6 +63,9 @@ NOW = datetime(2025, 1, 20, 12, tzinfo=UTC)
         ("IP - 0610-376/2020/35", ["0610-376/2020/35"]),
         ("Court of Appeal of Brussels - 2019/AR/1600", ["2019/AR/1600"]),
         ("Authority: Datatilsynet (Denmark); Case: 2021-32-2438", ["2021-32-2438"]),
+        # A case number counts once, not again by its leading parts ("C-311", "DT-20").
+        ("the CJEU's judgment in C-311/18 (Schrems II)", ["C-311/18"]),
+        ("Case: DT-20/02375", ["DT-20/02375"]),
         # Not case numbers: dates, units, too few digits.
         ("from 01/04/2013 to 31/03/2014", []),
         ("150mg/850mg, 500gCO2/kWh", []),

@@ -93,11 +93,16 @@ def find_identifiers(text: str) -> list[Identifier]:
     (a code counted under a better kind, `RIN 0945-AA22`, is not counted again)."""
     found: dict[str, Identifier] = {}
     token_sets: set[tuple[str, ...]] = set()
+    # The leading parts of each case number ("C-311" of "C-311/18", "DT-20" of "DT-20/02375"):
+    # a code or docket pattern matching only those names the same case, counted once.
+    heads: set[tuple[str, ...]] = set()
 
     def add(ident: Identifier) -> None:
-        if ident.tokens and ident.label not in found and ident.tokens not in token_sets:
+        if ident.tokens and ident.label not in found and ident.tokens not in token_sets | heads:
             found[ident.label] = ident
             token_sets.add(ident.tokens)
+            if ident.kind == "case":
+                heads.update(ident.tokens[:n] for n in range(1, len(ident.tokens)))
 
     # A pattern that needs a character the text lacks cannot match: not run (most documents
     # quote no EU act or circular number, and many no hyphenated code).
