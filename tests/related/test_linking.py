@@ -56,6 +56,20 @@ NOW = datetime(2025, 1, 20, 12, tzinfo=UTC)
         # ... unless an act's name leads the number; other YYYY/N numbers stay identifiers.
         ("Regulation (EU) 2016/17 and Decision 2019/20", ["2016/17", "2019/20"]),
         ("Accounting Practice Regulations 2004 (SI 2004/3271)", ["2004/3271"]),
+        # Case and file numbers written with slashes (real GDPRhub titles and infoboxes of the
+        # evaluation set), whatever the authority; and labelled numbers that are not dates.
+        ("Datatilsynet (Norway) - 20/02375", ["20/02375"]),
+        ("AEPD (Spain) - PS/00474/2020", ["PS/00474/2020"]),
+        ("IP - 0610-376/2020/35", ["0610-376/2020/35"]),
+        ("Court of Appeal of Brussels - 2019/AR/1600", ["2019/AR/1600"]),
+        ("Authority: Datatilsynet (Denmark); Case: 2021-32-2438", ["2021-32-2438"]),
+        # A case number counts once, not again by its leading parts ("C-311", "DT-20").
+        ("the CJEU's judgment in C-311/18 (Schrems II)", ["C-311/18"]),
+        ("Case: DT-20/02375", ["DT-20/02375"]),
+        # Not case numbers: dates, units, too few digits.
+        ("from 01/04/2013 to 31/03/2014", []),
+        ("150mg/850mg, 500gCO2/kWh", []),
+        ("the 24/7 helpline", []),
     ],
 )
 def test_identifiers_are_found_and_normalised(text, labels):

@@ -44,6 +44,13 @@ _LABELLED = re.compile(
     r"\b(?i:docket|file|case|project)(?:\s+(?i:id|nos?|numbers?)\.?)?\s*[:#]?\s*"
     r"((?=[A-Za-z0-9.-]{0,40}\d)[A-Z0-9][A-Za-z0-9]{0,20}(?:[.-][A-Za-z0-9]{1,20}){1,5})\b"
 )
+#: A case or file number written with slashes ("20/02375", "PS/00474/2020", "0610-376/2020/35",
+#: "3895/83/22"): letters and digits joined by slashes (and hyphens within a part), at least
+#: one part all digits. Which codes matter is left to the index: each weighs its rarest
+#: token's idf, so "06/2019" (common tokens) says little and "20/02375" much.
+_SLASHED = re.compile(
+    r"(?<![\w/.-])(?=[A-Za-z0-9/-]{0,60}\d)[A-Z0-9][A-Za-z0-9-]{0,15}(?:/[A-Za-z0-9][A-Za-z0-9-]{0,15}){1,4}(?![\w/])"
+)
 #: Any other code: upper-case letters and digits joined by hyphens ("SR-MEMX-2023-40", "HTI-1").
 _CODE = re.compile(
     r"\b(?=[A-Z0-9-]{5,40}\b)(?=[A-Z-]{0,40}\d)(?=[0-9-]{0,40}[A-Z])[A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){1,5}\b"
@@ -65,6 +72,7 @@ REASONS = {
     "gazette": "cites {}",
     "circular": "cites circular {}",
     "code": "both cite {}",
+    "case": "same case {}",
 }
 
 
@@ -85,11 +93,16 @@ def find_identifiers(text: str) -> list[Identifier]:
     (a code counted under a better kind, `RIN 0945-AA22`, is not counted again)."""
     found: dict[str, Identifier] = {}
     token_sets: set[tuple[str, ...]] = set()
+    # The leading parts of each case number ("C-311" of "C-311/18", "DT-20" of "DT-20/02375"):
+    # a code or docket pattern matching only those names the same case, counted once.
+    heads: set[tuple[str, ...]] = set()
 
     def add(ident: Identifier) -> None:
-        if ident.tokens and ident.label not in found and ident.tokens not in token_sets:
+        if ident.tokens and ident.label not in found and ident.tokens not in token_sets | heads:
             found[ident.label] = ident
             token_sets.add(ident.tokens)
+            if ident.kind == "case":
+                heads.update(ident.tokens[:n] for n in range(1, len(ident.tokens)))
 
     # A pattern that needs a character the text lacks cannot match: not run (most documents
     # quote no EU act or circular number, and many no hyphenated code).
@@ -124,6 +137,10 @@ def find_identifiers(text: str) -> list[Identifier]:
         tokens = tuple(words(label))
         if any(t.isdigit() for t in tokens) and len(tokens) >= 2:
             add(Identifier(label, tokens, 0, "circular"))
+    for match in _SLASHED.finditer(text) if slash else ():
+        tokens = tuple(words(match.group(0)))
+        if _is_case_number(tokens) and not _is_financial_year(text, match, tokens):
+            add(Identifier(match.group(0).upper(), tokens, 0, "case"))
     for match in _LABELLED.finditer(text):
         label = match.group(1).rstrip(".").upper()
         tokens = tuple(words(label))
@@ -136,17 +153,40 @@ def find_identifiers(text: str) -> list[Identifier]:
 
 
 def _is_date_like(tokens: tuple[str, ...]) -> bool:
-    return all(t.isdigit() for t in tokens) and len(tokens) == 3
+    """Do three numbers read as a date, a year first or last ("2021-05-03", "03.05.2021")?
+    "2021-32-2438" and "2020-431-0061" do not: they are case numbers."""
+    if len(tokens) != 3 or not all(t.isdigit() for t in tokens):
+        return False
+    for year, rest in ((tokens[0], tokens[1:]), (tokens[2], tokens[:2])):
+        if len(year) in (2, 4) and all(len(t) <= 2 for t in rest):
+            first, second = int(rest[0]), int(rest[1])
+            if 1 <= min(first, second) <= 12 and 1 <= max(first, second) <= 31:
+                return True
+    return False
+
+
+def _is_case_number(tokens: tuple[str, ...]) -> bool:
+    """Is a slashed code a case or file number: at least one part all digits (units such as
+    "mg/kWh" have none) and at least 4 digits in all, and not a date ("01/04/2013")?"""
+    digits = [t for t in tokens if t.isdigit()]
+    if not digits or sum(len(t) for t in digits) < 4 or len(tokens) < 2:
+        return False
+    return not _is_date_like(tokens)
 
 
 #: Words that make "2016/17" an act's number rather than a year: "Regulation (EU) 2016/17".
 _ACT_BEFORE = re.compile(r"(?:\(EU\)|\(EC\)|regulation|directive|decision|no\.?)\s*$", re.IGNORECASE)
 
 
-def _is_financial_year(text: str, match: re.Match[str]) -> bool:
+def _is_financial_year(text: str, match: re.Match[str], tokens: tuple[str, ...] | None = None) -> bool:
     """Is a "YYYY/NN" match a financial or academic year ("2011/12": the year and the next
-    year's last two digits), not an act's number? Not when an act's name leads it."""
-    year, number = match.group(1), match.group(2)
+    year's last two digits), not an act's number? Not when an act's name leads it.
+    `tokens`: the match's parts, when it is not an act pattern's (year, number) match."""
+    if tokens is not None and len(tokens) != 2:
+        return False
+    year, number = tokens if tokens is not None else (match.group(1), match.group(2))
+    if not year.isdigit() or not number.isdigit() or len(year) != 4:
+        return False
     if len(number) != 2 or int(number) != (int(year) + 1) % 100:
         return False
     return not _ACT_BEFORE.search(text[max(0, match.start() - 20) : match.start()])
