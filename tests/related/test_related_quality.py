@@ -22,7 +22,14 @@ no longer hold and were lowered to the measured figures, stated here and in the 
   (round 6: 0.691 / 0.829 / 0.779, quiet 0.701, floor 0.70), 3 related updates without a link
   (21); plain BM25 0.660 / 0.853 / 0.770. The EU corpus apart: 0.698 / 0.833 / 0.785, quiet
   0.416 (0.844, floor 0.84), shown precision 0.351 (0.633, floor 0.63), 3 without a link
-  (20); plain BM25 0.746 / 0.857 / 0.812: still below it on the EU corpus."""
+  (20); plain BM25 0.746 / 0.857 / 0.812: still below it on the EU corpus.
+
+Round 8 (bench/README.md "Related round 8": slashed case and file numbers as identifiers,
+chosen on the development half; the test half read once after the merge): the test half's
+ranks did not move (0.745 / 0.873 / 0.825 whole, 0.698 / 0.833 / 0.785 EU, the same 3
+unlinked); fewer hard negatives show a link, so three floors rise: quiet on the whole set
+0.384 -> 0.397 (floor 0.38 -> 0.39), on the EU corpus 0.416 -> 0.455 (0.41 -> 0.45), the EU
+shown precision 0.351 -> 0.363 (0.35 -> 0.36)."""
 
 from __future__ import annotations
 
@@ -151,7 +158,7 @@ def test_whole_set_test_half_floors_and_plain_bm25(whole_test_half):
     assert ours["recall@3"] >= bm25["recall@3"], (ours, bm25)
     assert ours["MRR"] >= 0.82, ours
     assert ours["MRR"] >= bm25["MRR"], (ours, bm25)
-    assert ours["quiet"] >= 0.38, ours  # round 6: 0.701 (floor 0.70)
+    assert ours["quiet"] >= 0.39, ours  # round 6: 0.701 (floor 0.70); round 7: 0.384
     assert ours["zero-link"] <= 3, ours
     assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
 
@@ -166,9 +173,9 @@ def test_eu_corpus_test_half_floors(whole_test_half):
     assert ours["precision@1"] >= 0.69, ours
     assert ours["recall@3"] >= 0.83, ours
     assert ours["MRR"] >= 0.78, ours
-    assert ours["quiet"] >= 0.41, ours  # round 6: 0.844 (floor 0.84)
+    assert ours["quiet"] >= 0.45, ours  # round 6: 0.844 (floor 0.84); round 7: 0.416
     assert ours["zero-link"] <= 3, ours
-    assert ours["shown precision"] >= 0.35, ours  # round 6: 0.633 (floor 0.63)
+    assert ours["shown precision"] >= 0.36, ours  # round 6: 0.633 (floor 0.63); round 7: 0.351
     assert ours["shown precision"] >= 2 * bm25["shown precision"], (ours, bm25)
 
 
