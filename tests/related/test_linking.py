@@ -233,6 +233,9 @@ def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_pa
     newest = {f"https://fr.example/n{i}" for i in range(DF_CAP - 5, DF_CAP + 20)}
     assert {link.link for link in links} <= newest
     assert not [s for s in statements if "bm25(" in s]
+    # The newest rowid is the Vocabulary's max(rowid) of items: items_fts has external
+    # content, so its own max(rowid) (which FTS5 reads from items) is not read again.
+    assert not [s for s in statements if "max(rowid) FROM items_fts" in s]
     store.close()
     # BM25 unknown counts as the best: an item scores as it does where BM25 ranks (in a
     # small index the words are selective, and every item here has the best BM25).

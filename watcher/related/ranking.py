@@ -122,10 +122,11 @@ def window(target: LinkTarget, detected: datetime, ranking: Ranking) -> tuple[st
     return start.isoformat(), end.isoformat() + "\uffff"
 
 
-def recent_rowid(db: Database, recent: int) -> int:
-    """The rowid below which items are older than the `recent` newest ones."""
-    row = db.execute("SELECT max(rowid) FROM items_fts").fetchone()
-    return max(0, (row[0] or 0) - recent)
+def recent_rowid(newest: int, recent: int) -> int:
+    """The rowid below which items are older than the `recent` newest ones, given the newest
+    item's rowid (`Vocabulary.total`, read in the same transaction: `items_fts` has external
+    content, so its max(rowid), which FTS5 reads from `items`, is that of `items`)."""
+    return max(0, newest - recent)
 
 
 def retrieve(
