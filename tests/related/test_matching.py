@@ -25,7 +25,7 @@ from watcher.related.matching import (
     in_title,
 )
 from watcher.related.ranking import MATCH_TEXT, retrieve, score
-from watcher.related.text import DocumentWords, stem, stems, words
+from watcher.related.text import STOP_WORDS, DocumentWords, content_words, is_content_word, stem, stems, words
 from watcher.related.values import DEFAULT_RANKING, LinkTarget
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -110,6 +110,21 @@ def test_candidate_words_kept_are_those_made_afresh(data):
     for (title, text), kept in zip(pairs, again, strict=True):
         assert kept == CandidateWords.of(title, text)
         assert list(kept.sequence) == [stem(w) for w in words(f"{title}\n{text}")]
+        assert kept.title_stems == {stem(w) for w in words(title)}
+        assert kept.content_stems == {stem(w) for w in words(title) if is_content_word(w)}
+
+
+def test_content_words_are_those_the_full_test_keeps(updates):
+    """`content_words` (and `is_content_word`) keep what the test with `word.isdigit()` kept:
+    a word of digits only starts with a digit, so that check adds nothing."""
+
+    def kept(word: str) -> bool:
+        return len(word) > 2 and word not in STOP_WORDS and not word.isdigit() and not word[:1].isdigit()
+
+    edges = ["²³⁴", "١٢٣٤", "2024", "12ab", "ab12", "cfr", "the", "ab", "ΣΟΦΙΑ".lower(), "x²y"]
+    for tokens in [words(f"{u['title']}\n{u['text']}") for u in updates] + [edges]:
+        assert content_words(tokens) == [w for w in tokens if kept(w)]
+        assert [is_content_word(w) for w in tokens] == [kept(w) for w in tokens]
 
 
 def test_the_candidate_cache_is_bounded_oldest_out_first():

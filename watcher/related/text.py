@@ -129,7 +129,14 @@ class DocumentWords:
 
 
 def is_content_word(word: str) -> bool:
-    return len(word) > 2 and word not in STOP_WORDS and not word.isdigit() and not word[:1].isdigit()
+    # (A word of digits only starts with a digit: `word[:1].isdigit()` covers `word.isdigit()`.)
+    return len(word) > 2 and word not in STOP_WORDS and not word[:1].isdigit()
+
+
+def content_words(tokens: Iterable[str]) -> list[str]:
+    """The content words among `tokens`, in order: `is_content_word` without a call per word
+    (a candidate's title, split once per candidate; a document's words)."""
+    return [w for w in tokens if len(w) > 2 and w not in STOP_WORDS and not w[:1].isdigit()]
 
 
 def phrase(tokens: Sequence[str]) -> str:
