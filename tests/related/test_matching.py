@@ -25,7 +25,17 @@ from watcher.related.matching import (
     in_title,
 )
 from watcher.related.ranking import MATCH_TEXT, retrieve, score
-from watcher.related.text import STOP_WORDS, DocumentWords, content_words, is_content_word, stem, stems, words
+from watcher.related.text import (
+    ASCII_WORD,
+    STOP_WORDS,
+    WORD,
+    DocumentWords,
+    content_words,
+    is_content_word,
+    stem,
+    stems,
+    words,
+)
 from watcher.related.values import DEFAULT_RANKING, LinkTarget
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -173,3 +183,18 @@ def _scored(store: Store, target: LinkTarget, start: str, end: str) -> dict[str,
     score(store.db, found, feats, target, target.date, DEFAULT_RANKING, vocab)
     keys = dict(store.db.execute("SELECT id, key FROM items").fetchall())
     return {keys[c.id]: [f.label for f in c.matched] for c in found}
+
+
+def test_ascii_text_splits_into_the_runs_of_letters_and_digits(updates):
+    """`words` on ASCII text (split by a byte table, not a pattern) gives the pattern's words:
+    every ASCII character once, real update text, and the non-ASCII path unchanged."""
+    every = "".join(map(chr, range(128)))
+    texts = [every, every[::-1] * 3, "a_b c-d\x00e\x7ff\t\n9 __ x1y2", ""] + [
+        f"{u['title']}\n{u['text']}" for u in updates
+    ]
+    ascii_texts = [t for t in texts if t.lower().isascii()]
+    assert len(ascii_texts) > 20
+    for text in ascii_texts:
+        assert words(text) == ASCII_WORD.findall(text.lower()) == WORD.findall(text.lower())
+    for text in ("İstanbul_office ΟΔΟΣ", "café-crème 12€"):
+        assert words(text) == WORD.findall(text.lower())
