@@ -247,6 +247,9 @@ def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_pa
     newest = {f"https://fr.example/n{i}" for i in range(DF_CAP - 5, DF_CAP + 20)}
     assert {link.link for link in links} <= newest
     assert not [s for s in statements if "bm25(" in s]
+    # The newest rowid is the Vocabulary's max(rowid) of items: items_fts has external
+    # content, so its own max(rowid) (which FTS5 reads from items) is not read again.
+    assert not [s for s in statements if "max(rowid) FROM items_fts" in s]
     store.close()
     # BM25 unknown counts as the best: an item scores as it does where BM25 ranks (in a
     # small index the words are selective, and every item here has the best BM25).
@@ -255,3 +258,37 @@ def test_a_document_of_common_words_links_the_newest_matches_without_bm25(tmp_pa
     ranked = rank(small.db, target, detected=NOW, ranking=Ranking(topical=0))
     assert links[0].score == pytest.approx(ranked[0].score)
     small.close()
+
+
+def test_common_words_retrieval_reads_a_phrase_without_the_word_it_holds(tmp_path):
+    """Two common features, a word and a phrase holding it: "word AND phrase" finds exactly
+    the phrase's items (FTS5 matches both by the same stems), so the phrase is read alone,
+    one doclist fewer; the newest matches are the same, in the same order."""
+    from watcher.related.features import DF_CAP
+    from watcher.related.ranking import retrieval_query, retrieve, window
+    from watcher.related.values import Feature
+
+    word = Feature("notices", "word", '"notices"', 2.0, (stem("notices"),), DF_CAP)
+    pair = Feature(
+        "privacy notice", "phrase", '"privacy notice"', 1.0, (stem("privacy"), stem("notice")), DF_CAP
+    )
+    other = Feature("rules", "word", '"rules"', 1.5, (stem("rules"),), DF_CAP)
+    assert retrieval_query([word, pair]) == ('("privacy notice")', False)
+    assert retrieval_query([pair, word]) == ('("privacy notice")', False)
+    assert retrieval_query([other, pair]) == ('("rules") AND ("privacy notice")', False)
+
+    items = [
+        Item(f"n{i}", title, f"https://fr.example/n{i}", "2025-01-06", summary)
+        for i, (title, summary) in enumerate(
+            [("Privacy notices", "a notice on privacy"), ("Privacy notice", "notices"), ("Notice", "privacy")]
+            * 12
+        )
+    ]
+    store = Store(tmp_path / "db.sqlite")
+    index(store, "us-fr", items)
+    target = LinkTarget("k", "Privacy notice", "privacy notice", "us-hhs-guidance", date(2025, 1, 14))
+    start, end = window(target, NOW, Ranking())
+    found = retrieve(store.db, retrieval_query([word, pair])[0], target, start, end, recent_first=True)
+    both = retrieve(store.db, f"({word.query}) AND ({pair.query})", target, start, end, recent_first=True)
+    assert [c.id for c in found] == [c.id for c in both] and len(found) == 24
+    store.close()

@@ -25,7 +25,17 @@ from watcher.related.matching import (
     in_title,
 )
 from watcher.related.ranking import MATCH_TEXT, retrieve, score
-from watcher.related.text import DocumentWords, stem, stems, words
+from watcher.related.text import (
+    ASCII_WORD,
+    STOP_WORDS,
+    WORD,
+    DocumentWords,
+    content_words,
+    is_content_word,
+    stem,
+    stems,
+    words,
+)
 from watcher.related.values import DEFAULT_RANKING, LinkTarget
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -110,6 +120,21 @@ def test_candidate_words_kept_are_those_made_afresh(data):
     for (title, text), kept in zip(pairs, again, strict=True):
         assert kept == CandidateWords.of(title, text)
         assert list(kept.sequence) == [stem(w) for w in words(f"{title}\n{text}")]
+        assert kept.title_stems == {stem(w) for w in words(title)}
+        assert kept.content_stems == {stem(w) for w in words(title) if is_content_word(w)}
+
+
+def test_content_words_are_those_the_full_test_keeps(updates):
+    """`content_words` (and `is_content_word`) keep what the test with `word.isdigit()` kept:
+    a word of digits only starts with a digit, so that check adds nothing."""
+
+    def kept(word: str) -> bool:
+        return len(word) > 2 and word not in STOP_WORDS and not word.isdigit() and not word[:1].isdigit()
+
+    edges = ["²³⁴", "١٢٣٤", "2024", "12ab", "ab12", "cfr", "the", "ab", "ΣΟΦΙΑ".lower(), "x²y"]
+    for tokens in [words(f"{u['title']}\n{u['text']}") for u in updates] + [edges]:
+        assert content_words(tokens) == [w for w in tokens if kept(w)]
+        assert [is_content_word(w) for w in tokens] == [kept(w) for w in tokens]
 
 
 def test_the_candidate_cache_is_bounded_oldest_out_first():
@@ -158,3 +183,18 @@ def _scored(store: Store, target: LinkTarget, start: str, end: str) -> dict[str,
     score(store.db, found, feats, target, target.date, DEFAULT_RANKING, vocab)
     keys = dict(store.db.execute("SELECT id, key FROM items").fetchall())
     return {keys[c.id]: [f.label for f in c.matched] for c in found}
+
+
+def test_ascii_text_splits_into_the_runs_of_letters_and_digits(updates):
+    """`words` on ASCII text (split by a byte table, not a pattern) gives the pattern's words:
+    every ASCII character once, real update text, and the non-ASCII path unchanged."""
+    every = "".join(map(chr, range(128)))
+    texts = [every, every[::-1] * 3, "a_b c-d\x00e\x7ff\t\n9 __ x1y2", ""] + [
+        f"{u['title']}\n{u['text']}" for u in updates
+    ]
+    ascii_texts = [t for t in texts if t.lower().isascii()]
+    assert len(ascii_texts) > 20
+    for text in ascii_texts:
+        assert words(text) == ASCII_WORD.findall(text.lower()) == WORD.findall(text.lower())
+    for text in ("İstanbul_office ΟΔΟΣ", "café-crème 12€"):
+        assert words(text) == WORD.findall(text.lower())

@@ -26,7 +26,16 @@ from watcher.related.identifiers import (
     known_acts,
 )
 from watcher.related.spread import spread
-from watcher.related.text import DocumentWords, is_content_word, near, phrase, stem, stems, words
+from watcher.related.text import (
+    DocumentWords,
+    content_words,
+    is_content_word,
+    near,
+    phrase,
+    stem,
+    stems,
+    words,
+)
 from watcher.related.values import DEFAULT_RANKING, Feature, LinkTarget, Ranking
 
 TITLE_TF = 3
@@ -130,7 +139,7 @@ def features(
         named = {a.name.lower() for a in acts} | {alias for a in acts for alias in a.aliases}
         acts += [a for a in defined_acts(whole) if not set(a.aliases) & named]
 
-    title_words = [w for w in doc.title if is_content_word(w)]
+    title_words = content_words(doc.title)
     text_words = doc.text
     known = doc.stems  # the stems of every word of `whole`, made in one batch
     counts: Counter[str] = Counter()
@@ -138,12 +147,13 @@ def features(
     # Each distinct word once, in order of first appearance (a Counter keeps it), so stems
     # are counted, and their first surface word kept, as word by word.
     content: set[str] = set()
-    for word, tf in Counter(text_words).items():
-        if is_content_word(word):
-            content.add(word)
-            stem_ = known[word]
-            counts[stem_] += tf
-            surface.setdefault(stem_, word)
+    tfs = Counter(text_words)
+    for word in content_words(tfs):
+        tf = tfs[word]
+        content.add(word)
+        stem_ = known[word]
+        counts[stem_] += tf
+        surface.setdefault(stem_, word)
     for word in title_words:
         counts[known[word]] += TITLE_TF
         surface.setdefault(known[word], word)

@@ -92,7 +92,7 @@ def rank(
         return []
     expression, selective = retrieval_query(feats)
     start, end = window(target, detected, ranking)
-    since_rowid = 0 if selective else recent_rowid(db, FALLBACK_RECENT)
+    since_rowid = 0 if selective else recent_rowid(vocab.total, FALLBACK_RECENT)
     # With only common words, candidates are the newest matches, not BM25's best: FTS5's
     # bm25() counts the items holding each phrase over the WHOLE index before it ranks one
     # row (whatever the rowid bound), 5 ms per query at 51,000 items and 15 ms at 511,000 on

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from watcher.related.identifiers import alias_pattern
-from watcher.related.text import is_content_word, stems, words
+from watcher.related.text import content_words, stems, words
 from watcher.related.values import Feature
 
 _STEMS, _PAIRS, _IDENTIFIERS = 0, 1, 2
@@ -158,10 +158,11 @@ class CandidateWords:
 
     @classmethod
     def made(cls, title_words: list[str], text_words: list[str], known: Mapping[str, str]) -> CandidateWords:
+        sequence = tuple(map(known.__getitem__, title_words + text_words))
         return cls(
-            tuple(map(known.__getitem__, title_words + text_words)),
-            frozenset(map(known.__getitem__, title_words)),
-            frozenset(known[w] for w in title_words if is_content_word(w)),
+            sequence,
+            frozenset(sequence[: len(title_words)]),  # the title's stems lead the sequence
+            frozenset(map(known.__getitem__, content_words(title_words))),
         )
 
 

@@ -35,6 +35,10 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: after lower() no capital is left), and a plain range is matched without a Unicode
 #: category look-up per character (~40% less time per text).
 ASCII_WORD = re.compile(r"[a-z0-9]+")
+#: ASCII_WORD's runs, found faster: every byte but a-z and 0-9 made a space, then split on
+#: spaces (bytes.translate is a table look-up per byte; ~2.4x faster than findall on the
+#: bench's titles and summaries, the same words).
+_ASCII_SPACES = bytes(b if 97 <= b <= 122 or 48 <= b <= 57 else 32 for b in range(256))
 
 
 class Stemmer:
@@ -106,7 +110,9 @@ def stems(tokens: Iterable[str]) -> dict[str, str]:
 def words(text: str) -> list[str]:
     """Lowercase tokens as FTS5's unicode61 tokenizer splits them."""
     lowered = text.lower()
-    return (ASCII_WORD if lowered.isascii() else WORD).findall(lowered)
+    if lowered.isascii():  # ASCII_WORD.findall(lowered), faster
+        return lowered.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
+    return WORD.findall(lowered)
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,14 @@ class DocumentWords:
 
 
 def is_content_word(word: str) -> bool:
-    return len(word) > 2 and word not in STOP_WORDS and not word.isdigit() and not word[:1].isdigit()
+    # (A word of digits only starts with a digit: `word[:1].isdigit()` covers `word.isdigit()`.)
+    return len(word) > 2 and word not in STOP_WORDS and not word[:1].isdigit()
+
+
+def content_words(tokens: Iterable[str]) -> list[str]:
+    """The content words among `tokens`, in order: `is_content_word` without a call per word
+    (a candidate's title, split once per candidate; a document's words)."""
+    return [w for w in tokens if len(w) > 2 and w not in STOP_WORDS and not w[:1].isdigit()]
 
 
 def phrase(tokens: Sequence[str]) -> str:
