@@ -7,8 +7,9 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sources.text import decode_utf8
 from watcher.net import botwall
-from watcher.net.botwall import Folded
+from watcher.net.botwall import Folded, detect
 
 
 def test_the_characters_that_fold_into_ascii_are_all_listed():
@@ -39,10 +40,34 @@ def test_a_marker_is_in_folded_exactly_when_in_the_casefolded_text(text, marker)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(PIECES, max_size=12).map("".join), st.sampled_from(["utf-8", "latin-1", "utf-16"]))
-def test_a_page_s_bytes_stand_for_its_text_only_when_they_are_its_utf8(text, encoding):
+@given(
+    st.lists(PIECES, max_size=12).map("".join),
+    st.sampled_from(["utf-8", "latin-1", "cp1252", "utf-16", "cp500"]),
+    st.sampled_from([None, "utf-8", "latin-1", "cp500"]),
+)
+def test_a_page_s_bytes_stand_for_its_text_only_when_they_are_its_utf8(text, encoding, declared):
+    """`detect` searches the bytes it read instead of the text's UTF-8 when `decode_utf8`
+    read them as well-formed UTF-8: then they are that UTF-8, byte for byte."""
     data = text.encode(encoding, "replace")
-    decoded = data.decode(encoding, "replace")
-    assert botwall._is_utf8_of(decoded, data) == (
-        not decoded.isascii() and decoded.encode("utf-8", "surrogatepass") == data
-    )
+    decoded, utf8 = decode_utf8(data, declared)
+    if utf8:
+        assert decoded.encode("utf-8", "surrogatepass") == data
+
+
+CHALLENGE = (
+    "<html><head><title>Newsroom</title></head><body>"
+    '<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1"></script>'
+    + "<p>An ordinary listing of notices and consultations, one after the other.</p>" * 80
+    + "</body></html>"
+)
+
+
+def test_the_bytes_of_a_page_in_another_charset_are_not_searched_as_its_text():
+    """The same bytes are a challenge page read as UTF-8 and gibberish read as EBCDIC
+    (cp500): searching the bytes whenever the text decoded would call the second a wall."""
+    data = CHALLENGE.encode("ascii")
+    assert detect(200, {"content-type": "text/html; charset=utf-8"}, data) is not None
+    assert detect(200, {"content-type": "text/html; charset=cp500"}, data) is None
+    ebcdic = CHALLENGE.encode("cp500")
+    wall = detect(200, {"content-type": "text/html; charset=cp500"}, ebcdic)
+    assert wall is not None and wall.kind == "challenge"

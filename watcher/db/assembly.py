@@ -10,6 +10,7 @@ from watcher.dates.facts import facts_of_change
 from watcher.db.changesummaries import change_summary_for
 from watcher.db.docdates import reminder_alert
 from watcher.db.documents import DocumentRows
+from watcher.db.selects import has_table, select
 from watcher.db.snapshots import SnapshotRows
 from watcher.db.summaryrows import summary_alert
 from watcher.db.values import (
@@ -68,10 +69,11 @@ class AlertAssembly(DocumentRows, SnapshotRows):
 
     def related_for(self, change: Change) -> dict[str, tuple[RelatedLink, ...]]:
         """Related articles per item key ('' for the page edit), best first. Filled by linking."""
-        if "related" not in self.db.table_names():
+        if not has_table(self.db, "related"):
             return {}
         links: dict[str, list[RelatedLink]] = {}
-        for row in self.db.query(
+        for row in select(
+            self.db,
             "SELECT r.*, s.name AS source_name FROM related r LEFT JOIN sources s ON s.id = r.source_id"
             " WHERE r.change_id = ? AND r.shown = 1 ORDER BY r.item_key, r.score DESC",
             [change.id],
@@ -96,7 +98,8 @@ class AlertAssembly(DocumentRows, SnapshotRows):
         if not change.added:
             return {}
         docs: dict[str, str] = {}
-        for row in self.db.query(
+        for row in select(
+            self.db,
             "SELECT key, text FROM items WHERE change_id = ? AND text IS NOT NULL AND text != ''",
             [change.id],
         ):

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from watcher.db.savepoint import atomic
+from watcher.db.selects import has_table, select
 from watcher.db.values import iso
 from watcher.model import ChangeSummary
 
@@ -131,11 +132,12 @@ class ChangeSummaryRows:
 
 def change_summary_for(db: Database, change_id: int | None, channel: str = "") -> ChangeSummary | None:
     """The summary of a change, with `channel`'s importance verdict when there is one."""
-    if change_id is None or "change_summaries" not in db.table_names():
+    if change_id is None or not has_table(db, "change_summaries"):
         return None
     rows = {
         row["channel"]: row
-        for row in db.query(
+        for row in select(
+            db,
             "SELECT * FROM change_summaries WHERE change_id = ? AND channel IN (?, ?)",
             [change_id, SUMMARY, channel],
         )

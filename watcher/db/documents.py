@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from watcher.db.docidentity import document_key
+from watcher.db.selects import has_table
 from watcher.db.values import iso
 from watcher.model import Change
 
@@ -80,7 +81,7 @@ class DocumentRows:
 
     def also_seen_by(self, change: Change) -> tuple[str, ...]:
         """Names of the other sources that listed the documents this change added."""
-        if change.id is None or "sightings" not in self.db.table_names():
+        if change.id is None or not has_table(self.db, "sightings"):
             return ()
         rows = self.db.execute(
             "SELECT coalesce(nullif(src.name, ''), other.source_id) AS name FROM sightings mine"

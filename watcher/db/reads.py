@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from watcher.db.selects import select
 from watcher.db.sources import SourceRows
 from watcher.db.values import (
     change_from_row,
@@ -39,7 +40,7 @@ class ChangeReads(SourceRows):
         )
 
     def change(self, change_id: int | None) -> Change | None:
-        rows = list(self.db.query("SELECT * FROM changes WHERE id = ?", [change_id]))
+        rows = list(select(self.db, "SELECT * FROM changes WHERE id = ?", [change_id]))
         return change_from_row(rows[0]) if rows else None
 
     def changes(

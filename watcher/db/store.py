@@ -11,8 +11,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from watcher.db.changesummaries import ChangeSummaryRows
 from watcher.db.docdates import DocumentDateRows
 from watcher.db.enrichment import EnrichmentRows
@@ -21,6 +19,7 @@ from watcher.db.ftspending import index_pending, index_pending_file
 from watcher.db.migrations import migrations
 from watcher.db.quietrows import QuietRows
 from watcher.db.rebaseline import Rebaselines
+from watcher.db.scripts import ScriptDatabase
 from watcher.db.trouble import explain
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
@@ -65,7 +64,7 @@ class Store(
         else:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
         try:
-            self.db = Database(conn, execute_plugins=False)
+            self.db = ScriptDatabase(conn, execute_plugins=False)
             self.db.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
                 self.db.execute("PRAGMA journal_mode = WAL")

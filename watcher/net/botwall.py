@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sources.text import decode
+from sources.text import decode_utf8
 
 #: Titles of challenge and block pages (Akamai, Cloudflare, Imperva, F5, PerimeterX, AWS WAF...).
 WALL_TITLES = (
@@ -134,8 +134,9 @@ def detect(status: int, headers: Mapping[str, str], body: bytes, markers: Sequen
     is_html = "html" in content_type or bool(LOOKS_HTML.match(head[:4096]))
     if not is_html and not markers:
         return None
-    text = decode(head, _charset(lowered.get("content-type", "")))
-    folded = Folded(text, head if _is_utf8_of(text, head) else None)
+    # Read as well-formed UTF-8, `head` is the text's UTF-8: the markers are searched in it.
+    text, utf8 = decode_utf8(head, _charset(lowered.get("content-type", "")))
+    folded = Folded(text, head if utf8 else None)
     for marker in markers:
         if marker and marker.casefold() in folded:
             return Wall("marker", f"matched bot_markers entry {marker!r}")
@@ -210,18 +211,6 @@ class Folded:
             )
             self._folds_to_ascii = any(c in rest for c in FOLDS_TO_ASCII)
         return self._folds_to_ascii
-
-
-def _is_utf8_of(text: str, data: bytes) -> bool:
-    """Whether `data` is `text` in UTF-8, so that it serves instead of encoding `text` again:
-    decoding a page's bytes and comparing costs a third of encoding a text that is not ASCII
-    (an ASCII text encodes as fast as it is copied: False, not worth asking)."""
-    if text.isascii():
-        return False
-    try:
-        return data.decode("utf-8") == text
-    except UnicodeDecodeError:
-        return False
 
 
 def visible_text(text: str) -> str:

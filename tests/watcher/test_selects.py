@@ -1,0 +1,70 @@
+"""The delivery path's reads (watcher/db/selects.py) give what sqlite-utils gives: `select`
+the rows of `Database.query()`, keyed the same (duplicate column names too), and `has_table`
+the answer of `name in Database.table_names()` for every kind of schema object and name,
+on a migrated store's real database file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from watcher.db.selects import has_table, select
+from watcher.db.store import Store
+from watcher.model import Source
+
+NOW = datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
+SOURCE = Source(id="us-x-news", url="https://x.gov/news", kind="listing", name="X news")
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "regwatch.db")
+    store.sync_sources([SOURCE], NOW)
+    store.db.execute("CREATE VIEW source_names AS SELECT id, name FROM sources")
+    store.db.execute("CREATE TEMP TABLE scratch (a)")
+    yield store
+    store.close()
+
+
+STATEMENTS = [
+    ("SELECT * FROM sources WHERE id = ?", ["us-x-news"]),
+    ("SELECT * FROM sources WHERE id = ?", ["none"]),
+    ("SELECT id, name, id, name AS id_2, 3 AS id FROM sources", []),
+    ("SELECT s.*, t.* FROM sources s JOIN sources t ON t.id = s.id", []),
+    ("SELECT r.*, s.name AS source_name FROM related r LEFT JOIN sources s ON s.id = r.source_id", []),
+    ("SELECT count(*), max(id) FROM sources", []),
+]
+
+
+@pytest.mark.parametrize(("sql", "params"), STATEMENTS)
+def test_select_gives_the_rows_and_keys_of_query(store, sql, params):
+    assert list(select(store.db, sql, params)) == list(store.db.query(sql, params))
+    for mine, theirs in zip(select(store.db, sql, params), store.db.query(sql, params), strict=True):
+        assert list(mine) == list(theirs)  # the same keys in the same order (renamed duplicates)
+
+
+def test_a_select_inside_a_transaction_leaves_it_as_it_was(store):
+    conn = store.db.conn
+    assert not conn.in_transaction
+    list(select(store.db, "SELECT * FROM sources"))
+    assert not conn.in_transaction
+    conn.execute("BEGIN")
+    store.db.execute("UPDATE sources SET name = 'renamed' WHERE id = ?", [SOURCE.id])
+    assert [r["name"] for r in select(store.db, "SELECT name FROM sources")] == ["renamed"]
+    assert conn.in_transaction
+    conn.execute("ROLLBACK")
+    assert [r["name"] for r in select(store.db, "SELECT name FROM sources")] == ["X news"]
+
+
+def test_has_table_answers_as_table_names_does(store):
+    db = store.db
+    names = db.table_names()
+    assert {"related", "sightings", "change_summaries", "changes_fts", "items_fts_data"} <= set(names)
+    everything = [
+        row[0]
+        for row in db.execute("SELECT name FROM sqlite_master UNION SELECT name FROM sqlite_temp_master")
+    ]
+    assert "source_names" in everything and "scratch" in everything  # a view and a temp table
+    for name in [*everything, "RELATED", "Sightings", "related ", "", "nothing", "sqlite_master"]:
+        assert has_table(db, name) == (name in names), name
