@@ -4,15 +4,20 @@
 C) when no rule takes any element: each field's first match is still what cssselect's
 XPath selects first, on every element of every HTML page of tests/pages, the listing cases
 and, where present, the held-out corpus (/work/shared/corpus/html-trafilatura).
+`parse_date` keeps the answers for ISO days it has read: the same answer, whatever the
+jurisdiction and whatever was read before, as reading the day afresh.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import listingcases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sources import html
+from sources import dates, html
 from sources.cssfirst import firsts_finder
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
@@ -57,3 +62,44 @@ def test_the_walk_by_tags_finds_what_xpath_finds_on_every_element_of_every_page(
                     found += expected is not None
                 checked += 1
     assert checked > 100_000 and found > 50_000
+
+
+DAYS = ["2024-10-18", "2024-02-29", "2023-02-29", "2024-13-01", "1949-12-31", "1950-01-01",
+        "2100-12-31", "2101-01-01", "0000-00-00", "٢٠٢٤-١٠-١٨", "2024-1-18", " 2024-10-18",
+        "2024-10-18T11:17:00Z", "03/04/2024", "4 March 2024", "18.10.2024", "20241018"]  # fmt: skip
+
+
+def read_afresh(text: str, dayfirst: bool) -> str | None:
+    dates._ISO_DAYS.clear()
+    return dates.parse_date(text, dayfirst=dayfirst)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(DAYS),
+            st.from_regex(r"[0-9٢]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+            st.text(alphabet="0123456789-/. T:Z", max_size=12),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.booleans(), min_size=8, max_size=8),
+)
+def test_iso_days_read_before_answer_as_read_afresh(texts, dayfirsts):
+    expected = [(read_afresh(text, False), read_afresh(text, True)) for text in texts]
+    dates._ISO_DAYS.clear()
+    for (text, dayfirst), answers in zip(zip(texts, dayfirsts, strict=False), expected, strict=False):
+        assert dates.parse_date(text, dayfirst=dayfirst) == answers[dayfirst]
+        assert dates.parse_date(text, dayfirst=not dayfirst) == answers[not dayfirst]
+    assert all(dates.ISO_DAY.fullmatch(text) for text in dates._ISO_DAYS)  # only ISO days kept
+
+
+def test_the_iso_days_read_are_bounded():
+    dates._ISO_DAYS.clear()
+    first = date(1950, 1, 1)
+    for day in range(3 * dates._ISO_DAYS_MAX):
+        text = (first + timedelta(days=day)).isoformat()
+        assert dates.parse_date(text) == text
+        assert 0 < len(dates._ISO_DAYS) <= dates._ISO_DAYS_MAX
