@@ -4,7 +4,8 @@
 C) when no rule takes any element: each field's first match is still what cssselect's
 XPath selects first, on every element of every HTML page of tests/pages, the listing cases
 and, where present, the held-out corpus (/work/shared/corpus/html-trafilatura).
-`parse_date` keeps the answers for ISO days it has read: the same answer, whatever the
+`Item.to_dict` written out is `{"key": ..., **content()}` (and its fields), keys in that
+order, so a snapshot's stored JSON keeps its bytes. `parse_date` keeps the answers for ISO days it has read: the same answer, whatever the
 jurisdiction and whatever was read before, as reading the day afresh.
 """
 
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from sources import dates, html
 from sources.cssfirst import firsts_finder
+from watcher.model import Item
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 CORPUS = Path("/work/shared/corpus/html-trafilatura")
@@ -103,3 +105,17 @@ def test_the_iso_days_read_are_bounded():
         text = (first + timedelta(days=day)).isoformat()
         assert dates.parse_date(text) == text
         assert 0 < len(dates._ISO_DAYS) <= dates._ISO_DAYS_MAX
+
+
+VALUES = st.one_of(st.text(max_size=6), st.sampled_from(["", "é", "\x00", '"', "\\"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, VALUES, VALUES, st.one_of(st.none(), VALUES), VALUES,
+       st.lists(st.tuples(VALUES, VALUES), max_size=3).map(tuple))  # fmt: skip
+def test_an_items_dict_is_its_key_then_its_content_then_its_fields(key, title, link, date, summary, fields):
+    item = Item(key, title, link, date, summary, fields)
+    expected = {"key": key, **item.content()}
+    if fields:
+        expected["fields"] = dict(fields)
+    assert list(item.to_dict().items()) == list(expected.items())
