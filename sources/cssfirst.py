@@ -72,14 +72,11 @@ def firsts_finder(paths: tuple[tuple[str, str], ...]) -> Firsts | None:
         rules.setdefault(target[0], []).append((name, target[1], context))
     any_element = rules.pop(etree.Element, [])
     names = [name for name, _ in paths]
-    # Only the elements of the rules' tags, chosen in C, unless a rule takes any element: the
-    # walk skips the others without making their Python objects (an item's `li`, `h3`, `span`).
-    tags = () if any_element else tuple(rules)
 
     def find(node: _Element) -> dict[str, _Element | None]:
         found: dict[str, _Element | None] = dict.fromkeys(names)
         left = len(found)
-        for element in node.iter(*tags):
+        for element in node.iter():
             tag = element.tag
             candidates = rules.get(tag)
             if any_element and isinstance(tag, str):
