@@ -51,9 +51,9 @@ def role(process_frame: str) -> str:
     command = process_frame.partition(":")[2]
     if " -m watcher" in command:
         return "main"
-    if " -S " in command:
-        return "linking worker"  # watcher/check/linkworker.py runs under `python -S`
-    return "extraction worker"
+    if "linkworker" in command:  # `python -S -c "...from watcher.check.linkworker import serve..."`
+        return "linking worker"
+    return "extraction worker"  # watcher/check/extractworker.py, under `python -S` too
 
 
 def summarize(collapsed: Path, top: int, only: str | None = None) -> str:

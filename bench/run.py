@@ -121,9 +121,9 @@ def _cpu_and_role(pid: int, root: int) -> tuple[float, str] | None:
     cpu = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime: fields 14 and 15 of stat
     if pid == root:
         role = "main"
-    elif b"-S" in argv:
-        role = "linking worker"  # watcher/check/linkworker.py runs under `python -S`
-    elif b"-c" in argv:
+    elif any(b"linkworker" in arg for arg in argv):  # the bootstrap names the worker's module
+        role = "linking worker"
+    elif b"-c" in argv:  # watcher/check/extractworker.py (both workers run under `python -S`)
         role = "extraction worker"
     else:
         role = "other"

@@ -40,12 +40,26 @@ def zone(name: str | None, offset: int | None) -> tz.tzoffset | None:
     return None
 
 
+#: The answers for ISO days already read (`<time datetime="2024-10-18">`: a page's items
+#: share a few days, a pass's pages the same weeks), whatever the jurisdiction: one dict
+#: lookup instead of a regex match and a date read and written again (~1 us of ~1.1).
+#: Emptied when full.
+_ISO_DAYS: dict[str, str | None] = {}
+_ISO_DAYS_MAX = 4096
+
+
 def parse_date(text: str | None, *, dayfirst: bool = False) -> str | None:
     """ISO date (`2024-10-18`) or datetime (`2024-10-18T11:17:00+05:30`), or None if unparseable."""
     if not text:
         return None
+    if text in _ISO_DAYS:
+        return _ISO_DAYS[text]
     if ISO_DAY.fullmatch(text):  # no space or noise to remove: the same as below, sooner
-        return _iso_day(text)
+        day = _iso_day(text)
+        if len(_ISO_DAYS) >= _ISO_DAYS_MAX:
+            _ISO_DAYS.clear()
+        _ISO_DAYS[text] = day
+        return day
     if ISO_DATETIME.fullmatch(text):
         found = _iso_datetime(text)
         if found is not None:

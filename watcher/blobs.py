@@ -94,6 +94,16 @@ def expect_delta(fetched: FetchResult) -> None:
     fetched.__dict__[_DELTA_EXPECTED] = True
 
 
+def hash_for_worker(fetched: FetchResult) -> None:
+    """In the parent, before a response goes to a worker that will compress its body whole:
+    hash the body here, where the store needs the hash anyway (`body_hash` is cached on the
+    instance and pickled with it), so the worker labels the packed body with that hash
+    instead of hashing the body a second time (0.06 ms for a 62 KB page, a first pass's
+    every page). A body the evidence keeps as a delta (`expect_delta`) is left alone."""
+    if not fetched.__dict__.get(_DELTA_EXPECTED):
+        _ = fetched.body_hash
+
+
 def prepare(snapshot: Snapshot, fetched: FetchResult | None = None) -> None:
     """In a worker: make the snapshot's stored form and the body's whole compressed form
     (unless `expect_delta` said it is not wanted), and keep them on the snapshot, which

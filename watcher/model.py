@@ -128,7 +128,15 @@ class Item:
         return {"title": self.title, "link": self.link, "date": self.date, "summary": self.summary}
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"key": self.key, **self.content()}
+        # `{"key": self.key, **self.content()}` written out: a third of the time, each item
+        # of every snapshot stored.
+        data: dict[str, Any] = {
+            "key": self.key,
+            "title": self.title,
+            "link": self.link,
+            "date": self.date,
+            "summary": self.summary,
+        }
         if self.fields:
             data["fields"] = dict(self.fields)
         return data

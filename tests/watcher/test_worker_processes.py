@@ -83,3 +83,7 @@ def test_one_child_per_worker_and_the_worker_loads_only_extraction():
     heavy = ("watcher.cli", "watcher.db", "watcher.net", "watcher.service", "watcher.config", "alerts",
              "sqlite_utils", "aiohttp", "httpx", "multiprocessing", "pebble", "asyncio")  # fmt: skip
     assert not sorted(m for m in modules if m.startswith(heavy))
+    # It starts without `site` (`-S`): the parent's path comes in the first frame, and the
+    # `.pth` files' imports (~20-30 ms of CPU at each start) are not its business.
+    assert "\0-S\0" in report["children"][0]
+    assert "site" not in modules

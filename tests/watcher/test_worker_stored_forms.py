@@ -4,6 +4,8 @@ store writes those bytes, and they are the bytes the inline path writes (watcher
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import pickle
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,10 +16,12 @@ from passes import db_rows, make_config, stored_pass
 
 import watcher.blobs
 import watcher.db.evidence
+import watcher.model
 from sources.registry import kind_for
-from watcher.blobs import expect_delta, packed_body, stored_form
+from watcher.blobs import PackedBody, expect_delta, packed_body, stored_form
+from watcher.check.extractworker import run_task
 from watcher.check.pipeline import extract_inline
-from watcher.check.workers import MIN_BYTES, ProcessExtractor, extract
+from watcher.check.workers import MIN_BYTES, ProcessExtractor, extract, task_payload
 from watcher.model import FetchResult
 
 # Titles as regulators write them (accents, section signs, typographic quotes): the stored JSON
@@ -152,3 +156,36 @@ def test_a_body_wanted_whole_after_deltas_is_stored_as_the_inline_path_stores_it
     assert worker == inline
     # whole, delta, whole (depth 1 reached), delta for each of the three sources
     assert sorted(row[2] for row in worker) == ["zstd"] * 6 + ["zstd-delta"] * 6
+
+
+def test_the_parent_hashes_a_body_the_worker_compresses_whole_so_the_worker_hashes_it_not_again(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The store needs the body's sha256 anyway: made before the task is pickled, it travels
+    with the response, and the worker labels the packed body with it instead of hashing again."""
+    body = notices(0, 120).encode()
+    source = make_config(Path("/nonexistent"), [{**LISTING_SOURCE, "id": "t", "url": "https://example.gov/news"}]).sources[0]  # fmt: skip
+
+    def response() -> FetchResult:
+        return FetchResult(url=source.url, final_url=source.url, status=200,
+                           headers={"content-type": "text/html; charset=utf-8"}, body=body)  # fmt: skip
+
+    whole, delta = response(), response()
+    expect_delta(delta)
+    _, sent, _ = pickle.loads(task_payload(kind_for("listing"), whole, source))
+    assert sent.__dict__["body_hash"] == whole.body_hash == hashlib.sha256(body).hexdigest()
+    _, sent_delta, _ = pickle.loads(task_payload(kind_for("listing"), delta, source))
+    assert "body_hash" not in sent_delta.__dict__ and "body_hash" not in delta.__dict__  # nobody wants it yet
+
+    task = task_payload(kind_for("listing"), response(), source)
+    hashed: list[int] = []  # what the worker hashes: the bodies (the fingerprint hashes its JSON too)
+    real = hashlib.sha256
+
+    def counting(data: bytes = b"") -> object:
+        hashed.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(watcher.model.hashlib, "sha256", counting)
+    ok, snapshot = pickle.loads(run_task(task))
+    assert ok and len(body) not in hashed
+    assert snapshot.__dict__["_packed_body"] == PackedBody(hashlib.sha256(body).hexdigest(), zstandard.ZstdCompressor(level=3).compress(body))  # fmt: skip

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from watcher.check.extractworker import BOOTSTRAP
+from watcher.check.extractworker import BOOTSTRAP, FLAGS
 from watcher.check.frames import HEADER, write_frame
 
 #: What a worker answers: (True, snapshot) or (False, the exception the extraction raised).
@@ -68,7 +68,7 @@ class Task:
 class Worker:
     """A worker process and the tasks in its pipe (at most `depth`; the first is being read).
 
-    It runs `python <flags> -c <bootstrap>` (the extraction worker's by default).
+    It runs `python <flags> -c <bootstrap>` (the extraction worker's by default, without `site`).
 
     `requeue` takes back tasks that never started when the worker ends; `retire` hears
     that the worker ended (killed, timed out or died) and must leave the pool; `ready`
@@ -83,7 +83,7 @@ class Worker:
         retire: Callable[[Worker], None],
         ready: Callable[[], None],
         bootstrap: str = BOOTSTRAP,
-        flags: tuple[str, ...] = (),
+        flags: tuple[str, ...] = FLAGS,
     ) -> None:
         self.depth = depth
         self._requeue, self._retire, self._ready = requeue, retire, ready

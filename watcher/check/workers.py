@@ -44,7 +44,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from sources.base import SourceKind
-from watcher.blobs import hand_over_body
+from watcher.blobs import hand_over_body, hash_for_worker
 from watcher.check.workerpipe import Task, TimedOut, Worker, WorkerDied
 from watcher.errors import ExtractError, FetchError, Reason
 from watcher.model import FetchResult, Snapshot, Source
@@ -63,6 +63,13 @@ def extract(kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
     snapshot = kind.extract(fetched, source)
     _ = snapshot.fingerprint
     return snapshot
+
+
+def task_payload(kind: SourceKind, fetched: FetchResult, source: Source) -> bytes:
+    """What goes to a worker: the pickled `(kind, fetched, source)`, the body hashed first
+    when the worker will compress it whole (`watcher.blobs.hash_for_worker`)."""
+    hash_for_worker(fetched)
+    return pickle.dumps((kind, fetched, source), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def default_workers() -> int:
@@ -109,7 +116,7 @@ class ProcessExtractor:
 
     async def _in_worker(self, kind: SourceKind, fetched: FetchResult, source: Source) -> Snapshot:
         limit = _deadline(source, self.timeout)
-        payload = pickle.dumps((kind, fetched, source), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = task_payload(kind, fetched, source)
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             task = Task(payload, limit, loop.create_future())
