@@ -17,14 +17,14 @@ and, at the end, the medians of all rounds per checkout.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from inprocess import checkouts, run_child
 
 BENCH = Path(__file__).resolve().parent
 STEPS = ("botwall", "snapshot", "text", "alert", "schema")
@@ -141,25 +141,11 @@ def main() -> None:
         sys.path[:0] = [str(args.child), str(args.child / "bench")]  # its own batch_store, pages
         print(repr(measure(args.n)))
         return
-    checkouts = {"this": BENCH.parent}
-    if args.base is not None:
-        checkouts["base"] = args.base.resolve()
-    figures: dict[str, dict[str, list[float]]] = {name: {s: [] for s in STEPS} for name in checkouts}
+    roots = checkouts(args.base)
+    figures: dict[str, dict[str, list[float]]] = {name: {s: [] for s in STEPS} for name in roots}
     for round_ in range(args.rounds):
-        for name, root in checkouts.items():
-            command = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--child",
-                str(root),
-                "--n",
-                str(args.n),
-            ]
-            env = {**os.environ, "PYTHONPATH": str(root)}
-            out = subprocess.run(
-                command, env=env, cwd=root, capture_output=True, text=True, check=True
-            ).stdout
-            got = ast.literal_eval(out.strip().splitlines()[-1])
+        for name, root in roots.items():
+            got = run_child(__file__, root, ["--n", str(args.n)])
             for step, value in got.items():
                 figures[name][step].append(value)
             shown = ", ".join(f"{s} {v:.4f}" for s, v in got.items())

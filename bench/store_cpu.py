@@ -19,15 +19,15 @@ and minima of the runs, each checkout in a process of its own, taking turns.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import pickle
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from inprocess import checkouts, run_child
 
 BENCH = Path(__file__).resolve().parent
 PHASES = ("first", "changed", "release")
@@ -166,28 +166,14 @@ def main() -> None:
         times = measure(args.n, args.runs, args.system, args.dump)
         print(repr({phase: [t * 1000 / args.n for t in values] for phase, values in times.items()}))
         return
-    checkouts = {"this": BENCH.parent}
-    if args.base is not None:
-        checkouts["base"] = args.base.resolve()
-    figures: dict[str, dict[str, list[float]]] = {name: {p: [] for p in PHASES} for name in checkouts}
+    roots = checkouts(args.base)
+    figures: dict[str, dict[str, list[float]]] = {name: {p: [] for p in PHASES} for name in roots}
     for round_ in range(args.rounds):
-        for name, root in checkouts.items():
-            command = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--child",
-                str(root),
-                "--n",
-                str(args.n),
-            ]
-            command += ["--runs", str(args.runs)] + (["--system"] if args.system else [])
+        for name, root in roots.items():
+            extra = ["--n", str(args.n), "--runs", str(args.runs)] + (["--system"] if args.system else [])
             if args.dump:
-                command += ["--dump", f"{args.dump}.{name}" if args.base else args.dump]
-            env = {**os.environ, "PYTHONPATH": str(root)}
-            out = subprocess.run(
-                command, env=env, cwd=root, capture_output=True, text=True, check=True
-            ).stdout
-            got = ast.literal_eval(out.strip().splitlines()[-1])  # our own child's repr
+                extra += ["--dump", f"{args.dump}.{name}" if args.base else args.dump]
+            got = run_child(__file__, root, extra)
             for phase in PHASES:
                 figures[name][phase] += got[phase]
             shown = ", ".join(f"{p} {statistics.median(got[p]):.3f}" for p in PHASES)

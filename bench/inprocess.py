@@ -1,0 +1,32 @@
+"""Alternating two checkouts for the in-process CPU benches (`store_cpu.py`, `main_cpu.py`):
+each round runs the bench once per checkout, in a child process whose import path starts
+with that checkout (and its `bench/`), and reads back the figures the child prints as the
+`repr` of a dict on its last line."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+
+
+def checkouts(base: Path | None) -> dict[str, Path]:
+    """ "this" checkout, and "base" when another was named."""
+    found = {"this": BENCH.parent}
+    if base is not None:
+        found["base"] = base.resolve()
+    return found
+
+
+def run_child(script: str, root: Path, args: list[str]) -> Any:
+    """`script --child root *args` run with `root` first on the path, in `root`: the value
+    its last line of output holds (our own child's repr)."""
+    command = [sys.executable, str(Path(script).resolve()), "--child", str(root), *args]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, check=True).stdout
+    return ast.literal_eval(out.strip().splitlines()[-1])
