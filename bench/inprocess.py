@@ -30,3 +30,25 @@ def run_child(script: str, root: Path, args: list[str]) -> Any:
     env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, check=True).stdout
     return ast.literal_eval(out.strip().splitlines()[-1])
+
+
+def related_rows(item_key: str, source_id: int, k: int, n: int) -> list[dict[str, Any]]:
+    """Ten made-up related links for the `k`-th change of a bench of `n` pages (50 items a
+    page), as the linker hands them to `Store.replace_related`: the same rows in every
+    checkout, so the storing is what is compared."""
+    return [
+        {
+            "item_key": item_key,
+            "related_item_id": 1 + (k * 37 + j * 101) % (n * 50),
+            "source_id": source_id,
+            "title": "t" * 40,
+            "link": f"http://x/{j}",
+            "date": "2025-01-01",
+            "score": 0.5 - j / 100,
+            "terms": ("a", "b"),
+            "rank": j + 1,
+            "shown": j < 3,
+            "reason": "",
+        }
+        for j in range(10)
+    ]

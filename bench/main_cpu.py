@@ -24,9 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from inprocess import checkouts, run_child
+from inprocess import checkouts, related_rows, run_child
 
-BENCH = Path(__file__).resolve().parent
 STEPS = ("botwall", "snapshot", "text", "alert", "schema")
 
 
@@ -91,22 +90,7 @@ def measure(n: int) -> dict[str, float]:
                 change_id=outcome.change_id,
             )  # fmt: skip
         assert outcome.change_id is not None
-        links = [
-            {
-                "item_key": decision.change.added[0].key,
-                "related_item_id": 1 + (k * 37 + j * 101) % (n * 50),
-                "source_id": source.id,
-                "title": "t" * 40,
-                "link": f"http://x/{j}",
-                "date": "2025-01-01",
-                "score": 0.5 - j / 100,
-                "terms": ("a", "b"),
-                "rank": j + 1,
-                "shown": j < 3,
-                "reason": "",
-            }
-            for j in range(10)
-        ]
+        links = related_rows(decision.change.added[0].key, source.id, k, n)
         with store.unit():
             store.replace_related(outcome.change_id, links, later)
             store.finish_enrichment(outcome.change_id, later)

@@ -27,9 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from inprocess import checkouts, run_child
+from inprocess import checkouts, related_rows, run_child
 
-BENCH = Path(__file__).resolve().parent
 PHASES = ("first", "changed", "release")
 
 
@@ -113,22 +112,7 @@ def measure(n: int, runs: int, system_only: bool, dump: str | None) -> dict[str,
             started = cpu(system_only)
             with store.batching(50, 3600):
                 for k, (change_id, source_id) in enumerate(saved):
-                    links = [
-                        {
-                            "item_key": f"k{change_id}",
-                            "related_item_id": 1 + (k * 37 + j * 101) % (n * 50),
-                            "source_id": source_id,
-                            "title": "t" * 40,
-                            "link": f"http://x/{j}",
-                            "date": "2025-01-01",
-                            "score": 0.5 - j / 100,
-                            "terms": ("a", "b"),
-                            "rank": j + 1,
-                            "shown": j < 3,
-                            "reason": "",
-                        }
-                        for j in range(10)
-                    ]
+                    links = related_rows(f"k{change_id}", source_id, k, n)
                     with store.unit():
                         with block():
                             store.replace_related(change_id, links, later)
