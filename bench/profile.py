@@ -46,14 +46,23 @@ def records(collapsed: Path) -> list[str]:
     return found
 
 
-def role(process_frame: str) -> str:
-    """Which process of regwatch's tree a py-spy 'process N:"command"' frame names."""
+def role(process_frame: str, frames: list[str] | tuple[str, ...] = ()) -> str:
+    """Which process of regwatch's tree a py-spy 'process N:"command"' frame names; when
+    py-spy could not read the command (it sometimes records the main's as ""), the process's
+    own stack `frames` tell."""
     command = process_frame.partition(":")[2]
     if " -m watcher" in command:
         return "main"
     if "linkworker" in command:  # `python -S -c "...from watcher.check.linkworker import serve..."`
         return "linking worker"
-    return "extraction worker"  # watcher/check/extractworker.py, under `python -S` too
+    if "extractworker" in command:  # watcher/check/extractworker.py, under `python -S` too
+        return "extraction worker"
+    stack = ";".join(frames)
+    if "watcher/__main__.py" in stack:
+        return "main"
+    if "linkworker" in stack:
+        return "linking worker"
+    return "extraction worker"
 
 
 def summarize(collapsed: Path, top: int, only: str | None = None) -> str:
@@ -71,7 +80,7 @@ def summarize(collapsed: Path, top: int, only: str | None = None) -> str:
         processes = 0  # a worker's stacks start with its parent's process frame, then its own
         while processes < len(raw) and raw[processes].startswith("process "):
             processes += 1
-        if only is not None and (not processes or role(raw[processes - 1]) != only):
+        if only is not None and (not processes or role(raw[processes - 1], raw[processes:]) != only):
             continue
         raw = raw[processes:]
         frames = [_short(f) for f in raw]
