@@ -5,16 +5,28 @@ main sample was then counted as the extraction worker's)."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_profile():
-    spec = importlib.util.spec_from_file_location("bench_profile", ROOT / "bench" / "profile.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """bench/profile.py, loaded by path; the import path and the modules it adds (bench/ first,
+    its `pages`, `run`, `server`) are put back after, so no later test imports the bench's
+    `profile` for the standard library's."""
+    path, modules = list(sys.path), set(sys.modules)
+    try:
+        spec = importlib.util.spec_from_file_location("bench_profile", ROOT / "bench" / "profile.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = path
+        bench = str(ROOT / "bench")
+        for name in set(sys.modules) - modules:
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(bench):
+                del sys.modules[name]
     return module
 
 
