@@ -191,11 +191,11 @@ class Snapshot:
         lines = list(self.blocks)
         for item in self.items:
             date, title, link = item.date or "", item.title, item.link
-            # Most items have all three, as plain strings: written out, as `_sorted_json` does
-            # (a change writes the text of two versions of 50 items; the join of a generator
-            # cost ~1 us an item, a third of it this way). Any other goes through the join.
-            if type(date) is str and type(title) is str and type(link) is str and date and title and link:
-                lines.append(f"{date} | {title} | {link}")
+            # Most items have all three: joined without filtering them through a generator
+            # (a change writes the text of two versions of 50 items; ~0.4 us an item against
+            # ~0.1 this way).
+            if date and title and link:
+                lines.append(" | ".join((date, title, link)))
             else:
                 lines.append(" | ".join(p for p in (date, title, link) if p))
         return "\n".join(lines)
