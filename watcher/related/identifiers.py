@@ -98,7 +98,12 @@ def find_identifiers(text: str) -> list[Identifier]:
     heads: set[tuple[str, ...]] = set()
 
     def add(ident: Identifier) -> None:
-        if ident.tokens and ident.label not in found and ident.tokens not in token_sets | heads:
+        if (
+            ident.tokens
+            and ident.label not in found
+            and ident.tokens not in token_sets
+            and ident.tokens not in heads
+        ):
             found[ident.label] = ident
             token_sets.add(ident.tokens)
             if ident.kind == "case":
