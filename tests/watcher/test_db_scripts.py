@@ -80,3 +80,27 @@ def test_a_store_s_schema_is_the_one_sqlite_utils_makes(tmp_path):
     assert schema(store.db) == schema(reference)
     assert len(schema(store.db)) > 80
     store.close()
+
+
+def test_a_store_s_scripts_go_through_the_linear_splitter(tmp_path, monkeypatch):
+    """`ScriptDatabase` overrides sqlite-utils' private `_executescript`, the hook its public
+    `executescript` calls: should an upgrade drop or rename it, this fails instead of every
+    new schema silently taking the quadratic split again."""
+    seen: list[str] = []
+    real = statements
+
+    def counting(sql: str):
+        seen.append(sql)
+        return real(sql)
+
+    monkeypatch.setattr("watcher.db.scripts.statements", counting)
+    store = Store(tmp_path / "regwatch.db")
+    try:
+        with store.db.conn:
+            store.db.execute("SAVEPOINT s")
+            store.db.executescript("CREATE TABLE a (x); CREATE TABLE b (y);")
+            store.db.execute("RELEASE s")
+        assert seen and seen[-1] == "CREATE TABLE a (x); CREATE TABLE b (y);"
+        assert {"a", "b"} <= set(store.db.table_names())
+    finally:
+        store.close()
