@@ -19,6 +19,10 @@ updates with at least one related candidate:
 - recall@3: share of the related candidates among the best 3 links;
 - MRR: mean of 1 / rank of the first related candidate (0 when none is linked);
 - shown precision / recall: of the links alerts show (at most 3, above the threshold);
+- slack P@1 / R@3 / MRR: precision@1, recall@3 and MRR of the links alerts show, as the
+  issue's acceptance scored them "from what reaches Slack" (an update whose alert shows no
+  link scores 0; recall is over every related candidate, as recall@3; plain BM25 shows its
+  best 3 always, so its figures are the same both ways);
 - zero-link: updates with a related candidate for which nothing is shown (target 0);
 - quiet: share of updates with no related candidate for which nothing is shown;
 - margin and AP@10 (mean average precision over the best 10): development diagnostics.
@@ -52,6 +56,9 @@ FIGURES = (
     "precision@1",
     "recall@3",
     "MRR",
+    "slack P@1",
+    "slack R@3",
+    "slack MRR",
     "shown precision",
     "shown recall",
     "zero-link",
@@ -125,6 +132,34 @@ class Report:
             values.append(1.0 / first if first else 0.0)
         return self._mean(values)
 
+    @staticmethod
+    def _in_slack(result: Result) -> list[str]:
+        """The links an alert shows, in their order (at most 3)."""
+        return [c for c, _, s in result.ranked if s][:3]
+
+    @property
+    def slack_precision_at_1(self) -> float:
+        """Precision@1 of the links an alert shows: 0 when it shows none."""
+        return self._mean(
+            [1.0 if (shown := self._in_slack(r)) and shown[0] in r.relevant else 0.0 for r in self.answered]
+        )
+
+    @property
+    def slack_recall_at_3(self) -> float:
+        """Share of the related candidates among the links an alert shows."""
+        return self._mean(
+            [len(set(self._in_slack(r)) & set(r.relevant)) / len(r.relevant) for r in self.answered]
+        )
+
+    @property
+    def slack_mrr(self) -> float:
+        """MRR over the links an alert shows: 0 when none of them is related."""
+        values = []
+        for r in self.answered:
+            first = next((i for i, c in enumerate(self._in_slack(r), 1) if c in r.relevant), None)
+            values.append(1.0 / first if first else 0.0)
+        return self._mean(values)
+
     @property
     def shown_precision(self) -> float:
         shown = [(r, c) for r in self.results for c, _, s in r.ranked if s]
@@ -184,6 +219,9 @@ class Report:
             "precision@1": self.precision_at_1,
             "recall@3": self.recall_at_3,
             "MRR": self.mrr,
+            "slack P@1": self.slack_precision_at_1,
+            "slack R@3": self.slack_recall_at_3,
+            "slack MRR": self.slack_mrr,
             "shown precision": self.shown_precision,
             "shown recall": self.shown_recall,
             "zero-link": float(self.zero_link),
