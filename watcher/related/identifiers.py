@@ -45,12 +45,19 @@ _LABELLED = re.compile(
     r"((?=[A-Za-z0-9.-]{0,40}\d)[A-Z0-9][A-Za-z0-9]{0,20}(?:[.-][A-Za-z0-9]{1,20}){1,5})\b"
 )
 #: A case or file number written with slashes ("20/02375", "PS/00474/2020", "0610-376/2020/35",
-#: "3895/83/22"): letters and digits joined by slashes (and hyphens within a part), at least
-#: one part all digits. Which codes matter is left to the index: each weighs its rarest
-#: token's idf, so "06/2019" (common tokens) says little and "20/02375" much.
+#: "3895/83/22", "6Ob35/21x"): letters and digits joined by slashes (and hyphens within a
+#: part), at least one part all digits or a digit in every part (`_is_case_number`). Which
+#: codes matter is left to the index: each weighs its rarest token's idf, so "06/2019"
+#: (common tokens) says little and "20/02375" much.
 _SLASHED = re.compile(
     r"(?<![\w/.-])(?=[A-Za-z0-9/-]{0,60}\d)[A-Z0-9][A-Za-z0-9-]{0,15}(?:/[A-Za-z0-9][A-Za-z0-9-]{0,15}){1,4}(?![\w/])"
 )
+#: A case number of six or more digits and a short hyphenated suffix ("2225136-1", as an
+#: Austrian court's "W211 2225136-1" is cited): no date, FR document number (four digits
+#: first), phone number or ZIP+4 code (five) has that shape; the number's own token is rare.
+_NUMBERED = re.compile(r"(?<![\w/.-])\d{6,12}-\d{1,4}(?![\w/-])")
+#: A part of a slashed code that is a quantity: a number and a unit ("150mg", "850mg").
+_QUANTITY = re.compile(r"\d+[a-z]{2,}")
 #: Any other code: upper-case letters and digits joined by hyphens ("SR-MEMX-2023-40", "HTI-1").
 _CODE = re.compile(
     r"\b(?=[A-Z0-9-]{5,40}\b)(?=[A-Z-]{0,40}\d)(?=[0-9-]{0,40}[A-Z])[A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){1,5}\b"
@@ -146,6 +153,8 @@ def find_identifiers(text: str) -> list[Identifier]:
         tokens = tuple(words(match.group(0)))
         if _is_case_number(tokens) and not _is_financial_year(text, match, tokens):
             add(Identifier(match.group(0).upper(), tokens, 0, "case"))
+    for match in _NUMBERED.finditer(text) if dash else ():
+        add(Identifier(match.group(0), tuple(words(match.group(0))), 0, "case"))
     for match in _LABELLED.finditer(text):
         label = match.group(1).rstrip(".").upper()
         tokens = tuple(words(label))
@@ -171,12 +180,18 @@ def _is_date_like(tokens: tuple[str, ...]) -> bool:
 
 
 def _is_case_number(tokens: tuple[str, ...]) -> bool:
-    """Is a slashed code a case or file number: at least one part all digits (units such as
-    "mg/kWh" have none) and at least 4 digits in all, and not a date ("01/04/2013")?"""
-    digits = [t for t in tokens if t.isdigit()]
-    if not digits or sum(len(t) for t in digits) < 4 or len(tokens) < 2:
+    """Is a slashed code a case or file number: at least 4 digits in all, and either one part
+    all digits or a digit in every part ("6Ob35/21x") but no quantity ("150mg/850mg"); units
+    such as "mg/kWh" have no digit; and not a date ("01/04/2013")?"""
+    if len(tokens) < 2:
         return False
-    return not _is_date_like(tokens)
+    if any(t.isdigit() for t in tokens):
+        digits = sum(len(t) for t in tokens if t.isdigit())
+    elif all(any(c.isdigit() for c in t) and not _QUANTITY.fullmatch(t) for t in tokens):
+        digits = sum(c.isdigit() for t in tokens for c in t)
+    else:
+        return False
+    return digits >= 4 and not _is_date_like(tokens)
 
 
 #: Words that make "2016/17" an act's number rather than a year: "Regulation (EU) 2016/17".
