@@ -5,6 +5,7 @@ on a migrated store's real database file."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -68,3 +69,73 @@ def test_has_table_answers_as_table_names_does(store):
     assert "source_names" in everything and "scratch" in everything  # a view and a temp table
     for name in [*everything, "RELATED", "Sightings", "related ", "", "nothing", "sqlite_master"]:
         assert has_table(db, name) == (name in names), name
+
+
+def answers_as_table_names(db) -> None:
+    names = set(db.table_names())
+    for name in [*names, "t", "u", "renamed", "other", "related", "nothing"]:
+        assert has_table(db, name) == (name in names), name
+
+
+def test_has_table_follows_every_schema_change(store, tmp_path):
+    """It keeps what it read under the schema's cookie: a change made by this connection or
+    another one, in or out of a transaction, committed or rolled back, is seen at once."""
+    db = store.db
+    answers_as_table_names(db)
+    db.execute("CREATE TABLE t (a)")
+    answers_as_table_names(db)
+    db.execute("ALTER TABLE t RENAME TO renamed")
+    answers_as_table_names(db)
+    db.execute("DROP TABLE renamed")
+    answers_as_table_names(db)
+    other = sqlite3.connect(tmp_path / "regwatch.db")
+    other.execute("CREATE TABLE other (a)")
+    other.commit()
+    answers_as_table_names(db)
+    other.execute("DROP TABLE other")
+    other.commit()
+    answers_as_table_names(db)
+    other.close()
+    db.execute("DROP TABLE related")
+    answers_as_table_names(db)
+
+
+def test_has_table_after_a_rolled_back_schema_change(store):
+    """A transaction that makes a table and rolls back leaves the cookie as it was; the next
+    one makes another table under the very cookie the first had: neither is mistaken."""
+    db, conn = store.db, store.db.conn
+    answers_as_table_names(db)
+    conn.execute("BEGIN")
+    db.execute("CREATE TABLE t (a)")
+    answers_as_table_names(db)
+    cookie = db.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("ROLLBACK")
+    conn.execute("BEGIN")
+    db.execute("CREATE TABLE u (a)")
+    assert db.execute("PRAGMA schema_version").fetchone()[0] == cookie
+    assert has_table(db, "u") and not has_table(db, "t")
+    answers_as_table_names(db)
+    conn.execute("COMMIT")
+    answers_as_table_names(db)
+    conn.execute("BEGIN")
+    db.execute("DROP TABLE u")
+    conn.execute("ROLLBACK")
+    answers_as_table_names(db)
+
+
+def test_has_table_reads_the_schema_once_while_it_is_unchanged(store):
+    """An alert asks three times; the table names are read again only after a schema change."""
+    db = store.db
+    seen: list[str] = []
+    db._tracer = lambda sql, params: seen.append(sql)
+    for name in ["related", "sightings", "change_summaries", "nothing"]:
+        has_table(db, name)
+    assert sum("sqlite_master" in sql for sql in seen) <= 1, seen
+    seen.clear()
+    for name in ["related", "sightings", "change_summaries", "nothing"] * 3:
+        has_table(db, name)
+    assert seen and not any("sqlite_master" in sql for sql in seen), seen
+    db.execute("CREATE TABLE t (a)")
+    seen.clear()
+    assert has_table(db, "t") and has_table(db, "related")
+    assert sum("sqlite_master" in sql for sql in seen) == 1, seen

@@ -223,13 +223,13 @@ class CheckRecords(VersionRows, BatchWrites):
         """
         with self.unit():  # its commit fires the crash points before_commit / after_commit
             fingerprint = self._put_snapshot(snapshot, now, fingerprint, previous=change.before or None)
-            change_id = self._insert_change(source.id, change, fingerprint, now)
+            # Held: its row is written 'pending' at once (no UPDATE of the row just inserted).
+            enrichment = "pending" if hold else None
+            change_id = self._insert_change(source.id, change, fingerprint, now, enrichment=enrichment)
             self._new_version(source.id, fingerprint, now)
             self._apply_items(source.id, change, change_id, now)
             dated = [*change.added, *(pair.after for pair in change.changed)]
             record_document_dates(self.db, source, dated, now, change_id=change_id)
-            if hold:
-                self.db.execute("UPDATE changes SET enrichment = 'pending' WHERE id = ?", [change_id])
             covered = self._record_documents(source.id, change, change_id, channels, now, dedupe_window)
             for channel in channels:
                 if channel in covered:

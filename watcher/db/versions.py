@@ -59,11 +59,20 @@ class VersionRows(AlertAssembly):
         sets = ", ".join(f"{k} = :{k}" for k in values)
         self.db.execute(f"UPDATE sources SET {sets} WHERE id = :_id", {**values, "_id": source_id})
 
-    def _insert_change(self, source_id: str, change: Change, fingerprint: str, now: datetime) -> int:
+    def _insert_change(
+        self,
+        source_id: str,
+        change: Change,
+        fingerprint: str,
+        now: datetime,
+        *,
+        enrichment: str | None = None,
+    ) -> int:
+        """The change row; `enrichment` its enrichment state ('pending': its alerts wait for it)."""
         cursor = self.db.execute(
             "INSERT INTO changes (source_id, detected_at, before, after, summary, n_added,"
-            " n_removed, n_changed, n_diff, added, removed, changed, diff, aged_out)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " n_removed, n_changed, n_diff, added, removed, changed, diff, aged_out, enrichment)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 source_id,
                 iso(now),
@@ -79,6 +88,7 @@ class VersionRows(AlertAssembly):
                 _dumps([{"before": c.before.to_dict(), "after": c.after.to_dict()} for c in change.changed]),
                 "\n".join(change.diff),
                 _dumps([i.to_dict() for i in change.aged_out]) if change.aged_out else None,
+                enrichment,
             ],
         )
         return int(cursor.lastrowid or 0)
