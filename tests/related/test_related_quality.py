@@ -250,3 +250,36 @@ def test_lead_bar_is_a_multiple_of_a_lower_rank_and_never_below_the_floor():
     assert lead_bar(candidates(0.9, 0.2, 0.1, 0.1), ranking) == 0.5  # the floor
     assert lead_bar(candidates(0.9), ranking) == 0.5  # fewer candidates than lead_rank
     assert lead_bar(candidates(0.9, 0.8), Ranking(lead=0.0)) == float("inf")  # off
+
+
+def test_whole_set_test_half_as_alerts_show_it(whole_test_half):
+    """The figures of the links alerts show, as the issue's acceptance scored them "from what
+    reaches Slack" (an alert that shows no link scores 0; plain BM25 always shows its best 3).
+    Read once, after related round 9 merged: 0.745 / 0.831 / 0.791 against BM25's 0.660 /
+    0.853 / 0.761 — the show rule's hidden links cost recall@3 below BM25's (see the strict
+    expected failure below)."""
+    report, bm25_report, _ = whole_test_half
+    ours, bm25 = report.figures(), bm25_report.figures()
+    assert ours["slack P@1"] >= 0.74, ours
+    assert ours["slack P@1"] >= bm25["slack P@1"], (ours, bm25)
+    assert ours["slack R@3"] >= 0.83, ours
+    assert ours["slack MRR"] >= 0.79, ours
+    assert ours["slack MRR"] >= bm25["slack MRR"], (ours, bm25)
+    # plain BM25 shows its best 3 always: the same both ways
+    assert (bm25["slack P@1"], bm25["slack R@3"]) == (bm25["precision@1"], bm25["recall@3"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17 target not reached on the whole test half, as shown: recall@3 0.831 vs 0.853 + 0.10",
+)
+def test_target_whole_set_shown_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
+    report, bm25_report, _ = whole_test_half
+    assert report.slack_recall_at_3 >= bm25_report.slack_recall_at_3 + 0.10
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 17 target not reached on the whole test half, as shown: MRR 0.791"
+)
+def test_target_whole_set_shown_mrr(whole_test_half):
+    assert whole_test_half[0].slack_mrr >= 0.95
