@@ -20,17 +20,18 @@ def migrate(db: Database) -> None:
     Since m015/m016 these indexes are written in bulk, one `INSERT ... SELECT` of a batch's
     items and version text before each commit: one new segment per commit (~70 pages for a
     first pass's 50 pages of 50 items). FTS5 merges a level's segments into one once
-    `automerge` of them are there, a little after each write, so every posting is read and
-    written again once per level it climbs. At 8, a first pass's items are merged about
-    half as often: the bulk index costs ~10% less CPU at N = 1,000 (0.44 -> 0.40 ms per
-    page in the real store) and ~19% less at N = 10,000 (items alone, 0.45 -> 0.37 ms), and
-    the index holds fewer segments when a pass ends (16 instead of 24 at N = 10,000), so
-    the related-article query, which looks each of its words up in every segment, costs
-    no more (bench/README.md, "Round 11: perffts"). What a query finds does not depend on
-    how the index is cut into segments: search and linking answer exactly as before.
+    `automerge` of them are there, so every posting is read and written again once per
+    level it climbs; at 8 there are fewer levels. The bulk index of a first pass costs
+    ~5% less CPU at N = 1,000 (0.42 -> 0.40 ms per page in the real store) and ~18% less at
+    N = 10,000 (0.69 -> 0.56). The price is read by queries, which look each word up in
+    every segment: at 1,000 pages linking costs the same, at 10,000 an index holds more
+    segments and a linking query costs ~0.08 ms more (bench/README.md, "Round 11:
+    perffts"). What a query finds does not depend on how the index is cut into segments:
+    search and linking answer exactly as before.
 
     The setting lives in the index itself (its `%_config` table), so a new database gets
-    it here too, and it survives `optimize` and `rebuild`.
+    it here too, and it survives `optimize` and `rebuild`. `changes_fts`, one row per
+    change written by its trigger, keeps FTS5's default.
     """
     for table in ("items_fts", "version_text_fts"):
         db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {AUTOMERGE})")
