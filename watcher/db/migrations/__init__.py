@@ -29,7 +29,6 @@ from watcher.db.migrations import (
     m015_fts_pending,
     m016_version_text_pending,
     m017_drop_items_date,
-    m018_fts_automerge,
 )
 
 STEPS = (
@@ -49,7 +48,6 @@ STEPS = (
     m015_fts_pending,
     m016_version_text_pending,
     m017_drop_items_date,
-    m018_fts_automerge,
 )
 
 migrations = Migrations("regwatch")
