@@ -213,9 +213,12 @@ def _sorted_json(item: Item) -> str:
     plain = type(key) is str and type(title) is str and type(link) is str and type(summary) is str
     if item.fields or not plain or (date is not None and type(date) is not str):
         return json.dumps(item.to_dict(), sort_keys=True)
+    escaped_key = _ESCAPE(key)
+    # A plain link is its item's key, the same string: escaped once (~0.1 µs an item).
+    escaped_link = escaped_key if link is key else _ESCAPE(link)
     return (
-        f'{{"date": {"null" if date is None else _ESCAPE(date)}, "key": {_ESCAPE(key)},'
-        f' "link": {_ESCAPE(link)}, "summary": {_ESCAPE(summary)}, "title": {_ESCAPE(title)}}}'
+        f'{{"date": {"null" if date is None else _ESCAPE(date)}, "key": {escaped_key},'
+        f' "link": {escaped_link}, "summary": {_ESCAPE(summary)}, "title": {_ESCAPE(title)}}}'
     )
 
 

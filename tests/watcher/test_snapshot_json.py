@@ -84,3 +84,14 @@ def test_a_lone_surrogate_in_a_block_fails_the_fingerprint_as_it_did():
         fingerprint_before(snapshot)
     with pytest.raises(UnicodeEncodeError):
         _ = snapshot.fingerprint
+
+
+@settings(max_examples=300, deadline=None)
+@given(SOME, SOME, SOME, st.one_of(st.none(), SOME))
+def test_an_item_whose_link_is_its_key_is_written_as_before(link, title, summary, date):
+    """A listing's plain link is its item's key, the very string: escaped once (round 11)."""
+    same = Item(link, title, link, date, summary)
+    other = Item(link + "#", title, link, date, summary)  # a key that is not the link
+    for item in (same, other):
+        assert _sorted_json(item) == json.dumps(item.to_dict(), sort_keys=True)
+    assert Snapshot(items=(same, other)).fingerprint == fingerprint_before(Snapshot(items=(same, other)))
