@@ -138,8 +138,17 @@ def _step(text: str) -> Step | None:
         return tag, lambda element: element.get(name) is not None
     if match["cls"]:
         wanted = match["cls"]
-        return tag, lambda element: wanted in (element.get("class") or "").translate(_XML_SPACE).split(" ")
+        return tag, lambda element: _has_class(element.get("class"), wanted)
     return tag, None
+
+
+def _has_class(value: str | None, wanted: str) -> bool:
+    """XPath's `contains(concat(' ', normalize-space(@class), ' '), ' wanted ')`: a class
+    attribute that is the one class itself (most: `summary`, `news-item`) is its own token,
+    told without splitting it."""
+    if value == wanted:
+        return True
+    return wanted in (value or "").translate(_XML_SPACE).split(" ")
 
 
 def _first(elements, test: Test | None) -> _Element | None:

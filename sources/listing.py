@@ -212,10 +212,13 @@ def unique_keys(items: list[Item], options: ListingOptions) -> list[Item]:
     called "Corrigendum") are told apart by their links instead."""
     if options.identity == "auto":
         counts = Counter(i.key for i in items if i.key.startswith("title:") and is_document(i.link))
-        items = [
-            replace(i, key=canonical(i.link)) if counts.get(i.key, 0) > 1 and is_document(i.link) else i
-            for i in items
-        ]
+        if any(count > 1 for count in counts.values()):  # else no item's key changes
+            items = [
+                replace(i, key=canonical(i.link)) if counts.get(i.key, 0) > 1 and is_document(i.link) else i
+                for i in items
+            ]
+    if len({item.key for item in items}) == len(items):
+        return items  # no repeated key (most pages): every item, in order, as below
     result: list[Item] = []
     seen: set[str] = set()
     for item in items:
