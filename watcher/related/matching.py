@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from watcher.related.identifiers import alias_pattern
-from watcher.related.text import content_words, stems, words
+from watcher.related.text import cached_stems, is_content_word, stem_sequence, stems, words
 from watcher.related.values import Feature
 
 _STEMS, _PAIRS, _IDENTIFIERS = 0, 1, 2
@@ -141,29 +141,64 @@ class Matcher:
         return found
 
 
-@dataclass(frozen=True, slots=True)
 class CandidateWords:
     """A candidate's words as scoring reads them, made once per title and text: the stems of
     its words in order (title, then text), of its title's words, and of its title's content
-    words. Stems are the index's (text.stems), the same whichever database asks."""
+    words. Stems are the index's (text.stems), the same whichever database asks.
 
-    sequence: tuple[str, ...]
-    title_stems: frozenset[str]
-    content_stems: frozenset[str]
+    The content words' stems are made when first read: only `Ranking.title_coverage` (off by
+    default) reads them, and a candidate not yet held costs ~2.5 of its ~8 us there."""
+
+    __slots__ = ("_content_stems", "sequence", "title", "title_stems")
+
+    def __init__(
+        self,
+        sequence: tuple[str, ...],
+        title_stems: frozenset[str],
+        title: str,
+        content_stems: frozenset[str] | None = None,
+    ) -> None:
+        self.sequence = sequence
+        self.title_stems = title_stems
+        self.title = title  # the title's words lead `sequence`
+        self._content_stems = content_stems
+
+    @property
+    def content_stems(self) -> frozenset[str]:
+        found = self._content_stems
+        if found is None:  # the title's words pair with the first stems of the sequence
+            title_words = words(self.title)
+            found = frozenset(
+                s
+                for w, s in zip(title_words, self.sequence[: len(title_words)], strict=True)
+                if is_content_word(w)
+            )
+            self._content_stems = found  # the same value whichever thread sets it
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CandidateWords):
+            return NotImplemented
+        return (self.sequence, self.title_stems, self.content_stems) == (
+            other.sequence,
+            other.title_stems,
+            other.content_stems,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache of a derived field: not hashed
+
+    def __repr__(self) -> str:
+        return f"CandidateWords(sequence={self.sequence!r}, title_stems={self.title_stems!r})"
 
     @classmethod
     def of(cls, title: str, text: str) -> CandidateWords:
         title_words, text_words = words(title), words(text)
-        return cls.made(title_words, text_words, stems([*title_words, *text_words]))
+        return cls.made(title, title_words, stem_sequence(title_words + text_words))
 
     @classmethod
-    def made(cls, title_words: list[str], text_words: list[str], known: Mapping[str, str]) -> CandidateWords:
-        sequence = tuple(map(known.__getitem__, title_words + text_words))
-        return cls(
-            sequence,
-            frozenset(sequence[: len(title_words)]),  # the title's stems lead the sequence
-            frozenset(map(known.__getitem__, content_words(title_words))),
-        )
+    def made(cls, title: str, title_words: list[str], sequence: tuple[str, ...]) -> CandidateWords:
+        """From the title, its words, and the stems of its words then its text's, in order."""
+        return cls(sequence, frozenset(sequence[: len(title_words)]), title)
 
 
 class CandidateCache:
@@ -191,8 +226,14 @@ class CandidateCache:
         if not missing:
             return found  # type: ignore[return-value]
         split = {pair: (words(pair[0]), words(pair[1])) for pair in missing}
-        known = stems(itertools.chain.from_iterable(t + x for t, x in split.values()))
-        made = {pair: CandidateWords.made(*split_, known) for pair, split_ in split.items()}
+        tokens = {pair: title_words + text_words for pair, (title_words, text_words) in split.items()}
+        sequences = {pair: cached_stems(words_) for pair, words_ in tokens.items()}
+        if None in sequences.values():  # words not stemmed yet: all of them in one batch
+            stems(itertools.chain.from_iterable(tokens.values()))
+        made = {
+            pair: CandidateWords.made(pair[0], split[pair][0], sequence or stem_sequence(tokens[pair]))
+            for pair, sequence in sequences.items()
+        }
         with self._lock:
             for pair, words_ in made.items():
                 if pair not in self._found and len(words_.sequence) <= self.stems_held:

@@ -92,6 +92,14 @@ class Stemmer:
                     cache[token] = found.get(index, token)
             return dict(zip(wanted, map(cache.__getitem__, wanted), strict=True))
 
+    def sequence(self, tokens: Sequence[str]) -> tuple[str, ...] | None:
+        """The stems of `tokens` in order when every one is cached, else None (then `stems`).
+        No set or dict of the tokens is built: the usual case once a few linkings ran."""
+        try:
+            return tuple(map(self._cache.__getitem__, tokens))
+        except KeyError:  # a word not stemmed yet (or another thread emptied the cache)
+            return None
+
 
 _stemmer = Stemmer()
 
@@ -105,6 +113,20 @@ def stem(word: str) -> str:
 def stems(tokens: Iterable[str]) -> dict[str, str]:
     """The index's stems of many lowercase words at once."""
     return _stemmer.stems(tokens)
+
+
+def cached_stems(tokens: Sequence[str]) -> tuple[str, ...] | None:
+    """The index's stems of `tokens` in order when all are known already, else None."""
+    return _stemmer.sequence(tokens)
+
+
+def stem_sequence(tokens: Sequence[str]) -> tuple[str, ...]:
+    """The index's stems of `tokens`, in order (`stems` read token by token)."""
+    found = _stemmer.sequence(tokens)
+    if found is None:
+        known = _stemmer.stems(tokens)
+        found = tuple(map(known.__getitem__, tokens))
+    return found
 
 
 def words(text: str) -> list[str]:
