@@ -17,7 +17,6 @@ document's text, has its dates worked out again, as before (`dates_of`).
 
 from __future__ import annotations
 
-from sources.docdates import may_state_dates
 from watcher.dates.facts import facts_for, is_plain
 from watcher.model import Item, Snapshot, Source, SourceInfo
 
@@ -50,10 +49,8 @@ def attach_dates(snapshot: Snapshot, source: Source) -> None:
     undated = (jurisdiction, NO_DATES)  # one object for all of them: the pickle refers to it
     for item in snapshot.items:
         try:
-            # `is_plain(item)` written out first (no fields, no words that may state a
-            # date): most items, decided without the calls through `work_out`.
-            plain = not item.fields and not may_state_dates(item.summary)
-            dated = NO_DATES if plain else work_out(item, info)
+            # Plain items (most) decided before the calls through `work_out`.
+            dated = NO_DATES if is_plain(item) else work_out(item, info)
         except Exception:  # the store's own attempt reports it, in the check it belongs to
             continue
         item.__dict__[_KEY] = undated if dated is NO_DATES else (jurisdiction, dated)
