@@ -228,8 +228,9 @@ class CandidateCache:
         split = {pair: (words(pair[0]), words(pair[1])) for pair in missing}
         tokens = {pair: title_words + text_words for pair, (title_words, text_words) in split.items()}
         sequences = {pair: cached_stems(words_) for pair, words_ in tokens.items()}
-        if None in sequences.values():  # words not stemmed yet: all of them in one batch
-            stems(itertools.chain.from_iterable(tokens.values()))
+        unknown = [tokens[pair] for pair, sequence in sequences.items() if sequence is None]
+        if unknown:  # words not stemmed yet: those candidates' words in one batch
+            stems(itertools.chain.from_iterable(unknown))
         made = {
             pair: CandidateWords.made(pair[0], split[pair][0], sequence or stem_sequence(tokens[pair]))
             for pair, sequence in sequences.items()
