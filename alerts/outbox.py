@@ -97,7 +97,12 @@ class OutboxStore(Protocol):
     """What the deliverer needs from storage (the engine's Store satisfies it)."""
 
     def due_deliveries(
-        self, now: datetime, *, limit: int = ..., channels: Sequence[str] | None = ...
+        self,
+        now: datetime,
+        *,
+        limit: int = ...,
+        channels: Sequence[str] | None = ...,
+        after: int = ...,
     ) -> Sequence[DeliveryRow]: ...
     def blocked_channels(self, now: datetime) -> dict[str, int]: ...
     def claim_delivery(
@@ -234,29 +239,37 @@ async def deliver_due(
     if probes is not None:  # a channel that answers again: its waiting rows are due now
         await probes.run(store, channels, now)
     blocked = store.blocked_channels(now)
-    queues: dict[str, list[DeliveryRow]] = {}
-    for row in store.due_deliveries(now, limit=limit):
-        if row.id > blocked.get(row.channel, row.id):
-            continue  # an older row of this channel must go first
-        if row.channel not in channels:
-            store.fail_delivery(row.id, f"channel {row.channel!r} is no longer configured", clock())
-            report.failed += 1
-            continue
-        queues.setdefault(row.channel, []).append(row)
+    stopped: set[str] = set()  # channels whose later rows wait (a retry, a claim elsewhere)
     gate = asyncio.Semaphore(CHANNELS_AT_ONCE)
 
     async def drain(channel: Channel, rows: Sequence[DeliveryRow]) -> None:
         async with gate:
             for row in rows:
                 if not await deliver_row(store, channel, row, clock, me, retry, report, on_delivery):
+                    stopped.add(channel.id)
                     return  # keep order: later rows of this channel wait for this one
 
-    results = await asyncio.gather(
-        *(drain(channels[cid], rows) for cid, rows in queues.items()), return_exceptions=True
-    )
-    for result in results:  # every channel has finished; now surface a storage failure
-        if isinstance(result, BaseException):
-            raise result
+    last = 0
+    while True:  # every due row, `limit` rows read at a time (a backlog after an outage is drained now)
+        page = store.due_deliveries(now, limit=limit, after=last)
+        queues: dict[str, list[DeliveryRow]] = {}
+        for row in page:
+            if row.channel in stopped or row.id > blocked.get(row.channel, row.id):
+                continue  # an older row of this channel must go first
+            if row.channel not in channels:
+                store.fail_delivery(row.id, f"channel {row.channel!r} is no longer configured", clock())
+                report.failed += 1
+                continue
+            queues.setdefault(row.channel, []).append(row)
+        results = await asyncio.gather(
+            *(drain(channels[cid], rows) for cid, rows in queues.items()), return_exceptions=True
+        )
+        for result in results:  # every channel has finished; now surface a storage failure
+            if isinstance(result, BaseException):
+                raise result
+        if len(page) < limit:
+            break
+        last = page[-1].id
     return report
 
 

@@ -23,9 +23,10 @@ from watcher.model import (
 
 class OutboxQueue(CheckRecords):
     def due_deliveries(
-        self, now: datetime, *, limit: int = 500, channels: Sequence[str] | None = None
+        self, now: datetime, *, limit: int = 500, channels: Sequence[str] | None = None, after: int = 0
     ) -> list[Delivery]:
-        """Rows to send now, oldest first. 'sending' rows are in doubt (a crash mid-send).
+        """Rows to send now, oldest first (of those with an id above `after`: the next page).
+        'sending' rows are in doubt (a crash mid-send).
 
         'enriching' rows wait for their change's enrichment; one still waiting after
         ENRICH_TIMEOUT (its process died and nobody recovered it) goes out as it is.
@@ -40,6 +41,9 @@ class OutboxQueue(CheckRecords):
             marks = ",".join("?" for _ in channels) or "''"
             sql += f" AND channel IN ({marks})"
             params.extend(channels)
+        if after:
+            sql += " AND id > ?"
+            params.append(after)
         sql += " ORDER BY id LIMIT ?"
         params.append(limit)
         return [self._delivery(row) for row in self.db.query(sql, params)]
