@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
     from sqlite_utils import Database
 
-from watcher.related.features import DF_CAP, MAX_TEXT, Vocabulary
+from watcher.related.features import DF_CAP, MAX_TEXT, TITLE_FACTOR, Vocabulary
+from watcher.related.identifiers import find_identifiers
 from watcher.related.matching import CANDIDATE_WORDS, Matcher, in_title
 from watcher.related.text import DocumentWords, is_content_word, stem, words
 from watcher.related.values import Feature, LinkTarget, Ranking
@@ -234,6 +235,16 @@ def score(
     bonused = [f.weight * (1.0 + TITLE_BONUS) for f in feats] if ranking.title_bonus else plain
     in_titles = [None if f.kind == "act" else frozenset(f.stems) for f in feats]
     identifier = [f.kind == "identifier" for f in feats]
+    # A candidate whose title names another case than the document's title (two decisions of
+    # one court, "BVwG - W211 2210458-1/10" and "BVwG - W211 2221963-1") shares the document's
+    # title words as a label, the issuer's name, not as a topic: those words count as shared
+    # words of the body would (no title bonus, no title factor), and the title's phrases
+    # without the bonus.
+    cases = _title_cases(target.title) if ranking.identifiers else frozenset()
+    label: list[float | None] = []
+    if cases:
+        doc_title = doc.title_stems()
+        label = [_label_weight(f, w, doc_title) for f, w in zip(feats, plain, strict=True)]
     hits = {
         c.id: matcher.found_in(found_words[c.id].sequence, c.title, texts.get(c.id, "")) for c in candidates
     }
@@ -243,6 +254,7 @@ def score(
     for candidate in candidates:
         indexes = hits[candidate.id]
         title_stems = found_words[candidate.id].title_stems
+        other_case = bool(label) and _names_other_case(candidate.title, cases)
         value = 0.0
         for index in indexes:
             feature, rarity = feats[index], rarities[index]
@@ -256,7 +268,10 @@ def score(
                 titled = in_title(feature, title_stems, candidate.title)
             else:
                 titled = title_stems.issuperset(stems_)
-            added = bonused[index] if titled else plain[index]
+            if other_case and titled and label[index] is not None:
+                added = label[index]
+            else:
+                added = bonused[index] if titled else plain[index]
             value += added * factors[index] if factors is not None else added
         if indexes:
             candidate.rarity = max(candidate.rarity, *(rarities[i] for i in indexes))
@@ -287,6 +302,31 @@ def score(
         candidate.score = result
     if ranking.fusion:
         fuse(candidates, ranking.fusion_weight)
+
+
+def _title_cases(title: str) -> frozenset[str]:
+    """The identifiers a title names (a case or file number, a docket, a code)."""
+    return (
+        frozenset(i.label for i in find_identifiers(title))
+        if any(ch.isdigit() for ch in title)
+        else frozenset()
+    )
+
+
+def _names_other_case(title: str, cases: frozenset[str]) -> bool:
+    """Does a candidate's title name identifiers, none of them one of `cases` (the
+    document's title's)?"""
+    theirs = _title_cases(title)
+    return bool(theirs) and not theirs & cases
+
+
+def _label_weight(feature: Feature, plain: float, title_stems: frozenset[str]) -> float | None:
+    """What a feature of the document's title adds, matched in the title of a candidate that
+    names another case: a word as a shared word of the body (its title factor undone), a
+    phrase without the title bonus; None for any other feature (it keeps its bonus)."""
+    if feature.kind not in ("word", "phrase") or not set(feature.stems) <= title_stems:
+        return None
+    return plain / TITLE_FACTOR if feature.kind == "word" else plain
 
 
 def _pool_factors(hits: Iterable[list[int]], count: int, pool: float) -> list[float] | None:
