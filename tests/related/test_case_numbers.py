@@ -12,6 +12,7 @@ import json
 from bench.related_eval import EVAL_SET, Bench, load
 from bench.related_gdprhub import RAW
 from bench.related_losses import court_updates
+from watcher.related import ranking
 from watcher.related.identifiers import find_identifiers
 from watcher.related.values import Ranking
 
@@ -89,3 +90,26 @@ def test_a_request_for_a_preliminary_ruling_links_the_ruling_that_made_it(tmp_pa
     )
     assert ranked[0][0] == "OGH - 6Ob35/21x"  # not in the best 3 before
     assert "same case 6OB35/21X" in reasons[0]
+
+
+# -- round 10: the title of another case is a label, not a topic ------------------------------
+# A court's pages are titled by the court and a case number ("BVwG - W211 2210458-1/10"): a
+# candidate whose title names another case shares the document's title words as the issuer's
+# name, so they weigh as shared words of the body would (ranking._label_weight); before, the
+# title bonus put another decision of the same court first.
+
+
+def test_another_decision_of_the_same_court_no_longer_comes_first_by_its_title(tmp_path):
+    ranked, _ = _court_page_linked("VG Wiesbaden - 6 K 788/20.WI", tmp_path)
+    assert ranked[0][0] == "BVwG - W211 2234354-1"  # 2nd before, after "VG Wiesbaden - 6 K 549/21.WI"
+    ranked, _ = _court_page_linked("BVwG - W274 2243175-1", tmp_path)
+    assert ranked[0][0] == "BVwG - W256 2240235-1"  # 2nd before, after "BVwG - W274 2240078-1"
+
+
+def test_a_title_naming_the_same_case_or_none_keeps_its_title_bonus():
+    cases = ranking._title_cases("BVwG - W211 2210458-1/10")
+    assert cases == {"2210458-1/10"}
+    assert ranking._names_other_case("BVwG - W211 2221963-1", cases)
+    assert not ranking._names_other_case("BVwG - W211 2210458-1/10 (appeal)", cases)
+    assert not ranking._names_other_case("Austrian Federal Administrative Court rulings", cases)
+    assert ranking._title_cases("Onshore wind: part of the UK's energy mix") == frozenset()

@@ -268,8 +268,9 @@ def score(
                 titled = in_title(feature, title_stems, candidate.title)
             else:
                 titled = title_stems.issuperset(stems_)
-            if other_case and titled and label[index] is not None:
-                added = label[index]
+            as_label = label[index] if other_case and titled else None
+            if as_label is not None:
+                added = as_label
             else:
                 added = bonused[index] if titled else plain[index]
             value += added * factors[index] if factors is not None else added
