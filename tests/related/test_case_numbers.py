@@ -65,14 +65,14 @@ def test_doses_dates_phone_numbers_and_zip_codes_are_not_case_numbers():
     ]
 
 
-def _court_page_linked(title: str, tmp_path) -> tuple[list, list]:
+def _court_page_linked(title: str, tmp_path, ranking: Ranking | None = None) -> tuple[list, list]:
     data = load(EVAL_SET, ("eu-gdprhub",))
     raw = json.loads(gzip.decompress(RAW.read_bytes()))
     update = next(u for u in court_updates(data, raw) if u["id"] == title)
     data = {"changes": [update], "candidates": data["candidates"]}
     bench = Bench(data, tmp_path / "eu.db")
     try:
-        return bench.rank_change(update, Ranking())
+        return bench.rank_change(update, ranking or Ranking())
     finally:
         bench.close()
 
@@ -100,10 +100,13 @@ def test_a_request_for_a_preliminary_ruling_links_the_ruling_that_made_it(tmp_pa
 
 
 def test_another_decision_of_the_same_court_no_longer_comes_first_by_its_title(tmp_path):
-    ranked, _ = _court_page_linked("VG Wiesbaden - 6 K 788/20.WI", tmp_path)
-    assert ranked[0][0] == "BVwG - W211 2234354-1"  # 2nd before, after "VG Wiesbaden - 6 K 549/21.WI"
-    ranked, _ = _court_page_linked("BVwG - W274 2243175-1", tmp_path)
-    assert ranked[0][0] == "BVwG - W256 2240235-1"  # 2nd before, after "BVwG - W274 2240078-1"
+    label = Ranking(title_label=True)
+    ranked, _ = _court_page_linked("VG Wiesbaden - 6 K 788/20.WI", tmp_path, label)
+    assert ranked[0][0] == "BVwG - W211 2234354-1"
+    ranked, _ = _court_page_linked("VG Wiesbaden - 6 K 788/20.WI", tmp_path)  # the setting off (default)
+    assert ranked[0][0] == "VG Wiesbaden - 6 K 549/21.WI"
+    ranked, _ = _court_page_linked("BVwG - W274 2243175-1", tmp_path, label)
+    assert ranked[0][0] == "BVwG - W256 2240235-1"  # 2nd with the setting off, after "BVwG - W274 2240078-1"
 
 
 def test_a_title_naming_the_same_case_or_none_keeps_its_title_bonus():

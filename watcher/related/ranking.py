@@ -235,12 +235,12 @@ def score(
     bonused = [f.weight * (1.0 + TITLE_BONUS) for f in feats] if ranking.title_bonus else plain
     in_titles = [None if f.kind == "act" else frozenset(f.stems) for f in feats]
     identifier = [f.kind == "identifier" for f in feats]
-    # A candidate whose title names another case than the document's title (two decisions of
-    # one court, "BVwG - W211 2210458-1/10" and "BVwG - W211 2221963-1") shares the document's
-    # title words as a label, the issuer's name, not as a topic: those words count as shared
-    # words of the body would (no title bonus, no title factor), and the title's phrases
-    # without the bonus.
-    cases = _title_cases(target.title) if ranking.identifiers else frozenset()
+    # With `title_label`: a candidate whose title names another case than the document's
+    # title (two decisions of one court, "BVwG - W211 2210458-1/10" and "BVwG - W211
+    # 2221963-1") shares the document's title words as a label, the issuer's name, not as a
+    # topic: those words count as shared words of the body would (no title bonus, no title
+    # factor), and the title's phrases without the bonus.
+    cases = _title_cases(target.title) if ranking.title_label and ranking.identifiers else frozenset()
     label: list[float | None] = []
     if cases:
         doc_title = doc.title_stems()
@@ -269,10 +269,7 @@ def score(
             else:
                 titled = title_stems.issuperset(stems_)
             as_label = label[index] if other_case and titled else None
-            if as_label is not None:
-                added = as_label
-            else:
-                added = bonused[index] if titled else plain[index]
+            added = (bonused[index] if titled else plain[index]) if as_label is None else as_label
             value += added * factors[index] if factors is not None else added
         if indexes:
             candidate.rarity = max(candidate.rarity, *(rarities[i] for i in indexes))
