@@ -12,7 +12,7 @@ import json
 from bench.related_eval import EVAL_SET, Bench, load
 from bench.related_gdprhub import RAW
 from bench.related_losses import court_updates
-from watcher.related import ranking
+from watcher.related import labels
 from watcher.related.identifiers import find_identifiers
 from watcher.related.values import Ranking
 
@@ -95,7 +95,7 @@ def test_a_request_for_a_preliminary_ruling_links_the_ruling_that_made_it(tmp_pa
 # -- round 10: the title of another case is a label, not a topic ------------------------------
 # A court's pages are titled by the court and a case number ("BVwG - W211 2210458-1/10"): a
 # candidate whose title names another case shares the document's title words as the issuer's
-# name, so they weigh as shared words of the body would (ranking._label_weight); before, the
+# name, so they weigh as shared words of the body would (labels.label_weight); before, the
 # title bonus put another decision of the same court first.
 
 
@@ -110,9 +110,9 @@ def test_another_decision_of_the_same_court_no_longer_comes_first_by_its_title(t
 
 
 def test_a_title_naming_the_same_case_or_none_keeps_its_title_bonus():
-    cases = ranking._title_cases("BVwG - W211 2210458-1/10")
+    cases = labels.title_cases("BVwG - W211 2210458-1/10")
     assert cases == {"2210458-1/10"}
-    assert ranking._names_other_case("BVwG - W211 2221963-1", cases)
-    assert not ranking._names_other_case("BVwG - W211 2210458-1/10 (appeal)", cases)
-    assert not ranking._names_other_case("Austrian Federal Administrative Court rulings", cases)
-    assert ranking._title_cases("Onshore wind: part of the UK's energy mix") == frozenset()
+    assert labels.names_other_case("BVwG - W211 2221963-1", cases)
+    assert not labels.names_other_case("BVwG - W211 2210458-1/10 (appeal)", cases)
+    assert not labels.names_other_case("Austrian Federal Administrative Court rulings", cases)
+    assert labels.title_cases("Onshore wind: part of the UK's energy mix") == frozenset()

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
     from sqlite_utils import Database
 
-from watcher.related.features import DF_CAP, MAX_TEXT, TITLE_FACTOR, Vocabulary
-from watcher.related.identifiers import find_identifiers
+from watcher.related.features import DF_CAP, MAX_TEXT, Vocabulary
+from watcher.related.labels import label_weight, names_other_case, title_cases
 from watcher.related.matching import CANDIDATE_WORDS, Matcher, in_title
 from watcher.related.text import DocumentWords, is_content_word, stem, words
 from watcher.related.values import Feature, LinkTarget, Ranking
@@ -240,11 +240,11 @@ def score(
     # 2221963-1") shares the document's title words as a label, the issuer's name, not as a
     # topic: those words count as shared words of the body would (no title bonus, no title
     # factor), and the title's phrases without the bonus.
-    cases = _title_cases(target.title) if ranking.title_label and ranking.identifiers else frozenset()
+    cases = title_cases(target.title) if ranking.title_label and ranking.identifiers else frozenset()
     label: list[float | None] = []
     if cases:
         doc_title = doc.title_stems()
-        label = [_label_weight(f, w, doc_title) for f, w in zip(feats, plain, strict=True)]
+        label = [label_weight(f, w, doc_title) for f, w in zip(feats, plain, strict=True)]
     hits = {
         c.id: matcher.found_in(found_words[c.id].sequence, c.title, texts.get(c.id, "")) for c in candidates
     }
@@ -254,7 +254,7 @@ def score(
     for candidate in candidates:
         indexes = hits[candidate.id]
         title_stems = found_words[candidate.id].title_stems
-        other_case = bool(label) and _names_other_case(candidate.title, cases)
+        other_case = bool(label) and names_other_case(candidate.title, cases)
         value = 0.0
         for index in indexes:
             feature, rarity = feats[index], rarities[index]
@@ -300,31 +300,6 @@ def score(
         candidate.score = result
     if ranking.fusion:
         fuse(candidates, ranking.fusion_weight)
-
-
-def _title_cases(title: str) -> frozenset[str]:
-    """The identifiers a title names (a case or file number, a docket, a code)."""
-    return (
-        frozenset(i.label for i in find_identifiers(title))
-        if any(ch.isdigit() for ch in title)
-        else frozenset()
-    )
-
-
-def _names_other_case(title: str, cases: frozenset[str]) -> bool:
-    """Does a candidate's title name identifiers, none of them one of `cases` (the
-    document's title's)?"""
-    theirs = _title_cases(title)
-    return bool(theirs) and not theirs & cases
-
-
-def _label_weight(feature: Feature, plain: float, title_stems: frozenset[str]) -> float | None:
-    """What a feature of the document's title adds, matched in the title of a candidate that
-    names another case: a word as a shared word of the body (its title factor undone), a
-    phrase without the title bonus; None for any other feature (it keeps its bonus)."""
-    if feature.kind not in ("word", "phrase") or not set(feature.stems) <= title_stems:
-        return None
-    return plain / TITLE_FACTOR if feature.kind == "word" else plain
 
 
 def _pool_factors(hits: Iterable[list[int]], count: int, pool: float) -> list[float] | None:
