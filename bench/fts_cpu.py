@@ -16,15 +16,13 @@ each bulk index holds at the end (FTS5's own layout: fewer segments, cheaper que
 from __future__ import annotations
 
 import argparse
-import os
 import pickle
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from inprocess import checkouts, run_child
+from inprocess import alternate
 
 PHASES = ("index", "storing")
 
@@ -114,22 +112,17 @@ def main() -> None:
         shown = {p: [t * 1000 / args.n for t in times[p]] for p in PHASES}
         print(repr({**shown, "segments": times["segments"]}))
         return
-    roots = checkouts(args.base)
-    figures: dict[str, dict[str, list[float]]] = {name: {p: [] for p in PHASES} for name in roots}
-    for round_ in range(args.rounds):
-        for name, root in roots.items():
-            got = run_child(__file__, root, ["--n", str(args.n), "--runs", str(args.runs)])
-            for phase in PHASES:
-                figures[name][phase] += got[phase]
-            shown = ", ".join(f"{p} {statistics.median(got[p]):.3f}" for p in PHASES)
-            segments = f", segments (items, version text) {got['segments'][-1]}" if args.segments else ""
-            print(
-                f"{name:5} round {round_ + 1}: {shown} ms/page{segments}, load {os.getloadavg()[0]:.1f}",
-                flush=True,
-            )
-    for name, phases in figures.items():
-        shown = ", ".join(f"{p} {statistics.median(v):.3f} (min {min(v):.3f})" for p, v in phases.items())
-        print(f"{name:5} median: {shown} CPU ms per page")
+    segments = (
+        (lambda got: f", segments (items, version text) {got['segments'][-1]}") if args.segments else None
+    )
+    alternate(
+        __file__,
+        args.base,
+        args.rounds,
+        PHASES,
+        lambda name: ["--n", str(args.n), "--runs", str(args.runs)],
+        extra=segments or (lambda got: ""),
+    )
 
 
 if __name__ == "__main__":

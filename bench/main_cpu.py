@@ -17,14 +17,13 @@ and, at the end, the medians of all rounds per checkout.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from inprocess import checkouts, related_rows, run_child
+from inprocess import alternate, related_rows
 
 STEPS = ("botwall", "snapshot", "text", "alert", "schema")
 
@@ -125,18 +124,7 @@ def main() -> None:
         sys.path[:0] = [str(args.child), str(args.child / "bench")]  # its own batch_store, pages
         print(repr(measure(args.n)))
         return
-    roots = checkouts(args.base)
-    figures: dict[str, dict[str, list[float]]] = {name: {s: [] for s in STEPS} for name in roots}
-    for round_ in range(args.rounds):
-        for name, root in roots.items():
-            got = run_child(__file__, root, ["--n", str(args.n)])
-            for step, value in got.items():
-                figures[name][step].append(value)
-            shown = ", ".join(f"{s} {v:.4f}" for s, v in got.items())
-            print(f"{name:5} round {round_ + 1}: {shown} ms, load {os.getloadavg()[0]:.1f}", flush=True)
-    for name, steps in figures.items():
-        shown = ", ".join(f"{s} {statistics.median(v):.4f}" for s, v in steps.items() if v)
-        print(f"{name:5} median: {shown} CPU ms per page (schema: per store)")
+    alternate(__file__, args.base, args.rounds, STEPS, lambda name: ["--n", str(args.n)], unit="ms", digits=4)
 
 
 if __name__ == "__main__":

@@ -19,15 +19,13 @@ and minima of the runs, each checkout in a process of its own, taking turns.
 from __future__ import annotations
 
 import argparse
-import os
 import pickle
 import resource
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from inprocess import checkouts, related_rows, run_child
+from inprocess import alternate, related_rows
 
 PHASES = ("first", "changed", "release")
 
@@ -150,21 +148,14 @@ def main() -> None:
         times = measure(args.n, args.runs, args.system, args.dump)
         print(repr({phase: [t * 1000 / args.n for t in values] for phase, values in times.items()}))
         return
-    roots = checkouts(args.base)
-    figures: dict[str, dict[str, list[float]]] = {name: {p: [] for p in PHASES} for name in roots}
-    for round_ in range(args.rounds):
-        for name, root in roots.items():
-            extra = ["--n", str(args.n), "--runs", str(args.runs)] + (["--system"] if args.system else [])
-            if args.dump:
-                extra += ["--dump", f"{args.dump}.{name}" if args.base else args.dump]
-            got = run_child(__file__, root, extra)
-            for phase in PHASES:
-                figures[name][phase] += got[phase]
-            shown = ", ".join(f"{p} {statistics.median(got[p]):.3f}" for p in PHASES)
-            print(f"{name:5} round {round_ + 1}: {shown} ms/page, load {os.getloadavg()[0]:.1f}", flush=True)
-    for name, phases in figures.items():
-        shown = ", ".join(f"{p} {statistics.median(v):.3f} (min {min(v):.3f})" for p, v in phases.items())
-        print(f"{name:5} median: {shown} CPU ms per page")
+
+    def args_for(name: str) -> list[str]:
+        extra = ["--n", str(args.n), "--runs", str(args.runs)] + (["--system"] if args.system else [])
+        if args.dump:
+            extra += ["--dump", f"{args.dump}.{name}" if args.base else args.dump]
+        return extra
+
+    alternate(__file__, args.base, args.rounds, PHASES, args_for)
 
 
 if __name__ == "__main__":

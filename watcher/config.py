@@ -102,8 +102,10 @@ SECTION_DOCS = {
     "related": 'Following new documents and linking related articles (README "Related articles").\n\n'
     "before_days / after_days: the window around a document's date in which related items are looked"
     " for. threshold: the score a link needs to be shown. shown: links per document in alerts. keep:"
-    " links stored per document. follow_max_items: links followed per change. follow_max_chars:"
-    " characters kept of each followed document.",
+    " links stored per document. companions: once a document's best link is shown, also show the"
+    " next ones (up to `shown`) that score at least half as well and share something not common"
+    " (more related articles, more noise; off). follow_max_items: links followed per change."
+    " follow_max_chars: characters kept of each followed document.",
 }
 
 

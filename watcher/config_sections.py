@@ -89,7 +89,7 @@ class Reminders:
 
 
 #: [related] keys and where they go: the ranker's `Ranking`, or the `FollowPolicy`.
-RANKING_KEYS = ("before_days", "after_days", "threshold", "shown", "keep")
+RANKING_KEYS = ("before_days", "after_days", "threshold", "shown", "keep", "companions")
 FOLLOW_KEYS = ("follow_max_items", "follow_max_chars")  # FollowPolicy fields, by their config keys
 
 
@@ -98,8 +98,10 @@ def check_related(ranking: Ranking, follow: FollowPolicy) -> None:
 
     before_days / after_days: the window around a document's date in which related items
     are looked for. threshold: the score a link needs to be shown. shown: links per document
-    in alerts. keep: links stored per document. follow_max_items: links followed per change.
-    follow_max_chars: characters kept of each followed document.
+    in alerts. keep: links stored per document. companions: once a document's best link is
+    shown, also show the next ones (up to `shown`) that score at least half as well and share
+    something not common (more related articles, more noise; off). follow_max_items: links
+    followed per change. follow_max_chars: characters kept of each followed document.
     """
     if ranking.before_days < 0 or ranking.after_days < 0:
         raise ValueError("before_days and after_days must be 0 or more")

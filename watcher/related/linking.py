@@ -31,7 +31,9 @@ How the ranking works (README "Related articles" says the same for users):
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
    analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`)
-   or they clearly lead the rest (`lead_bar`).
+   or they clearly lead the rest (`lead_bar`); with `Ranking.companions` (off by default),
+   once the best one is shown, also the next ones up to `shown` that score at least half as
+   well and share something not common.
 
 The clock is the caller's: `link_change` takes the detection time from the change's row, or
 `now` when that is missing. No database is opened at import time.
@@ -120,7 +122,7 @@ def rank(
         candidates = with_feedback(
             db, candidates, feats, target, (start, end), center, ranking, vocab, doc=doc
         )
-    bar = lead_bar(candidates, ranking)
+    shows = shown_flags(candidates, ranking)
     return [
         Link(
             item_key=target.item_key,
@@ -132,12 +134,39 @@ def rank(
             score=candidate.score,
             terms=tuple(f.label for f in candidate.matched),
             rank=position,
-            shown=position <= ranking.shown
-            and (is_strong(candidate, ranking) or (position < ranking.lead_rank and candidate.score >= bar)),
+            shown=shown,
             reason=reason(candidate.matched),
         )
-        for position, candidate in enumerate(candidates[: ranking.keep], start=1)
+        for position, (candidate, shown) in enumerate(
+            zip(candidates[: ranking.keep], shows, strict=False), start=1
+        )
     ]
+
+
+def shown_flags(candidates: list[Candidate], ranking: Ranking) -> list[bool]:
+    """Which of a document's ranked candidates (best first) an alert shows: of the best
+    `shown`, those with strong evidence (`is_strong`) or that clearly lead the rest
+    (`lead_bar`); with `companions`, once the best is shown, also the others of the best
+    `shown` that score at least `companion_share` of it and share something not common. A
+    pure decision on the scored candidates."""
+    bar = lead_bar(candidates, ranking)
+    shows = [
+        position <= ranking.shown
+        and (is_strong(candidate, ranking) or (position < ranking.lead_rank and candidate.score >= bar))
+        for position, candidate in enumerate(candidates, start=1)
+    ]
+    if ranking.companions and shows and shows[0]:
+        floor = ranking.companion_share * candidates[0].score
+        shows = [
+            shown
+            or (
+                position <= ranking.shown
+                and candidate.score >= floor
+                and candidate.rarity >= ranking.companion_rarity
+            )
+            for position, (shown, candidate) in enumerate(zip(shows, candidates, strict=True), start=1)
+        ]
+    return shows
 
 
 def is_strong(candidate: Candidate, ranking: Ranking) -> bool:
