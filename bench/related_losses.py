@@ -2,6 +2,7 @@
 
     python bench/related_losses.py                 # counts and kinds of losses and wins, per corpus
     python bench/related_losses.py -v              # also every update with a loss, both lists
+    python bench/related_losses.py --courts --on title_label   # a boolean setting turned on
     (--cache FILE keeps the linked updates between runs)
 
 Each development update is linked with the real ranker (every candidate kept) and ranked by
@@ -325,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--courts", action="store_true", help="GDPRhub court pages of the development period as updates"
     )
+    parser.add_argument("--on", action="append", default=[], help="a boolean Ranking setting to turn on")
     args = parser.parse_args(argv)
+    ranking = replace(Ranking(), **{name: True for name in args.on})
     if args.cache and args.cache.exists():
         linked = pickle.loads(args.cache.read_bytes())
     else:
@@ -333,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.courts:
             raw = json.loads(gzip.decompress(RAW.read_bytes()))
             data = {"changes": court_updates(data, raw), "candidates": data["candidates"]}
-        linked = link_dev(data, Ranking())
+        linked = link_dev(data, ranking)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(linked))
     counts = analyse(linked, args.verbose)

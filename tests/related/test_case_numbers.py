@@ -12,6 +12,7 @@ import json
 from bench.related_eval import EVAL_SET, Bench, load
 from bench.related_gdprhub import RAW
 from bench.related_losses import court_updates
+from watcher.related import labels
 from watcher.related.identifiers import find_identifiers
 from watcher.related.values import Ranking
 
@@ -64,14 +65,14 @@ def test_doses_dates_phone_numbers_and_zip_codes_are_not_case_numbers():
     ]
 
 
-def _court_page_linked(title: str, tmp_path) -> tuple[list, list]:
+def _court_page_linked(title: str, tmp_path, ranking: Ranking | None = None) -> tuple[list, list]:
     data = load(EVAL_SET, ("eu-gdprhub",))
     raw = json.loads(gzip.decompress(RAW.read_bytes()))
     update = next(u for u in court_updates(data, raw) if u["id"] == title)
     data = {"changes": [update], "candidates": data["candidates"]}
     bench = Bench(data, tmp_path / "eu.db")
     try:
-        return bench.rank_change(update, Ranking())
+        return bench.rank_change(update, ranking or Ranking())
     finally:
         bench.close()
 
@@ -89,3 +90,29 @@ def test_a_request_for_a_preliminary_ruling_links_the_ruling_that_made_it(tmp_pa
     )
     assert ranked[0][0] == "OGH - 6Ob35/21x"  # not in the best 3 before
     assert "same case 6OB35/21X" in reasons[0]
+
+
+# -- round 10: the title of another case is a label, not a topic ------------------------------
+# A court's pages are titled by the court and a case number ("BVwG - W211 2210458-1/10"): a
+# candidate whose title names another case shares the document's title words as the issuer's
+# name, so they weigh as shared words of the body would (labels.label_weight); before, the
+# title bonus put another decision of the same court first.
+
+
+def test_another_decision_of_the_same_court_no_longer_comes_first_by_its_title(tmp_path):
+    label = Ranking(title_label=True)
+    ranked, _ = _court_page_linked("VG Wiesbaden - 6 K 788/20.WI", tmp_path, label)
+    assert ranked[0][0] == "BVwG - W211 2234354-1"
+    ranked, _ = _court_page_linked("VG Wiesbaden - 6 K 788/20.WI", tmp_path)  # the setting off (default)
+    assert ranked[0][0] == "VG Wiesbaden - 6 K 549/21.WI"
+    ranked, _ = _court_page_linked("BVwG - W274 2243175-1", tmp_path, label)
+    assert ranked[0][0] == "BVwG - W256 2240235-1"  # 2nd with the setting off, after "BVwG - W274 2240078-1"
+
+
+def test_a_title_naming_the_same_case_or_none_keeps_its_title_bonus():
+    cases = labels.title_cases("BVwG - W211 2210458-1/10")
+    assert cases == {"2210458-1/10"}
+    assert labels.names_other_case("BVwG - W211 2221963-1", cases)
+    assert not labels.names_other_case("BVwG - W211 2210458-1/10 (appeal)", cases)
+    assert not labels.names_other_case("Austrian Federal Administrative Court rulings", cases)
+    assert labels.title_cases("Onshore wind: part of the UK's energy mix") == frozenset()

@@ -23,7 +23,9 @@ How the ranking works (README "Related articles" says the same for users):
 3. **Score** (matching.py finds the features a candidate shares): the share of the
    document's feature weight a candidate matches (more when in its title; a feature most
    of the document's candidates share weighs less, `Ranking.pool`), a little BM25, a mild
-   date decay (the share of the candidate's own title the document uses: off). A
+   date decay (the share of the candidate's own title the document uses: off; the title
+   words shared with a candidate whose title names another case weighed as a label,
+   `Ranking.title_label`: off). A
    reciprocal-rank-fusion bonus from BM25's, the score's and identifier matches' orders
    was measured on the development half and is off by default (`Ranking`).
 4. Up to `keep` links per document are returned with their score, matched features and a

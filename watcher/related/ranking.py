@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~
     from sqlite_utils import Database
 
 from watcher.related.features import DF_CAP, MAX_TEXT, Vocabulary
+from watcher.related.labels import label_weight, names_other_case, title_cases
 from watcher.related.matching import CANDIDATE_WORDS, Matcher, in_title
 from watcher.related.text import DocumentWords, is_content_word, stem, words
 from watcher.related.values import Feature, LinkTarget, Ranking
@@ -234,6 +235,16 @@ def score(
     bonused = [f.weight * (1.0 + TITLE_BONUS) for f in feats] if ranking.title_bonus else plain
     in_titles = [None if f.kind == "act" else frozenset(f.stems) for f in feats]
     identifier = [f.kind == "identifier" for f in feats]
+    # With `title_label`: a candidate whose title names another case than the document's
+    # title (two decisions of one court, "BVwG - W211 2210458-1/10" and "BVwG - W211
+    # 2221963-1") shares the document's title words as a label, the issuer's name, not as a
+    # topic: those words count as shared words of the body would (no title bonus, no title
+    # factor), and the title's phrases without the bonus.
+    cases = title_cases(target.title) if ranking.title_label and ranking.identifiers else frozenset()
+    label: list[float | None] = []
+    if cases:
+        doc_title = doc.title_stems()
+        label = [label_weight(f, w, doc_title) for f, w in zip(feats, plain, strict=True)]
     hits = {
         c.id: matcher.found_in(found_words[c.id].sequence, c.title, texts.get(c.id, "")) for c in candidates
     }
@@ -243,6 +254,7 @@ def score(
     for candidate in candidates:
         indexes = hits[candidate.id]
         title_stems = found_words[candidate.id].title_stems
+        other_case = bool(label) and names_other_case(candidate.title, cases)
         value = 0.0
         for index in indexes:
             feature, rarity = feats[index], rarities[index]
@@ -256,7 +268,8 @@ def score(
                 titled = in_title(feature, title_stems, candidate.title)
             else:
                 titled = title_stems.issuperset(stems_)
-            added = bonused[index] if titled else plain[index]
+            as_label = label[index] if other_case and titled else None
+            added = (bonused[index] if titled else plain[index]) if as_label is None else as_label
             value += added * factors[index] if factors is not None else added
         if indexes:
             candidate.rarity = max(candidate.rarity, *(rarities[i] for i in indexes))

@@ -151,6 +151,10 @@ class DocumentWords:
         title_words, text_words = words(title), words(text)
         return cls(tuple(title_words), tuple(text_words), stems([*title_words, *text_words]))
 
+    def title_stems(self) -> frozenset[str]:
+        """The stems of its title's words."""
+        return frozenset(self.stems[w] for w in self.title)
+
     def stem_set(self) -> set[str]:
         """The stems of all its words (as `words("title\\ntext")` would give them)."""
         return set(self.stems.values())

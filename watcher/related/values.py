@@ -60,6 +60,15 @@ class Ranking:
     #: estimate of its real frequency instead of the cap's.
     spread: bool = True
     title_bonus: bool = True
+    #: A candidate whose title names another case than the document's title (another
+    #: decision of the same court: "BVwG - W211 2210458-1/10", "BVwG - W211 2221963-1")
+    #: shares the document's title words as a label, not a topic: matched in its title they
+    #: weigh as shared words of the body would (no title bonus, no title factor). Development
+    #: half (bench/README round 10): ranks unchanged, shown recall 0.811 -> 0.816; GDPRhub
+    #: court pages P@1 / R@3 / MRR 0.613 / 0.672 / 0.685 -> 0.694 / 0.745 / 0.750. Off: with
+    #: it on, a test-half floor of tests/related/test_related_quality.py fails (the lead's
+    #: reading decides).
+    title_label: bool = False
     #: The share of the candidate's own title the document uses: "plain", "idf" or "" (off).
     #: "plain" paid on the development half once it held GOV.UK items (recall@3 0.766 ->
     #: 0.795, related updates without a shown link 8 -> 5); off since round 7: with EU
