@@ -140,7 +140,7 @@ class ProcessLinker:
         )
         loop = asyncio.get_running_loop()
         task = Task(payload, limit, loop.create_future())
-        if self.store.db.conn.in_transaction:  # its batch is still open: wait for the commit
+        if self.store.uncommitted():  # its batch is still open: wait for the commit
             self._uncommitted.append(task)
         else:
             self._waiting.append(task)

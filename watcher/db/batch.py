@@ -32,11 +32,15 @@ is a callback on the same loop, so it never fires inside a unit.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from sqlite_utils import Database
 
@@ -60,6 +64,30 @@ class _Batch:
     units: int = 0
     began: float | None = None  # monotonic time of the open transaction's first unit
     timer: asyncio.TimerHandle | None = None
+    writer: ThreadPoolExecutor | None = None  # commits the batch off the event loop's thread
+
+
+@dataclass
+class _Flight:
+    """A batch committing on the writer thread."""
+
+    conn: sqlite3.Connection  # the store's connection, which nothing else may use meanwhile
+    done: Future[None]
+    landed: bool = False
+
+
+class _Joining:
+    """Stands for the store's connection while a batch commits on the writer thread: any use
+    of it waits for that commit to end first (and then uses the connection)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: BatchWrites) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        self._store.join_commit()
+        return getattr(self._store.db.conn, name)
 
 
 class BatchWrites:
@@ -70,13 +98,15 @@ class BatchWrites:
     _depth = 0  # units open (nested units are savepoints of the outermost one)
     _changes = 0  # changes written in the open transaction whose commit points have not fired
     _commit_hooks: tuple[Callable[[], None], ...] = ()  # told after each commit of units (on_commit)
+    _flight: _Flight | None = None  # the batch committing on the writer thread
+    _failure: BaseException | None = None  # how that commit failed, for the next to wait
 
     @contextmanager
     def batching(self, max_checks: int = BATCH_CHECKS, max_seconds: float = BATCH_SECONDS) -> Iterator[None]:
         """Commit units in batches until the block ends; what is open then is committed."""
         if self._batch is not None:
             raise RuntimeError("already batching")
-        self._batch = _Batch(max(1, max_checks), max_seconds)
+        self._batch = batch = _Batch(max(1, max_checks), max_seconds)
         restore = self._journals_in_memory()
         try:
             yield
@@ -85,6 +115,8 @@ class BatchWrites:
                 self.commit_batch()
             finally:
                 self._batch = None
+                if batch.writer is not None:
+                    batch.writer.shutdown()
                 restore()
 
     def _journals_in_memory(self) -> Callable[[], None]:
@@ -139,7 +171,7 @@ class BatchWrites:
         elif batch is not None:
             batch.units += 1
             if batch.units >= batch.max_checks or time.monotonic() - (batch.began or 0) >= batch.max_seconds:
-                self.commit_batch()
+                self._commit_soon()
 
     def change_written(self) -> None:
         """A change and its outbox rows were written in the open unit: count its commit points."""
@@ -147,6 +179,7 @@ class BatchWrites:
 
     def commit_batch(self) -> None:
         """Commit the open batch now (nothing to do when none is open)."""
+        self.join_commit()
         batch = self._batch
         if batch is None or batch.began is None or self._depth:
             return
@@ -164,6 +197,86 @@ class BatchWrites:
             if self.db.conn.in_transaction:
                 self.db.conn.rollback()
             raise
+        self._reach("after_commit")
+        self._committed()
+
+    def _commit_soon(self) -> None:
+        """Commit the open batch on the writer thread; the next use of the connection waits for it."""
+        batch = self._batch
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if batch is None or loop is None:
+            self.commit_batch()
+            return
+        self._wait_flight()
+        if batch.began is None or self._depth:
+            return
+        if batch.timer is not None:
+            batch.timer.cancel()
+        batch.units, batch.began, batch.timer = 0, None, None
+        conn = self.db.conn
+        if not conn.in_transaction:
+            return
+        self._reach("before_commit")
+        if batch.writer is None:
+            batch.writer = ThreadPoolExecutor(1, thread_name_prefix="regwatch-commit")
+        flight = _Flight(conn, batch.writer.submit(_commit, conn))
+        self._flight = flight
+        self.db.conn = cast(sqlite3.Connection, _Joining(self))
+
+        def told(_: Future[None]) -> None:
+            try:
+                loop.call_soon_threadsafe(self._land, flight)
+            except RuntimeError:  # the loop is closed: whoever uses the store next joins it
+                pass
+
+        flight.done.add_done_callback(told)
+
+    async def settled(self) -> None:
+        """Wait until no batch commits on the writer thread; raise how it failed, if it did
+        and nobody heard of it yet. Call before using the store after an await."""
+        flight = self._flight
+        if flight is not None:
+            await asyncio.wait([asyncio.wrap_future(flight.done)])
+            self._land(flight)
+        self._raise_failure()
+
+    def join_commit(self) -> None:
+        """Wait (blocking) until no batch commits on the writer thread; raise how it failed."""
+        self._wait_flight()
+        self._raise_failure()
+
+    def _wait_flight(self) -> None:
+        flight = self._flight
+        if flight is not None:
+            concurrent.futures.wait([flight.done])
+            self._land(flight)
+
+    def uncommitted(self) -> bool:
+        """Whether what the units wrote so far may not be committed yet (an open transaction,
+        or a batch committing on the writer thread), without waiting for anything."""
+        return self._flight is not None or self.db.conn.in_transaction
+
+    def _raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _land(self, flight: _Flight) -> None:
+        """The commit on the writer thread ended: on the event loop's thread, give the
+        connection back, fire the crash points and tell the hooks (or keep the failure)."""
+        if flight.landed:
+            return
+        flight.landed = True
+        self._flight = None
+        self.db.conn = flight.conn
+        failure = flight.done.exception()
+        if failure is not None:
+            self._changes = 0
+            self._failure = failure
+            return
         self._reach("after_commit")
         self._committed()
 
@@ -204,7 +317,7 @@ class BatchWrites:
 
     def _commit_in_time(self) -> None:
         try:
-            self.commit_batch()
+            self._commit_soon()
         except Exception:  # a callback of the loop: nobody else would hear of it
             logger.exception("committing a batch of checks failed; the next pass checks them again")
 
@@ -214,3 +327,14 @@ class BatchWrites:
             self._changes = 0
         for _ in range(count):
             crashpoints.reached(point)
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    """Index what the batch inserted and commit it (on the writer thread); rolled back if it fails."""
+    try:
+        ftspending.index_pending(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
