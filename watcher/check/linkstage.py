@@ -193,6 +193,7 @@ class ProcessLinker:
         except Exception:
             logger.exception("bug while enriching change %s of %s", change_id, source.id)
         try:
+            await self.store.settled(failure=False)  # a batch committing on the writer thread ends first
             with self.store.unit():  # the links and the release, as `enrich` writes them
                 try:
                     with atomic(self.store.db):

@@ -113,7 +113,7 @@ async def check(source: Source, ctx: Context) -> Outcome:
 async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome, Found | None]:
     """Fetch (robots.txt first, conditionally), read every page, decide, record."""
     kind = kind_for(source.kind)
-    await ctx.store.settled()  # a batch committing on its thread ends before the store is used
+    await ctx.store.settled()  # a batch committing on the writer thread has ended (watcher/db/batch.py)
     state = ctx.store.state(source.id)
     config_hash = source_config_hash(source)
     if kind.discovers_feed(source):
@@ -121,7 +121,7 @@ async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome,
     fetched = await fetching.fetch_source(source, kind, state, config_hash, ctx)
     crashpoints.reached("after_fetch")
     if not must_read(state, fetched, config_hash):  # a 304, or the same bytes under the same config
-        await ctx.store.settled()
+        await ctx.store.settled()  # no await from here to the end of the check's unit
         with ctx.store.unit():
             outcome = ctx.store.record_unchanged(
                 source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
