@@ -240,9 +240,7 @@ def test_outside_a_running_loop_a_batch_commits_on_the_callers_thread(tmp_path, 
     gate.opened.set()
     threads: list[str] = []
     store.db.conn.create_function("thread", 0, lambda: threads.append(threading.current_thread().name) or 0)
-    store.db.execute(
-        "CREATE TRIGGER whose BEFORE DELETE ON items_fts_pending BEGIN SELECT thread(); END"
-    )
+    store.db.execute("CREATE TRIGGER whose BEFORE DELETE ON items_fts_pending BEGIN SELECT thread(); END")
     try:
         with store.batching(max_checks=2, max_seconds=60):
             write(store, "first", 1)
