@@ -42,9 +42,7 @@ class Gate:
         self.entered.set()
         self.events.append("commit indexing")
         self.in_time.append(self.opened.wait(HOLD))
-        if self.fail:
-            raise RuntimeError("the disk is full")
-        return 0
+        return int(self.fail)  # the trigger then fails the statement, as a full disk would
 
 
 def gated_store(tmp_path: Path, events: list[str], *, fail: bool = False) -> tuple[Store, Gate]:
@@ -52,7 +50,10 @@ def gated_store(tmp_path: Path, events: list[str], *, fail: bool = False) -> tup
     gate = Gate(events, fail=fail)
     store.db.execute("CREATE TABLE seen (name TEXT)")
     store.db.conn.create_function("gate", 0, gate)
-    store.db.execute("CREATE TRIGGER held BEFORE DELETE ON items_fts_pending BEGIN SELECT gate(); END")
+    store.db.execute(
+        "CREATE TRIGGER held BEFORE DELETE ON items_fts_pending"
+        " BEGIN SELECT CASE WHEN gate() THEN RAISE(ABORT, 'the disk is full') END; END"
+    )
     return store, gate
 
 
@@ -208,7 +209,7 @@ def test_a_failed_commit_is_raised_once_to_the_next_to_wait_and_loses_nothing_af
         asyncio.run(scenario())
     finally:
         store.close()
-    assert len(raised) == 1 and "user-defined function raised" in str(raised[0])  # the gate's error
+    assert len(raised) == 1 and "the disk is full" in str(raised[0])
     assert commits == [["third"]]  # the hooks hear only of the commit that happened
     # The failed batch's changes are no longer counted: only the third's commit fires after_commit.
     assert events == ["before_commit", "before_commit", "commit indexing", "before_commit", "after_commit"]
