@@ -140,7 +140,7 @@ class ProcessLinker:
         )
         loop = asyncio.get_running_loop()
         task = Task(payload, limit, loop.create_future())
-        if self.store.uncommitted():  # its batch is still open: wait for the commit
+        if self.store.db.conn.in_transaction:  # its batch is still open: wait for the commit
             self._uncommitted.append(task)
         else:
             self._waiting.append(task)
@@ -193,7 +193,6 @@ class ProcessLinker:
         except Exception:
             logger.exception("bug while enriching change %s of %s", change_id, source.id)
         try:
-            await self.store.settled(failure=False)  # a batch committing on the writer thread ends first
             with self.store.unit():  # the links and the release, as `enrich` writes them
                 try:
                     with atomic(self.store.db):

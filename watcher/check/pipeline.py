@@ -113,7 +113,6 @@ async def check(source: Source, ctx: Context) -> Outcome:
 async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome, Found | None]:
     """Fetch (robots.txt first, conditionally), read every page, decide, record."""
     kind = kind_for(source.kind)
-    await ctx.store.settled()  # a batch committing on the writer thread has ended (watcher/db/batch.py)
     state = ctx.store.state(source.id)
     config_hash = source_config_hash(source)
     if kind.discovers_feed(source):
@@ -121,7 +120,6 @@ async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome,
     fetched = await fetching.fetch_source(source, kind, state, config_hash, ctx)
     crashpoints.reached("after_fetch")
     if not must_read(state, fetched, config_hash):  # a 304, or the same bytes under the same config
-        await ctx.store.settled()  # no await from here to the end of the check's unit
         with ctx.store.unit():
             outcome = ctx.store.record_unchanged(
                 source, fetched, ctx.clock(), duration=time.monotonic() - started, health=ctx.health
@@ -131,7 +129,6 @@ async def _check(source: Source, ctx: Context, started: float) -> tuple[Outcome,
         expect_delta(fetched)
     snapshot = await fetching.extract_all(kind, fetched, source, ctx)  # follows pagination up to the cap
     crashpoints.reached("after_extract")
-    await ctx.store.settled()  # no await from here to the end of the check's unit
     changed = state.latest is not None and snapshot.fingerprint != state.latest
     previous = (ctx.store.snapshot(state.latest) if changed and state.latest else None) or None
     decision = decide(

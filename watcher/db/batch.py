@@ -27,32 +27,16 @@ What does not move:
 
 The store is used from one event loop: units run between awaits, and the batch's timer
 is a callback on the same loop, so it never fires inside a unit.
-
-Inside a running event loop, a batch that is full or whose time is up is committed on a
-writer thread (its full-text indexing and COMMIT, ~25% of the main process's CPU on a
-first pass; Python's sqlite3 lets go of the GIL while SQLite works), while the loop goes on
-fetching and reading pages. Until that commit ends nothing else uses the connection:
-`store.db.conn` stands for it meanwhile, and any use of it waits (blocking) for the commit
-to end; the check pipeline awaits `settled()` instead before it uses the store. The
-commit's crash points and hooks fire on the loop's thread, in that order, once it has
-ended. A commit that fails is rolled back on the writer thread, its changes are no longer
-counted, and the error is raised once, to the next to wait with `settled()` or
-`commit_batch()` (the end of `batching()` at the latest); what later units write goes in
-the next transaction. Elsewhere (no running loop, `durable()`, the end of `batching()`)
-the commit runs on the caller's thread, as before (bench/README.md, "perfcommit").
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -76,44 +60,6 @@ class _Batch:
     units: int = 0
     began: float | None = None  # monotonic time of the open transaction's first unit
     timer: asyncio.TimerHandle | None = None
-    writer: concurrent.futures.ThreadPoolExecutor | None = None  # commits off the loop's thread
-
-
-@dataclass
-class _Flight:
-    """A batch committing on the writer thread."""
-
-    conn: sqlite3.Connection  # the store's connection: nothing else uses it until the commit ends
-    done: concurrent.futures.Future[None]  # the commit on the writer thread
-    landed: asyncio.Future[None]  # set on the loop's thread once the commit's ending is handled
-    handled: bool = field(default=False)
-
-
-class _Joining:
-    """Stands for the store's connection while a batch commits on the writer thread: any use
-    waits for that commit to end, then uses the connection."""
-
-    __slots__ = ("_store",)
-
-    def __init__(self, store: BatchWrites) -> None:
-        object.__setattr__(self, "_store", store)
-
-    def _conn(self) -> sqlite3.Connection:
-        store: BatchWrites = object.__getattribute__(self, "_store")
-        store.wait_commit()
-        return store.db.conn
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn(), name)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        setattr(self._conn(), name, value)
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self._conn().__enter__()
-
-    def __exit__(self, *exc: Any) -> Any:
-        return self._conn().__exit__(*exc)
 
 
 class BatchWrites:
@@ -124,15 +70,13 @@ class BatchWrites:
     _depth = 0  # units open (nested units are savepoints of the outermost one)
     _changes = 0  # changes written in the open transaction whose commit points have not fired
     _commit_hooks: tuple[Callable[[], None], ...] = ()  # told after each commit of units (on_commit)
-    _flight: _Flight | None = None  # the batch committing on the writer thread
-    _failure: BaseException | None = None  # how such a commit failed, until someone waits
 
     @contextmanager
     def batching(self, max_checks: int = BATCH_CHECKS, max_seconds: float = BATCH_SECONDS) -> Iterator[None]:
         """Commit units in batches until the block ends; what is open then is committed."""
         if self._batch is not None:
             raise RuntimeError("already batching")
-        self._batch = batch = _Batch(max(1, max_checks), max_seconds)
+        self._batch = _Batch(max(1, max_checks), max_seconds)
         restore = self._journals_in_memory()
         try:
             yield
@@ -141,8 +85,6 @@ class BatchWrites:
                 self.commit_batch()
             finally:
                 self._batch = None
-                if batch.writer is not None:
-                    batch.writer.shutdown()
                 restore()
 
     def _journals_in_memory(self) -> Callable[[], None]:
@@ -197,28 +139,21 @@ class BatchWrites:
         elif batch is not None:
             batch.units += 1
             if batch.units >= batch.max_checks or time.monotonic() - (batch.began or 0) >= batch.max_seconds:
-                self._commit_off_loop()
+                self.commit_batch()
 
     def change_written(self) -> None:
         """A change and its outbox rows were written in the open unit: count its commit points."""
         self._changes += 1
 
     def commit_batch(self) -> None:
-        """Commit the open batch now, on this thread (nothing to do when none is open), once a
-        commit on the writer thread has ended; raise how that one failed, if nobody heard yet."""
-        self.wait_commit()
-        failure, self._failure = self._failure, None
-        try:
-            self._commit_here()
-        except BaseException:
-            self._failure = self._failure or failure  # told to the next to wait
-            raise
-        if failure is not None:
-            raise failure
-
-    def _commit_here(self) -> None:
-        batch = self._ended()
-        if batch is None:
+        """Commit the open batch now (nothing to do when none is open)."""
+        batch = self._batch
+        if batch is None or batch.began is None or self._depth:
+            return
+        if batch.timer is not None:
+            batch.timer.cancel()
+        batch.units, batch.began, batch.timer = 0, None, None
+        if not self.db.conn.in_transaction:
             return
         self._reach("before_commit")
         try:
@@ -229,85 +164,6 @@ class BatchWrites:
             if self.db.conn.in_transaction:
                 self.db.conn.rollback()
             raise
-        self._reach("after_commit")
-        self._committed()
-
-    def _ended(self) -> _Batch | None:
-        """End the open batch's bounds; the batch when it holds a transaction to commit."""
-        batch = self._batch
-        if batch is None or batch.began is None or self._depth:
-            return None
-        if batch.timer is not None:
-            batch.timer.cancel()
-        batch.units, batch.began, batch.timer = 0, None, None
-        return batch if self.db.conn.in_transaction else None
-
-    def _commit_off_loop(self) -> None:
-        """Commit the open batch on the writer thread (on this one outside a running loop)."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.commit_batch()
-            return
-        self.wait_commit()
-        batch = self._ended()
-        if batch is None:
-            return
-        self._reach("before_commit")
-        if batch.writer is None:
-            batch.writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="regwatch-commit")
-        conn = self.db.conn
-        flight = _Flight(conn, batch.writer.submit(_commit, conn), loop.create_future())
-        self._flight = flight
-        self.db.conn = cast(sqlite3.Connection, _Joining(self))
-
-        def ended(_: concurrent.futures.Future[None]) -> None:  # on the writer thread
-            try:
-                loop.call_soon_threadsafe(self._land, flight)
-            except RuntimeError:  # the loop is closed: the next use of the store lands it
-                pass
-
-        flight.done.add_done_callback(ended)
-
-    async def settled(self, *, failure: bool = True) -> None:
-        """Wait until no batch commits on the writer thread, and raise how one failed if
-        nobody heard yet (not with `failure=False`). The store is then free until the next await."""
-        while (flight := self._flight) is not None:
-            await asyncio.wait([flight.landed])  # never cancels what it waits for
-            self._land(flight)
-        if failure:
-            found, self._failure = self._failure, None
-            if found is not None:
-                raise found
-
-    def wait_commit(self) -> None:
-        """Block until no batch commits on the writer thread (a failure waits for `settled()`
-        or `commit_batch()`)."""
-        flight = self._flight
-        if flight is not None:
-            concurrent.futures.wait([flight.done])
-            self._land(flight)
-
-    def uncommitted(self) -> bool:
-        """Whether what units wrote may not be committed yet (an open transaction, or a
-        batch committing on the writer thread); never waits."""
-        return self._flight is not None or self.db.conn.in_transaction
-
-    def _land(self, flight: _Flight) -> None:
-        """A commit on the writer thread ended (on the loop's thread, once): the connection is
-        the store's again; crash points and hooks fire, or the failure waits to be raised."""
-        if flight.handled:
-            return
-        flight.handled = True
-        self._flight = None
-        self.db.conn = flight.conn
-        if not flight.landed.done():
-            flight.landed.set_result(None)
-        failure = flight.done.exception()
-        if failure is not None:
-            self._changes = 0
-            self._failure = failure
-            return
         self._reach("after_commit")
         self._committed()
 
@@ -348,7 +204,7 @@ class BatchWrites:
 
     def _commit_in_time(self) -> None:
         try:
-            self._commit_off_loop()
+            self.commit_batch()
         except Exception:  # a callback of the loop: nobody else would hear of it
             logger.exception("committing a batch of checks failed; the next pass checks them again")
 
@@ -358,14 +214,3 @@ class BatchWrites:
             self._changes = 0
         for _ in range(count):
             crashpoints.reached(point)
-
-
-def _commit(conn: sqlite3.Connection) -> None:
-    """Index what the batch inserted and commit it (on the writer thread); rolled back when it fails."""
-    try:
-        ftspending.index_pending(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
-        raise
