@@ -132,7 +132,7 @@ def _cpu_and_role(pid: int, root: int) -> tuple[float, str] | None:
 
 def _loop_thread_cpu(pid: int) -> float | None:
     """CPU s so far of a process's first thread (regwatch's event loop); None once gone. The
-    process's figure (`main`) includes it and any other thread's (the batch writer's)."""
+    process's figure (`main`) includes it and any other thread's."""
     try:
         with open(f"/proc/{pid}/task/{pid}/stat") as fh:
             fields = fh.read().rpartition(")")[2].split()
@@ -147,7 +147,8 @@ def measure(
     """Run cmd; return (wall s, CPU s, peak tree RSS MB, exit code). Output goes to `out`.*
 
     With `split`, it also receives the CPU seconds of each role in the tree (main, extraction
-    worker, linking worker), as last seen in /proc every 20 ms (each within ~20 ms).
+    worker, linking worker), as last seen in /proc every 20 ms (each within ~20 ms), and of
+    the main's first thread, its event loop ("main's loop thread", part of "main").
     """
     peak = 0
     last: dict[int, tuple[float, str]] = {}
