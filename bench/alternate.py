@@ -10,8 +10,9 @@ checkout and from this one against copies of the same database (each run starts 
 same state). Prints CPU-s per 1,000 pages and pages/s of every run and the medians, with
 the machine's load; figures as in `bench/run.py` (wall from spawn to exit, CPU of the child
 and its descendants), with each run's CPU split by process (main, extraction worker, linking
-worker: read from /proc every 20 ms). Both checkouts must read the same database schema: a branch that
-adds a migration is compared after its database is migrated (the first run of each does it).
+worker: read from /proc every 20 ms) and the main's event loop thread apart (part of main's
+figure). Both checkouts must read the same database schema: a branch that adds a migration
+is compared after its database is migrated (the first run of each does it).
 """
 
 from __future__ import annotations

@@ -130,13 +130,25 @@ def _cpu_and_role(pid: int, root: int) -> tuple[float, str] | None:
     return cpu, role
 
 
+def _loop_thread_cpu(pid: int) -> float | None:
+    """CPU s so far of a process's first thread (regwatch's event loop); None once gone. The
+    process's figure (`main`) includes it and any other thread's."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/stat") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def measure(
     cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path, split: dict[str, float] | None = None
 ) -> tuple[float, float, float, int]:
     """Run cmd; return (wall s, CPU s, peak tree RSS MB, exit code). Output goes to `out`.*
 
     With `split`, it also receives the CPU seconds of each role in the tree (main, extraction
-    worker, linking worker), as last seen in /proc every 20 ms (each within ~20 ms).
+    worker, linking worker), as last seen in /proc every 20 ms (each within ~20 ms), and of
+    the main's first thread, its event loop ("main's loop thread", part of "main").
     """
     peak = 0
     last: dict[int, tuple[float, str]] = {}
@@ -154,6 +166,10 @@ def measure(
                     while stack:
                         pid = stack.pop()
                         seen = _cpu_and_role(pid, process.pid)
+                        if pid == process.pid:
+                            loop = _loop_thread_cpu(pid)
+                            if loop is not None:
+                                last[-pid] = (loop, "main's loop thread")
                         if seen is not None:
                             # a worker that has exited (a zombie) shows no command line: keep its role
                             role = last[pid][1] if pid in last and seen[1] == "other" else seen[1]
