@@ -9,7 +9,6 @@ hostile bodies)."""
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import sys
@@ -22,6 +21,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tests.watcher.test_botwall_same import read, real_pages, variants
 from watcher.net import botwall
 from watcher.net.botwall import (
     SCAN_BYTES,
@@ -56,27 +56,6 @@ def same(status: int, headers: Mapping[str, str], body: bytes, markers: Sequence
         markers,
         body[:200],
     )
-
-
-def variants(body: bytes) -> Iterator[tuple[int, dict[str, str], bytes, tuple[str, ...]]]:
-    html_type = {"content-type": "text/html; charset=utf-8"}
-    for status in (200, 403, 404, 503):
-        yield status, html_type, body, ()
-    yield 200, {}, body, ()
-    yield 200, {"content-type": "text/html; charset=iso-8859-1"}, body, ()
-    yield 200, html_type, body, ("Reference", "ß", "the")
-    for size in (600, 3000, 20_000):
-        yield 200, html_type, body[:size], ()
-        yield 403, html_type, body[:size], ()
-
-
-def read(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.suffix == ".gz" else data
-
-
-def real_pages(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in (".md", ".toml", ".tsv"))
 
 
 def same_shortness(text: str) -> None:
