@@ -103,6 +103,7 @@ class OutboxStore(Protocol):
         limit: int = ...,
         channels: Sequence[str] | None = ...,
         after: int = ...,
+        waiting: Mapping[str, int] | None = ...,
     ) -> Sequence[DeliveryRow]: ...
     def blocked_channels(self, now: datetime) -> dict[str, int]: ...
     def claim_delivery(
@@ -238,23 +239,26 @@ async def deliver_due(
     report.digests = schedule_digests(store, channels, now)
     if probes is not None:  # a channel that answers again: its waiting rows are due now
         await probes.run(store, channels, now)
-    blocked = store.blocked_channels(now)
-    stopped: set[str] = set()  # channels whose later rows wait (a retry, a claim elsewhere)
+    # Per channel, the id above which its rows wait for an older one: one that cannot go now
+    # (a retry, an enrichment), or one this delivery could not send (0 once it stopped: every
+    # row it has not sent yet). Left out by the query, so a long backlog of a channel that is
+    # down is not read again page after page.
+    waiting = store.blocked_channels(now)
     gate = asyncio.Semaphore(CHANNELS_AT_ONCE)
 
     async def drain(channel: Channel, rows: Sequence[DeliveryRow]) -> None:
         async with gate:
             for row in rows:
                 if not await deliver_row(store, channel, row, clock, me, retry, report, on_delivery):
-                    stopped.add(channel.id)
+                    waiting[channel.id] = min(waiting.get(channel.id, row.id), row.id)
                     return  # keep order: later rows of this channel wait for this one
 
     last = 0
     while True:  # every due row, `limit` rows read at a time (a backlog after an outage is drained now)
-        page = store.due_deliveries(now, limit=limit, after=last)
+        page = store.due_deliveries(now, limit=limit, after=last, waiting=dict(waiting))
         queues: dict[str, list[DeliveryRow]] = {}
         for row in page:
-            if row.channel in stopped or row.id > blocked.get(row.channel, row.id):
+            if row.id > waiting.get(row.channel, row.id):
                 continue  # an older row of this channel must go first
             if row.channel not in channels:
                 store.fail_delivery(row.id, f"channel {row.channel!r} is no longer configured", clock())

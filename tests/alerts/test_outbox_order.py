@@ -20,8 +20,8 @@ class Recorder(Channel):
 
     kind = "recorder"
 
-    def __init__(self) -> None:
-        super().__init__("c")
+    def __init__(self, id: str = "c") -> None:
+        super().__init__(id)
         self.sent: list[int | None] = []
 
     def send(self, alert: Alert) -> Receipt:
@@ -29,7 +29,7 @@ class Recorder(Channel):
         return Receipt(ref=str(len(self.sent)))
 
 
-def change_on(store: Store, source_id: str, *, hold: bool) -> int:
+def change_on(store: Store, source_id: str, *, hold: bool, channels: tuple[str, ...] = ("c",)) -> int:
     source = Source(id=source_id, url=f"https://e.gov/{source_id}", kind="listing")
     fetched = FetchResult(url=source.url, final_url=source.url, status=200, body=b"x")
     base = Snapshot(items=(Item("1", "One"),))
@@ -41,7 +41,7 @@ def change_on(store: Store, source_id: str, *, hold: bool) -> int:
         fetched,
         after,
         change,
-        ["c"],
+        list(channels),
         NOW,
         duration=0,
         body_hash="b",

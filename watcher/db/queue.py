@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +23,16 @@ from watcher.model import (
 
 class OutboxQueue(CheckRecords):
     def due_deliveries(
-        self, now: datetime, *, limit: int = 500, channels: Sequence[str] | None = None, after: int = 0
+        self,
+        now: datetime,
+        *,
+        limit: int = 500,
+        channels: Sequence[str] | None = None,
+        after: int = 0,
+        waiting: Mapping[str, int] | None = None,
     ) -> list[Delivery]:
-        """Rows to send now, oldest first (of those with an id above `after`: the next page).
+        """Rows to send now, oldest first (of those with an id above `after`: the next page;
+        without a channel's rows above its id in `waiting`: they wait for an older one).
         'sending' rows are in doubt (a crash mid-send).
 
         'enriching' rows wait for their change's enrichment; one still waiting after
@@ -44,6 +51,9 @@ class OutboxQueue(CheckRecords):
         if after:
             sql += " AND id > ?"
             params.append(after)
+        for channel, first in (waiting or {}).items():  # a few channels: a few terms
+            sql += " AND NOT (channel = ? AND id > ?)"
+            params.extend((channel, first))
         sql += " ORDER BY id LIMIT ?"
         params.append(limit)
         return [self._delivery(row) for row in self.db.query(sql, params)]
