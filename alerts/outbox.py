@@ -240,9 +240,8 @@ async def deliver_due(
     if probes is not None:  # a channel that answers again: its waiting rows are due now
         await probes.run(store, channels, now)
     # Per channel, the id above which its rows wait for an older one: one that cannot go now
-    # (a retry, an enrichment), or one this delivery could not send (0 once it stopped: every
-    # row it has not sent yet). Left out by the query, so a long backlog of a channel that is
-    # down is not read again page after page.
+    # (a retry, an enrichment), or the one this delivery could not send. The query leaves
+    # them out, so a long backlog of a channel that is down is not read page after page.
     waiting = store.blocked_channels(now)
     gate = asyncio.Semaphore(CHANNELS_AT_ONCE)
 
@@ -255,11 +254,9 @@ async def deliver_due(
 
     last = 0
     while True:  # every due row, `limit` rows read at a time (a backlog after an outage is drained now)
-        page = store.due_deliveries(now, limit=limit, after=last, waiting=dict(waiting))
+        page = store.due_deliveries(now, limit=limit, after=last, waiting=waiting)
         queues: dict[str, list[DeliveryRow]] = {}
-        for row in page:
-            if row.id > waiting.get(row.channel, row.id):
-                continue  # an older row of this channel must go first
+        for row in page:  # none waits for an older row of its channel: the query left those out
             if row.channel not in channels:
                 store.fail_delivery(row.id, f"channel {row.channel!r} is no longer configured", clock())
                 report.failed += 1
