@@ -21,7 +21,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tests.watcher.test_botwall_same import read, real_pages, variants
+from tests.watcher.test_botwall_same import bench_pages, read, real_pages, variants
 from watcher.net import botwall
 from watcher.net.botwall import (
     SCAN_BYTES,
@@ -64,38 +64,28 @@ def same_shortness(text: str) -> None:
         assert short_visible_text(text, limit) == before.short_visible_text(text, limit), limit
 
 
-def test_the_same_verdicts_on_every_page_in_tests_pages():
-    paths = real_pages(PAGES)
-    assert len(paths) >= 50
+def same_on_pages(root: Path, at_least: int) -> None:
+    """Every page below `root` (at least `at_least`): the same verdicts and shortness."""
+    paths = real_pages(root)
+    assert len(paths) >= at_least
     for path in paths:
         body = read(path)
         for status, headers, variant, markers in variants(body):
             same(status, headers, variant, markers)
         same_shortness(body[:SCAN_BYTES].decode("utf-8", "replace"))
+
+
+def test_the_same_verdicts_on_every_page_in_tests_pages():
+    same_on_pages(PAGES, 50)
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside this checkout")
 def test_the_same_verdicts_on_every_page_in_the_shared_corpus():
-    paths = real_pages(CORPUS)
-    assert len(paths) >= 300
-    for path in paths:
-        body = read(path)
-        for status, headers, variant, markers in variants(body):
-            same(status, headers, variant, markers)
-        same_shortness(body[:SCAN_BYTES].decode("utf-8", "replace"))
-
-
-def bench_pages(count: int) -> list[bytes]:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import pages  # bench/pages.py: the regulator-like listing pages the benchmark serves
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    return [pages.render(index, pages.initial_items(index, 7), 7).encode("utf-8") for index in range(count)]
+    same_on_pages(CORPUS, 300)
 
 
 def test_the_same_verdicts_on_the_bench_pages():
-    for body in bench_pages(30):
+    for body in bench_pages(range(30)):
         for status, headers, variant, markers in variants(body):
             same(status, headers, variant, markers)
 

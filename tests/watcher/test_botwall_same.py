@@ -15,7 +15,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -232,14 +232,18 @@ def test_the_same_verdicts_on_every_page_in_the_shared_corpus():
             same(status, headers, body, markers)
 
 
-def test_the_same_verdicts_on_the_bench_pages():
+def bench_pages(indexes: Iterable[int]) -> list[bytes]:
+    """The regulator-like listing pages the benchmark serves (bench/pages.py), these ones."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        import pages  # bench/pages.py: the regulator-like listing pages the benchmark serves
+        import pages
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    for index in range(0, 40, 3):
-        body = pages.render(index, pages.initial_items(index, 7), 7).encode("utf-8")
+    return [pages.render(index, pages.initial_items(index, 7), 7).encode("utf-8") for index in indexes]
+
+
+def test_the_same_verdicts_on_the_bench_pages():
+    for body in bench_pages(range(0, 40, 3)):
         for status, headers, variant, markers in variants(body):
             same(status, headers, variant, markers)
 
