@@ -23,6 +23,7 @@ class Console(Channel):
 
     kind = "console"
     Options = ConsoleOptions
+    sends_locally = True  # a write to standard output, as a log line is: no thread of its own
 
     def __init__(
         self, id: str, options: Any = None, *, stream: TextIO | None = None, **settings: Any

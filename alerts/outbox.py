@@ -301,7 +301,7 @@ async def deliver_row(
         if not store.claim_delivery(row.id, clock(), by=me, expect=(row.status, row.attempts)):
             return False  # another process took it
         claimed = True
-        receipt = await asyncio.to_thread(channel.send, alert)
+        receipt = await send(channel, alert)
     except DeliveryError as exc:
         report.errors.append(f"{row.channel}: {exc}")
         if claimed:  # the channel refused a send (not a failed reconcile)
@@ -341,6 +341,17 @@ async def deliver_row(
     if row.attempts > 0:  # the channel works again: what waits behind this row is due now
         store.release_channel(row.channel, clock())
     return True
+
+
+async def send(channel: Channel, alert: Alert) -> Receipt:
+    """`channel.send(alert)` in a thread, so a slow far end never holds the event loop; a
+    channel that only writes to a local stream (`Channel.sends_locally`) on the loop, then
+    one turn for the other tasks, as awaiting the thread gave them."""
+    if not channel.sends_locally:
+        return await asyncio.to_thread(channel.send, alert)
+    receipt = channel.send(alert)
+    await asyncio.sleep(0)
+    return receipt
 
 
 def with_thread(

@@ -7,7 +7,11 @@ Steps, each timed with `time.process_time()` over N bench pages (bench/pages.py,
 memory; fixed clock): `botwall` (the bot-wall check of a fetched 200 page), `snapshot` (a
 stored version read back from its row, as the diff reads the previous one), `text` (the
 searchable text a change stores: the lines its snapshot introduced), `alert` (the alert a
-change's outbox row carries, built from the stored change, links and summary) and `schema`
+change's outbox row carries, built from the stored change, links and summary), `deliver` (every
+due alert of those changes delivered by `alerts.outbox.deliver_due` to a console channel writing
+to /dev/null, as `regwatch check` delivers a pass's alerts to `bench/run.py`'s console channel:
+the due rows read and their alerts assembled, each row claimed, rendered, written and
+acknowledged; per delivered alert, each run on a fresh copy of the database) and `schema`
 (creating a new database's schema; per store, not per page). The rows are those of a first
 and an all-changed pass stored by the checkout under test as bench/store_cpu.py stores
 them (one new item per page, 10 related links per change). Prints each round's medians
@@ -25,7 +29,7 @@ from pathlib import Path
 
 from inprocess import alternate, related_rows
 
-STEPS = ("botwall", "snapshot", "text", "alert", "schema")
+STEPS = ("botwall", "snapshot", "text", "alert", "deliver", "schema")
 
 
 def clock(step, items, repeat: int = 5) -> float:
@@ -106,9 +110,35 @@ def measure(n: int) -> dict[str, float]:
     assert len(outbox) == n
     figures["alert"] = clock(store.alert_for, outbox)
     store.close()
+    figures["deliver"] = deliver(store.path, n, later + timedelta(hours=1))
     paths = [Path(tempfile.mkdtemp()) / "schema.db" for _ in range(10)]
     figures["schema"] = clock(lambda path: Store(path).close(), paths, 1)
     return figures
+
+
+def deliver(database: Path, n: int, now, repeat: int = 5) -> float:
+    """Median CPU ms per alert of delivering every due alert of `database` (each run on a copy)."""
+    import asyncio
+    import os
+    import shutil
+
+    from alerts.console import Console
+    from alerts.outbox import deliver_due
+    from watcher.db.store import Store
+
+    times = []
+    with open(os.devnull, "w", encoding="utf-8") as devnull:
+        for run in range(repeat):
+            copy = database.with_name(f"deliver-{run}.db")
+            shutil.copyfile(database, copy)
+            store = Store(copy)
+            channels = {"console": Console("console", stream=devnull)}
+            started = time.process_time()
+            report = asyncio.run(deliver_due(store, channels, lambda: now))
+            times.append((time.process_time() - started) * 1000 / n)
+            assert report.sent == n, report
+            store.close()
+    return statistics.median(times)
 
 
 def main() -> None:
