@@ -136,7 +136,7 @@ def test_own_share_counts_features_at_most_shown_candidates_match():
         candidate(5, 0.4, 0.5, matched=(c,)),
     ]
     held = feature_holders(ranked)
-    assert held == {a: 4, b: 3, c: 2}
+    assert held == {id(a): 4, id(b): 3, id(c): 2}
     assert own_share(ranked[0], held, 3) == pytest.approx(3 / 4)  # "a" is in 4 candidates
     assert own_share(ranked[3], held, 3) == pytest.approx(4 / 5)
     assert own_share(ranked[3], held, 1) == 0.0

@@ -160,36 +160,42 @@ def shown_flags(candidates: list[Candidate], ranking: Ranking) -> list[bool]:
     ]
     if ranking.companions and shows and shows[0]:
         floor = ranking.companion_share * candidates[0].score
-        held = feature_holders(candidates) if ranking.companion_own else None
-        shows = [
-            shown
-            or (
-                position <= ranking.shown
-                and candidate.score >= floor
-                and candidate.rarity >= ranking.companion_rarity
-                and (held is None or own_share(candidate, held, ranking.shown) >= ranking.companion_own)
-            )
+        company = [
+            not shown
+            and position <= ranking.shown
+            and candidate.score >= floor
+            and candidate.rarity >= ranking.companion_rarity
             for position, (shown, candidate) in enumerate(zip(shows, candidates, strict=True), start=1)
         ]
+        if ranking.companion_own and any(company):  # counted only when a companion may show
+            held = feature_holders(candidates)
+            company = [
+                joins and own_share(candidate, held, ranking.shown) >= ranking.companion_own
+                for joins, candidate in zip(company, candidates, strict=True)
+            ]
+        shows = [shown or joins for shown, joins in zip(shows, company, strict=True)]
     return shows
 
 
-def own_share(candidate: Candidate, holders: Mapping[Feature, int], most: int) -> float:
+def own_share(candidate: Candidate, holders: Mapping[int, int], most: int) -> float:
     """The share of a candidate's matched feature weight in features at most `most` of the
-    document's candidates match (`holders`: how many match each): evidence of its own. The
-    siblings of a template or a series match what the rest match (0 when it matches nothing)."""
+    document's candidates match (`holders`: how many match each, `feature_holders`):
+    evidence of its own. The siblings of a template or a series match what the rest match
+    (0 when it matches nothing)."""
     total = sum(f.weight for f in candidate.matched)
     if total <= 0:
         return 0.0
-    return sum(f.weight for f in candidate.matched if holders.get(f, 0) <= most) / total
+    return sum(f.weight for f in candidate.matched if holders.get(id(f), 0) <= most) / total
 
 
-def feature_holders(candidates: list[Candidate]) -> dict[Feature, int]:
-    """How many of the candidates match each feature."""
-    count: dict[Feature, int] = {}
+def feature_holders(candidates: list[Candidate]) -> dict[int, int]:
+    """How many of the candidates match each feature, by the feature's identity: a
+    document's candidates are scored against one list of its features (`ranking.score`), and
+    a frozen Feature's value hash would cost ~200 µs a document."""
+    count: dict[int, int] = {}
     for candidate in candidates:
-        for feature in set(candidate.matched):
-            count[feature] = count.get(feature, 0) + 1
+        for key in {id(f) for f in candidate.matched}:
+            count[key] = count.get(key, 0) + 1
     return count
 
 
