@@ -90,6 +90,8 @@ ABLATIONS: dict[str, Ranking] = {
     "- candidate title share": Ranking(title_coverage=""),
     "+ candidate title share by idf": Ranking(title_coverage="idf"),
     "- lead rule for shown links": Ranking(lead=0.0),
+    "- companions of a shown link": Ranking(companions=False),
+    "- companions' own evidence": Ranking(companion_own=0.0),
     "+ another case's title a label": Ranking(title_label=True),
     "BM25 of salient features only": Ranking(rerank=False),
 }

@@ -99,8 +99,9 @@ def check_related(ranking: Ranking, follow: FollowPolicy) -> None:
     before_days / after_days: the window around a document's date in which related items
     are looked for. threshold: the score a link needs to be shown. shown: links per document
     in alerts. keep: links stored per document. companions: once a document's best link is
-    shown, also show the next ones (up to `shown`) that score at least half as well and share
-    something not common (more related articles, more noise; off). follow_max_items: links
+    shown, also show the next ones (up to `shown`) that score at least half as well, share
+    something not common and hold evidence of their own, something most other candidates do
+    not match (on; false: only strong or clearly leading links). follow_max_items: links
     followed per change. follow_max_chars: characters kept of each followed document.
     """
     if ranking.before_days < 0 or ranking.after_days < 0:

@@ -1,7 +1,8 @@
 """Which ranked links an alert shows (`linking.shown_flags`): of the best `Ranking.shown`,
 those with strong evidence or that clearly lead the rest; with `companions` ([related]
-companions = true), once the best is shown, also the next ones scoring at least half as
-well and sharing something not common."""
+companions, on by default since round 11), once the best is shown, also the next ones
+scoring at least half as well, sharing something not common and holding evidence of their
+own (`companion_own`: not everything they match is matched by the rest of the candidates)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import pytest
 
 from watcher.config import ConfigError
 from watcher.config_sections import Limits, parse_related
-from watcher.related.linking import shown_flags
+from watcher.related.linking import feature_holders, own_share, shown_flags
 from watcher.related.ranking import Candidate
-from watcher.related.values import Ranking
+from watcher.related.values import Feature, Ranking
 
 
-def candidate(n: int, score: float, rarity: float, identifier_rarity: float = 0.0) -> Candidate:
+def candidate(
+    n: int, score: float, rarity: float, identifier_rarity: float = 0.0, matched: tuple[Feature, ...] = ()
+) -> Candidate:
     return Candidate(
         id=n,
         source_id="us-fr",
@@ -28,22 +31,28 @@ def candidate(n: int, score: float, rarity: float, identifier_rarity: float = 0.
         score=score,
         rarity=rarity,
         identifier_rarity=identifier_rarity,
+        matched=list(matched),
     )
 
 
+def feature(label: str, weight: float = 1.0) -> Feature:
+    return Feature(label, "word", f'"{label}"', weight, (label,))
+
+
 DEFAULT = Ranking()
-COMPANIONS = replace(DEFAULT, companions=True)
+OFF = replace(DEFAULT, companions=False)
+#: Round 10's companions: no evidence of their own asked.
+COMPANIONS = replace(DEFAULT, companions=True, companion_own=0.0)
 
 
-def test_by_default_only_strong_or_leading_links_are_shown():
+def test_without_companions_only_strong_or_leading_links_are_shown():
     ranked = [
         candidate(1, 0.9, 1.0),  # strong: rare evidence, above the threshold
         candidate(2, 0.55, 0.5),  # below the threshold, none leads the rest
         candidate(3, 0.5, 0.45),
         candidate(4, 0.5, 0.9),
     ]
-    assert DEFAULT.companions is False
-    assert shown_flags(ranked, DEFAULT) == [True, False, False, False]
+    assert shown_flags(ranked, OFF) == [True, False, False, False]
 
 
 def test_companions_of_a_shown_best_link_score_half_as_well_and_share_something_not_common():
@@ -73,7 +82,65 @@ def test_nothing_keeps_company_with_a_best_link_that_is_not_shown():
     assert shown_flags(ranked, COMPANIONS) == [False, False, False, False]
     ranked[0] = candidate(1, 0.7, 0.9)  # the same best with rare evidence: shown, and its companions
     assert shown_flags(ranked, COMPANIONS) == [True, True, True, False]
-    assert shown_flags(ranked, DEFAULT) == [True, False, False, False]
+    assert shown_flags(ranked, OFF) == [True, False, False, False]
+
+
+# Round 11: the siblings of a template (the same RIN's airworthiness directives, one
+# authority's fines) match what the rest of the candidates match; a related page shares
+# something they lack. Hand-made from the development half's "Bringing your pet dog, cat or
+# ferret to the UK" (its related "Caring for pets" shares "pets", which no later candidate
+# matches) and a hard negative whose best link is a sibling of a series.
+TEMPLATE = (feature("airworthiness", 3.0), feature("airbus", 3.0), feature("14 CFR 39", 2.0))
+PETS, BRINGING = feature("pets", 4.0), feature("bringing", 2.0)
+DOGS, TRAVEL = feature("dogs", 2.0), feature("travel", 1.0)
+
+
+def test_companions_are_on_by_default_and_need_evidence_of_their_own():
+    assert DEFAULT.companions is True and DEFAULT.companion_own == 0.1
+    ranked = [
+        candidate(1, 0.37, 0.8, matched=(PETS, BRINGING)),  # shown: it leads the 4th
+        candidate(2, 0.24, 0.8, matched=(PETS,)),  # "pets": only the best and it match it
+        candidate(3, 0.18, 0.76, matched=(DOGS,)),  # "dogs": so do the 4th, 5th and 6th
+        candidate(4, 0.176, 0.76, matched=(DOGS,)),
+        candidate(5, 0.08, 0.57, matched=(DOGS, TRAVEL)),
+        candidate(6, 0.08, 0.57, matched=(DOGS, TRAVEL)),
+    ]
+    assert shown_flags(ranked, OFF) == [True, False, False, False, False, False]
+    assert shown_flags(ranked, DEFAULT) == [True, True, False, False, False, False]
+    # Round 10's companions would show the third too (half the best's score, not common).
+    ranked[2] = candidate(3, 0.19, 0.76, matched=(DOGS,))
+    assert shown_flags(ranked, COMPANIONS)[:3] == [True, True, True]
+    assert shown_flags(ranked, DEFAULT)[:3] == [True, True, False]
+
+
+def test_siblings_of_a_template_keep_no_company_with_a_shown_best_link():
+    # The best (a notice of the same series: a maybe, dropped by the protocol) is shown; the
+    # next ones are notices of the same template, matching what the later ones match.
+    best = candidate(1, 0.68, 0.9, 0.9, matched=(*TEMPLATE, feature("a320-211", 5.0)))
+    siblings = [candidate(n, 0.56 - n / 100, 0.79, 0.67, matched=TEMPLATE) for n in range(2, 8)]
+    ranked = [best, *siblings]
+    assert shown_flags(ranked, COMPANIONS)[:3] == [True, True, True]  # round 10: two wrong links
+    assert shown_flags(ranked, DEFAULT) == [True] + [False] * 6
+    # One feature of its own, a tenth of its weight or more, is enough.
+    ranked[1] = candidate(2, 0.55, 0.79, 0.67, matched=(*TEMPLATE, feature("a318", 0.9)))
+    assert own_share(ranked[1], feature_holders(ranked), 3) == pytest.approx(0.9 / 8.9)
+    assert shown_flags(ranked, DEFAULT)[:3] == [True, True, False]
+    ranked[1] = candidate(2, 0.55, 0.79, 0.67, matched=(*TEMPLATE, feature("a318", 0.8)))
+    assert shown_flags(ranked, DEFAULT)[:3] == [True, False, False]
+
+
+def test_own_share_counts_features_at_most_shown_candidates_match():
+    a, b, c = feature("a", 1.0), feature("b", 3.0), feature("c", 4.0)
+    ranked = [candidate(n, 0.5, 0.5, matched=(a, b)) for n in range(1, 4)] + [
+        candidate(4, 0.4, 0.5, matched=(a, c)),
+        candidate(5, 0.4, 0.5, matched=(c,)),
+    ]
+    held = feature_holders(ranked)
+    assert held == {id(a): 4, id(b): 3, id(c): 2}
+    assert own_share(ranked[0], held, 3) == pytest.approx(3 / 4)  # "a" is in 4 candidates
+    assert own_share(ranked[3], held, 3) == pytest.approx(4 / 5)
+    assert own_share(ranked[3], held, 1) == 0.0
+    assert own_share(candidate(6, 0.1, 0.1), held, 3) == 0.0  # matches nothing
 
 
 def test_shown_caps_how_many_are_shown():
@@ -90,6 +157,8 @@ def test_no_candidates_no_flags():
 def test_companions_is_a_related_setting():
     ranking, _ = parse_related({"companions": True, "shown": 3}, Limits(), "regwatch.toml: [related]")
     assert ranking.companions is True and ranking.companion_share == DEFAULT.companion_share
-    assert parse_related({}, Limits(), "[related]")[0].companions is False
+    assert ranking.companion_own == DEFAULT.companion_own
+    assert parse_related({}, Limits(), "[related]")[0].companions is True  # since round 11
+    assert parse_related({"companions": False}, Limits(), "[related]")[0].companions is False
     with pytest.raises(ConfigError, match="companions"):
         parse_related({"companions": "yes"}, Limits(), "[related]")

@@ -31,9 +31,10 @@ How the ranking works (README "Related articles" says the same for users):
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
    analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`)
-   or they clearly lead the rest (`lead_bar`); with `Ranking.companions` (off by default),
-   once the best one is shown, also the next ones up to `shown` that score at least half as
-   well and share something not common.
+   or they clearly lead the rest (`lead_bar`); with `Ranking.companions` (on by default
+   since round 11), once the best one is shown, also the next ones up to `shown` that score
+   at least half as well, share something not common and hold evidence of their own (what
+   they match is not all matched by the rest of the candidates: `own_share`).
 
 The clock is the caller's: `link_change` takes the detection time from the change's row, or
 `now` when that is missing. No database is opened at import time.
@@ -41,6 +42,7 @@ The clock is the caller's: `link_change` takes the detection time from the chang
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -147,8 +149,9 @@ def shown_flags(candidates: list[Candidate], ranking: Ranking) -> list[bool]:
     """Which of a document's ranked candidates (best first) an alert shows: of the best
     `shown`, those with strong evidence (`is_strong`) or that clearly lead the rest
     (`lead_bar`); with `companions`, once the best is shown, also the others of the best
-    `shown` that score at least `companion_share` of it and share something not common. A
-    pure decision on the scored candidates."""
+    `shown` that score at least `companion_share` of it, share something not common and
+    hold evidence of their own (`companion_own`: a share of what they match that at most
+    `shown` candidates match). A pure decision on the scored candidates."""
     bar = lead_bar(candidates, ranking)
     shows = [
         position <= ranking.shown
@@ -157,16 +160,43 @@ def shown_flags(candidates: list[Candidate], ranking: Ranking) -> list[bool]:
     ]
     if ranking.companions and shows and shows[0]:
         floor = ranking.companion_share * candidates[0].score
-        shows = [
-            shown
-            or (
-                position <= ranking.shown
-                and candidate.score >= floor
-                and candidate.rarity >= ranking.companion_rarity
-            )
+        company = [
+            not shown
+            and position <= ranking.shown
+            and candidate.score >= floor
+            and candidate.rarity >= ranking.companion_rarity
             for position, (shown, candidate) in enumerate(zip(shows, candidates, strict=True), start=1)
         ]
+        if ranking.companion_own and any(company):  # counted only when a companion may show
+            held = feature_holders(candidates)
+            company = [
+                joins and own_share(candidate, held, ranking.shown) >= ranking.companion_own
+                for joins, candidate in zip(company, candidates, strict=True)
+            ]
+        shows = [shown or joins for shown, joins in zip(shows, company, strict=True)]
     return shows
+
+
+def own_share(candidate: Candidate, holders: Mapping[int, int], most: int) -> float:
+    """The share of a candidate's matched feature weight in features at most `most` of the
+    document's candidates match (`holders`: how many match each, `feature_holders`):
+    evidence of its own. The siblings of a template or a series match what the rest match
+    (0 when it matches nothing)."""
+    total = sum(f.weight for f in candidate.matched)
+    if total <= 0:
+        return 0.0
+    return sum(f.weight for f in candidate.matched if holders.get(id(f), 0) <= most) / total
+
+
+def feature_holders(candidates: list[Candidate]) -> dict[int, int]:
+    """How many of the candidates match each feature, by the feature's identity: a
+    document's candidates are scored against one list of its features (`ranking.score`), and
+    a frozen Feature's value hash would cost ~200 µs a document."""
+    count: dict[int, int] = {}
+    for candidate in candidates:
+        for key in {id(f) for f in candidate.matched}:
+            count[key] = count.get(key, 0) + 1
+    return count
 
 
 def is_strong(candidate: Candidate, ranking: Ranking) -> bool:
