@@ -104,7 +104,7 @@ SECTION_DOCS = {
     " for. threshold: the score a link needs to be shown. shown: links per document in alerts. keep:"
     " links stored per document. companions: once a document's best link is shown, also show the"
     " next ones (up to `shown`) that score at least half as well, share something not common and"
-    " hold evidence of their own, something most other candidates do not match (on; false: only"
+    " hold evidence of their own, something most other candidates do not match (off by default: only"
     " strong or clearly leading links). follow_max_items: links followed per change."
     " follow_max_chars: characters kept of each followed document.",
 }

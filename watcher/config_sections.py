@@ -101,7 +101,7 @@ def check_related(ranking: Ranking, follow: FollowPolicy) -> None:
     in alerts. keep: links stored per document. companions: once a document's best link is
     shown, also show the next ones (up to `shown`) that score at least half as well, share
     something not common and hold evidence of their own, something most other candidates do
-    not match (on; false: only strong or clearly leading links). follow_max_items: links
+    not match (off by default: only strong or clearly leading links). follow_max_items: links
     followed per change. follow_max_chars: characters kept of each followed document.
     """
     if ranking.before_days < 0 or ranking.after_days < 0:

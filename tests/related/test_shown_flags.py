@@ -1,6 +1,6 @@
 """Which ranked links an alert shows (`linking.shown_flags`): of the best `Ranking.shown`,
 those with strong evidence or that clearly lead the rest; with `companions` ([related]
-companions, on by default since round 11), once the best is shown, also the next ones
+companions, off by default), once the best is shown, also the next ones
 scoring at least half as well, sharing something not common and holding evidence of their
 own (`companion_own`: not everything they match is matched by the rest of the candidates)."""
 
@@ -43,6 +43,8 @@ DEFAULT = Ranking()
 OFF = replace(DEFAULT, companions=False)
 #: Round 10's companions: no evidence of their own asked.
 COMPANIONS = replace(DEFAULT, companions=True, companion_own=0.0)
+#: Round 11's companions: each with evidence of its own (`companion_own`, 0.1).
+OWN = replace(DEFAULT, companions=True)
 
 
 def test_without_companions_only_strong_or_leading_links_are_shown():
@@ -95,8 +97,9 @@ PETS, BRINGING = feature("pets", 4.0), feature("bringing", 2.0)
 DOGS, TRAVEL = feature("dogs", 2.0), feature("travel", 1.0)
 
 
-def test_companions_are_on_by_default_and_need_evidence_of_their_own():
-    assert DEFAULT.companions is True and DEFAULT.companion_own == 0.1
+def test_companions_need_evidence_of_their_own():
+    # Off by default: on the test half round 11's rule gained no shown recall@3 and cost quiet.
+    assert DEFAULT.companions is False and DEFAULT == OFF and OWN.companion_own == 0.1
     ranked = [
         candidate(1, 0.37, 0.8, matched=(PETS, BRINGING)),  # shown: it leads the 4th
         candidate(2, 0.24, 0.8, matched=(PETS,)),  # "pets": only the best and it match it
@@ -106,11 +109,11 @@ def test_companions_are_on_by_default_and_need_evidence_of_their_own():
         candidate(6, 0.08, 0.57, matched=(DOGS, TRAVEL)),
     ]
     assert shown_flags(ranked, OFF) == [True, False, False, False, False, False]
-    assert shown_flags(ranked, DEFAULT) == [True, True, False, False, False, False]
+    assert shown_flags(ranked, OWN) == [True, True, False, False, False, False]
     # Round 10's companions would show the third too (half the best's score, not common).
     ranked[2] = candidate(3, 0.19, 0.76, matched=(DOGS,))
     assert shown_flags(ranked, COMPANIONS)[:3] == [True, True, True]
-    assert shown_flags(ranked, DEFAULT)[:3] == [True, True, False]
+    assert shown_flags(ranked, OWN)[:3] == [True, True, False]
 
 
 def test_siblings_of_a_template_keep_no_company_with_a_shown_best_link():
@@ -120,13 +123,13 @@ def test_siblings_of_a_template_keep_no_company_with_a_shown_best_link():
     siblings = [candidate(n, 0.56 - n / 100, 0.79, 0.67, matched=TEMPLATE) for n in range(2, 8)]
     ranked = [best, *siblings]
     assert shown_flags(ranked, COMPANIONS)[:3] == [True, True, True]  # round 10: two wrong links
-    assert shown_flags(ranked, DEFAULT) == [True] + [False] * 6
+    assert shown_flags(ranked, OWN) == [True] + [False] * 6
     # One feature of its own, a tenth of its weight or more, is enough.
     ranked[1] = candidate(2, 0.55, 0.79, 0.67, matched=(*TEMPLATE, feature("a318", 0.9)))
     assert own_share(ranked[1], feature_holders(ranked), 3) == pytest.approx(0.9 / 8.9)
-    assert shown_flags(ranked, DEFAULT)[:3] == [True, True, False]
+    assert shown_flags(ranked, OWN)[:3] == [True, True, False]
     ranked[1] = candidate(2, 0.55, 0.79, 0.67, matched=(*TEMPLATE, feature("a318", 0.8)))
-    assert shown_flags(ranked, DEFAULT)[:3] == [True, False, False]
+    assert shown_flags(ranked, OWN)[:3] == [True, False, False]
 
 
 def test_own_share_counts_features_at_most_shown_candidates_match():
@@ -158,7 +161,7 @@ def test_companions_is_a_related_setting():
     ranking, _ = parse_related({"companions": True, "shown": 3}, Limits(), "regwatch.toml: [related]")
     assert ranking.companions is True and ranking.companion_share == DEFAULT.companion_share
     assert ranking.companion_own == DEFAULT.companion_own
-    assert parse_related({}, Limits(), "[related]")[0].companions is True  # since round 11
+    assert parse_related({}, Limits(), "[related]")[0].companions is False  # test half, round 11
     assert parse_related({"companions": False}, Limits(), "[related]")[0].companions is False
     with pytest.raises(ConfigError, match="companions"):
         parse_related({"companions": "yes"}, Limits(), "[related]")

@@ -31,8 +31,8 @@ How the ranking works (README "Related articles" says the same for users):
 4. Up to `keep` links per document are returned with their score, matched features and a
    short reason ("same docket FEMA-3600-EM", "cites 45 CFR 164", "shares: ransomware, risk
    analysis"); the best `shown` are marked shown when the evidence is strong (`is_strong`)
-   or they clearly lead the rest (`lead_bar`); with `Ranking.companions` (on by default
-   since round 11), once the best one is shown, also the next ones up to `shown` that score
+   or they clearly lead the rest (`lead_bar`); with `Ranking.companions` (off by
+   default), once the best one is shown, also the next ones up to `shown` that score
    at least half as well, share something not common and hold evidence of their own (what
    they match is not all matched by the rest of the candidates: `own_share`).
 
