@@ -245,19 +245,13 @@ def score(
         doc_title = doc.title_stems()
         label = [label_weight(f, w, doc_title) for f, w in zip(feats, plain, strict=True)]
     hits = {
-        c.id: matcher.found_in(words_.sequence, c.title, texts.get(c.id, ""))
-        for c, words_ in zip(candidates, split, strict=True)
+        c.id: matcher.found_in(found_words[c.id].sequence, c.title, texts.get(c.id, "")) for c in candidates
     }
     factors = _pool_factors(hits.values(), len(feats), ranking.pool)
     if factors is not None:
         total = sum(f.weight * factor for f, factor in zip(feats, factors, strict=True)) or 1.0
-    # What a word or phrase adds in and out of a candidate's title, its pool factor applied:
-    # the very products the general rule below makes per match, made once per feature.
-    if factors is not None:
-        gain_in = [w * factor for w, factor in zip(bonused, factors, strict=True)]
-        gain_out = [w * factor for w, factor in zip(plain, factors, strict=True)]
-    else:
-        gain_in, gain_out = bonused, plain
+    gain_in = [w * f for w, f in zip(bonused, factors, strict=True)] if factors is not None else bonused
+    gain_out = [w * f for w, f in zip(plain, factors, strict=True)] if factors is not None else plain
     simple = [not is_id and stems_ is not None for is_id, stems_ in zip(identifier, in_titles, strict=True)]
     for candidate in candidates:
         indexes = hits[candidate.id]
@@ -266,7 +260,7 @@ def score(
         candidate.matched.extend([feats[index] for index in indexes])
         value = 0.0
         for index in indexes:
-            if simple[index] and not other_case:  # a word or phrase: its gain, in the title or not
+            if simple[index] and not other_case:  # a word or phrase: the general rule's product, made once
                 value += gain_in[index] if title_stems.issuperset(in_titles[index]) else gain_out[index]  # type: ignore[arg-type]
                 continue
             feature, rarity = feats[index], rarities[index]
@@ -357,25 +351,16 @@ def fuse(candidates: list[Candidate], weight: float = FUSION_WEIGHT) -> None:
 def reason(matched: Sequence[Feature], limit: int = 3) -> str:
     """Why a link was chosen, in a few words: its heaviest identifiers or acts, else the
     words and phrases it shares ("same docket FEMA-3600-EM", "shares: ransomware, risk analysis")."""
-    strong: list[str] = []
-    shared: list[str] = []
-    in_phrases: set[str] = set()  # a word inside a shared phrase says nothing more
+    strong, shared, in_phrases = [], [], set()  # a word inside a shared phrase says nothing more
     for feature in sorted(matched, key=lambda f: -f.weight):  # one pass, heaviest first
-        kind = feature.kind
-        if kind == "word":
+        if feature.kind in ("phrase", "word"):
             shared.append(feature.label)
-        elif kind == "phrase":
-            shared.append(feature.label)
-            in_phrases.update(feature.label.split())
-        elif kind == "identifier" or kind == "act":
+            if feature.kind == "phrase":
+                in_phrases.update(feature.label.split())
+        elif feature.kind in ("identifier", "act"):
             strong.append(feature.reason)
-    if len(strong) >= 2:
-        return "; ".join(strong[:2])
-    if in_phrases:
-        shared = [s for s in shared if " " in s or s not in in_phrases]
-    shared = shared[:limit]
-    parts = strong + ([f"shares: {', '.join(shared)}"] if shared else [])
-    return "; ".join(parts)
+    shared = [s for s in shared if " " in s or s not in in_phrases][:limit]
+    return "; ".join(strong[:2] + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else []))
 
 
 def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:
