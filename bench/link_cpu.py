@@ -2,6 +2,7 @@
 
     python bench/link_cpu.py --db bench/work/profile/regwatch/regwatch.db      # the bench's changes
     python bench/link_cpu.py --eval --db /tmp/bench.db                         # realistic text
+    python bench/link_cpu.py --worker --db DB --base /work/base --rounds 6     # as the worker, alternated
 
 With a regwatch database holding changes (e.g. the one `bench/profile.py --pass all-changed`
 leaves, whose pages take the common-words path), every change (or the first `--limit`) is
@@ -15,6 +16,12 @@ the minimum is the run least disturbed); printed: their mean, median and 95th pe
 The hash covers every link of every change (document, item, score, features, rank, shown,
 reason) so a refactor can show it links exactly as before: `exact` with the scores as
 Python prints them, `rounded` with scores rounded to 9 decimals (float summation order).
+
+With `--worker`, every change is linked ONCE, in order, as the linking worker of a pass
+links it (`watcher.check.linkworker.link`: its read-only connection, one read transaction a
+change), in a fresh process each run, so its caches (stems, candidates' words, common words)
+start empty as a worker's do: printed is the process CPU per change of the whole run, and the
+links' hash. With `--base`, runs of this checkout and the other take turns (`--rounds`).
 """
 
 from __future__ import annotations
@@ -95,6 +102,35 @@ def eval_changes(path: Path, limit: int, repeat: int) -> tuple[list[float], list
         bench.close()
 
 
+def worker_pass(path: Path) -> tuple[float, str, int]:
+    """Every change of the database at `path` linked once, in order, as the linking worker
+    does: CPU ms per change, the links' hash, and how many links."""
+    import sqlite3
+
+    from watcher.check.linkworker import link
+    from watcher.related.values import DEFAULT_RANKING
+
+    with sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT id, detected_at FROM changes ORDER BY id").fetchall()
+    found: list[tuple[object, Link]] = []
+    started = time.process_time()
+    for change_id, detected in rows:
+        found += [
+            (change_id, one) for one in link(str(path), change_id, moment(detected[:10]), DEFAULT_RANKING)
+        ]
+    spent = (time.process_time() - started) * 1000 / max(len(rows), 1)
+    return spent, fingerprint(found, None), len(found)
+
+
+def worker_child(root: Path, path: Path) -> None:
+    """One run of `worker_pass` with `root`'s packages (the child of an alternation)."""
+    sys.path[:0] = [str(root)]
+    for name in [m for m in sys.modules if m.split(".")[0] == "watcher"]:
+        del sys.modules[name]  # this script imported this checkout's; the run is `root`'s
+    spent, digest, count = worker_pass(path)
+    print(repr({"worker": spent, "hash": digest, "links": count}))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,7 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval", action="store_true", help="link the development half's updates")
     parser.add_argument("--limit", type=int, default=0, help="link only this many changes")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--worker", action="store_true", help="link each change once, as the worker")
+    parser.add_argument("--base", type=Path, help="with --worker: another checkout to alternate with")
+    parser.add_argument("--rounds", type=int, default=3, help="with --worker: runs per checkout")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child is not None:
+        worker_child(args.child, args.db)
+        return 0
+    if args.worker:
+        return alternate_workers(args.db, args.base, args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "copy.db"
         shutil.copyfile(args.db, copy)
@@ -118,6 +163,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"links hash: exact {fingerprint(links, None)}, rounded {fingerprint(links, 9)}")
     return 0
+
+
+def alternate_workers(db: Path, base: Path | None, rounds: int) -> int:
+    """`worker_pass` in a fresh process per run, this checkout and `base` taking turns, on
+    one copy of `db` (read only)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from inprocess import alternate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "copy.db"
+        shutil.copyfile(db, copy)
+        figures = alternate(
+            __file__,
+            base,
+            rounds,
+            ["worker"],
+            lambda name: ["--db", str(copy)],
+            unit="ms/change",
+            extra=lambda got: f" (hash {got['hash']}, {got['links']} links)",
+        )
+    return 0 if figures else 1
 
 
 if __name__ == "__main__":

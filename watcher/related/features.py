@@ -168,8 +168,13 @@ def features(
     if ranking.spread:
         df = spread(vocab.db, df, wanted, DF_CAP, vocab.total)
 
+    # Each counted stem's idf once (words and phrases ask for the same stems again and again);
+    # a stem not counted weighs as unknown to the index (df 0).
+    idfs = {s: vocab.idf(n) for s, n in df.items()} if ranking.idf_words else {}
+    unknown = vocab.idf(0) if ranking.idf_words else 1.0
+
     def idf(stem_: str) -> float:
-        return vocab.idf(df.get(stem_, 0)) if ranking.idf_words else 1.0
+        return idfs.get(stem_, unknown)
 
     result: list[Feature] = []
     for ident in identifiers:
@@ -206,7 +211,7 @@ def features(
     for stem_, tf in counts.items():
         if stem_ not in df or surface[stem_] in skip:
             continue  # not among the most frequent words, or counted as the act
-        weight = (1.0 + math.log(tf)) * idf(stem_)
+        weight = (1.0 + math.log(tf)) * idfs.get(stem_, unknown)
         if df.get(stem_, 0) == 0:
             weight *= 0.3  # unknown to the index: cannot retrieve anything, may still match a title
         scored.append((weight, stem_))

@@ -134,7 +134,7 @@ def rank(
             link=candidate.link,
             date=candidate.date,
             score=candidate.score,
-            terms=tuple(f.label for f in candidate.matched),
+            terms=tuple([f.label for f in candidate.matched]),
             rank=position,
             shown=shown,
             reason=reason(candidate.matched),

@@ -221,19 +221,26 @@ class CandidateCache:
     def words_of(self, pairs: Sequence[tuple[str, str]]) -> list[CandidateWords]:
         """The words of each (title, text), made for those not held (their words stemmed in
         one batch) and kept."""
-        found = [self._found.get(pair) for pair in pairs]
-        missing = [pair for pair, words_ in zip(pairs, found, strict=True) if words_ is None]
-        if not missing:
+        found = list(map(self._found.get, pairs))
+        if all(found):  # every one held (a CandidateWords is always true)
             return found  # type: ignore[return-value]
-        split = {pair: (words(pair[0]), words(pair[1])) for pair in missing}
-        tokens = {pair: title_words + text_words for pair, (title_words, text_words) in split.items()}
-        sequences = {pair: cached_stems(words_) for pair, words_ in tokens.items()}
-        unknown = [tokens[pair] for pair, sequence in sequences.items() if sequence is None]
+        # The candidates not held: each split once (title, then text), its stems read from
+        # the stemmer's cache in order; words never stemmed are stemmed in one batch after.
+        split: dict[tuple[str, str], tuple[list[str], list[str], tuple[str, ...] | None]] = {}
+        unknown: list[list[str]] = []
+        for pair, held in zip(pairs, found, strict=True):
+            if held is None and pair not in split:
+                title_words = words(pair[0])
+                tokens = title_words + words(pair[1])
+                sequence = cached_stems(tokens)
+                if sequence is None:
+                    unknown.append(tokens)
+                split[pair] = (title_words, tokens, sequence)
         if unknown:  # words not stemmed yet: those candidates' words in one batch
             stems(itertools.chain.from_iterable(unknown))
         made = {
-            pair: CandidateWords.made(pair[0], split[pair][0], sequence or stem_sequence(tokens[pair]))
-            for pair, sequence in sequences.items()
+            pair: CandidateWords.made(pair[0], title_words, sequence or stem_sequence(tokens))
+            for pair, (title_words, tokens, sequence) in split.items()
         }
         with self._lock:
             for pair, words_ in made.items():

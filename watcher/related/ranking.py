@@ -221,7 +221,6 @@ def score(
     split = CANDIDATE_WORDS.words_of([(c.title, texts.get(c.id, "")) for c in candidates])
     found_words = {c.id: words_ for c, words_ in zip(candidates, split, strict=True)}
     doc = doc or DocumentWords.of(target.title, target.text[:MAX_TEXT])
-    doc_stems = doc.stem_set()
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
@@ -251,14 +250,20 @@ def score(
     factors = _pool_factors(hits.values(), len(feats), ranking.pool)
     if factors is not None:
         total = sum(f.weight * factor for f, factor in zip(feats, factors, strict=True)) or 1.0
+    gain_in = [w * f for w, f in zip(bonused, factors, strict=True)] if factors is not None else bonused
+    gain_out = [w * f for w, f in zip(plain, factors, strict=True)] if factors is not None else plain
+    simple = [not is_id and stems_ is not None for is_id, stems_ in zip(identifier, in_titles, strict=True)]
     for candidate in candidates:
         indexes = hits[candidate.id]
         title_stems = found_words[candidate.id].title_stems
         other_case = bool(label) and names_other_case(candidate.title, cases)
+        candidate.matched.extend([feats[index] for index in indexes])
         value = 0.0
         for index in indexes:
+            if simple[index] and not other_case:  # a word or phrase: the general rule's product, made once
+                value += gain_in[index] if title_stems.issuperset(in_titles[index]) else gain_out[index]  # type: ignore[arg-type]
+                continue
             feature, rarity = feats[index], rarities[index]
-            candidate.matched.append(feature)
             if identifier[index]:
                 candidate.evidence += feature.weight
                 candidate.identifier_rarity = max(candidate.identifier_rarity, rarity)
@@ -272,11 +277,12 @@ def score(
             added = (bonused[index] if titled else plain[index]) if as_label is None else as_label
             value += added * factors[index] if factors is not None else added
         if indexes:
-            candidate.rarity = max(candidate.rarity, *(rarities[i] for i in indexes))
+            candidate.rarity = max(candidate.rarity, max(map(rarities.__getitem__, indexes)))
         candidate.score = value / total
     # A candidate of the same proceeding makes identifiers the evidence: title words shared
     # with the candidate's title then mostly mark the same template (see Ranking).
     title_share = ranking.title_coverage and not any(c.proceeding for c in candidates)
+    doc_stems = doc.stem_set() if title_share else set()  # only the title share reads them
     pooled = None
     if title_share and ranking.pool and len(candidates) >= POOL_MIN:
         pooled = _pool_title_weights([found_words[c.id].content_stems for c in candidates], ranking.pool)
@@ -345,14 +351,16 @@ def fuse(candidates: list[Candidate], weight: float = FUSION_WEIGHT) -> None:
 def reason(matched: Sequence[Feature], limit: int = 3) -> str:
     """Why a link was chosen, in a few words: its heaviest identifiers or acts, else the
     words and phrases it shares ("same docket FEMA-3600-EM", "shares: ransomware, risk analysis")."""
-    ordered = sorted(matched, key=lambda f: -f.weight)
-    strong = [f.reason for f in ordered if f.kind in ("identifier", "act")][:2]
-    shared = [f.label for f in ordered if f.kind in ("phrase", "word")]
-    # A word inside a shared phrase says nothing more.
-    in_phrases = {w for f in ordered if f.kind == "phrase" for w in f.label.split()}
+    strong, shared, in_phrases = [], [], set()  # a word inside a shared phrase says nothing more
+    for feature in sorted(matched, key=lambda f: -f.weight):  # one pass, heaviest first
+        if feature.kind in ("phrase", "word"):
+            shared.append(feature.label)
+            if feature.kind == "phrase":
+                in_phrases.update(feature.label.split())
+        elif feature.kind in ("identifier", "act"):
+            strong.append(feature.reason)
     shared = [s for s in shared if " " in s or s not in in_phrases][:limit]
-    parts = strong + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else [])
-    return "; ".join(parts)
+    return "; ".join(strong[:2] + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else []))
 
 
 def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:
