@@ -16,7 +16,7 @@ from sources.feed import declared_feed
 from sources.links import PLAIN_URL, absolute_plain, canonical, without_tracking
 from sources.text import clean_text
 from watcher.errors import ExtractError, Reason
-from watcher.model import FetchResult, Item, Snapshot, Source
+from watcher.model import FetchResult, Item, Snapshot, Source, new_item
 
 IDENTITIES = ("auto", "link", "title")
 #: Links to these are documents: a new file under the same title is a revision.
@@ -192,8 +192,7 @@ def read_item(
         key = link if plain else canonical(link)
     else:
         key = "title:" + title.casefold()
-    # Positional (key, title, link, date, summary): a quarter less than by keyword, 50 a page.
-    return Item(key, title or link, link, date, summary)
+    return new_item(key, title or link, link, date, summary)
 
 
 def machine_date(node) -> str | None:
