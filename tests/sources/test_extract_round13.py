@@ -4,20 +4,25 @@
 `find` (not `bytes in bytes`, which first raises and clears a TypeError), and returns a
 text longer than `FOLDED_AT` characters whose only whitespace is single spaces between
 other characters as it is, instead of splitting and joining it. `new_item` makes the
-`Item` the dataclass's `__init__` makes. Each is compared with the general rule: the rule
+`Item` the dataclass's `__init__` makes. The listing reads its page with `html.parse_plain`:
+the tree `html.parse` reads, its elements lxml's own `_Element`s. Each is compared with the general rule: the rule
 of `clean_text`'s own docstring, `clean_line` of the folded text, and `Item(...)`.
 """
 
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import listingcases
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from sources import html, text
-from watcher.model import Item, new_item
+from watcher.errors import ExtractError, Reason
+from watcher.model import FetchResult, Item, new_item
 
 #: Words and the whitespace `str.split` splits at (and what it does not: NBSP, \x85 is not
 #: ASCII), with signs and ` .` / ` ,` that send a field to the general path.
@@ -117,4 +122,67 @@ def test_new_item_is_the_dataclass_item(key, title, link, date):
     assert list(made.__dict__.items()) == list(general_item.__dict__.items())
     assert pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL) == pickle.dumps(
         general_item, protocol=pickle.HIGHEST_PROTOCOL
+    )
+
+
+# --- The listing's tree with lxml's own element classes (`html.parse_plain`) -----------------
+
+
+def fetched_page(body: bytes, url: str = "https://x.example.gov/news/") -> FetchResult:
+    return FetchResult(url, url, 200, {"content-type": "text/html"}, body)
+
+
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+#: The shared corpus's real HTML pages, where present (beside the clone, or on this machine).
+CORPUS = next(
+    (path for path in (PAGES.parents[2] / "shared" / "corpus", Path("/work/shared/corpus")) if path.is_dir()),
+    None,
+)
+
+
+def page_bodies() -> list[bytes]:
+    """Every HTML page of tests/pages and the bench pages, and the shared corpus's, as fetched."""
+    found = dict.fromkeys(case[1] for case in listingcases.cases())
+    found.update(dict.fromkeys(path.read_bytes() for path in sorted(PAGES.rglob("*.htm*"))))
+    if CORPUS is not None:
+        found.update(dict.fromkeys(path.read_bytes() for path in sorted(CORPUS.rglob("*.htm*"))))
+    return list(found)
+
+
+def test_the_plain_tree_is_the_html_tree():
+    """Every page's tree read by `parse_plain` is the tree `parse` reads (the same nodes,
+    text and attributes, after DROP), its elements lxml's own class; the listing reads it."""
+    pages = 0
+    for body in page_bodies():
+        fetched = fetched_page(body)
+        try:
+            expected = etree.tostring(html.parse(fetched), method="c14n")
+        except ExtractError as exc:
+            with pytest.raises(ExtractError) as raised:
+                html.parse_plain(fetched)
+            assert (raised.value.reason, str(raised.value)) == (exc.reason, str(exc))
+            continue
+        plain = html.parse_plain(fetched)
+        assert etree.tostring(plain, method="c14n") == expected
+        assert {type(element) for element in plain.iter()} == {etree._Element}
+        pages += 1
+    assert pages > 40
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"", Reason.EMPTY),
+        (b" \n\t ", Reason.EMPTY),
+        (b"<div>" * 400 + b"deep", Reason.TOO_DEEP),
+    ],
+)
+def test_the_plain_parse_refuses_what_parse_refuses(body, reason):
+    for parse in (html.parse, html.parse_plain):
+        with pytest.raises(ExtractError) as raised:
+            parse(fetched_page(body))
+        assert raised.value.reason == reason
+    # and a page read after a refused one is read whole again
+    assert etree.tostring(html.parse_plain(fetched_page(b"<p>a</p>")), method="c14n") == etree.tostring(
+        html.parse(fetched_page(b"<p>a</p>")), method="c14n"
     )
