@@ -18,7 +18,7 @@ from sources.feed import declared_feed
 from sources.links import PLAIN_URL, absolute_plain, canonical, without_tracking
 from sources.text import clean_text
 from watcher.errors import ExtractError, Reason
-from watcher.model import FetchResult, Item, Snapshot, Source, new_item
+from watcher.model import FetchResult, Item, Snapshot, Source
 
 IDENTITIES = ("auto", "link", "title")
 #: Links to these are documents: a new file under the same title is a revision.
@@ -195,6 +195,23 @@ def read_item(
     else:
         key = "title:" + title.casefold()
     return new_item(key, title or link, link, date, summary)
+
+
+def new_item(key: str, title: str, link: str, date: str | None, summary: str) -> Item:
+    """`Item(key, title, link, date, summary)` made as `Item.from_dict` makes one: its
+    `__dict__` set whole, in field order (the frozen dataclass's `__init__` sets each field by
+    an `object.__setattr__`): ~0.45 µs instead of ~0.7, ~50 items a page."""
+    item = _NEW(Item)
+    _SET(
+        item,
+        "__dict__",
+        {"key": key, "title": title, "link": link, "date": date, "summary": summary, "fields": ()},
+    )
+    return item
+
+
+_NEW = object.__new__
+_SET = object.__setattr__
 
 
 def machine_date(node) -> str | None:

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from sources import html, text
+from sources.listing import new_item
 from watcher.errors import ExtractError, Reason
-from watcher.model import FetchResult, Item, new_item
+from watcher.model import FetchResult, Item
 
 #: Words and the whitespace `str.split` splits at (and what it does not: NBSP, \x85 is not
 #: ASCII), with signs and ` .` / ` ,` that send a field to the general path.
