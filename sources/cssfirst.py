@@ -71,11 +71,12 @@ def firsts_finder(paths: tuple[tuple[str, str], ...]) -> Firsts | None:
         target, context = (outer, None) if inner is None else (inner, outer)
         rules.setdefault(target[0], []).append((name, target[1], context))
     any_element = rules.pop(etree.Element, [])
-    names = [name for name, _ in paths]
+    empty: dict[str, _Element | None] = dict.fromkeys(name for name, _ in paths)
+    wanted = len(empty)
 
     def find(node: _Element) -> dict[str, _Element | None]:
-        found: dict[str, _Element | None] = dict.fromkeys(names)
-        left = len(found)
+        found = empty.copy()
+        left = wanted
         for element in node.iter():
             tag = element.tag
             candidates = rules.get(tag)
