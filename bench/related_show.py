@@ -159,6 +159,8 @@ COLUMNS = (
     "shown",
 )
 OFF = Ranking(companions=False)
+#: Round 11's rule: companions, each with evidence of its own (off by default since the test half).
+OWN = replace(OFF, companions=True)
 #: The show rules measured (the scores are the defaults', only the show rule varies).
 RULES: dict[str, Ranking] = {
     "companions off (before round 11)": OFF,
@@ -180,20 +182,21 @@ def row(name: str, values: dict[str, float]) -> str:
 
 
 def print_update(u: Update) -> None:
-    """An update's best 6: + related, ? maybe, - wrong; * shown before round 11, N shown now."""
+    """An update's best 6: + related, ? maybe, - wrong; * shown by default, N shown only with
+    round 11's companions (`OWN`)."""
     change, related = u.change, u.related
     print(f"\n{change['corpus']} {change['id']} ({change['date']}): {change['title'][:90]}")
     places = {c: k for k, c in enumerate(u.ids, 1)}
     print(
         "  related at: " + ", ".join(f"{places.get(r, '-')}" for r in sorted(related)), f"(of {len(u.ids)})"
     )
-    before = linking.shown_flags(u.candidates, OFF)
-    now = linking.shown_flags(u.candidates, Ranking())
+    before = linking.shown_flags(u.candidates, Ranking())
+    now = linking.shown_flags(u.candidates, OWN)
     held = linking.feature_holders(u.candidates)
     bm = [c for c, _ in u.bm25]
     for k, (c, cid) in enumerate(zip(u.candidates[:6], u.ids, strict=False)):
         mark = "+" if cid in related else ("?" if cid in u.maybe else "-")
-        own = linking.own_share(c, held, Ranking().shown)
+        own = linking.own_share(c, held, OWN.shown)
         at = bm.index(cid) + 1 if cid in bm else 0
         print(
             f"  {mark}{'*' if before[k] else ' '}{'N' if now[k] and not before[k] else ' '} {c.score:.3f}"
@@ -228,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             print(row(name, figures(part, ranking)))
     if args.verbose:
         for u in updates:
-            if u.related and (len(u.related) >= 2 or not shown_ids(u, Ranking())):
+            if u.related and (len(u.related) >= 2 or not shown_ids(u, OWN)):
                 print_update(u)
     return 0
 
