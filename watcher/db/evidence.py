@@ -3,7 +3,8 @@
 Bodies are stored once per sha256 (`evidence_bodies`), so a page that comes back to an
 earlier version costs one small `evidence` row. A source's first body is kept whole
 (zstandard; older databases also hold zlib ones); each later one as a zstandard delta:
-compressed with the source's last whole body as a raw-content dictionary, so a changed page
+a frame read with the source's last whole body as a raw-content dictionary (made with that
+body as the frame's prefix since issue 18's round 14: `zstd_delta`), so a changed page
 costs about the size of what changed since that body (47 bytes instead of 20 KB for a
 one-line edit of a real 78 KB page; bench/README.md), and reading or writing one unpacks a
 single whole body. After `MAX_DEPTH` deltas the next body is kept whole again. (Deltas
