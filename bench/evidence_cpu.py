@@ -8,6 +8,12 @@ N bench pages (bench/pages.py) stored whole as a first pass stores them, then ea
 new item kept as a change: one store per checkout, the other checkout's `EvidenceRows._put_body`
 loaded from its file and bound to its store. Prints ms per change of each round (user + system)
 and the medians; checks that both stores read every body back the same.
+
+    valgrind --tool=callgrind python bench/evidence_cpu.py --base /work/base --n 100 --only this
+
+`--only base|this|none`: one store, the baselines then (unless `none`) the N changes kept by
+that checkout's `_put_body`, untimed: instructions per change are the difference between a run
+and the `none` run, divided by N (the machine's load does not move them).
 """
 
 from __future__ import annotations
@@ -44,10 +50,15 @@ def main() -> None:
     parser.add_argument("--base", type=Path, required=True)
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", choices=("base", "this", "none"))
     args = parser.parse_args()
     other = base_put_body(args.base)
     first, changed = prepared(args.n), prepared(args.n, changed=True)
     now = datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
+    if args.only:
+        _ = [fetched.body_hash for _, fetched, _ in changed]
+        only(args.only, Store(Path(tempfile.mkdtemp()) / "only.db"), other, first, changed, now)
+        return
     figures: dict[str, list[float]] = {"base": [], "this": []}
     for round_ in range(args.rounds):
         tmp = Path(tempfile.mkdtemp())
@@ -77,6 +88,33 @@ def main() -> None:
         )
     for name, values in figures.items():
         print(f"{name} median {statistics.median(values):.3f} (min {min(values):.3f}) ms a change")
+
+
+def only(which: str, store: Store, other, first, changed, now: datetime) -> None:
+    """The baselines, then the changes kept by `which` checkout's `_put_body` (none for `none`)."""
+    _ = zstd_modules()
+    if which == "base":
+        store._put_body = types.MethodType(other, store)  # type: ignore[method-assign]
+    for source, fetched, _ in first:
+        store.keep_evidence(source.id, fetched, now, kind="baseline")
+    if which != "none":
+        with store.unit():
+            for k, (source, fetched, _) in enumerate(changed):
+                store.keep_evidence(
+                    source.id, fetched, now + timedelta(hours=1), kind="change", change_id=k + 1
+                )
+    store.close()
+
+
+def zstd_modules() -> list[object]:
+    """Both checkouts' compression modules imported before any run counts (the same in each)."""
+    import zstandard
+
+    try:
+        from backports import zstd
+    except ImportError:
+        return [zstandard]
+    return [zstandard, zstd]
 
 
 if __name__ == "__main__":
