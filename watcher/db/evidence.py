@@ -3,7 +3,8 @@
 Bodies are stored once per sha256 (`evidence_bodies`), so a page that comes back to an
 earlier version costs one small `evidence` row. A source's first body is kept whole
 (zstandard; older databases also hold zlib ones); each later one as a zstandard delta:
-compressed with the source's last whole body as a raw-content dictionary, so a changed page
+a frame read with the source's last whole body as a raw-content dictionary (made with that
+body as the frame's prefix since issue 18's round 14: `zstd_delta`), so a changed page
 costs about the size of what changed since that body (47 bytes instead of 20 KB for a
 one-line edit of a real 78 KB page; bench/README.md), and reading or writing one unpacks a
 single whole body. After `MAX_DEPTH` deltas the next body is kept whole again. (Deltas
@@ -12,7 +13,9 @@ written before against the previous delta still read: `base` is followed back.)
 
 from __future__ import annotations
 
+import functools
 import json
+import sys
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,10 +112,7 @@ class EvidenceRows(EnrichmentRows):
             ]
         else:
             base = previous[3] if previous[2] == "zstd-delta" else previous[0]
-            dictionary = zstandard.ZstdCompressionDict(
-                self.evidence_body(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
-            )
-            delta = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary).compress(body)
+            delta = zstd_delta(body, self.evidence_body(base))
             values = [sha, len(body), "zstd-delta", base, previous[1] + 1, delta]
         self.db.execute(
             "INSERT INTO evidence_bodies (sha256, size, codec, base, depth, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -156,6 +156,38 @@ class EvidenceRows(EnrichmentRows):
             [source_id, iso(at)],
         )
         return [evidence_from_row(r) for r in rows]
+
+
+def zstd_delta(body: bytes, base: bytes) -> bytes:
+    """`body` as one zstandard frame (level `ZSTD_LEVEL`) that reads back with `base` as its
+    raw-content dictionary, as `evidence_body` reads every `zstd-delta` row.
+
+    Made with `base` as the frame's prefix (`ZSTD_CCtx_refPrefix`, which the `zstandard`
+    package does not offer; the stdlib's `compression.zstd`, from Python 3.14, and its
+    backport do): zstd then indexes every third position of `base` once, where a raw-content
+    dictionary is first built into a digested dictionary indexing every position (~0.15 ms
+    of the ~0.19 a 64 KB bench page's delta took). A prefix and a raw-content dictionary read
+    the same way (the bytes that come before the frame's own), so rows written either way read
+    alike. The window covers `base` and `body` (at most 2**27, what a decompressor accepts by
+    default): past 2 MB the level's own window would leave the start of `base` out of reach.
+    """
+    zstd = _prefix_zstd()
+    window = min(max((len(base) + len(body)).bit_length(), 10), 27)
+    options = {
+        zstd.CompressionParameter.compression_level: ZSTD_LEVEL,
+        zstd.CompressionParameter.window_log: window,
+    }
+    return zstd.compress(body, options=options, zstd_dict=zstd.ZstdDict(base, is_raw=True).as_prefix)
+
+
+@functools.cache
+def _prefix_zstd() -> Any:
+    """The module with `ZstdDict.as_prefix`, imported at the first delta (a first pass makes none)."""
+    if sys.version_info >= (3, 14):
+        from compression import zstd
+    else:
+        from backports import zstd
+    return zstd
 
 
 def evidence_from_row(row: dict[str, Any]) -> Evidence:
