@@ -120,3 +120,19 @@ def test_title_content_stems_are_made_only_when_read(tmp_path, data):
             assert all((k._content_stems is not None) == read for k in kept)
     finally:
         store.close()
+
+
+def test_title_stems_are_made_when_read_not_held(data):
+    """Round 14: an entry keeps its stems in order and its title's word count, no set of its
+    title's stems (half of an entry's memory), so the cache holds 2,048 entries in what 1,024
+    took; the title's stems made from the sequence are the title's words' stems, repeated
+    words and empty titles included."""
+    assert CandidateCache().entries == 2048
+    cache = CandidateCache()
+    pairs = [(c["title"], c["text"][:MATCH_TEXT]) for c in data["candidates"][:80]]
+    pairs += [("", "text only"), ("rule rule the rule", ""), ("Rules ruling", "rules")]
+    for (title, text), kept in zip(pairs, cache.words_of(pairs), strict=True):
+        held = [getattr(kept, slot) for slot in CandidateWords.__slots__ if slot != "_content_stems"]
+        assert not any(isinstance(value, (set, frozenset)) for value in held)
+        assert kept.title_count == len(words(title))
+        assert kept.title_stems == _reference(title, text)[1]

@@ -147,21 +147,29 @@ class CandidateWords:
     words. Stems are the index's (text.stems), the same whichever database asks.
 
     The content words' stems are made when first read: only `Ranking.title_coverage` (off by
-    default) reads them, and a candidate not yet held costs ~2.5 of its ~8 us there."""
+    default) reads them, and a candidate not yet held costs ~2.5 of its ~8 us there. The title's
+    stems are made each time they are read (once per candidate a document scores, ~0.4 us), not
+    kept: a held frozenset was half of a cache entry (~0.75 of ~1.6 KB on the bench's items),
+    so the cache holds twice the entries in the same memory (round 14)."""
 
-    __slots__ = ("_content_stems", "sequence", "title", "title_stems")
+    __slots__ = ("_content_stems", "sequence", "title", "title_count")
 
     def __init__(
         self,
         sequence: tuple[str, ...],
-        title_stems: frozenset[str],
+        title_count: int,
         title: str,
         content_stems: frozenset[str] | None = None,
     ) -> None:
         self.sequence = sequence
-        self.title_stems = title_stems
-        self.title = title  # the title's words lead `sequence`
+        self.title_count = title_count  # the title's words lead `sequence`: this many
+        self.title = title
         self._content_stems = content_stems
+
+    @property
+    def title_stems(self) -> frozenset[str]:
+        """The stems of its title's words."""
+        return frozenset(self.sequence[: self.title_count])
 
     @property
     def content_stems(self) -> frozenset[str]:
@@ -170,7 +178,7 @@ class CandidateWords:
             title_words = words(self.title)
             found = frozenset(
                 s
-                for w, s in zip(title_words, self.sequence[: len(title_words)], strict=True)
+                for w, s in zip(title_words, self.sequence[: self.title_count], strict=True)
                 if is_content_word(w)
             )
             self._content_stems = found  # the same value whichever thread sets it
@@ -198,18 +206,20 @@ class CandidateWords:
     @classmethod
     def made(cls, title: str, title_words: list[str], sequence: tuple[str, ...]) -> CandidateWords:
         """From the title, its words, and the stems of its words then its text's, in order."""
-        return cls(sequence, frozenset(sequence[: len(title_words)]), title)
+        return cls(sequence, len(title_words), title)
 
 
 class CandidateCache:
     """`CandidateWords` by (title, text), for the candidates of later documents: in a pass the
     newest items are the candidates of change after change. Keyed by the text itself, so an
     item whose title or text changed is split again (never a stale entry), and bounded by
-    entries and by stems held, oldest out first: at most ~3 MB (a small item ~2.5 KB with
-    its key, a stem ~8 bytes as the stem strings are the stemmer's, a key's text at most
-    ranking.MATCH_TEXT characters; bench harness: 43 -> 46 MB peak over 1,000 changes)."""
+    entries and by stems held, oldest out first: at most ~3 MB (a stem ~8 bytes as the stem
+    strings are the stemmer's, a key's text at most ranking.MATCH_TEXT characters; a bench
+    item ~0.85 KB with its key since its title's stems are not kept, so 2,048 entries take
+    what 1,024 took before round 14, ~1.6 MB: the bench's 1,000 changes miss 7,345 of 23,768
+    look-ups, 11,973 with 1,024)."""
 
-    def __init__(self, entries: int = 1024, stems_held: int = 100_000) -> None:
+    def __init__(self, entries: int = 2048, stems_held: int = 100_000) -> None:
         self.entries, self.stems_held = entries, stems_held
         self._found: dict[tuple[str, str], CandidateWords] = {}
         self._held = 0

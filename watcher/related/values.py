@@ -3,8 +3,34 @@ feature of it, and a link found for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def direct_init(cls: type[T]) -> type[T]:
+    """A frozen dataclass's `__init__` that writes its fields into the instance's `__dict__`,
+    as unpickling does, instead of the generated one's `object.__setattr__` per field
+    (`Link`: ~3.5 -> ~0.8 us, `Feature` ~2.2 -> ~0.7 us; a linked change makes ~25 `Feature`s
+    and 10 `Link`s). The same signature (names, order, default objects, annotations) and the
+    same instances; only for plain fields (no default factory, no `__post_init__`, every field
+    in `__init__`): anything else is refused here."""
+    plain = list(fields(cls))  # type: ignore[arg-type]
+    if hasattr(cls, "__post_init__") or any(f.default_factory is not MISSING or not f.init for f in plain):
+        raise TypeError(f"direct_init: {cls.__name__} has more than plain fields")
+    defaults = {f"_default_{f.name}": f.default for f in plain if f.default is not MISSING}
+    params = ", ".join(f.name if f.default is MISSING else f"{f.name}=_default_{f.name}" for f in plain)
+    body = "".join(f"    d[{f.name!r}] = {f.name}\n" for f in plain)
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self, {params}):\n    d = self.__dict__\n{body}", defaults, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init.__annotations__ = {f.name: f.type for f in plain} | {"return": None}
+    cls.__init__ = init  # type: ignore[misc,method-assign]
+    return cls
 
 
 @dataclass(frozen=True)
@@ -135,6 +161,7 @@ class LinkTarget:
     link: str = ""
 
 
+@direct_init
 @dataclass(frozen=True)
 class Feature:
     """One salient feature of a document: how to find it (FTS5) and what it weighs."""
@@ -152,6 +179,7 @@ class Feature:
     scheme: str = ""  # an identifier's kind: "docket", "cfr", "eu", ... (identifiers.REASONS)
 
 
+@direct_init
 @dataclass(frozen=True)
 class Link:
     """A related item found for a document, with why."""
