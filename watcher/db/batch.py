@@ -17,7 +17,7 @@ What does not move:
   the same changes again and alerts them once;
 - the crash points `before_commit` / `after_commit` (watcher/db/crashpoints.py) fire once
   per change in a commit, just before and just after the commit that makes it durable;
-- the items and version text a batch inserted are full-text indexed in bulk in the same
+- the items, version text and changes a batch inserted are full-text indexed in bulk in the same
   transaction, just before its commit (watcher/db/ftspending.py): what is committed is
   indexed;
 - nothing that acts on the outside world reads an uncommitted row: `durable()` (claims and
@@ -183,8 +183,8 @@ class BatchWrites:
             hook()
 
     def index_pending(self) -> int:
-        """Full-text index the items and version text inserted since the last time, in the open transaction
-        (watcher/db/ftspending.py): before a commit, and before reading `items_fts`."""
+        """Full-text index the items, version text and changes inserted since the last time, in the
+        open transaction (watcher/db/ftspending.py): before a commit, and before reading `items_fts`."""
         return ftspending.index_pending(self.db.conn)
 
     @contextmanager
