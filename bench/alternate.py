@@ -85,14 +85,15 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 out = work / f"alternate-{name}-{run}"
                 split: dict[str, float] = {}
-                wall, cpu, _peak, code = measure(tool.command(), env=env, cwd=root, out=out, split=split)
+                wall, cpu, peak, code = measure(tool.command(), env=env, cwd=root, out=out, split=split)
                 figures[name].append((wall, cpu, load))
                 roles = ", ".join(
                     f"{role} {seconds * 1000 / args.n:.2f}" for role, seconds in sorted(split.items())
                 )
                 print(
                     f"{name:5} run {run + 1}: {wall:6.2f} s wall, {args.n / wall:5.0f} pages/s,"
-                    f" {cpu * 1000 / args.n:5.2f} CPU-s per 1,000 ({roles}), exit {code}, load {load:.1f}",
+                    f" {cpu * 1000 / args.n:5.2f} CPU-s per 1,000 ({roles}), peak RSS {peak:.0f} MB,"
+                    f" exit {code}, load {load:.1f}",
                     flush=True,
                 )
     for name, rows in figures.items():

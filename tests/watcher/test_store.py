@@ -127,6 +127,7 @@ def test_full_text_index_follows_indexed_columns_only(tmp_path):
         "INSERT INTO changes (source_id, detected_at, after, summary, diff) VALUES ('s', 'x', ?, 'sum', '+a')",
         [base.fingerprint],
     )
+    store.index_pending()  # a raw insert waits to be indexed (m018) until the next commit or reader
     assert _fts_writes(db, "UPDATE changes SET enrichment = 'pending'", []) == 0
     assert _fts_writes(db, "UPDATE changes SET summary = 'new summary'", []) > 0
     hits = db.execute("SELECT rowid FROM changes_fts WHERE changes_fts MATCH 'new'").fetchall()

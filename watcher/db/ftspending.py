@@ -1,13 +1,14 @@
-"""Full-text indexing in bulk: the rows waiting in `items_fts_pending` (m015) and
-`version_text_fts_pending` (m016).
+"""Full-text indexing in bulk: the rows waiting in `items_fts_pending` (m015),
+`version_text_fts_pending` (m016) and `changes_fts_pending` (m018).
 
-Whoever inserts an item or a version's text (the store, a script, a test's raw SQL), the
+Whoever inserts an item, a version's text or a change (the store, a script, a test's raw SQL), the
 insert trigger only notes its rowid in the pending table; `index_pending` indexes all of
 them with one `INSERT INTO ..._fts ... SELECT` per index and empties the pending tables, in
 the caller's transaction when one is open (so a crash loses both or neither), else in one
 of its own. One statement for a batch of pages costs ~1.1 ms per 50 items where the
 per-row trigger cost ~2.7 ms; a version's text, indexed row by row inside each check's
-savepoint, made one small FTS5 segment per check (bench/README.md, "Round 7: ftsdefer").
+savepoint, made one small FTS5 segment per check (bench/README.md, "Round 7: ftsdefer"), and
+so did a change's summary and diff ("Round 14: perfstore5").
 
 When it runs, so nothing ever reads an index that lacks a row:
 - the store, before every commit it makes (watcher/db/batch.py) and when it opens;
@@ -37,8 +38,17 @@ INDEX_TEXT = (
     " SELECT v.rowid, v.text FROM version_text_fts_pending p JOIN version_text v ON v.rowid = p.text_id"
     " WHERE NOT EXISTS (SELECT 1 FROM version_text_fts_docsize d WHERE d.id = p.text_id)"
 )
+INDEX_CHANGES = (
+    "INSERT INTO changes_fts (rowid, summary, diff)"
+    " SELECT c.id, c.summary, c.diff FROM changes_fts_pending p JOIN changes c ON c.id = p.change_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM changes_fts_docsize d WHERE d.id = p.change_id)"
+)
 #: Each pending table and the statement that indexes what it holds.
-PENDING = (("items_fts_pending", INDEX), ("version_text_fts_pending", INDEX_TEXT))
+PENDING = (
+    ("items_fts_pending", INDEX),
+    ("version_text_fts_pending", INDEX_TEXT),
+    ("changes_fts_pending", INDEX_CHANGES),
+)
 
 
 def waiting(conn: sqlite3.Connection) -> list[tuple[str, str]]:
@@ -49,13 +59,13 @@ def waiting(conn: sqlite3.Connection) -> list[tuple[str, str]]:
         try:
             if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
                 found.append((table, index))
-        except sqlite3.OperationalError:  # not migrated to m015 / m016 yet: nothing waits
+        except sqlite3.OperationalError:  # not migrated to m015 / m016 / m018 yet: nothing waits
             pass
     return found
 
 
 def has_pending(conn: sqlite3.Connection) -> bool:
-    """Whether any item or version text waits to be indexed."""
+    """Whether any item, version text or change waits to be indexed."""
     return bool(waiting(conn))
 
 

@@ -29,6 +29,7 @@ from watcher.db.migrations import (
     m015_fts_pending,
     m016_version_text_pending,
     m017_drop_items_date,
+    m018_changes_fts_pending,
 )
 
 STEPS = (
@@ -48,6 +49,7 @@ STEPS = (
     m015_fts_pending,
     m016_version_text_pending,
     m017_drop_items_date,
+    m018_changes_fts_pending,
 )
 
 migrations = Migrations("regwatch")
