@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
-import json.encoder
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
-
-import orjson
 
 from watcher.facts import (  # noqa: F401  re-exported: `from watcher.model import DocumentFacts` works
     ChangeSummary,
@@ -30,6 +26,12 @@ from watcher.facts import (  # noqa: F401  re-exported: `from watcher.model impo
     Summary,
     WorkState,
 )
+
+# The fingerprint's JSON (re-exported: tests and bench scripts import them from here).
+from watcher.fingerprints import _fingerprint_payload as _fingerprint_payload
+from watcher.fingerprints import _item_strings as _item_strings
+from watcher.fingerprints import _orjson as _orjson
+from watcher.fingerprints import _sorted_json as _sorted_json
 
 CheckStatus = Literal["baseline", "unchanged", "not_modified", "changed", "pending", "failed"]
 
@@ -204,8 +206,15 @@ class Snapshot:
         `__dict__`, so it travels with the snapshot when pickled back from a worker; it is
         not a field, so equality and `dataclasses.replace` ignore it.
         """
-        items = sorted(map(_sorted_json, self.items))
-        return hashlib.sha256(_fingerprint_payload(self.blocks, items)).hexdigest()
+        items, written = _item_strings(self.items)
+        items.sort()
+        try:
+            return hashlib.sha256(
+                b'{"b": [%s], "i": [%s]}'
+                % (b", ".join(map(_orjson, self.blocks)), b", ".join(map(written.__getitem__, items)))
+            ).hexdigest()
+        except TypeError:  # a block orjson refuses: `json` writes or refuses it, as before
+            return hashlib.sha256(_fingerprint_payload(self.blocks, items)).hexdigest()
 
     @property
     def text(self) -> str:
@@ -222,46 +231,6 @@ class Snapshot:
             else:
                 lines.append(" | ".join(p for p in (date, title, link) if p))
         return "\n".join(lines)
-
-
-#: The C function `json.dumps` escapes strings with (its default `ensure_ascii=True`).
-_ESCAPE = json.encoder.encode_basestring_ascii
-
-
-def _sorted_json(item: Item) -> str:
-    """`json.dumps(item.to_dict(), sort_keys=True)`, written out for an item without fields
-    (~1 µs instead of ~8: a fingerprint writes every item of a snapshot). The escaper is
-    `json.dumps`' own, which writes any str (a subclass too) as `json.dumps` does and refuses
-    anything else: an item holding a value that is not text goes through `json.dumps`, which
-    writes or refuses it as before (tests/watcher/test_snapshot_json.py compares them)."""
-    if not item.fields:
-        key, link, date, summary = item.key, item.link, item.date, item.summary
-        try:
-            escaped_key = _ESCAPE(key)
-            # A plain link is its item's key, the same string: escaped once (~0.1 µs an item).
-            escaped_link = escaped_key if link is key else _ESCAPE(link)
-            return (
-                f'{{"date": {"null" if date is None else _ESCAPE(date)}, "key": {escaped_key},'
-                f' "link": {escaped_link}, "summary": {_ESCAPE(summary)}, "title": {_ESCAPE(item.title)}}}'
-            )
-        except TypeError:  # a value that is not text
-            pass
-    return json.dumps(item.to_dict(), sort_keys=True)
-
-
-def _fingerprint_payload(blocks: tuple[str, ...], items: list[str]) -> bytes:
-    """`json.dumps({"b": list(blocks), "i": items}, ensure_ascii=False).encode()`, each string
-    written by orjson (the same escapes, as UTF-8: a quarter of the time for 50 items); a
-    value orjson refuses (a lone surrogate) goes through `json`, which then raises as before."""
-    try:
-        return b'{"b": [%s], "i": [%s]}' % (b", ".join(map(_orjson, blocks)), b", ".join(map(_orjson, items)))
-    except TypeError:
-        return json.dumps({"b": list(blocks), "i": items}, ensure_ascii=False).encode("utf-8")
-
-
-#: One string as orjson writes it (a str subclass refused, so `json` writes it instead);
-#: a partial, called from C: no Python frame for each of a snapshot's ~50 item strings.
-_orjson = functools.partial(orjson.dumps, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 @dataclass(frozen=True)
