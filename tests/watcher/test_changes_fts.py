@@ -20,59 +20,56 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from clirun import run_cli, write_config
-from ftsindex import DOCUMENTS, LISTS, assert_index_whole, check, serve, titles
-from sqlite_utils import Database, Migrations
+from clirun import run_cli
+from ftsindex import (
+    DOCUMENTS,
+    LISTS,
+    assert_index_whole,
+    database_before,
+    fr_snapshot,
+    fr_source,
+    killed_between_storing_and_indexing,
+    titles,
+    triggers,
+)
 
 from watcher.check.decide import Changed, decide
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.db.migrations import STEPS, m018_changes_fts_pending
+from watcher.db.migrations import m018_changes_fts_pending
 from watcher.db.store import Store
 from watcher.history.queries import Filters
 from watcher.history.search import search
-from watcher.model import FetchResult, Item, Snapshot, Source
+from watcher.model import FetchResult
 
 NOW = datetime(2024, 1, 31, 12, 0, tzinfo=UTC)
 HEALTH = HealthPolicy()
 FETCHED = FetchResult(url="https://e.gov/fr", final_url="https://e.gov/fr", status=200, body=b"x")
 
 
-def source(n: int) -> Source:
-    return Source(id=f"us-fr-{n}", url=f"https://e.gov/fr/{n}", kind="listing", name=f"Federal Register {n}")
-
-
-def snapshot(n: int, count: int) -> Snapshot:
-    docs = [DOCUMENTS[(5 * n + k) % len(DOCUMENTS)] for k in range(count)]
-    return Snapshot(
-        blocks=tuple(doc["title"] for doc in docs),
-        items=tuple(Item(doc["document_number"], doc["title"], link=doc["html_url"]) for doc in docs),
-    )
-
-
 def store_changes(path: Path, lists: int) -> None:
     """Baselines of `lists` sources, then one new document on each, stored in one batch."""
     store = Store(path)
-    store.sync_sources([source(n) for n in range(lists)], NOW)
+    store.sync_sources([fr_source(n) for n in range(lists)], NOW)
     with store.batching(50, 3600):
         for n in range(lists):
             with store.unit():
                 store.save_baseline(
-                    source(n), FETCHED, snapshot(n, 3), NOW, duration=0, body_hash="a", config_hash="c",
+                    fr_source(n), FETCHED, fr_snapshot(n, 3), NOW, duration=0, body_hash="a", config_hash="c",
                     health=HEALTH,
                 )  # fmt: skip
     later = NOW + timedelta(hours=1)
     with store.batching(50, 3600):
         data_rows = store.db.execute("SELECT count(*) FROM changes_fts_data").fetchone()[0]
         for n in range(lists):
-            state = store.state(source(n).id)
-            after = snapshot(n, 4)
+            state = store.state(fr_source(n).id)
+            after = fr_snapshot(n, 4)
             decision = decide(
-                state, FETCHED, after, source(n), config_hash="c", previous=store.snapshot(state.latest)
+                state, FETCHED, after, fr_source(n), config_hash="c", previous=store.snapshot(state.latest)
             )
             assert isinstance(decision, Changed)
             with store.unit():
                 store.save_change(
-                    source(n), FETCHED, after, decision.change, ["console"], later, duration=0,
+                    fr_source(n), FETCHED, after, decision.change, ["console"], later, duration=0,
                     body_hash=f"b{n}", config_hash="c", health=HEALTH,
                 )  # fmt: skip
         # Inside the open batch the changes wait, and no check wrote an index segment of its own.
@@ -128,7 +125,7 @@ def test_changes_stored_in_a_batch_are_indexed_at_its_commit_and_equal_a_rebuilt
     store = Store(path, readonly=True)
     try:  # and each change is found by the title of the document it added
         for n in range(12):
-            phrase = '"' + snapshot(n, 4).blocks[-1].replace('"', '""') + '"'
+            phrase = '"' + fr_snapshot(n, 4).blocks[-1].replace('"', '""') + '"'
             hits = search(store.db, phrase, Filters(), scopes=("changes",), raw=True, limit=50)
             assert n + 1 in [h.id for h in hits]
     finally:
@@ -138,7 +135,7 @@ def test_changes_stored_in_a_batch_are_indexed_at_its_commit_and_equal_a_rebuilt
 def test_updates_and_deletes_of_waiting_and_of_indexed_changes_keep_the_index_whole(tmp_path):
     path = tmp_path / "r.db"
     store = Store(path)
-    store.sync_sources([source(0)], NOW)
+    store.sync_sources([fr_source(0)], NOW)
     store.close()
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO snapshots (hash, created_at, size, data) VALUES ('h', 'x', 0, x'')")
@@ -170,11 +167,7 @@ def test_updates_and_deletes_of_waiting_and_of_indexed_changes_keep_the_index_wh
 
 def test_a_database_indexed_by_the_old_trigger_migrates_in_place(tmp_path):
     path = tmp_path / "r.db"
-    before = Migrations("regwatch")  # the schema as it was before m018
-    for step in STEPS[: STEPS.index(m018_changes_fts_pending)]:
-        before(name=step.__name__.rsplit(".", 1)[1])(step.migrate)
-    db = Database(path)
-    before.apply(db)
+    db = database_before(path, m018_changes_fts_pending)  # the schema as it was before m018
     db.execute(
         "INSERT INTO sources (id, name, url, kind, created_at) VALUES ('us-fr-0', 'FR', 'https://e.gov', 'listing', 'x')"
     )
@@ -191,13 +184,8 @@ def test_a_database_indexed_by_the_old_trigger_migrates_in_place(tmp_path):
     db.close()
     store = Store(path)
     try:
-        triggers = dict(
-            store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
-        )
-        assert (
-            "changes_fts_pending" in triggers["changes_ai"]
-            and 'changes_fts" (rowid' not in triggers["changes_ai"]
-        )
+        made = triggers(store.db.conn)
+        assert "changes_fts_pending" in made["changes_ai"] and 'changes_fts" (rowid' not in made["changes_ai"]
         store.db.execute(
             "INSERT INTO changes (source_id, detected_at, after, summary, diff) VALUES ('us-fr-0', 'x', 'h', ?, '')",
             [DOCUMENTS[4]["title"]],
@@ -227,18 +215,6 @@ def searched(config: Path, words: str) -> int:
 
 @pytest.mark.parametrize("crash_at", ["before_commit:1", "before_commit:3", "after_commit:1"])
 def test_a_kill_between_storing_a_change_and_indexing_it_loses_nothing(site, tmp_path, crash_at):
-    db = tmp_path / "regwatch.db"
-    config = write_config(
-        tmp_path / "regwatch.toml", sources=serve(site, 2), limits={"batch_checks": 2, "batch_seconds": 10}
-    )
-    check(config)
-    serve(site, 3)  # one new document on every list
-    check(config, crash_at)
-    assert_index_whole(db, fts="changes_fts", table="changes")
-    check(config)  # the restart finds the lost changes again
-    assert_index_whole(db, fts="changes_fts", table="changes")
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM changes").fetchone()[0] == LISTS
-    conn.close()
+    config = killed_between_storing_and_indexing(site, tmp_path, crash_at, fts="changes_fts", table="changes")
     for n in range(LISTS):
         assert searched(config, " ".join(titles(n, 3)[-1].split()[:5])) >= 1  # the summary names it

@@ -19,14 +19,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ftsindex import assert_index_whole
+from ftsindex import assert_index_whole, database_before, triggers
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database, Migrations
 
 from watcher.check.enrich import Enrichment, enrich
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.db.migrations import STEPS, m015_fts_pending
+from watcher.db.migrations import m015_fts_pending
 from watcher.db.store import Store
 from watcher.history.queries import Filters
 from watcher.history.search import search
@@ -242,11 +241,7 @@ def test_any_sequence_of_writes_ends_equal_to_a_rebuilt_index(tmp_path_factory, 
 
 def test_a_database_with_indexed_rows_migrates_in_place(tmp_path):
     path = tmp_path / "r.db"
-    before = Migrations("regwatch")  # the schema as it was before m015
-    for step in STEPS[: STEPS.index(m015_fts_pending)]:
-        before(name=step.__name__.rsplit(".", 1)[1])(step.migrate)
-    db = Database(path)
-    before.apply(db)
+    db = database_before(path, m015_fts_pending)  # the schema as it was before m015
     db.execute(
         "INSERT INTO sources (id, name, url, kind, created_at) VALUES (?, ?, ?, ?, ?)",
         [SOURCE.id, "FR", SOURCE.url, "listing", "2024-01-01T00:00:00+00:00"],
@@ -262,10 +257,8 @@ def test_a_database_with_indexed_rows_migrates_in_place(tmp_path):
     db.close()
     store = Store(path)
     try:
-        triggers = dict(
-            store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
-        )
-        assert "items_fts_pending" in triggers["items_ai"] and "items_fts (rowid" not in triggers["items_ai"]
+        made = triggers(store.db.conn)
+        assert "items_fts_pending" in made["items_ai"] and "items_fts (rowid" not in made["items_ai"]
         store.db.execute(RAW_INSERT, raw_row(9))
         store.db.conn.commit()
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from clirun import run_cli, write_config
-from ftsindex import LISTS, assert_index_whole, check, serve, titles
+from ftsindex import LISTS, assert_index_whole, check, killed_between_storing_and_indexing, serve, titles
 
 
 def searched(config: Path, words: str) -> list[str]:
@@ -45,19 +45,7 @@ def test_a_kill_mid_batch_of_baselines_leaves_the_index_whole_and_the_restart_in
 
 @pytest.mark.parametrize("crash_at", ["before_commit:1", "before_commit:3", "after_commit:1"])
 def test_a_kill_between_storing_new_items_and_indexing_them_loses_nothing(site, tmp_path, crash_at):
-    db = tmp_path / "regwatch.db"
-    config = write_config(
-        tmp_path / "regwatch.toml", sources=serve(site, 2), limits={"batch_checks": 2, "batch_seconds": 10}
-    )
-    check(config)
-    serve(site, 3)  # one new document on every list
-    check(config, crash_at)
-    assert_index_whole(db, fts="items_fts", table="items")
-    check(config)  # the restart finds the lost changes again
-    assert_index_whole(db, fts="items_fts", table="items")
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*) FROM changes").fetchone()[0] == LISTS
-    conn.close()
+    config = killed_between_storing_and_indexing(site, tmp_path, crash_at, fts="items_fts", table="items")
     for n in range(LISTS):
         newest = titles(n, 3)[-1]
         assert newest in searched(config, newest)

@@ -18,15 +18,25 @@ from pathlib import Path
 
 import pytest
 from clirun import run_cli, write_config
-from ftsindex import DOCUMENTS, LISTS, assert_index_whole, check, serve, titles
-from sqlite_utils import Database, Migrations
+from ftsindex import (
+    DOCUMENTS,
+    LISTS,
+    assert_index_whole,
+    check,
+    database_before,
+    fr_snapshot,
+    fr_source,
+    serve,
+    titles,
+    triggers,
+)
 
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.db.migrations import STEPS, m016_version_text_pending
+from watcher.db.migrations import m016_version_text_pending
 from watcher.db.store import Store
 from watcher.history.queries import Filters
 from watcher.history.search import search
-from watcher.model import FetchResult, Item, Snapshot, Source
+from watcher.model import FetchResult
 
 NOW = datetime(2024, 1, 31, 12, 0, tzinfo=UTC)
 HEALTH = HealthPolicy()
@@ -58,30 +68,18 @@ def matched(path: Path, words: str) -> list[str]:
         store.close()
 
 
-def source(n: int) -> Source:
-    return Source(id=f"us-fr-{n}", url=f"https://e.gov/fr/{n}", kind="listing", name=f"Federal Register {n}")
-
-
-def snapshot(n: int, count: int) -> Snapshot:
-    docs = [DOCUMENTS[(5 * n + k) % len(DOCUMENTS)] for k in range(count)]
-    return Snapshot(
-        blocks=tuple(doc["title"] for doc in docs),
-        items=tuple(Item(doc["document_number"], doc["title"], link=doc["html_url"]) for doc in docs),
-    )
-
-
 def test_a_version_stored_in_a_batch_is_found_right_after_and_the_index_equals_a_rebuilt_one(tmp_path):
     path = tmp_path / "r.db"
     store = Store(path)
-    store.sync_sources([source(n) for n in range(LISTS)], NOW)
+    store.sync_sources([fr_source(n) for n in range(LISTS)], NOW)
     fetched = FetchResult(url="https://e.gov/fr", final_url="https://e.gov/fr", status=200, body=b"x")
     with store.batching(50, 3600):
         for n in range(LISTS):
             with store.unit():
                 store.save_baseline(
-                    source(n),
+                    fr_source(n),
                     fetched,
-                    snapshot(n, 3),
+                    fr_snapshot(n, 3),
                     NOW,
                     duration=0,
                     body_hash="a",
@@ -92,8 +90,8 @@ def test_a_version_stored_in_a_batch_is_found_right_after_and_the_index_equals_a
         assert store.db.execute("SELECT count(*) FROM version_text_fts_pending").fetchone()[0] == LISTS
     store.close()
     assert_index_whole(path, fts="version_text_fts", table="version_text")
-    newest = snapshot(2, 3).blocks[-1]
-    assert snapshot(2, 3).fingerprint in versions_found(path, newest)
+    newest = fr_snapshot(2, 3).blocks[-1]
+    assert fr_snapshot(2, 3).fingerprint in versions_found(path, newest)
 
 
 def test_updates_and_deletes_of_waiting_and_of_indexed_rows_keep_the_index_whole(tmp_path):
@@ -123,11 +121,7 @@ def test_updates_and_deletes_of_waiting_and_of_indexed_rows_keep_the_index_whole
 
 def test_a_database_indexed_by_the_old_trigger_migrates_in_place(tmp_path):
     path = tmp_path / "r.db"
-    before = Migrations("regwatch")  # the schema as it was before m016
-    for step in STEPS[: STEPS.index(m016_version_text_pending)]:
-        before(name=step.__name__.rsplit(".", 1)[1])(step.migrate)
-    db = Database(path)
-    before.apply(db)
+    db = database_before(path, m016_version_text_pending)  # the schema as it was before m016
     db.conn.executemany(
         "INSERT INTO snapshots (hash, created_at, size, data) VALUES (?, 'x', 0, x'')",
         [(f"s{n}",) for n in range(5)],
@@ -144,11 +138,9 @@ def test_a_database_indexed_by_the_old_trigger_migrates_in_place(tmp_path):
     db.close()
     store = Store(path)
     try:
-        triggers = dict(
-            store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
-        )
-        assert "version_text_fts_pending" in triggers["version_text_ai"]
-        assert "version_text_fts (rowid" not in triggers["version_text_ai"]
+        made = triggers(store.db.conn)
+        assert "version_text_fts_pending" in made["version_text_ai"]
+        assert "version_text_fts (rowid" not in made["version_text_ai"]
         store.db.execute(
             "INSERT INTO version_text (snapshot, text) VALUES ('s4', ?)", [DOCUMENTS[4]["title"]]
         )
@@ -163,18 +155,27 @@ def test_a_database_indexed_by_the_old_trigger_migrates_in_place(tmp_path):
 def test_retention_deleting_versions_keeps_the_index_whole(tmp_path):
     path = tmp_path / "r.db"
     store = Store(path)
-    store.sync_sources([source(0)], NOW)
+    store.sync_sources([fr_source(0)], NOW)
     fetched = FetchResult(url="https://e.gov/fr", final_url="https://e.gov/fr", status=200, body=b"x")
     store.save_baseline(
-        source(0), fetched, snapshot(0, 2), NOW, duration=0, body_hash="a", config_hash="c", health=HEALTH
+        fr_source(0),
+        fetched,
+        fr_snapshot(0, 2),
+        NOW,
+        duration=0,
+        body_hash="a",
+        config_hash="c",
+        health=HEALTH,
     )
     with store.batching(50, 3600), store.unit():  # a second version, waiting in the open batch when deleted
         store.save_rebaseline(
-                source(0), fetched, snapshot(0, 3), NOW + timedelta(minutes=1), duration=0,
+                fr_source(0), fetched, fr_snapshot(0, 3), NOW + timedelta(minutes=1), duration=0,
                 body_hash="b", config_hash="c2", health=HEALTH,
             )  # fmt: skip
-        store.db.execute("DELETE FROM version_text WHERE snapshot = ?", [snapshot(0, 3).fingerprint])
-    store.db.execute("DELETE FROM version_text WHERE snapshot = ?", [snapshot(0, 2).fingerprint])  # indexed
+        store.db.execute("DELETE FROM version_text WHERE snapshot = ?", [fr_snapshot(0, 3).fingerprint])
+    store.db.execute(
+        "DELETE FROM version_text WHERE snapshot = ?", [fr_snapshot(0, 2).fingerprint]
+    )  # indexed
     store.db.conn.commit()
     store.close()
     assert_index_whole(path, fts="version_text_fts", table="version_text")
