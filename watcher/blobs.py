@@ -23,10 +23,15 @@ import zstandard
 
 from watcher.model import FetchResult, Snapshot
 
-#: For snapshots, whole evidence bodies and their deltas: 0.18 ms for a 62 KB bench page,
-#: 5x faster than zlib level 6 and smaller (bench/README.md); level 9 made deltas 3 bytes
-#: smaller, level 1 saved 0.02 ms for 3% more bytes.
+#: For snapshots and evidence deltas: 0.18 ms for a 62 KB bench page, 5x faster than zlib
+#: level 6 and smaller (bench/README.md); level 9 made deltas 3 bytes smaller. A snapshot's
+#: JSON (~20 KB) costs level 1 as many instructions for 1.3% more bytes.
 ZSTD_LEVEL = 3
+#: For a whole response body (a source's first, every 17th after): level 1 compresses a bench
+#: page with 2.4% fewer instructions of the worker's whole task (~20-25% of the compression)
+#: for 3-5% more bytes (~1 KB of a 20 KB body, bench/README.md "Round 15 (perfextract6)").
+#: Bodies packed at level 3 before read back alike: zstd frames decompress at any level.
+BODY_LEVEL = 1
 #: Values `json` cannot write are not written by orjson either (it would: dataclasses,
 #: datetimes, subclasses of str and dict), so the fallback meets them and raises as before.
 _PASSTHROUGH = (
@@ -50,6 +55,7 @@ class _Contexts(threading.local):
 
     def __init__(self) -> None:
         self.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self.body_compressor = zstandard.ZstdCompressor(level=BODY_LEVEL)
         self.decompressor = zstandard.ZstdDecompressor()
 
 
@@ -57,8 +63,13 @@ contexts = _Contexts()
 
 
 def pack(payload: bytes) -> bytes:
-    """The stored form of a blob (a snapshot's JSON, a whole evidence body): one zstd frame."""
+    """The stored form of a snapshot's JSON: one zstd frame (level `ZSTD_LEVEL`)."""
     return contexts.compressor.compress(payload)
+
+
+def pack_body(body: bytes) -> bytes:
+    """The stored form of a whole response body: one zstd frame (level `BODY_LEVEL`)."""
+    return contexts.body_compressor.compress(body)
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,7 @@ def prepare(snapshot: Snapshot, fetched: FetchResult | None = None) -> None:
     carries them back to the parent."""
     snapshot.__dict__[_STORED] = _make(snapshot)
     if fetched is not None and not fetched.__dict__.get(_DELTA_EXPECTED):
-        snapshot.__dict__[_PACKED_BODY] = PackedBody(fetched.body_hash, pack(fetched.body))
+        snapshot.__dict__[_PACKED_BODY] = PackedBody(fetched.body_hash, pack_body(fetched.body))
 
 
 def hand_over_body(snapshot: Snapshot, fetched: FetchResult) -> None:
@@ -125,7 +136,7 @@ def packed_body(fetched: FetchResult) -> bytes:
     packed = fetched.__dict__.pop(_PACKED_BODY, None)
     if isinstance(packed, PackedBody) and packed.sha256 == fetched.body_hash:
         return packed.data
-    return pack(fetched.body)
+    return pack_body(fetched.body)
 
 
 def _make(snapshot: Snapshot) -> StoredSnapshot:

@@ -25,7 +25,7 @@ from typing import Any
 import zstandard
 
 from watcher.blobs import contexts, packed_body
-from watcher.db.compression import ZSTD_LEVEL  # level 3 for whole bodies and deltas
+from watcher.db.compression import ZSTD_LEVEL  # level 3 for deltas (whole bodies: blobs.BODY_LEVEL)
 from watcher.db.enrichment import EnrichmentRows
 from watcher.db.savepoint import atomic
 from watcher.db.values import iso, parse_iso
