@@ -31,7 +31,12 @@ LINE_CONTEXT = 100
 
 def safe(text: str | None, limit: int = 500) -> str:
     """Untrusted text made terminal-safe and bounded."""
-    text = CONTROL.sub("", ANSI.sub("", text or ""))
+    text = text or ""
+    # Printable ASCII (space to `~`) holds nothing either pattern removes (an escape sequence
+    # starts with ESC, the other characters are controls or not ASCII): most titles, links,
+    # dates and outcome lines, ~15 a delivered alert, skip both substitutions (~1-2 µs each).
+    if not (text.isascii() and text.isprintable()):
+        text = CONTROL.sub("", ANSI.sub("", text))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
