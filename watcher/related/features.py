@@ -11,7 +11,7 @@ import itertools
 import math
 import weakref
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
@@ -69,7 +69,7 @@ class Vocabulary:
         row = db.execute("SELECT max(rowid) FROM items").fetchone()
         self.total = max(int(row[0]) if row and row[0] else 0, 1)
         self._df: dict[str, int] = {}
-        self._idf: dict[tuple[int, int], float] = {}
+        self._idf: dict[int, dict[int, float]] = {}  # index size -> df -> idf
         # Items are never deleted (a delisted one gets `removed_at`), so a count that reached
         # DF_CAP stays there: such words are remembered per database for later linking runs.
         self._common = _COMMON.setdefault(db, set())
@@ -108,10 +108,21 @@ class Vocabulary:
     def idf(self, df: int, *, at_least: int = 0) -> float:
         """BM25's idf, never below a small floor (a term in every item still says a little);
         `at_least`: count the index as at least this many items."""
+        return self.idfs((df,), at_least=at_least)[0]
+
+    def idfs(self, dfs: Iterable[int], *, at_least: int = 0) -> list[float]:
+        """`idf` of each count, in order, in one call (a linking run asks for ~60, most of
+        them more than once: each made once per index size)."""
         total = max(self.total, at_least)
-        found = self._idf.get((df, total))
-        if found is None:  # a linking run asks for a few dozen counts, most of them often
-            found = self._idf[df, total] = max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
+        known = self._idf.get(total)
+        if known is None:
+            known = self._idf[total] = {}
+        found = []
+        for df in dfs:
+            value = known.get(df)
+            if value is None:
+                value = known[df] = max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
+            found.append(value)
         return found
 
 
@@ -170,7 +181,7 @@ def features(
 
     # Each counted stem's idf once (words and phrases ask for the same stems again and again);
     # a stem not counted weighs as unknown to the index (df 0).
-    idfs = {s: vocab.idf(n) for s, n in df.items()} if ranking.idf_words else {}
+    idfs = dict(zip(df, vocab.idfs(df.values()))) if ranking.idf_words else {}
     unknown = vocab.idf(0) if ranking.idf_words else 1.0
 
     def idf(stem_: str) -> float:

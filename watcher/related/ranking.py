@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
@@ -225,7 +226,8 @@ def score(
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
     unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
-    rarities = [vocab.idf(max(f.df or f.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique for f in feats]
+    counts = [max(f.df or f.cost, 2) - 1 for f in feats]
+    rarities = [idf / unique for idf in vocab.idfs(counts, at_least=RARITY_MIN_ITEMS)]
     matcher = Matcher(feats)  # the features prepared once for every candidate
     # Per feature, what a match adds, prepared once: its weight with and without the title
     # bonus, whether it is an identifier, and the stems a title must hold for the bonus
@@ -348,16 +350,23 @@ def fuse(candidates: list[Candidate], weight: float = FUSION_WEIGHT) -> None:
         candidate.score += weight * fused[candidate.id] / top
 
 
+_WEIGHT = attrgetter("weight")
+
+
 def reason(matched: Sequence[Feature], limit: int = 3) -> str:
     """Why a link was chosen, in a few words: its heaviest identifiers or acts, else the
     words and phrases it shares ("same docket FEMA-3600-EM", "shares: ransomware, risk analysis")."""
     strong, shared, in_phrases = [], [], set()  # a word inside a shared phrase says nothing more
-    for feature in sorted(matched, key=lambda f: -f.weight):  # one pass, heaviest first
-        if feature.kind in ("phrase", "word"):
+    # One pass, heaviest first: by weight reversed, which keeps equal weights in their order
+    # as a sort by -weight does (no key function of Python's own per feature).
+    for feature in sorted(matched, key=_WEIGHT, reverse=True):
+        kind = feature.kind
+        if kind == "phrase":
             shared.append(feature.label)
-            if feature.kind == "phrase":
-                in_phrases.update(feature.label.split())
-        elif feature.kind in ("identifier", "act"):
+            in_phrases.update(feature.label.split())
+        elif kind == "word":
+            shared.append(feature.label)
+        elif kind == "identifier" or kind == "act":
             strong.append(feature.reason)
     shared = [s for s in shared if " " in s or s not in in_phrases][:limit]
     return "; ".join(strong[:2] + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else []))
