@@ -181,8 +181,11 @@ def features(
 
     # Each counted stem's idf once (words and phrases ask for the same stems again and again);
     # a stem not counted weighs as unknown to the index (df 0).
-    idfs = dict(zip(df, vocab.idfs(df.values()))) if ranking.idf_words else {}
-    unknown = vocab.idf(0) if ranking.idf_words else 1.0
+    idfs: dict[str, float] = {}
+    unknown = 1.0
+    if ranking.idf_words:
+        unknown, *counted = vocab.idfs([0, *df.values()])
+        idfs = dict(zip(df, counted, strict=True))
 
     def idf(stem_: str) -> float:
         return idfs.get(stem_, unknown)

@@ -8,6 +8,8 @@ Reads the index (`items`, `items_fts`) of the connection it is given; no other I
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -81,10 +83,10 @@ def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
     When even the most selective one is common, the two most selective must both match
     (and the caller searches only the most recent items: see FALLBACK_RECENT).
     """
-    chosen = selective(feats)
+    ordered = sorted(feats, key=_selectivity)  # sorted once for both steps
+    chosen = _selective(ordered)
     if chosen:
         return " OR ".join(f"({f.query})" for f in chosen), True
-    ordered = sorted(feats, key=lambda f: (f.cost, -f.weight))
     if len(ordered) > 1:
         implied = _implied(ordered[0], ordered[1])
         if implied is not None:  # the same items, one doclist fewer to read (no bm25() here)
@@ -105,9 +107,19 @@ def _implied(first: Feature, second: Feature) -> Feature | None:
 
 def selective(feats: Sequence[Feature]) -> list[Feature]:
     """The features the retrieval query holds: the most selective, within RETRIEVAL_BUDGET."""
+    return _selective(sorted(feats, key=_selectivity))
+
+
+def _selectivity(feature: Feature) -> tuple[int, float]:
+    """The fewest postings first; among equals, the heaviest."""
+    return feature.cost, -feature.weight
+
+
+def _selective(ordered: Sequence[Feature]) -> list[Feature]:
+    """`selective`, given the features already in its order."""
     chosen: list[Feature] = []
     spent = 0
-    for feature in sorted(feats, key=lambda f: (f.cost, -f.weight)):
+    for feature in ordered:
         if feature.cost >= DF_CAP or spent + feature.cost > RETRIEVAL_BUDGET:
             break  # a capped count means "common": its real cost is unknown and large
         chosen.append(feature)
@@ -207,27 +219,29 @@ def score(
     *,
     doc: DocumentWords | None = None,
 ) -> None:
-    """Score candidates by the document features they share, then fuse orders (see linking).
-    `doc`: the document's words, when the caller has them already (linking.rank)."""
-    texts = {c.id: c.text for c in candidates if c.text is not None}
+    """Score candidates (distinct items) by the document features they share, then fuse
+    orders (see linking). `doc`: the document's words, when the caller has them already
+    (linking.rank). What is made per candidate is kept in lists in the candidates' order."""
     unread = [c.id for c in candidates if c.text is None]
     if unread:
         sql = (
             f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items"
             f" WHERE id IN ({','.join('?' for _ in unread)})"
         )
-        texts.update({row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, unread).fetchall()})
+        read = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, unread).fetchall()}
+        texts = [read.get(c.id, "") if c.text is None else c.text for c in candidates]
+    else:  # newest first, `retrieve` read every text with its row
+        texts = [c.text for c in candidates]  # type: ignore[misc]
     # Each candidate's words (its title's, then its text's, as words() splits "title\ntext")
     # and their stems, split once per title and text and kept for later documents.
-    split = CANDIDATE_WORDS.words_of([(c.title, texts.get(c.id, "")) for c in candidates])
-    found_words = {c.id: words_ for c, words_ in zip(candidates, split, strict=True)}
+    split = CANDIDATE_WORDS.words_of([(c.title, text) for c, text in zip(candidates, texts, strict=True)])
     doc = doc or DocumentWords.of(target.title, target.text[:MAX_TEXT])
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
-    unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
-    counts = [max(f.df or f.cost, 2) - 1 for f in feats]
-    rarities = [idf / unique for idf in vocab.idfs(counts, at_least=RARITY_MIN_ITEMS)]
+    # Rarity: idf(df - 1) over idf(1), the document being indexed (df 2 = one other item).
+    unique, *idfs = vocab.idfs([1, *(max(f.df or f.cost, 2) - 1 for f in feats)], at_least=RARITY_MIN_ITEMS)
+    rarities = [idf / unique for idf in idfs]
     matcher = Matcher(feats)  # the features prepared once for every candidate
     # Per feature, what a match adds, prepared once: its weight with and without the title
     # bonus, whether it is an identifier, and the stems a title must hold for the bonus
@@ -246,18 +260,18 @@ def score(
     if cases:
         doc_title = doc.title_stems()
         label = [label_weight(f, w, doc_title) for f, w in zip(feats, plain, strict=True)]
-    hits = {
-        c.id: matcher.found_in(found_words[c.id].sequence, c.title, texts.get(c.id, "")) for c in candidates
-    }
-    factors = _pool_factors(hits.values(), len(feats), ranking.pool)
+    hits = [
+        matcher.found_in(words_.sequence, c.title, text)
+        for c, words_, text in zip(candidates, split, texts, strict=True)
+    ]
+    factors = _pool_factors(hits, len(feats), ranking.pool)
     if factors is not None:
         total = sum(f.weight * factor for f, factor in zip(feats, factors, strict=True)) or 1.0
     gain_in = [w * f for w, f in zip(bonused, factors, strict=True)] if factors is not None else bonused
     gain_out = [w * f for w, f in zip(plain, factors, strict=True)] if factors is not None else plain
     simple = [not is_id and stems_ is not None for is_id, stems_ in zip(identifier, in_titles, strict=True)]
-    for candidate in candidates:
-        indexes = hits[candidate.id]
-        title_stems = found_words[candidate.id].title_stems
+    for candidate, indexes, words_ in zip(candidates, hits, split, strict=True):
+        title_stems = words_.title_stems
         other_case = bool(label) and names_other_case(candidate.title, cases)
         candidate.matched.extend([feats[index] for index in indexes])
         value = 0.0
@@ -287,13 +301,13 @@ def score(
     doc_stems = doc.stem_set() if title_share else set()  # only the title share reads them
     pooled = None
     if title_share and ranking.pool and len(candidates) >= POOL_MIN:
-        pooled = _pool_title_weights([found_words[c.id].content_stems for c in candidates], ranking.pool)
-    for candidate in candidates:
+        pooled = _pool_title_weights([words_.content_stems for words_ in split], ranking.pool)
+    for candidate, words_ in zip(candidates, split, strict=True):
         result = candidate.score
         if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            content_stems = found_words[candidate.id].content_stems
+            content_stems = words_.content_stems
             if pooled is not None:  # a title of words most candidates' titles hold explains little
                 share = sum(pooled[s] for s in content_stems if s in doc_stems) / (len(content_stems) or 1)
             else:
@@ -316,11 +330,8 @@ def _pool_factors(hits: Iterable[list[int]], count: int, pool: float) -> list[fl
     matched = list(hits)
     if not pool or len(matched) < POOL_MIN:
         return None
-    df = [0] * count
-    for indices in matched:
-        for index in set(indices):
-            df[index] += 1
-    return [1.0 - pool * n / len(matched) for n in df]
+    held = Counter(itertools.chain.from_iterable(map(set, matched)))  # each once per candidate
+    return [1.0 - pool * held.get(index, 0) / len(matched) for index in range(count)]
 
 
 def _pool_title_weights(titles: Sequence[Iterable[str]], pool: float) -> dict[str, float]:
