@@ -12,7 +12,8 @@ import math
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
     from sqlite_utils import Database
@@ -55,6 +56,7 @@ PHRASE_BOOST = 0.6
 
 #: Per database connection, while it lives: stems found in DF_CAP items.
 _COMMON: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
+_K = TypeVar("_K")
 
 
 class Vocabulary:
@@ -170,7 +172,7 @@ def features(
     for word in title_words:
         counts[known[word]] += TITLE_TF
         surface.setdefault(known[word], word)
-    wanted = {s: surface[s] for s, _ in counts.most_common(3 * MAX_WORDS)}
+    wanted = {s: surface[s] for s, _ in _most_common(counts, 3 * MAX_WORDS)}
     wanted.update({known[w]: w for w in title_words})
     wanted.update({t: t for i in identifiers for t in i.tokens})
     for act in acts:
@@ -284,4 +286,14 @@ def _key_phrases(
             if pair not in seen and pair[0] in df and pair[1] in df:
                 counts[pair] += 1
                 surface.setdefault(pair, (first, second))
-    return [surface[pair] for pair, _ in counts.most_common(limit)]
+    return [surface[pair] for pair, _ in _most_common(counts, limit)]
+
+
+def _most_common(counts: Mapping[_K, int], n: int) -> list[tuple[_K, int]]:
+    """`Counter.most_common(n)`: the `n` largest counts, first counted first among equals, by
+    one stable sort (what `heapq.nlargest`, which it calls, is documented to equal; its heap
+    is slower on a document's few dozen counts)."""
+    return sorted(counts.items(), key=_COUNT, reverse=True)[:n]
+
+
+_COUNT = itemgetter(1)
