@@ -74,7 +74,8 @@ class Vocabulary:
         self._idf: dict[int, dict[int, float]] = {}  # index size -> df -> idf
         # Items are never deleted (a delisted one gets `removed_at`), so a count that reached
         # DF_CAP stays there: such words are remembered per database for later linking runs.
-        self._common = _COMMON.setdefault(db, set())
+        common = _COMMON.get(db)  # (get makes no weak reference with a callback; setdefault does)
+        self._common = common if common is not None else _COMMON.setdefault(db, set())
 
     def df(self, terms: Mapping[str, str]) -> dict[str, int]:
         """stem -> number of items containing it (at most DF_CAP), given stem -> a surface word."""

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
@@ -134,7 +135,7 @@ def rank(
             candidate.link,
             candidate.date,
             candidate.score,
-            tuple([f.label for f in candidate.matched]),  # terms
+            tuple(map(_LABEL, candidate.matched)),  # terms
             position,  # rank
             shown,
             reason(candidate.matched),
@@ -143,6 +144,9 @@ def rank(
             zip(candidates[: ranking.keep], shows, strict=False), start=1
         )
     ]
+
+
+_LABEL = attrgetter("label")
 
 
 def shown_flags(candidates: list[Candidate], ranking: Ranking) -> list[bool]:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -171,6 +172,25 @@ def retrieve(
     BM25 -1: unknown, so every one counts as the best (see FALLBACK_RECENT); FTS5 reads them
     in rowid order and stops at the `count`-th that passes.
     """
+    sql = _retrieval_sql(recent_first, int(newest), widen, int(count))
+    exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
+    params = [expression, since_rowid, target.source_id, exclude_id, exclude_link, start, end, count]
+    rows = db.execute(sql, params).fetchall()
+    if recent_first:
+        return [
+            Candidate(item_id, source_id, title, link, day, seen, bm, text=f"{summary}\n{body}")
+            for item_id, bm, source_id, title, link, day, seen, summary, body in rows
+        ]
+    return [
+        Candidate(item_id, source_id, title, link, day, seen, bm)
+        for item_id, bm, source_id, title, link, day, seen in rows
+    ]
+
+
+@lru_cache(maxsize=64)
+def _retrieval_sql(recent_first: bool, newest: int, widen: bool, count: int) -> str:
+    """`retrieve`'s statement for one shape of query (made once per shape: a linking run
+    asks for the same one or two shapes, ~1,000 times a pass)."""
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     order = "bm, rowid"
     matches = (
@@ -187,25 +207,13 @@ def retrieve(
     # read: their text comes along (score reads it), sparing a second read of the same rows.
     # Sorted by BM25, every row that passes would carry its text into the sort: read apart.
     text = f", i.summary, substr(coalesce(i.text, ''), 1, {MATCH_TEXT})" if recent_first else ""
-    sql = (
+    return (
         f"SELECT m.rowid, m.bm, i.source_id, i.title, i.link, i.date, i.first_seen{text}"
         f" FROM ({matches}) AS m"
         " JOIN items AS i ON i.id = m.rowid WHERE i.source_id IS NOT ? AND i.id IS NOT ?"
         " AND i.link IS NOT ? AND coalesce(i.date, i.first_seen) BETWEEN ? AND ?"
         f" ORDER BY {', '.join('m.' + part for part in order.split(', '))} LIMIT ?"
     )
-    exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
-    params = [expression, since_rowid, target.source_id, exclude_id, exclude_link, start, end, count]
-    rows = db.execute(sql, params).fetchall()
-    if recent_first:
-        return [
-            Candidate(item_id, source_id, title, link, day, seen, bm, text=f"{summary}\n{body}")
-            for item_id, bm, source_id, title, link, day, seen, summary, body in rows
-        ]
-    return [
-        Candidate(item_id, source_id, title, link, day, seen, bm)
-        for item_id, bm, source_id, title, link, day, seen in rows
-    ]
 
 
 def score(
@@ -273,7 +281,7 @@ def score(
     for candidate, indexes, words_ in zip(candidates, hits, split, strict=True):
         title_stems = words_.title_stems
         other_case = bool(label) and names_other_case(candidate.title, cases)
-        candidate.matched.extend([feats[index] for index in indexes])
+        candidate.matched.extend(map(feats.__getitem__, indexes))
         value = 0.0
         for index in indexes:
             if simple[index] and not other_case:  # a word or phrase: the general rule's product, made once
