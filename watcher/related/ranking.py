@@ -8,8 +8,6 @@ Reads the index (`items`, `items_fts`) of the connection it is given; no other I
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -338,8 +336,11 @@ def _pool_factors(hits: Iterable[list[int]], count: int, pool: float) -> list[fl
     matched = list(hits)
     if not pool or len(matched) < POOL_MIN:
         return None
-    held = Counter(itertools.chain.from_iterable(map(set, matched)))  # each once per candidate
-    return [1.0 - pool * held.get(index, 0) / len(matched) for index in range(count)]
+    df = [0] * count
+    for indices in matched:
+        for index in set(indices):
+            df[index] += 1
+    return [1.0 - pool * n / len(matched) for n in df]
 
 
 def _pool_title_weights(titles: Sequence[Iterable[str]], pool: float) -> dict[str, float]:
