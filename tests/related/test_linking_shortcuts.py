@@ -22,8 +22,9 @@ from bench.related_eval import load
 from tests.support.evalitems import save_entries
 from watcher.db.store import Store
 from watcher.related.features import DF_CAP, Vocabulary, _most_common, features
+from watcher.related.linking import reason
 from watcher.related.matching import Matcher
-from watcher.related.ranking import RARITY_MIN_ITEMS, reason, retrieval_query, retrieve, score, selective
+from watcher.related.ranking import RARITY_MIN_ITEMS, retrieval_query, retrieve, score, selective
 from watcher.related.text import stems, words
 from watcher.related.values import DEFAULT_RANKING, Feature, LinkTarget
 

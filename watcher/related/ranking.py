@@ -1,7 +1,7 @@
 """Candidates for a document and their scores: one FTS5 query over the index, then a score
 from the features each candidate shares (optionally fused with BM25's and the identifiers'
-own orders by reciprocal rank fusion), how rare its rarest shared feature is, and the
-reason a link gives.
+own orders by reciprocal rank fusion), and how rare its rarest shared feature is (the
+reason a link gives: linking.reason).
 
 Reads the index (`items`, `items_fts`) of the connection it is given; no other I/O.
 """
@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
@@ -83,7 +82,7 @@ def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
     (and the caller searches only the most recent items: see FALLBACK_RECENT).
     """
     ordered = sorted(feats, key=_selectivity)  # sorted once for both steps
-    chosen = _selective(ordered)
+    chosen = selective(ordered, ordered=True)
     if chosen:
         return " OR ".join(f"({f.query})" for f in chosen), True
     if len(ordered) > 1:
@@ -104,26 +103,22 @@ def _implied(first: Feature, second: Feature) -> Feature | None:
     return None
 
 
-def selective(feats: Sequence[Feature]) -> list[Feature]:
-    """The features the retrieval query holds: the most selective, within RETRIEVAL_BUDGET."""
-    return _selective(sorted(feats, key=_selectivity))
-
-
-def _selectivity(feature: Feature) -> tuple[int, float]:
-    """The fewest postings first; among equals, the heaviest."""
-    return feature.cost, -feature.weight
-
-
-def _selective(ordered: Sequence[Feature]) -> list[Feature]:
-    """`selective`, given the features already in its order."""
+def selective(feats: Sequence[Feature], *, ordered: bool = False) -> list[Feature]:
+    """The features the retrieval query holds: the most selective, within RETRIEVAL_BUDGET
+    (`ordered`: `feats` are sorted by selectivity already, as `retrieval_query` sorts them)."""
     chosen: list[Feature] = []
     spent = 0
-    for feature in ordered:
+    for feature in feats if ordered else sorted(feats, key=_selectivity):
         if feature.cost >= DF_CAP or spent + feature.cost > RETRIEVAL_BUDGET:
             break  # a capped count means "common": its real cost is unknown and large
         chosen.append(feature)
         spent += feature.cost
     return chosen
+
+
+def _selectivity(feature: Feature) -> tuple[int, float]:
+    """The fewest postings first; among equals, the heaviest."""
+    return feature.cost, -feature.weight
 
 
 def window(target: LinkTarget, detected: datetime, ranking: Ranking) -> tuple[str, str]:
@@ -228,16 +223,14 @@ def score(
     """Score candidates (distinct items) by the document features they share, then fuse
     orders (see linking). `doc`: the document's words, when the caller has them already
     (linking.rank). What is made per candidate is kept in lists in the candidates' order."""
-    unread = [c.id for c in candidates if c.text is None]
-    if unread:
+    unread, read = [c.id for c in candidates if c.text is None], {}
+    if unread:  # (newest first, `retrieve` read every text with its row)
         sql = (
             f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items"
             f" WHERE id IN ({','.join('?' for _ in unread)})"
         )
         read = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, unread).fetchall()}
-        texts = [read.get(c.id, "") if c.text is None else c.text for c in candidates]
-    else:  # newest first, `retrieve` read every text with its row
-        texts = [c.text for c in candidates]  # type: ignore[misc]
+    texts = [read.get(c.id, "") if c.text is None else c.text for c in candidates]
     # Each candidate's words (its title's, then its text's, as words() splits "title\ntext")
     # and their stems, split once per title and text and kept for later documents.
     split = CANDIDATE_WORDS.words_of([(c.title, text) for c, text in zip(candidates, texts, strict=True)])
@@ -368,28 +361,6 @@ def fuse(candidates: list[Candidate], weight: float = FUSION_WEIGHT) -> None:
     top = len(orders) / (RRF_K + 1)
     for candidate in candidates:
         candidate.score += weight * fused[candidate.id] / top
-
-
-_WEIGHT = attrgetter("weight")
-
-
-def reason(matched: Sequence[Feature], limit: int = 3) -> str:
-    """Why a link was chosen, in a few words: its heaviest identifiers or acts, else the
-    words and phrases it shares ("same docket FEMA-3600-EM", "shares: ransomware, risk analysis")."""
-    strong, shared, in_phrases = [], [], set()  # a word inside a shared phrase says nothing more
-    # One pass, heaviest first: by weight reversed, which keeps equal weights in their order
-    # as a sort by -weight does (no key function of Python's own per feature).
-    for feature in sorted(matched, key=_WEIGHT, reverse=True):
-        kind = feature.kind
-        if kind == "phrase":
-            shared.append(feature.label)
-            in_phrases.update(feature.label.split())
-        elif kind == "word":
-            shared.append(feature.label)
-        elif kind == "identifier" or kind == "act":
-            strong.append(feature.reason)
-    shared = [s for s in shared if " " in s or s not in in_phrases][:limit]
-    return "; ".join(strong[:2] + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else []))
 
 
 def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:
