@@ -224,7 +224,7 @@ def score(
     orders (see linking). `doc`: the document's words, when the caller has them already
     (linking.rank). What is made per candidate is kept in lists in the candidates' order."""
     unread, read = [c.id for c in candidates if c.text is None], {}
-    if unread:  # (newest first, `retrieve` read every text with its row)
+    if unread:  # none newest first: `retrieve` read every text with its row
         sql = (
             f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items"
             f" WHERE id IN ({','.join('?' for _ in unread)})"
