@@ -20,7 +20,8 @@ from bench.related_eval import load
 from tests.support.evalitems import save_entries
 from watcher.db.store import Store
 from watcher.related.features import Vocabulary, features
-from watcher.related.ranking import Candidate, reason, retrieve, score
+from watcher.related.linking import reason
+from watcher.related.ranking import Candidate, retrieve, score
 from watcher.related.values import DEFAULT_RANKING, Feature, LinkTarget
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -11,8 +11,9 @@ import itertools
 import math
 import weakref
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
     from sqlite_utils import Database
@@ -55,6 +56,7 @@ PHRASE_BOOST = 0.6
 
 #: Per database connection, while it lives: stems found in DF_CAP items.
 _COMMON: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
+_K = TypeVar("_K")
 
 
 class Vocabulary:
@@ -69,10 +71,11 @@ class Vocabulary:
         row = db.execute("SELECT max(rowid) FROM items").fetchone()
         self.total = max(int(row[0]) if row and row[0] else 0, 1)
         self._df: dict[str, int] = {}
-        self._idf: dict[tuple[int, int], float] = {}
+        self._idf: dict[int, dict[int, float]] = {}  # index size -> df -> idf
         # Items are never deleted (a delisted one gets `removed_at`), so a count that reached
         # DF_CAP stays there: such words are remembered per database for later linking runs.
-        self._common = _COMMON.setdefault(db, set())
+        common = _COMMON.get(db)  # (get makes no weak reference with a callback; setdefault does)
+        self._common = common if common is not None else _COMMON.setdefault(db, set())
 
     def df(self, terms: Mapping[str, str]) -> dict[str, int]:
         """stem -> number of items containing it (at most DF_CAP), given stem -> a surface word."""
@@ -108,10 +111,21 @@ class Vocabulary:
     def idf(self, df: int, *, at_least: int = 0) -> float:
         """BM25's idf, never below a small floor (a term in every item still says a little);
         `at_least`: count the index as at least this many items."""
+        return self.idfs((df,), at_least=at_least)[0]
+
+    def idfs(self, dfs: Iterable[int], *, at_least: int = 0) -> list[float]:
+        """`idf` of each count, in order, in one call (a linking run asks for ~60, most of
+        them more than once: each made once per index size)."""
         total = max(self.total, at_least)
-        found = self._idf.get((df, total))
-        if found is None:  # a linking run asks for a few dozen counts, most of them often
-            found = self._idf[df, total] = max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
+        known = self._idf.get(total)
+        if known is None:
+            known = self._idf[total] = {}
+        found = []
+        for df in dfs:
+            value = known.get(df)
+            if value is None:
+                value = known[df] = max(math.log((total - df + 0.5) / (df + 0.5) + 1.0), 0.05)
+            found.append(value)
         return found
 
 
@@ -159,7 +173,7 @@ def features(
     for word in title_words:
         counts[known[word]] += TITLE_TF
         surface.setdefault(known[word], word)
-    wanted = {s: surface[s] for s, _ in counts.most_common(3 * MAX_WORDS)}
+    wanted = {s: surface[s] for s, _ in _most_common(counts, 3 * MAX_WORDS)}
     wanted.update({known[w]: w for w in title_words})
     wanted.update({t: t for i in identifiers for t in i.tokens})
     for act in acts:
@@ -170,8 +184,11 @@ def features(
 
     # Each counted stem's idf once (words and phrases ask for the same stems again and again);
     # a stem not counted weighs as unknown to the index (df 0).
-    idfs = {s: vocab.idf(n) for s, n in df.items()} if ranking.idf_words else {}
-    unknown = vocab.idf(0) if ranking.idf_words else 1.0
+    idfs: dict[str, float] = {}
+    unknown = 1.0
+    if ranking.idf_words:
+        unknown, *counted = vocab.idfs([0, *df.values()])
+        idfs = dict(zip(df, counted, strict=True))
 
     def idf(stem_: str) -> float:
         return idfs.get(stem_, unknown)
@@ -270,4 +287,14 @@ def _key_phrases(
             if pair not in seen and pair[0] in df and pair[1] in df:
                 counts[pair] += 1
                 surface.setdefault(pair, (first, second))
-    return [surface[pair] for pair, _ in counts.most_common(limit)]
+    return [surface[pair] for pair, _ in _most_common(counts, limit)]
+
+
+def _most_common(counts: Mapping[_K, int], n: int) -> list[tuple[_K, int]]:
+    """`Counter.most_common(n)`: the `n` largest counts, first counted first among equals, by
+    one stable sort (what `heapq.nlargest`, which it calls, is documented to equal; its heap
+    is slower on a document's few dozen counts)."""
+    return sorted(counts.items(), key=_COUNT, reverse=True)[:n]
+
+
+_COUNT = itemgetter(1)

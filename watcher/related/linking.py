@@ -42,9 +42,10 @@ The clock is the caller's: `link_change` takes the detection time from the chang
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
@@ -56,7 +57,6 @@ from watcher.related.identifiers import find_acts, find_identifiers
 from watcher.related.ranking import (
     FALLBACK_RECENT,
     Candidate,
-    reason,
     recent_rowid,
     retrieval_query,
     retrieve,
@@ -134,7 +134,7 @@ def rank(
             candidate.link,
             candidate.date,
             candidate.score,
-            tuple([f.label for f in candidate.matched]),  # terms
+            tuple(map(_LABEL, candidate.matched)),  # terms
             position,  # rank
             shown,
             reason(candidate.matched),
@@ -143,6 +143,28 @@ def rank(
             zip(candidates[: ranking.keep], shows, strict=False), start=1
         )
     ]
+
+
+_LABEL, _WEIGHT = attrgetter("label"), attrgetter("weight")
+
+
+def reason(matched: Sequence[Feature], limit: int = 3) -> str:
+    """Why a link was chosen, in a few words: its heaviest identifiers or acts, else the
+    words and phrases it shares ("same docket FEMA-3600-EM", "shares: ransomware, risk analysis")."""
+    strong, shared, in_phrases = [], [], set()  # a word inside a shared phrase says nothing more
+    # One pass, heaviest first: by weight reversed, which keeps equal weights in their order
+    # as a sort by -weight does (no key function of Python's own per feature).
+    for feature in sorted(matched, key=_WEIGHT, reverse=True):
+        kind = feature.kind
+        if kind == "phrase":
+            shared.append(feature.label)
+            in_phrases.update(feature.label.split())
+        elif kind == "word":
+            shared.append(feature.label)
+        elif kind == "identifier" or kind == "act":
+            strong.append(feature.reason)
+    shared = [s for s in shared if " " in s or s not in in_phrases][:limit]
+    return "; ".join(strong[:2] + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else []))
 
 
 def shown_flags(candidates: list[Candidate], ranking: Ranking) -> list[bool]:

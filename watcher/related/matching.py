@@ -67,23 +67,33 @@ class Matcher:
         self.feats = list(feats)
         self._lookups: list[tuple[int, int, object]] = []
         self._acts: list[tuple[int, tuple[str, ...]]] = []
-        for index, feature in enumerate(self.feats):
-            if feature.kind == "identifier":
-                self._lookups.append((index, _IDENTIFIERS, feature.label))
-            elif feature.kind == "act":
-                self._acts.append((index, feature.aliases))
-            elif feature.kind == "phrase":
-                self._lookups.append((index, _PAIRS, (feature.stems[0], feature.stems[1])))
-            else:
-                self._lookups.append((index, _STEMS, feature.stems[0]))
-        self._identifiers = [(f, frozenset(f.stems)) for f in self.feats if f.kind == "identifier"]
-        self._phrases = any(f.kind == "phrase" for f in self.feats)
+        self._identifiers: list[tuple[Feature, frozenset[str]]] = []
+        self._labels: list[tuple[int, str]] = []
         # For `found`: key -> the indexes of the features looking for it, per set.
         self._keys: tuple[dict, dict] = ({}, {})
-        for index, pool, key in self._lookups:
-            if pool != _IDENTIFIERS:
-                self._keys[pool].setdefault(key, []).append(index)
-        self._labels = [(i, f.label) for i, f in enumerate(self.feats) if f.kind == "identifier"]
+        words_, pairs = self._keys
+        for index, feature in enumerate(self.feats):  # one pass (a Matcher is made per document)
+            kind = feature.kind
+            if kind == "identifier":
+                self._lookups.append((index, _IDENTIFIERS, feature.label))
+                self._identifiers.append((feature, frozenset(feature.stems)))
+                self._labels.append((index, feature.label))
+            elif kind == "act":
+                self._acts.append((index, feature.aliases))
+            elif kind == "phrase":
+                pair = (feature.stems[0], feature.stems[1])
+                self._lookups.append((index, _PAIRS, pair))
+                pairs.setdefault(pair, []).append(index)
+            else:
+                self._lookups.append((index, _STEMS, feature.stems[0]))
+                words_.setdefault(feature.stems[0], []).append(index)
+        self._phrases = bool(pairs)
+        # The usual case: each stem and stem pair looked for by one feature (a document has one
+        # word feature per stem, one phrase per pair): key -> that index, read by `map` at C speed.
+        single = len(words_) + len(pairs) == len(self._lookups) - len(self._labels)
+        self._single = (
+            tuple({key: found[0] for key, found in pool.items()} for pool in self._keys) if single else None
+        )
 
     def shared(self, title: str, text: str, tokens: list[str], known: Mapping[str, str]) -> Shared:
         """What a candidate (its `title` and `text`, their words `tokens` and those words'
@@ -108,12 +118,18 @@ class Matcher:
         words (`tokens`) are split again only when an identifier is looked for."""
         if self._identifiers and tokens is None:
             tokens = words(title) + words(text)
-        words_, pairs = self._keys
         # A dict's keys & an iterable: each element looked up as it comes, no set of the
         # candidate's stems or pairs built (pairwise reuses its tuple when none is kept).
-        indexes = [i for key in words_.keys() & sequence for i in words_[key]]
-        if pairs:
-            indexes += [i for key in pairs.keys() & itertools.pairwise(sequence) for i in pairs[key]]
+        if self._single is not None:  # one index per key: mapped at C speed
+            word_index, pair_index = self._single
+            indexes = list(map(word_index.__getitem__, word_index.keys() & sequence))
+            if pair_index:
+                indexes += map(pair_index.__getitem__, pair_index.keys() & itertools.pairwise(sequence))
+        else:
+            words_, pairs = self._keys
+            indexes = [i for key in words_.keys() & sequence for i in words_[key]]
+            if pairs:
+                indexes += [i for key in pairs.keys() & itertools.pairwise(sequence) for i in pairs[key]]
         if self._identifiers and tokens is not None:
             labels = self._identifier_labels(tokens)
             indexes += [index for index, label in self._labels if label in labels]

@@ -1,7 +1,7 @@
 """Candidates for a document and their scores: one FTS5 query over the index, then a score
 from the features each candidate shares (optionally fused with BM25's and the identifiers'
-own orders by reciprocal rank fusion), how rare its rarest shared feature is, and the
-reason a link gives.
+own orders by reciprocal rank fusion), and how rare its rarest shared feature is (the
+reason a link gives: linking.reason).
 
 Reads the index (`items`, `items_fts`) of the connection it is given; no other I/O.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
@@ -80,10 +81,10 @@ def retrieval_query(feats: Sequence[Feature]) -> tuple[str, bool]:
     When even the most selective one is common, the two most selective must both match
     (and the caller searches only the most recent items: see FALLBACK_RECENT).
     """
-    chosen = selective(feats)
+    ordered = sorted(feats, key=_selectivity)  # sorted once for both steps
+    chosen = selective(ordered, ordered=True)
     if chosen:
         return " OR ".join(f"({f.query})" for f in chosen), True
-    ordered = sorted(feats, key=lambda f: (f.cost, -f.weight))
     if len(ordered) > 1:
         implied = _implied(ordered[0], ordered[1])
         if implied is not None:  # the same items, one doclist fewer to read (no bm25() here)
@@ -102,16 +103,22 @@ def _implied(first: Feature, second: Feature) -> Feature | None:
     return None
 
 
-def selective(feats: Sequence[Feature]) -> list[Feature]:
-    """The features the retrieval query holds: the most selective, within RETRIEVAL_BUDGET."""
+def selective(feats: Sequence[Feature], *, ordered: bool = False) -> list[Feature]:
+    """The features the retrieval query holds: the most selective, within RETRIEVAL_BUDGET
+    (`ordered`: `feats` are sorted by selectivity already, as `retrieval_query` sorts them)."""
     chosen: list[Feature] = []
     spent = 0
-    for feature in sorted(feats, key=lambda f: (f.cost, -f.weight)):
+    for feature in feats if ordered else sorted(feats, key=_selectivity):
         if feature.cost >= DF_CAP or spent + feature.cost > RETRIEVAL_BUDGET:
             break  # a capped count means "common": its real cost is unknown and large
         chosen.append(feature)
         spent += feature.cost
     return chosen
+
+
+def _selectivity(feature: Feature) -> tuple[int, float]:
+    """The fewest postings first; among equals, the heaviest."""
+    return feature.cost, -feature.weight
 
 
 def window(target: LinkTarget, detected: datetime, ranking: Ranking) -> tuple[str, str]:
@@ -158,6 +165,25 @@ def retrieve(
     BM25 -1: unknown, so every one counts as the best (see FALLBACK_RECENT); FTS5 reads them
     in rowid order and stops at the `count`-th that passes.
     """
+    sql = _retrieval_sql(recent_first, int(newest), widen, int(count))
+    exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
+    params = [expression, since_rowid, target.source_id, exclude_id, exclude_link, start, end, count]
+    rows = db.execute(sql, params).fetchall()
+    if recent_first:
+        return [
+            Candidate(item_id, source_id, title, link, day, seen, bm, text=f"{summary}\n{body}")
+            for item_id, bm, source_id, title, link, day, seen, summary, body in rows
+        ]
+    return [
+        Candidate(item_id, source_id, title, link, day, seen, bm)
+        for item_id, bm, source_id, title, link, day, seen in rows
+    ]
+
+
+@lru_cache(maxsize=64)
+def _retrieval_sql(recent_first: bool, newest: int, widen: bool, count: int) -> str:
+    """`retrieve`'s statement for one shape of query (made once per shape: a linking run
+    asks for the same one or two shapes, ~1,000 times a pass)."""
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     order = "bm, rowid"
     matches = (
@@ -174,25 +200,13 @@ def retrieve(
     # read: their text comes along (score reads it), sparing a second read of the same rows.
     # Sorted by BM25, every row that passes would carry its text into the sort: read apart.
     text = f", i.summary, substr(coalesce(i.text, ''), 1, {MATCH_TEXT})" if recent_first else ""
-    sql = (
+    return (
         f"SELECT m.rowid, m.bm, i.source_id, i.title, i.link, i.date, i.first_seen{text}"
         f" FROM ({matches}) AS m"
         " JOIN items AS i ON i.id = m.rowid WHERE i.source_id IS NOT ? AND i.id IS NOT ?"
         " AND i.link IS NOT ? AND coalesce(i.date, i.first_seen) BETWEEN ? AND ?"
         f" ORDER BY {', '.join('m.' + part for part in order.split(', '))} LIMIT ?"
     )
-    exclude_id, exclude_link = target.item_id or -1, target.link or "\x00"
-    params = [expression, since_rowid, target.source_id, exclude_id, exclude_link, start, end, count]
-    rows = db.execute(sql, params).fetchall()
-    if recent_first:
-        return [
-            Candidate(item_id, source_id, title, link, day, seen, bm, text=f"{summary}\n{body}")
-            for item_id, bm, source_id, title, link, day, seen, summary, body in rows
-        ]
-    return [
-        Candidate(item_id, source_id, title, link, day, seen, bm)
-        for item_id, bm, source_id, title, link, day, seen in rows
-    ]
 
 
 def score(
@@ -206,26 +220,27 @@ def score(
     *,
     doc: DocumentWords | None = None,
 ) -> None:
-    """Score candidates by the document features they share, then fuse orders (see linking).
-    `doc`: the document's words, when the caller has them already (linking.rank)."""
-    texts = {c.id: c.text for c in candidates if c.text is not None}
-    unread = [c.id for c in candidates if c.text is None]
-    if unread:
+    """Score candidates (distinct items) by the document features they share, then fuse
+    orders (see linking). `doc`: the document's words, when the caller has them already
+    (linking.rank). What is made per candidate is kept in lists in the candidates' order."""
+    unread, read = [c.id for c in candidates if c.text is None], {}
+    if unread:  # none newest first: `retrieve` read every text with its row
         sql = (
             f"SELECT id, summary, substr(coalesce(text, ''), 1, {MATCH_TEXT}) FROM items"
             f" WHERE id IN ({','.join('?' for _ in unread)})"
         )
-        texts.update({row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, unread).fetchall()})
+        read = {row[0]: f"{row[1]}\n{row[2]}" for row in db.execute(sql, unread).fetchall()}
+    texts = [read.get(c.id, "") if c.text is None else c.text for c in candidates]
     # Each candidate's words (its title's, then its text's, as words() splits "title\ntext")
     # and their stems, split once per title and text and kept for later documents.
-    split = CANDIDATE_WORDS.words_of([(c.title, texts.get(c.id, "")) for c in candidates])
-    found_words = {c.id: words_ for c, words_ in zip(candidates, split, strict=True)}
+    split = CANDIDATE_WORDS.words_of([(c.title, text) for c, text in zip(candidates, texts, strict=True)])
     doc = doc or DocumentWords.of(target.title, target.text[:MAX_TEXT])
     total = sum(f.weight for f in feats) or 1.0
     best = min(c.bm25 for c in candidates) or -1.0
     title_weights = _title_weights(candidates, vocab) if ranking.title_coverage == "idf" else None
-    unique = vocab.idf(1, at_least=RARITY_MIN_ITEMS)  # the document is indexed: df 2 = one other item
-    rarities = [vocab.idf(max(f.df or f.cost, 2) - 1, at_least=RARITY_MIN_ITEMS) / unique for f in feats]
+    # Rarity: idf(df - 1) over idf(1), the document being indexed (df 2 = one other item).
+    unique, *idfs = vocab.idfs([1, *(max(f.df or f.cost, 2) - 1 for f in feats)], at_least=RARITY_MIN_ITEMS)
+    rarities = [idf / unique for idf in idfs]
     matcher = Matcher(feats)  # the features prepared once for every candidate
     # Per feature, what a match adds, prepared once: its weight with and without the title
     # bonus, whether it is an identifier, and the stems a title must hold for the bonus
@@ -244,20 +259,20 @@ def score(
     if cases:
         doc_title = doc.title_stems()
         label = [label_weight(f, w, doc_title) for f, w in zip(feats, plain, strict=True)]
-    hits = {
-        c.id: matcher.found_in(found_words[c.id].sequence, c.title, texts.get(c.id, "")) for c in candidates
-    }
-    factors = _pool_factors(hits.values(), len(feats), ranking.pool)
+    hits = [
+        matcher.found_in(words_.sequence, c.title, text)
+        for c, words_, text in zip(candidates, split, texts, strict=True)
+    ]
+    factors = _pool_factors(hits, len(feats), ranking.pool)
     if factors is not None:
         total = sum(f.weight * factor for f, factor in zip(feats, factors, strict=True)) or 1.0
     gain_in = [w * f for w, f in zip(bonused, factors, strict=True)] if factors is not None else bonused
     gain_out = [w * f for w, f in zip(plain, factors, strict=True)] if factors is not None else plain
     simple = [not is_id and stems_ is not None for is_id, stems_ in zip(identifier, in_titles, strict=True)]
-    for candidate in candidates:
-        indexes = hits[candidate.id]
-        title_stems = found_words[candidate.id].title_stems
+    for candidate, indexes, words_ in zip(candidates, hits, split, strict=True):
+        title_stems = words_.title_stems
         other_case = bool(label) and names_other_case(candidate.title, cases)
-        candidate.matched.extend([feats[index] for index in indexes])
+        candidate.matched.extend(map(feats.__getitem__, indexes))
         value = 0.0
         for index in indexes:
             if simple[index] and not other_case:  # a word or phrase: the general rule's product, made once
@@ -285,13 +300,13 @@ def score(
     doc_stems = doc.stem_set() if title_share else set()  # only the title share reads them
     pooled = None
     if title_share and ranking.pool and len(candidates) >= POOL_MIN:
-        pooled = _pool_title_weights([found_words[c.id].content_stems for c in candidates], ranking.pool)
-    for candidate in candidates:
+        pooled = _pool_title_weights([words_.content_stems for words_ in split], ranking.pool)
+    for candidate, words_ in zip(candidates, split, strict=True):
         result = candidate.score
         if title_share:
             # How much of the candidate's own title the document explains: a story about
             # another settlement or another guideline has title words the document lacks.
-            content_stems = found_words[candidate.id].content_stems
+            content_stems = words_.content_stems
             if pooled is not None:  # a title of words most candidates' titles hold explains little
                 share = sum(pooled[s] for s in content_stems if s in doc_stems) / (len(content_stems) or 1)
             else:
@@ -346,21 +361,6 @@ def fuse(candidates: list[Candidate], weight: float = FUSION_WEIGHT) -> None:
     top = len(orders) / (RRF_K + 1)
     for candidate in candidates:
         candidate.score += weight * fused[candidate.id] / top
-
-
-def reason(matched: Sequence[Feature], limit: int = 3) -> str:
-    """Why a link was chosen, in a few words: its heaviest identifiers or acts, else the
-    words and phrases it shares ("same docket FEMA-3600-EM", "shares: ransomware, risk analysis")."""
-    strong, shared, in_phrases = [], [], set()  # a word inside a shared phrase says nothing more
-    for feature in sorted(matched, key=lambda f: -f.weight):  # one pass, heaviest first
-        if feature.kind in ("phrase", "word"):
-            shared.append(feature.label)
-            if feature.kind == "phrase":
-                in_phrases.update(feature.label.split())
-        elif feature.kind in ("identifier", "act"):
-            strong.append(feature.reason)
-    shared = [s for s in shared if " " in s or s not in in_phrases][:limit]
-    return "; ".join(strong[:2] + ([f"shares: {', '.join(shared)}"] if shared and len(strong) < 2 else []))
 
 
 def _names_proceeding(feature: Feature, vocab: Vocabulary, most: int) -> bool:

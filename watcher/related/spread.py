@@ -37,7 +37,9 @@ def spread(
     capped = [s for s, n in df.items() if n >= cap]
     if not capped:
         return dict(df)
-    known = _ESTIMATES.setdefault(db, {})
+    known = _ESTIMATES.get(db)  # (get makes no weak reference with a callback; setdefault does)
+    if known is None:
+        known = _ESTIMATES.setdefault(db, {})
     sample = min(SAMPLE, total)
     result = dict(df)
     for stem_ in capped:
