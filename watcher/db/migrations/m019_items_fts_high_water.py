@@ -24,10 +24,13 @@ def migrate(db: Database) -> None:
 
     What keeps this whole: a row not indexed and below the mark is always in the pending
     table. Only the index growing past such rows could break that, and outside the bulk
-    statement (which indexes everything waiting) only `items_au` adds to the index: it now
-    re-indexes an updated row at once only when its rowid stays at or below the mark; above
-    it, the row waits with the others. Deleting the index's highest row lowers the mark; the
-    rows between are not indexed (else they would be the mark), so they wait either way.
+    statement (which indexes everything waiting) only `items_au` adds to the index: an indexed
+    row updated in place is re-indexed at once, as before (it was at or below the mark, which
+    it restores), but one moved to a new rowid above the mark now waits with the new rows
+    instead of raising the mark over them (every row not indexed that it updates is in the
+    pending table by then: its first statement puts it there). Deleting the index's highest
+    row lowers the mark; the rows between are not indexed (else they would be the mark), so
+    they wait either way.
 
     Rows inserted with an explicit id below the mark, by a script, are not noted: they are
     found once the index is rebuilt (`INSERT INTO items_fts (items_fts) VALUES ('rebuild')`).
@@ -51,7 +54,8 @@ def migrate(db: Database) -> None:
           INSERT INTO items_fts (rowid, title, summary, text)
             SELECT new.rowid, new.title, new.summary, new.text
             WHERE NOT EXISTS (SELECT 1 FROM items_fts_pending WHERE item_id = new.rowid)
-              AND new.rowid <= (SELECT coalesce(max(id), 0) FROM items_fts_docsize);
+              AND (old.rowid IS new.rowid
+                OR new.rowid <= (SELECT coalesce(max(id), 0) FROM items_fts_docsize));
           DELETE FROM items_fts_pending WHERE item_id = old.rowid AND old.rowid IS NOT new.rowid;
         END;
 
