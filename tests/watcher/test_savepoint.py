@@ -2,6 +2,11 @@
 `atomic()`: a transaction outside one, a savepoint inside, rolled back alone when they
 raise, nested as deep as needed; and a check's savepoints are the same SQL every time (one
 parse, one entry in the connection's statement cache), not a new random name per block.
+
+Inside a unit of work (an `own_block`) nested blocks join it: a check in a batch is one
+savepoint, not four; an error in a nested block still undoes all of it, one caught inside the
+unit makes the unit roll back (`JoinedBlockFailed`), and an `own_block` inside it is rolled back
+alone (the release's related links).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import pytest
 from sqlite_utils import Database
 
 from watcher.check.sourcehealth import HealthPolicy
-from watcher.db.savepoint import atomic
+from watcher.db.savepoint import JoinedBlockFailed, atomic, own_block
 from watcher.db.store import Store
 from watcher.model import FetchResult, Item, Snapshot, Source
 
@@ -93,5 +98,124 @@ def test_a_batch_of_checks_sends_the_same_savepoint_sql_every_time(tmp_path: Pat
     finally:
         store.close()
     savepoints = [sql for sql in seen if sql.startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(savepoints) >= 5 * 2 * 4  # four nested blocks per check
-    assert set(savepoints) == {"SAVEPOINT regwatch_unit", "RELEASE regwatch_unit"}
+    # One per check: the pipeline's block, save_baseline's unit and the evidence's block join
+    # the check's unit (four nested blocks, 40 statements, before round 15).
+    assert savepoints == ["SAVEPOINT regwatch_unit", "RELEASE regwatch_unit"] * 5
+    stored = sqlite3.connect(tmp_path / "r.db")
+    try:
+        assert stored.execute("SELECT count(*) FROM versions").fetchone()[0] == 5
+        assert stored.execute("SELECT count(*) FROM evidence").fetchone()[0] == 5
+    finally:
+        stored.close()
+
+
+def test_blocks_nested_in_an_own_block_join_it_and_fail_with_it(db: Database):
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    with atomic(db):  # a batch's transaction
+        with own_block(db):  # a check's unit: one savepoint
+            db.execute("INSERT INTO t VALUES (1)")
+            with atomic(db), atomic(db):  # joined: no SQL of their own
+                db.execute("INSERT INTO t VALUES (2)")
+        with pytest.raises(sqlite3.IntegrityError), own_block(db):
+            db.execute("INSERT INTO t VALUES (3)")
+            with atomic(db):
+                db.execute("INSERT INTO t VALUES (4)")
+                db.execute("INSERT INTO t VALUES (1)")  # fails: 3 and 4 go with their unit
+        db.execute("INSERT INTO t VALUES (5)")
+    db.conn.set_trace_callback(None)
+    assert numbers(db) == [1, 2, 5]
+    blocks = [sql for sql in seen if sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+    assert blocks == [
+        "SAVEPOINT regwatch_unit",
+        "RELEASE regwatch_unit",
+        "SAVEPOINT regwatch_unit",
+        "ROLLBACK TO regwatch_unit",
+        "RELEASE regwatch_unit",
+    ]
+
+
+def test_an_error_of_a_joined_block_caught_inside_the_unit_rolls_the_unit_back(db: Database):
+    with atomic(db):
+        db.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(JoinedBlockFailed), own_block(db):
+            db.execute("INSERT INTO t VALUES (2)")
+            try:
+                with atomic(db):
+                    db.execute("INSERT INTO t VALUES (3)")
+                    raise ValueError("caught below: 3 cannot be undone alone")
+            except ValueError:
+                pass
+            db.execute("INSERT INTO t VALUES (4)")
+        with own_block(db):  # the next unit is not marked by the last one's failure
+            db.execute("INSERT INTO t VALUES (5)")
+            try:
+                with own_block(db):  # caught on purpose: its own savepoint, rolled back alone
+                    db.execute("INSERT INTO t VALUES (6)")
+                    with atomic(db):
+                        db.execute("INSERT INTO t VALUES (7)")
+                        raise KeyError
+            except KeyError:
+                pass
+            db.execute("INSERT INTO t VALUES (8)")
+    assert numbers(db) == [1, 5, 8]
+
+
+def test_outside_a_transaction_an_own_block_is_one(db: Database):
+    with own_block(db):
+        db.execute("INSERT INTO t VALUES (1)")
+        with atomic(db):
+            db.execute("INSERT INTO t VALUES (2)")
+        assert db.conn.in_transaction
+    assert not db.conn.in_transaction and numbers(db) == [1, 2]
+    with pytest.raises(ValueError), own_block(db):
+        db.execute("INSERT INTO t VALUES (3)")
+        raise ValueError
+    assert not db.conn.in_transaction and numbers(db) == [1, 2]
+
+
+def test_links_that_cannot_be_stored_cost_a_change_its_new_links_not_its_release(tmp_path: Path, caplog):
+    import asyncio
+
+    from watcher.check.linkstage import ProcessLinker
+    from watcher.check.workerpipe import Task
+    from watcher.model import Change
+    from watcher.related.values import Link, Ranking
+
+    source = Source(id="us-hhs-news", url="https://example.gov/news", kind="listing")
+    item = Item(key="https://example.gov/n/1", title="HIPAA settlement announced")
+    store = Store(tmp_path / "r.db")
+    try:
+        store.sync_sources([source], NOW)
+        outcome = store.save_change(
+            source, FetchResult(source.url, source.url, 200), Snapshot(items=(item,)),
+            Change(source.id, "", "", added=(item,)), ["console"], NOW, duration=0, body_hash="",
+            config_hash="", health=HealthPolicy(), hold=True,
+        )  # fmt: skip
+        change_id = outcome.change_id
+        assert change_id is not None
+        item_id = store.change_items(change_id)[0].id
+        kept = Link(
+            item.key, item_id, source.id, "Earlier notice", "https://example.gov/n/0", None, 0.9, ("hipaa",)
+        )
+        store.replace_related(change_id, [kept.row()], NOW)
+        # No such item: the foreign key fails after the old links were deleted in the same block.
+        broken = Link(item.key, 10**9, source.id, "Gone", "https://example.gov/n/9", None, 0.8, ("hipaa",))
+        linker = ProcessLinker(store, clock=lambda: NOW, ranking=Ranking())
+
+        async def release() -> None:
+            future = asyncio.get_running_loop().create_future()
+            future.set_result((True, [broken]))
+            await linker._release(change_id, source, Task(b"", 5.0, future))
+
+        try:
+            asyncio.run(release())
+        finally:
+            linker.close()
+        statuses = store.db.execute("SELECT status FROM outbox WHERE change_id = ?", [change_id]).fetchall()
+        titles = [r["title"] for r in store.related_rows(change_id)]
+    finally:
+        store.close()
+    assert "FOREIGN KEY" in caplog.text
+    assert statuses == [("pending",)]  # released: its alert goes out
+    assert titles == ["Earlier notice"]  # the block that failed was rolled back alone

@@ -50,7 +50,7 @@ import watcher
 from watcher.check.enrich import Enrichment
 from watcher.check.workerpipe import Task, TimedOut, Worker, WorkerDied
 from watcher.check.workers import ProcessExtractor
-from watcher.db.savepoint import atomic
+from watcher.db.savepoint import own_block
 from watcher.db.store import Store
 from watcher.model import Source
 from watcher.related.values import Link, Ranking
@@ -194,8 +194,8 @@ class ProcessLinker:
             logger.exception("bug while enriching change %s of %s", change_id, source.id)
         try:
             with self.store.unit():  # the links and the release, as `enrich` writes them
-                try:
-                    with atomic(self.store.db):
+                try:  # its own savepoint: when the links fail, the release goes on without them
+                    with own_block(self.store.db):
                         self.store.replace_related(change_id, [link.row() for link in found], self.clock())
                 except Exception:
                     logger.exception("bug while enriching change %s of %s", change_id, source.id)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from watcher.db import crashpoints, ftspending
-from watcher.db.savepoint import atomic
+from watcher.db.savepoint import atomic, own_block
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,9 @@ class BatchWrites:
         mark = self._changes
         self._depth += 1
         try:
-            with atomic(self.db):
+            # A unit nested in another joins it (watcher/db/savepoint.py): an error in it goes
+            # out through the outer unit, which rolls both back.
+            with own_block(self.db) if self._depth == 1 else atomic(self.db):
                 yield
                 if own:
                     self._reach("before_commit")

@@ -1,14 +1,19 @@
-"""Full-text indexing in bulk: the rows waiting in `items_fts_pending` (m015),
-`version_text_fts_pending` (m016) and `changes_fts_pending` (m018).
+"""Full-text indexing in bulk: the items above the index's highest id (m019), and the rows
+waiting in `items_fts_pending` (m015), `version_text_fts_pending` (m016) and
+`changes_fts_pending` (m018).
 
-Whoever inserts an item, a version's text or a change (the store, a script, a test's raw SQL), the
-insert trigger only notes its rowid in the pending table; `index_pending` indexes all of
-them with one `INSERT INTO ..._fts ... SELECT` per index and empties the pending tables, in
-the caller's transaction when one is open (so a crash loses both or neither), else in one
-of its own. One statement for a batch of pages costs ~1.1 ms per 50 items where the
-per-row trigger cost ~2.7 ms; a version's text, indexed row by row inside each check's
-savepoint, made one small FTS5 segment per check (bench/README.md, "Round 7: ftsdefer"), and
-so did a change's summary and diff ("Round 14: perfstore5").
+Whoever inserts a version's text or a change (the store, a script, a test's raw SQL), the
+insert trigger only notes its rowid in the pending table. A new item is not noted at all: it
+gets an id above every indexed one, and the rows above `max(items_fts_docsize.id)` are what
+waits (the pending table holds only updated rows below that mark; m019 says why that is
+whole). `index_pending` indexes all of them with one `INSERT INTO ..._fts ... SELECT` per
+index and pending table and empties the pending tables, in the caller's transaction when one
+is open (so a crash loses both or neither), else in one of its own. One statement for a
+batch of pages costs ~1.1 ms per 50 items where the per-row trigger cost ~2.7 ms; a version's
+text, indexed row by row inside each check's savepoint, made one small FTS5 segment per check
+(bench/README.md, "Round 7: ftsdefer"), and so did a change's summary and diff ("Round 14:
+perfstore5"); noting each new item in the pending table cost ~9,000 instructions a row
+("Round 15: perfstore6").
 
 When it runs, so nothing ever reads an index that lacks a row:
 - the store, before every commit it makes (watcher/db/batch.py) and when it opens;
@@ -28,6 +33,17 @@ logger = logging.getLogger(__name__)
 #: Seconds a read-only reader waits for the write lock to index what waits.
 WRITE_WAIT = 2.0
 
+#: New items: the rows above the index's highest id (m019). First, before any pending row
+#: raises that mark; the subquery is read once, before the statement writes.
+INDEX_NEW = (
+    "INSERT INTO items_fts (rowid, title, summary, text)"
+    " SELECT i.id, i.title, i.summary, i.text FROM items i"
+    " WHERE i.id > (SELECT coalesce(max(d.id), 0) FROM items_fts_docsize d)"
+)
+#: Whether a new item waits: the table's highest id above the index's.
+NEW_WAITING = (
+    "SELECT 1 WHERE (SELECT max(id) FROM items) > (SELECT coalesce(max(id), 0) FROM items_fts_docsize)"
+)
 INDEX = (
     "INSERT INTO items_fts (rowid, title, summary, text)"
     " SELECT i.id, i.title, i.summary, i.text FROM items_fts_pending p JOIN items i ON i.id = p.item_id"
@@ -51,10 +67,16 @@ PENDING = (
 )
 
 
-def waiting(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """The pending tables that hold rows, with their indexing statements (a table a
-    database not migrated that far yet lacks holds nothing)."""
-    found = []
+def waiting(conn: sqlite3.Connection) -> list[tuple[str | None, str]]:
+    """The indexing statements with rows to index, each with the pending table it empties
+    (None: the new items, above the index's highest id), new items first. A table a database
+    not migrated that far yet lacks holds nothing."""
+    found: list[tuple[str | None, str]] = []
+    try:
+        if conn.execute(NEW_WAITING).fetchone() is not None:
+            found.append((None, INDEX_NEW))
+    except sqlite3.OperationalError:  # no items_fts yet (a database being created)
+        pass
     for table, index in PENDING:
         try:
             if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
@@ -86,7 +108,8 @@ def index_pending(conn: sqlite3.Connection) -> int:
         indexed = 0
         for table, index in found:
             indexed += conn.execute(index).rowcount
-            conn.execute(f"DELETE FROM {table}")
+            if table is not None:
+                conn.execute(f"DELETE FROM {table}")
     except BaseException:
         if own:
             conn.rollback()

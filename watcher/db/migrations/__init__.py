@@ -30,6 +30,7 @@ from watcher.db.migrations import (
     m016_version_text_pending,
     m017_drop_items_date,
     m018_changes_fts_pending,
+    m019_items_fts_high_water,
 )
 
 STEPS = (
@@ -50,6 +51,7 @@ STEPS = (
     m016_version_text_pending,
     m017_drop_items_date,
     m018_changes_fts_pending,
+    m019_items_fts_high_water,
 )
 
 migrations = Migrations("regwatch")
