@@ -49,6 +49,16 @@ def index_state(conn: sqlite3.Connection, fts: str) -> tuple[list[tuple], list[t
     return instances, conn.execute(f"SELECT id, sz FROM {fts}_docsize ORDER BY id").fetchall()
 
 
+def unindex_item(conn: Any, key: str) -> None:
+    """Take the item with `key` out of `items_fts` behind the triggers' back (a row the index
+    lacks below its highest id, as an interrupted or older writer could leave one)."""
+    conn.execute(
+        "INSERT INTO items_fts (items_fts, rowid, title, summary, text)"
+        " SELECT 'delete', id, title, summary, text FROM items WHERE key = ?",
+        [key],
+    )
+
+
 def assert_index_whole(path: Path, *, fts: str, table: str) -> None:
     """Nothing waits in `<fts>_pending`, the index holds a row per row of `table`, and it
     equals the index rebuilt from the table."""

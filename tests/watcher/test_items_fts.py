@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ftsindex import assert_index_whole, database_before, triggers
+from ftsindex import assert_index_whole, database_before, triggers, unindex_item
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -251,11 +251,7 @@ def test_a_database_with_indexed_rows_migrates_in_place(tmp_path):
     )
     db.conn.executemany(RAW_INSERT, [raw_row(n) for n in range(8)])  # indexed by the old trigger
     lost = document(3)  # a row the old index lacks: the migration queues it
-    db.execute(
-        "INSERT INTO items_fts (items_fts, rowid, title, summary, text)"
-        " SELECT 'delete', id, title, summary, text FROM items WHERE key = ?",
-        [lost.key],
-    )
+    unindex_item(db.conn, lost.key)
     db.conn.commit()
     db.close()
     store = Store(path)

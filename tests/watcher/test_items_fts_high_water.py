@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ftsindex import assert_index_whole, database_before, triggers
+from ftsindex import assert_index_whole, database_before, triggers, unindex_item
 
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db.ftspending import has_pending
@@ -123,11 +123,7 @@ def test_a_database_with_rows_waiting_under_m018_migrates_and_indexes_them(tmp_p
         [document(5).key],
     )
     lost = document(2)  # a row the index lacks below its highest id: the migration queues it
-    db.conn.execute(
-        "INSERT INTO items_fts (items_fts, rowid, title, summary, text)"
-        " SELECT 'delete', id, title, summary, text FROM items WHERE key = ?",
-        [lost.key],
-    )
+    unindex_item(db.conn, lost.key)
     db.conn.commit()
     db.close()
     store = Store(path)
