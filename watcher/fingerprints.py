@@ -12,9 +12,10 @@ and orjson only); items are read by their attributes (`key`, `title`, `link`, `d
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import json.encoder
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -97,12 +98,25 @@ def _item_strings(items: Iterable[Any]) -> tuple[list[str], dict[str, bytes]]:
     return strings, written
 
 
-def _fingerprint_payload(blocks: tuple[str, ...], items: list[str]) -> bytes:
+def fingerprint(blocks: tuple[str, ...], items: Iterable[Any]) -> str:
+    """The fingerprint of a snapshot's `blocks` and `items`: the SHA-256 of
+    `json.dumps({"b": list(blocks), "i": sorted(map(_sorted_json, items))}, ensure_ascii=False)`
+    as UTF-8, independent of item order."""
+    strings, written = _item_strings(items)
+    strings.sort()
+    return hashlib.sha256(_fingerprint_payload(blocks, strings, written)).hexdigest()
+
+
+def _fingerprint_payload(
+    blocks: tuple[str, ...], items: list[str], written: Mapping[str, bytes] | None = None
+) -> bytes:
     """`json.dumps({"b": list(blocks), "i": items}, ensure_ascii=False).encode()`, each string
-    written by orjson (the same escapes, as UTF-8: a quarter of the time for 50 items); a
-    value orjson refuses (a lone surrogate) goes through `json`, which then raises as before."""
+    written by orjson (the same escapes, as UTF-8: a quarter of the time for 50 items), or read
+    from `written` when `_item_strings` wrote the items already; a value orjson refuses (a lone
+    surrogate) goes through `json`, which then raises as before."""
+    item_json = map(_orjson, items) if written is None else map(written.__getitem__, items)
     try:
-        return b'{"b": [%s], "i": [%s]}' % (b", ".join(map(_orjson, blocks)), b", ".join(map(_orjson, items)))
+        return b'{"b": [%s], "i": [%s]}' % (b", ".join(map(_orjson, blocks)), b", ".join(item_json))
     except TypeError:
         return json.dumps({"b": list(blocks), "i": items}, ensure_ascii=False).encode("utf-8")
 

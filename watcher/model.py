@@ -26,12 +26,9 @@ from watcher.facts import (  # noqa: F401  re-exported: `from watcher.model impo
     Summary,
     WorkState,
 )
-
-# The fingerprint's JSON (re-exported: tests and bench scripts import them from here).
-from watcher.fingerprints import _fingerprint_payload as _fingerprint_payload
-from watcher.fingerprints import _item_strings as _item_strings
-from watcher.fingerprints import _orjson as _orjson
+from watcher.fingerprints import _item_strings as _item_strings  # re-exported for tests and bench scripts
 from watcher.fingerprints import _sorted_json as _sorted_json
+from watcher.fingerprints import fingerprint as content_fingerprint
 
 CheckStatus = Literal["baseline", "unchanged", "not_modified", "changed", "pending", "failed"]
 
@@ -206,15 +203,7 @@ class Snapshot:
         `__dict__`, so it travels with the snapshot when pickled back from a worker; it is
         not a field, so equality and `dataclasses.replace` ignore it.
         """
-        items, written = _item_strings(self.items)
-        items.sort()
-        try:
-            return hashlib.sha256(
-                b'{"b": [%s], "i": [%s]}'
-                % (b", ".join(map(_orjson, self.blocks)), b", ".join(map(written.__getitem__, items)))
-            ).hexdigest()
-        except TypeError:  # a block orjson refuses: `json` writes or refuses it, as before
-            return hashlib.sha256(_fingerprint_payload(self.blocks, items)).hexdigest()
+        return content_fingerprint(self.blocks, self.items)
 
     @property
     def text(self) -> str:
