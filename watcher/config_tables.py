@@ -66,12 +66,13 @@ def build_dataclass(
         raise ConfigError(f"{where}: expected a table, got {data!r}")
     fields, required = _fields(cls)
     hints = _type_hints(cls)
+    taken = _taken_as_is(cls)
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in fields:
             raise ConfigError(f"{where}: unknown key {key!r}" + suggest(key, sorted(fields)))
         name = fields[key].name
-        if key in raw_fields:
+        if key in raw_fields or type(value) in taken[name]:
             values[name] = value
         else:
             values[name] = _coerce(value, hints[name], f"{where}: {key}")
@@ -113,6 +114,25 @@ def _shape_of(hint: Any) -> tuple[Any, tuple[Any, ...]]:
 
 #: Annotations checked by `expect` alone (the last branch of `_coerce`, taken at once).
 SCALARS = (str, int, float, bool)
+
+
+@functools.cache
+def _taken_as_is(cls: type) -> dict[str, frozenset[type]]:
+    """Per field, the exact value types `_coerce` would return unchanged without a look at the
+    value (`str` for `str`, `str` and None for `str | None`, ...): a parsed table's scalars
+    skip `_coerce`. Worked out once per class; any other type goes through `_coerce`."""
+    return {name: _as_is(hint) for name, hint in _type_hints(cls).items()}
+
+
+def _as_is(hint: Any) -> frozenset[type]:
+    if hint in SCALARS:  # `expect`: an exact str/int/float/bool is returned as it is
+        return frozenset({hint})
+    origin, args = _shape(hint)
+    if origin in (typing.Union, types.UnionType) and all(a in SCALARS or a is type(None) for a in args):
+        # `_coerce` tries the members in order: an int meets `float` first when both are
+        # members (and becomes a float), so it is taken as it is only without `float`.
+        return frozenset(a for a in args if not (a is int and float in args))
+    return frozenset()
 
 
 @functools.cache
