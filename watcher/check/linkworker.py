@@ -2,7 +2,8 @@
 
 Started by `watcher.check.linkstage` as `python -c linkstage.BOOTSTRAP`, with the same pipes and
 frames as the extraction worker (`watcher.check.extractworker`: a 4-byte length and a
-pickle; the first frame is the parent's `sys.path`). Each task is linked by the very
+pickle; the first frame is the parent's `sys.path`). A task is (database path, change id,
+now, the pass's `Ranking` pickled once by the parent: `settings`). Each task is linked by the very
 function the main process runs inline, `watcher.related.linking.link_change`, over the
 worker's own READ-ONLY connection to the database file, and answered with
 `(True, [Link, ...])` or `(False, exception)`: plain values the main process stores.
@@ -16,6 +17,7 @@ It never writes: the connection is opened `mode=ro`.
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -68,9 +70,25 @@ def link(path: str, change_id: int, now: datetime, ranking: Ranking) -> list[Lin
         db.conn.rollback()  # nothing was written: this only ends the read
 
 
+#: The rankings a worker was sent, by their pickle: the parent sends the same bytes with every
+#: change of a pass (`linkstage.ProcessLinker`), unpickled here once, not once a change.
+_settings: dict[bytes, Ranking] = {}
+
+
+def settings(ranking: bytes | Ranking) -> Ranking:
+    """The task's ranking: as sent (a `Ranking`), or from its pickle, unpickled once."""
+    if not isinstance(ranking, bytes):
+        return ranking
+    found = _settings.get(ranking)
+    if found is None:
+        found = _settings[ranking] = pickle.loads(ranking)
+    return found
+
+
 def run_task(frame: bytes) -> bytes:
-    """Link one change; any exception travels back as itself (or as its text if it cannot)."""
-    return answer(lambda task: link(*task), frame)
+    """Link one change (path, change id, now, the ranking or its pickle); any exception
+    travels back as itself (or as its text if it cannot)."""
+    return answer(lambda task: link(task[0], task[1], task[2], settings(task[3])), frame)
 
 
 def serve() -> None:
