@@ -201,6 +201,11 @@ def remember_identities(snapshot: Any, known: dict[str, str]) -> None:
         snapshot.__dict__[_KNOWN] = known
 
 
+def forget_identities(snapshot: Any) -> None:
+    """Drop what `remember_identities` kept (nothing will diff the snapshot: not worth sending)."""
+    snapshot.__dict__.pop(_KNOWN, None)
+
+
 def known_identities(snapshot: Any) -> dict[str, str]:
     """The identities `remember_identities` kept on `snapshot` (key -> `identity(key)`), or {}."""
     known = snapshot.__dict__.get(_KNOWN)

@@ -24,6 +24,7 @@ from sources.feed import Feed
 from sources.jsonapi import JsonApi
 from sources.links import identity, known_identities
 from sources.listing import Listing, ListingOptions
+from watcher.blobs import expect_delta
 from watcher.check import matching
 from watcher.check.diff import diff
 from watcher.check.extractworker import _extract
@@ -141,15 +142,23 @@ def test_bench_and_feed_snapshots_know_every_key():
 
 
 def test_identities_travel_back_from_the_extraction_worker():
+    """A page whose source has a stored version (`expect_delta`: a diff follows) comes back
+    from the worker with the identities its listing learnt; a first version without them
+    (nothing will diff it: not pickled for nothing)."""
     body = bench_pages.render(5, bench_pages.initial_items(5, 7), 7).encode()
     url = "http://127.0.0.1:8080/p/5.html"
     source = Source(id="b", url=url, kind="listing", options=ListingOptions(**_bench_options()))
-    task = pickle.dumps((Listing(), fetched(body, url), source), protocol=pickle.HIGHEST_PROTOCOL)
-    ok, snapshot = pickle.loads(answer(_extract, task))
-    assert ok
     inline = Listing().extract(fetched(body, url), source)
-    assert snapshot == inline
-    assert known_identities(snapshot) == known_identities(inline) != {}
+    for diffed in (True, False):
+        page = fetched(body, url)
+        if diffed:
+            expect_delta(page)
+        task = pickle.dumps((Listing(), page, source), protocol=pickle.HIGHEST_PROTOCOL)
+        ok, snapshot = pickle.loads(answer(_extract, task))
+        assert ok
+        assert snapshot == inline
+        assert known_identities(snapshot) == (known_identities(inline) if diffed else {})
+    assert len(known_identities(inline)) == len(inline.items)
 
 
 def _bench_options() -> dict:
