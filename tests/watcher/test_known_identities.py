@@ -25,7 +25,7 @@ from sources.jsonapi import JsonApi
 from sources.links import identity, known_identities
 from sources.listing import Listing, ListingOptions
 from watcher.blobs import expect_delta
-from watcher.check import matching
+from watcher.check import matching, window
 from watcher.check.diff import diff
 from watcher.check.extractworker import _extract
 from watcher.check.frames import answer
@@ -276,6 +276,35 @@ def test_the_diff_of_a_changed_bench_page_works_out_no_identity(monkeypatch):
     change = diff("s", stored, after)
     assert change is not None and len(change.added) == 1 and not change.removed and not change.changed
     assert calls == []
+
+
+def test_a_window_scrolling_on_works_out_no_identity(monkeypatch):
+    """A list of fixed size that scrolls (one new item at the top, the oldest gone: most real
+    regulator listings) is matched and its departed item classified without `identity` of any
+    key the page showed (only the departed one's). Fails without remembered identities (the removal's classification then works
+    out the 50 stored keys' identities)."""
+    url = "http://127.0.0.1:8080/p/4.html"
+    items = bench_pages.initial_items(4, 7)
+    before = _listing(bench_pages.render(4, items, 7).encode(), url, _bench_options())
+    newest = bench_pages.date.fromisoformat(items[0]["date"]) + bench_pages.timedelta(days=1)
+    items = [bench_pages._item(bench_pages.random.Random("7:4:new:1"), 4, 1001, newest), *items[:-1]]
+    after = _listing(bench_pages.render(4, items, 7).encode(), url, _bench_options())
+    assert before is not None and after is not None
+    stored = Snapshot.from_dict(json.loads(json.dumps(before.to_dict())))
+    calls: list[str] = []
+
+    def counted(key: str) -> str:
+        calls.append(key)
+        return identity(key)
+
+    monkeypatch.setattr(matching, "identity", counted)
+    monkeypatch.setattr(window, "identity", counted)
+    for removals in ("window", "alert"):
+        change = diff("s", stored, after, removals=removals)
+        assert change is not None and len(change.added) == 1
+        assert len(change.aged_out if removals == "window" else change.removed) == 1
+    # only the departed item's key, which the new page no longer shows
+    assert set(calls) == {stored.items[-1].key}
 
 
 @pytest.mark.parametrize("kind", ["listing", "feed"])

@@ -28,9 +28,10 @@ def diff(source_id: str, previous: Snapshot, current: Snapshot, *, removals: str
         return None
     # The identities of the current keys the extraction knew (sources/links.py): most
     # stored keys are among them.
-    matched = match_items(previous.items, current.items, known_identities(current))
+    known = known_identities(current)
+    matched = match_items(previous.items, current.items, known)
     added, changed = matched.added, matched.changed
-    vanished = classify(previous.items, current.items, matched.vanished, removals)
+    vanished = classify(previous.items, current.items, matched.vanished, removals, known)
     removed = vanished.removed
     lines: tuple[str, ...] = ()
     if previous.blocks != current.blocks:
