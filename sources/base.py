@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from sources.links import known_identities, remember_identities
 from watcher.errors import Reason
 from watcher.model import FetchResult, Snapshot, Source
 
@@ -69,8 +70,11 @@ class SourceKind:
                 if item.key not in seen:
                     seen.add(item.key)
                     items.append(item)
-        return Snapshot(
+        merged = Snapshot(
             blocks=tuple(b for p in pages for b in p.blocks),
             items=tuple(items),
             warnings=tuple(w for p in pages for w in p.warnings),
         )
+        # Each entry is a key's identity whatever page it came from: all stay true.
+        remember_identities(merged, {k: v for page in pages for k, v in known_identities(page).items()})
+        return merged

@@ -12,7 +12,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.keys import unique_items
-from sources.links import absolute, canonical, without_tracking
+from sources.links import absolute, canonical, remember_identities, without_tracking
 from sources.markup import html_to_text
 from sources.text import XML_DECL, clean_line, codec_name, decode, mostly_utf8
 from watcher.errors import ExtractError, Reason
@@ -100,13 +100,16 @@ class Feed(SourceKind):
             warnings.append(f"ill-formed feed ({_describe(problem)}); read {len(entries)} entries anyway")
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
         read = (read_entry(entry, fetched.final_url, source.ignore, options, dayfirst) for entry in entries)
-        items, repeated = unique_items([item for item in read if item is not None])
+        known: dict[str, str] = {}
+        items, repeated = unique_items([item for item in read if item is not None], known)
         warnings.extend(repeated)
         if entries and not items:
             raise ExtractError(
                 f"the feed has {len(entries)} entries but none has an id, link or title", reason=Reason.PARSE
             )
-        return Snapshot(items=tuple(items), warnings=tuple(warnings))
+        snapshot = Snapshot(items=tuple(items), warnings=tuple(warnings))
+        remember_identities(snapshot, known)  # so the diff does not work them out again
+        return snapshot
 
 
 def repaired_utf8(body: bytes, declared: str | None) -> bytes:

@@ -12,7 +12,7 @@ from sources import html
 from sources.base import SourceKind
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.keys import unique_items
-from sources.links import absolute, canonical, without_tracking
+from sources.links import absolute, canonical, remember_identities, without_tracking
 from sources.markup import field_text
 from sources.text import clean_line, decode
 from watcher.errors import ExtractError, Reason
@@ -113,10 +113,13 @@ class JsonApi(SourceKind):
                 skipped += 1
                 continue
             items.append(item)
-        items, warnings = unique_items(items)
+        known: dict[str, str] = {}
+        items, warnings = unique_items(items, known)
         if skipped:
             warnings += (f"{skipped} record(s) had no id, link or title and were skipped",)
-        return Snapshot(items=tuple(items), warnings=warnings)
+        snapshot = Snapshot(items=tuple(items), warnings=warnings)
+        remember_identities(snapshot, known)  # so the diff does not work them out again
+        return snapshot
 
     def next_page(self, fetched: FetchResult, source: Source) -> str | None:
         options: JsonOptions = source.options

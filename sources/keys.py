@@ -16,8 +16,11 @@ from sources.links import identity
 from watcher.model import Item
 
 
-def unique_items(items: list[Item]) -> tuple[list[Item], tuple[str, ...]]:
-    """The items with distinct keys, and a warning when some had to be told apart or merged."""
+def unique_items(
+    items: list[Item], known: dict[str, str] | None = None
+) -> tuple[list[Item], tuple[str, ...]]:
+    """The items with distinct keys, and a warning when some had to be told apart or merged.
+    `known` learns the identity of each key read (for the diff: `sources.links.remember_identities`)."""
     first: dict[str, Item] = {}
     counts: dict[str, int] = {}
     result: list[Item] = []
@@ -25,6 +28,8 @@ def unique_items(items: list[Item]) -> tuple[list[Item], tuple[str, ...]]:
     merged = 0
     for item in items:
         same = identity(item.key)  # `http://x/a` and `https://x/a/` are one key too
+        if known is not None:
+            known[item.key] = same
         seen = first.get(same)
         if seen is None:
             first[same] = item

@@ -15,7 +15,14 @@ from sources.base import SourceKind
 from sources.cssfirst import first_finder, firsts_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
-from sources.links import PLAIN_URL, absolute_plain, canonical, without_tracking
+from sources.links import (
+    PLAIN_URL,
+    absolute_plain,
+    canonical,
+    plain_identity,
+    remember_identities,
+    without_tracking,
+)
 from sources.text import clean_text
 from watcher.errors import ExtractError, Reason
 from watcher.model import FetchResult, Item, Snapshot, Source
@@ -109,7 +116,10 @@ class Listing(SourceKind):
             raise ExtractError(f"selector {options.select!r} matched nothing", reason=Reason.SELECTOR)
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
         finders = field_finders(options)
-        read = [read_item(element, options, base, source.ignore, dayfirst, finders) for element in elements]
+        known: dict[str, str] = {}  # the identities of the keys that are plain links (most)
+        read = [
+            read_item(element, options, base, source.ignore, dayfirst, finders, known) for element in elements
+        ]
         items = unique_keys([item for item in read if item is not None], options)
         if not items:
             raise ExtractError(
@@ -117,7 +127,9 @@ class Listing(SourceKind):
                 " but none had a title or link",
                 reason=Reason.SELECTOR,
             )
-        return Snapshot(items=tuple(items))
+        snapshot = Snapshot(items=tuple(items))
+        remember_identities(snapshot, known)  # so the diff does not work them out again
+        return snapshot
 
 
 Finder = Callable[[Any], Any]
@@ -158,7 +170,10 @@ def read_item(
     ignore,
     dayfirst: bool,
     finders: Fields | None = None,
+    known: dict[str, str] | None = None,
 ) -> Item | None:
+    """The item an element holds, or None. `known` learns the identity of its key when that
+    key is the item's link and the link is plain (`sources.links.plain_identity`)."""
     # Every field's first match, found at once (title and link often share a selector: "h3 a").
     first = (finders if finders is not None else field_finders(options))(element)
     title_node = first[options.title] if options.title else element
@@ -191,7 +206,12 @@ def read_item(
     if by_title and title:
         key = "title:" + title.casefold()
     elif link:
-        key = link if plain else canonical(link)
+        if plain:
+            key = link
+            if known is not None:
+                known[key] = plain_identity(key)
+        else:
+            key = canonical(link)
     else:
         key = "title:" + title.casefold()
     return new_item(key, title or link, link, date, summary)

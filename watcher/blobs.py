@@ -105,6 +105,11 @@ def expect_delta(fetched: FetchResult) -> None:
     fetched.__dict__[_DELTA_EXPECTED] = True
 
 
+def delta_expected(fetched: FetchResult) -> bool:
+    """Did `expect_delta` say so: its source has a stored version (a diff will follow)?"""
+    return bool(fetched.__dict__.get(_DELTA_EXPECTED))
+
+
 def hash_for_worker(fetched: FetchResult) -> None:
     """In the parent, before a response goes to a worker that will compress its body whole:
     hash the body here, where the store needs the hash anyway (`body_hash` is cached on the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from alerts.fieldchanges import field_changes
+from sources.links import known_identities
 from watcher.check.matching import match_items
 from watcher.check.window import classify
 from watcher.model import Change, Item, Snapshot
@@ -25,9 +26,12 @@ def diff(source_id: str, previous: Snapshot, current: Snapshot, *, removals: str
     before_fp, after_fp = previous.fingerprint, current.fingerprint
     if before_fp == after_fp:
         return None
-    matched = match_items(previous.items, current.items)
+    # The identities of the current keys the extraction knew (sources/links.py): most
+    # stored keys are among them.
+    known = known_identities(current)
+    matched = match_items(previous.items, current.items, known)
     added, changed = matched.added, matched.changed
-    vanished = classify(previous.items, current.items, matched.vanished, removals)
+    vanished = classify(previous.items, current.items, matched.vanished, removals, known)
     removed = vanished.removed
     lines: tuple[str, ...] = ()
     if previous.blocks != current.blocks:

@@ -23,7 +23,8 @@ import os
 from typing import Any
 
 import watcher
-from watcher.blobs import prepare
+from sources.links import forget_identities
+from watcher.blobs import delta_expected, prepare
 from watcher.check.frames import answer, serve_frames
 from watcher.dates.carried import attach_dates
 
@@ -52,6 +53,8 @@ def _extract(task: tuple[Any, Any, Any]) -> Any:
     _ = snapshot.fingerprint  # cached on the instance and pickled back with it
     prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
     attach_dates(snapshot, source)  # and the documents' dates (watcher/dates/carried.py)
+    if not delta_expected(fetched):  # a source's first version: no diff asks for its keys' identities
+        forget_identities(snapshot)
     return snapshot
 
 

@@ -12,6 +12,7 @@ corrected reading is no change to alert (it is stored with the item's next real 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sources.dates import read_day_first_before
@@ -31,15 +32,29 @@ class Matched:
     renamed: tuple[tuple[str, str], ...]
 
 
-def match_items(previous: tuple[Item, ...], current: tuple[Item, ...]) -> Matched:
-    old = {identity(i.key): i for i in previous}
-    new = {identity(i.key): i for i in current}
+def match_items(
+    previous: tuple[Item, ...], current: tuple[Item, ...], known: Mapping[str, str] | None = None
+) -> Matched:
+    """`known` maps keys to their identity where the extraction already knew it
+    (`sources.links.known_identities`): a key found there is not worked out again. A
+    changed page's stored keys are mostly its current keys, so most are found there."""
+    if known:
+        old = {_known_identity(i.key, known): i for i in previous}
+        new = {_known_identity(i.key, known): i for i in current}
+    else:
+        old = {identity(i.key): i for i in previous}
+        new = {identity(i.key): i for i in current}
     _match_legacy_keys(old, new)
     added = tuple(i for k, i in new.items() if k not in old)
     vanished = tuple(i for k, i in old.items() if k not in new)
     changed = tuple(ItemChange(old[k], i) for k, i in new.items() if k in old and not same_content(old[k], i))
     renamed = tuple((old[k].key, i.key) for k, i in new.items() if k in old and old[k].key != i.key)
     return Matched(added, vanished, changed, renamed)
+
+
+def _known_identity(key: str, known: Mapping[str, str]) -> str:
+    found = known.get(key)
+    return found if found is not None else identity(key)
 
 
 def same_content(a: Item, b: Item) -> bool:

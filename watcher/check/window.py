@@ -16,6 +16,7 @@ The policy (`removals` key of a source, else its kind's default):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,43 +36,62 @@ class Vanished:
 
 
 def classify(
-    previous: tuple[Item, ...], current: tuple[Item, ...], vanished: tuple[Item, ...], policy: str
+    previous: tuple[Item, ...],
+    current: tuple[Item, ...],
+    vanished: tuple[Item, ...],
+    policy: str,
+    known: Mapping[str, str] | None = None,
 ) -> Vanished:
-    """Split `vanished` (items of `previous` not in `current`) by `policy`."""
+    """Split `vanished` (items of `previous` not in `current`) by `policy`. `known` maps keys
+    to their identity where the extraction knew it (`sources.links.known_identities`)."""
     if not vanished:
         return Vanished()
     if policy == "ignore":
         return Vanished(aged_out=vanished)
-    position = {identity(item.key): index for index, item in enumerate(previous)}
-    gone = {identity(item.key) for item in vanished}
-    still = [item for item in previous if identity(item.key) not in gone]
+    ids = _identities((*previous, *vanished), known or {})
+    position = {ids[item.key]: index for index, item in enumerate(previous)}
+    gone = {ids[item.key] for item in vanished}
+    still = [item for item in previous if ids[item.key] not in gone]
     removed: list[Item] = []
     aged: list[Item] = []
     evidence: list[tuple[str, str]] = []
     for item in vanished:
-        if policy == "window" and _aged_out(item, still, position, grew=len(current) >= len(previous)):
+        if policy == "window" and _aged_out(item, still, position, ids, grew=len(current) >= len(previous)):
             aged.append(item)
             continue
         removed.append(item)
-        newer = sum(1 for other in still if _older(item, other, position))
+        newer = sum(1 for other in still if _older(item, other, position, ids))
         older = len(still) - newer
         evidence.append((item.key, f"no longer listed; {newer} newer and {older} older items still are"))
     return Vanished(tuple(removed), tuple(aged), tuple(evidence))
 
 
-def _aged_out(item: Item, still: list[Item], position: dict[str, int], *, grew: bool) -> bool:
+def _identities(items: tuple[Item, ...], known: Mapping[str, str]) -> dict[str, str]:
+    """The identity of each item's key, by key: looked up in `known`, else worked out."""
+    ids: dict[str, str] = {}
+    for item in items:
+        key = item.key
+        if key not in ids:
+            found = known.get(key)
+            ids[key] = found if found is not None else identity(key)
+    return ids
+
+
+def _aged_out(
+    item: Item, still: list[Item], position: dict[str, int], ids: dict[str, str], *, grew: bool
+) -> bool:
     if not still:
         return False  # an emptied list is not a window scrolling on
     if item.date and all(other.date and item.date < other.date for other in still):
         return True
     # A full window scrolls from its old end, whatever the dates say (an editorial feed
     # is not sorted by date): the tail leaving while the list kept its size is ageing.
-    here = position[identity(item.key)]
-    return grew and all(position[identity(other.key)] < here for other in still)
+    here = position[ids[item.key]]
+    return grew and all(position[ids[other.key]] < here for other in still)
 
 
-def _older(item: Item, other: Item, position: dict[str, int]) -> bool:
+def _older(item: Item, other: Item, position: dict[str, int], ids: dict[str, str]) -> bool:
     """True when `item` is older than `other` (by date, then by place in the list)."""
     if item.date and other.date and item.date != other.date:
         return item.date < other.date
-    return position[identity(item.key)] > position[identity(other.key)]
+    return position[ids[item.key]] > position[ids[other.key]]
