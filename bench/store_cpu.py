@@ -60,10 +60,14 @@ def measure(n: int, runs: int, system_only: bool, dump: str | None) -> dict[str,
         from watcher.db.savepoint import atomic
     except ImportError:  # before watcher/db/savepoint.py: sqlite-utils' own
         atomic = None
-    try:  # the release's own savepoint, as watcher/check/linkstage.py opens it
+    try:  # the release's own savepoint, as watcher/check/linkstage.py opened it until round 16
         from watcher.db.savepoint import own_block
     except ImportError:  # before round 15: a plain block
         own_block = None
+    try:  # the release as watcher/check/linkstage.py writes it (round 16: one unit, no block of its own)
+        from watcher.check.linkstage import release
+    except ImportError:
+        release = None
     times: dict[str, list[float]] = {phase: [] for phase in PHASES}
     for _ in range(runs):
         for _source, fetched, snapshot in checks:  # as the worker hands them over
@@ -116,6 +120,9 @@ def measure(n: int, runs: int, system_only: bool, dump: str | None) -> dict[str,
             with store.batching(50, 3600):
                 for k, (change_id, source_id) in enumerate(saved):
                     links = related_rows(f"k{change_id}", source_id, k, n)
+                    if release is not None:
+                        assert release(store, change_id, links, lambda: later) is None
+                        continue
                     with store.unit():
                         with own():  # the release's block: caught errors roll it back alone
                             store.replace_related(change_id, links, later)

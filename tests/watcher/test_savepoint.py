@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from watcher.check.sourcehealth import HealthPolicy
 from watcher.db.savepoint import JoinedBlockFailed, atomic, own_block
 from watcher.db.store import Store
-from watcher.model import FetchResult, Item, Snapshot, Source
+from watcher.model import Change, FetchResult, Item, Snapshot, Source
 
 NOW = datetime(2025, 2, 3, 10, 0, tzinfo=UTC)
 
@@ -219,3 +219,113 @@ def test_links_that_cannot_be_stored_cost_a_change_its_new_links_not_its_release
     assert "FOREIGN KEY" in caplog.text
     assert statuses == [("pending",)]  # released: its alert goes out
     assert titles == ["Earlier notice"]  # the block that failed was rolled back alone
+
+
+def _held_change(store: Store, source: Source, n: int, now: datetime = NOW) -> int:
+    """A change adding item n, saved held for linking (as the pass saves it); its id."""
+    item = Item(key=f"https://example.gov/n/{n}", title=f"HIPAA notice {n}")
+    outcome = store.save_change(
+        source, FetchResult(source.url, source.url, 200, body=f"{n}".encode()), Snapshot(items=(item,)),
+        Change(source.id, "", "", added=(item,)), ["console"], now, duration=0, body_hash=f"h{n}",
+        config_hash="", health=HealthPolicy(), hold=True,
+    )  # fmt: skip
+    assert outcome.change_id is not None
+    return outcome.change_id
+
+
+def _run_release(store: Store, change_id: int, source: Source, links: list) -> None:
+    import asyncio
+
+    from watcher.check.linkstage import ProcessLinker
+    from watcher.check.workerpipe import Task
+    from watcher.related.values import Ranking
+
+    linker = ProcessLinker(store, clock=lambda: NOW, ranking=Ranking())
+
+    async def release() -> None:
+        future = asyncio.get_running_loop().create_future()
+        future.set_result((True, links))
+        await linker._release(change_id, source, Task(b"", 5.0, future))
+
+    try:
+        asyncio.run(release())
+    finally:
+        linker.close()
+
+
+def test_a_release_in_a_batch_is_one_savepoint_with_its_links(tmp_path: Path):
+    """The release's links are the first writes of its unit: no savepoint of their own (two
+    pairs a release before round 16), the links and the released alert stored alike."""
+    from watcher.related.values import Link
+
+    source = Source(id="us-hhs-news", url="https://example.gov/news", kind="listing")
+    store = Store(tmp_path / "r.db")
+    seen: list[str] = []
+    try:
+        store.sync_sources([source], NOW)
+        change_id = _held_change(store, source, 1)
+        item_id = store.change_items(change_id)[0].id
+        link = Link(
+            f"https://example.gov/n/{1}",
+            item_id,
+            source.id,
+            "Earlier",
+            "https://e.gov/0",
+            None,
+            0.9,
+            ("hipaa",),
+        )
+        with store.batching(50, 3600):
+            store.db.execute(
+                "UPDATE sources SET name = 'open' WHERE id = ?", [source.id]
+            )  # the batch is open
+            store.db.conn.set_trace_callback(seen.append)
+            _run_release(store, change_id, source, [link])
+            store.db.conn.set_trace_callback(None)
+        statuses = store.db.execute("SELECT status FROM outbox WHERE change_id = ?", [change_id]).fetchall()
+        titles = [r["title"] for r in store.related_rows(change_id)]
+        enrichment = store.db.execute("SELECT enrichment FROM changes WHERE id = ?", [change_id]).fetchone()
+    finally:
+        store.close()
+    savepoints = [sql for sql in seen if sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+    assert savepoints == ["SAVEPOINT regwatch_unit", "RELEASE regwatch_unit"]
+    assert statuses == [("pending",)] and titles == ["Earlier"] and enrichment == ("done",)
+
+
+def test_links_that_fail_in_a_batch_cost_only_their_own_writes(tmp_path: Path, caplog):
+    """In a batch, links that fail after deleting the old ones are rolled back with their unit
+    alone: the change keeps its earlier links and is released, and what the batch wrote before
+    (another change's release) stays and is committed."""
+    from watcher.related.values import Link
+
+    source = Source(id="us-hhs-news", url="https://example.gov/news", kind="listing")
+    store = Store(tmp_path / "r.db")
+    try:
+        store.sync_sources([source], NOW)
+        first, second = _held_change(store, source, 1), _held_change(store, source, 2)
+        item_id = store.change_items(first)[0].id
+        kept = Link(
+            "https://example.gov/n/2", item_id, source.id, "Earlier", "https://e.gov/0", None, 0.9, ("a",)
+        )
+        store.replace_related(second, [kept.row()], NOW)
+        broken = Link(
+            "https://example.gov/n/2", 10**9, source.id, "Gone", "https://e.gov/9", None, 0.8, ("a",)
+        )
+        good = Link(
+            "https://example.gov/n/1", item_id, source.id, "Fine", "https://e.gov/1", None, 0.7, ("a",)
+        )
+        with store.batching(50, 3600):
+            _run_release(store, first, source, [good])
+            _run_release(store, second, source, [broken])
+            assert store.db.conn.in_transaction  # one open batch holds both releases
+        rows = {
+            change_id: (
+                store.db.execute("SELECT status FROM outbox WHERE change_id = ?", [change_id]).fetchall(),
+                [r["title"] for r in store.related_rows(change_id)],
+            )
+            for change_id in (first, second)
+        }
+    finally:
+        store.close()
+    assert "FOREIGN KEY" in caplog.text
+    assert rows == {first: ([("pending",)], ["Fine"]), second: ([("pending",)], ["Earlier"])}

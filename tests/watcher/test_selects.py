@@ -139,3 +139,29 @@ def test_has_table_reads_the_schema_once_while_it_is_unchanged(store):
     seen.clear()
     assert has_table(db, "t") and has_table(db, "related")
     assert sum("sqlite_master" in sql for sql in seen) == 1, seen
+
+
+def test_an_alert_reads_the_schema_cookie_once_for_its_three_tables(store):
+    """Its documents' other sources, related links and summary each depend on a table that an
+    older database lacks; one read of the cookie answers for the three (three before round 16),
+    and the alert is the one built table by table."""
+    from watcher.check.sourcehealth import HealthPolicy
+    from watcher.db.changesummaries import change_summary_for
+    from watcher.model import Change, FetchResult, Item, Snapshot
+
+    item = Item(key="https://x.gov/news/1", title="A rule", link="https://x.gov/news/1")
+    store.save_change(
+        SOURCE, FetchResult(SOURCE.url, SOURCE.url, 200), Snapshot(items=(item,)),
+        Change(SOURCE.id, "", "", added=(item,)), ["console"], NOW, duration=0, body_hash="",
+        config_hash="", health=HealthPolicy(),
+    )  # fmt: skip
+    (row,) = store.db.query("SELECT * FROM outbox")
+    seen: list[str] = []
+    store.db.conn.set_trace_callback(seen.append)
+    alert = store.alert_for(row)
+    store.db.conn.set_trace_callback(None)
+    assert sum(sql.startswith("PRAGMA schema_version") for sql in seen) == 1, seen
+    # each asked on its own (a table of its own each): the same answers
+    assert store.related_for(alert.change) == alert.related == {}
+    assert store.also_seen_by(alert.change) == alert.change.also_seen_by == ()
+    assert change_summary_for(store.db, alert.change.id, "console") is alert.change_summary is None

@@ -202,3 +202,64 @@ def test_bodies_stored_by_earlier_versions_still_read(tmp_path):
     )
     assert [store.evidence_body(s) for s in sha] == [first, second, third]
     store.close()
+
+
+def test_a_delta_reads_its_base_in_the_statement_that_finds_it(tmp_path):
+    """Storing a changed body reads the source's last body and the whole body its delta is
+    made against in one statement (two before round 16), also when that base is itself a
+    delta chained on the previous one (as written before): the new delta is made against the
+    same base, and every body reads back."""
+    import zlib
+
+    import zstandard
+
+    from watcher.db.store import Store
+    from watcher.model import FetchResult
+
+    store = Store(tmp_path / "e.db")
+    bodies = [json.dumps({**SAMPLE, "count": n}).encode() for n in range(4)]
+    sha = [hashlib.sha256(b).hexdigest() for b in bodies]
+
+    def delta(body: bytes, on: bytes) -> bytes:
+        dictionary = zstandard.ZstdCompressionDict(on, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        return zstandard.ZstdCompressor(level=9, dict_data=dictionary).compress(body)
+
+    store.db.conn.executemany(  # a zlib whole body, then deltas each on the previous one
+        "INSERT INTO evidence_bodies (sha256, size, codec, base, depth, data) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (sha[0], len(bodies[0]), "zlib", None, 0, zlib.compress(bodies[0], 6)),
+            (sha[1], len(bodies[1]), "zstd-delta", sha[0], 1, delta(bodies[1], bodies[0])),
+            (sha[2], len(bodies[2]), "zstd-delta", sha[1], 2, delta(bodies[2], bodies[1])),
+        ],
+    )
+    store.db.conn.executemany(
+        "INSERT INTO evidence (source_id, fetched_at, kind, change_id, snapshot, method, url, final_url,"
+        " status, request_headers, headers, body_sha256) VALUES ('s', ?, 'change', NULL, NULL, 'GET',"
+        " 'https://example.org/', 'https://example.org/', 200, '[]', '[]', ?)",
+        [(f"2024-01-0{n + 1}T00:00:00+00:00", sha[n]) for n in range(3)],
+    )
+    from datetime import UTC, datetime
+
+    def keep(source_id: str, body: bytes) -> list[str]:
+        """Keep a body; the SELECTs it ran."""
+        seen: list[str] = []
+        store.db.conn.set_trace_callback(seen.append)
+        fetched = FetchResult(
+            url="https://example.org/", final_url="https://example.org/", status=200, body=body
+        )
+        store.keep_evidence(source_id, fetched, datetime(2024, 1, 4, tzinfo=UTC), kind="change")
+        store.db.conn.set_trace_callback(None)
+        return [sql for sql in seen if sql.startswith("SELECT")]
+
+    # Is it stored already? / the source's last body (none: kept whole), then the same with
+    # the whole body the next delta is made against (three reads before round 16).
+    assert len(keep("t", bodies[1] + b" ")) == 2 and len(keep("t", bodies[2] + b" ")) == 2
+    # The chain written before: that base is a delta, read through its own base (one more).
+    assert len(keep("s", bodies[3])) == 3
+    row = store.db.execute(
+        "SELECT codec, base, depth FROM evidence_bodies WHERE sha256 = ?", [sha[3]]
+    ).fetchone()
+    assert row == ("zstd-delta", sha[1], 3)  # against the previous body's base, as before
+    assert [store.evidence_body(s) for s in sha] == bodies
+    assert store.evidence_body(hashlib.sha256(bodies[2] + b" ").hexdigest()) == bodies[2] + b" "
+    store.close()

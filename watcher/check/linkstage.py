@@ -42,15 +42,15 @@ import logging
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import watcher
 from watcher.check.enrich import Enrichment
 from watcher.check.workerpipe import Task, TimedOut, Worker, WorkerDied
 from watcher.check.workers import ProcessExtractor
-from watcher.db.savepoint import own_block
 from watcher.db.store import Store
 from watcher.model import Source
 from watcher.related.values import Link, Ranking
@@ -76,6 +76,38 @@ ROOT = str(Path(watcher.__file__).resolve().parent.parent)
 #: Changes in the worker's pipe at once: the one it links and the next ones (a task and its
 #: answer are a few hundred bytes), so it goes straight on while the event loop is busy.
 DEPTH = 16
+
+
+class _LinksFailed(Exception):
+    """Storing a change's related links failed (the cause says why)."""
+
+
+def release(
+    store: Store, change_id: int, rows: Sequence[Mapping[str, Any]], clock: Callable[[], datetime]
+) -> Exception | None:
+    """Store a linked change's related links and release its held alerts, as `enrich` writes
+    them. When the links cannot be stored the change is released without them, and the
+    error they raised is returned.
+
+    One unit, so one savepoint of the pass's batch: the links are its first writes, so when
+    they fail the unit's rollback undoes them alone, and a unit of its own then releases the
+    change (a savepoint of the links' own in every release cost a `SAVEPOINT` and a `RELEASE`
+    a change; bench/README.md, "Round 16: perfstore7").
+    """
+    try:
+        with store.unit():
+            try:
+                store.replace_related(change_id, rows, clock())
+            except Exception as exc:
+                raise _LinksFailed from exc
+            store.finish_enrichment(change_id, clock())
+        return None
+    except _LinksFailed as failed:
+        error = failed.__cause__
+    with store.unit():
+        store.finish_enrichment(change_id, clock())
+    assert isinstance(error, Exception)
+    return error
 
 
 def pass_linker(
@@ -196,14 +228,10 @@ class ProcessLinker:
         except Exception:
             logger.exception("bug while enriching change %s of %s", change_id, source.id)
         try:
-            with self.store.unit():  # the links and the release, as `enrich` writes them
-                try:  # its own savepoint: when the links fail, the release goes on without them
-                    with own_block(self.store.db):
-                        self.store.replace_related(change_id, [link.row() for link in found], self.clock())
-                except Exception:
-                    logger.exception("bug while enriching change %s of %s", change_id, source.id)
-                    found = []
-                self.store.finish_enrichment(change_id, self.clock())
+            error = release(self.store, change_id, [link.row() for link in found], self.clock)
+            if error is not None:  # released without its links
+                logger.error("bug while enriching change %s of %s", change_id, source.id, exc_info=error)
+                found = []
         except Exception:  # the alert stays held: `recover`, or the store's timeout, sends it
             logger.exception("releasing change %s of %s failed", change_id, source.id)
             return

@@ -10,7 +10,7 @@ from watcher.dates.facts import facts_of_change
 from watcher.db.changesummaries import change_summary_for
 from watcher.db.docdates import reminder_alert
 from watcher.db.documents import DocumentRows
-from watcher.db.selects import has_table, select
+from watcher.db.selects import select, table_names
 from watcher.db.snapshots import SnapshotRows
 from watcher.db.summaryrows import summary_alert
 from watcher.db.values import (
@@ -52,7 +52,8 @@ class AlertAssembly(DocumentRows, SnapshotRows):
             return reminder_alert(self.db, row, key, source, created)
         change = self.change(row["change_id"])
         assert change is not None
-        seen_by = self.also_seen_by(change)
+        tables = table_names(self.db)  # one read of the schema cookie for the three tables below
+        seen_by = self.also_seen_by(change, tables=tables)
         if seen_by:
             change = dataclasses.replace(change, also_seen_by=seen_by)
         documents = self.documents_for(change)
@@ -61,15 +62,18 @@ class AlertAssembly(DocumentRows, SnapshotRows):
             channel=row["channel"],
             source=source,
             change=change,
-            related=self.related_for(change),
+            related=self.related_for(change, tables=tables),
             documents=documents,
             facts=facts_of_change(change, source, documents),
-            change_summary=change_summary_for(self.db, change.id, row["channel"]),
+            change_summary=change_summary_for(self.db, change.id, row["channel"], tables=tables),
         )
 
-    def related_for(self, change: Change) -> dict[str, tuple[RelatedLink, ...]]:
-        """Related articles per item key ('' for the page edit), best first. Filled by linking."""
-        if not has_table(self.db, "related"):
+    def related_for(
+        self, change: Change, *, tables: frozenset[str] | None = None
+    ) -> dict[str, tuple[RelatedLink, ...]]:
+        """Related articles per item key ('' for the page edit), best first. Filled by linking.
+        `tables`: the database's table names when the caller has them (`table_names`)."""
+        if "related" not in (table_names(self.db) if tables is None else tables):
             return {}
         links: dict[str, list[RelatedLink]] = {}
         for row in select(

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from watcher.db.docidentity import document_key
-from watcher.db.selects import has_table
+from watcher.db.selects import table_names
 from watcher.db.values import iso
 from watcher.model import Change
 
@@ -50,26 +50,30 @@ class DocumentRows:
             if not key:
                 covered.append(set())
                 continue
-            row = self.db.execute("SELECT id FROM documents WHERE doc_key = ?", [key]).fetchone()
-            if row is None:
-                cursor = self.db.execute(
-                    "INSERT INTO documents (doc_key, title, first_seen, first_change_id, last_seen)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    [key, item.title[:500], iso(now), change_id, iso(now)],
-                )
-                document_id = int(cursor.lastrowid or 0)
+            inserted = self.db.execute(
+                "INSERT INTO documents (doc_key, title, first_seen, first_change_id, last_seen)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(doc_key) DO NOTHING",
+                [key, item.title[:500], iso(now), change_id, iso(now)],
+            )
+            if inserted.rowcount == 1:
+                # First seen now: no sighting can name it (sightings.document_id references
+                # documents(id), whose rows are never deleted, so a new id was never anyone's),
+                # hence no channel had an alert for it. One statement, not three.
+                document_id = int(inserted.lastrowid or 0)
+                covered.append(set())
             else:
-                document_id = row[0]
-                self.db.execute("UPDATE documents SET last_seen = ? WHERE id = ?", [iso(now), document_id])
-            # Channels that had an alert for this document, from another source, within the window.
-            had = self.db.execute(
-                # by `subject`, which UNIQUE(subject, channel) indexes (change_id has no index)
-                "SELECT DISTINCT o.channel FROM sightings s"
-                " JOIN outbox o ON o.subject = 'change:' || s.change_id"
-                " WHERE s.document_id = ? AND s.seen_at >= ? AND s.source_id != ?",
-                [document_id, since, source_id],
-            ).fetchall()
-            covered.append({r[0] for r in had})
+                document_id = self.db.execute(
+                    "UPDATE documents SET last_seen = ? WHERE doc_key = ? RETURNING id", [iso(now), key]
+                ).fetchall()[0][0]
+                # Channels that had an alert for this document, from another source, within the window.
+                had = self.db.execute(
+                    # by `subject`, which UNIQUE(subject, channel) indexes (change_id has no index)
+                    "SELECT DISTINCT o.channel FROM sightings s"
+                    " JOIN outbox o ON o.subject = 'change:' || s.change_id"
+                    " WHERE s.document_id = ? AND s.seen_at >= ? AND s.source_id != ?",
+                    [document_id, since, source_id],
+                ).fetchall()
+                covered.append({r[0] for r in had})
             self.db.execute(
                 "INSERT OR IGNORE INTO sightings (document_id, source_id, change_id, item_key, seen_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -79,9 +83,10 @@ class DocumentRows:
             return set()
         return set(channels).intersection(*covered)
 
-    def also_seen_by(self, change: Change) -> tuple[str, ...]:
-        """Names of the other sources that listed the documents this change added."""
-        if change.id is None or not has_table(self.db, "sightings"):
+    def also_seen_by(self, change: Change, *, tables: frozenset[str] | None = None) -> tuple[str, ...]:
+        """Names of the other sources that listed the documents this change added.
+        `tables`: the database's table names when the caller has them (`table_names`)."""
+        if change.id is None or "sightings" not in (table_names(self.db) if tables is None else tables):
             return ()
         rows = self.db.execute(
             "SELECT coalesce(nullif(src.name, ''), other.source_id) AS name FROM sightings mine"

@@ -98,10 +98,13 @@ class EnrichmentRows(OutboxQueue):
                 "UPDATE changes SET enrichment = ? WHERE id = ? AND enrichment = 'pending'",
                 [state, change_id],
             )
+            # Held rows are the change's own alerts, subject 'change:<id>', which UNIQUE(subject,
+            # channel) indexes; the unary + keeps the planner off outbox_due (status), through
+            # which it read every row held in the pass (bench/README.md, "Round 16: perfstore7").
             cursor = self.db.execute(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = ?"
-                " WHERE change_id = ? AND status = 'enriching'",
-                [iso(now), change_id],
+                " WHERE subject = ? AND change_id = ? AND +status = 'enriching'",
+                [iso(now), f"change:{change_id}", change_id],
             )
         return cursor.rowcount
 

@@ -95,11 +95,15 @@ class EvidenceRows(EnrichmentRows):
         against the last whole body (the previous body's base, or that body when whole).
         A whole body's compressed form may come made by the extraction worker (watcher/blobs.py)."""
         sha, body = fetched.body_hash, fetched.body
+        # The source's last body and, when the next one is a delta, the whole body it is made
+        # against (that body's base, or that body when whole), in one statement.
         previous = self.db.execute(
-            "SELECT b.sha256, b.depth, b.codec, b.base FROM evidence e"
+            "SELECT b.sha256, b.depth, b.codec, b.base, w.codec, w.base, w.size, w.data"
+            " FROM (SELECT body_sha256 FROM evidence WHERE source_id = ? ORDER BY id DESC LIMIT 1) e"
             " JOIN evidence_bodies b ON b.sha256 = e.body_sha256"
-            " WHERE e.source_id = ? ORDER BY e.id DESC LIMIT 1",
-            [source_id],
+            " LEFT JOIN evidence_bodies w ON b.depth < ?"
+            " AND w.sha256 = CASE b.codec WHEN 'zstd-delta' THEN b.base ELSE b.sha256 END",
+            [source_id, MAX_DEPTH],
         ).fetchone()
         if previous is None or previous[1] >= MAX_DEPTH:
             values = [
@@ -112,7 +116,9 @@ class EvidenceRows(EnrichmentRows):
             ]
         else:
             base = previous[3] if previous[2] == "zstd-delta" else previous[0]
-            delta = zstd_delta(body, self.evidence_body(base))
+            if previous[4] is None:
+                raise KeyError(base)
+            delta = zstd_delta(body, self._unpacked(*previous[4:]))
             values = [sha, len(body), "zstd-delta", base, previous[1] + 1, delta]
         self.db.execute(
             "INSERT INTO evidence_bodies (sha256, size, codec, base, depth, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -126,11 +132,16 @@ class EvidenceRows(EnrichmentRows):
         ).fetchone()
         if row is None:
             raise KeyError(sha256)
-        codec, base, size, data = row
+        return self._unpacked(*row)
+
+    def _unpacked(self, codec: str, base: str | None, size: int, data: bytes) -> bytes:
+        """A stored body's bytes as received, from its row's codec, base, size and data."""
         if codec == "zlib":
             return zlib.decompress(data)
         if codec == "zstd":  # the thread's decompressor (watcher/blobs.py): not one made per body
             return contexts.decompressor.decompress(data, max_output_size=size)
+        if base is None:  # a delta names its base: the database is damaged
+            raise KeyError(base)
         dictionary = zstandard.ZstdCompressionDict(
             self.evidence_body(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
         )

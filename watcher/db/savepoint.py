@@ -20,7 +20,9 @@ through the unit, which rolls all of it back. Should a caller inside the unit ca
 error and go on, what the failed block wrote could no longer be undone alone, so the block that
 holds it refuses to keep it: at its end it rolls back and raises `JoinedBlockFailed`. Code that
 catches errors of a nested block on purpose opens it with `own_block` (its own savepoint, rolled
-back alone, as the release's related links are, watcher/check/linkstage.py).
+back alone), or makes it the unit's first writes and, when it fails, rolls the whole unit back
+and writes the rest in a unit of its own (a change's release and its related links,
+watcher/check/linkstage.py: one savepoint a release).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ documents, related links and summary with four savepoints and listed the tables 
 `has_table` keeps the table names it read with the schema cookie they go with (`PRAGMA
 schema_version`, which SQLite bumps at every schema change, in any connection) and asks
 only for the cookie while it is the same: ~2 us instead of ~10 for a scan of
-`sqlite_master`, three times per alert (bench/README.md, "Round 11: perfmain3").
+`sqlite_master` (bench/README.md, "Round 11: perfmain3"); an alert reads it once for the
+three tables it asks about (`table_names`; "Round 16: perfstore7").
 """
 
 from __future__ import annotations
@@ -33,11 +34,17 @@ def select(db: Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[
 
 def has_table(db: Database, name: str) -> bool:
     """`name in db.table_names()`: whether the database has a table of that name."""
+    return name in table_names(db)
+
+
+def table_names(db: Database) -> frozenset[str]:
+    """The names of the database's tables (`db.table_names()`), for a caller asking about
+    several: one read of the cookie for all (an alert asks about three tables)."""
     cookie = db.execute("PRAGMA schema_version").fetchone()[0]
     known = _TABLES.get(db)
     if known is None or known[0] is not db.conn or known[1] != cookie:
         known = _read_tables(db)
-    return name in known[2]
+    return known[2]
 
 
 #: Per database: its connection, a schema cookie and the names of its tables under that cookie.
