@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -213,3 +214,34 @@ def test_db_check_sees_a_dangling_reference(history, tmp_path):
     result = invoke(config, database, ["db", "check"])
     assert result.exit_code == 1, result.output
     assert "FAIL  foreign keys" in result.output and "dangling reference" in result.output
+
+
+def test_an_older_sqlite_is_refused_with_one_line_before_any_statement(history, tmp_path, monkeypatch):
+    """The store's statements need SQLite 3.35 (`UPDATE ... RETURNING`): an older one is named
+    at open, once, with the way out, and the history is left as it was."""
+    from watcher.db import trouble
+
+    history = Path(shutil.copy(history, tmp_path / "regwatch.db"))
+    before = history.read_bytes()
+    monkeypatch.setattr(trouble.sqlite3, "sqlite_version_info", (3, 34, 1))
+    source = {"id": "us-agency-news", "url": "http://127.0.0.1:9/", **LISTING_SOURCE}
+    config = write_config(tmp_path / "regwatch.toml", sources=[source], database=str(history))
+    for args in (["check"], ["status"]):
+        result = invoke(config, history, args)
+        assert result.exit_code == 2, (args, result.output, result.exception)
+        assert result.output.count("regwatch: database error:") == 1, result.output
+        assert "SQLite 3.34.1" in result.output and "needs 3.35.0 or newer" in result.output, result.output
+    assert history.read_bytes() == before
+    monkeypatch.undo()
+    restored = invoke(config, history, ["status"])
+    assert restored.exit_code == 0, restored.output
+
+
+def test_the_oldest_sqlite_allowed_runs_what_the_store_writes():
+    """`MIN_SQLITE` is no older than what the store's statements need: `RETURNING` (3.35)."""
+    from watcher.db.trouble import MIN_SQLITE, check_sqlite
+
+    assert MIN_SQLITE >= (3, 35, 0)
+    check_sqlite("x.db", MIN_SQLITE)  # allowed
+    with pytest.raises(Exception, match=re.escape("needs 3.35.0 or newer")):
+        check_sqlite("x.db", (3, 31, 1))

@@ -20,7 +20,7 @@ from watcher.db.migrations import migrations
 from watcher.db.quietrows import QuietRows
 from watcher.db.rebaseline import Rebaselines
 from watcher.db.scripts import ScriptDatabase
-from watcher.db.trouble import explain
+from watcher.db.trouble import check_sqlite, explain
 from watcher.db.values import (  # noqa: F401  (the store's public values)
     ENRICH_TIMEOUT,
     ContentUpdate,
@@ -52,6 +52,7 @@ class Store(
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
         self.path = Path(path)
+        check_sqlite(self.path)
         try:
             self._open(readonly)
         except (sqlite3.Error, OSError) as exc:  # one clear message, never a traceback

@@ -18,6 +18,11 @@ from watcher.errors import DatabaseError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+#: The oldest SQLite the store's statements run on: `UPDATE ... RETURNING` (3.35, March 2021;
+#: watcher/db/documents.py), upserts (3.24), FTS5 and JSON. Python 3.11 carries the SQLite of
+#: its build: Debian 12, Ubuntu 22.04 and python.org's builds have 3.37 or newer.
+MIN_SQLITE = (3, 35, 0)
+
 RESTORE = (
     "restore it from a backup (or move it aside to start a new history); "
     "`regwatch db check` reports what is wrong"
@@ -130,3 +135,19 @@ def ensure_readable(path: str | os.PathLike[str]) -> None:
     expected = expected_size(head)
     if expected is not None and size < expected:
         raise explain(where, sqlite3.DatabaseError("database disk image is malformed"))
+
+
+def check_sqlite(path: str | os.PathLike[str], version: tuple[int, ...] | None = None) -> None:
+    """Refuse, with one clear message, a SQLite older than `MIN_SQLITE` (`version`, or that of
+    this Python's sqlite3 module) before any statement fails on it halfway through a check."""
+    version = sqlite3.sqlite_version_info if version is None else version
+    if tuple(version) < MIN_SQLITE:
+        have = ".".join(str(part) for part in version)
+        need = ".".join(str(part) for part in MIN_SQLITE)
+        raise DatabaseError(
+            str(Path(os.path.abspath(path))),
+            f"cannot be used with SQLite {have} (this Python's sqlite3 module); regwatch needs {need}"
+            " or newer",
+            "run regwatch with a Python built against a newer SQLite"
+            " (python.org's, Debian 12, Ubuntu 22.04 or newer)",
+        )
