@@ -13,6 +13,12 @@ and its descendants), with each run's CPU split by process (main, extraction wor
 worker: read from /proc every 20 ms) and the main's event loop thread apart (part of main's
 figure). Both checkouts must read the same database schema: a branch that adds a migration
 is compared after its database is migrated (the first run of each does it).
+
+The two take turns going first (base, this; this, base; ...): on this machine the second run
+of a pair cost ~0.5 CPU-s per 1,000 pages less than the first whichever checkout it was
+(a first pass at N = 1,000, 2026-12-07: +0.56 with one order, -0.51 with the other), so a
+fixed order reads that as a difference between the checkouts. Use an even number of runs;
+the last line gives the median of the pairs' differences and how many pairs went each way.
 """
 
 from __future__ import annotations
@@ -77,7 +83,8 @@ def main() -> None:
         else:
             shutil.copyfile(database, pristine)
         for run in range(args.runs):
-            for name, root in checkouts.items():
+            order = list(checkouts.items())
+            for name, root in order if run % 2 == 0 else reversed(order):
                 for suffix in ("-wal", "-shm"):
                     Path(f"{database}{suffix}").unlink(missing_ok=True)
                 shutil.copyfile(pristine, database)
@@ -102,6 +109,12 @@ def main() -> None:
         print(
             f"{name:5} median: {args.n / statistics.median(walls):5.0f} pages/s,"
             f" {statistics.median(cpus):5.2f} CPU-s per 1,000 (min {min(cpus):.2f})"
+        )
+    if len(figures) == 2:
+        pairs = [(b[1] - t[1]) * 1000 / args.n for b, t in zip(figures["base"], figures["this"], strict=True)]
+        print(
+            f"pairs: this - base {-statistics.median(pairs):+.2f} CPU-s per 1,000 (median of {len(pairs)}),"
+            f" this lower in {sum(d > 0 for d in pairs)} of {len(pairs)}"
         )
 
 
