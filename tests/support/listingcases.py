@@ -89,17 +89,16 @@ def _catalog_listings() -> dict[str, dict]:
     return found
 
 
-def digest(body: bytes, url: str, options: dict, jurisdiction: str) -> str:
-    """Every item field of the snapshot (in order) and its fingerprint, hashed; or the error."""
-    from sources.listing import Listing, ListingOptions
-    from watcher.errors import ExtractError
-    from watcher.model import FetchResult, Source
+def listing_source(url: str, options: dict, jurisdiction: str = "US"):
+    """The listing source a case's options describe (`ignore` and `exclude` as tuples)."""
+    from sources.listing import ListingOptions
+    from watcher.model import Source
 
     values = dict(options)
     ignore = tuple(values.pop("ignore", ()))
     if "exclude" in values:
         values["exclude"] = tuple(values["exclude"])
-    source = Source(
+    return Source(
         id="us-test-listing",
         url=url,
         kind="listing",
@@ -107,6 +106,15 @@ def digest(body: bytes, url: str, options: dict, jurisdiction: str) -> str:
         jurisdiction=jurisdiction,
         ignore=ignore,
     )
+
+
+def digest(body: bytes, url: str, options: dict, jurisdiction: str) -> str:
+    """Every item field of the snapshot (in order) and its fingerprint, hashed; or the error."""
+    from sources.listing import Listing
+    from watcher.errors import ExtractError
+    from watcher.model import FetchResult
+
+    source = listing_source(url, options, jurisdiction)
     fetched = FetchResult(
         url=url, final_url=url, status=200, headers={"content-type": "text/html"}, body=body
     )

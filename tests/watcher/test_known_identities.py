@@ -40,18 +40,7 @@ import pages as bench_pages  # noqa: E402
 
 
 def _listing(body: bytes, url: str, options: dict, jurisdiction: str = "US") -> Snapshot | None:
-    values = dict(options)
-    ignore = tuple(values.pop("ignore", ()))
-    if "exclude" in values:
-        values["exclude"] = tuple(values["exclude"])
-    source = Source(
-        id="us-test-listing",
-        url=url,
-        kind="listing",
-        options=ListingOptions(**values),
-        jurisdiction=jurisdiction,
-        ignore=ignore,
-    )
+    source = listingcases.listing_source(url, options, jurisdiction)
     try:
         return Listing().extract(fetched(body, url), source)
     except ExtractError:
