@@ -10,7 +10,7 @@ from watcher.dates.facts import facts_of_change
 from watcher.db.changesummaries import change_summary_for
 from watcher.db.docdates import reminder_alert
 from watcher.db.documents import DocumentRows
-from watcher.db.selects import select, table_names
+from watcher.db.selects import has_table, select, table_names
 from watcher.db.snapshots import SnapshotRows
 from watcher.db.summaryrows import summary_alert
 from watcher.db.values import (
@@ -73,7 +73,7 @@ class AlertAssembly(DocumentRows, SnapshotRows):
     ) -> dict[str, tuple[RelatedLink, ...]]:
         """Related articles per item key ('' for the page edit), best first. Filled by linking.
         `tables`: the database's table names when the caller has them (`table_names`)."""
-        if "related" not in (table_names(self.db) if tables is None else tables):
+        if not has_table(self.db, "related", tables):
             return {}
         links: dict[str, list[RelatedLink]] = {}
         for row in select(

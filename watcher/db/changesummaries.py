@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from watcher.db.savepoint import atomic
-from watcher.db.selects import select, table_names
+from watcher.db.selects import has_table, select
 from watcher.db.values import iso
 from watcher.model import ChangeSummary
 
@@ -135,7 +135,7 @@ def change_summary_for(
 ) -> ChangeSummary | None:
     """The summary of a change, with `channel`'s importance verdict when there is one.
     `tables`: the database's table names when the caller has them (`table_names`)."""
-    if change_id is None or "change_summaries" not in (table_names(db) if tables is None else tables):
+    if change_id is None or not has_table(db, "change_summaries", tables):
         return None
     rows = {
         row["channel"]: row

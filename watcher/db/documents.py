@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from watcher.db.docidentity import document_key
-from watcher.db.selects import table_names
+from watcher.db.selects import has_table
 from watcher.db.values import iso
 from watcher.model import Change
 
@@ -86,7 +86,7 @@ class DocumentRows:
     def also_seen_by(self, change: Change, *, tables: frozenset[str] | None = None) -> tuple[str, ...]:
         """Names of the other sources that listed the documents this change added.
         `tables`: the database's table names when the caller has them (`table_names`)."""
-        if change.id is None or "sightings" not in (table_names(self.db) if tables is None else tables):
+        if change.id is None or not has_table(self.db, "sightings", tables):
             return ()
         rows = self.db.execute(
             "SELECT coalesce(nullif(src.name, ''), other.source_id) AS name FROM sightings mine"

@@ -32,9 +32,10 @@ def select(db: Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[
     return (dict(zip(keys, row, strict=True)) for row in cursor)
 
 
-def has_table(db: Database, name: str) -> bool:
-    """`name in db.table_names()`: whether the database has a table of that name."""
-    return name in table_names(db)
+def has_table(db: Database, name: str, tables: frozenset[str] | None = None) -> bool:
+    """`name in db.table_names()`: whether the database has a table of that name (among
+    `tables`, the names `table_names` gave, when the caller asks about several)."""
+    return name in (table_names(db) if tables is None else tables)
 
 
 def table_names(db: Database) -> frozenset[str]:
