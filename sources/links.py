@@ -52,8 +52,14 @@ CACHED_URLS = 1 << 13
 # already in every form below, so it skips the parsers: most links on regulator pages are
 # plain, and a listing reads ~50 per page. tests/sources/test_links_fast.py checks each
 # shortcut against the general path.
+# A host whose last label is a number (`1`, `010`, `0x1f`: WHATWG's "ends in a number") is an
+# IPv4 address in short or octal or hex form, which the parsers rewrite (`http://1.2/` is
+# `http://1.0.0.2/`), so it is plain only as a dotted quad already in its canonical form.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_ORIGIN = rf"https?://{_LABEL}(?:\.{_LABEL})*(?::(?!80(?![0-9])|443(?![0-9]))[1-9][0-9]{{0,4}})?"
+_NUMBER_LABEL = r"(?:[0-9]+|0x[0-9a-f]*)(?![a-z0-9-])"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_HOST = rf"(?:{_OCTET}(?:\.{_OCTET}){{3}}(?![a-z0-9.-])|(?:{_LABEL}\.)*(?!{_NUMBER_LABEL}){_LABEL})"
+_ORIGIN = rf"https?://{_HOST}(?::(?!80(?![0-9])|443(?![0-9]))[1-9][0-9]{{0,4}})?"
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9_~.-]*"
 _PATH = rf"/(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?"
 PLAIN_URL = re.compile(_ORIGIN + _PATH)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sources import links
-from tests.support.urlgen import PATH, origins
+from tests.support.urlgen import NUMBER_HOST, PATH, origins
 
 ORIGIN = origins(("http", "https"), ports=True)
 PLAIN = st.builds(str.__add__, ORIGIN, PATH)
@@ -27,6 +27,39 @@ def test_plain_urls_are_their_own_canonical_form(url):
     assert links.without_tracking(url) == links._without_tracking_parsed(url)
     assert links.identity(url) == links._identity_parsed(url)
     assert links.identity(url + "#2") == links._identity_parsed(url + "#2")
+
+
+@pytest.mark.parametrize(
+    ("url", "plain", "canonical"),
+    [
+        ("http://0/", False, "http://0.0.0.0/"),
+        ("http://1.2/a", False, "http://1.0.0.2/a"),
+        ("http://0x7f.1/", False, "http://127.0.0.1/"),
+        ("http://010.0.0.1/", False, "http://8.0.0.1/"),
+        ("http://e.gov.7/", False, None),
+        ("http://127.0.0.1:8080/a", True, "http://127.0.0.1:8080/a"),
+        ("http://0x1.gov/", True, "http://0x1.gov/"),
+        ("http://a.0xg/", True, "http://a.0xg/"),
+    ],
+)
+def test_a_host_ending_in_a_number_is_plain_only_as_a_canonical_dotted_quad(url, plain, canonical):
+    # Hypothesis found `http://0/` taking the short path to `//0/` where the parsers give
+    # `//0.0.0.0`: one link, two identities.
+    assert (links.PLAIN_URL.fullmatch(url) is not None) is plain
+    if canonical is not None:
+        assert links.canonical(url) == canonical
+    assert links.canonical(url) == links._canonical_parsed(url)
+    assert links.identity(url) == links._identity_parsed(url)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.builds("{}://{}{}".format, st.sampled_from(["http", "https"]), NUMBER_HOST, PATH))
+def test_hosts_ending_in_a_number_have_the_identity_the_parsing_path_gives(url):
+    assert links.canonical(url) == links._canonical_parsed(url)
+    assert links.identity(url) == links._identity_parsed(url)
+    assert links.without_tracking(url) == links._without_tracking_parsed(url)
+    for base in (url, url.rstrip("/") + "/x/"):
+        assert links.absolute(base, "y.html") == links._absolute_parsed(base, "y.html")
 
 
 @pytest.mark.parametrize(
