@@ -207,14 +207,26 @@ def remember_identities(snapshot: Any, known: dict[str, str]) -> None:
         snapshot.__dict__[_KNOWN] = known
 
 
+def remember_plain_keys(snapshot: Any, keys: list[str]) -> None:
+    """`remember_identities` of keys known to be plain URLs (`PLAIN_URL`), their identities
+    (`plain_identity`) worked out when `known_identities` first asks: a source's first
+    version is never diffed, and an extraction worker drops them unasked
+    (`forget_identities`) instead of working out ~50 a page for nothing."""
+    if keys:
+        snapshot.__dict__[_KNOWN] = keys
+
+
 def forget_identities(snapshot: Any) -> None:
     """Drop what `remember_identities` kept (nothing will diff the snapshot: not worth sending)."""
     snapshot.__dict__.pop(_KNOWN, None)
 
 
 def known_identities(snapshot: Any) -> dict[str, str]:
-    """The identities `remember_identities` kept on `snapshot` (key -> `identity(key)`), or {}."""
+    """The identities `remember_identities` kept on `snapshot` (key -> `identity(key)`), or {};
+    those of `remember_plain_keys` worked out now (in the keys' order) and kept instead."""
     known = snapshot.__dict__.get(_KNOWN)
+    if isinstance(known, list):
+        known = snapshot.__dict__[_KNOWN] = {key: plain_identity(key) for key in known}
     return known if isinstance(known, dict) else {}
 
 

@@ -19,8 +19,7 @@ from sources.links import (
     PLAIN_URL,
     absolute_plain,
     canonical,
-    plain_identity,
-    remember_identities,
+    remember_plain_keys,
     without_tracking,
 )
 from sources.text import clean_text
@@ -116,9 +115,9 @@ class Listing(SourceKind):
             raise ExtractError(f"selector {options.select!r} matched nothing", reason=Reason.SELECTOR)
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
         finders = field_finders(options)
-        known: dict[str, str] = {}  # the identities of the keys that are plain links (most)
+        plain: list[str] = []  # the keys that are plain links (most), in the order read
         read = [
-            read_item(element, options, base, source.ignore, dayfirst, finders, known) for element in elements
+            read_item(element, options, base, source.ignore, dayfirst, finders, plain) for element in elements
         ]
         items = unique_keys([item for item in read if item is not None], options)
         if not items:
@@ -128,7 +127,7 @@ class Listing(SourceKind):
                 reason=Reason.SELECTOR,
             )
         snapshot = Snapshot(items=tuple(items))
-        remember_identities(snapshot, known)  # so the diff does not work them out again
+        remember_plain_keys(snapshot, plain)  # so the diff does not work their identities out again
         return snapshot
 
 
@@ -170,10 +169,11 @@ def read_item(
     ignore,
     dayfirst: bool,
     finders: Fields | None = None,
-    known: dict[str, str] | None = None,
+    plain_keys: list[str] | None = None,
 ) -> Item | None:
-    """The item an element holds, or None. `known` learns the identity of its key when that
-    key is the item's link and the link is plain (`sources.links.plain_identity`)."""
+    """The item an element holds, or None. `plain_keys` learns its key when that key is the
+    item's link and the link is plain (`sources.links.PLAIN_URL`: its identity is
+    `sources.links.plain_identity`, worked out when the diff asks)."""
     # Every field's first match, found at once (title and link often share a selector: "h3 a").
     first = (finders if finders is not None else field_finders(options))(element)
     title_node = first[options.title] if options.title else element
@@ -208,8 +208,8 @@ def read_item(
     elif link:
         if plain:
             key = link
-            if known is not None:
-                known[key] = plain_identity(key)
+            if plain_keys is not None:
+                plain_keys.append(key)
         else:
             key = canonical(link)
     else:

@@ -23,7 +23,7 @@ import os
 from typing import Any
 
 import watcher
-from sources.links import forget_identities
+from sources.links import forget_identities, known_identities
 from watcher.blobs import delta_expected, prepare
 from watcher.check.frames import answer, serve_frames
 from watcher.dates.carried import attach_dates
@@ -53,7 +53,9 @@ def _extract(task: tuple[Any, Any, Any]) -> Any:
     _ = snapshot.fingerprint  # cached on the instance and pickled back with it
     prepare(snapshot, fetched)  # stored forms too (watcher/blobs.py): the store writes them as is
     attach_dates(snapshot, source)  # and the documents' dates (watcher/dates/carried.py)
-    if not delta_expected(fetched):  # a source's first version: no diff asks for its keys' identities
+    if delta_expected(fetched):  # a diff follows: the identities the kind knew go back worked out
+        _ = known_identities(snapshot)
+    else:  # a source's first version: no diff asks for its keys' identities (not worked out)
         forget_identities(snapshot)
     return snapshot
 
