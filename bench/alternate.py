@@ -12,7 +12,10 @@ the machine's load; figures as in `bench/run.py` (wall from spawn to exit, CPU o
 and its descendants), with each run's CPU split by process (main, extraction worker, linking
 worker: read from /proc every 20 ms) and the main's event loop thread apart (part of main's
 figure). Both checkouts must read the same database schema: a branch that adds a migration
-is compared after its database is migrated (the first run of each does it).
+is compared after its database is migrated (the first run of each does it). With
+`--own-baselines` each checkout stores the baselines itself (from the same pages) and its
+runs start from its own copy: for a change of how the file is laid out (its page size), which
+a database made by one checkout would hide.
 
 The two take turns going first (base, this; this, base; ...): on this machine the second run
 of a pair cost ~0.5 CPU-s per 1,000 pages less than the first whichever checkout it was
@@ -58,6 +61,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs of each checkout")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--work", type=Path, default=BENCH / "work")
+    parser.add_argument(
+        "--own-baselines",
+        action="store_true",
+        help="each checkout stores the baselines of a changed pass itself (for a change of file layout)",
+    )
     args = parser.parse_args()
     work = args.work.resolve()
     site = work / f"alternate-site-{args.n}"
@@ -70,24 +78,29 @@ def main() -> None:
     with Server(site, work) as server:
         tool = Regwatch(work / "alternate", server.base, args.n, args.concurrency)
         fraction = MUTATION[args.pass_name]
+        database = tool.dir / "regwatch.db"
+        pristine = {name: tool.dir / f"pristine-{name}.db" for name in checkouts}
         if fraction is not None:  # every pass but the first starts from stored baselines
-            subprocess.run(tool.command(), env=tool.env, cwd=ROOT, capture_output=True, check=True)
+            for name, root in checkouts.items() if args.own_baselines else [("this", ROOT)]:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{database}{suffix}").unlink(missing_ok=True)
+                env = {**tool.env, "PYTHONPATH": str(root)}
+                subprocess.run(tool.command(), env=env, cwd=root, capture_output=True, check=True)
+                for other in checkouts if not args.own_baselines else [name]:
+                    shutil.copyfile(database, pristine[other])
         if fraction:
             pages.mutate(site, fraction, 1)
             time.sleep(1.1)
-        database = tool.dir / "regwatch.db"
-        pristine = tool.dir / "pristine.db"
         if fraction is None:
             database.unlink(missing_ok=True)
-            pristine.write_bytes(b"")  # the first pass starts from an empty database file
-        else:
-            shutil.copyfile(database, pristine)
+            for path in pristine.values():
+                path.write_bytes(b"")  # the first pass starts from an empty database file
         for run in range(args.runs):
             order = list(checkouts.items())
             for name, root in order if run % 2 == 0 else reversed(order):
                 for suffix in ("-wal", "-shm"):
                     Path(f"{database}{suffix}").unlink(missing_ok=True)
-                shutil.copyfile(pristine, database)
+                shutil.copyfile(pristine[name], database)
                 env = {**tool.env, "PYTHONPATH": str(root)}
                 load = os.getloadavg()[0]
                 out = work / f"alternate-{name}-{run}"
