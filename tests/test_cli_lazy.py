@@ -106,7 +106,12 @@ noting("pause")
 noting("resume")
 def done():
     early = at["resume"] - at["pause"] if len(at) == 2 else None
-    state = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "early": early}
+    state = {
+        "enabled": gc.isenabled(),
+        "frozen": gc.get_freeze_count(),
+        "early": early,
+        "threshold": gc.get_threshold(),
+    }
     open(OUT, "w").write(json.dumps(state))
 atexit.register(done)
 """
@@ -137,3 +142,5 @@ def test_start_up_runs_without_the_garbage_collector_and_the_command_with_it(tmp
     # the pause: the probe's own imports before it may collect, more so without .pyc files).
     assert state["early"] == 0
     assert state["enabled"] and state["frozen"] > 10_000  # then on, with start-up frozen
+    # and collecting the youngest generation every 5,000 objects, not CPython's 700
+    assert state["threshold"] == [5000, 10, 10]
