@@ -140,6 +140,7 @@ KNOWN_RUNAWAYS = [
     ("circular no ", 20_000),
     ("[a](", 75_000),
     ("http:", 60_000),
+    ("1", 40_000),  # a run of digits: watcher.related.identifiers._QUANTITY (hypothesis, round 17)
 ]
 
 

@@ -56,8 +56,10 @@ _SLASHED = re.compile(
 #: Austrian court's "W211 2225136-1" is cited): no date, FR document number (four digits
 #: first), phone number or ZIP+4 code (five) has that shape; the number's own token is rare.
 _NUMBERED = re.compile(r"(?<![\w/.-])\d{6,12}-\d{1,4}(?![\w/-])")
-#: A part of a slashed code that is a quantity: a number and a unit ("150mg", "850mg").
-_QUANTITY = re.compile(r"\d+[a-z]{2,}")
+#: A part of a slashed code that is a quantity: a number and a unit ("150mg", "850mg"). The
+#: look-behind keeps a scan linear: without it, each digit of a long run of digits starts a
+#: match that reads the rest of the run (20,000 digits: 2.9 s).
+_QUANTITY = re.compile(r"(?<!\d)\d+[a-z]{2,}")
 #: Any other code: upper-case letters and digits joined by hyphens ("SR-MEMX-2023-40", "HTI-1").
 _CODE = re.compile(
     r"\b(?=[A-Z0-9-]{5,40}\b)(?=[A-Z-]{0,40}\d)(?=[0-9-]{0,40}[A-Z])[A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){1,5}\b"
