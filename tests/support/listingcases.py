@@ -14,6 +14,7 @@ With folders of other HTML pages as arguments it digests those too: run it under
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sys
@@ -39,6 +40,17 @@ GENERIC = (
 )
 JURISDICTIONS = ("US", "UK")
 BENCH_PAGES = 6
+
+
+def corpus_pages(corpus: Path) -> list[tuple[str, bytes]]:
+    """(file name, body) of the shared corpus's HTML pages (`corpus`: its folder), gzip read
+    open, in a fixed order; none when the corpus is not there."""
+    found = []
+    for folder in ("html-trafilatura", "html-article-extraction-benchmark"):
+        for path in sorted((corpus / folder).rglob("*.htm*")):
+            body = path.read_bytes()
+            found.append((path.name, gzip.decompress(body) if path.suffix == ".gz" else body))
+    return found
 
 
 def cases(extra: tuple[Path, ...] = ()) -> list[tuple[str, bytes, str, dict, str]]:

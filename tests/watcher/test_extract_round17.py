@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import pickle
 import sys
@@ -53,21 +52,12 @@ def _bench_page(index: int) -> bytes:
     return bench_pages.render(index, bench_pages.initial_items(index, 7), 7).encode()
 
 
-def _corpus_pages() -> list[tuple[str, bytes]]:
-    found = []
-    for folder in ("html-trafilatura", "html-article-extraction-benchmark"):
-        for path in sorted((CORPUS / folder).rglob("*.htm*")):
-            body = path.read_bytes()
-            found.append((path.name, gzip.decompress(body) if path.suffix == ".gz" else body))
-    return found
-
-
 def _snapshots() -> list[tuple[str, Snapshot, Source]]:
     """Every listing case (tests/pages with catalog and generic options, bench pages) and the
     shared corpus's pages read with three generic options, with the source each was read for."""
     found = []
     cases = [*listingcases.cases()]
-    for name, body in _corpus_pages():
+    for name, body in listingcases.corpus_pages(CORPUS):
         for generic, options in listingcases.GENERIC[:4]:
             cases.append(
                 (f"corpus/{name}:{generic}", body, f"https://{name[:12]}.example.gov/news/", options, "UK")

@@ -7,7 +7,6 @@ keys that share an identity, legacy `?cid=` keys, items added, dropped and edite
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import pickle
@@ -47,15 +46,6 @@ def _listing(body: bytes, url: str, options: dict, jurisdiction: str = "US") -> 
         return None
 
 
-def _corpus_pages() -> list[tuple[str, bytes]]:
-    found = []
-    for folder in ("html-trafilatura", "html-article-extraction-benchmark"):
-        for path in sorted((CORPUS / folder).rglob("*.htm*")):
-            body = path.read_bytes()
-            found.append((path.name, gzip.decompress(body) if path.suffix == ".gz" else body))
-    return found
-
-
 def _listing_snapshots() -> list[tuple[str, Snapshot]]:
     """Every listing case of tests/support/listingcases.py (real pages with catalog and generic
     options, bench pages), and the shared corpus's HTML pages read as links and list items."""
@@ -64,7 +54,7 @@ def _listing_snapshots() -> list[tuple[str, Snapshot]]:
         snapshot = _listing(body, url, options, jurisdiction)
         if snapshot is not None:
             found.append((name, snapshot))
-    for name, body in _corpus_pages():
+    for name, body in listingcases.corpus_pages(CORPUS):
         for generic, options in listingcases.GENERIC[:3]:
             snapshot = _listing(body, f"https://{name[:12]}.example.gov/news/", options)
             if snapshot is not None:
