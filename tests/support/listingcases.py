@@ -72,21 +72,33 @@ def cases(extra: tuple[Path, ...] = ()) -> list[tuple[str, bytes, str, dict, str
                     found.append(
                         (f"{folder.name}/{path.name}:{name}:{jurisdiction}", body, url, options, jurisdiction)
                     )
-    sys.path.insert(0, str(ROOT / "bench"))
-    import pages
-
-    bench = {
-        "select": pages.SELECT,
-        "title": "h3 a",
-        "link": "h3 a",
-        "date": "time[datetime]",
-        "summary": "p.summary",
-    }
+    pages = _bench_pages()
+    bench = bench_options()
     for index in range(BENCH_PAGES):
         body = pages.render(index, pages.initial_items(index, 7), 7).encode()
         url = f"http://127.0.0.1:8080{pages.url_path(index)}"
         found.append((f"bench/{index}", body, url, bench, "US"))
     return found
+
+
+def _bench_pages():
+    """bench/pages.py, the generator of the benchmark's listing pages."""
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))
+    import pages
+
+    return pages
+
+
+def bench_options() -> dict:
+    """The listing options that read the benchmark's pages (bench/pages.py)."""
+    return {
+        "select": _bench_pages().SELECT,
+        "title": "h3 a",
+        "link": "h3 a",
+        "date": "time[datetime]",
+        "summary": "p.summary",
+    }
 
 
 def _catalog_listings() -> dict[str, dict]:

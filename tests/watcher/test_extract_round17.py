@@ -39,13 +39,7 @@ CORPUS = Path(os.environ.get("REGWATCH_CORPUS") or ROOT.parent / "shared" / "cor
 sys.path.insert(0, str(ROOT / "bench"))
 import pages as bench_pages  # noqa: E402
 
-BENCH_OPTIONS = {
-    "select": bench_pages.SELECT,
-    "title": "h3 a",
-    "link": "h3 a",
-    "date": "time[datetime]",
-    "summary": "p.summary",
-}
+BENCH_OPTIONS = listingcases.bench_options()
 
 
 def _bench_page(index: int) -> bytes:

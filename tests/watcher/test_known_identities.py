@@ -113,7 +113,7 @@ def test_every_known_identity_is_the_keys_identity():
 def test_bench_and_feed_snapshots_know_every_key():
     """Fails without remembered identities: a bench page's listing and a feed know every key."""
     body = bench_pages.render(3, bench_pages.initial_items(3, 7), 7).encode()
-    snapshot = _listing(body, "http://127.0.0.1:8080/p/3.html", _bench_options())
+    snapshot = _listing(body, "http://127.0.0.1:8080/p/3.html", listingcases.bench_options())
     assert snapshot is not None
     assert set(known_identities(snapshot)) == {item.key for item in snapshot.items}
     feeds = [snapshot for name, snapshot in FEEDS if name.startswith("feeds-realworld")]
@@ -126,7 +126,7 @@ def test_identities_travel_back_from_the_extraction_worker():
     (nothing will diff it: not pickled for nothing)."""
     body = bench_pages.render(5, bench_pages.initial_items(5, 7), 7).encode()
     url = "http://127.0.0.1:8080/p/5.html"
-    source = Source(id="b", url=url, kind="listing", options=ListingOptions(**_bench_options()))
+    source = Source(id="b", url=url, kind="listing", options=ListingOptions(**listingcases.bench_options()))
     inline = Listing().extract(fetched(body, url), source)
     for diffed in (True, False):
         page = fetched(body, url)
@@ -138,16 +138,6 @@ def test_identities_travel_back_from_the_extraction_worker():
         assert snapshot == inline
         assert known_identities(snapshot) == (known_identities(inline) if diffed else {})
     assert len(known_identities(inline)) == len(inline.items)
-
-
-def _bench_options() -> dict:
-    return {
-        "select": bench_pages.SELECT,
-        "title": "h3 a",
-        "link": "h3 a",
-        "date": "time[datetime]",
-        "summary": "p.summary",
-    }
 
 
 def _edits(items: tuple[Item, ...]) -> list[tuple[Item, ...]]:
@@ -239,10 +229,10 @@ def test_the_diff_of_a_changed_bench_page_works_out_no_identity(monkeypatch):
     its 101 keys: all are known from reading the page. Fails without remembered identities."""
     url = "http://127.0.0.1:8080/p/0.html"
     items = bench_pages.initial_items(0, 7)
-    before = _listing(bench_pages.render(0, items, 7).encode(), url, _bench_options())
+    before = _listing(bench_pages.render(0, items, 7).encode(), url, listingcases.bench_options())
     newest = bench_pages.date.fromisoformat(items[0]["date"]) + bench_pages.timedelta(days=1)
     items.insert(0, bench_pages._item(bench_pages.random.Random("7:0:new:1"), 0, 1001, newest))
-    after = _listing(bench_pages.render(0, items, 7).encode(), url, _bench_options())
+    after = _listing(bench_pages.render(0, items, 7).encode(), url, listingcases.bench_options())
     assert before is not None and after is not None
     stored = Snapshot.from_dict(json.loads(json.dumps(before.to_dict())))  # as the store reads it back
     calls: list[str] = []
@@ -264,10 +254,10 @@ def test_a_window_scrolling_on_works_out_no_identity(monkeypatch):
     out the 50 stored keys' identities)."""
     url = "http://127.0.0.1:8080/p/4.html"
     items = bench_pages.initial_items(4, 7)
-    before = _listing(bench_pages.render(4, items, 7).encode(), url, _bench_options())
+    before = _listing(bench_pages.render(4, items, 7).encode(), url, listingcases.bench_options())
     newest = bench_pages.date.fromisoformat(items[0]["date"]) + bench_pages.timedelta(days=1)
     items = [bench_pages._item(bench_pages.random.Random("7:4:new:1"), 4, 1001, newest), *items[:-1]]
-    after = _listing(bench_pages.render(4, items, 7).encode(), url, _bench_options())
+    after = _listing(bench_pages.render(4, items, 7).encode(), url, listingcases.bench_options())
     assert before is not None and after is not None
     stored = Snapshot.from_dict(json.loads(json.dumps(before.to_dict())))
     calls: list[str] = []
@@ -290,9 +280,9 @@ def test_a_window_scrolling_on_works_out_no_identity(monkeypatch):
 def test_merged_pages_keep_what_each_page_knew(kind):
     """A paginated source's pages merged into one snapshot keep every identity they knew."""
     body = bench_pages.render(1, bench_pages.initial_items(1, 7), 7).encode()
-    first = _listing(body, "http://127.0.0.1:8080/p/1.html", _bench_options())
+    first = _listing(body, "http://127.0.0.1:8080/p/1.html", listingcases.bench_options())
     body = bench_pages.render(2, bench_pages.initial_items(2, 7), 7).encode()
-    second = _listing(body, "http://127.0.0.1:8080/p/2.html", _bench_options())
+    second = _listing(body, "http://127.0.0.1:8080/p/2.html", listingcases.bench_options())
     assert first is not None and second is not None
     merged = (Listing() if kind == "listing" else Feed()).merge([first, second])
     assert known_identities(merged) == {**known_identities(first), **known_identities(second)}

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
+
+from storedhistory import SAMPLE
+from storedhistory import real_items as history_items
 
 from watcher.check.diff import diff
 from watcher.check.sourcehealth import HealthPolicy
@@ -16,26 +18,11 @@ from watcher.model import FetchResult, Item, Snapshot, Source
 
 NOW = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)
 SOURCE = Source(id="fr", url="https://www.federalregister.gov/api/v1/documents.json", kind="json", name="FR")
-SAMPLE = Path(__file__).resolve().parents[1] / "pages" / "federal-register-api-json" / "documents-sample.json"
 
 
 def real_items() -> tuple[Item, ...]:
-    items = []
-    for index, doc in enumerate(json.loads(SAMPLE.read_text(encoding="utf-8"))["results"]):
-        fields = {"type": doc["type"], "action": doc.get("action") or ""}
-        if doc.get("comments_close_on"):
-            fields["comments_close_on"] = doc["comments_close_on"]
-        items.append(
-            Item(
-                key=doc["html_url"],
-                title=doc["title"],
-                link=doc.get("pdf_url") or "",
-                date=doc["publication_date"] if index % 3 else None,
-                summary=doc.get("abstract") or "",
-                fields=tuple(sorted(fields.items())) if index % 2 else (),
-            )
-        )
-    return tuple(items)
+    """Every document of the sample, each an item (storedhistory.real_items)."""
+    return history_items(len(json.loads(SAMPLE.read_text(encoding="utf-8"))["results"]))
 
 
 def test_a_stored_version_reads_back_exactly(tmp_path):
