@@ -263,3 +263,44 @@ def test_a_delta_reads_its_base_in_the_statement_that_finds_it(tmp_path):
     assert [store.evidence_body(s) for s in sha] == bodies
     assert store.evidence_body(hashlib.sha256(bodies[2] + b" ").hexdigest()) == bodies[2] + b" "
     store.close()
+
+
+def test_the_last_body_is_the_last_row_by_id_read_without_a_sort(tmp_path):
+    """The source's last body is its evidence row of the highest id, as `ORDER BY id DESC LIMIT
+    1` found it, also where `fetched_at` runs backwards (a clock set back): `max(id)` of the
+    source's entries in `evidence_source_at`, which hold the rowid, so no other row is read and
+    nothing is sorted (round 18; before, every row of the source was read and sorted)."""
+    from datetime import UTC, datetime
+
+    from watcher.db.store import Store
+    from watcher.model import FetchResult
+
+    store = Store(tmp_path / "e.db")
+    bodies = [json.dumps({**SAMPLE, "count": n}).encode() for n in range(6)]
+    sha = [hashlib.sha256(b).hexdigest() for b in bodies]
+
+    def keep(source_id: str, body: bytes, day: int) -> list[str]:
+        seen: list[str] = []
+        store.db.conn.set_trace_callback(seen.append)
+        fetched = FetchResult(
+            url="https://example.org/", final_url="https://example.org/", status=200, body=body
+        )
+        store.keep_evidence(source_id, fetched, datetime(2024, 1, day, tzinfo=UTC), kind="change")
+        store.db.conn.set_trace_callback(None)
+        return [sql for sql in seen if "evidence_bodies w" in sql]
+
+    keep("other", bodies[5], 9)  # another source's rows are not its own
+    keep("s", bodies[0], 9)  # whole
+    keep("s", bodies[1], 5)  # a delta on it, fetched "earlier" by the clock
+    keep("other", bodies[4], 1)
+    (statement,) = keep("s", bodies[2], 3)  # the last by id is bodies[1]: its base is bodies[0]
+    rows = store.db.execute(
+        "SELECT sha256, codec, base, depth FROM evidence_bodies WHERE sha256 IN (?, ?) ORDER BY depth",
+        [sha[1], sha[2]],
+    ).fetchall()
+    plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {statement}")]
+    assert rows == [(sha[1], "zstd-delta", sha[0], 1), (sha[2], "zstd-delta", sha[0], 2)]
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+    assert any("COVERING INDEX evidence_source_at (source_id=?)" in step for step in plan), plan
+    assert [store.evidence_body(s) for s in sha[:3]] == bodies[:3]
+    store.close()

@@ -96,14 +96,17 @@ class EvidenceRows(EnrichmentRows):
         A whole body's compressed form may come made by the extraction worker (watcher/blobs.py)."""
         sha, body = fetched.body_hash, fetched.body
         # The source's last body and, when the next one is a delta, the whole body it is made
-        # against (that body's base, or that body when whole), in one statement.
+        # against (that body's base, or that body when whole), in one statement. The last
+        # evidence row is `max(id)` of the source's entries in `evidence_source_at` (the index
+        # holds the rowid: no row read but that one); `ORDER BY id DESC LIMIT 1` read every
+        # row of the source and sorted them (bench/README.md, "Round 18: perfmain9").
         previous = self.db.execute(
             "SELECT b.sha256, b.depth, b.codec, b.base, w.codec, w.base, w.size, w.data"
-            " FROM (SELECT body_sha256 FROM evidence WHERE source_id = ? ORDER BY id DESC LIMIT 1) e"
-            " JOIN evidence_bodies b ON b.sha256 = e.body_sha256"
+            " FROM evidence e JOIN evidence_bodies b ON b.sha256 = e.body_sha256"
             " LEFT JOIN evidence_bodies w ON b.depth < ?"
-            " AND w.sha256 = CASE b.codec WHEN 'zstd-delta' THEN b.base ELSE b.sha256 END",
-            [source_id, MAX_DEPTH],
+            " AND w.sha256 = CASE b.codec WHEN 'zstd-delta' THEN b.base ELSE b.sha256 END"
+            " WHERE e.id = (SELECT max(id) FROM evidence WHERE source_id = ?)",
+            [MAX_DEPTH, source_id],
         ).fetchone()
         if previous is None or previous[1] >= MAX_DEPTH:
             values = [
