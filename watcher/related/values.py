@@ -54,6 +54,11 @@ class Ranking:
     lead: float = 1.15
     lead_rank: int = 4
     lead_floor: float = 0.3
+    #: A leading group larger than `lead_rank` - 1 (several articles on one update): a link of
+    #: the best `shown` is also shown when it scores at least `lead` times the first candidate
+    #: from rank `lead_rank` on scoring below `lead_break` times the one before it (0: off;
+    #: linking.break_bar).
+    lead_break: float = 0.6
     shown: int = 3
     #: Companions ([related] companions): once a document's best link is shown, the links
     #: after it up to `shown` are shown too when each scores at least `companion_share` of
@@ -83,6 +88,9 @@ class Ranking:
     companion_own: float = 0.1
     keep: int = 10
     identifiers: bool = True
+    #: A slashed identifier ("28/2024") weighs by how many items write it as one, not by its
+    #: rarest token (dates hold "28 2024" too): features.Vocabulary.written_holders.
+    written_identifiers: bool = True
     acts: bool = True
     phrases: bool = True
     #: Key phrases of the body (its most frequent adjacent content-word pairs) added to the
