@@ -197,3 +197,12 @@ def test_the_group_bar_keeps_the_lead_floor():
     weak = [candidate(n, s, 0.5) for n, s in enumerate([0.25, 0.24, 0.24, 0.23, 0.05])]
     assert break_bar(weak, DEFAULT) == DEFAULT.lead_floor
     assert shown_flags(weak, DEFAULT) == [False] * 5
+
+
+def test_a_group_larger_than_four_does_not_lead():
+    """Six candidates alike, then a drop: more often a template series than articles on one
+    update (`lead_group`: the drop must come by rank 5)."""
+    six = [candidate(n, s, 0.5) for n, s in enumerate([0.9, 0.89, 0.88, 0.87, 0.86, 0.85, 0.2])]
+    assert break_bar(six, DEFAULT) == float("inf")
+    assert shown_flags(six, DEFAULT) == [False] * 7
+    assert break_bar(six, replace(DEFAULT, lead_group=10)) == pytest.approx(DEFAULT.lead_floor)

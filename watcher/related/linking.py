@@ -252,12 +252,13 @@ def break_bar(candidates: list[Candidate], ranking: Ranking) -> float:
     """The score a link must reach to stand out from the rest when the leading group is
     larger than `lead_bar` assumes (an update with four articles written about it: its own
     fourth article sets `lead_bar`'s reference): `lead` times the first candidate from rank
-    `lead_rank` on that scores below `lead_break` times the one before it (the first clear
-    drop among the best `keep`), at least `lead_floor`; infinite when off or when the scores
-    fall away without a clear drop, as a template's siblings do."""
+    `lead_rank` to `lead_group` that scores below `lead_break` times the one before it (the
+    first clear drop after a group of at most `lead_group` - 1), at least `lead_floor`;
+    infinite when off or when the scores fall away without a clear drop, as a template's
+    siblings do (a larger group is more often a template series)."""
     if not ranking.lead or not ranking.lead_break:
         return float("inf")
-    for index in range(max(ranking.lead_rank - 1, 1), min(len(candidates), ranking.keep)):
+    for index in range(max(ranking.lead_rank - 1, 1), min(len(candidates), ranking.keep, ranking.lead_group)):
         if candidates[index].score < ranking.lead_break * candidates[index - 1].score:
             return max(ranking.lead_floor, ranking.lead * candidates[index].score)
     return float("inf")
