@@ -29,7 +29,14 @@ chosen on the development half; the test half read once after the merge): the te
 ranks did not move (0.745 / 0.873 / 0.825 whole, 0.698 / 0.833 / 0.785 EU, the same 3
 unlinked); fewer hard negatives show a link, so three floors rise: quiet on the whole set
 0.384 -> 0.397 (floor 0.38 -> 0.39), on the EU corpus 0.416 -> 0.455 (0.41 -> 0.45), the EU
-shown precision 0.351 -> 0.363 (0.35 -> 0.36)."""
+shown precision 0.351 -> 0.363 (0.35 -> 0.36).
+
+Round 18 (bench/README.md "Related round 18": a slashed identifier shared only where written
+as one and counted by the items that write it; a leading group of up to four shows its best
+three; both chosen on the development half and on a local set of the acceptance's shape, the
+test half read twice, see there): whole set 0.745 / 0.879 / 0.828 (as alerts show them 0.755
+/ 0.836 / 0.801), quiet 0.397 as before, the same 3 unlinked; EU 0.698 / 0.841 / 0.789, quiet
+0.455, shown precision 0.379. No floor moved."""
 
 from __future__ import annotations
 
@@ -180,14 +187,14 @@ def test_eu_corpus_test_half_floors(whole_test_half):
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 17 target not reached on the whole test half: 0.873 vs 0.853 + 0.10"
+    strict=True, reason="issue 17 target not reached on the whole test half: 0.879 vs 0.853 + 0.10"
 )
 def test_target_whole_set_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
     report, bm25_report, _ = whole_test_half
     assert report.recall_at_3 >= bm25_report.recall_at_3 + 0.10
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: MRR 0.825")
+@pytest.mark.xfail(strict=True, reason="issue 17 target not reached on the whole test half: MRR 0.828")
 def test_target_whole_set_mrr(whole_test_half):
     assert whole_test_half[0].mrr >= 0.95
 
@@ -203,13 +210,13 @@ def test_target_eu_precision_at_1_at_least_plain_bm25(whole_test_half):
     assert report.only(eu).precision_at_1 >= bm25_report.only(eu).precision_at_1
 
 
-@pytest.mark.xfail(strict=True, reason="EU corpus, test half: recall@3 0.833 vs plain BM25 0.857 + 0.10")
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: recall@3 0.841 vs plain BM25 0.857 + 0.10")
 def test_target_eu_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
     report, bm25_report, eu = whole_test_half
     assert report.only(eu).recall_at_3 >= bm25_report.only(eu).recall_at_3 + 0.10
 
 
-@pytest.mark.xfail(strict=True, reason="EU corpus, test half: MRR 0.785")
+@pytest.mark.xfail(strict=True, reason="EU corpus, test half: MRR 0.789")
 def test_target_eu_mrr(whole_test_half):
     report, _, eu = whole_test_half
     assert report.only(eu).mrr >= 0.95

@@ -51,7 +51,11 @@ def linked(tmp_path_factory) -> list[tuple[LinkTarget, list[Feature], list[Candi
         target = LinkTarget(update["id"], update["title"], update["text"], update["source"])
         vocab = Vocabulary(store.db)
         feats = features(target, vocab)
-        assert feats == features_before.features(target, features_before.Vocabulary(store.db))
+        # 518994c counted a slashed identifier by its rarest token (before written_identifiers).
+        unwritten = replace(DEFAULT_RANKING, written_identifiers=False)
+        assert features(target, vocab, unwritten) == features_before.features(
+            target, features_before.Vocabulary(store.db)
+        )
         expression = " OR ".join(f"({f.query})" for f in feats)
         candidates = retrieve(store.db, expression, target, "1900-01-01", "2100-01-01", count=40)
         if candidates:

@@ -12,7 +12,7 @@ import pytest
 
 from watcher.config import ConfigError
 from watcher.config_sections import Limits, parse_related
-from watcher.related.linking import feature_holders, own_share, shown_flags
+from watcher.related.linking import break_bar, feature_holders, own_share, shown_flags
 from watcher.related.ranking import Candidate
 from watcher.related.values import Feature, Ranking
 
@@ -165,3 +165,44 @@ def test_companions_is_a_related_setting():
     assert parse_related({"companions": False}, Limits(), "[related]")[0].companions is False
     with pytest.raises(ConfigError, match="companions"):
         parse_related({"companions": "yes"}, Limits(), "[related]")
+
+
+def test_a_leading_group_of_four_shows_its_best_three():
+    """Four articles written about one update score alike (0.90-0.81), the rest far below:
+    the fourth sets `lead_bar`'s reference, so before `lead_break` none showed (their shared
+    words are held by earlier coverage too: not rare); the first clear drop after rank 4
+    makes the group's best three stand out."""
+    scores = [0.90, 0.89, 0.87, 0.81, 0.31, 0.29, 0.28]
+    four = [candidate(n, s, 0.76) for n, s in enumerate(scores)]
+    assert shown_flags(four, replace(DEFAULT, lead_break=0.0)) == [False] * 7
+    assert shown_flags(four, DEFAULT) == [True, True, True, False, False, False, False]
+    assert break_bar(four, DEFAULT) == pytest.approx(1.15 * 0.31)
+
+
+def test_scores_that_fall_away_without_a_clear_drop_show_nothing_more():
+    """A template's siblings (airworthiness directives of one RIN) decline smoothly: no
+    candidate from rank 4 on scores below `lead_break` of the one before, no group leads."""
+    smooth = [candidate(n, 0.9 * 0.97**n, 0.5) for n in range(10)]
+    assert break_bar(smooth, DEFAULT) == float("inf")
+    assert shown_flags(smooth, DEFAULT) == [False] * 10
+    # A drop only after the best `keep` is not looked for; a drop at rank 2 is lead_bar's.
+    late = [candidate(n, s, 0.5) for n, s in enumerate([0.9, 0.88, 0.86, 0.85, 0.84, 0.83])]
+    assert break_bar(late, replace(DEFAULT, keep=6)) == float("inf")
+    early = [candidate(n, s, 0.5) for n, s in enumerate([0.9, 0.3, 0.29, 0.28, 0.27])]
+    assert break_bar(early, DEFAULT) == float("inf")
+    assert shown_flags(early, DEFAULT) == [True, False, False, False, False]  # lead_bar: 0.9 >= 1.15 * 0.28
+
+
+def test_the_group_bar_keeps_the_lead_floor():
+    weak = [candidate(n, s, 0.5) for n, s in enumerate([0.25, 0.24, 0.24, 0.23, 0.05])]
+    assert break_bar(weak, DEFAULT) == DEFAULT.lead_floor
+    assert shown_flags(weak, DEFAULT) == [False] * 5
+
+
+def test_a_group_larger_than_four_does_not_lead():
+    """Six candidates alike, then a drop: more often a template series than articles on one
+    update (`lead_group`: the drop must come by rank 5)."""
+    six = [candidate(n, s, 0.5) for n, s in enumerate([0.9, 0.89, 0.88, 0.87, 0.86, 0.85, 0.2])]
+    assert break_bar(six, DEFAULT) == float("inf")
+    assert shown_flags(six, DEFAULT) == [False] * 7
+    assert break_bar(six, replace(DEFAULT, lead_group=10)) == pytest.approx(DEFAULT.lead_floor)

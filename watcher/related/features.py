@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from watcher.related.identifiers import (
     find_acts,
     find_identifiers,
     known_acts,
+    written,
 )
 from watcher.related.spread import spread
 from watcher.related.text import (
@@ -53,6 +55,10 @@ DF_CAP = 500
 IDENTIFIER_BOOST = 4.0
 ACT_BOOST = 1.2
 PHRASE_BOOST = 0.6
+#: A slashed identifier's holders are counted in at most this many of the newest items that
+#: hold its tokens, in the start of their text (as ranking.MATCH_TEXT): a bounded read.
+WRITTEN_SAMPLE = 200
+WRITTEN_TEXT = 6000
 
 #: Per database connection, while it lives: stems found in DF_CAP items.
 _COMMON: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
@@ -106,6 +112,32 @@ class Vocabulary:
                 [query, DF_CAP],
             ).fetchone()
             self._df[key] = int(row[0])
+        return self._df[key]
+
+    def written_holders(self, query: str, pattern: re.Pattern[str], cost: int) -> int:
+        """How many items write a slashed identifier as one (`identifiers.written`), given the
+        FTS5 expression of its tokens and its rarest token's count `cost`. The index drops the
+        slash, so its tokens in order also match dates ("28/2024" and "December 28, 2024"):
+        the newest WRITTEN_SAMPLE items holding the tokens are read and the pattern counted in
+        them (their title, summary and the start of their text, as ranking reads candidates);
+        past the sample, the share found there stands for all (up to DF_CAP) that hold them."""
+        if cost <= 1:
+            return cost
+        key = "\x01" + query  # no stem starts with a control character
+        if key not in self._df:
+            rows = self.db.execute(
+                "SELECT title, summary, substr(coalesce(text, ''), 1, ?) FROM items WHERE rowid IN"
+                " (SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT ?)",
+                [WRITTEN_TEXT, query, WRITTEN_SAMPLE],
+            ).fetchall()
+            found = sum(1 for row in rows if any(part and pattern.search(part) for part in row))
+            if len(rows) >= WRITTEN_SAMPLE and found:
+                row = self.db.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
+                    [query, DF_CAP],
+                ).fetchone()
+                found = min(DF_CAP, max(found, round(found * int(row[0]) / len(rows))))
+            self._df[key] = found
         return self._df[key]
 
     def idf(self, df: int, *, at_least: int = 0) -> float:
@@ -199,7 +231,10 @@ def features(
         # Its rarest token's count (the identifier's own count, one more FTS5 query each, did
         # not change a single development-half ranking: not worth its milliseconds).
         cost = min((df.get(t, DF_CAP) for t in ident.tokens), default=DF_CAP)
-        rarest = vocab.idf(cost) if ranking.idf_words else 1.0
+        # A slashed one is counted as written (its tokens alone also match dates).
+        pattern = written(ident.label) if ranking.written_identifiers else None
+        holders = max(vocab.written_holders(query, pattern, cost), 1) if pattern is not None else 0
+        rarest = vocab.idf(holders or cost) if ranking.idf_words else 1.0
         boost = IDENTIFIER_BOOST * (1.5 if ident.label in title_idents else 1.0)
         result.append(
             Feature(
@@ -211,6 +246,7 @@ def features(
                 cost,
                 ident.reason,
                 near=ident.near,
+                df=holders,
                 scheme=ident.kind,
             )
         )

@@ -233,6 +233,19 @@ class Act:
         return " OR ".join(dict.fromkeys(phrases)) or phrase(words(self.name) or ["_"])
 
 
+@lru_cache(maxsize=1024)
+def written(label: str) -> re.Pattern[str] | None:
+    """How a slashed identifier ("28/2024", "PS/00474/2020", "2016/679") is written in a
+    text: its parts joined by a slash (a space either side allowed), not inside a longer
+    code; None for a label without a slash. Words drop the slash, so "28/2024" and the date
+    "December 28, 2024" are the same tokens: a match, and a count of holders, ask for this.
+    Literal parts with single optional spaces: linear in the text."""
+    if "/" not in label:
+        return None
+    parts = [re.escape(part) for part in label.split("/")]
+    return re.compile(r"(?<![\w/])" + r" ?/ ?".join(parts) + r"(?![\w/])", re.IGNORECASE)
+
+
 #: Patterns kept compiled: the catalog's acts and those of recent documents. Bounded: every
 #: document that defines an act ("... Act (EPCA)") makes one more (~1 KB), for as long as a
 #: service runs.

@@ -175,9 +175,14 @@ def shown_flags(candidates: list[Candidate], ranking: Ranking) -> list[bool]:
     hold evidence of their own (`companion_own`: a share of what they match that at most
     `shown` candidates match). A pure decision on the scored candidates."""
     bar = lead_bar(candidates, ranking)
+    cluster = break_bar(candidates, ranking)
     shows = [
         position <= ranking.shown
-        and (is_strong(candidate, ranking) or (position < ranking.lead_rank and candidate.score >= bar))
+        and (
+            is_strong(candidate, ranking)
+            or (position < ranking.lead_rank and candidate.score >= bar)
+            or candidate.score >= cluster
+        )
         for position, candidate in enumerate(candidates, start=1)
     ]
     if ranking.companions and shows and shows[0]:
@@ -241,6 +246,22 @@ def lead_bar(candidates: list[Candidate], ranking: Ranking) -> float:
         return float("inf")
     reference = candidates[ranking.lead_rank - 1].score if len(candidates) >= ranking.lead_rank else 0.0
     return max(ranking.lead_floor, ranking.lead * reference)
+
+
+def break_bar(candidates: list[Candidate], ranking: Ranking) -> float:
+    """The score a link must reach to stand out from the rest when the leading group is
+    larger than `lead_bar` assumes (an update with four articles written about it: its own
+    fourth article sets `lead_bar`'s reference): `lead` times the first candidate from rank
+    `lead_rank` to `lead_group` that scores below `lead_break` times the one before it (the
+    first clear drop after a group of at most `lead_group` - 1), at least `lead_floor`;
+    infinite when off or when the scores fall away without a clear drop, as a template's
+    siblings do (a larger group is more often a template series)."""
+    if not ranking.lead or not ranking.lead_break:
+        return float("inf")
+    for index in range(max(ranking.lead_rank - 1, 1), min(len(candidates), ranking.keep, ranking.lead_group)):
+        if candidates[index].score < ranking.lead_break * candidates[index - 1].score:
+            return max(ranking.lead_floor, ranking.lead * candidates[index].score)
+    return float("inf")
 
 
 def targets_for_change(db: Database, change_id: int) -> list[LinkTarget]:

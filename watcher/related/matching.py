@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from watcher.related.identifiers import alias_pattern
+from watcher.related.identifiers import alias_pattern, written
 from watcher.related.text import cached_stems, is_content_word, stem_sequence, stems, words
 from watcher.related.values import Feature
 
@@ -68,6 +68,9 @@ class Matcher:
         self._lookups: list[tuple[int, int, object]] = []
         self._acts: list[tuple[int, tuple[str, ...]]] = []
         self._identifiers: list[tuple[Feature, frozenset[str]]] = []
+        # A slashed identifier must also be written as one: its tokens in order are not
+        # enough ("28/2024" and the date "December 28, 2024" are the same words).
+        self._written = {f.label: w for f in feats if f.kind == "identifier" and (w := written(f.label))}
         self._labels: list[tuple[int, str]] = []
         # For `found`: key -> the indexes of the features looking for it, per set.
         self._keys: tuple[dict, dict] = ({}, {})
@@ -102,7 +105,7 @@ class Matcher:
         return Shared(
             frozenset(sequence),
             frozenset(itertools.pairwise(sequence)) if self._phrases else frozenset(),
-            self._identifier_labels(tokens) if self._identifiers else frozenset(),
+            self._identifier_labels(tokens, title, text) if self._identifiers else frozenset(),
             f"{title}\n{text}".lower() if self._acts else "",
         )
 
@@ -131,7 +134,7 @@ class Matcher:
             if pairs:
                 indexes += [i for key in pairs.keys() & itertools.pairwise(sequence) for i in pairs[key]]
         if self._identifiers and tokens is not None:
-            labels = self._identifier_labels(tokens)
+            labels = self._identifier_labels(tokens, title, text)
             indexes += [index for index, label in self._labels if label in labels]
         if self._acts:
             lowered = f"{title}\n{text}".lower()
@@ -139,13 +142,23 @@ class Matcher:
         indexes.sort()
         return indexes
 
-    def _identifier_labels(self, tokens: list[str]) -> frozenset[str]:
+    def _identifier_labels(self, tokens: list[str], title: str, text: str) -> frozenset[str]:
         """The labels of the identifiers among the features that the candidate's words hold:
-        their tokens in order, at most `near` tokens apart, as FTS5 found them."""
+        their tokens in order, at most `near` tokens apart, as FTS5 found them; a slashed one
+        also written as such in its title or text."""
         raw = set(tokens)
-        return frozenset(
+        found = [
             f.label for f, needed in self._identifiers if needed <= raw and _in_order(tokens, f.stems, f.near)
-        )
+        ]
+        if self._written and found:
+            found = [
+                label
+                for label in found
+                if (pattern := self._written.get(label)) is None
+                or pattern.search(title)
+                or pattern.search(text)
+            ]
+        return frozenset(found)
 
     def matching(self, shared: Shared) -> list[int]:
         """The indexes of the features `shared` matches, in the features' order."""
