@@ -7,15 +7,20 @@ it remembers, are compared with `read_item`'s, pickles included.
 
 from __future__ import annotations
 
+import functools
 import pickle
 from pathlib import Path
 
 import listingcases
+import orjson
+import pytest
 from listing_d594c5a import read_item
+from lxml import etree
 
-from sources import html, links, listing
+from sources import cssfirst, html, links, listing
 from sources.dates import DAY_FIRST_JURISDICTIONS
 from sources.listing import Listing, item_reader
+from watcher import fingerprints
 from watcher.errors import ExtractError
 from watcher.model import FetchResult
 
@@ -145,3 +150,46 @@ def test_a_page_works_its_plain_origin_out_once(monkeypatch):
     snapshot = Listing().extract(FetchResult(url, url, 200, {"content-type": "text/html"}, body), source)
     assert len(snapshot.items) == 50
     assert calls == [url]
+
+
+def test_the_fields_walk_tells_a_parent_context_and_the_tests_inline(monkeypatch):
+    """`firsts_finder`'s walk tells an attribute or class test inline and a two-step
+    selector's context from the parent first (`h3 a`'s `h3`), calling `_below` only when the
+    parent is not it (structure: each matching element called `_below` and a test before)."""
+    calls = []
+    below = cssfirst._below
+    monkeypatch.setattr(cssfirst, "_below", lambda *args: calls.append(args) or below(*args))
+    cssfirst.firsts_finder.cache_clear()
+    try:
+        _name, body, url, options, jurisdiction = next(
+            c for c in listingcases.cases() if c[0].startswith("bench/")
+        )
+        source = listingcases.listing_source(url, options, jurisdiction)
+        snapshot = Listing().extract(FetchResult(url, url, 200, {"content-type": "text/html"}, body), source)
+        assert len(snapshot.items) == 50 and all(item.date and item.summary for item in snapshot.items)
+        assert calls == []
+        tree = etree.fromstring("<li><div><h3><b><a href='/x'>x</a></b></h3></div></li>", etree.HTMLParser())
+        item = tree.find(".//li")
+        find = cssfirst.firsts_finder((("h3 a", html.selector("h3 a").path),))
+        assert find(item)["h3 a"] is item.find(".//a")
+        assert len(calls) == 1  # the parent is `b`: `_below` walks on to `h3`
+    finally:
+        cssfirst.firsts_finder.cache_clear()
+
+
+def test_item_strings_are_written_by_orjson_called_by_position():
+    """The fingerprint's item strings and blocks are each written as orjson writes them with
+    its option by keyword (a str subclass refused), orjson called with the option by position
+    (structure: no `functools.partial` holding it as a keyword)."""
+    assert not [v for v in vars(fingerprints).values() if isinstance(v, functools.partial)]
+
+    class Sub(str):
+        pass
+
+    texts = ["", "plain", 'a "quoted" \\ text\n\x00\x1f', "é ü \u2028 \U0001f600", "x" * 500]
+    expected = [orjson.dumps(t, option=orjson.OPT_PASSTHROUGH_SUBCLASS) for t in texts]
+    assert list(fingerprints._each_orjson(texts)) == expected
+    with pytest.raises(TypeError):
+        list(fingerprints._each_orjson([Sub("x")]))
+    with pytest.raises(TypeError):
+        fingerprints._dumps(Sub("x"), None, fingerprints._SUBCLASS_REFUSED)
