@@ -62,33 +62,52 @@ def firsts_finder(paths: tuple[tuple[str, str], ...]) -> Firsts | None:
     matches the outer step: the first such element in document order is what
     `_first_within` finds (and cssselect's XPath selects first).
     """
-    rules: dict[object, list[tuple[str, Test | None, Step | None]]] = {}
+    rules: dict[object, list[tuple[str, str | None, str | None, Step | None]]] = {}
     for name, path in paths:
         steps = _steps(path)
         if steps is None:
             return None
         outer, inner = steps
         target, context = (outer, None) if inner is None else (inner, outer)
-        rules.setdefault(target[0], []).append((name, target[1], context))
+        # The target's test as its attribute name or class (told inline: no call per element).
+        attr, cls = _parts(path.rpartition("/descendant::")[2] if inner is not None else path)
+        rules.setdefault(target[0], []).append((name, attr, cls, context))
     any_element = rules.pop(etree.Element, [])
     empty: dict[str, _Element | None] = dict.fromkeys(name for name, _ in paths)
     wanted = len(empty)
+    rule = rules.get
 
     def find(node: _Element) -> dict[str, _Element | None]:
         found = empty.copy()
         left = wanted
         for element in node.iter():
             tag = element.tag
-            candidates = rules.get(tag)
+            candidates = rule(tag)
             if any_element and isinstance(tag, str):
                 candidates = [*(candidates or ()), *any_element]
             if not candidates:
                 continue
-            for name, test, context in candidates:
-                if found[name] is not None or (test is not None and not test(element)):
+            for name, attr, cls, context in candidates:
+                if found[name] is not None:
                     continue
-                if context is not None and not _below(element, node, context):
+                if attr is not None and element.get(attr) is None:
                     continue
+                if cls is not None:
+                    value = element.get("class")
+                    if value != cls and not _has_class(value, cls):
+                        continue
+                if context is not None:
+                    if element is node:
+                        continue
+                    # `_below`, its first step (the parent: `h3 a`'s `h3`, most often) inline.
+                    above = element.getparent()
+                    outer_tag, outer_test = context
+                    if not (
+                        above is not None
+                        and (outer_tag is etree.Element or above.tag == outer_tag)
+                        and (outer_test is None or outer_test(above))
+                    ) and not _below(element, node, context):
+                        continue
                 found[name] = element
                 left -= 1
                 if not left:
@@ -141,6 +160,15 @@ def _step(text: str) -> Step | None:
         wanted = match["cls"]
         return tag, lambda element: _has_class(element.get("class"), wanted)
     return tag, None
+
+
+def _parts(text: str) -> tuple[str | None, str | None]:
+    """The attribute a simple step needs (`time[datetime]`), or its class (`p.summary`):
+    what `_step`'s test tells, for a finder that tells it inline (text: a step `_step` reads;
+    a one-step selector's whole XPath)."""
+    match = _STEP.fullmatch(text.removeprefix("descendant-or-self::"))
+    assert match is not None  # `_steps` read it
+    return match["attr"] or None, match["cls"] or None
 
 
 def _has_class(value: str | None, wanted: str) -> bool:

@@ -16,7 +16,9 @@ from sources.cssfirst import first_finder, firsts_finder
 from sources.dates import DAY_FIRST_JURISDICTIONS, parse_date
 from sources.feed import declared_feed
 from sources.links import (
+    PLAIN_PATH,
     PLAIN_URL,
+    _plain_origin,
     absolute_plain,
     canonical,
     remember_plain_keys,
@@ -114,11 +116,8 @@ class Listing(SourceKind):
         if not elements:
             raise ExtractError(f"selector {options.select!r} matched nothing", reason=Reason.SELECTOR)
         dayfirst = source.jurisdiction.upper() in DAY_FIRST_JURISDICTIONS
-        finders = field_finders(options)
         plain: list[str] = []  # the keys that are plain links (most), in the order read
-        read = [
-            read_item(element, options, base, source.ignore, dayfirst, finders, plain) for element in elements
-        ]
+        read = list(map(item_reader(options, base, source.ignore, dayfirst, plain), elements))
         items = unique_keys([item for item in read if item is not None], options)
         if not items:
             raise ExtractError(
@@ -162,59 +161,112 @@ def field_finders(options: ListingOptions) -> Fields:
     return find_all
 
 
-def read_item(
-    element,
+def item_reader(
     options: ListingOptions,
     base: str,
     ignore,
     dayfirst: bool,
-    finders: Fields | None = None,
     plain_keys: list[str] | None = None,
-) -> Item | None:
-    """The item an element holds, or None. `plain_keys` learns its key when that key is the
-    item's link and the link is plain (`sources.links.PLAIN_URL`: its identity is
-    `sources.links.plain_identity`, worked out when the diff asks)."""
-    # Every field's first match, found at once (title and link often share a selector: "h3 a").
-    first = (finders if finders is not None else field_finders(options))(element)
-    title_node = first[options.title] if options.title else element
-    title = clean_text(html.string_value(title_node), ignore) if title_node is not None else ""
-    link = ""
-    link_node = first[options.link or "a[href]"]
-    if link_node is None and element.tag == "a":
-        link_node = element
-    plain = False
-    if link_node is not None:
-        # A plain URL (most links) is its own link without tracking and its own canonical
-        # form: one check here instead of one in each of the three helpers.
-        link, plain = absolute_plain(base, link_node.get("href"))
-        if not plain:
-            link = without_tracking(link)
-    date = None
-    if options.date:
-        date_node = first[options.date]
-        if date_node is not None:
-            date = parse_date(machine_date(date_node) or html.inline_text(date_node), dayfirst=dayfirst)
-    summary = ""
-    if options.summary:
-        summary_node = first[options.summary]
-        if summary_node is not None:
-            summary = clean_text(html.string_value(summary_node), ignore)
-    if not title and not link:
-        return None
-    document = link.lower().endswith(DOCUMENT_SUFFIXES) if plain else is_document(link)
-    by_title = options.identity == "title" or (options.identity == "auto" and document)
-    if by_title and title:
-        key = "title:" + title.casefold()
-    elif link:
-        if plain:
-            key = link
-            if plain_keys is not None:
-                plain_keys.append(key)
+) -> Callable[[Any], Item | None]:
+    """What reads a page's elements: for each, the item it holds, or None. `plain_keys`
+    learns an item's key when that key is the item's link and the link is plain
+    (`sources.links.PLAIN_URL`: its identity is `sources.links.plain_identity`, worked out
+    when the diff asks).
+
+    Made once a page (~50 items, each read by the same few steps): the options' selectors and
+    identity rule, the field finders and the base's plain origin are worked out here, and the
+    calls a field was read through (`html.string_value`, `absolute_plain`'s plain join,
+    `machine_date`'s own attribute, `new_item`) are written inline: ~0.3 M instructions of a
+    changed bench page's ~11.8 M. tests/sources/test_extract_round18.py compares every item
+    with main d594c5a's `read_item` (tests/support/listing_d594c5a.py) on every listing page.
+    """
+    finders = field_finders(options)
+    title_css = options.title
+    link_css = options.link or "a[href]"
+    date_css = options.date
+    summary_css = options.summary
+    by_title_always = options.identity == "title"
+    by_title_documents = options.identity == "auto"
+    origin = _plain_origin(base)
+    plain_path = PLAIN_PATH.fullmatch
+    string_value = html.STRING_VALUE
+    append_plain = plain_keys.append if plain_keys is not None else None
+    new = _NEW
+    set_dict = _SET
+
+    def read(element: Any) -> Item | None:
+        first = finders(element)
+        if title_css:
+            title_node = first[title_css]
+            if title_node is None:
+                title = ""
+            else:  # `html.string_value`: a leaf's `.text`, else its XPath string-value
+                title = clean_text(
+                    (title_node.text or "") if not len(title_node) else string_value(title_node), ignore
+                )
         else:
-            key = canonical(link)
-    else:
-        key = "title:" + title.casefold()
-    return new_item(key, title or link, link, date, summary)
+            title = clean_text((element.text or "") if not len(element) else string_value(element), ignore)
+        link = ""
+        link_node = first[link_css]
+        if link_node is None and element.tag == "a":
+            link_node = element
+        plain = False
+        if link_node is not None:
+            href = link_node.get("href")
+            # `absolute_plain`'s short way (a plain path on the base's plain origin) first; any
+            # other href (a blank one too: stripped, it resolves to the base) goes through it.
+            stripped = href.strip() if href else ""
+            if origin and plain_path(stripped):
+                link, plain = origin + stripped, True
+            else:
+                link, plain = absolute_plain(base, href)
+                if not plain:
+                    link = without_tracking(link)
+        date = None
+        if date_css:
+            date_node = first[date_css]
+            if date_node is not None:
+                date = parse_date(
+                    date_node.get("datetime") or machine_date(date_node) or html.inline_text(date_node),
+                    dayfirst=dayfirst,
+                )
+        summary = ""
+        if summary_css:
+            summary_node = first[summary_css]
+            if summary_node is not None:
+                summary = clean_text(
+                    (summary_node.text or "") if not len(summary_node) else string_value(summary_node), ignore
+                )
+        if not title and not link:
+            return None
+        document = link.lower().endswith(DOCUMENT_SUFFIXES) if plain else is_document(link)
+        if (by_title_always or (by_title_documents and document)) and title:
+            key = "title:" + title.casefold()
+        elif link:
+            if plain:
+                key = link
+                if append_plain is not None:
+                    append_plain(key)
+            else:
+                key = canonical(link)
+        else:
+            key = "title:" + title.casefold()
+        item = new(Item)  # `new_item`
+        set_dict(
+            item,
+            "__dict__",
+            {
+                "key": key,
+                "title": title or link,
+                "link": link,
+                "date": date,
+                "summary": summary,
+                "fields": (),
+            },
+        )
+        return item
+
+    return read
 
 
 def new_item(key: str, title: str, link: str, date: str | None, summary: str) -> Item:
