@@ -59,7 +59,7 @@ PHRASE_BOOST = 0.6
 #: few dozen changes) ask for the same ~60 counts of the same size. A run made one table of
 #: its own, each idf again (~60 logarithms a change).
 _IDFS: dict[int, dict[int, float]] = {}
-IDF_SIZES, IDF_COUNTS = 4, 4096
+IDF_SIZES, IDF_COUNTS = 4, 1024  # at most ~0.4 MB (an entry ~90 bytes)
 
 #: Per database connection, while it lives: stems found in DF_CAP items.
 _COMMON: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
