@@ -60,6 +60,13 @@ PHRASE_BOOST = 0.6
 WRITTEN_SAMPLE = 200
 WRITTEN_TEXT = 6000
 
+#: The idfs made for the last few index sizes, for every linking run: `idf` is a function of
+#: the size and the count alone, and linking runs between two commits (a pass commits every
+#: few dozen changes) ask for the same ~60 counts of the same size. A run made one table of
+#: its own, each idf again (~60 logarithms a change).
+_IDFS: dict[int, dict[int, float]] = {}
+IDF_SIZES, IDF_COUNTS = 4, 1024  # at most ~0.4 MB (an entry ~90 bytes)
+
 #: Per database connection, while it lives: stems found in DF_CAP items.
 _COMMON: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
 _K = TypeVar("_K")
@@ -77,7 +84,7 @@ class Vocabulary:
         row = db.execute("SELECT max(rowid) FROM items").fetchone()
         self.total = max(int(row[0]) if row and row[0] else 0, 1)
         self._df: dict[str, int] = {}
-        self._idf: dict[int, dict[int, float]] = {}  # index size -> df -> idf
+        self._idf = _IDFS  # index size -> df -> idf, shared: a pure function of the two
         # Items are never deleted (a delisted one gets `removed_at`), so a count that reached
         # DF_CAP stays there: such words are remembered per database for later linking runs.
         common = _COMMON.get(db)  # (get makes no weak reference with a callback; setdefault does)
@@ -150,7 +157,9 @@ class Vocabulary:
         them more than once: each made once per index size)."""
         total = max(self.total, at_least)
         known = self._idf.get(total)
-        if known is None:
+        if known is None or len(known) > IDF_COUNTS:  # bounded: sizes and counts made anew
+            if len(self._idf) >= IDF_SIZES:
+                self._idf.clear()
             known = self._idf[total] = {}
         found = []
         for df in dfs:

@@ -39,6 +39,11 @@ _CIRCULAR = re.compile(
     r"([A-Z0-9][\w().-]{0,40}(?:/[\w().-]{1,40}){1,6})",
     re.IGNORECASE,
 )
+#: What every `_CFR` match holds ("C.F.R.", "CFR", "C. F. R"), looked for in a lowered ASCII
+#: text: one scan for a literal "c" instead of `_CFR`'s attempt at every position.
+_CFR_HINT = re.compile(r"c\.?\s?f\.?\s?r")
+#: The words a `_LABELLED` match starts with, looked for in a lowered ASCII text.
+_LABELS = ("docket", "file", "case", "project")
 #: A number the document labels as a docket, file, case or project number ("Docket No. 50-255").
 _LABELLED = re.compile(
     r"\b(?i:docket|file|case|project)(?:\s+(?i:id|nos?|numbers?)\.?)?\s*[:#]?\s*"
@@ -121,7 +126,13 @@ def find_identifiers(text: str) -> list[Identifier]:
     # A pattern that needs a character the text lacks cannot match: not run (most documents
     # quote no EU act or circular number, and many no hyphenated code).
     dash, slash = "-" in text, "/" in text
-    for match in _CFR.finditer(text):
+    # Nor one that needs words the text lacks: the CFR's letters, a docket's or file's label.
+    # Case aside: in ASCII text IGNORECASE matches what the lowered text holds; elsewhere it
+    # also matches "ſ" for "s", "ı" for "i" and more, so such a text is scanned as it was.
+    lowered = text.lower() if text.isascii() else None
+    cfr = lowered is None or _CFR_HINT.search(lowered) is not None
+    labelled = lowered is None or any(label in lowered for label in _LABELS)
+    for match in _CFR.finditer(text) if cfr else ():
         title = match.group(1)
         for part in [match.group(2), *_CFR_PART.findall(match.group(3) or "")]:
             add(Identifier(f"{title} CFR {part}", (title, "cfr", part), 4, "cfr"))
@@ -139,7 +150,7 @@ def find_identifiers(text: str) -> list[Identifier]:
         if _is_financial_year(text, match):
             continue
         add(Identifier(f"{match.group(1)}/{match.group(2)}", (match.group(1), match.group(2)), 0, "eu"))
-    for match in _EU_OLD.finditer(text):
+    for match in _EU_OLD.finditer(text) if "(" in text else ():
         add(Identifier(f"{match.group(1)}/{match.group(2)}", (match.group(1), match.group(2)), 0, "eu"))
     for match in _RIN.finditer(text) if "RIN" in text else ():
         add(Identifier(f"RIN {match.group(1)}", tuple(words(match.group(1))), 0, "rin"))
@@ -157,7 +168,7 @@ def find_identifiers(text: str) -> list[Identifier]:
             add(Identifier(match.group(0).upper(), tokens, 0, "case"))
     for match in _NUMBERED.finditer(text) if dash else ():
         add(Identifier(match.group(0), tuple(words(match.group(0))), 0, "case"))
-    for match in _LABELLED.finditer(text):
+    for match in _LABELLED.finditer(text) if labelled else ():
         label = match.group(1).rstrip(".").upper()
         tokens = tuple(words(label))
         if len(tokens) >= 2 and not _is_date_like(tokens):
