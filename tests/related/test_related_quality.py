@@ -278,7 +278,7 @@ def test_whole_set_test_half_as_alerts_show_it(whole_test_half):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 17 target not reached on the whole test half, as shown: recall@3 0.831 vs 0.853 + 0.10",
+    reason="issue 17 target not reached on the whole test half, as shown: recall@3 0.836 vs 0.853 + 0.10",
 )
 def test_target_whole_set_shown_recall_at_3_beats_plain_bm25_by_a_tenth(whole_test_half):
     report, bm25_report, _ = whole_test_half
@@ -286,7 +286,7 @@ def test_target_whole_set_shown_recall_at_3_beats_plain_bm25_by_a_tenth(whole_te
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 17 target not reached on the whole test half, as shown: MRR 0.791"
+    strict=True, reason="issue 17 target not reached on the whole test half, as shown: MRR 0.801"
 )
 def test_target_whole_set_shown_mrr(whole_test_half):
     assert whole_test_half[0].slack_mrr >= 0.95
