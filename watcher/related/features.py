@@ -55,10 +55,12 @@ DF_CAP = 500
 IDENTIFIER_BOOST = 4.0
 ACT_BOOST = 1.2
 PHRASE_BOOST = 0.6
+#: Candidates are matched on their title, summary and this much of their followed text
+#: (ranking.score); a slashed identifier's holders are counted in the same.
+MATCH_TEXT = 6000
 #: A slashed identifier's holders are counted in at most this many of the newest items that
-#: hold its tokens, in the start of their text (as ranking.MATCH_TEXT): a bounded read.
+#: hold its tokens: a bounded read.
 WRITTEN_SAMPLE = 200
-WRITTEN_TEXT = 6000
 
 #: The idfs made for the last few index sizes, for every linking run: `idf` is a function of
 #: the size and the count alone, and linking runs between two commits (a pass commits every
@@ -135,7 +137,7 @@ class Vocabulary:
             rows = self.db.execute(
                 "SELECT title, summary, substr(coalesce(text, ''), 1, ?) FROM items WHERE rowid IN"
                 " (SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT ?)",
-                [WRITTEN_TEXT, query, WRITTEN_SAMPLE],
+                [MATCH_TEXT, query, WRITTEN_SAMPLE],
             ).fetchall()
             found = sum(1 for row in rows if any(part and pattern.search(part) for part in row))
             if len(rows) >= WRITTEN_SAMPLE and found:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only named: the linking worker runs without sqlite-utils (~20 MB)
     from sqlite_utils import Database
 
-from watcher.related.features import DF_CAP, MAX_TEXT, Vocabulary
+from watcher.related.features import DF_CAP, MATCH_TEXT, MAX_TEXT, Vocabulary
 from watcher.related.labels import label_weight, names_other_case, title_cases
 from watcher.related.matching import CANDIDATE_WORDS, Matcher, in_title
 from watcher.related.text import DocumentWords, is_content_word, stem, words
@@ -25,8 +25,6 @@ from watcher.related.values import Feature, LinkTarget, Ranking
 
 CANDIDATES = 25
 RETRIEVAL_BUDGET = 2000
-#: Candidates are matched on their title, summary and this much of their followed text.
-MATCH_TEXT = 6000
 #: With no selective feature (only common words), candidates come from this many newest
 #: items: scoring every match of two common words would grow with the whole history, and
 #: a link resting on common words alone is weak evidence anyway. They are read newest first,
